@@ -1,0 +1,107 @@
+import type { RequestHandler } from 'express';
+import { bearerChallenge, problem } from '../src/problems';
+import { problemCatalog, type ProblemCode } from '../src/scenarios';
+import type { Verdict } from '../src/tokens';
+
+/** What an Authorization header holds, as far as a Bearer resource cares. */
+export type ParsedAuthorization =
+  | { kind: 'none' }
+  | { kind: 'other'; scheme: string }
+  | { kind: 'malformed'; reason: string }
+  | { kind: 'bearer'; token: string };
+
+/** RFC 9110 §5.6.2: what an auth-scheme name may be. */
+const SCHEME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** RFC 6750 §2.1: `Bearer` 1*SP b64token, b64token = 1*( ALPHA / DIGIT / "-._~+/" ) *"=" */
+const BEARER_CREDENTIALS = /^ +([A-Za-z0-9\-._~+/]+=*)$/;
+
+/** Classifies an Authorization header value. Never throws, whatever the input. */
+export function parseAuthorization(header: string | undefined): ParsedAuthorization {
+  if (header === undefined || header.trim() === '') return { kind: 'none' };
+  const scheme = /^\S*/.exec(header)?.[0] ?? '';
+  if (scheme.toLowerCase() !== 'bearer') {
+    return { kind: 'other', scheme: SCHEME.test(scheme) ? scheme.slice(0, 32) : '(unreadable)' };
+  }
+  const rest = header.slice(scheme.length);
+  if (rest.trim() === '')
+    return { kind: 'malformed', reason: 'The Bearer scheme is followed by no token.' };
+  const match = BEARER_CREDENTIALS.exec(rest);
+  if (!match?.[1]) {
+    return {
+      kind: 'malformed',
+      reason: /\S\s+\S/.test(rest.trim())
+        ? 'More than one token follows the Bearer scheme.'
+        : 'The Bearer token must follow one space and hold only b64token characters (RFC 6750 §2.1).',
+    };
+  }
+  return { kind: 'bearer', token: match[1] };
+}
+
+export interface BearerAuthOptions {
+  /** Verifies a token (src/tokens.ts `createTokenVerifier`). */
+  verify: (token: string) => Promise<Verdict>;
+  /** RFC 9728 protected resource metadata URL, named in every challenge when set. */
+  resourceMetadata?: string;
+}
+
+/**
+ * Requires a valid bearer access token (RFC 6750), puts the caller in `res.locals.auth`, and
+ * refuses everything else with the status, code and challenge the registry documents.
+ */
+export function bearerAuth(options: BearerAuthOptions): RequestHandler {
+  if (typeof options?.verify !== 'function')
+    throw new TypeError('bearerAuth: verify must be a function');
+  const resourceMetadata = options.resourceMetadata;
+  const noCredentials = bearerChallenge({ resourceMetadata });
+  const invalidRequest = bearerChallenge({
+    error: 'invalid_request',
+    errorDescription: problemCatalog.authorization_malformed.title,
+    resourceMetadata,
+  });
+  // One challenge per refusal code, built once.
+  const invalidToken = new Map<ProblemCode, string>();
+  const challengeFor = (code: ProblemCode) => {
+    let value = invalidToken.get(code);
+    if (value === undefined) {
+      value = bearerChallenge({
+        error: 'invalid_token',
+        errorDescription: problemCatalog[code].title,
+        resourceMetadata,
+      });
+      invalidToken.set(code, value);
+    }
+    return value;
+  };
+
+  return async function bearerAuthMiddleware(req, res, next) {
+    const parsed = parseAuthorization(req.headers.authorization);
+    switch (parsed.kind) {
+      case 'none':
+        throw problem('token_missing', {
+          detail: 'Send an access token as "Authorization: Bearer <token>".',
+          headers: { 'WWW-Authenticate': noCredentials },
+        });
+      case 'other':
+        throw problem('auth_scheme_unsupported', {
+          detail: `This resource accepts the Bearer scheme, not ${parsed.scheme}.`,
+          headers: { 'WWW-Authenticate': noCredentials },
+        });
+      case 'malformed':
+        throw problem('authorization_malformed', {
+          detail: parsed.reason,
+          headers: { 'WWW-Authenticate': invalidRequest },
+        });
+      case 'bearer': {
+        const verdict = await options.verify(parsed.token);
+        if (!verdict.ok) {
+          throw problem(verdict.code, {
+            detail: verdict.detail,
+            headers: { 'WWW-Authenticate': challengeFor(verdict.code) },
+          });
+        }
+        res.locals.auth = { claims: verdict.claims, kid: verdict.kid };
+        next();
+      }
+    }
+  };
+}

@@ -1,0 +1,148 @@
+import { Router, type Request } from 'express';
+import { html, page } from '../src/html';
+import { methodNotAllowed, problem } from '../src/problems';
+import {
+  families,
+  isProblemCode,
+  problemCatalog,
+  scenarios,
+  scenariosFor,
+  type Scenario,
+  type Trigger,
+} from '../src/scenarios';
+import { fillTemplate, type SpecimenBook, type Specimens } from '../src/specimens';
+
+/** Single-quotes a string for a POSIX shell. */
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** A curl command line that fires a trigger. */
+export function curlFor(baseUrl: string, trigger: Trigger, specimens: Specimens): string {
+  const parts = ['curl -i'];
+  if (trigger.method === 'HEAD') parts.push('--head');
+  else if (trigger.method !== 'GET') parts.push(`-X ${trigger.method}`);
+  parts.push(shellQuote(baseUrl + trigger.path));
+  for (const [name, value] of Object.entries(trigger.headers ?? {})) {
+    parts.push(`-H ${shellQuote(`${name}: ${fillTemplate(value, specimens)}`)}`);
+  }
+  return parts.join(' ');
+}
+
+function describeScenario(s: Scenario, baseUrl: string, specimens: Specimens) {
+  const headers = Object.fromEntries(
+    Object.entries(s.trigger.headers ?? {}).map(([k, v]) => [k, fillTemplate(v, specimens)]),
+  );
+  return {
+    id: s.id,
+    family: s.family,
+    title: s.title,
+    trigger: {
+      method: s.trigger.method,
+      path: s.trigger.path,
+      headers,
+      curl: curlFor(baseUrl, s.trigger, specimens),
+    },
+    expect: s.expect,
+    docs: s.expect.code ? `/problems/${s.expect.code}` : undefined,
+    explanation: s.explanation,
+    article_note: s.articleNote,
+    rfc: s.rfc,
+  };
+}
+
+const wantsHtml = (req: Request) => req.accepts(['application/json', 'text/html']) === 'text/html';
+
+/** The registry, served: `GET /scenarios` (JSON) and `GET /problems/:code` (JSON or HTML). */
+export function catalogRouter(deps: { specimens: SpecimenBook; baseUrl: string }): Router {
+  const router = Router();
+  const { baseUrl } = deps;
+
+  router
+    .route('/scenarios')
+    .get(async function listScenarios(_req, res) {
+      const specimens = await deps.specimens.get();
+      res.json({
+        families: Object.entries(families).map(([id, f]) => ({ id, ...f })),
+        scenarios: scenarios.map((s) => describeScenario(s, baseUrl, specimens)),
+      });
+    })
+    .all(methodNotAllowed('GET'));
+
+  router
+    .route('/problems')
+    .get(function listProblems(_req, res) {
+      res.json({
+        problems: Object.entries(problemCatalog).map(([code, p]) => ({
+          code,
+          status: p.status,
+          title: p.title,
+          type: `/problems/${code}`,
+        })),
+      });
+    })
+    .all(methodNotAllowed('GET'));
+
+  router
+    .route('/problems/:code')
+    .get(function showProblem(req, res) {
+      const code = req.params.code ?? '';
+      if (!isProblemCode(code)) {
+        throw problem('not_found', {
+          detail: 'No problem type has that code; GET /problems lists them.',
+        });
+      }
+      const def = problemCatalog[code];
+      const related = scenariosFor(code);
+      res.vary('Accept');
+      if (!wantsHtml(req)) {
+        res.json({
+          type: `/problems/${code}`,
+          code,
+          ...def,
+          scenarios: related.map((s) => ({ id: s.id, title: s.title, trigger: s.trigger })),
+        });
+        return;
+      }
+      res.type('html').send(
+        page(
+          def.title,
+          html`<p class="muted">
+              <a href="/scenarios">scenarios</a> · <a href="/problems">problems</a>
+            </p>
+            <h1>${def.title}</h1>
+            <p><span class="status">${def.status}</span> <code>${code}</code></p>
+            <h2>Why</h2>
+            <p>${def.explanation}</p>
+            <h2>What the client should do</h2>
+            <p>${def.remedy}</p>
+            <h2>References</h2>
+            <ul>
+              ${def.rfc.map((r) => html`<li><a href="${r.url}">${r.label}</a></li>`)}
+            </ul>
+            ${
+              related.length === 0
+                ? ''
+                : html`<h2>Scenarios</h2>
+                    ${related.map(
+                      (s) =>
+                        html`<h3>${s.title}</h3>
+                          <p>${s.explanation}</p>
+                          ${
+                            s.articleNote
+                              ? html`<p>
+                                  <strong>The article says otherwise:</strong> ${s.articleNote}
+                                </p>`
+                              : ''
+                          }
+                          <pre>
+${s.trigger.method} ${s.trigger.path}${Object.entries(s.trigger.headers ?? {}).map(
+                              ([k, v]) => `\n${k}: ${v}`,
+                            )}</pre>`,
+                    )}`
+            }`,
+        ),
+      );
+    })
+    .all(methodNotAllowed('GET'));
+
+  return router;
+}

@@ -1,0 +1,17 @@
+import type { AccessClaims } from './tokens';
+
+declare global {
+  namespace Express {
+    interface Locals {
+      /** Set first on every request by middleware/request-id.ts. */
+      requestId: string;
+      /** The verified caller, set by an authentication middleware. */
+      auth?: { claims: AccessClaims; kid: string };
+      /** The problem code and detail of a refused request, for the log line. */
+      problemCode?: string;
+      problemDetail?: string;
+    }
+  }
+}
+
+export {};

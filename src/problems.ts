@@ -1,0 +1,252 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { problemCatalog, type ProblemCode } from './scenarios';
+
+/** The realm every challenge names. */
+export const REALM = 'four-oh-one';
+
+export interface ProblemOptions {
+  /** For a person: what exactly went wrong. Never a token, a secret or a stack trace. */
+  detail?: string;
+  /** Response headers that travel with the error, e.g. WWW-Authenticate or Retry-After. */
+  headers?: Record<string, string>;
+  /** Extra members for the problem body (RFC 9457 §3.2). */
+  extensions?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/**
+ * An error that knows its answer: the status comes from the problem catalog, so a code can never
+ * be sent with two different statuses.
+ */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  readonly status: number;
+  readonly code: ProblemCode;
+  readonly detail: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly extensions: Readonly<Record<string, unknown>>;
+
+  constructor(code: ProblemCode, options: ProblemOptions = {}) {
+    super(options.detail ?? problemCatalog[code].title, { cause: options.cause });
+    this.code = code;
+    this.status = problemCatalog[code].status;
+    this.detail = options.detail;
+    this.headers = options.headers ?? {};
+    this.extensions = options.extensions ?? {};
+  }
+}
+
+/** Shorthand for `new HttpError(code, options)`, to read well after `throw` and `next(...)`. */
+export function problem(code: ProblemCode, options?: ProblemOptions): HttpError {
+  return new HttpError(code, options);
+}
+
+/** Thrown by a store that cannot answer; becomes 503, never 401 (nobody is logged out by an outage). */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}
+
+// --- Challenges (RFC 9110 §11.6.1) -------------------------------------------------------------
+
+/** RFC 9110 §5.6.2 token characters: what may stand unquoted as a scheme or parameter name. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Quotes a value as an RFC 9110 §5.6.4 quoted-string, dropping characters it cannot carry. */
+export function quote(value: string): string {
+  // qdtext allows HTAB, SP, VCHAR and obs-text; control characters cannot be sent at all.
+  // eslint-disable-next-line no-control-regex
+  const clean = value.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, '');
+  return `"${clean.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/**
+ * Builds one challenge: `Scheme name="value", ...`. Parameters whose value is undefined are left
+ * out; names must be tokens. Values are always quoted, which every parser accepts.
+ */
+export function challenge(scheme: string, params: Record<string, string | undefined> = {}): string {
+  if (!TOKEN.test(scheme)) throw new TypeError(`challenge scheme is not a token: ${scheme}`);
+  const parts: string[] = [];
+  for (const [name, value] of Object.entries(params)) {
+    if (value === undefined) continue;
+    if (!TOKEN.test(name)) throw new TypeError(`challenge parameter is not a token: ${name}`);
+    parts.push(`${name}=${quote(value)}`);
+  }
+  return parts.length > 0 ? `${scheme} ${parts.join(', ')}` : scheme;
+}
+
+/** Several challenges in one header field, comma-separated (RFC 9110 §11.6.1). */
+export function challenges(...list: string[]): string {
+  return list.join(', ');
+}
+
+/** RFC 6750 §3: `error_description` may hold only %x20-21 / %x23-5B / %x5D-7E. */
+export function rfc6750Text(text: string): string {
+  return text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '');
+}
+
+export interface BearerChallengeOptions {
+  error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | string;
+  errorDescription?: string;
+  scope?: string;
+  /** RFC 9728 §5.1: where a client finds the protected resource metadata. */
+  resourceMetadata?: string;
+  [param: string]: string | undefined;
+}
+
+/** A Bearer challenge per RFC 6750 §3; without `error` when the request carried no credentials. */
+export function bearerChallenge(options: BearerChallengeOptions = {}): string {
+  const { error, errorDescription, scope, resourceMetadata, ...rest } = options;
+  return challenge('Bearer', {
+    realm: REALM,
+    ...rest,
+    scope,
+    error,
+    error_description: errorDescription === undefined ? undefined : rfc6750Text(errorDescription),
+    resource_metadata: resourceMetadata,
+  });
+}
+
+// --- The one writer of error bodies ----------------------------------------------------------
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+/** The body of every error response (RFC 9457), plus this server's `code`, `request_id`, `remedy`. */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance: string;
+  code: ProblemCode;
+  request_id: string;
+  remedy: string;
+  [extension: string]: unknown;
+}
+
+/** body-parser's error `type`s, and the problems they are. */
+const BODY_ERRORS: Record<string, ProblemCode> = {
+  'entity.parse.failed': 'body_malformed',
+  'entity.verify.failed': 'body_malformed',
+  'request.aborted': 'body_malformed',
+  'request.size.invalid': 'body_malformed',
+  'parameters.too.many': 'body_too_large',
+  'entity.too.large': 'body_too_large',
+  'encoding.unsupported': 'media_type_unsupported',
+  'charset.unsupported': 'media_type_unsupported',
+};
+
+/** Turns anything thrown into an HttpError; unknown errors become a generic 500. */
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof StoreUnavailableError) {
+    return problem('store_unavailable', {
+      detail:
+        'The state store did not answer. Your credentials were not judged; try again shortly.',
+      headers: { 'Retry-After': '2' },
+      cause: err,
+    });
+  }
+  if (typeof err === 'object' && err !== null) {
+    const e = err as { type?: unknown; status?: unknown; statusCode?: unknown; expose?: unknown };
+    const byType = typeof e.type === 'string' ? BODY_ERRORS[e.type] : undefined;
+    if (byType) return problem(byType, { detail: bodyErrorDetail(byType), cause: err });
+    const status = typeof e.status === 'number' ? e.status : e.statusCode;
+    // Errors from Express and its libraries that carry a 4xx (e.g. a bad %-escape in the path).
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return problem('bad_request', { cause: err });
+    }
+  }
+  return problem('internal_error', { cause: err });
+}
+
+function bodyErrorDetail(code: ProblemCode): string {
+  switch (code) {
+    case 'body_malformed':
+      return 'The request body could not be parsed as its Content-Type says.';
+    case 'body_too_large':
+      return 'The request body is larger than this endpoint accepts.';
+    default:
+      return 'The request body uses a charset or encoding this server does not read.';
+  }
+}
+
+/** Builds the problem body for an error on a request; used by the handler and by the catalog. */
+export function problemBody(err: HttpError, instance: string, requestId: string): ProblemBody {
+  const def = problemCatalog[err.code];
+  const body: ProblemBody = {
+    type: `/problems/${err.code}`,
+    title: def.title,
+    status: err.status,
+    ...(err.detail === undefined ? {} : { detail: err.detail }),
+    instance,
+    code: err.code,
+    request_id: requestId,
+    remedy: def.remedy,
+  };
+  for (const [k, v] of Object.entries(err.extensions)) if (!(k in body)) body[k] = v;
+  return body;
+}
+
+/** Writes a problem response. The only place in the server that writes an error body. */
+export function sendProblem(
+  res: Parameters<RequestHandler>[1],
+  err: HttpError,
+  instance: string,
+): void {
+  const requestId = String(res.locals.requestId ?? '');
+  res.locals.problemCode = err.code;
+  res.status(err.status);
+  for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
+  res.end(JSON.stringify(problemBody(err, instance, requestId)));
+}
+
+/** The error handler registered last: every error on every route ends here. */
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return function problemHandlerMiddleware(err, req, res, next) {
+    if (res.headersSent) {
+      // Too late for a body; let Express close the connection.
+      next(err);
+      return;
+    }
+    const httpError = toHttpError(err);
+    if (httpError.status >= 500) {
+      logger.error(
+        { err, requestId: res.locals.requestId, code: httpError.code },
+        'request failed',
+      );
+    }
+    res.locals.problemDetail = httpError.detail;
+    sendProblem(res, httpError, req.originalUrl.split('?')[0] ?? '/');
+  };
+}
+
+/** A problem+json 404 for anything no route claimed. */
+export const notFound: RequestHandler = function notFoundMiddleware(req, _res, next) {
+  next(problem('not_found', { detail: `No route serves ${req.method} ${req.path}.` }));
+};
+
+/**
+ * The handler for a known path asked with a method it does not serve: 405 with `Allow`
+ * (RFC 9110 §15.5.6), and a plain 204 answer to OPTIONS naming the methods.
+ */
+export function methodNotAllowed(...methods: string[]): RequestHandler {
+  const allow = [...new Set([...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'])]
+    .map((m) => m.toUpperCase())
+    .join(', ');
+  return function methodNotAllowedMiddleware(req, res, next) {
+    if (req.method === 'OPTIONS') {
+      res.setHeader('Allow', allow);
+      res.status(204).end();
+      return;
+    }
+    next(
+      problem('method_not_allowed', {
+        detail: `${req.method} is not served here; this resource allows ${allow}.`,
+        headers: { Allow: allow },
+      }),
+    );
+  };
+}

@@ -1,0 +1,541 @@
+/**
+ * The scenario registry: the single source of truth for every answer this server teaches.
+ *
+ * `problemCatalog` defines each error `code` once (status, title, explanation, remedy, RFCs);
+ * `scenarios` lists the requests that produce them. `GET /scenarios`, `GET /problems/:code` and
+ * the table-driven test in test/scenarios.test.ts are all derived from these two tables, so the
+ * catalog cannot drift from behaviour: the catalog is the test.
+ *
+ * This module is data only and imports nothing from the server, so anything may import it.
+ */
+
+export interface RfcRef {
+  /** e.g. "RFC 6750 §3.1" */
+  label: string;
+  url: string;
+}
+
+/** A reference to an RFC section, with its rfc-editor.org link. */
+export function rfc(num: number, section?: string): RfcRef {
+  const base = `https://www.rfc-editor.org/rfc/rfc${num}`;
+  return section === undefined
+    ? { label: `RFC ${num}`, url: base }
+    : { label: `RFC ${num} §${section}`, url: `${base}#section-${section}` };
+}
+
+export interface ProblemDef {
+  status: number;
+  title: string;
+  /** Why the server answers so, for a person. */
+  explanation: string;
+  /** What the client should do next. */
+  remedy: string;
+  rfc: RfcRef[];
+}
+
+const BEARER_RETRY =
+  'Get a new access token (refresh it, or sign in again), then retry the request once with it.';
+
+export const problemCatalog = {
+  // --- platform -------------------------------------------------------------------------------
+  not_found: {
+    status: 404,
+    title: 'Not found',
+    explanation:
+      'No route on this server matches the path. A 404 says nothing about your credentials.',
+    remedy: 'Check the path against GET /scenarios.',
+    rfc: [rfc(9110, '15.5.5')],
+  },
+  method_not_allowed: {
+    status: 405,
+    title: 'Method not allowed',
+    explanation:
+      'The path exists but does not serve this method. The Allow header lists the methods it does serve.',
+    remedy: 'Use one of the methods in the Allow header.',
+    rfc: [rfc(9110, '15.5.6')],
+  },
+  bad_request: {
+    status: 400,
+    title: 'Bad request',
+    explanation:
+      'The request could not be read at all: a broken request line, a header with forbidden bytes, or a path that is not valid percent-encoding.',
+    remedy: 'Fix the request syntax; a compliant HTTP client never sends this.',
+    rfc: [rfc(9110, '15.5.1')],
+  },
+  body_malformed: {
+    status: 400,
+    title: 'Request body is malformed',
+    explanation:
+      'The body does not parse as the media type its Content-Type names (for example JSON with a syntax error).',
+    remedy: 'Send a body that matches its Content-Type.',
+    rfc: [rfc(9110, '15.5.1')],
+  },
+  body_too_large: {
+    status: 413,
+    title: 'Request body too large',
+    explanation: 'The body is larger than this endpoint accepts; the server stopped reading it.',
+    remedy: 'Send a smaller body.',
+    rfc: [rfc(9110, '15.5.14')],
+  },
+  media_type_unsupported: {
+    status: 415,
+    title: 'Unsupported media type',
+    explanation:
+      'The body is in a media type, charset or content encoding this endpoint does not read.',
+    remedy:
+      'Send application/json or application/x-www-form-urlencoded in UTF-8, as the endpoint documents.',
+    rfc: [rfc(9110, '15.5.16')],
+  },
+  header_too_large: {
+    status: 431,
+    title: 'Request header fields too large',
+    explanation:
+      'The request headers together exceed what this server reads (32 KiB). Oversized cookies or tokens are the usual cause.',
+    remedy: 'Send smaller headers; an access token should be well under 8 KiB.',
+    rfc: [rfc(6585, '5')],
+  },
+  internal_error: {
+    status: 500,
+    title: 'Internal server error',
+    explanation:
+      'Something failed on the server that is not your request’s fault. The log line with this request id says what.',
+    remedy: 'Retry later; if it persists, report the request id.',
+    rfc: [rfc(9110, '15.6.1')],
+  },
+  store_unavailable: {
+    status: 503,
+    title: 'State store unavailable',
+    explanation:
+      'The session and token store (memory or Redis) did not answer or is full, so the server could not judge your credentials. It answers 503, not 401: an outage must not look like a logout, or clients would throw away good credentials.',
+    remedy: 'Keep your credentials and retry after the Retry-After delay.',
+    rfc: [rfc(9110, '15.6.4'), rfc(9110, '10.2.3')],
+  },
+
+  // --- bearer tokens (RFC 6750, RFC 9068, RFC 8725) ----------------------------------------------
+  token_missing: {
+    status: 401,
+    title: 'Access token missing',
+    explanation:
+      'The request carries no Authorization header. The 401 comes with a Bearer challenge that has no error parameter: RFC 6750 §3.1 says a server should not give error details to a request that sent no credentials at all.',
+    remedy: 'Get an access token and send it as `Authorization: Bearer <token>` (RFC 6750 §2.1).',
+    rfc: [rfc(9110, '15.5.2'), rfc(6750, '3'), rfc(6750, '3.1')],
+  },
+  auth_scheme_unsupported: {
+    status: 401,
+    title: 'Authentication scheme not accepted here',
+    explanation:
+      'The Authorization header uses a scheme this resource does not accept (Basic, Token, Digest, ...). To the resource that is the same as no credentials, so the challenge names the scheme it does accept, without an error parameter.',
+    remedy: 'Send `Authorization: Bearer <token>`; the WWW-Authenticate header names the scheme.',
+    rfc: [rfc(9110, '11.6.1'), rfc(6750, '3')],
+  },
+  authorization_malformed: {
+    status: 400,
+    title: 'Authorization header is malformed',
+    explanation:
+      'The header names the Bearer scheme but is not `Bearer <token>`: the token is missing, there is more than one, or it holds characters a b64token cannot (RFC 6750 §2.1). That is a broken request, not a bad credential, so RFC 6750 §3.1 answers 400 with error="invalid_request".',
+    remedy: 'Send exactly `Authorization: Bearer <token>`, one space, one token.',
+    rfc: [rfc(6750, '2.1'), rfc(6750, '3.1')],
+  },
+  token_malformed: {
+    status: 401,
+    title: 'Access token is not a well-formed JWT',
+    explanation:
+      'This server issues JWT access tokens (RFC 9068). The token sent is not one: it does not have three base64url parts, a part does not decode, the header or claims are not JSON objects, or it is longer than 8 KiB.',
+    remedy: BEARER_RETRY,
+    rfc: [rfc(7519, '7.2'), rfc(6750, '3.1')],
+  },
+  token_signature_invalid: {
+    status: 401,
+    title: 'Access token signature is invalid',
+    explanation:
+      'The signature does not verify with the key the token names. Either the token was altered after signing, or it was signed by someone else — like the jwt.io sample token in the article, signed with the secret "your-256-bit-secret", which this server has never held.',
+    remedy: BEARER_RETRY,
+    rfc: [rfc(7515, '5.2'), rfc(6750, '3.1')],
+  },
+  token_algorithm_rejected: {
+    status: 401,
+    title: 'Access token algorithm is not allowed',
+    explanation:
+      'Each key here is pinned to one algorithm (RFC 8725 §3.1). A token whose header says "none", or an algorithm other than its key’s — such as HS256 against an ES256 key, the classic confusion attack that signs with the public key as an HMAC secret — is refused before any signature is checked.',
+    remedy: BEARER_RETRY,
+    rfc: [rfc(8725, '2.1'), rfc(8725, '3.1'), rfc(7518, '3.6')],
+  },
+  token_kid_unknown: {
+    status: 401,
+    title: 'Access token signing key is unknown',
+    explanation:
+      'The token’s kid header names a key this server does not hold: it was signed elsewhere, or by a key retired since.',
+    remedy: BEARER_RETRY,
+    rfc: [rfc(7515, '4.1.4'), rfc(6750, '3.1')],
+  },
+  token_type_invalid: {
+    status: 401,
+    title: 'Token is not an access token',
+    explanation:
+      'RFC 9068 access tokens carry `typ: at+jwt` in their header, and a resource server must check it so that other JWTs — an ID token, a refresh token, a plain `typ: JWT` — cannot be replayed as access tokens.',
+    remedy: 'Send the access_token from the token response, not the refresh_token or id_token.',
+    rfc: [rfc(9068, '2.1'), rfc(9068, '4'), rfc(8725, '3.11')],
+  },
+  token_claims_invalid: {
+    status: 401,
+    title: 'Access token claims are incomplete',
+    explanation:
+      'A required claim is missing or has the wrong type. RFC 9068 §2.2 requires iss, exp, aud, sub, client_id, iat and jti; a token with no exp would never expire, so it is refused.',
+    remedy: BEARER_RETRY,
+    rfc: [rfc(9068, '2.2'), rfc(7519, '4.1')],
+  },
+  token_expired: {
+    status: 401,
+    title: 'Access token expired',
+    explanation:
+      'The token’s exp is in the past (beyond the server’s clock tolerance). This is the 401 a refresh-and-retry client must handle: the credentials were fine once, and a new token will work.',
+    remedy:
+      'Use your refresh token (or your client credentials) to get a new access token, then retry once.',
+    rfc: [rfc(7519, '4.1.4'), rfc(6750, '3.1')],
+  },
+  token_not_yet_valid: {
+    status: 401,
+    title: 'Access token not yet valid',
+    explanation:
+      'The token’s nbf (not before) is in the future beyond the clock tolerance. Usually the issuer’s clock and this server’s disagree.',
+    remedy: 'Check both clocks (NTP); wait until nbf, or get a token without a future nbf.',
+    rfc: [rfc(7519, '4.1.5')],
+  },
+  token_issued_in_future: {
+    status: 401,
+    title: 'Access token issued in the future',
+    explanation:
+      'The token’s iat is later than the server’s clock plus tolerance: it claims to have been issued at a time that has not come yet. Either the issuer’s clock runs fast or the token was forged.',
+    remedy: 'Check the issuer’s clock, then get a new token.',
+    rfc: [rfc(7519, '4.1.6'), rfc(8725, '3.10')],
+  },
+  token_issuer_invalid: {
+    status: 401,
+    title: 'Access token issuer is not trusted',
+    explanation:
+      'The iss claim names an issuer this resource does not trust. A signature alone is not enough: RFC 9068 §4 requires the issuer to match.',
+    remedy: 'Get the token from this server’s token endpoint.',
+    rfc: [rfc(9068, '4'), rfc(7519, '4.1.1')],
+  },
+  token_audience_invalid: {
+    status: 401,
+    title: 'Access token audience is wrong',
+    explanation:
+      'The aud claim does not name this resource. A token minted for another API must not work here, or one compromised API would open every other.',
+    remedy: 'Ask for a token for this audience (the resource indicator, RFC 8707).',
+    rfc: [rfc(9068, '4'), rfc(7519, '4.1.3'), rfc(8707, '2')],
+  },
+  token_revoked: {
+    status: 401,
+    title: 'Access token revoked',
+    explanation:
+      'The token is well formed, correctly signed and unexpired, but its jti is on the server’s denylist: it was revoked (logout, a detected refresh-token reuse, or an admin action).',
+    remedy: 'Sign in again to get new tokens; retrying this token will never work.',
+    rfc: [rfc(7009, '2'), rfc(6750, '3.1')],
+  },
+} as const satisfies Record<string, ProblemDef>;
+
+export type ProblemCode = keyof typeof problemCatalog;
+
+// --- Scenarios ---------------------------------------------------------------------------------
+
+export type Family = 'bearer' | 'platform';
+
+export const families: Record<Family, { title: string; summary: string }> = {
+  bearer: {
+    title: 'Bearer tokens on GET /api/v1/data',
+    summary:
+      'Section 1 of the article: `requests.get(".../api/v1/data", headers={"Authorization": "Bearer <jwt>"})`, which prints "Invalid or missing auth token" on 401. Every way a bearer token is refused, each with its own code.',
+  },
+  platform: {
+    title: 'Platform answers',
+    summary: 'What every route shares: problem+json 404, 405 and request ids.',
+  },
+};
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+/**
+ * A request that produces the scenario. Header values may hold `{{token:NAME}}`, replaced by the
+ * specimen token NAME (src/specimens.ts) minted with this server's keys when the trigger is served.
+ */
+export interface Trigger {
+  method: HttpMethod;
+  path: string;
+  headers?: Record<string, string>;
+}
+
+export interface Expectation {
+  status: number;
+  /** The problem code; absent for a success. */
+  code?: ProblemCode;
+  /** The exact WWW-Authenticate value, or null when there must be none. */
+  challenge: string | null;
+  /** Other response headers that must have exactly these values. */
+  headers?: Record<string, string>;
+}
+
+export interface Scenario {
+  /** Stable kebab-case id. */
+  id: string;
+  family: Family;
+  title: string;
+  trigger: Trigger;
+  expect: Expectation;
+  /** Why the server answers so; for a problem, in addition to the problem's own explanation. */
+  explanation: string;
+  /** Where an article says otherwise, what it says and why this server differs. */
+  articleNote?: string;
+  rfc: RfcRef[];
+}
+
+const DATA = '/api/v1/data';
+const bearer = (name: string) => ({ Authorization: `Bearer {{token:${name}}}` });
+const invalidToken = (code: ProblemCode) =>
+  `Bearer realm="four-oh-one", error="invalid_token", error_description="${problemCatalog[code].title}"`;
+const invalidRequest = `Bearer realm="four-oh-one", error="invalid_request", error_description="${problemCatalog.authorization_malformed.title}"`;
+
+/** A scenario whose answer is the problem `code` for a bearer token. */
+function tokenScenario(
+  id: string,
+  title: string,
+  specimen: string,
+  code: ProblemCode,
+  explanation: string,
+  extraRfc: RfcRef[] = [],
+): Scenario {
+  return {
+    id,
+    family: 'bearer',
+    title,
+    trigger: { method: 'GET', path: DATA, headers: bearer(specimen) },
+    expect: { status: 401, code, challenge: invalidToken(code) },
+    explanation,
+    rfc: [...problemCatalog[code].rfc, ...extraRfc],
+  };
+}
+
+export const scenarios: Scenario[] = [
+  {
+    id: 'bearer-valid',
+    family: 'bearer',
+    title: 'A valid access token gets the data',
+    trigger: { method: 'GET', path: DATA, headers: bearer('valid') },
+    expect: { status: 200, challenge: null },
+    explanation:
+      'A token signed by this server, of type at+jwt, unexpired, for this issuer and audience, and not revoked: the resource answers 200 and says who you are.',
+    rfc: [rfc(6750, '2.1'), rfc(9068, '4')],
+  },
+  {
+    id: 'bearer-scheme-case-insensitive',
+    family: 'bearer',
+    title: 'The scheme name is case-insensitive',
+    trigger: { method: 'GET', path: DATA, headers: { Authorization: 'bearer {{token:valid}}' } },
+    expect: { status: 200, challenge: null },
+    explanation:
+      '`bearer`, `BEARER` and `Bearer` are the same scheme: auth-scheme names are case-insensitive tokens. Servers that compare them case-sensitively break clients that lower-case headers.',
+    rfc: [rfc(9110, '11.1'), rfc(6750, '2.1')],
+  },
+  {
+    id: 'bearer-missing',
+    family: 'bearer',
+    title: 'No Authorization header',
+    trigger: { method: 'GET', path: DATA },
+    expect: { status: 401, code: 'token_missing', challenge: 'Bearer realm="four-oh-one"' },
+    explanation:
+      'The first case of the article: the request has no token, so the script prints "Invalid or missing auth token". The challenge tells the client which scheme to use and carries no error, since no credentials were sent.',
+    rfc: problemCatalog.token_missing.rfc,
+  },
+  {
+    id: 'bearer-other-scheme',
+    family: 'bearer',
+    title: 'Another scheme (Basic) where Bearer is expected',
+    trigger: {
+      method: 'GET',
+      path: DATA,
+      headers: { Authorization: 'Basic bXlfdXNlcm5hbWU6bXlfcGFzc3dvcmQ=' },
+    },
+    expect: {
+      status: 401,
+      code: 'auth_scheme_unsupported',
+      challenge: 'Bearer realm="four-oh-one"',
+    },
+    explanation:
+      'The client sent Basic credentials to a Bearer-only resource. The server cannot judge them, so it answers as if none were sent: 401 with the Bearer challenge and no error.',
+    rfc: problemCatalog.auth_scheme_unsupported.rfc,
+  },
+  {
+    id: 'bearer-no-token',
+    family: 'bearer',
+    title: 'The Bearer scheme with no token',
+    trigger: { method: 'GET', path: DATA, headers: { Authorization: 'Bearer' } },
+    expect: { status: 400, code: 'authorization_malformed', challenge: invalidRequest },
+    explanation:
+      'A client that builds the header as `"Bearer " + token` with an empty token sends this. It is a malformed request, answered 400 invalid_request — not 401.',
+    rfc: problemCatalog.authorization_malformed.rfc,
+  },
+  {
+    id: 'bearer-two-tokens',
+    family: 'bearer',
+    title: 'Two tokens in one header',
+    trigger: { method: 'GET', path: DATA, headers: { Authorization: 'Bearer abc def' } },
+    expect: { status: 400, code: 'authorization_malformed', challenge: invalidRequest },
+    explanation:
+      'The b64token grammar allows exactly one token with no spaces; `Bearer abc def` is a broken header (often a token pasted with its "Bearer " prefix twice, or with a stray space).',
+    rfc: problemCatalog.authorization_malformed.rfc,
+  },
+  tokenScenario(
+    'token-not-a-jwt',
+    'A token that is not a JWT',
+    'not_a_jwt',
+    'token_malformed',
+    'An opaque string, an API key or a session id sent as a bearer token. It passes the header grammar but is not a JWT, so it is refused as malformed, with the invalid_token error.',
+  ),
+  tokenScenario(
+    'token-bad-json',
+    'A JWT whose claims are not JSON',
+    'bad_json',
+    'token_malformed',
+    'Three base64url parts, but the middle one decodes to bytes that are not a JSON object.',
+  ),
+  tokenScenario(
+    'token-oversized',
+    'A 20 KB token',
+    'oversized',
+    'token_malformed',
+    'Huge tokens are refused before any parsing work: 8 KiB is far above any real access token, and parsing attacker-sized input costs CPU. The server still answers 401, not a 5xx or a dropped connection.',
+  ),
+  {
+    ...tokenScenario(
+      'token-jwt-io-sample',
+      'The article’s jwt.io sample token',
+      'jwt_io_sample',
+      'token_signature_invalid',
+      'The token in section 1 of the article is jwt.io’s example (`{"sub": "1234567890", "name": "John Doe", "iat": 1516239022}`), signed with the secret "your-256-bit-secret". It is a valid JWT — just not one this server signed — so the signature check fails and the article’s script prints "Invalid or missing auth token".',
+    ),
+  },
+  tokenScenario(
+    'token-signature-tampered',
+    'A token whose claims were edited after signing',
+    'bad_signature',
+    'token_signature_invalid',
+    'A real token from this server with its payload changed (here: `sub` switched to "admin"). The signature covers header and payload, so any edit breaks it.',
+  ),
+  tokenScenario(
+    'token-alg-none',
+    'An unsigned token (alg: none)',
+    'alg_none',
+    'token_algorithm_rejected',
+    'The header says `"alg": "none"` and the signature part is empty. Libraries that trusted the header once accepted these; every spelling (none, None, NONE, nOnE) is refused here because the algorithm comes from the key, not from the token.',
+  ),
+  tokenScenario(
+    'token-alg-confusion',
+    'HS256 signed with the server’s public ES256 key',
+    'alg_confusion',
+    'token_algorithm_rejected',
+    'The key confusion attack: the token names the server’s ES256 key (its kid) but says HS256, and is HMAC-signed with that key’s public PEM as the secret. A verifier that took the algorithm from the header would accept it. The key is pinned to ES256, so it is refused.',
+  ),
+  tokenScenario(
+    'token-alg-not-allowed',
+    'An algorithm the key is not pinned to (HS512)',
+    'alg_not_allowed',
+    'token_algorithm_rejected',
+    'The token is signed with this server’s real HMAC secret, but with HS512 where the key is pinned to HS256. Even a correct signature is refused when the algorithm is not the key’s.',
+  ),
+  tokenScenario(
+    'token-kid-unknown',
+    'A kid this server does not know',
+    'unknown_kid',
+    'token_kid_unknown',
+    'The header names a key id no key here has. The server does not try its other keys: which key verifies a token is decided by kid alone.',
+  ),
+  tokenScenario(
+    'token-wrong-type',
+    'A refresh token sent as an access token',
+    'wrong_type',
+    'token_type_invalid',
+    'The token is correctly signed by this server but its header says `typ: rt+jwt`. Only `at+jwt` opens a resource.',
+  ),
+  tokenScenario(
+    'token-no-exp',
+    'A token with no exp claim',
+    'no_exp',
+    'token_claims_invalid',
+    'Correctly signed, but without exp it would be valid forever. A missing required claim is refused.',
+  ),
+  tokenScenario(
+    'token-expired',
+    'An expired token',
+    'expired',
+    'token_expired',
+    'The most common 401 in practice, and the one the first article’s retry logic exists for. The problem detail gives the expiry time and the server time, so clock skew is easy to see.',
+  ),
+  tokenScenario(
+    'token-not-yet-valid',
+    'A token whose nbf is in the future',
+    'not_yet_valid',
+    'token_not_yet_valid',
+    'Valid from one hour from now. Clock tolerance (JWT_CLOCK_TOLERANCE_SECONDS) absorbs small skews, not this.',
+  ),
+  tokenScenario(
+    'token-issued-in-future',
+    'A token issued in the future',
+    'issued_in_future',
+    'token_issued_in_future',
+    'Its iat is one hour ahead of the server clock.',
+  ),
+  tokenScenario(
+    'token-wrong-issuer',
+    'A token from another issuer',
+    'wrong_issuer',
+    'token_issuer_invalid',
+    'Signed with this server’s key but claiming `iss: https://issuer.example`.',
+  ),
+  tokenScenario(
+    'token-wrong-audience',
+    'A token for another audience',
+    'wrong_audience',
+    'token_audience_invalid',
+    'Signed by this server for `aud: another-api`, so it does not open this resource.',
+  ),
+  tokenScenario(
+    'token-revoked',
+    'A revoked token',
+    'revoked',
+    'token_revoked',
+    'Everything about the token is right except that its jti is on the denylist. Revocation is checked last, in the store, and only for tokens that passed every other check.',
+  ),
+  {
+    id: 'platform-not-found',
+    family: 'platform',
+    title: 'A path no route serves',
+    trigger: { method: 'GET', path: '/no/such/path' },
+    expect: { status: 404, code: 'not_found', challenge: null },
+    explanation: 'Unknown paths get a problem+json 404, never an HTML page.',
+    rfc: problemCatalog.not_found.rfc,
+  },
+  {
+    id: 'platform-method-not-allowed',
+    family: 'platform',
+    title: 'A method the path does not serve',
+    trigger: { method: 'DELETE', path: DATA },
+    expect: {
+      status: 405,
+      code: 'method_not_allowed',
+      challenge: null,
+      headers: { Allow: 'GET, HEAD, OPTIONS' },
+    },
+    explanation:
+      'The method is checked before authentication: a DELETE to a GET-only resource is 405 whether or not a token came with it.',
+    rfc: problemCatalog.method_not_allowed.rfc,
+  },
+];
+
+/** The scenarios that produce a problem code, for its documentation page. */
+export function scenariosFor(code: ProblemCode): Scenario[] {
+  return scenarios.filter((s) => s.expect.code === code);
+}
+
+export function isProblemCode(value: string): value is ProblemCode {
+  return Object.prototype.hasOwnProperty.call(problemCatalog, value);
+}

@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { Config } from './config';
+import type { KeyRing } from './keys';
+import type { ProblemCode } from './scenarios';
+import type { Clock, Store } from './store';
+
+/** The claims of an RFC 9068 access token, as this server issues them. */
+export interface AccessClaims {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  exp: number;
+  iat: number;
+  jti: string;
+  client_id: string;
+  scope?: string;
+  nbf?: number;
+  [claim: string]: unknown;
+}
+
+/** The outcome of verifying an access token: its claims, or why it was refused. */
+export type Verdict =
+  | { ok: true; claims: AccessClaims; kid: string }
+  | { ok: false; code: ProblemCode; detail: string };
+
+/** The longest token this server will even look at. */
+export const MAX_TOKEN_BYTES = 8192;
+
+/** The header `typ` values RFC 9068 §4 accepts, compared case-insensitively. */
+const ACCESS_TYPES = new Set(['at+jwt', 'application/at+jwt']);
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/** The store key under which a revoked token id is kept until the token would expire anyway. */
+export const revokedKey = (jti: string) => `revoked:jti:${jti}`;
+
+export interface TokenOptions {
+  keys: KeyRing;
+  jwt: Config['jwt'];
+  clock: Clock;
+  store: Store;
+}
+
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+const refuse = (code: ProblemCode, detail: string): Verdict => ({ ok: false, code, detail });
+
+function decodeJsonPart(part: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Names of required RFC 9068 claims that are missing or of the wrong type. */
+function missingClaims(c: Record<string, unknown>): string[] {
+  const bad: string[] = [];
+  for (const name of ['iss', 'sub', 'jti', 'client_id'] as const) {
+    if (typeof c[name] !== 'string') bad.push(name);
+  }
+  for (const name of ['exp', 'iat'] as const) {
+    if (typeof c[name] !== 'number' || !Number.isFinite(c[name])) bad.push(name);
+  }
+  const aud = c.aud;
+  if (!(
+    typeof aud === 'string' ||
+    (Array.isArray(aud) && aud.every((a) => typeof a === 'string'))
+  )) {
+    bad.push('aud');
+  }
+  if (c.nbf !== undefined && typeof c.nbf !== 'number') bad.push('nbf');
+  return bad;
+}
+
+/**
+ * Makes the access-token verifier. The order of checks matters: nothing in a token is believed
+ * before its signature is verified with a key chosen by kid and pinned to one algorithm, and the
+ * store is asked about revocation only for tokens that passed everything else.
+ */
+export function createTokenVerifier(options: TokenOptions): (token: string) => Promise<Verdict> {
+  const { keys, clock, store } = options;
+  const { issuer, audience, clockToleranceSeconds: tolerance } = options.jwt;
+
+  return async function verifyAccessToken(token: string): Promise<Verdict> {
+    if (token.length > MAX_TOKEN_BYTES) {
+      return refuse(
+        'token_malformed',
+        `The token is ${token.length} bytes; this server reads at most ${MAX_TOKEN_BYTES}.`,
+      );
+    }
+    const parts = token.split('.');
+    if (parts.length !== 3 || !parts.every((p) => BASE64URL.test(p))) {
+      return refuse(
+        'token_malformed',
+        'A JWT is three base64url parts separated by dots; this token is not.',
+      );
+    }
+    const [headerPart = '', payloadPart = ''] = parts;
+    const header = decodeJsonPart(headerPart);
+    const claims = decodeJsonPart(payloadPart);
+    if (!header || !claims) {
+      return refuse(
+        'token_malformed',
+        `The JWT ${header ? 'payload' : 'header'} does not decode to a JSON object.`,
+      );
+    }
+
+    const alg = header.alg;
+    if (typeof alg !== 'string' || alg.toLowerCase() === 'none') {
+      return refuse(
+        'token_algorithm_rejected',
+        'The token is unsigned (alg "none" or no alg); every token here must be signed.',
+      );
+    }
+    if (header.kid !== undefined && typeof header.kid !== 'string') {
+      return refuse('token_malformed', 'The kid header must be a string.');
+    }
+    const key = keys.find(header.kid);
+    if (!key)
+      return refuse('token_kid_unknown', 'No key on this server has the kid this token names.');
+    if (alg !== key.alg) {
+      return refuse(
+        'token_algorithm_rejected',
+        `The token says ${alg.slice(0, 16)}, but its key is pinned to ${key.alg}.`,
+      );
+    }
+    try {
+      // Signature only: claims are checked below against the injected clock.
+      jwt.verify(token, key.verifyKey, {
+        algorithms: [key.alg],
+        ignoreExpiration: true,
+        ignoreNotBefore: true,
+      });
+    } catch {
+      return refuse(
+        'token_signature_invalid',
+        `The signature does not verify with key ${key.kid}.`,
+      );
+    }
+
+    const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined;
+    if (typ === undefined || !ACCESS_TYPES.has(typ)) {
+      return refuse(
+        'token_type_invalid',
+        'The token header typ is not "at+jwt", so it is not an access token.',
+      );
+    }
+    const bad = missingClaims(claims);
+    if (bad.length > 0) {
+      return refuse(
+        'token_claims_invalid',
+        `Required claims missing or of the wrong type: ${bad.join(', ')}.`,
+      );
+    }
+    const c = claims as AccessClaims;
+    const now = Math.floor(clock.now() / 1000);
+    if (c.exp + tolerance <= now) {
+      return refuse(
+        'token_expired',
+        `The token expired at ${iso(c.exp)}; server time is ${iso(now)} (tolerance ${tolerance}s).`,
+      );
+    }
+    if (c.nbf !== undefined && c.nbf - tolerance > now) {
+      return refuse(
+        'token_not_yet_valid',
+        `The token is not valid before ${iso(c.nbf)}; server time is ${iso(now)} (tolerance ${tolerance}s).`,
+      );
+    }
+    if (c.iat - tolerance > now) {
+      return refuse(
+        'token_issued_in_future',
+        `The token says it was issued at ${iso(c.iat)}; server time is ${iso(now)} (tolerance ${tolerance}s).`,
+      );
+    }
+    if (c.iss !== issuer) {
+      return refuse(
+        'token_issuer_invalid',
+        `This resource trusts tokens issued by ${issuer} only.`,
+      );
+    }
+    const audiences = Array.isArray(c.aud) ? c.aud : [c.aud];
+    if (!audiences.includes(audience)) {
+      return refuse(
+        'token_audience_invalid',
+        `This resource accepts tokens for the audience "${audience}" only.`,
+      );
+    }
+    if ((await store.get(revokedKey(c.jti))) !== undefined) {
+      return refuse('token_revoked', 'This token was revoked; it will not work again.');
+    }
+    return { ok: true, claims: c, kid: key.kid };
+  };
+}
+
+export interface IssueOptions {
+  sub: string;
+  clientId: string;
+  scope?: string;
+  /** Lifetime in seconds. */
+  expiresIn: number;
+  /** Extra claims, e.g. the article's identity `type`. */
+  extra?: Record<string, unknown>;
+}
+
+/** Issues an RFC 9068 access token signed with the current signing key. */
+export function issueAccessToken(
+  options: Omit<TokenOptions, 'store'>,
+  issue: IssueOptions,
+): { token: string; claims: AccessClaims } {
+  const now = Math.floor(options.clock.now() / 1000);
+  const claims: AccessClaims = {
+    ...issue.extra,
+    iss: options.jwt.issuer,
+    sub: issue.sub,
+    aud: options.jwt.audience,
+    exp: now + issue.expiresIn,
+    iat: now,
+    jti: randomUUID(),
+    client_id: issue.clientId,
+    ...(issue.scope === undefined ? {} : { scope: issue.scope }),
+  };
+  return { token: options.keys.sign(claims, { typ: 'at+jwt' }), claims };
+}
