@@ -1,0 +1,111 @@
+import type { Response } from 'supertest';
+import request from 'supertest';
+import pino from 'pino';
+import { createApp } from '../src/app';
+import { loadConfig, type Config } from '../src/config';
+import { createServer } from '../src/http';
+import { createKeyRing, type KeyRing } from '../src/keys';
+import { SpecimenBook } from '../src/specimens';
+import { MemoryStore, type Clock, type Store } from '../src/store';
+import { issueAccessToken, type IssueOptions } from '../src/tokens';
+
+export const TEST_SECRET = 'four-oh-one-test-secret-of-at-least-32-bytes';
+
+/** A configuration as `npm start` would load it, with a fixed secret and no logging. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ LOG_LEVEL: 'silent', JWT_SECRET: TEST_SECRET, ...env });
+}
+
+/** A clock that stands still until moved. */
+export interface TestClock extends Clock {
+  advance(ms: number): void;
+  set(iso: string): void;
+}
+
+export function testClock(iso = '2026-11-22T07:00:00Z'): TestClock {
+  let t = Date.parse(iso);
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+    set: (when) => {
+      t = Date.parse(when);
+    },
+  };
+}
+
+export interface TestContext {
+  app: ReturnType<typeof createApp>;
+  config: Config;
+  clock: TestClock;
+  keys: KeyRing;
+  store: Store;
+  specimens: SpecimenBook;
+  /** A supertest agent on the real HTTP server (with its header limits and clientError handler). */
+  http: () => ReturnType<typeof request>;
+  /** Issues a valid access token with the app's keys and clock. */
+  token: (options?: Partial<IssueOptions>) => string;
+}
+
+/** Builds an app on a memory store and a test clock, with the pieces tests need beside it. */
+export function buildApp(
+  options: { env?: Record<string, string>; store?: Store; clock?: TestClock } = {},
+): TestContext {
+  const config = testConfig(options.env);
+  const clock = options.clock ?? testClock();
+  const store = options.store ?? new MemoryStore({ maxEntries: 10_000, clock, sweepIntervalMs: 0 });
+  const keys = createKeyRing(config);
+  const app = createApp(config, { store, clock, keys, logger: pino({ level: 'silent' }) });
+  const tokenOptions = { keys, jwt: config.jwt, clock, store };
+  return {
+    app,
+    config,
+    clock,
+    keys,
+    store,
+    specimens: new SpecimenBook(tokenOptions),
+    http: () => request(createServer(app)),
+    token: (o = {}) =>
+      issueAccessToken(tokenOptions, {
+        sub: 'test-user',
+        clientId: 'test-client',
+        scope: 'data:read',
+        expiresIn: 300,
+        ...o,
+      }).token,
+  };
+}
+
+export interface ProblemExpectation {
+  status: number;
+  code: string;
+  /** The exact WWW-Authenticate value, or null when there must be none; undefined: not checked. */
+  challenge?: string | null;
+}
+
+/** Asserts a response is the documented problem: status, content type, body, request id. */
+export function expectProblem(res: Response, expected: ProblemExpectation): void {
+  expect({ status: res.status, code: res.body?.code }).toEqual({
+    status: expected.status,
+    code: expected.code,
+  });
+  expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+  expect(res.headers['cache-control']).toBe('no-store');
+  expect(res.body).toMatchObject({
+    type: `/problems/${expected.code}`,
+    status: expected.status,
+    code: expected.code,
+    request_id: res.headers['x-request-id'],
+  });
+  expect(typeof res.body.title).toBe('string');
+  expect(typeof res.body.remedy).toBe('string');
+  expect(typeof res.body.instance).toBe('string');
+  expect(JSON.stringify(res.body)).not.toMatch(/\bat .+\.(ts|js):\d+/); // no stack trace
+  if (expected.challenge !== undefined) expectChallenge(res, expected.challenge);
+}
+
+export function expectChallenge(res: Response, challenge: string | null): void {
+  if (challenge === null) expect(res.headers['www-authenticate']).toBeUndefined();
+  else expect(res.headers['www-authenticate']).toBe(challenge);
+}

@@ -1,0 +1,93 @@
+import { problemCatalog, scenarios, type Scenario } from '../src/scenarios';
+import { fillTemplate, SPECIMEN_NAMES, type Specimens } from '../src/specimens';
+import { buildApp, expectChallenge, expectProblem } from './helpers';
+
+/**
+ * The catalog is the test: every registered scenario's trigger is fired at the app, and the
+ * answer must be exactly what the registry documents.
+ */
+describe('the scenario registry', () => {
+  const ctx = buildApp();
+  let specimens: Specimens;
+
+  beforeAll(async () => {
+    specimens = await ctx.specimens.get();
+  });
+
+  async function fire(s: Scenario) {
+    let req = ctx.http()[s.trigger.method.toLowerCase() as 'get'](s.trigger.path);
+    for (const [name, value] of Object.entries(s.trigger.headers ?? {})) {
+      req = req.set(name, fillTemplate(value, specimens));
+    }
+    return req;
+  }
+
+  it.each(scenarios.map((s) => [s.id, s] as const))('%s answers as documented', async (_id, s) => {
+    const res = await fire(s);
+    if (s.expect.code) {
+      expectProblem(res, {
+        status: s.expect.status,
+        code: s.expect.code,
+        challenge: s.expect.challenge,
+      });
+      expect(res.body.instance).toBe(s.trigger.path);
+    } else {
+      expect(res.status).toBe(s.expect.status);
+      expectChallenge(res, s.expect.challenge);
+    }
+    for (const [name, value] of Object.entries(s.expect.headers ?? {})) {
+      expect(res.headers[name.toLowerCase()]).toBe(value);
+    }
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  describe('integrity', () => {
+    it('has unique scenario ids in kebab-case', () => {
+      const ids = scenarios.map((s) => s.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const id of ids) expect(id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+    });
+
+    it('documents status and code consistently with the problem catalog', () => {
+      for (const s of scenarios) {
+        if (s.expect.code) expect(s.expect.status).toBe(problemCatalog[s.expect.code].status);
+        else expect(s.expect.status).toBeLessThan(400);
+      }
+    });
+
+    it('puts a challenge on every 401 (RFC 9110 §15.5.2)', () => {
+      for (const s of scenarios.filter((x) => x.expect.status === 401)) {
+        expect(s.expect.challenge).toEqual(expect.any(String));
+      }
+    });
+
+    it('gives every scenario an explanation and an RFC reference', () => {
+      for (const s of scenarios) {
+        expect(s.explanation.length).toBeGreaterThan(40);
+        expect(s.rfc.length).toBeGreaterThan(0);
+      }
+    });
+
+    it('gives every problem code a title, explanation, remedy and RFC reference', () => {
+      for (const [code, p] of Object.entries(problemCatalog)) {
+        expect(code).toMatch(/^[a-z]+(_[a-z0-9]+)*$/);
+        expect(p.title.length).toBeGreaterThan(3);
+        expect(p.explanation.length).toBeGreaterThan(40);
+        expect(p.remedy.length).toBeGreaterThan(10);
+        expect(p.rfc.length).toBeGreaterThan(0);
+        // Titles become RFC 6750 error_description values: ASCII without quotes or backslashes.
+        expect(p.title).toMatch(/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/);
+      }
+    });
+
+    it('names only specimen tokens that exist', () => {
+      for (const s of scenarios) {
+        for (const value of Object.values(s.trigger.headers ?? {})) {
+          for (const m of value.matchAll(/\{\{token:([a-z_]+)\}\}/g)) {
+            expect(SPECIMEN_NAMES).toContain(m[1]);
+          }
+        }
+      }
+    });
+  });
+});
