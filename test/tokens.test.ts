@@ -1,0 +1,200 @@
+import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
+import jwt from 'jsonwebtoken';
+import { createKeyRing } from '../src/keys';
+import { StoreUnavailableError } from '../src/problems';
+import { MemoryStore, type Store } from '../src/store';
+import { createTokenVerifier, issueAccessToken, revokedKey, type Verdict } from '../src/tokens';
+import { testClock, testConfig } from './helpers';
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+describe('the access-token verifier', () => {
+  const config = testConfig();
+  const clock = testClock();
+  const store = new MemoryStore({ maxEntries: 1000, clock, sweepIntervalMs: 0 });
+  const keys = createKeyRing(config);
+  const options = { keys, jwt: config.jwt, clock, store };
+  const verify = createTokenVerifier(options);
+  const issue = (expiresIn = 300) =>
+    issueAccessToken(options, { sub: 'u1', clientId: 'c1', expiresIn });
+  const claimsNow = () => {
+    const now = Math.floor(clock.now() / 1000);
+    return {
+      iss: config.jwt.issuer,
+      sub: 'u1',
+      aud: config.jwt.audience,
+      exp: now + 300,
+      iat: now,
+      jti: 'j1',
+      client_id: 'c1',
+    };
+  };
+  const refused = (verdict: Verdict) => (verdict.ok ? 'ok' : verdict.code);
+  /** Signs by hand with the real secret: jsonwebtoken will not sign bad claims, and adds iat. */
+  const hmacSign = (claims: object) => {
+    const input = `${b64({ alg: 'HS256', typ: 'at+jwt', kid: keys.signing.kid })}.${b64(claims)}`;
+    return `${input}.${createHmac('sha256', keys.signing.signKey).update(input).digest('base64url')}`;
+  };
+
+  it('accepts a token it issued, and returns its claims and kid', async () => {
+    const { token, claims } = issue();
+    expect(await verify(token)).toEqual({ ok: true, claims, kid: keys.signing.kid });
+  });
+
+  it('accepts a token signed with its ES256 key', async () => {
+    const es = keys.firstOf('ES256');
+    if (!es) throw new Error('no ES256 key');
+    const token = keys.sign(claimsNow(), { typ: 'at+jwt' }, es);
+    expect(await verify(token)).toMatchObject({ ok: true, kid: es.kid });
+  });
+
+  it('accepts a token without kid as signed by the current key', async () => {
+    const token = jwt.sign(claimsNow(), keys.signing.signKey, {
+      algorithm: 'HS256',
+      header: { alg: 'HS256', typ: 'at+jwt' },
+    });
+    expect(refused(await verify(token))).toBe('ok');
+  });
+
+  it('accepts typ application/at+jwt in any case, and an aud array naming this audience', async () => {
+    const token = jwt.sign(
+      { ...claimsNow(), aud: ['other', config.jwt.audience] },
+      keys.signing.signKey,
+      {
+        algorithm: 'HS256',
+        header: { alg: 'HS256', typ: 'Application/AT+JWT', kid: keys.signing.kid },
+      },
+    );
+    expect(refused(await verify(token))).toBe('ok');
+  });
+
+  it.each(['none', 'None', 'NONE', 'nOnE'])('refuses alg %s', async (alg) => {
+    const token = `${b64({ alg, typ: 'at+jwt' })}.${b64(claimsNow())}.`;
+    expect(refused(await verify(token))).toBe('token_algorithm_rejected');
+  });
+
+  it('refuses a token with no alg at all', async () => {
+    expect(refused(await verify(`${b64({ typ: 'at+jwt' })}.${b64(claimsNow())}.x`))).toBe(
+      'token_algorithm_rejected',
+    );
+  });
+
+  it('refuses ES256 claimed for the HMAC key', async () => {
+    const input = `${b64({ alg: 'ES256', typ: 'at+jwt', kid: keys.signing.kid })}.${b64(claimsNow())}`;
+    expect(refused(await verify(`${input}.c2ln`))).toBe('token_algorithm_rejected');
+  });
+
+  it('refuses HS256 against the ES256 key even when the HMAC uses its public key (confusion)', async () => {
+    const es = keys.firstOf('ES256');
+    if (!es) throw new Error('no ES256 key');
+    const input = `${b64({ alg: 'HS256', typ: 'at+jwt', kid: es.kid })}.${b64(claimsNow())}`;
+    const pem = String(es.verifyKey.export({ type: 'spki', format: 'pem' }));
+    const sig = createHmac('sha256', pem).update(input).digest('base64url');
+    expect(refused(await verify(`${input}.${sig}`))).toBe('token_algorithm_rejected');
+  });
+
+  it('refuses a kid that is not a string as malformed', async () => {
+    const token = `${b64({ alg: 'HS256', typ: 'at+jwt', kid: 7 })}.${b64(claimsNow())}.x`;
+    expect(refused(await verify(token))).toBe('token_malformed');
+  });
+
+  it.each([
+    ['typ JWT', { typ: 'JWT' }],
+    ['no typ', { typ: undefined }],
+    ['typ rt+jwt', { typ: 'rt+jwt' }],
+  ])('refuses a correctly signed token with %s', async (_name, header) => {
+    const token = jwt.sign(claimsNow(), keys.signing.signKey, {
+      algorithm: 'HS256',
+      header: { alg: 'HS256', kid: keys.signing.kid, ...header } as jwt.JwtHeader,
+    });
+    expect(refused(await verify(token))).toBe('token_type_invalid');
+  });
+
+  it.each(['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id'])(
+    'refuses a token without %s',
+    async (claim) => {
+      const claims: Record<string, unknown> = claimsNow();
+      delete claims[claim];
+      const token = hmacSign(claims);
+      const verdict = await verify(token);
+      expect(refused(verdict)).toBe('token_claims_invalid');
+      expect(verdict.ok ? '' : verdict.detail).toContain(claim);
+    },
+  );
+
+  it.each([
+    ['exp as a string', { exp: '9999999999' }],
+    ['nbf as a string', { nbf: 'soon' }],
+    ['aud as a number', { aud: 5 }],
+  ])('refuses %s', async (_name, patch) => {
+    const token = hmacSign({ ...claimsNow(), ...patch });
+    expect(refused(await verify(token))).toBe('token_claims_invalid');
+  });
+
+  it('applies the clock tolerance to nbf and iat', async () => {
+    const now = Math.floor(clock.now() / 1000);
+    const sign = (c: object) => keys.sign({ ...claimsNow(), ...c }, { typ: 'at+jwt' });
+    expect(refused(await verify(sign({ nbf: now + 30 })))).toBe('ok');
+    expect(refused(await verify(sign({ nbf: now + 31 })))).toBe('token_not_yet_valid');
+    expect(refused(await verify(sign({ iat: now + 30 })))).toBe('ok');
+    expect(refused(await verify(sign({ iat: now + 31 })))).toBe('token_issued_in_future');
+  });
+
+  it('refuses a revoked jti, and only after every other check passed', async () => {
+    const { token, claims } = issue();
+    await store.set(revokedKey(claims.jti), '1', 60_000);
+    expect(refused(await verify(token))).toBe('token_revoked');
+    const get = jest.spyOn(store, 'get');
+    await verify(`${token.split('.').slice(0, 2).join('.')}.AAAA`);
+    expect(get).not.toHaveBeenCalled();
+    get.mockRestore();
+  });
+
+  it('lets a store outage through as StoreUnavailableError (503), not as a refusal', async () => {
+    const broken: Store = {
+      ...store,
+      kind: 'redis',
+      get: () => Promise.reject(new StoreUnavailableError('down')),
+    } as Store;
+    const verifyBroken = createTokenVerifier({ ...options, store: broken });
+    await expect(verifyBroken(issue().token)).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('never throws and never accepts random input (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.tuple(fc.string(), fc.string(), fc.string()).map((p) => p.join('.')),
+          fc
+            .tuple(fc.jsonValue(), fc.jsonValue(), fc.string())
+            .map(([h, p, s]) => `${b64(h)}.${b64(p)}.${s}`),
+        ),
+        async (token) => {
+          const verdict = await verify(token);
+          expect(verdict.ok).toBe(false);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never accepts a token with one byte of its signing input changed (property)', async () => {
+    const { token } = issue();
+    const [h, p, s] = token.split('.') as [string, string, string];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(p.length - 1),
+        fc.constantFrom(...alphabet.split('')),
+        async (i, c) => {
+          fc.pre(p[i] !== c);
+          const tampered = `${h}.${p.slice(0, i)}${c}${p.slice(i + 1)}.${s}`;
+          expect((await verify(tampered)).ok).toBe(false);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
