@@ -1,0 +1,204 @@
+import express from 'express';
+import pino from 'pino';
+import request from 'supertest';
+import {
+  bearerChallenge,
+  challenge,
+  challenges,
+  methodNotAllowed,
+  notFound,
+  problem,
+  problemHandler,
+  quote,
+  rfc6750Text,
+  StoreUnavailableError,
+} from '../src/problems';
+import { problemCatalog, type ProblemCode } from '../src/scenarios';
+import { requestId } from '../middleware/request-id';
+import { expectProblem } from './helpers';
+
+describe('challenge builders', () => {
+  it('quotes values as RFC 9110 quoted-strings', () => {
+    expect(quote('a"b\\c')).toBe('"a\\"b\\\\c"');
+    expect(quote('tab\there')).toBe('"tab\there"');
+    expect(quote('line\r\nbreak\u0000')).toBe('"linebreak"');
+  });
+
+  it('builds a challenge and leaves out undefined parameters', () => {
+    expect(challenge('Basic', { realm: 'r', charset: 'UTF-8', x: undefined })).toBe(
+      'Basic realm="r", charset="UTF-8"',
+    );
+    expect(challenge('Negotiate')).toBe('Negotiate');
+  });
+
+  it('refuses a scheme or parameter name that is not a token', () => {
+    expect(() => challenge('Bad Scheme')).toThrow(TypeError);
+    expect(() => challenge('Basic', { 'bad name': 'x' })).toThrow(TypeError);
+  });
+
+  it('joins several challenges in one field', () => {
+    expect(challenges('Basic realm="a"', 'Bearer realm="a"')).toBe(
+      'Basic realm="a", Bearer realm="a"',
+    );
+  });
+
+  it('keeps only RFC 6750 characters in error_description', () => {
+    expect(rfc6750Text('say "hi" \\ caf\u00e9\n!')).toBe('say hi  caf!');
+    expect(
+      bearerChallenge({
+        error: 'invalid_token',
+        errorDescription: 'bad "token"',
+        resourceMetadata: 'http://x/m',
+      }),
+    ).toBe(
+      'Bearer realm="four-oh-one", error="invalid_token", error_description="bad token", resource_metadata="http://x/m"',
+    );
+  });
+
+  it('sends no error parameter when asked for none', () => {
+    expect(bearerChallenge()).toBe('Bearer realm="four-oh-one"');
+  });
+});
+
+describe('the problem handler', () => {
+  const logged: string[] = [];
+  const logger = pino({ level: 'error' }, { write: (line: string) => logged.push(line) });
+  const app = express();
+  app.use(requestId());
+  app.get('/problem/:code', (req) => {
+    throw problem(req.params.code as ProblemCode, {
+      detail: 'details',
+      headers: { 'X-Extra': 'yes' },
+      extensions: { extra_field: 1 },
+    });
+  });
+  app.get('/plain-error', () => {
+    throw new Error('secret database password in message');
+  });
+  app.get('/async-error', async () => {
+    await Promise.resolve();
+    throw new TypeError('boom');
+  });
+  app.get('/thrown-string', () => {
+    throw 'a string';
+  });
+  app.get('/store-down', async () => {
+    throw new StoreUnavailableError('redis is not connected');
+  });
+  app.get('/http-error', (_req, _res, next) => {
+    next(Object.assign(new Error('teapot'), { status: 418, expose: true }));
+  });
+  app.post('/json', express.json({ limit: '100b' }), (req, res) => {
+    res.json(req.body);
+  });
+  app.post(
+    '/form',
+    express.urlencoded({ extended: false, limit: '100b', parameterLimit: 5 }),
+    (req, res) => {
+      res.json(req.body);
+    },
+  );
+  app
+    .route('/only-get')
+    .get((_req, res) => res.send('ok'))
+    .all(methodNotAllowed('GET'));
+  app.use(notFound);
+  app.use(problemHandler(logger));
+
+  // Every status the catalog uses goes through the same writer (hagopj13's 401 -> 400 slip).
+  it.each(Object.entries(problemCatalog).map(([code, p]) => [code, p.status] as const))(
+    '%s is written with status %i',
+    async (code, status) => {
+      const res = await request(app).get(`/problem/${code}`);
+      expectProblem(res, { status, code });
+      expect(res.body.title).toBe(problemCatalog[code as ProblemCode].title);
+      expect(res.body.detail).toBe('details');
+      expect(res.body.extra_field).toBe(1);
+      expect(res.headers['x-extra']).toBe('yes');
+    },
+  );
+
+  it('turns an unknown error into a generic 500 that leaks nothing, and logs it', async () => {
+    logged.length = 0;
+    const res = await request(app).get('/plain-error');
+    expectProblem(res, { status: 500, code: 'internal_error' });
+    expect(res.text).not.toContain('password');
+    expect(res.body.detail).toBeUndefined();
+    expect(logged.join('')).toContain('secret database password');
+    expect(logged.join('')).toContain(res.headers['x-request-id']);
+  });
+
+  it.each(['/async-error', '/thrown-string'])('turns %s into a 500 problem', async (path) => {
+    expectProblem(await request(app).get(path), { status: 500, code: 'internal_error' });
+  });
+
+  it('answers 503 with Retry-After when the store is down', async () => {
+    const res = await request(app).get('/store-down');
+    expectProblem(res, { status: 503, code: 'store_unavailable' });
+    expect(res.headers['retry-after']).toBe('2');
+  });
+
+  it('turns other client errors from libraries into 400 bad_request', async () => {
+    expectProblem(await request(app).get('/http-error'), { status: 400, code: 'bad_request' });
+  });
+
+  it('answers unknown paths with a problem+json 404', async () => {
+    const res = await request(app).get('/nothing/here');
+    expectProblem(res, { status: 404, code: 'not_found', challenge: null });
+    expect(res.body.instance).toBe('/nothing/here');
+  });
+
+  it('does not put the query string in instance', async () => {
+    const res = await request(app).get('/nothing?access_token=abc');
+    expect(res.body.instance).toBe('/nothing');
+    expect(res.text).not.toContain('abc');
+  });
+
+  describe('body parser failures', () => {
+    it('answers malformed JSON with 400 body_malformed', async () => {
+      const res = await request(app)
+        .post('/json')
+        .set('Content-Type', 'application/json')
+        .send('{"a":');
+      expectProblem(res, { status: 400, code: 'body_malformed' });
+    });
+    it('answers an oversized JSON body with 413', async () => {
+      const res = await request(app)
+        .post('/json')
+        .send({ a: 'x'.repeat(500) });
+      expectProblem(res, { status: 413, code: 'body_too_large' });
+    });
+    it('answers too many form parameters with 413', async () => {
+      const res = await request(app).post('/form').type('form').send('a=1&b=2&c=3&d=4&e=5&f=6&g=7');
+      expectProblem(res, { status: 413, code: 'body_too_large' });
+    });
+    it('answers an unknown charset with 415', async () => {
+      const res = await request(app)
+        .post('/json')
+        .set('Content-Type', 'application/json; charset=ebcdic')
+        .send('{}');
+      expectProblem(res, { status: 415, code: 'media_type_unsupported' });
+    });
+    it('answers an unknown content encoding with 415', async () => {
+      const res = await request(app)
+        .post('/json')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'compress')
+        .send('{}');
+      expectProblem(res, { status: 415, code: 'media_type_unsupported' });
+    });
+  });
+
+  describe('methodNotAllowed()', () => {
+    it('answers 405 with Allow', async () => {
+      const res = await request(app).put('/only-get');
+      expectProblem(res, { status: 405, code: 'method_not_allowed' });
+      expect(res.headers.allow).toBe('GET, HEAD, OPTIONS');
+    });
+    it('answers OPTIONS with 204 and Allow', async () => {
+      const res = await request(app).options('/only-get');
+      expect(res.status).toBe(204);
+      expect(res.headers.allow).toBe('GET, HEAD, OPTIONS');
+    });
+  });
+});
