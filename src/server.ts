@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
@@ -23,8 +24,14 @@ async function main(): Promise<void> {
   const app = createApp(config, { store, logger });
   const server = createServer(app);
   server.listen(config.port, config.host, () => {
+    const { port } = server.address() as AddressInfo;
     logger.info(
-      { url: `http://${config.host}:${config.port}`, store: store.kind },
+      {
+        url: `http://${config.host}:${port}`,
+        port,
+        store: store.kind,
+        docs: `${config.publicUrl}/scenarios`,
+      },
       'four-oh-one listening',
     );
   });

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The compiled entry point; `npm test` builds it first (the pretest script). */
+const ENTRY = join(__dirname, '..', '..', 'dist', 'src', 'server.js');
+
+interface Started {
+  child: ChildProcessWithoutNullStreams;
+  port: number;
+  logs: string[];
+}
+
+function start(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, [ENTRY], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
+  });
+  const logs: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${logs.join('')}`));
+    }, 10_000);
+    child.stderr.on('data', (c: Buffer) => logs.push(c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      logs.push(c.toString());
+      const match = /"port":(\d+)/.exec(logs.join(''));
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(match[1]), logs });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${logs.join('')}`));
+    });
+  });
+}
+
+function exited(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.on('exit', (code) => resolve(code));
+  });
+}
+
+describe('the server entry point', () => {
+  beforeAll(() => {
+    if (!existsSync(ENTRY))
+      throw new Error(`${ENTRY} is missing: run npm run build (npm test does)`);
+  });
+
+  it('starts with no environment, serves, and stops gracefully on SIGTERM', async () => {
+    const { child, port, logs } = await start({});
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/data`);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="four-oh-one"');
+      expect(logs.join('')).toContain('JWT_SECRET is unset');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited(child)).toBe(0);
+    expect(logs.join('')).toContain('"msg":"stopped"');
+  });
+
+  it('finishes a request in flight before stopping', async () => {
+    const { child, port } = await start({ JWT_SECRET: 'x'.repeat(32) });
+    const inFlight = fetch(`http://127.0.0.1:${port}/scenarios`).then((r) => r.status);
+    await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGTERM');
+    expect(await inFlight).toBe(200);
+    expect(await exited(child)).toBe(0);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ JWT_SECRET: 'too-short' }, 'JWT_SECRET'],
+    [{ REDIS_URL: 'http://nope' }, 'REDIS_URL'],
+  ])('refuses to start on %j with one line naming %s', async (env, variable) => {
+    const child = spawn(process.execPath, [ENTRY], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    expect(await exited(child)).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(new RegExp(`^four-oh-one: configuration error: ${variable}: `));
+  });
+});
