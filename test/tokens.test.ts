@@ -1,9 +1,9 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
-import { createKeyRing } from '../src/keys';
+import { createKeyRing, KeyRing, type Key } from '../src/keys';
 import { StoreUnavailableError } from '../src/problems';
-import { MemoryStore, type Store } from '../src/store';
+import { MemoryStore } from '../src/store';
 import { createTokenVerifier, issueAccessToken, revokedKey, type Verdict } from '../src/tokens';
 import { testClock, testConfig } from './helpers';
 
@@ -151,12 +151,40 @@ describe('the access-token verifier', () => {
     get.mockRestore();
   });
 
+  it('refuses an ES256 token whose signature has the wrong length, without throwing', async () => {
+    const es = keys.firstOf('ES256');
+    if (!es) throw new Error('no ES256 key');
+    const [h, p] = keys.sign(claimsNow(), { typ: 'at+jwt' }, es).split('.');
+    for (const sig of ['', 'AAAA', 'A'.repeat(200)]) {
+      expect(refused(await verify(`${h}.${p}.${sig}`))).toBe('token_signature_invalid');
+    }
+  });
+
+  it('verifies RS256 keys too, pinned like the others', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const rs: Key = {
+      kid: 'rs1',
+      alg: 'RS256',
+      verifyKey: publicKey,
+      signKey: privateKey,
+      publicJwk: undefined,
+    };
+    const ring = new KeyRing([keys.signing, rs], keys.signing.kid);
+    const verifyRs = createTokenVerifier({ ...options, keys: ring });
+    const token = ring.sign(claimsNow(), { typ: 'at+jwt' }, rs);
+    expect(refused(await verifyRs(token))).toBe('ok');
+    const [h, p, sig = ''] = token.split('.');
+    const flipped = `${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`;
+    expect(refused(await verifyRs(`${h}.${p}.${flipped}`))).toBe('token_signature_invalid');
+    const hs = `${b64({ alg: 'HS256', typ: 'at+jwt', kid: 'rs1' })}.${p}`;
+    expect(
+      refused(await verifyRs(`${hs}.${createHmac('sha256', 'x').update(hs).digest('base64url')}`)),
+    ).toBe('token_algorithm_rejected');
+  });
+
   it('lets a store outage through as StoreUnavailableError (503), not as a refusal', async () => {
-    const broken: Store = {
-      ...store,
-      kind: 'redis',
-      get: () => Promise.reject(new StoreUnavailableError('down')),
-    } as Store;
+    const broken = new MemoryStore({ maxEntries: 10, sweepIntervalMs: 0 });
+    jest.spyOn(broken, 'get').mockRejectedValue(new StoreUnavailableError('down'));
     const verifyBroken = createTokenVerifier({ ...options, store: broken });
     await expect(verifyBroken(issue().token)).rejects.toBeInstanceOf(StoreUnavailableError);
   });
