@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 /** The validated configuration every other module reads; nothing reads `process.env` directly. */
@@ -16,6 +16,32 @@ export interface Config {
     issuer: string;
     audience: string;
     clockToleranceSeconds: number;
+  };
+  tokens: {
+    /** Default access-token lifetime, seconds. */
+    accessTtlSeconds: number;
+    /** The longest access-token lifetime a client may ask for with `expires_in`. */
+    accessMaxTtlSeconds: number;
+    /** How long a refresh-token family lives from the login that started it. */
+    refreshTtlSeconds: number;
+    /** RFC 9470: how recent a login the step-up route demands. */
+    stepUpMaxAgeSeconds: number;
+  };
+  keys: {
+    /** PEM of an EC P-256 or RSA private key: when set, it signs access tokens (ES256/RS256). */
+    privateKeyPem: string | undefined;
+    /** A secret retired by rotation; its tokens verify until `previousSecretValidUntil`. */
+    previousSecret: Buffer | undefined;
+    previousSecretValidUntil: number | undefined;
+  };
+  demo: {
+    apiKey: string;
+    apiSecret: string;
+    username: string;
+    password: string;
+    adminUsername: string;
+    adminPassword: string;
+    openaiKey: string;
   };
   redisUrl: string | undefined;
   /** Passed to Express's `trust proxy` setting as is. */
@@ -40,6 +66,14 @@ const integer = (min: number, max: number) =>
     .regex(/^\d+$/, 'must be a whole number')
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
+
+/** A demo credential: printable ASCII without spaces or colons, so it fits Basic auth and forms. */
+const credential = z
+  .string()
+  .regex(
+    /^[\x21-\x39\x3b-\x7e]{1,128}$/,
+    'must be 1-128 printable ASCII characters without spaces or ":"',
+  );
 
 const schema = z.object({
   PORT: integer(0, 65535).default(3000),
@@ -71,6 +105,30 @@ const schema = z.object({
     )
     .default('false'),
   STORE_MAX_ENTRIES: integer(100, 10_000_000).default(200_000),
+  ACCESS_TOKEN_TTL_SECONDS: integer(1, 86_400).default(900),
+  ACCESS_TOKEN_MAX_TTL_SECONDS: integer(1, 86_400).default(3600),
+  REFRESH_TOKEN_TTL_SECONDS: integer(60, 30 * 86_400).default(86_400),
+  STEP_UP_MAX_AGE_SECONDS: integer(1, 86_400).default(300),
+  JWT_PRIVATE_KEY: z
+    .string()
+    .transform((pem) => pem.replace(/\\n/g, '\n'))
+    .refine(isSupportedPrivateKey, 'must be a PEM private key: EC P-256 (ES256) or RSA (RS256)')
+    .optional(),
+  JWT_PREVIOUS_SECRET: z
+    .string()
+    .refine((s) => Buffer.byteLength(s, 'utf8') >= 32, 'must be at least 32 bytes')
+    .optional(),
+  JWT_PREVIOUS_SECRET_VALID_UNTIL: z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-12-01T00:00:00Z' })
+    .transform((s) => Date.parse(s))
+    .optional(),
+  DEMO_API_KEY: credential.default('YOUR_VALID_API_KEY'),
+  DEMO_API_SECRET: credential.default('YOUR_VALID_API_SECRET'),
+  DEMO_USERNAME: credential.default('my_username'),
+  DEMO_PASSWORD: credential.default('my_password'),
+  DEMO_ADMIN_USERNAME: credential.default('admin'),
+  DEMO_ADMIN_PASSWORD: credential.default('admin-password'),
+  DEMO_OPENAI_KEY: credential.default('sk-demo-four-oh-one'),
 });
 
 /** The variables `loadConfig` reads, for the README and for error messages. */
@@ -101,6 +159,14 @@ export function loadConfig(
   }
   const e = parsed.data;
   const warnings: string[] = [];
+  if (e.ACCESS_TOKEN_TTL_SECONDS > e.ACCESS_TOKEN_MAX_TTL_SECONDS) {
+    throw new ConfigError('ACCESS_TOKEN_TTL_SECONDS: must not exceed ACCESS_TOKEN_MAX_TTL_SECONDS');
+  }
+  if ((e.JWT_PREVIOUS_SECRET === undefined) !== (e.JWT_PREVIOUS_SECRET_VALID_UNTIL === undefined)) {
+    throw new ConfigError(
+      'JWT_PREVIOUS_SECRET_VALID_UNTIL: set it together with JWT_PREVIOUS_SECRET (the end of the grace period)',
+    );
+  }
   const secretGenerated = e.JWT_SECRET === undefined;
   if (secretGenerated) {
     warnings.push(
@@ -122,11 +188,46 @@ export function loadConfig(
       audience: e.JWT_AUDIENCE,
       clockToleranceSeconds: e.JWT_CLOCK_TOLERANCE_SECONDS,
     },
+    tokens: {
+      accessTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      accessMaxTtlSeconds: e.ACCESS_TOKEN_MAX_TTL_SECONDS,
+      refreshTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      stepUpMaxAgeSeconds: e.STEP_UP_MAX_AGE_SECONDS,
+    },
+    keys: {
+      privateKeyPem: e.JWT_PRIVATE_KEY,
+      previousSecret:
+        e.JWT_PREVIOUS_SECRET === undefined
+          ? undefined
+          : Buffer.from(e.JWT_PREVIOUS_SECRET, 'utf8'),
+      previousSecretValidUntil: e.JWT_PREVIOUS_SECRET_VALID_UNTIL,
+    },
+    demo: {
+      apiKey: e.DEMO_API_KEY,
+      apiSecret: e.DEMO_API_SECRET,
+      username: e.DEMO_USERNAME,
+      password: e.DEMO_PASSWORD,
+      adminUsername: e.DEMO_ADMIN_USERNAME,
+      adminPassword: e.DEMO_ADMIN_PASSWORD,
+      openaiKey: e.DEMO_OPENAI_KEY,
+    },
     redisUrl: e.REDIS_URL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     store: { maxEntries: e.STORE_MAX_ENTRIES },
     warnings,
   };
+}
+
+function isSupportedPrivateKey(pem: string): boolean {
+  try {
+    const key = createPrivateKey(pem);
+    return (
+      key.asymmetricKeyType === 'rsa' ||
+      (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1')
+    );
+  } catch {
+    return false;
+  }
 }
 
 function parseTrustProxy(value: string): boolean | number | string {

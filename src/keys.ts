@@ -1,5 +1,8 @@
 import {
   createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
   createSecretKey,
   generateKeyPairSync,
   type JsonWebKey,
@@ -20,6 +23,8 @@ export interface Key {
   signKey: KeyObject;
   /** The public JWK for the JWKS; undefined for secrets, which are never published. */
   publicJwk: JsonWebKey | undefined;
+  /** For a key retired by rotation: its tokens verify until this time (ms), then fail. */
+  retiredAfter?: number;
 }
 
 /**
@@ -42,10 +47,15 @@ export class KeyRing {
     return kid === undefined ? this.signing : this.byKid.get(kid);
   }
 
-  /** Keys of one algorithm; used by specimens that need the asymmetric key. */
-  firstOf(alg: Algorithm): Key | undefined {
-    for (const key of this.byKid.values()) if (key.alg === alg) return key;
+  /** The first key matching a test; used by specimens that need a particular key. */
+  findWhere(test: (key: Key) => boolean): Key | undefined {
+    for (const key of this.byKid.values()) if (test(key)) return key;
     return undefined;
+  }
+
+  /** The first key of an algorithm. */
+  firstOf(alg: Algorithm): Key | undefined {
+    return this.findWhere((k) => k.alg === alg);
   }
 
   /** The public keys as a JWK Set (RFC 7517 §5). */
@@ -71,28 +81,63 @@ export function hmacKey(secret: Buffer): Key {
   return { kid, alg: 'HS256', verifyKey: key, signKey: key, publicJwk: undefined };
 }
 
-/** A fresh ES256 key pair, its kid the RFC 7638 thumbprint of its public JWK. */
-export function generateEs256Key(): Key {
-  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+/** An asymmetric key (EC P-256 -> ES256, RSA -> RS256), its kid the RFC 7638 thumbprint. */
+export function asymmetricKey(privateKey: KeyObject): Key {
+  const publicKey = createPublicKey(privateKey);
   const jwk = publicKey.export({ format: 'jwk' });
-  const thumbprint = createHash('sha256')
-    .update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }))
-    .digest('base64url');
+  const alg: Algorithm = privateKey.asymmetricKeyType === 'ec' ? 'ES256' : 'RS256';
+  // RFC 7638 §3.2: the required members, in lexicographic order.
+  const members =
+    jwk.kty === 'EC'
+      ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }
+      : { e: jwk.e, kty: jwk.kty, n: jwk.n };
+  const thumbprint = createHash('sha256').update(JSON.stringify(members)).digest('base64url');
   return {
     kid: thumbprint,
-    alg: 'ES256',
+    alg,
     verifyKey: publicKey,
     signKey: privateKey,
-    publicJwk: { ...jwk, kid: thumbprint, alg: 'ES256', use: 'sig' },
+    publicJwk: { ...jwk, kid: thumbprint, alg, use: 'sig' },
   };
 }
 
+/** A fresh ES256 key pair. */
+export function generateEs256Key(): Key {
+  return asymmetricKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+}
+
 /**
- * The key ring for a configuration: HS256 from JWT_SECRET signs access tokens (as in the
- * article's Flask example); an ES256 key is published in the JWKS, so that the algorithm
- * confusion scenario has a real public key to abuse.
+ * The key ring for a configuration.
+ * - HS256 from JWT_SECRET signs access tokens (as in the article's Flask example), unless
+ *   JWT_PRIVATE_KEY is set, in which case that key signs and HS256 tokens still verify.
+ * - An ES256 key is always published in the JWKS (generated per process unless configured), so
+ *   the algorithm-confusion scenario has a real public key to abuse.
+ * - JWT_PREVIOUS_SECRET is a rotated-out secret whose tokens verify until its grace period ends.
+ * - A built-in retired key, derived from JWT_SECRET so all instances agree, whose grace period is
+ *   long over: it signs the `retired_key` specimen.
  */
-export function createKeyRing(config: Pick<Config, 'jwt'>): KeyRing {
+export function createKeyRing(config: Pick<Config, 'jwt' | 'keys'>): KeyRing {
   const hmac = hmacKey(config.jwt.secret);
-  return new KeyRing([hmac, generateEs256Key()], hmac.kid);
+  const configured = config.keys.privateKeyPem
+    ? asymmetricKey(createPrivateKey(config.keys.privateKeyPem))
+    : undefined;
+  const keys = [hmac, configured?.alg === 'ES256' ? configured : generateEs256Key()];
+  if (configured?.alg === 'RS256') keys.push(configured);
+  if (config.keys.previousSecret) {
+    keys.push({
+      ...hmacKey(config.keys.previousSecret),
+      retiredAfter: config.keys.previousSecretValidUntil ?? 0,
+    });
+  }
+  keys.push(retiredDemoKey(config.jwt.secret));
+  return new KeyRing(keys, (configured ?? hmac).kid);
+}
+
+/** The kid prefix of the built-in retired key. */
+export const RETIRED_DEMO_KID_PREFIX = 'retired-';
+
+function retiredDemoKey(secret: Buffer): Key {
+  const derived = createHmac('sha256', secret).update('four-oh-one retired demo key').digest();
+  const key = hmacKey(derived);
+  return { ...key, kid: `${RETIRED_DEMO_KID_PREFIX}${key.kid}`, retiredAfter: 0 };
 }

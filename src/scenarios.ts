@@ -168,6 +168,14 @@ export const problemCatalog = {
     remedy: BEARER_RETRY,
     rfc: [rfc(7515, '4.1.4'), rfc(6750, '3.1')],
   },
+  token_key_retired: {
+    status: 401,
+    title: 'Access token signing key was retired',
+    explanation:
+      'The token was signed by a key this server rotated out. During the grace period after a rotation such tokens still work; after it they fail with this code, distinct from an unknown kid, so a client knows the token is merely old, not forged.',
+    remedy: BEARER_RETRY,
+    rfc: [rfc(7517, '4.5'), rfc(8725, '3.1'), rfc(6750, '3.1')],
+  },
   token_type_invalid: {
     status: 401,
     title: 'Token is not an access token',

@@ -30,8 +30,12 @@ export const MAX_TOKEN_BYTES = 8192;
 const ACCESS_TYPES = new Set(['at+jwt', 'application/at+jwt']);
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
-/** The store key under which a revoked token id is kept until the token would expire anyway. */
+/** Store keys of the denylist. Each entry lives until the tokens it covers would expire anyway. */
 export const revokedKey = (jti: string) => `revoked:jti:${jti}`;
+/** Every token of a subject issued at or before the stored second is revoked ("log out everywhere"). */
+export const subjectRevokedKey = (sub: string) => `revoked:sub:${sub}`;
+/** Every token of a refresh-token family is revoked (a reused refresh token, RFC 9700 §4.14.2). */
+export const familyRevokedKey = (fid: string) => `revoked:fid:${fid}`;
 
 export interface TokenOptions {
   keys: KeyRing;
@@ -162,6 +166,13 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
       );
     }
 
+    if (key.retiredAfter !== undefined && clock.now() > key.retiredAfter) {
+      return refuse(
+        'token_key_retired',
+        `Key ${key.kid} was rotated out and its grace period ended at ${iso(Math.floor(key.retiredAfter / 1000))}.`,
+      );
+    }
+
     const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined;
     if (typ === undefined || !ACCESS_TYPES.has(typ)) {
       return refuse(
@@ -209,8 +220,25 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
         `This resource accepts tokens for the audience "${audience}" only.`,
       );
     }
-    if ((await store.get(revokedKey(c.jti))) !== undefined) {
+    const [byJti, bySubject, byFamily] = await store.getMany([
+      revokedKey(c.jti),
+      subjectRevokedKey(c.sub),
+      familyRevokedKey(typeof c.fid === 'string' ? c.fid : '-'),
+    ]);
+    if (byJti !== undefined) {
       return refuse('token_revoked', 'This token was revoked; it will not work again.');
+    }
+    if (bySubject !== undefined && c.iat <= Number(bySubject)) {
+      return refuse(
+        'token_revoked',
+        `Every token of this subject issued up to ${iso(Number(bySubject))} was revoked.`,
+      );
+    }
+    if (byFamily !== undefined) {
+      return refuse(
+        'token_revoked',
+        'A refresh token of the family this token came from was reused, so the whole family was revoked.',
+      );
     }
     return { ok: true, claims: c, kid: key.kid };
   };

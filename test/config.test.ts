@@ -62,6 +62,40 @@ describe('loadConfig', () => {
     expect(config.jwt.secret.toString()).toBe(SECRET);
   });
 
+  it('has the demo credentials of the articles by default, and lets them be overridden', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).demo).toEqual({
+      apiKey: 'YOUR_VALID_API_KEY',
+      apiSecret: 'YOUR_VALID_API_SECRET',
+      username: 'my_username',
+      password: 'my_password',
+      adminUsername: 'admin',
+      adminPassword: 'admin-password',
+      openaiKey: 'sk-demo-four-oh-one',
+    });
+    expect(
+      loadConfig({ JWT_SECRET: SECRET, DEMO_API_SECRET: 'another-secret' }).demo.apiSecret,
+    ).toBe('another-secret');
+  });
+
+  it('reads token lifetimes and the rotation grace period', () => {
+    const config = loadConfig({
+      JWT_SECRET: SECRET,
+      ACCESS_TOKEN_TTL_SECONDS: '60',
+      ACCESS_TOKEN_MAX_TTL_SECONDS: '120',
+      REFRESH_TOKEN_TTL_SECONDS: '600',
+      STEP_UP_MAX_AGE_SECONDS: '30',
+      JWT_PREVIOUS_SECRET: 'p'.repeat(32),
+      JWT_PREVIOUS_SECRET_VALID_UNTIL: '2026-12-01T00:00:00Z',
+    });
+    expect(config.tokens).toEqual({
+      accessTtlSeconds: 60,
+      accessMaxTtlSeconds: 120,
+      refreshTtlSeconds: 600,
+      stepUpMaxAgeSeconds: 30,
+    });
+    expect(config.keys.previousSecretValidUntil).toBe(Date.parse('2026-12-01T00:00:00Z'));
+  });
+
   it('defaults the issuer to PUBLIC_URL', () => {
     expect(loadConfig({ PUBLIC_URL: 'http://localhost:9999', JWT_SECRET: SECRET }).jwt.issuer).toBe(
       'http://localhost:9999',
@@ -100,6 +134,22 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'http://redis:6379' }, 'REDIS_URL: must be a redis:// or rediss:// URL'],
     [{ TRUST_PROXY: 'everyone!' }, 'TRUST_PROXY: must be true, false, a hop count'],
     [{ STORE_MAX_ENTRIES: '5' }, 'STORE_MAX_ENTRIES: '],
+    [{ ACCESS_TOKEN_TTL_SECONDS: '0' }, 'ACCESS_TOKEN_TTL_SECONDS: '],
+    [
+      { ACCESS_TOKEN_TTL_SECONDS: '7200' },
+      'ACCESS_TOKEN_TTL_SECONDS: must not exceed ACCESS_TOKEN_MAX_TTL_SECONDS',
+    ],
+    [{ JWT_PRIVATE_KEY: 'not a pem' }, 'JWT_PRIVATE_KEY: must be a PEM private key'],
+    [
+      { JWT_PREVIOUS_SECRET: 'p'.repeat(32) },
+      'JWT_PREVIOUS_SECRET_VALID_UNTIL: set it together with JWT_PREVIOUS_SECRET',
+    ],
+    [
+      { JWT_PREVIOUS_SECRET: 'p'.repeat(32), JWT_PREVIOUS_SECRET_VALID_UNTIL: 'tomorrow' },
+      'JWT_PREVIOUS_SECRET_VALID_UNTIL: must be an ISO 8601',
+    ],
+    [{ DEMO_API_KEY: 'has space' }, 'DEMO_API_KEY: must be 1-128 printable ASCII'],
+    [{ DEMO_PASSWORD: 'a:b' }, 'DEMO_PASSWORD: must be 1-128 printable ASCII'],
   ])('stops on %j with one line naming the variable', (env, message) => {
     let error: unknown;
     try {

@@ -1,10 +1,17 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
-import { createKeyRing, KeyRing, type Key } from '../src/keys';
+import { createKeyRing, KeyRing, RETIRED_DEMO_KID_PREFIX, type Key } from '../src/keys';
 import { StoreUnavailableError } from '../src/problems';
 import { MemoryStore } from '../src/store';
-import { createTokenVerifier, issueAccessToken, revokedKey, type Verdict } from '../src/tokens';
+import {
+  createTokenVerifier,
+  familyRevokedKey,
+  issueAccessToken,
+  revokedKey,
+  subjectRevokedKey,
+  type Verdict,
+} from '../src/tokens';
 import { testClock, testConfig } from './helpers';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -145,7 +152,7 @@ describe('the access-token verifier', () => {
     const { token, claims } = issue();
     await store.set(revokedKey(claims.jti), '1', 60_000);
     expect(refused(await verify(token))).toBe('token_revoked');
-    const get = jest.spyOn(store, 'get');
+    const get = jest.spyOn(store, 'getMany');
     await verify(`${token.split('.').slice(0, 2).join('.')}.AAAA`);
     expect(get).not.toHaveBeenCalled();
     get.mockRestore();
@@ -182,9 +189,110 @@ describe('the access-token verifier', () => {
     ).toBe('token_algorithm_rejected');
   });
 
+  it('revokes every token of a subject issued up to the stored second, and none after', async () => {
+    const before = issueAccessToken(options, {
+      sub: 'everywhere',
+      clientId: 'c1',
+      expiresIn: 300,
+    }).token;
+    await store.set(
+      subjectRevokedKey('everywhere'),
+      String(Math.floor(clock.now() / 1000)),
+      60_000,
+    );
+    expect(refused(await verify(before))).toBe('token_revoked');
+    clock.advance(1000);
+    const after = issueAccessToken(options, {
+      sub: 'everywhere',
+      clientId: 'c1',
+      expiresIn: 300,
+    }).token;
+    expect(refused(await verify(after))).toBe('ok');
+  });
+
+  it('revokes every token of a revoked refresh-token family', async () => {
+    const { token } = issueAccessToken(options, {
+      sub: 'u2',
+      clientId: 'c1',
+      expiresIn: 300,
+      extra: { fid: 'fam-1' },
+    });
+    expect(refused(await verify(token))).toBe('ok');
+    await store.set(familyRevokedKey('fam-1'), '1', 60_000);
+    expect(refused(await verify(token))).toBe('token_revoked');
+  });
+
+  describe('with a rotated-out secret', () => {
+    const previous = 'the-previous-secret-of-at-least-32-bytes';
+    const rotated = testConfig({
+      JWT_PREVIOUS_SECRET: previous,
+      JWT_PREVIOUS_SECRET_VALID_UNTIL: '2026-11-22T08:00:00Z',
+    });
+    const ring = createKeyRing(rotated);
+    const old = ring.findWhere(
+      (k) => k.retiredAfter !== undefined && !k.kid.startsWith(RETIRED_DEMO_KID_PREFIX),
+    );
+    const verifyRotated = createTokenVerifier({ ...options, keys: ring, jwt: rotated.jwt });
+
+    it('still signs with the current secret', () => {
+      expect(ring.signing.kid).toBe(keys.signing.kid);
+      expect(old?.kid).not.toBe(keys.signing.kid);
+    });
+
+    it('accepts its tokens during the grace period, then answers token_key_retired', async () => {
+      if (!old) throw new Error('no previous key');
+      const token = ring.sign(claimsNow(), { typ: 'at+jwt' }, old);
+      expect(refused(await verifyRotated(token))).toBe('ok');
+      const saved = clock.now();
+      clock.set('2026-11-22T08:00:01Z');
+      const later = ring.sign({ ...claimsNow() }, { typ: 'at+jwt' }, old);
+      const verdict = await verifyRotated(later);
+      expect(refused(verdict)).toBe('token_key_retired');
+      expect(verdict.ok ? '' : verdict.detail).toContain('2026-11-22T08:00:00Z');
+      clock.set(new Date(saved).toISOString());
+    });
+
+    it('refuses tokens of the built-in retired key at once', async () => {
+      const retired = ring.findWhere((k) => k.kid.startsWith(RETIRED_DEMO_KID_PREFIX));
+      if (!retired) throw new Error('no retired demo key');
+      expect(refused(await verifyRotated(ring.sign(claimsNow(), { typ: 'at+jwt' }, retired)))).toBe(
+        'token_key_retired',
+      );
+    });
+  });
+
+  describe('with JWT_PRIVATE_KEY', () => {
+    it.each([
+      ['ec', { namedCurve: 'P-256' }, 'ES256'],
+      ['rsa', { modulusLength: 2048 }, 'RS256'],
+    ] as const)(
+      'signs with a configured %s key as %s and publishes it',
+      async (type, opts, alg) => {
+        const pem = (
+          generateKeyPairSync as (
+            t: string,
+            o: object,
+          ) => { privateKey: import('node:crypto').KeyObject }
+        )(type, opts)
+          .privateKey.export({ type: 'pkcs8', format: 'pem' })
+          .toString();
+        const cfg = testConfig({ JWT_PRIVATE_KEY: pem.replace(/\n/g, '\\n') });
+        const ring = createKeyRing(cfg);
+        expect(ring.signing.alg).toBe(alg);
+        expect(ring.jwks().keys.map((k) => k.kid)).toContain(ring.signing.kid);
+        const v = createTokenVerifier({ ...options, keys: ring, jwt: cfg.jwt });
+        const token = issueAccessToken(
+          { ...options, keys: ring, jwt: cfg.jwt },
+          { sub: 'u', clientId: 'c', expiresIn: 60 },
+        ).token;
+        expect(refused(await v(token))).toBe('ok');
+      },
+    );
+  });
+
   it('lets a store outage through as StoreUnavailableError (503), not as a refusal', async () => {
     const broken = new MemoryStore({ maxEntries: 10, sweepIntervalMs: 0 });
-    jest.spyOn(broken, 'get').mockRejectedValue(new StoreUnavailableError('down'));
+    jest.spyOn(broken, 'getMany').mockRejectedValue(new StoreUnavailableError('down'));
     const verifyBroken = createTokenVerifier({ ...options, store: broken });
     await expect(verifyBroken(issue().token)).rejects.toBeInstanceOf(StoreUnavailableError);
   });

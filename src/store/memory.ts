@@ -74,6 +74,10 @@ export class MemoryStore implements Store {
     return this.live(key)?.value;
   }
 
+  async getMany(keys: string[]): Promise<(string | undefined)[]> {
+    return keys.map((key) => this.live(key)?.value);
+  }
+
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     this.write(key, value, ttlMs);
   }

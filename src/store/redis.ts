@@ -27,16 +27,18 @@ export class RedisStore implements Store {
   readonly kind = 'redis';
   private readonly client;
   private readonly prefix: string;
+  private readonly timeoutMs: number;
   private connecting: Promise<unknown> | undefined;
 
   constructor(options: RedisStoreOptions) {
     this.prefix = options.prefix ?? 'four-oh-one:';
+    this.timeoutMs = options.commandTimeoutMs ?? 1000;
     const logger = options.logger;
     let lastLogged = 0;
     this.client = createClient({
       url: options.url,
       disableOfflineQueue: true,
-      commandOptions: { timeout: options.commandTimeoutMs ?? 1000 },
+      commandOptions: { timeout: this.timeoutMs },
       socket: {
         connectTimeout: 2000,
         reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
@@ -60,10 +62,24 @@ export class RedisStore implements Store {
 
   private async run<T>(command: () => Promise<T>): Promise<T> {
     if (!this.client.isReady) throw new StoreUnavailableError('redis is not connected');
+    // node-redis's command timeout covers only the wait to be written: once a command is on the
+    // socket it waits for its reply forever, so a Redis that stops answering (paused, partitioned)
+    // would hang every request. Give up after our own deadline; the late reply, if any, still
+    // lands on the abandoned command (replies stay in order), so nothing is mismatched.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new StoreUnavailableError(`redis did not answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+    });
     try {
-      return await command();
+      return await Promise.race([command(), deadline]);
     } catch (err) {
+      if (err instanceof StoreUnavailableError) throw err;
       throw new StoreUnavailableError(`redis command failed: ${String(err)}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -72,13 +88,22 @@ export class RedisStore implements Store {
     return value ?? undefined;
   }
 
+  // checkTtl runs before run(): a bad ttl is the caller's bug (RangeError), not an outage (503).
+  async getMany(keys: string[]): Promise<(string | undefined)[]> {
+    if (keys.length === 0) return [];
+    const values = await this.run(() => this.client.mGet(keys.map((k) => this.prefix + k)));
+    return values.map((v) => v ?? undefined);
+  }
+
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.run(() => this.client.set(this.prefix + key, value, { PX: checkTtl(ttlMs) }));
+    const px = checkTtl(ttlMs);
+    await this.run(() => this.client.set(this.prefix + key, value, { PX: px }));
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const px = checkTtl(ttlMs);
     const reply = await this.run(() =>
-      this.client.set(this.prefix + key, value, { PX: checkTtl(ttlMs), NX: true }),
+      this.client.set(this.prefix + key, value, { PX: px, NX: true }),
     );
     return reply === 'OK';
   }
@@ -88,11 +113,9 @@ export class RedisStore implements Store {
   }
 
   async increment(key: string, ttlMs: number): Promise<number> {
+    const px = checkTtl(ttlMs);
     const reply = await this.run(() =>
-      this.client.eval(INCREMENT, {
-        keys: [this.prefix + key],
-        arguments: [String(checkTtl(ttlMs))],
-      }),
+      this.client.eval(INCREMENT, { keys: [this.prefix + key], arguments: [String(px)] }),
     );
     return Number(reply);
   }

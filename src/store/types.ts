@@ -13,6 +13,8 @@ export const systemClock: Clock = { now: () => Date.now() };
 export interface Store {
   /** The value, or undefined when absent or expired. */
   get(key: string): Promise<string | undefined>;
+  /** Several values in one round trip, in the order asked. */
+  getMany(keys: string[]): Promise<(string | undefined)[]>;
   /** Writes a value that expires after `ttlMs`. */
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Writes only if absent; true when this call wrote it (a claim, a lock, a one-time use). */
