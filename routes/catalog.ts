@@ -10,7 +10,7 @@ import {
   type Scenario,
   type Trigger,
 } from '../src/scenarios';
-import { fillTemplate, type SpecimenBook, type Specimens } from '../src/specimens';
+import { fillBody, fillTemplate, type SpecimenBook, type Specimens } from '../src/specimens';
 
 /** Single-quotes a string for a POSIX shell. */
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -23,6 +23,15 @@ export function curlFor(baseUrl: string, trigger: Trigger, specimens: Specimens)
   parts.push(shellQuote(baseUrl + trigger.path));
   for (const [name, value] of Object.entries(trigger.headers ?? {})) {
     parts.push(`-H ${shellQuote(`${name}: ${fillTemplate(value, specimens)}`)}`);
+  }
+  if (trigger.body !== undefined) {
+    const body = fillBody(trigger.body, specimens);
+    if (trigger.contentType === 'form') {
+      for (const [k, v] of Object.entries(body))
+        parts.push(`--data-urlencode ${shellQuote(`${k}=${String(v)}`)}`);
+    } else {
+      parts.push(`-H 'Content-Type: application/json' -d ${shellQuote(JSON.stringify(body))}`);
+    }
   }
   return parts.join(' ');
 }
@@ -39,6 +48,12 @@ function describeScenario(s: Scenario, baseUrl: string, specimens: Specimens) {
       method: s.trigger.method,
       path: s.trigger.path,
       headers,
+      ...(s.trigger.body === undefined
+        ? {}
+        : {
+            body: fillBody(s.trigger.body, specimens),
+            content_type: s.trigger.contentType ?? 'json',
+          }),
       curl: curlFor(baseUrl, s.trigger, specimens),
     },
     expect: s.expect,

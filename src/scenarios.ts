@@ -271,6 +271,12 @@ export interface Trigger {
   method: HttpMethod;
   path: string;
   headers?: Record<string, string>;
+  /**
+   * A request body: an object sent as JSON (`contentType: 'json'`, the default) or as
+   * application/x-www-form-urlencoded (`'form'`). String values may hold `{{token:NAME}}` too.
+   */
+  body?: Record<string, string | number | boolean | unknown[] | Record<string, unknown>>;
+  contentType?: 'json' | 'form';
 }
 
 export interface Expectation {

@@ -126,3 +126,13 @@ export function fillTemplate(value: string, specimens: Specimens): string {
     name in specimens ? specimens[name as SpecimenName] : whole,
   );
 }
+
+/** A trigger body with `{{token:NAME}}` filled in its string values. */
+export function fillBody<T extends Record<string, unknown>>(body: T, specimens: Specimens): T {
+  return Object.fromEntries(
+    Object.entries(body).map(([k, v]) => [
+      k,
+      typeof v === 'string' ? fillTemplate(v, specimens) : v,
+    ]),
+  ) as T;
+}

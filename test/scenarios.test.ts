@@ -1,5 +1,5 @@
 import { problemCatalog, scenarios, type Scenario } from '../src/scenarios';
-import { fillTemplate, SPECIMEN_NAMES, type Specimens } from '../src/specimens';
+import { fillBody, fillTemplate, SPECIMEN_NAMES, type Specimens } from '../src/specimens';
 import { buildApp, expectChallenge, expectProblem } from './helpers';
 
 /**
@@ -18,6 +18,10 @@ describe('the scenario registry', () => {
     let req = ctx.http()[s.trigger.method.toLowerCase() as 'get'](s.trigger.path);
     for (const [name, value] of Object.entries(s.trigger.headers ?? {})) {
       req = req.set(name, fillTemplate(value, specimens));
+    }
+    if (s.trigger.body !== undefined) {
+      const body = fillBody(s.trigger.body, specimens);
+      req = s.trigger.contentType === 'form' ? req.type('form').send(body) : req.send(body);
     }
     return req;
   }
