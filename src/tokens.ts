@@ -21,7 +21,7 @@ export interface AccessClaims {
 /** The outcome of verifying an access token: its claims, or why it was refused. */
 export type Verdict =
   | { ok: true; claims: AccessClaims; kid: string }
-  | { ok: false; code: ProblemCode; detail: string };
+  | { ok: false; code: ProblemCode; detail: string; jti?: string };
 
 /** The longest token this server will even look at. */
 export const MAX_TOKEN_BYTES = 8192;
@@ -45,7 +45,7 @@ export interface TokenOptions {
 }
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
-const refuse = (code: ProblemCode, detail: string): Verdict => ({ ok: false, code, detail });
+const refuse = (code: ProblemCode, detail: string) => ({ ok: false as const, code, detail });
 
 function decodeJsonPart(part: string): Record<string, unknown> | undefined {
   try {
@@ -107,71 +107,91 @@ function missingClaims(c: Record<string, unknown>): string[] {
   return bad;
 }
 
+/** A JWT whose signature verified with a current key: its header and claims can be believed. */
+export type SignedJwt =
+  | { ok: true; header: Record<string, unknown>; claims: Record<string, unknown>; key: Key }
+  | { ok: false; code: ProblemCode; detail: string };
+
+/**
+ * Checks the shape and signature of any JWT this server signed (access or refresh): size, three
+ * base64url parts of JSON, a key chosen by kid and pinned to one algorithm, the signature, and
+ * the key's rotation grace period. Claims are not judged here.
+ */
+export function verifySignedJwt(token: string, keys: KeyRing, clock: Clock): SignedJwt {
+  if (token.length > MAX_TOKEN_BYTES) {
+    return refuse(
+      'token_malformed',
+      `The token is ${token.length} bytes; this server reads at most ${MAX_TOKEN_BYTES}.`,
+    );
+  }
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts.every((p) => BASE64URL.test(p))) {
+    return refuse(
+      'token_malformed',
+      'A JWT is three base64url parts separated by dots; this token is not.',
+    );
+  }
+  const [headerPart = '', payloadPart = '', signature = ''] = parts;
+  const header = decodeJsonPart(headerPart);
+  const claims = decodeJsonPart(payloadPart);
+  if (!header || !claims) {
+    return refuse(
+      'token_malformed',
+      `The JWT ${header ? 'payload' : 'header'} does not decode to a JSON object.`,
+    );
+  }
+  const alg = header.alg;
+  if (typeof alg !== 'string' || alg.toLowerCase() === 'none') {
+    return refuse(
+      'token_algorithm_rejected',
+      'The token is unsigned (alg "none" or no alg); every token here must be signed.',
+    );
+  }
+  if (header.kid !== undefined && typeof header.kid !== 'string') {
+    return refuse('token_malformed', 'The kid header must be a string.');
+  }
+  const key = keys.find(header.kid);
+  if (!key)
+    return refuse('token_kid_unknown', 'No key on this server has the kid this token names.');
+  if (alg !== key.alg) {
+    return refuse(
+      'token_algorithm_rejected',
+      `The token says ${alg.slice(0, 16)}, but its key is pinned to ${key.alg}.`,
+    );
+  }
+  if (!signatureValid(key, `${headerPart}.${payloadPart}`, signature)) {
+    return refuse('token_signature_invalid', `The signature does not verify with key ${key.kid}.`);
+  }
+  if (key.retiredAfter !== undefined && clock.now() > key.retiredAfter) {
+    return refuse(
+      'token_key_retired',
+      `Key ${key.kid} was rotated out and its grace period ended at ${iso(Math.floor(key.retiredAfter / 1000))}.`,
+    );
+  }
+  return { ok: true, header, claims, key };
+}
+
 /**
  * Makes the access-token verifier. The order of checks matters: nothing in a token is believed
  * before its signature is verified with a key chosen by kid and pinned to one algorithm, and the
- * store is asked about revocation only for tokens that passed everything else.
+ * store is asked about revocation only for tokens that passed everything else. A refusal of a
+ * token whose signature verified carries its jti, so callers can count retries of it.
  */
 export function createTokenVerifier(options: TokenOptions): (token: string) => Promise<Verdict> {
   const { keys, clock, store } = options;
   const { issuer, audience, clockToleranceSeconds: tolerance } = options.jwt;
 
   return async function verifyAccessToken(token: string): Promise<Verdict> {
-    if (token.length > MAX_TOKEN_BYTES) {
-      return refuse(
-        'token_malformed',
-        `The token is ${token.length} bytes; this server reads at most ${MAX_TOKEN_BYTES}.`,
-      );
-    }
-    const parts = token.split('.');
-    if (parts.length !== 3 || !parts.every((p) => BASE64URL.test(p))) {
-      return refuse(
-        'token_malformed',
-        'A JWT is three base64url parts separated by dots; this token is not.',
-      );
-    }
-    const [headerPart = '', payloadPart = ''] = parts;
-    const header = decodeJsonPart(headerPart);
-    const claims = decodeJsonPart(payloadPart);
-    if (!header || !claims) {
-      return refuse(
-        'token_malformed',
-        `The JWT ${header ? 'payload' : 'header'} does not decode to a JSON object.`,
-      );
-    }
-
-    const alg = header.alg;
-    if (typeof alg !== 'string' || alg.toLowerCase() === 'none') {
-      return refuse(
-        'token_algorithm_rejected',
-        'The token is unsigned (alg "none" or no alg); every token here must be signed.',
-      );
-    }
-    if (header.kid !== undefined && typeof header.kid !== 'string') {
-      return refuse('token_malformed', 'The kid header must be a string.');
-    }
-    const key = keys.find(header.kid);
-    if (!key)
-      return refuse('token_kid_unknown', 'No key on this server has the kid this token names.');
-    if (alg !== key.alg) {
-      return refuse(
-        'token_algorithm_rejected',
-        `The token says ${alg.slice(0, 16)}, but its key is pinned to ${key.alg}.`,
-      );
-    }
-    if (!signatureValid(key, `${headerPart}.${payloadPart}`, parts[2] ?? '')) {
-      return refuse(
-        'token_signature_invalid',
-        `The signature does not verify with key ${key.kid}.`,
-      );
-    }
-
-    if (key.retiredAfter !== undefined && clock.now() > key.retiredAfter) {
-      return refuse(
-        'token_key_retired',
-        `Key ${key.kid} was rotated out and its grace period ended at ${iso(Math.floor(key.retiredAfter / 1000))}.`,
-      );
-    }
+    const signed = verifySignedJwt(token, keys, clock);
+    if (!signed.ok) return signed;
+    const { header, claims, key } = signed;
+    const jti = typeof claims.jti === 'string' ? claims.jti.slice(0, 128) : undefined;
+    const refuse = (code: ProblemCode, detail: string): Verdict => ({
+      ok: false,
+      code,
+      detail,
+      jti,
+    });
 
     const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined;
     if (typ === undefined || !ACCESS_TYPES.has(typ)) {
