@@ -54,7 +54,11 @@ export class RedisStore implements Store {
     });
   }
 
-  /** Starts connecting; resolves when connected, rejects if the first attempt fails. */
+  /**
+   * Starts connecting; resolves when connected. While Redis is unreachable it keeps retrying in
+   * the background rather than rejecting (commands answer StoreUnavailableError meanwhile); it
+   * rejects only if the store is closed before it connects.
+   */
   connect(): Promise<unknown> {
     this.connecting ??= this.client.connect();
     return this.connecting;
