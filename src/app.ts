@@ -3,10 +3,12 @@ import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
 import pinoHttp from 'pino-http';
 import { bearerAuth } from '../middleware/bearer-auth';
+import { openaiAuth } from '../middleware/openai-auth';
 import { requestId } from '../middleware/request-id';
 import { bearerRouter } from '../routes/bearer';
 import { catalogRouter } from '../routes/catalog';
 import { healthRouter } from '../routes/health';
+import { openaiRouter } from '../routes/openai';
 import type { Config } from './config';
 import { createKeyRing, type KeyRing } from './keys';
 import { notFound, problemHandler } from './problems';
@@ -70,6 +72,9 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(healthRouter(deps.store));
   app.use(catalogRouter({ specimens, baseUrl: config.publicUrl }));
   app.use(bearerRouter({ bearerAuth: bearerAuth({ verify }) }));
+  app.use(
+    openaiRouter({ openaiAuth: openaiAuth({ verify, apiKey: config.demo.openaiKey }), clock }),
+  );
 
   app.use(notFound);
   app.use(problemHandler(logger));

@@ -219,8 +219,71 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       );
     }
     res.locals.problemDetail = httpError.detail;
-    sendProblem(res, httpError, req.originalUrl.split('?')[0] ?? '/');
+    const path = req.originalUrl.split('?')[0] ?? '/';
+    if (isOpenAiPath(path)) sendOpenAiError(res, httpError);
+    else sendProblem(res, httpError, path);
   };
+}
+
+// --- The OpenAI-compatible envelope (/v1/*) ----------------------------------------------------
+
+/** Express matches routes case-insensitively, so `/V1/models` is the same API and envelope. */
+const OPENAI_PATH = /^\/v1(?:\/|$)/i;
+
+/** Whether errors on a path are written in OpenAI's envelope instead of problem+json (DESIGN.md). */
+export function isOpenAiPath(path: string): boolean {
+  return OPENAI_PATH.test(path);
+}
+
+export const OPENAI_ERROR_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** OpenAI's error body, which its SDKs turn into `APIError` (`message`, `type`, `param`, `code`). */
+export interface OpenAiErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+/**
+ * Our problem code as an OpenAI `code`: every refused credential is `invalid_api_key` and an
+ * unknown path `unknown_url`, as OpenAI answers; anything OpenAI has no word for keeps ours.
+ */
+export function openAiErrorCode(code: ProblemCode): string {
+  if (problemCatalog[code].status === 401 || code === 'authorization_malformed') {
+    return 'invalid_api_key';
+  }
+  if (code === 'not_found') return 'unknown_url';
+  return code;
+}
+
+/**
+ * Builds the envelope. The message ends with `(request id: <id>)`, as in the article's
+ * `Invalid Token (request id: …)`, because it is often the only part of a response a client
+ * logs. Refused credentials all read "Invalid Token": the reason is in the WWW-Authenticate
+ * error_description and in our log line, not in a body an attacker probing keys would read.
+ */
+export function openAiErrorBody(err: HttpError, requestId: string): OpenAiErrorBody {
+  const refused =
+    err.status === 401 && err.code !== 'token_missing' && err.code !== 'auth_scheme_unsupported';
+  const text = refused ? 'Invalid Token' : (err.detail ?? problemCatalog[err.code].title);
+  const param = err.extensions.param;
+  return {
+    error: {
+      message: `${text} (request id: ${requestId})`,
+      type: err.status >= 500 ? 'server_error' : 'invalid_request_error',
+      param: typeof param === 'string' ? param : null,
+      code: openAiErrorCode(err.code),
+    },
+  };
+}
+
+/** Writes an error on `/v1/*`: the same status, headers and log fields as a problem, OpenAI's body. */
+function sendOpenAiError(res: Parameters<RequestHandler>[1], err: HttpError): void {
+  const requestId = String(res.locals.requestId ?? '');
+  res.locals.problemCode = err.code;
+  res.status(err.status);
+  for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Type', OPENAI_ERROR_CONTENT_TYPE);
+  res.end(JSON.stringify(openAiErrorBody(err, requestId)));
 }
 
 /** A problem+json 404 for anything no route claimed. */

@@ -70,6 +70,14 @@ export const problemCatalog = {
     remedy: 'Send a body that matches its Content-Type.',
     rfc: [rfc(9110, '15.5.1')],
   },
+  body_invalid: {
+    status: 400,
+    title: 'Request body is invalid',
+    explanation:
+      'The body parsed, but a field is missing, has the wrong type or an unusable value (a chat completion without `messages`, a `model` that is not a string). The answer names the field: `param` in the body.',
+    remedy: 'Fix the field that `param` names, as `detail` says, and send the request again.',
+    rfc: [rfc(9110, '15.5.1')],
+  },
   body_too_large: {
     status: 413,
     title: 'Request body too large',
@@ -143,6 +151,15 @@ export const problemCatalog = {
       'This server issues JWT access tokens (RFC 9068). The token sent is not one: it does not have three base64url parts, a part does not decode, the header or claims are not JSON objects, or it is longer than 8 KiB.',
     remedy: BEARER_RETRY,
     rfc: [rfc(7519, '7.2'), rfc(6750, '3.1')],
+  },
+  api_key_invalid: {
+    status: 401,
+    title: 'API key is invalid',
+    explanation:
+      'The OpenAI-compatible API (`/v1/*`) takes `Authorization: Bearer <key>`, where the key is this server’s API key (DEMO_OPENAI_KEY) or an access token it issued. This one is neither: a mistyped, revoked or foreign key. Like OpenAI’s own API the body says only "Invalid Token" with the request id, and like every 401 the answer carries a Bearer challenge with error="invalid_token".',
+    remedy:
+      'Check the key (the environment variable your client reads it from, and the base URL it is sent to); retrying the same key will not help.',
+    rfc: [rfc(6750, '3.1'), rfc(9110, '15.5.2')],
   },
   token_signature_invalid: {
     status: 401,

@@ -1,0 +1,97 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { bearerChallenge, problem } from '../src/problems';
+import { problemCatalog, type ProblemCode } from '../src/scenarios';
+import type { Verdict } from '../src/tokens';
+import { parseAuthorization } from './bearer-auth';
+
+export interface OpenAiAuthOptions {
+  /** Verifies an access token (src/tokens.ts `createTokenVerifier`). */
+  verify: (token: string) => Promise<Verdict>;
+  /** The API key that opens `/v1/*` besides access tokens (config.demo.openaiKey). */
+  apiKey: string;
+}
+
+/** RFC 6750 §2.1 b64token: what a key must look like to travel as `Bearer <key>` at all. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+/**
+ * Guards the OpenAI-compatible API: `Authorization: Bearer <key>` where the key is the configured
+ * API key or an access token this server issued. Refusals are ordinary problems; the error
+ * handler writes them in OpenAI's envelope because the path is under `/v1/`.
+ */
+export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
+  if (typeof options?.verify !== 'function') {
+    throw new TypeError('openaiAuth: verify must be a function');
+  }
+  if (typeof options.apiKey !== 'string' || !B64TOKEN.test(options.apiKey)) {
+    throw new TypeError('openaiAuth: apiKey must be a non-empty RFC 6750 b64token');
+  }
+  // Compared as digests: equal lengths always, so neither the key nor its length leaks by timing.
+  const keyDigest = sha256(options.apiKey);
+  const noCredentials = bearerChallenge();
+  const invalidRequest = bearerChallenge({
+    error: 'invalid_request',
+    errorDescription: problemCatalog.authorization_malformed.title,
+  });
+  const invalidToken = new Map<ProblemCode, string>();
+  const challengeFor = (code: ProblemCode) => {
+    let value = invalidToken.get(code);
+    if (value === undefined) {
+      value = bearerChallenge({
+        error: 'invalid_token',
+        errorDescription: problemCatalog[code].title,
+      });
+      invalidToken.set(code, value);
+    }
+    return value;
+  };
+
+  return async function openaiAuthMiddleware(req, res, next) {
+    const parsed = parseAuthorization(req.headers.authorization);
+    switch (parsed.kind) {
+      case 'none':
+        // OpenAI's own wording, so clients' error messages read as they would against the real API.
+        throw problem('token_missing', {
+          detail:
+            "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+          headers: { 'WWW-Authenticate': noCredentials },
+        });
+      case 'other':
+        throw problem('auth_scheme_unsupported', {
+          detail: `This API takes the key as "Authorization: Bearer YOUR_KEY", not with the ${parsed.scheme} scheme.`,
+          headers: { 'WWW-Authenticate': noCredentials },
+        });
+      case 'malformed':
+        throw problem('authorization_malformed', {
+          detail: parsed.reason,
+          headers: { 'WWW-Authenticate': invalidRequest },
+        });
+      case 'bearer': {
+        const { token } = parsed;
+        if (timingSafeEqual(sha256(token), keyDigest)) {
+          next();
+          return;
+        }
+        // Not the key, and not shaped like a JWT: a wrong key, not a broken token.
+        if (token.split('.').length !== 3) {
+          throw problem('api_key_invalid', {
+            detail: 'The key is neither the API key nor an access token issued by this server.',
+            headers: { 'WWW-Authenticate': challengeFor('api_key_invalid') },
+          });
+        }
+        const verdict = await options.verify(token);
+        if (!verdict.ok) {
+          throw problem(verdict.code, {
+            detail: verdict.detail,
+            headers: { 'WWW-Authenticate': challengeFor(verdict.code) },
+          });
+        }
+        res.locals.auth = { claims: verdict.claims, kid: verdict.kid };
+        next();
+      }
+    }
+  };
+}
