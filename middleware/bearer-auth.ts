@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { bearerChallenge, problem } from '../src/problems';
 import { problemCatalog, type ProblemCode } from '../src/scenarios';
+import type { Store } from '../src/store';
 import type { Verdict } from '../src/tokens';
 
 /** What an Authorization header holds, as far as a Bearer resource cares. */
@@ -42,7 +43,17 @@ export interface BearerAuthOptions {
   verify: (token: string) => Promise<Verdict>;
   /** RFC 9728 protected resource metadata URL, named in every challenge when set. */
   resourceMetadata?: string;
+  /**
+   * When set, refusals of tokens this server signed are counted per jti for a minute, and a
+   * client that keeps sending the same refused token is told so (RFC 9110 §15.5.2). Forged
+   * tokens create no state.
+   */
+  store?: Store;
 }
+
+/** How many refusals of one token in a minute before the detail says "stop retrying". */
+export const REPEAT_THRESHOLD = 3;
+const REPEAT_WINDOW_MS = 60_000;
 
 /**
  * Requires a valid bearer access token (RFC 6750), puts the caller in `res.locals.auth`, and
@@ -51,7 +62,7 @@ export interface BearerAuthOptions {
 export function bearerAuth(options: BearerAuthOptions): RequestHandler {
   if (typeof options?.verify !== 'function')
     throw new TypeError('bearerAuth: verify must be a function');
-  const resourceMetadata = options.resourceMetadata;
+  const { resourceMetadata, store } = options;
   const noCredentials = bearerChallenge({ resourceMetadata });
   const invalidRequest = bearerChallenge({
     error: 'invalid_request',
@@ -94,9 +105,17 @@ export function bearerAuth(options: BearerAuthOptions): RequestHandler {
       case 'bearer': {
         const verdict = await options.verify(parsed.token);
         if (!verdict.ok) {
+          const refusals =
+            verdict.jti && store
+              ? await store.increment(`refused:${verdict.jti}`, REPEAT_WINDOW_MS)
+              : 0;
+          const repeated = refusals >= REPEAT_THRESHOLD;
           throw problem(verdict.code, {
-            detail: verdict.detail,
+            detail: repeated
+              ? `${verdict.detail} This same token has been refused ${refusals} times in the last minute: retrying it will not help; get a new token.`
+              : verdict.detail,
             headers: { 'WWW-Authenticate': challengeFor(verdict.code) },
+            extensions: repeated ? { refused_count: refusals } : {},
           });
         }
         res.locals.auth = { claims: verdict.claims, kid: verdict.kid };

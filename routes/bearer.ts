@@ -1,14 +1,61 @@
 import { Router, type RequestHandler } from 'express';
-import { methodNotAllowed } from '../src/problems';
+import { bearerChallenge, methodNotAllowed, problem } from '../src/problems';
+import { problemCatalog } from '../src/scenarios';
+import type { Store } from '../src/store';
 
 /**
  * Section 1 of the article: `GET /api/v1/data` with `Authorization: Bearer <jwt>`.
  * The route reads as a sentence: a valid bearer token gets the data.
  */
-export function bearerRouter(deps: { bearerAuth: RequestHandler }): Router {
+export function bearerRouter(deps: { bearerAuth: RequestHandler; store: Store }): Router {
   const router = Router();
   router.route('/api/v1/data').get(deps.bearerAuth, getData).all(methodNotAllowed('GET'));
+  router
+    .route('/api/v1/flaky')
+    .get(deps.bearerAuth, flaky(deps.store))
+    .all(methodNotAllowed('GET'));
   return router;
+}
+
+const FLAKY_KEY = /^[A-Za-z0-9_-]{1,64}$/;
+const FLAKY_WINDOW_MS = 10 * 60 * 1000;
+const FLAKY_MAX_FAILURES = 10;
+const FLAKY_CHALLENGE = bearerChallenge({
+  error: 'invalid_token',
+  errorDescription: problemCatalog.token_expired.title,
+});
+
+/**
+ * A deterministic target for retry-with-refresh logic: with a valid token, the first `fail`
+ * calls for `key` answer 401 token_expired, later ones 200. Counters are per caller and key, in
+ * the store, and expire ten minutes after the first call; only authenticated calls create one.
+ */
+function flaky(store: Store): RequestHandler {
+  return async function flakyHandler(req, res) {
+    const { fail, key } = req.query;
+    if (typeof fail !== 'string' || !/^\d{1,2}$/.test(fail) || Number(fail) > FLAKY_MAX_FAILURES) {
+      throw problem('parameter_invalid', {
+        detail: `"fail" must be a whole number from 0 to ${FLAKY_MAX_FAILURES}.`,
+      });
+    }
+    if (typeof key !== 'string' || !FLAKY_KEY.test(key)) {
+      throw problem('parameter_invalid', {
+        detail: '"key" must be 1-64 characters of A-Z, a-z, 0-9, "_" and "-".',
+      });
+    }
+    const sub = res.locals.auth?.claims.sub ?? '';
+    const attempt = await store.increment(`flaky:${sub}:${key}`, FLAKY_WINDOW_MS);
+    const failures = Number(fail);
+    if (attempt <= failures) {
+      throw problem('token_expired', {
+        detail: `Scripted failure ${attempt} of ${failures} for key "${key}": refresh your token and retry.`,
+        headers: { 'WWW-Authenticate': FLAKY_CHALLENGE },
+        extensions: { scripted: true, attempt, failures },
+      });
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ message: 'Success after scripted failures.', attempt, failures, key });
+  };
 }
 
 const getData: RequestHandler = function getData(_req, res) {

@@ -2,6 +2,7 @@ import { Router, type Request } from 'express';
 import { html, page } from '../src/html';
 import { methodNotAllowed, problem } from '../src/problems';
 import {
+  expandPublicUrl,
   families,
   isProblemCode,
   problemCatalog,
@@ -56,7 +57,10 @@ function describeScenario(s: Scenario, baseUrl: string, specimens: Specimens) {
           }),
       curl: curlFor(baseUrl, s.trigger, specimens),
     },
-    expect: s.expect,
+    expect: {
+      ...s.expect,
+      challenge: s.expect.challenge === null ? null : expandPublicUrl(s.expect.challenge, baseUrl),
+    },
     docs: s.expect.code ? `/problems/${s.expect.code}` : undefined,
     explanation: s.explanation,
     article_note: s.articleNote,

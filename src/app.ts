@@ -5,11 +5,17 @@ import pinoHttp from 'pino-http';
 import { bearerAuth } from '../middleware/bearer-auth';
 import { openaiAuth } from '../middleware/openai-auth';
 import { requestId } from '../middleware/request-id';
+import { requireRecentLogin } from '../middleware/require-recent-login';
+import { requireRole } from '../middleware/require-role';
+import { adminRouter } from '../routes/admin';
 import { bearerRouter } from '../routes/bearer';
 import { catalogRouter } from '../routes/catalog';
 import { healthRouter } from '../routes/health';
 import { openaiRouter } from '../routes/openai';
+import { tokensRouter } from '../routes/tokens';
 import type { Config } from './config';
+import { Directory } from './identities';
+import { TokenService } from './issuer';
 import { createKeyRing, type KeyRing } from './keys';
 import { notFound, problemHandler } from './problems';
 import { SpecimenBook } from './specimens';
@@ -36,9 +42,18 @@ export function createApp(config: Config, deps: Deps): express.Application {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? pino({ level: config.logLevel });
   const keys = deps.keys ?? createKeyRing(config);
-  const tokenOptions = { keys, jwt: config.jwt, clock, store: deps.store };
+  const store = deps.store;
+  const tokenOptions = { keys, jwt: config.jwt, clock, store };
   const verify = createTokenVerifier(tokenOptions);
-  const specimens = new SpecimenBook(tokenOptions);
+  const specimens = new SpecimenBook({
+    ...tokenOptions,
+    stepUpMaxAgeSeconds: config.tokens.stepUpMaxAgeSeconds,
+  });
+  const tokens = new TokenService({ ...tokenOptions, tokens: config.tokens }, verify);
+  const directory = new Directory(config.demo);
+  // RFC 9728 §5.1: every Bearer challenge says where to find the resource's metadata.
+  const resourceMetadata = `${config.publicUrl}/.well-known/oauth-protected-resource`;
+  const requireBearer = bearerAuth({ verify, resourceMetadata, store });
 
   const app = express();
   app.disable('x-powered-by');
@@ -69,9 +84,30 @@ export function createApp(config: Config, deps: Deps): express.Application {
   // localhost where learners run the server.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
 
-  app.use(healthRouter(deps.store));
+  app.use(healthRouter(store));
   app.use(catalogRouter({ specimens, baseUrl: config.publicUrl }));
-  app.use(bearerRouter({ bearerAuth: bearerAuth({ verify }) }));
+  app.use(bearerRouter({ bearerAuth: requireBearer, store }));
+  app.use(
+    tokensRouter({
+      config,
+      directory,
+      service: tokens,
+      keys,
+      specimens,
+      bearerAuth: requireBearer,
+    }),
+  );
+  app.use(
+    adminRouter({
+      bearerAuth: requireBearer,
+      requireAdmin: requireRole('admin', { resourceMetadata }),
+      requireRecentLogin: requireRecentLogin({
+        maxAgeSeconds: config.tokens.stepUpMaxAgeSeconds,
+        clock,
+        resourceMetadata,
+      }),
+    }),
+  );
   app.use(
     openaiRouter({ openaiAuth: openaiAuth({ verify, apiKey: config.demo.openaiKey }), clock }),
   );

@@ -1,3 +1,4 @@
+import type { Client } from './identities';
 import type { AccessClaims } from './tokens';
 
 declare global {
@@ -7,6 +8,8 @@ declare global {
       requestId: string;
       /** The verified caller, set by an authentication middleware. */
       auth?: { claims: AccessClaims; kid: string };
+      /** The authenticated OAuth client, set by middleware/client-auth.ts. */
+      client?: Client;
       /** The problem code and detail of a refused request, for the log line. */
       problemCode?: string;
       problemDetail?: string;

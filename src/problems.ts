@@ -99,10 +99,10 @@ export function bearerChallenge(options: BearerChallengeOptions = {}): string {
   const { error, errorDescription, scope, resourceMetadata, ...rest } = options;
   return challenge('Bearer', {
     realm: REALM,
-    ...rest,
     scope,
     error,
     error_description: errorDescription === undefined ? undefined : rfc6750Text(errorDescription),
+    ...rest,
     resource_metadata: resourceMetadata,
   });
 }

@@ -258,19 +258,109 @@ export const problemCatalog = {
     remedy: 'Sign in again to get new tokens; retrying this token will never work.',
     rfc: [rfc(7009, '2'), rfc(6750, '3.1')],
   },
+
+  // --- token endpoint and lifecycle (RFC 6749, RFC 7009, RFC 7662, RFC 9700) -------------------
+  invalid_request: {
+    status: 400,
+    title: 'Token request is invalid',
+    explanation:
+      'The request to an OAuth endpoint is missing a required parameter, repeats one, gives one the wrong type (an object where a string belongs, as in the NoSQL-injection shape {"$ne": 1}), or uses two client authentication methods at once. RFC 6749 §5.2 calls this invalid_request; the body carries `error` and `error_description` for OAuth libraries.',
+    remedy: 'Fix the request as `detail` says; the parameters are strings.',
+    rfc: [rfc(6749, '5.2'), rfc(6749, '2.3')],
+  },
+  invalid_client: {
+    status: 401,
+    title: 'Client authentication failed',
+    explanation:
+      'The client credentials (the article\u2019s api_key/api_secret, HTTP Basic, or client_id/client_secret) are unknown or wrong. An unknown key and a wrong secret get the same body and take the same time, so the endpoint cannot be used to find valid keys. RFC 6749 §5.2 answers 401 with a WWW-Authenticate challenge for the scheme the client should use.',
+    remedy: 'Check the API key and secret; do not retry the same credentials.',
+    rfc: [rfc(6749, '5.2'), rfc(6749, '2.3.1'), rfc(9110, '15.5.2')],
+  },
+  invalid_grant: {
+    status: 400,
+    title: 'Grant is invalid',
+    explanation:
+      'The grant itself is bad: a wrong username or password, or a refresh token that is unknown, expired, revoked, or was issued to another client. RFC 6749 §5.2 answers 400, not 401: the client authenticated (or needed not), it is the grant that failed.',
+    remedy: 'Sign in again (password or client credentials) to get new tokens.',
+    rfc: [rfc(6749, '5.2'), rfc(6749, '6')],
+  },
+  refresh_token_reused: {
+    status: 400,
+    title: 'Refresh token was already used',
+    explanation:
+      'Refresh tokens rotate: every use returns a new one and retires the old. A retired one coming back means two parties hold the family — a thief or a client bug — and the server cannot tell which is legitimate, so it revokes the whole family: the refresh token just issued and every access token issued from the family stop working (token_revoked). The OAuth error is invalid_grant.',
+    remedy:
+      'Sign in again. In a client, make sure only one request refreshes at a time and that the newest refresh token is stored before it is used.',
+    rfc: [rfc(9700, '4.14.2'), rfc(6749, '10.4'), rfc(6749, '5.2')],
+  },
+  unsupported_grant_type: {
+    status: 400,
+    title: 'Grant type not supported',
+    explanation:
+      'This server issues tokens for the client_credentials, password and refresh_token grants, and for the article\u2019s JSON {"api_key", "api_secret"} shape. Other grant types (authorization_code, device_code, …) are not served here.',
+    remedy: 'Use one of the grant types listed in /.well-known/oauth-authorization-server.',
+    rfc: [rfc(6749, '5.2'), rfc(8414, '2')],
+  },
+  invalid_scope: {
+    status: 400,
+    title: 'Requested scope is not allowed',
+    explanation:
+      'The scope asked for is unknown or more than this client or user may have (a plain user asking for "admin").',
+    remedy:
+      'Ask for a scope listed in the metadata and granted to you, or omit scope to get all yours.',
+    rfc: [rfc(6749, '3.3'), rfc(6749, '5.2')],
+  },
+  insufficient_scope: {
+    status: 403,
+    title: 'Token lacks the required scope',
+    explanation:
+      'The token is valid — the server knows who you are — but you are not allowed to do this. That is 403, not 401: a 401 would tell the client to get new credentials, and new credentials of the same user would be refused again. The challenge names the missing scope (RFC 6750 §3.1).',
+    remedy: 'Do not retry or refresh: ask for a token of a user with this role or scope.',
+    rfc: [rfc(9110, '15.5.4'), rfc(6750, '3.1')],
+  },
+  insufficient_user_authentication: {
+    status: 401,
+    title: 'A more recent login is required',
+    explanation:
+      'The token is valid, but this action needs a login no older than max_age seconds (RFC 9470 step-up authentication). The token\u2019s auth_time is older, or absent (a client-credentials token, where no user logged in). Refreshing does not help: refresh keeps the original auth_time.',
+    remedy: 'Have the user sign in again (password grant), then retry with the new token.',
+    rfc: [rfc(9470, '3'), rfc(9470, '4'), rfc(6750, '3')],
+  },
+  parameter_invalid: {
+    status: 400,
+    title: 'Query parameter is invalid',
+    explanation: 'A query parameter is missing, out of range, or holds characters it may not.',
+    remedy: 'Fix the parameter as `detail` says.',
+    rfc: [rfc(9110, '15.5.1')],
+  },
 } as const satisfies Record<string, ProblemDef>;
 
 export type ProblemCode = keyof typeof problemCatalog;
 
 // --- Scenarios ---------------------------------------------------------------------------------
 
-export type Family = 'bearer' | 'platform';
+export type Family = 'bearer' | 'tokens' | 'admin' | 'openai' | 'platform';
 
 export const families: Record<Family, { title: string; summary: string }> = {
   bearer: {
     title: 'Bearer tokens on GET /api/v1/data',
     summary:
       'Section 1 of the article: `requests.get(".../api/v1/data", headers={"Authorization": "Bearer <jwt>"})`, which prints "Invalid or missing auth token" on 401. Every way a bearer token is refused, each with its own code.',
+  },
+  tokens: {
+    title: 'Getting, refreshing and revoking tokens: /auth/*',
+    summary:
+      'The first article: a client gets `Invalid Token (request id: …)`, fetches a new token with POST /auth/token and JSON {"api_key", "api_secret"}, and retries once. Here is that endpoint, with the standard OAuth grants, rotating refresh tokens, revocation and introspection, and every way they refuse.',
+  },
+  admin: {
+    title: 'Roles and recent logins: 401 versus 403',
+    summary:
+      'Section 4 of the second article: an admin panel behind a role check. The article answers 401 to a signed-in non-admin; this server answers 403, and shows the one case where a valid token still earns a 401: a login that is too old (RFC 9470 step-up).',
+  },
+  openai: {
+    title: 'OpenAI-compatible API on /v1/*',
+    summary:
+      'The first article: an OpenAI-style client fails with `Invalid Token (request id: …)`. Point any OpenAI SDK at this server (base URL `…/v1`, the demo key `sk-demo-four-oh-one` or an access token) and it gets that exact error. Errors here use OpenAI’s envelope `{"error": {"message", "type", "param", "code"}}` instead of problem+json, still with X-Request-Id and a Bearer challenge.',
   },
   platform: {
     title: 'Platform answers',
@@ -304,6 +394,11 @@ export interface Expectation {
   challenge: string | null;
   /** Other response headers that must have exactly these values. */
   headers?: Record<string, string>;
+  /**
+   * The error body's format: problem+json unless `'openai'`, the envelope every error on `/v1/*`
+   * uses (DESIGN.md); there `code` is still our problem code, mapped to OpenAI's in the body.
+   */
+  envelope?: 'openai';
 }
 
 export interface Scenario {
@@ -322,9 +417,20 @@ export interface Scenario {
 
 const DATA = '/api/v1/data';
 const bearer = (name: string) => ({ Authorization: `Bearer {{token:${name}}}` });
+/**
+ * Every Bearer challenge names the protected resource metadata (RFC 9728 §5.1). Its URL depends
+ * on PUBLIC_URL, so expectations hold `{{public_url}}`, filled by `expandPublicUrl`.
+ */
+const RESOURCE_METADATA = 'resource_metadata="{{public_url}}/.well-known/oauth-protected-resource"';
+const noError = `Bearer realm="four-oh-one", ${RESOURCE_METADATA}`;
 const invalidToken = (code: ProblemCode) =>
-  `Bearer realm="four-oh-one", error="invalid_token", error_description="${problemCatalog[code].title}"`;
-const invalidRequest = `Bearer realm="four-oh-one", error="invalid_request", error_description="${problemCatalog.authorization_malformed.title}"`;
+  `Bearer realm="four-oh-one", error="invalid_token", error_description="${problemCatalog[code].title}", ${RESOURCE_METADATA}`;
+const invalidRequest = `Bearer realm="four-oh-one", error="invalid_request", error_description="${problemCatalog.authorization_malformed.title}", ${RESOURCE_METADATA}`;
+
+/** Fills `{{public_url}}` in an expected header value. */
+export function expandPublicUrl(value: string, publicUrl: string): string {
+  return value.replaceAll('{{public_url}}', publicUrl);
+}
 
 /** A scenario whose answer is the problem `code` for a bearer token. */
 function tokenScenario(
@@ -372,7 +478,7 @@ export const scenarios: Scenario[] = [
     family: 'bearer',
     title: 'No Authorization header',
     trigger: { method: 'GET', path: DATA },
-    expect: { status: 401, code: 'token_missing', challenge: 'Bearer realm="four-oh-one"' },
+    expect: { status: 401, code: 'token_missing', challenge: noError },
     explanation:
       'The first case of the article: the request has no token, so the script prints "Invalid or missing auth token". The challenge tells the client which scheme to use and carries no error, since no credentials were sent.',
     rfc: problemCatalog.token_missing.rfc,
@@ -389,7 +495,7 @@ export const scenarios: Scenario[] = [
     expect: {
       status: 401,
       code: 'auth_scheme_unsupported',
-      challenge: 'Bearer realm="four-oh-one"',
+      challenge: noError,
     },
     explanation:
       'The client sent Basic credentials to a Bearer-only resource. The server cannot judge them, so it answers as if none were sent: 401 with the Bearer challenge and no error.',
@@ -536,6 +642,460 @@ export const scenarios: Scenario[] = [
     'token_revoked',
     'Everything about the token is right except that its jti is on the denylist. Revocation is checked last, in the store, and only for tokens that passed every other check.',
   ),
+  tokenScenario(
+    'token-retired-key',
+    'A token signed by a key rotated out',
+    'retired_key',
+    'token_key_retired',
+    'Signed by a key this server retired and whose grace period has ended. Unlike an unknown kid, the server knows the key: the token is old, not forged, and a fresh one will work.',
+  ),
+  tokenScenario(
+    'token-refresh-as-access',
+    'A refresh token sent as an access token',
+    'used_refresh',
+    'token_type_invalid',
+    'Refresh tokens here are JWTs with `typ: rt+jwt`. Sent to a resource they are refused by type, before any claim is read: a refresh token must only ever go to the token endpoint.',
+  ),
+
+  // --- tokens ---
+  {
+    id: 'auth-token-article',
+    family: 'tokens',
+    title: 'The article’s token request: JSON api_key and api_secret',
+    trigger: {
+      method: 'POST',
+      path: '/auth/token',
+      body: { api_key: 'YOUR_VALID_API_KEY', api_secret: 'YOUR_VALID_API_SECRET' },
+    },
+    expect: { status: 200, challenge: null, headers: { 'cache-control': 'no-store' } },
+    explanation:
+      'The first article’s `get_new_token()` posts exactly this and reads `access_token`. It runs unchanged against this server with the article’s placeholder credentials, which are the demo credentials here. The answer is an RFC 6749 §5.1 token response: access_token, token_type Bearer, expires_in, refresh_token and scope, never cached.',
+    rfc: [rfc(6749, '4.4'), rfc(6749, '5.1')],
+  },
+  {
+    id: 'auth-token-client-credentials',
+    family: 'tokens',
+    title: 'The standard client_credentials grant with HTTP Basic',
+    trigger: {
+      method: 'POST',
+      path: '/auth/token',
+      headers: { Authorization: 'Basic WU9VUl9WQUxJRF9BUElfS0VZOllPVVJfVkFMSURfQVBJX1NFQ1JFVA==' },
+      body: { grant_type: 'client_credentials' },
+      contentType: 'form',
+    },
+    expect: { status: 200, challenge: null, headers: { 'cache-control': 'no-store' } },
+    explanation:
+      'The same client, authenticated the RFC 6749 way: HTTP Basic with the API key as client_id and the secret as client_secret, and a form body. No refresh token comes back (RFC 6749 §4.4.3): a client can always ask again with its credentials.',
+    rfc: [rfc(6749, '4.4'), rfc(6749, '2.3.1')],
+  },
+  {
+    id: 'auth-token-password',
+    family: 'tokens',
+    title: 'The password grant for a demo user',
+    trigger: {
+      method: 'POST',
+      path: '/auth/token',
+      body: { grant_type: 'password', username: 'my_username', password: 'my_password' },
+      contentType: 'form',
+    },
+    expect: { status: 200, challenge: null, headers: { 'cache-control': 'no-store' } },
+    explanation:
+      'A user’s name and password exchanged for tokens, with a refresh token and an auth_time (used by step-up). OAuth 2.1 and RFC 9700 §2.4 drop this grant — the client sees the password — in favour of the authorization code flow; it stays here because it makes a user token one curl away.',
+    rfc: [rfc(6749, '4.3'), rfc(9700, '2.4')],
+  },
+  {
+    id: 'auth-token-wrong-secret',
+    family: 'tokens',
+    title: 'A wrong api_secret',
+    trigger: {
+      method: 'POST',
+      path: '/auth/token',
+      body: { api_key: 'YOUR_VALID_API_KEY', api_secret: 'not-the-secret' },
+    },
+    expect: {
+      status: 401,
+      code: 'invalid_client',
+      challenge: 'Basic realm="four-oh-one", charset="UTF-8"',
+    },
+    explanation:
+      'Bad client credentials at the token endpoint are the one OAuth error answered with 401 (RFC 6749 §5.2), with a challenge for the scheme the client should use. The body is the same as for an unknown key.',
+    rfc: problemCatalog.invalid_client.rfc,
+  },
+  {
+    id: 'auth-token-unknown-key',
+    family: 'tokens',
+    title: 'An unknown api_key',
+    trigger: {
+      method: 'POST',
+      path: '/auth/token',
+      body: { api_key: 'NO_SUCH_KEY', api_secret: 'whatever' },
+    },
+    expect: {
+      status: 401,
+      code: 'invalid_client',
+      challenge: 'Basic realm="four-oh-one", charset="UTF-8"',
+    },
+    explanation:
+      'Exactly the answer a wrong secret gets, and in the same time (the secret is compared, in constant time, against a dummy): otherwise the endpoint would tell an attacker which keys exist.',
+    rfc: problemCatalog.invalid_client.rfc,
+  },
+  {
+    id: 'auth-token-missing-secret',
+    family: 'tokens',
+    title: 'An api_key without its api_secret',
+    trigger: { method: 'POST', path: '/auth/token', body: { api_key: 'YOUR_VALID_API_KEY' } },
+    expect: { status: 400, code: 'invalid_request', challenge: null },
+    explanation:
+      'A required parameter is missing: that is a malformed request (400), not a failed authentication.',
+    rfc: problemCatalog.invalid_request.rfc,
+  },
+  {
+    id: 'auth-token-wrong-type',
+    family: 'tokens',
+    title: 'An object where a string belongs ({"$ne": 1})',
+    trigger: {
+      method: 'POST',
+      path: '/auth/token',
+      body: { grant_type: 'password', username: 'my_username', password: { $ne: 1 } },
+    },
+    expect: { status: 400, code: 'invalid_request', challenge: null },
+    explanation:
+      'The NoSQL-injection shape: a JSON object where a password string belongs. Parameters are type-checked before anything looks at them, so it is a 400, never a login and never a 500.',
+    rfc: problemCatalog.invalid_request.rfc,
+  },
+  {
+    id: 'auth-token-bad-password',
+    family: 'tokens',
+    title: 'A wrong password',
+    trigger: {
+      method: 'POST',
+      path: '/auth/token',
+      body: { grant_type: 'password', username: 'my_username', password: 'wrong' },
+      contentType: 'form',
+    },
+    expect: { status: 400, code: 'invalid_grant', challenge: null },
+    explanation:
+      'RFC 6749 §5.2 answers a wrong user password with 400 invalid_grant, not 401: the grant (the resource owner’s credentials) is invalid, not the client. A surprise for many clients that expect 401 here.',
+    rfc: problemCatalog.invalid_grant.rfc,
+  },
+  {
+    id: 'auth-token-invalid-scope',
+    family: 'tokens',
+    title: 'A user asking for the admin scope',
+    trigger: {
+      method: 'POST',
+      path: '/auth/token',
+      body: {
+        grant_type: 'password',
+        username: 'my_username',
+        password: 'my_password',
+        scope: 'admin',
+      },
+      contentType: 'form',
+    },
+    expect: { status: 400, code: 'invalid_scope', challenge: null },
+    explanation: 'The credentials are right, but the scope is more than this user may have.',
+    rfc: problemCatalog.invalid_scope.rfc,
+  },
+  {
+    id: 'auth-token-unsupported-grant',
+    family: 'tokens',
+    title: 'A grant type this server does not serve',
+    trigger: {
+      method: 'POST',
+      path: '/auth/token',
+      body: { grant_type: 'authorization_code', code: 'abc' },
+      contentType: 'form',
+    },
+    expect: { status: 400, code: 'unsupported_grant_type', challenge: null },
+    explanation: 'The grant types served are listed in /.well-known/oauth-authorization-server.',
+    rfc: problemCatalog.unsupported_grant_type.rfc,
+  },
+  {
+    id: 'auth-token-bad-refresh',
+    family: 'tokens',
+    title: 'A refresh token that is not one',
+    trigger: {
+      method: 'POST',
+      path: '/auth/token',
+      body: { grant_type: 'refresh_token', refresh_token: 'not-a-refresh-token' },
+      contentType: 'form',
+    },
+    expect: { status: 400, code: 'invalid_grant', challenge: null },
+    explanation:
+      'Unknown, forged, expired or revoked refresh tokens are all invalid_grant (400). The client cannot refresh; it must sign in again.',
+    rfc: problemCatalog.invalid_grant.rfc,
+  },
+  {
+    id: 'auth-token-refresh-reused',
+    family: 'tokens',
+    title: 'A refresh token used a second time',
+    trigger: {
+      method: 'POST',
+      path: '/auth/token',
+      body: { grant_type: 'refresh_token', refresh_token: '{{token:used_refresh}}' },
+      contentType: 'form',
+    },
+    expect: { status: 400, code: 'refresh_token_reused', challenge: null },
+    explanation:
+      'This refresh token was already exchanged once. Its reuse revokes the whole family: the refresh token issued in exchange and every access token issued from the family now answer 401 token_revoked. Clients that refresh from two tabs or threads at once meet this.',
+    rfc: problemCatalog.refresh_token_reused.rfc,
+  },
+
+  // --- admin ---
+  {
+    id: 'admin-as-admin',
+    family: 'admin',
+    title: 'An admin opens the admin panel',
+    trigger: {
+      method: 'GET',
+      path: '/admin',
+      headers: { Authorization: 'Bearer {{token:admin}}' },
+    },
+    expect: { status: 200, challenge: null },
+    explanation:
+      'The Flask example’s happy path: the identity type is admin, and the answer is {"message": "Welcome to the admin panel!"}.',
+    rfc: [rfc(6750, '2.1')],
+  },
+  {
+    id: 'admin-no-token',
+    family: 'admin',
+    title: 'No token at the admin panel',
+    trigger: { method: 'GET', path: '/admin' },
+    expect: { status: 401, code: 'token_missing', challenge: noError },
+    explanation:
+      'Without credentials the server cannot know whether you are an admin: 401, with a challenge. Here the article and the RFCs agree.',
+    rfc: problemCatalog.token_missing.rfc,
+  },
+  {
+    id: 'admin-as-user',
+    family: 'admin',
+    title: 'A signed-in non-admin at the admin panel: 403, not 401',
+    trigger: {
+      method: 'GET',
+      path: '/admin',
+      headers: { Authorization: 'Bearer {{token:valid}}' },
+    },
+    expect: {
+      status: 403,
+      code: 'insufficient_scope',
+      challenge: `Bearer realm="four-oh-one", scope="admin", error="insufficient_scope", error_description="${problemCatalog.insufficient_scope.title}", ${RESOURCE_METADATA}`,
+    },
+    explanation:
+      'The token is valid; the user is simply not an admin. RFC 9110 §15.5.4: a server that understood the credentials and refuses anyway answers 403. RFC 6750 §3.1 names this insufficient_scope and the challenge says which scope is missing.',
+    articleNote:
+      'The article’s Flask example returns 401 with "You are not authorized to access this resource." for a logged-in non-admin. A 401 tells the client its credentials are missing or bad, so a well-behaved client refreshes or re-prompts and gets 401 again, forever. 403 says: these credentials are fine, and they will never be enough.',
+    rfc: problemCatalog.insufficient_scope.rfc,
+  },
+  {
+    id: 'step-up-stale-login',
+    family: 'admin',
+    title: 'A valid token whose login is too old (step-up)',
+    trigger: {
+      method: 'GET',
+      path: '/account/security',
+      headers: { Authorization: 'Bearer {{token:stale_login}}' },
+    },
+    expect: {
+      status: 401,
+      code: 'insufficient_user_authentication',
+      challenge: `Bearer realm="four-oh-one", error="insufficient_user_authentication", error_description="${problemCatalog.insufficient_user_authentication.title}", max_age="300", ${RESOURCE_METADATA}`,
+    },
+    explanation:
+      'The one 401 with a perfectly valid token: the user logged in two hours ago and this page wants a login at most max_age seconds old (STEP_UP_MAX_AGE_SECONDS). RFC 9470 adds the error code and the max_age parameter so the client knows to send the user through login again rather than refresh.',
+    rfc: problemCatalog.insufficient_user_authentication.rfc,
+  },
+  {
+    id: 'step-up-client-token',
+    family: 'admin',
+    title: 'A client token where a user login is needed',
+    trigger: {
+      method: 'GET',
+      path: '/account/security',
+      headers: { Authorization: 'Bearer {{token:valid}}' },
+    },
+    expect: {
+      status: 401,
+      code: 'insufficient_user_authentication',
+      challenge: `Bearer realm="four-oh-one", error="insufficient_user_authentication", error_description="${problemCatalog.insufficient_user_authentication.title}", max_age="300", ${RESOURCE_METADATA}`,
+    },
+    explanation:
+      'This token records no auth_time at all, as client-credentials tokens never do: no user logged in, so no login can be recent enough.',
+    rfc: problemCatalog.insufficient_user_authentication.rfc,
+  },
+  {
+    id: 'step-up-fresh-login',
+    family: 'admin',
+    title: 'A fresh login passes the step-up check',
+    trigger: {
+      method: 'GET',
+      path: '/account/security',
+      headers: { Authorization: 'Bearer {{token:fresh_login}}' },
+    },
+    expect: { status: 200, challenge: null },
+    explanation: 'auth_time is within max_age of the server clock, so the page opens.',
+    rfc: [rfc(9470, '3')],
+  },
+
+  // --- openai ---
+  {
+    id: 'openai-valid-key',
+    family: 'openai',
+    title: 'An OpenAI SDK with the demo key lists the models',
+    trigger: {
+      method: 'GET',
+      path: '/v1/models',
+      headers: { Authorization: 'Bearer sk-demo-four-oh-one' },
+    },
+    expect: { status: 200, challenge: null },
+    explanation:
+      'What `OpenAI(api_key="sk-demo-four-oh-one", base_url="http://127.0.0.1:3000/v1").models.list()` sends: the key as a Bearer credential (RFC 6750 §2.1), the same header the article’s client sends. The key is compared as a SHA-256 digest in constant time, so neither its value nor its length leaks through timing. The key is DEMO_OPENAI_KEY; this trigger shows its default.',
+    rfc: [rfc(6750, '2.1')],
+  },
+  {
+    id: 'openai-access-token',
+    family: 'openai',
+    title: 'An access token works as an API key',
+    trigger: {
+      method: 'GET',
+      path: '/v1/models',
+      headers: { Authorization: 'Bearer {{token:valid}}' },
+    },
+    expect: { status: 200, challenge: null },
+    explanation:
+      'Besides the API key, `/v1/*` accepts any access token this server issued, judged exactly as on /api/v1/data. That is the article’s setup: a short-lived token in the SDK’s api_key slot, which expires and must be refreshed.',
+    rfc: [rfc(6750, '2.1'), rfc(9068, '4')],
+  },
+  {
+    id: 'openai-chat',
+    family: 'openai',
+    title: 'A chat completion from the echo model',
+    trigger: {
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: { Authorization: 'Bearer sk-demo-four-oh-one' },
+      body: { model: 'four-oh-one-echo', messages: [{ role: 'user', content: 'Hello' }] },
+    },
+    expect: { status: 200, challenge: null, headers: { 'cache-control': 'no-store' } },
+    explanation:
+      'The answer has OpenAI’s shape (id, object "chat.completion", created, model, choices[0].message, finish_reason "stop", usage) and quotes the last user message back, always the same for the same request, so a client’s tests can assert on it.',
+    rfc: [rfc(9110, '15.3.1')],
+  },
+  {
+    id: 'openai-stream',
+    family: 'openai',
+    title: 'A streamed chat completion (server-sent events)',
+    trigger: {
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: { Authorization: 'Bearer sk-demo-four-oh-one' },
+      body: {
+        model: 'four-oh-one-echo',
+        messages: [{ role: 'user', content: 'Hello' }],
+        stream: true,
+      },
+    },
+    expect: {
+      status: 200,
+      challenge: null,
+      headers: { 'content-type': 'text/event-stream; charset=utf-8' },
+    },
+    explanation:
+      'With `stream: true` the reply comes as `data: {chunk}` events of object "chat.completion.chunk", one word per delta, a last chunk with finish_reason "stop", then `data: [DONE]`. Authentication happens before the stream starts: once a 200 and its first bytes are out, a 401 can no longer be sent.',
+    rfc: [rfc(9110, '15.3.1')],
+  },
+  {
+    id: 'openai-missing-key',
+    family: 'openai',
+    title: 'No API key',
+    trigger: { method: 'GET', path: '/v1/models' },
+    expect: {
+      status: 401,
+      code: 'token_missing',
+      challenge: 'Bearer realm="four-oh-one"',
+      envelope: 'openai',
+    },
+    explanation:
+      'Errors on /v1/* come in OpenAI’s envelope, not problem+json: `{"error": {"message": "You didn\'t provide an API key. … (request id: <id>)", "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}}`, because that is what OpenAI SDKs parse. It is still a 401 with a WWW-Authenticate challenge (RFC 9110 §15.5.2), without an error parameter since no credentials were sent (RFC 6750 §3.1). The client should configure a key; retrying cannot help.',
+    rfc: [rfc(9110, '15.5.2'), rfc(6750, '3.1')],
+  },
+  {
+    id: 'openai-invalid-key',
+    family: 'openai',
+    title: 'A wrong API key: "Invalid Token (request id: …)"',
+    trigger: { method: 'GET', path: '/v1/models', headers: { Authorization: 'Bearer sk-wrong' } },
+    expect: {
+      status: 401,
+      code: 'api_key_invalid',
+      challenge: `Bearer realm="four-oh-one", error="invalid_token", error_description="${problemCatalog.api_key_invalid.title}"`,
+      envelope: 'openai',
+    },
+    explanation:
+      'The article’s error, reproduced: the body is `{"error": {"message": "Invalid Token (request id: <id>)", "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}}`, where <id> is the X-Request-Id response header — quote it when you report the error, and the server’s log line for that id names the real reason. An OpenAI-style API still answers 401 with `WWW-Authenticate: Bearer …, error="invalid_token"`: HTTP requires the challenge on every 401, and it tells generic HTTP clients and proxies which scheme failed. A key that is simply wrong will not get better by retrying: check the key and the base URL.',
+    articleNote:
+      'The article’s server answered `{"error": {"code": "", "type": "rix_api_error", …}}`, a proxy’s variant. This server answers as OpenAI does, with code "invalid_api_key" and type "invalid_request_error"; the message, "Invalid Token (request id: …)", is the article’s.',
+    rfc: [...problemCatalog.api_key_invalid.rfc],
+  },
+  {
+    id: 'openai-expired-token',
+    family: 'openai',
+    title: 'An expired access token as the API key',
+    trigger: {
+      method: 'GET',
+      path: '/v1/models',
+      headers: { Authorization: 'Bearer {{token:expired}}' },
+    },
+    expect: {
+      status: 401,
+      code: 'token_expired',
+      challenge: `Bearer realm="four-oh-one", error="invalid_token", error_description="${problemCatalog.token_expired.title}"`,
+      envelope: 'openai',
+    },
+    explanation:
+      'The body says only "Invalid Token (request id: …)", as OpenAI’s does; the reason is in the challenge’s error_description ("Access token expired") and in the log line for the request id. This is the case the article’s fix is for: on a 401 whose message holds "Invalid Token", get a new token (POST /auth/token), then retry the request once — not in a loop.',
+    rfc: [...problemCatalog.token_expired.rfc, rfc(9110, '15.5.2')],
+  },
+  {
+    id: 'openai-missing-messages',
+    family: 'openai',
+    title: 'A chat completion without messages',
+    trigger: {
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: { Authorization: 'Bearer sk-demo-four-oh-one' },
+      body: { model: 'four-oh-one-echo' },
+    },
+    expect: { status: 400, code: 'body_invalid', challenge: null, envelope: 'openai' },
+    explanation:
+      'The key is fine, the request is not: 400 in the envelope with `"param": "messages"` and the message "Missing required parameter: \'messages\'. (request id: …)". OpenAI SDKs raise BadRequestError, not AuthenticationError, so a client never refreshes its token over a bad body.',
+    rfc: [rfc(9110, '15.5.1')],
+  },
+  {
+    id: 'openai-unknown-path',
+    family: 'openai',
+    title: 'A /v1 path no route serves',
+    trigger: { method: 'GET', path: '/v1/engines' },
+    expect: { status: 404, code: 'not_found', challenge: null, envelope: 'openai' },
+    explanation:
+      'Under /v1/ even a 404 comes in the envelope, with code "unknown_url" as OpenAI sends it. A wrong base URL (a missing or doubled /v1) shows up here, not as a 401.',
+    rfc: problemCatalog.not_found.rfc,
+  },
+  {
+    id: 'openai-method-not-allowed',
+    family: 'openai',
+    title: 'A method /v1/models does not serve',
+    trigger: { method: 'DELETE', path: '/v1/models' },
+    expect: {
+      status: 405,
+      code: 'method_not_allowed',
+      challenge: null,
+      headers: { Allow: 'GET, HEAD, OPTIONS' },
+      envelope: 'openai',
+    },
+    explanation:
+      'The method is checked before the key, as everywhere on this server, and the 405 comes in the envelope with an Allow header.',
+    rfc: problemCatalog.method_not_allowed.rfc,
+  },
   {
     id: 'platform-not-found',
     family: 'platform',

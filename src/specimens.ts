@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { RETIRED_DEMO_KID_PREFIX } from './keys';
 import { issueAccessToken, revokedKey, type AccessClaims, type TokenOptions } from './tokens';
 
 /**
@@ -28,39 +29,54 @@ export const SPECIMEN_NAMES = [
   'bad_json',
   'oversized',
   'jwt_io_sample',
+  'retired_key',
+  'admin',
+  'fresh_login',
+  'stale_login',
+  'used_refresh',
 ] as const;
 
 export type SpecimenName = (typeof SPECIMEN_NAMES)[number];
 export type Specimens = Record<SpecimenName, string>;
 
-/** How long minted specimens live, and how often they are minted again. */
+/** How long minted specimens live, and how often (at most) they are minted again. */
 const LIFETIME_SECONDS = 3600;
 const REMINT_AFTER_MS = 10 * 60 * 1000;
+
+export interface SpecimenBookOptions extends TokenOptions {
+  /** The step-up max age: `fresh_login` must stay fresh between mintings. */
+  stepUpMaxAgeSeconds: number;
+}
 
 const b64 = (value: unknown) =>
   Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 /**
  * Ready-made tokens, good and bad, signed with this server's real keys so that each fails for
- * exactly one reason. Minted on first use and again every ten minutes; the "revoked" specimen's
- * jti is written to the denylist at each minting (so at most one store write per ten minutes).
+ * exactly one reason. Minted on first use and again every ten minutes (sooner when the step-up
+ * max age is shorter); the "revoked" specimen's jti goes on the denylist and the "used_refresh"
+ * specimen is marked used at each minting, so browsing writes at most two keys per minting.
  */
 export class SpecimenBook {
   private cached: { at: number; specimens: Specimens } | undefined;
+  private readonly remintAfterMs: number;
 
-  constructor(private readonly options: TokenOptions) {}
+  constructor(private readonly options: SpecimenBookOptions) {
+    this.remintAfterMs = Math.min(REMINT_AFTER_MS, (options.stepUpMaxAgeSeconds * 1000) / 2);
+  }
 
   async get(): Promise<Specimens> {
     const now = this.options.clock.now();
-    if (this.cached && now - this.cached.at < REMINT_AFTER_MS) return this.cached.specimens;
-    const { specimens, revokedJti } = this.mint();
+    if (this.cached && now - this.cached.at < this.remintAfterMs) return this.cached.specimens;
+    const { specimens, revokedJti, usedRefreshJti } = this.mint();
     const ttlMs = (LIFETIME_SECONDS + this.options.jwt.clockToleranceSeconds + 60) * 1000;
     await this.options.store.set(revokedKey(revokedJti), 'specimen', ttlMs);
+    await this.options.store.set(`rt:used:${usedRefreshJti}`, 'specimen', ttlMs);
     this.cached = { at: now, specimens };
     return specimens;
   }
 
-  private mint(): { specimens: Specimens; revokedJti: string } {
+  private mint(): { specimens: Specimens; revokedJti: string; usedRefreshJti: string } {
     const { keys, clock } = this.options;
     const now = Math.floor(clock.now() / 1000);
     const hmac = keys.signing;
@@ -81,6 +97,8 @@ export class SpecimenBook {
       });
     const { exp: _exp, ...withoutExp } = claims;
     const revokedJti = `specimen-revoked-${randomUUID()}`;
+    const usedRefreshJti = `specimen-used-refresh-${randomUUID()}`;
+    const retired = keys.findWhere((k) => k.kid.startsWith(RETIRED_DEMO_KID_PREFIX));
 
     const [vh, vp, vs] = valid.split('.');
     const tamperedPayload = b64({ ...claims, sub: 'admin' });
@@ -115,8 +133,29 @@ export class SpecimenBook {
       bad_json: `${b64({ alg: 'HS256', typ: 'at+jwt' })}.${b64('not json')}.c2lnbmF0dXJl`,
       oversized: 'A'.repeat(20 * 1024),
       jwt_io_sample: JWT_IO_SAMPLE,
+      retired_key: retired
+        ? keys.sign({ ...claims, jti: randomUUID() }, { typ: 'at+jwt' }, retired)
+        : '',
+      admin: at({ sub: 'admin', type: 'admin', scope: 'data:read admin', auth_time: now }),
+      fresh_login: at({ sub: 'my_username', auth_time: now }),
+      stale_login: at({ sub: 'my_username', auth_time: now - 2 * LIFETIME_SECONDS }),
+      used_refresh: keys.sign(
+        {
+          iss: claims.iss,
+          sub: 'my_username',
+          aud: claims.iss,
+          iat: now,
+          exp: now + LIFETIME_SECONDS,
+          jti: usedRefreshJti,
+          fid: `specimen-family-${randomUUID()}`,
+          client_id: 'four-oh-one-public',
+          scope: 'data:read',
+          type: 'user',
+        },
+        { typ: 'rt+jwt' },
+      ),
     };
-    return { specimens, revokedJti };
+    return { specimens, revokedJti, usedRefreshJti };
   }
 }
 

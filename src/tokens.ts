@@ -272,6 +272,8 @@ export interface IssueOptions {
   expiresIn: number;
   /** Extra claims, e.g. the article's identity `type`. */
   extra?: Record<string, unknown>;
+  /** iat in seconds; defaults to the clock's now. */
+  issuedAt?: number;
 }
 
 /** Issues an RFC 9068 access token signed with the current signing key. */
@@ -279,7 +281,7 @@ export function issueAccessToken(
   options: Omit<TokenOptions, 'store'>,
   issue: IssueOptions,
 ): { token: string; claims: AccessClaims } {
-  const now = Math.floor(options.clock.now() / 1000);
+  const now = issue.issuedAt ?? Math.floor(options.clock.now() / 1000);
   const claims: AccessClaims = {
     ...issue.extra,
     iss: options.jwt.issuer,

@@ -64,7 +64,10 @@ export function buildApp(
     clock,
     keys,
     store,
-    specimens: new SpecimenBook(tokenOptions),
+    specimens: new SpecimenBook({
+      ...tokenOptions,
+      stepUpMaxAgeSeconds: config.tokens.stepUpMaxAgeSeconds,
+    }),
     http: () => request(createServer(app)),
     token: (o = {}) =>
       issueAccessToken(tokenOptions, {

@@ -1,4 +1,12 @@
-import { problemCatalog, scenarios, type Scenario } from '../src/scenarios';
+import type { Response } from 'supertest';
+import { OPENAI_ERROR_CONTENT_TYPE, openAiErrorCode } from '../src/problems';
+import {
+  expandPublicUrl,
+  problemCatalog,
+  scenarios,
+  type Scenario,
+  type ProblemCode,
+} from '../src/scenarios';
 import { fillBody, fillTemplate, SPECIMEN_NAMES, type Specimens } from '../src/specimens';
 import { buildApp, expectChallenge, expectProblem } from './helpers';
 
@@ -28,16 +36,22 @@ describe('the scenario registry', () => {
 
   it.each(scenarios.map((s) => [s.id, s] as const))('%s answers as documented', async (_id, s) => {
     const res = await fire(s);
-    if (s.expect.code) {
-      expectProblem(res, {
+    const challenge =
+      s.expect.challenge === null
+        ? null
+        : expandPublicUrl(s.expect.challenge, ctx.config.publicUrl);
+    if (s.expect.code && s.expect.envelope === 'openai') {
+      expectOpenAiError(res, {
         status: s.expect.status,
         code: s.expect.code,
-        challenge: s.expect.challenge,
+        challenge,
       });
-      expect(res.body.instance).toBe(s.trigger.path);
+    } else if (s.expect.code) {
+      expectProblem(res, { status: s.expect.status, code: s.expect.code, challenge });
+      expect(res.body.instance).toBe(s.trigger.path.split('?')[0]);
     } else {
       expect(res.status).toBe(s.expect.status);
-      expectChallenge(res, s.expect.challenge);
+      expectChallenge(res, challenge);
     }
     for (const [name, value] of Object.entries(s.expect.headers ?? {})) {
       expect(res.headers[name.toLowerCase()]).toBe(value);
@@ -62,6 +76,16 @@ describe('the scenario registry', () => {
     it('puts a challenge on every 401 (RFC 9110 §15.5.2)', () => {
       for (const s of scenarios.filter((x) => x.expect.status === 401)) {
         expect(s.expect.challenge).toEqual(expect.any(String));
+      }
+    });
+
+    it('declares the OpenAI envelope exactly for the errors on /v1/* (DESIGN.md)', () => {
+      for (const s of scenarios.filter((x) => x.expect.code)) {
+        const onV1 = s.trigger.path.startsWith('/v1/');
+        expect({ id: s.id, envelope: s.expect.envelope }).toEqual({
+          id: s.id,
+          envelope: onV1 ? 'openai' : undefined,
+        });
       }
     });
 
@@ -95,3 +119,22 @@ describe('the scenario registry', () => {
     });
   });
 });
+
+/** A `/v1/*` error: OpenAI's envelope, our code mapped to OpenAI's, the request id in the message. */
+function expectOpenAiError(
+  res: Response,
+  expected: { status: number; code: ProblemCode; challenge: string | null },
+): void {
+  expect({ status: res.status, code: res.body?.error?.code }).toEqual({
+    status: expected.status,
+    code: openAiErrorCode(expected.code),
+  });
+  expect(res.headers['content-type']).toBe(OPENAI_ERROR_CONTENT_TYPE);
+  expect(res.headers['cache-control']).toBe('no-store');
+  expect(Object.keys(res.body)).toEqual(['error']);
+  const { message, type, param } = res.body.error;
+  expect(message.endsWith(` (request id: ${res.headers['x-request-id']})`)).toBe(true);
+  expect(type).toBe(expected.status >= 500 ? 'server_error' : 'invalid_request_error');
+  expect(param === null || typeof param === 'string').toBe(true);
+  expectChallenge(res, expected.challenge);
+}

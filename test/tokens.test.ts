@@ -1,4 +1,4 @@
-import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import { createKeyRing, KeyRing, RETIRED_DEMO_KID_PREFIX, type Key } from '../src/keys';
@@ -268,14 +268,10 @@ describe('the access-token verifier', () => {
     ] as const)(
       'signs with a configured %s key as %s and publishes it',
       async (type, opts, alg) => {
-        const pem = (
-          generateKeyPairSync as (
-            t: string,
-            o: object,
-          ) => { privateKey: import('node:crypto').KeyObject }
-        )(type, opts)
-          .privateKey.export({ type: 'pkcs8', format: 'pem' })
-          .toString();
+        const { privateKey } = (
+          generateKeyPairSync as (t: string, o: object) => { privateKey: KeyObject }
+        )(type, opts);
+        const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
         const cfg = testConfig({ JWT_PRIVATE_KEY: pem.replace(/\n/g, '\\n') });
         const ring = createKeyRing(cfg);
         expect(ring.signing.alg).toBe(alg);

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { bearerAuth, parseAuthorization } from '../../middleware/bearer-auth';
 import { buildApp, expectProblem } from '../helpers';
 
-const NO_ERROR = 'Bearer realm="four-oh-one"';
-const INVALID_REQUEST =
-  'Bearer realm="four-oh-one", error="invalid_request", error_description="Authorization header is malformed"';
+const METADATA = 'resource_metadata="http://127.0.0.1:3000/.well-known/oauth-protected-resource"';
+const NO_ERROR = `Bearer realm="four-oh-one", ${METADATA}`;
+const INVALID_REQUEST = `Bearer realm="four-oh-one", error="invalid_request", error_description="Authorization header is malformed", ${METADATA}`;
 
 describe('parseAuthorization', () => {
   // After go-httpbin's TestBearer table.
@@ -161,8 +161,7 @@ describe('GET /api/v1/data', () => {
       expectProblem(res, {
         status: 401,
         code: 'token_expired',
-        challenge:
-          'Bearer realm="four-oh-one", error="invalid_token", error_description="Access token expired"',
+        challenge: `Bearer realm="four-oh-one", error="invalid_token", error_description="Access token expired", ${METADATA}`,
       });
       expect(res.body.detail).toBe(
         'The token expired at 2026-11-22T07:01:00Z; server time is 2026-11-22T07:01:30Z (tolerance 30s).',

@@ -1,0 +1,102 @@
+import type { RequestHandler } from 'express';
+import type { Directory } from '../src/identities';
+import { oauthError } from '../src/issuer';
+import { challenge, REALM } from '../src/problems';
+
+export interface ClientAuthOptions {
+  directory: Directory;
+  /** Refuse requests that carry no client credentials at all. */
+  required: boolean;
+}
+
+const BASIC_CHALLENGE = challenge('Basic', { realm: REALM, charset: 'UTF-8' });
+
+/** RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding. */
+function formDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The client credentials a request presents, by whichever one method it used. */
+function presented(
+  authorization: string | undefined,
+  body: Record<string, unknown>,
+): { id: unknown; secret: unknown; method: string }[] {
+  const found: { id: unknown; secret: unknown; method: string }[] = [];
+  const basic = /^basic +([A-Za-z0-9+/]+=*) *$/i.exec(authorization ?? '');
+  if (authorization !== undefined && /^basic(\s|$)/i.test(authorization)) {
+    const decoded = basic?.[1] ? Buffer.from(basic[1], 'base64').toString('utf8') : '';
+    const colon = decoded.indexOf(':');
+    found.push({
+      id: colon > 0 ? formDecode(decoded.slice(0, colon)) : undefined,
+      secret: colon > 0 ? formDecode(decoded.slice(colon + 1)) : undefined,
+      method: 'HTTP Basic',
+    });
+  }
+  if (body.client_id !== undefined || body.client_secret !== undefined) {
+    found.push({
+      id: body.client_id,
+      secret: body.client_secret,
+      method: 'client_id/client_secret',
+    });
+  }
+  if (body.api_key !== undefined || body.api_secret !== undefined) {
+    found.push({ id: body.api_key, secret: body.api_secret, method: 'api_key/api_secret' });
+  }
+  return found;
+}
+
+/**
+ * Authenticates an OAuth client (RFC 6749 §2.3): HTTP Basic, or `client_id`/`client_secret` in
+ * the body, or the article's `api_key`/`api_secret`. Exactly one method may be used. Puts the
+ * client in `res.locals.client`; bad credentials are 401 invalid_client with a Basic challenge.
+ */
+export function clientAuth(options: ClientAuthOptions): RequestHandler {
+  if (!options?.directory) throw new TypeError('clientAuth: directory is required');
+  const { directory, required } = options;
+  const invalidClient = (detail: string) =>
+    oauthError('invalid_client', 'invalid_client', detail, { 'WWW-Authenticate': BASIC_CHALLENGE });
+
+  return function clientAuthMiddleware(req, res, next) {
+    const methods = presented(
+      req.headers.authorization,
+      (req.body ?? {}) as Record<string, unknown>,
+    );
+    if (methods.length > 1) {
+      throw oauthError(
+        'invalid_request',
+        'invalid_request',
+        `Use one client authentication method, not ${methods.map((m) => m.method).join(' and ')}.`,
+      );
+    }
+    const [creds] = methods;
+    if (!creds) {
+      if (required)
+        throw invalidClient(
+          'This endpoint needs client authentication (HTTP Basic or client_id/client_secret).',
+        );
+      next();
+      return;
+    }
+    if (
+      creds.method !== 'HTTP Basic' &&
+      (typeof creds.id !== 'string' || typeof creds.secret !== 'string')
+    ) {
+      throw oauthError(
+        'invalid_request',
+        'invalid_request',
+        `Send both ${creds.method} as strings.`,
+      );
+    }
+    const client =
+      typeof creds.id === 'string' && typeof creds.secret === 'string'
+        ? directory.authenticateClient(creds.id, creds.secret)
+        : undefined;
+    if (!client) throw invalidClient('The client credentials are not valid.');
+    res.locals.client = client;
+    next();
+  };
+}

@@ -1,0 +1,72 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Config } from './config';
+
+/** Who a token speaks for. `type` is the identity type the article's admin check reads. */
+export interface Principal {
+  sub: string;
+  type: 'user' | 'admin' | 'client';
+  /** The scopes this principal may be granted. */
+  scopes: string[];
+}
+
+export interface Client extends Principal {
+  clientId: string;
+}
+
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+/** Equal in constant time: both sides are hashed first, so not even the length leaks. */
+export function secretsEqual(given: string, expected: Buffer): boolean {
+  return timingSafeEqual(digest(given), expected);
+}
+
+interface Entry<T> {
+  secret: Buffer;
+  value: T;
+}
+
+/**
+ * The demo identities of the articles, from configuration. Lookups for unknown names still
+ * compare against a dummy secret, so an unknown name and a wrong secret cost the same time and
+ * give the same answer.
+ */
+export class Directory {
+  private readonly clients = new Map<string, Entry<Client>>();
+  private readonly users = new Map<string, Entry<Principal>>();
+  private readonly dummy = digest('four-oh-one: no such identity');
+
+  constructor(demo: Config['demo']) {
+    this.clients.set(demo.apiKey, {
+      secret: digest(demo.apiSecret),
+      value: { sub: demo.apiKey, clientId: demo.apiKey, type: 'client', scopes: ['data:read'] },
+    });
+    this.users.set(demo.username, {
+      secret: digest(demo.password),
+      value: { sub: demo.username, type: 'user', scopes: ['data:read'] },
+    });
+    this.users.set(demo.adminUsername, {
+      secret: digest(demo.adminPassword),
+      value: { sub: demo.adminUsername, type: 'admin', scopes: ['data:read', 'admin'] },
+    });
+  }
+
+  /** The client, if the id exists and the secret matches. */
+  authenticateClient(clientId: string, secret: string): Client | undefined {
+    return check(this.clients.get(clientId), secret, this.dummy);
+  }
+
+  /** The user, if the name exists and the password matches. */
+  authenticateUser(username: string, password: string): Principal | undefined {
+    return check(this.users.get(username), password, this.dummy);
+  }
+
+  /** A user or admin by name, for refresh (the user already authenticated once). */
+  user(username: string): Principal | undefined {
+    return this.users.get(username)?.value;
+  }
+}
+
+function check<T>(entry: Entry<T> | undefined, secret: string, dummy: Buffer): T | undefined {
+  const ok = secretsEqual(secret, entry?.secret ?? dummy);
+  return ok && entry ? entry.value : undefined;
+}

@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from './config';
+import type { Principal } from './identities';
+import { problem, type HttpError } from './problems';
+import type { ProblemCode } from './scenarios';
+import {
+  familyRevokedKey,
+  issueAccessToken,
+  revokedKey,
+  subjectRevokedKey,
+  verifySignedJwt,
+  type TokenOptions,
+  type Verdict,
+} from './tokens';
+
+/** The RFC 6749 §5.1 token response. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token?: string;
+  scope: string;
+}
+
+/** What a token is issued for: a principal, through a client, with these scopes. */
+export interface Grant {
+  principal: Principal;
+  clientId: string;
+  scopes: string[];
+  /** Access-token lifetime in seconds (already bounded by the caller). */
+  expiresIn: number;
+  /** Issue a refresh token too. */
+  refresh: boolean;
+  /** When the user last logged in (RFC 9470); absent for clients. */
+  authTime?: number;
+}
+
+/** The claims of a refresh token (a JWT with `typ: rt+jwt`, signed like access tokens). */
+interface RefreshClaims {
+  iss: string;
+  sub: string;
+  aud: string;
+  iat: number;
+  /** The family's absolute end: rotation never extends it. */
+  exp: number;
+  jti: string;
+  fid: string;
+  client_id: string;
+  scope: string;
+  type: Principal['type'];
+  auth_time?: number;
+}
+
+const usedKey = (jti: string) => `rt:used:${jti}`;
+
+/** An OAuth error: the problem body also carries RFC 6749 §5.2 `error` and `error_description`. */
+export function oauthError(
+  code: ProblemCode,
+  error: string,
+  detail: string,
+  headers?: Record<string, string>,
+): HttpError {
+  return problem(code, {
+    detail,
+    headers,
+    extensions: { error, error_description: detail.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '') },
+  });
+}
+
+const invalidGrant = (detail: string) => oauthError('invalid_grant', 'invalid_grant', detail);
+
+/**
+ * Issues, rotates, revokes and introspects tokens. Refresh tokens rotate on every use; a used
+ * one coming back revokes its whole family (RFC 9700 §4.14.2). All state is a handful of
+ * expiring store keys, written only for tokens this server signed.
+ */
+export class TokenService {
+  private readonly tolerance: number;
+
+  constructor(
+    private readonly options: TokenOptions & { tokens: Config['tokens'] },
+    private readonly verifyAccess: (token: string) => Promise<Verdict>,
+  ) {
+    this.tolerance = options.jwt.clockToleranceSeconds;
+  }
+
+  /** The server clock in seconds (injectable, like every clock here). */
+  nowSeconds(): number {
+    return Math.floor(this.options.clock.now() / 1000);
+  }
+
+  /** Issues an access token (and a refresh token when asked) for a grant. */
+  async issue(grant: Grant, family?: { fid: string; exp: number }): Promise<TokenResponse> {
+    const { principal } = grant;
+    // After "log out everywhere" at second T, tokens issued at T would count as revoked; issue
+    // them at T+1 (within the clock tolerance) so a login right after works.
+    const revokedAt = await this.options.store.get(subjectRevokedKey(principal.sub));
+    const iat = Math.max(this.nowSeconds(), revokedAt === undefined ? 0 : Number(revokedAt) + 1);
+    const scope = grant.scopes.join(' ');
+    const fid = grant.refresh ? (family?.fid ?? randomUUID()) : undefined;
+    const { token } = issueAccessToken(this.options, {
+      sub: principal.sub,
+      clientId: grant.clientId,
+      scope,
+      expiresIn: grant.expiresIn,
+      issuedAt: iat,
+      extra: {
+        type: principal.type,
+        ...(fid ? { fid } : {}),
+        ...(grant.authTime === undefined ? {} : { auth_time: grant.authTime }),
+      },
+    });
+    const response: TokenResponse = {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: grant.expiresIn,
+      scope,
+    };
+    if (fid) {
+      const claims: RefreshClaims = {
+        iss: this.options.jwt.issuer,
+        sub: principal.sub,
+        aud: this.options.jwt.issuer,
+        iat,
+        exp: family?.exp ?? iat + this.options.tokens.refreshTtlSeconds,
+        jti: randomUUID(),
+        fid,
+        client_id: grant.clientId,
+        scope,
+        type: principal.type,
+        ...(grant.authTime === undefined ? {} : { auth_time: grant.authTime }),
+      };
+      response.refresh_token = this.options.keys.sign(claims, { typ: 'rt+jwt' });
+    }
+    return response;
+  }
+
+  /** Checks a refresh token without using it; the reason when it is not usable. */
+  private async checkRefresh(
+    token: string,
+  ): Promise<{ ok: true; claims: RefreshClaims } | { ok: false; detail: string }> {
+    const signed = verifySignedJwt(token, this.options.keys, this.options.clock);
+    if (!signed.ok)
+      return { ok: false, detail: `The refresh token is not usable: ${signed.detail}` };
+    const typ = typeof signed.header.typ === 'string' ? signed.header.typ.toLowerCase() : '';
+    if (typ !== 'rt+jwt') {
+      return {
+        ok: false,
+        detail:
+          'This is not a refresh token (typ is not rt+jwt); send the refresh_token from the token response.',
+      };
+    }
+    const c = signed.claims;
+    const strings = ['sub', 'jti', 'fid', 'client_id', 'scope', 'type'] as const;
+    if (
+      !strings.every((k) => typeof c[k] === 'string') ||
+      typeof c.exp !== 'number' ||
+      typeof c.iat !== 'number'
+    ) {
+      return { ok: false, detail: 'The refresh token lacks required claims.' };
+    }
+    const claims = c as unknown as RefreshClaims;
+    if (claims.iss !== this.options.jwt.issuer) {
+      return { ok: false, detail: 'The refresh token was issued by another issuer.' };
+    }
+    const now = this.nowSeconds();
+    if (claims.exp + this.tolerance <= now) {
+      return {
+        ok: false,
+        detail: `The refresh token expired at ${new Date(claims.exp * 1000).toISOString()}; sign in again.`,
+      };
+    }
+    const [family, subject] = await this.options.store.getMany([
+      familyRevokedKey(claims.fid),
+      subjectRevokedKey(claims.sub),
+    ]);
+    if (family !== undefined) return { ok: false, detail: 'The refresh token family was revoked.' };
+    if (subject !== undefined && claims.iat <= Number(subject)) {
+      return { ok: false, detail: 'Every token of this subject was revoked; sign in again.' };
+    }
+    return { ok: true, claims };
+  }
+
+  /** The refresh_token grant: rotate, or detect reuse and revoke the family. */
+  async refresh(
+    token: string,
+    clientId: string | undefined,
+    expiresIn: number,
+  ): Promise<TokenResponse> {
+    const checked = await this.checkRefresh(token);
+    if (!checked.ok) throw invalidGrant(checked.detail);
+    const { claims } = checked;
+    if (clientId !== undefined && clientId !== claims.client_id) {
+      throw invalidGrant('The refresh token was issued to another client.');
+    }
+    const ttlMs = (claims.exp - this.nowSeconds() + this.tolerance + 1) * 1000;
+    const first = await this.options.store.setIfAbsent(usedKey(claims.jti), '1', ttlMs);
+    if (!first) {
+      await this.options.store.set(familyRevokedKey(claims.fid), 'reused', ttlMs);
+      throw oauthError(
+        'refresh_token_reused',
+        'invalid_grant',
+        'This refresh token was already used once. The whole token family is now revoked; sign in again.',
+      );
+    }
+    return this.issue(
+      {
+        principal: { sub: claims.sub, type: claims.type, scopes: claims.scope.split(' ') },
+        clientId: claims.client_id,
+        scopes: claims.scope.split(' ').filter(Boolean),
+        expiresIn,
+        refresh: true,
+        authTime: claims.auth_time,
+      },
+      { fid: claims.fid, exp: claims.exp },
+    );
+  }
+
+  /**
+   * RFC 7009 revocation: an access token's jti or a refresh token's family goes on the denylist
+   * until it would expire anyway. Unknown, invalid or foreign tokens are ignored (the answer is
+   * 200 either way, so it reveals nothing).
+   */
+  async revoke(token: string, clientId: string | undefined): Promise<void> {
+    const signed = verifySignedJwt(token, this.options.keys, this.options.clock);
+    if (!signed.ok) return;
+    const c = signed.claims;
+    if (clientId !== undefined && c.client_id !== clientId) return;
+    const typ = typeof signed.header.typ === 'string' ? signed.header.typ.toLowerCase() : '';
+    const remaining =
+      typeof c.exp === 'number' ? c.exp - this.nowSeconds() + this.tolerance + 1 : 0;
+    if (remaining <= 0) return;
+    if ((typ === 'at+jwt' || typ === 'application/at+jwt') && typeof c.jti === 'string') {
+      await this.options.store.set(revokedKey(c.jti), 'revoked', remaining * 1000);
+    } else if (typ === 'rt+jwt' && typeof c.fid === 'string') {
+      await this.options.store.set(familyRevokedKey(c.fid), 'revoked', remaining * 1000);
+    }
+  }
+
+  /** "Log out everywhere": every token of the subject issued up to now stops working. */
+  async revokeSubject(sub: string): Promise<number> {
+    // Tokens issued right after an earlier revoke-all carry iat = that second + 1 (see issue()),
+    // so a second revoke-all within the same second must reach past them: the mark only grows.
+    const previous = await this.options.store.get(subjectRevokedKey(sub));
+    const now = Math.max(this.nowSeconds(), previous === undefined ? 0 : Number(previous) + 1);
+    const { tokens } = this.options;
+    const ttl = (tokens.refreshTtlSeconds + tokens.accessMaxTtlSeconds + this.tolerance + 1) * 1000;
+    await this.options.store.set(subjectRevokedKey(sub), String(now), ttl);
+    return now;
+  }
+
+  /** RFC 7662 introspection: `{active: false}` for anything not currently usable. */
+  async introspect(token: string): Promise<Record<string, unknown>> {
+    const access = await this.verifyAccess(token);
+    if (access.ok) {
+      const { fid: _fid, ...claims } = access.claims;
+      return { active: true, token_type: 'access_token', username: claims.sub, ...claims };
+    }
+    const refresh = await this.checkRefresh(token);
+    if (!refresh.ok) return { active: false };
+    if ((await this.options.store.get(usedKey(refresh.claims.jti))) !== undefined)
+      return { active: false };
+    const { fid: _fid, ...claims } = refresh.claims;
+    return { active: true, token_type: 'refresh_token', username: claims.sub, ...claims };
+  }
+}

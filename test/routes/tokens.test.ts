@@ -1,0 +1,691 @@
+import fc from 'fast-check';
+import { buildApp, expectProblem, type TestContext } from '../helpers';
+
+const ARTICLE = { api_key: 'YOUR_VALID_API_KEY', api_secret: 'YOUR_VALID_API_SECRET' };
+const BASIC = `Basic ${Buffer.from('YOUR_VALID_API_KEY:YOUR_VALID_API_SECRET').toString('base64')}`;
+const USER = { grant_type: 'password', username: 'my_username', password: 'my_password' };
+const ADMIN = { grant_type: 'password', username: 'admin', password: 'admin-password' };
+
+function decode(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
+}
+
+async function login(ctx: TestContext, body: Record<string, unknown> = USER) {
+  const res = await ctx.http().post('/auth/token').type('form').send(body);
+  expect(res.status).toBe(200);
+  return res.body as {
+    access_token: string;
+    refresh_token?: string;
+    expires_in: number;
+    scope: string;
+  };
+}
+
+const data = (ctx: TestContext, token: string) =>
+  ctx.http().get('/api/v1/data').set('Authorization', `Bearer ${token}`);
+
+describe('POST /auth/token', () => {
+  const ctx = buildApp();
+
+  describe('with the article’s JSON api_key and api_secret', () => {
+    it('answers an RFC 6749 token response that opens /api/v1/data', async () => {
+      const res = await ctx.http().post('/auth/token').send(ARTICLE);
+      expect(res.status).toBe(200);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers.pragma).toBe('no-cache');
+      expect(res.body).toEqual({
+        access_token: expect.any(String),
+        token_type: 'Bearer',
+        expires_in: 900,
+        refresh_token: expect.any(String),
+        scope: 'data:read',
+      });
+      expect(decode(res.body.access_token)).toMatchObject({
+        sub: 'YOUR_VALID_API_KEY',
+        type: 'client',
+      });
+      expect((await data(ctx, res.body.access_token)).status).toBe(200);
+    });
+
+    it('lets the client choose a lifetime from 1 s, and the token dies on time', async () => {
+      const res = await ctx
+        .http()
+        .post('/auth/token')
+        .send({ ...ARTICLE, expires_in: 1 });
+      expect(res.body.expires_in).toBe(1);
+      const claims = decode(res.body.access_token);
+      expect(Number(claims.exp) - Number(claims.iat)).toBe(1);
+      ctx.clock.advance(31_000 + 1000);
+      expectProblem(await data(ctx, res.body.access_token), { status: 401, code: 'token_expired' });
+    });
+
+    it.each([0, 3601, -5, 1.5, '12abc', '', 'NaN', {}])(
+      'refuses expires_in %j with 400',
+      async (value) => {
+        const res = await ctx
+          .http()
+          .post('/auth/token')
+          .send({ ...ARTICLE, expires_in: value });
+        expectProblem(res, { status: 400, code: 'invalid_request' });
+        expect(res.body.error).toBe('invalid_request');
+      },
+    );
+
+    it('gives an unknown key and a wrong secret the same answer', async () => {
+      const a = await ctx.http().post('/auth/token').send({ api_key: 'NOPE', api_secret: 'x' });
+      const b = await ctx
+        .http()
+        .post('/auth/token')
+        .send({ api_key: 'YOUR_VALID_API_KEY', api_secret: 'x' });
+      for (const res of [a, b]) {
+        expectProblem(res, {
+          status: 401,
+          code: 'invalid_client',
+          challenge: 'Basic realm="four-oh-one", charset="UTF-8"',
+        });
+        expect(res.body.error).toBe('invalid_client');
+      }
+      const strip = (body: Record<string, unknown>) => ({ ...body, request_id: '' });
+      expect(strip(a.body)).toEqual(strip(b.body));
+      expect(a.text).not.toContain('NOPE');
+    });
+  });
+
+  describe('with the client_credentials grant', () => {
+    it('authenticates with HTTP Basic and issues no refresh token (RFC 6749 §4.4.3)', async () => {
+      const res = await ctx
+        .http()
+        .post('/auth/token')
+        .set('Authorization', BASIC)
+        .type('form')
+        .send({ grant_type: 'client_credentials' });
+      expect(res.status).toBe(200);
+      expect(res.body.refresh_token).toBeUndefined();
+    });
+    it('authenticates with client_id and client_secret in the body', async () => {
+      const res = await ctx.http().post('/auth/token').type('form').send({
+        grant_type: 'client_credentials',
+        client_id: 'YOUR_VALID_API_KEY',
+        client_secret: 'YOUR_VALID_API_SECRET',
+      });
+      expect(res.status).toBe(200);
+    });
+    it('refuses two authentication methods at once', async () => {
+      const res = await ctx
+        .http()
+        .post('/auth/token')
+        .set('Authorization', BASIC)
+        .type('form')
+        .send({
+          grant_type: 'client_credentials',
+          client_id: 'YOUR_VALID_API_KEY',
+          client_secret: 'YOUR_VALID_API_SECRET',
+        });
+      expectProblem(res, { status: 400, code: 'invalid_request' });
+    });
+    it.each([
+      'Basic',
+      'Basic !!!',
+      'Basic bm9jb2xvbg==',
+      `Basic ${Buffer.from('YOUR_VALID_API_KEY:wrong').toString('base64')}`,
+    ])('answers %j with 401 invalid_client', async (header) => {
+      const res = await ctx
+        .http()
+        .post('/auth/token')
+        .set('Authorization', header)
+        .type('form')
+        .send({ grant_type: 'client_credentials' });
+      expectProblem(res, {
+        status: 401,
+        code: 'invalid_client',
+        challenge: 'Basic realm="four-oh-one", charset="UTF-8"',
+      });
+    });
+    it('needs client authentication', async () => {
+      const res = await ctx
+        .http()
+        .post('/auth/token')
+        .type('form')
+        .send({ grant_type: 'client_credentials' });
+      expectProblem(res, { status: 401, code: 'invalid_client' });
+    });
+  });
+
+  describe('with the password grant', () => {
+    it('issues user tokens with type, scope and auth_time', async () => {
+      const body = await login(ctx);
+      expect(decode(body.access_token)).toMatchObject({
+        sub: 'my_username',
+        type: 'user',
+        scope: 'data:read',
+        auth_time: Math.floor(ctx.clock.now() / 1000),
+      });
+      expect(body.refresh_token).toEqual(expect.any(String));
+    });
+    it('gives the admin the admin scope, or a subset on request', async () => {
+      expect((await login(ctx, ADMIN)).scope).toBe('data:read admin');
+      expect((await login(ctx, { ...ADMIN, scope: 'admin' })).scope).toBe('admin');
+    });
+    it('answers a wrong password and an unknown user alike: 400 invalid_grant', async () => {
+      for (const body of [
+        { ...USER, password: 'nope' },
+        { ...USER, username: 'nobody' },
+      ]) {
+        const res = await ctx.http().post('/auth/token').type('form').send(body);
+        expectProblem(res, { status: 400, code: 'invalid_grant', challenge: null });
+        expect(res.body.detail).toBe('The username or password is wrong.');
+      }
+    });
+    it('refuses an unknown scope', async () => {
+      const res = await ctx
+        .http()
+        .post('/auth/token')
+        .type('form')
+        .send({ ...USER, scope: 'data:read "root"' });
+      expectProblem(res, { status: 400, code: 'invalid_scope' });
+      expect(res.body.error_description).not.toMatch(/["\\]/);
+    });
+  });
+
+  describe('bad input', () => {
+    it('answers malformed JSON with 400', async () => {
+      const res = await ctx
+        .http()
+        .post('/auth/token')
+        .set('Content-Type', 'application/json')
+        .send('{"api_key":');
+      expectProblem(res, { status: 400, code: 'body_malformed' });
+    });
+    it('answers a JSON array with 400', async () => {
+      const res = await ctx.http().post('/auth/token').send([ARTICLE]);
+      expectProblem(res, { status: 400, code: 'body_malformed' });
+    });
+    it('answers text/plain with 415', async () => {
+      const res = await ctx
+        .http()
+        .post('/auth/token')
+        .set('Content-Type', 'text/plain')
+        .send('api_key=x');
+      expectProblem(res, { status: 415, code: 'media_type_unsupported' });
+    });
+    it('answers a body over 8 KiB with 413', async () => {
+      const res = await ctx
+        .http()
+        .post('/auth/token')
+        .send({ ...ARTICLE, pad: 'x'.repeat(9000) });
+      expectProblem(res, { status: 413, code: 'body_too_large' });
+    });
+    it('answers no body with 400 invalid_request', async () => {
+      expectProblem(await ctx.http().post('/auth/token'), { status: 400, code: 'invalid_request' });
+    });
+    it('answers GET with 405', async () => {
+      const res = await ctx.http().get('/auth/token');
+      expectProblem(res, { status: 405, code: 'method_not_allowed' });
+      expect(res.headers.allow).toBe('POST, OPTIONS');
+    });
+
+    it('never answers 5xx and never issues a token to random input (property)', async () => {
+      const value = fc.oneof(
+        fc.string({ maxLength: 40 }),
+        fc.constantFrom(
+          'YOUR_VALID_API_KEY',
+          'password',
+          'refresh_token',
+          'client_credentials',
+          'my_username',
+        ),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 2 }),
+        fc.array(fc.string({ maxLength: 5 }), { maxLength: 2 }),
+      );
+      const key = fc.constantFrom(
+        'api_key',
+        'api_secret',
+        'grant_type',
+        'username',
+        'password',
+        'refresh_token',
+        'scope',
+        'expires_in',
+        'client_id',
+        'client_secret',
+        'x',
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.dictionary(key, value, { maxKeys: 5 }),
+          fc.boolean(),
+          async (body, asForm) => {
+            const req = ctx.http().post('/auth/token');
+            const res = asForm
+              ? await req
+                  .type('form')
+                  .send(
+                    Object.fromEntries(
+                      Object.entries(body).map(([k, v]) => [
+                        k,
+                        typeof v === 'string' ? v : JSON.stringify(v),
+                      ]),
+                    ),
+                  )
+              : await req.send(body);
+            expect(res.status).toBeLessThan(500);
+            if (res.status !== 200)
+              expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+          },
+        ),
+        { numRuns: 200 },
+      );
+    });
+  });
+});
+
+describe('refresh, rotation and reuse', () => {
+  const ctx = buildApp();
+
+  it('rotates the refresh token on every use and keeps the family absolute lifetime', async () => {
+    const first = await login(ctx);
+    ctx.clock.advance(5000);
+    const res = await ctx
+      .http()
+      .post('/auth/token')
+      .type('form')
+      .send({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    expect(res.status).toBe(200);
+    expect(res.body.refresh_token).not.toBe(first.refresh_token);
+    const a = decode(first.refresh_token ?? '');
+    const b = decode(res.body.refresh_token);
+    expect(b.fid).toBe(a.fid);
+    expect(b.exp).toBe(a.exp);
+    expect(decode(res.body.access_token).auth_time).toBe(decode(first.access_token).auth_time);
+    expect((await data(ctx, res.body.access_token)).status).toBe(200);
+  });
+
+  it('revokes the whole family when an old refresh token comes back', async () => {
+    const first = await login(ctx);
+    const refresh = (token?: string) =>
+      ctx
+        .http()
+        .post('/auth/token')
+        .type('form')
+        .send({ grant_type: 'refresh_token', refresh_token: token });
+    const second = (await refresh(first.refresh_token)).body;
+    const reuse = await refresh(first.refresh_token);
+    expectProblem(reuse, { status: 400, code: 'refresh_token_reused' });
+    expect(reuse.body.error).toBe('invalid_grant');
+    // Everything from the family is dead now: access tokens old and new, and the newest refresh.
+    expectProblem(await data(ctx, first.access_token), { status: 401, code: 'token_revoked' });
+    expectProblem(await data(ctx, second.access_token), { status: 401, code: 'token_revoked' });
+    expectProblem(await refresh(second.refresh_token), { status: 400, code: 'invalid_grant' });
+  });
+
+  it('lets only one of two concurrent refreshes win', async () => {
+    const first = await login(ctx);
+    const send = () =>
+      ctx
+        .http()
+        .post('/auth/token')
+        .type('form')
+        .send({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    const statuses = (await Promise.all([send(), send()])).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 400]);
+  });
+
+  it('refuses an access token as a refresh token', async () => {
+    const first = await login(ctx);
+    const res = await ctx
+      .http()
+      .post('/auth/token')
+      .type('form')
+      .send({ grant_type: 'refresh_token', refresh_token: first.access_token });
+    expectProblem(res, { status: 400, code: 'invalid_grant' });
+    expect(res.body.detail).toMatch(/not a refresh token/);
+  });
+
+  it('refuses a refresh token presented by another client', async () => {
+    const first = (await ctx.http().post('/auth/token').send(ARTICLE)).body;
+    const other = buildApp({ env: { DEMO_API_KEY: 'OTHER_KEY' } });
+    void other;
+    const res = await ctx.http().post('/auth/token').type('form').send({
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+      client_id: 'YOUR_VALID_API_KEY',
+      client_secret: 'YOUR_VALID_API_SECRET',
+    });
+    expect(res.status).toBe(200);
+    const user = await login(ctx);
+    const stolen = await ctx.http().post('/auth/token').type('form').send({
+      grant_type: 'refresh_token',
+      refresh_token: user.refresh_token,
+      client_id: 'YOUR_VALID_API_KEY',
+      client_secret: 'YOUR_VALID_API_SECRET',
+    });
+    expectProblem(stolen, { status: 400, code: 'invalid_grant' });
+    expect(stolen.body.detail).toMatch(/another client/);
+  });
+
+  it('refuses an expired refresh token', async () => {
+    const first = await login(ctx);
+    ctx.clock.advance((86_400 + 31) * 1000);
+    const res = await ctx
+      .http()
+      .post('/auth/token')
+      .type('form')
+      .send({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    expectProblem(res, { status: 400, code: 'invalid_grant' });
+    expect(res.body.detail).toMatch(/expired/);
+  });
+});
+
+describe('POST /auth/revoke (RFC 7009)', () => {
+  const ctx = buildApp();
+
+  it('revokes an access token', async () => {
+    const { access_token } = await login(ctx);
+    const res = await ctx.http().post('/auth/revoke').type('form').send({ token: access_token });
+    expect(res.status).toBe(200);
+    expectProblem(await data(ctx, access_token), { status: 401, code: 'token_revoked' });
+  });
+
+  it('revokes a refresh token and with it its family', async () => {
+    const { access_token, refresh_token } = await login(ctx);
+    expect(
+      (
+        await ctx
+          .http()
+          .post('/auth/revoke')
+          .send({ token: refresh_token, token_type_hint: 'refresh_token' })
+      ).status,
+    ).toBe(200);
+    expectProblem(await data(ctx, access_token), { status: 401, code: 'token_revoked' });
+    const res = await ctx
+      .http()
+      .post('/auth/token')
+      .type('form')
+      .send({ grant_type: 'refresh_token', refresh_token });
+    expectProblem(res, { status: 400, code: 'invalid_grant' });
+  });
+
+  it('answers 200 for unknown or forged tokens, and writes nothing', async () => {
+    const set = jest.spyOn(ctx.store, 'set');
+    for (const token of ['garbage', 'a.b.c', 'eyJhbGciOiJub25lIn0.e30.']) {
+      expect((await ctx.http().post('/auth/revoke').type('form').send({ token })).status).toBe(200);
+    }
+    expect(set).not.toHaveBeenCalled();
+    set.mockRestore();
+  });
+
+  it('needs the token parameter', async () => {
+    expectProblem(await ctx.http().post('/auth/revoke').type('form').send({}), {
+      status: 400,
+      code: 'invalid_request',
+    });
+  });
+
+  it('refuses bad client credentials when some are sent', async () => {
+    const res = await ctx
+      .http()
+      .post('/auth/revoke')
+      .set('Authorization', 'Basic Zm9vOmJhcg==')
+      .type('form')
+      .send({ token: 'x' });
+    expectProblem(res, { status: 401, code: 'invalid_client' });
+  });
+});
+
+describe('POST /auth/introspect (RFC 7662)', () => {
+  const ctx = buildApp();
+  const introspect = (token: string) =>
+    ctx.http().post('/auth/introspect').set('Authorization', BASIC).type('form').send({ token });
+
+  it('describes an active access token', async () => {
+    const { access_token } = await login(ctx);
+    const res = await introspect(access_token);
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toMatchObject({
+      active: true,
+      token_type: 'access_token',
+      sub: 'my_username',
+      scope: 'data:read',
+      client_id: 'four-oh-one-public',
+    });
+  });
+
+  it('describes an active refresh token, and an inactive one once used', async () => {
+    const { refresh_token = '' } = await login(ctx);
+    expect((await introspect(refresh_token)).body).toMatchObject({
+      active: true,
+      token_type: 'refresh_token',
+    });
+    await ctx
+      .http()
+      .post('/auth/token')
+      .type('form')
+      .send({ grant_type: 'refresh_token', refresh_token });
+    expect((await introspect(refresh_token)).body).toEqual({ active: false });
+  });
+
+  it.each(['garbage', 'a.b.c'])('answers {active:false} for %s', async (token) => {
+    expect((await introspect(token)).body).toEqual({ active: false });
+  });
+
+  it('answers {active:false} for an expired token', async () => {
+    const { access_token } = await login(ctx);
+    ctx.clock.advance(3600_000);
+    expect((await introspect(access_token)).body).toEqual({ active: false });
+  });
+
+  it('requires client authentication', async () => {
+    const res = await ctx.http().post('/auth/introspect').type('form').send({ token: 'x' });
+    expectProblem(res, {
+      status: 401,
+      code: 'invalid_client',
+      challenge: 'Basic realm="four-oh-one", charset="UTF-8"',
+    });
+  });
+});
+
+describe('POST /auth/revoke-all', () => {
+  const ctx = buildApp();
+
+  it('revokes every token of the caller, and a login right after works', async () => {
+    const a = await login(ctx);
+    const b = await login(ctx);
+    const res = await ctx
+      .http()
+      .post('/auth/revoke-all')
+      .set('Authorization', `Bearer ${a.access_token}`);
+    expect(res.status).toBe(200);
+    expect(res.body.sub).toBe('my_username');
+    expectProblem(await data(ctx, b.access_token), { status: 401, code: 'token_revoked' });
+    expectProblem(
+      await ctx
+        .http()
+        .post('/auth/token')
+        .type('form')
+        .send({ grant_type: 'refresh_token', refresh_token: b.refresh_token }),
+      { status: 400, code: 'invalid_grant' },
+    );
+    const c = await login(ctx);
+    expect((await data(ctx, c.access_token)).status).toBe(200);
+  });
+
+  it('lets an admin revoke another subject, and nobody else', async () => {
+    const user = await login(ctx);
+    const other = await ctx
+      .http()
+      .post('/auth/revoke-all')
+      .set('Authorization', `Bearer ${user.access_token}`)
+      .send({ sub: 'admin' });
+    expectProblem(other, { status: 403, code: 'insufficient_scope' });
+    const admin = await login(ctx, ADMIN);
+    const res = await ctx
+      .http()
+      .post('/auth/revoke-all')
+      .set('Authorization', `Bearer ${admin.access_token}`)
+      .send({ sub: 'my_username' });
+    expect(res.status).toBe(200);
+    expectProblem(await data(ctx, user.access_token), { status: 401, code: 'token_revoked' });
+  });
+
+  it('needs a bearer token', async () => {
+    expectProblem(await ctx.http().post('/auth/revoke-all'), {
+      status: 401,
+      code: 'token_missing',
+    });
+  });
+});
+
+describe('metadata and specimens', () => {
+  const ctx = buildApp();
+
+  it('serves RFC 8414 authorization server metadata', async () => {
+    const res = await ctx.http().get('/.well-known/oauth-authorization-server');
+    expect(res.body).toMatchObject({
+      issuer: 'http://127.0.0.1:3000',
+      token_endpoint: 'http://127.0.0.1:3000/auth/token',
+      revocation_endpoint: 'http://127.0.0.1:3000/auth/revoke',
+      introspection_endpoint: 'http://127.0.0.1:3000/auth/introspect',
+      jwks_uri: 'http://127.0.0.1:3000/.well-known/jwks.json',
+      grant_types_supported: ['client_credentials', 'password', 'refresh_token'],
+    });
+  });
+
+  it('serves RFC 9728 protected resource metadata, which every challenge names', async () => {
+    const res = await ctx.http().get('/.well-known/oauth-protected-resource');
+    expect(res.body).toMatchObject({
+      resource: 'http://127.0.0.1:3000',
+      authorization_servers: ['http://127.0.0.1:3000'],
+    });
+    const challenge = (await ctx.http().get('/api/v1/data')).headers['www-authenticate'];
+    expect(challenge).toContain(
+      'resource_metadata="http://127.0.0.1:3000/.well-known/oauth-protected-resource"',
+    );
+  });
+
+  it('publishes public keys only in the JWKS', async () => {
+    const res = await ctx.http().get('/.well-known/jwks.json');
+    expect(res.body.keys).toHaveLength(1);
+    expect(res.body.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    expect(res.body.keys[0].d).toBeUndefined();
+    expect(res.text).not.toContain('"k"');
+  });
+
+  it('hands out specimens that produce exactly their documented code', async () => {
+    const res = await ctx.http().get('/tokens/specimens');
+    expect(res.status).toBe(200);
+    const names = res.body.specimens.map((s: { name: string }) => s.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'valid',
+        'expired',
+        'alg_none',
+        'revoked',
+        'retired_key',
+        'used_refresh',
+        'unknown_kid',
+      ]),
+    );
+    for (const s of res.body.specimens as {
+      token: string;
+      expect: { status: number; code: string | null };
+    }[]) {
+      const answer = await data(ctx, s.token);
+      expect({ status: answer.status, code: answer.body.code ?? null }).toEqual(s.expect);
+    }
+  });
+});
+
+describe('GET /api/v1/flaky', () => {
+  const ctx = buildApp();
+
+  it('fails N times with token_expired, then succeeds, per caller and key', async () => {
+    const { access_token } = await login(ctx);
+    const call = (key: string) =>
+      ctx
+        .http()
+        .get(`/api/v1/flaky?fail=2&key=${key}`)
+        .set('Authorization', `Bearer ${access_token}`);
+    for (const attempt of [1, 2]) {
+      const res = await call('k1');
+      expectProblem(res, { status: 401, code: 'token_expired' });
+      expect(res.headers['www-authenticate']).toMatch(/error="invalid_token"/);
+      expect(res.body).toMatchObject({ scripted: true, attempt, failures: 2 });
+    }
+    expect((await call('k1')).body).toMatchObject({ attempt: 3, failures: 2 });
+    expect((await call('k2')).status).toBe(401);
+  });
+
+  it('starts over after ten minutes', async () => {
+    const { access_token } = await login(ctx);
+    const call = () =>
+      ctx
+        .http()
+        .get('/api/v1/flaky?fail=1&key=window')
+        .set('Authorization', `Bearer ${access_token}`);
+    expect((await call()).status).toBe(401);
+    expect((await call()).status).toBe(200);
+    ctx.clock.advance(10 * 60 * 1000 + 1);
+    const { access_token: fresh } = await login(ctx);
+    expect(
+      (
+        await ctx
+          .http()
+          .get('/api/v1/flaky?fail=1&key=window')
+          .set('Authorization', `Bearer ${fresh}`)
+      ).status,
+    ).toBe(401);
+  });
+
+  it.each([
+    'fail=11&key=a',
+    'fail=-1&key=a',
+    'fail=x&key=a',
+    'fail=1',
+    'fail=1&key=a%20b',
+    `fail=1&key=${'a'.repeat(65)}`,
+    'fail=1&fail=2&key=a',
+  ])('answers ?%s with 400 parameter_invalid', async (query) => {
+    const { access_token } = await login(ctx);
+    const res = await ctx
+      .http()
+      .get(`/api/v1/flaky?${query}`)
+      .set('Authorization', `Bearer ${access_token}`);
+    expectProblem(res, { status: 400, code: 'parameter_invalid' });
+  });
+
+  it('creates no state for anonymous callers', async () => {
+    const increment = jest.spyOn(ctx.store, 'increment');
+    expectProblem(await ctx.http().get('/api/v1/flaky?fail=1&key=a'), {
+      status: 401,
+      code: 'token_missing',
+    });
+    expect(increment).not.toHaveBeenCalled();
+    increment.mockRestore();
+  });
+});
+
+describe('the same refused token, again and again', () => {
+  const ctx = buildApp();
+
+  it('says so in detail from the third refusal in a minute (RFC 9110 §15.5.2)', async () => {
+    const { access_token } = await login(ctx);
+    ctx.clock.advance(3600_000);
+    const details: string[] = [];
+    for (let i = 0; i < 3; i++) details.push((await data(ctx, access_token)).body.detail);
+    expect(details[1]).not.toMatch(/retrying it will not help/);
+    expect(details[2]).toMatch(/refused 3 times in the last minute: retrying it will not help/);
+    const fourth = await data(ctx, access_token);
+    expect(fourth.body.refused_count).toBe(4);
+  });
+
+  it('counts nothing for forged tokens', async () => {
+    const increment = jest.spyOn(ctx.store, 'increment');
+    await data(ctx, 'eyJhbGciOiJIUzI1NiJ9.eyJqdGkiOiJ4In0.c2ln');
+    expect(increment).not.toHaveBeenCalled();
+    increment.mockRestore();
+  });
+});
