@@ -64,6 +64,16 @@ function storeContract(name: string, makeHarness: () => Promise<Harness>): void 
       await expect(store.get('unicode')).resolves.toBe('ünï ✓ {"a":1}');
     });
 
+    it('getMany reads several keys in order, with undefined for absent and expired ones', async () => {
+      await store.set('m1', 'one', LONG);
+      await store.set('m3', 'three', LONG);
+      await store.set('m-short', 'gone soon', h.ttl);
+      await expect(store.getMany([])).resolves.toEqual([]);
+      await expect(store.getMany(['m1', 'm2', 'm3'])).resolves.toEqual(['one', undefined, 'three']);
+      await h.advance(h.ttl * 2);
+      await expect(store.getMany(['m-short', 'm1'])).resolves.toEqual([undefined, 'one']);
+    });
+
     it('keeps keys apart', async () => {
       await store.set('a', '1', LONG);
       await store.set('b', '2', LONG);
@@ -239,6 +249,27 @@ describe('MemoryStore only', () => {
     await store.close();
   });
 
+  it('while full, sweeps at most once a second however many writes it refuses', async () => {
+    const store = new MemoryStore({ maxEntries: 2, clock, sweepIntervalMs: 0 });
+    await store.set('a', '1', 60_000);
+    await store.set('b', '2', 60_000);
+    const sweep = jest.spyOn(store, 'sweep');
+    for (let i = 0; i < 50; i++)
+      await expect(store.set(`x${i}`, 'v', 1000)).rejects.toThrow(StoreUnavailableError);
+    expect(sweep).toHaveBeenCalledTimes(1);
+    clock.advance(1000);
+    await expect(store.set('y', 'v', 1000)).rejects.toThrow(StoreUnavailableError);
+    expect(sweep).toHaveBeenCalledTimes(2);
+    await store.close();
+  });
+
+  it('refuses to increment a value that is not a counter, as Redis does', async () => {
+    const store = new MemoryStore({ maxEntries: 10, clock, sweepIntervalMs: 0 });
+    await store.set('word', 'hello', 1000);
+    await expect(store.increment('word', 1000)).rejects.toThrow(StoreUnavailableError);
+    await store.close();
+  });
+
   it('sweep() removes expired entries and keeps live ones', async () => {
     const store = new MemoryStore({ maxEntries: 100, clock, sweepIntervalMs: 0 });
     for (let i = 0; i < 10; i++) await store.set(`short${i}`, 'v', 1000);
@@ -337,6 +368,7 @@ async function deadPort(): Promise<number> {
 async function expectEveryMethodUnavailable(store: Store): Promise<void> {
   const calls: Array<[string, () => Promise<unknown>]> = [
     ['get', () => store.get('k')],
+    ['getMany', () => store.getMany(['k', 'j'])],
     ['set', () => store.set('k', 'v', 1000)],
     ['setIfAbsent', () => store.setIfAbsent('k', 'v', 1000)],
     ['delete', () => store.delete('k')],

@@ -39,6 +39,9 @@ export class RedisStore implements Store {
       url: options.url,
       disableOfflineQueue: true,
       commandOptions: { timeout: this.timeoutMs },
+      // A connection that goes silent (no RST) is only noticed when something is sent on it:
+      // ping every 5 s so a dead socket is replaced within seconds, not after TCP keepalive.
+      pingInterval: 5000,
       socket: {
         connectTimeout: 2000,
         reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
