@@ -117,18 +117,19 @@ export function echoReply(messages: readonly Message[]): string {
     : `You said: "${last.content}". This is four-oh-one's echo model; your key works.`;
 }
 
+/** The members every completion and chunk start with, in OpenAI's order. */
+type Head = (object: string) => { id: string; object: string; created: number; model: string };
+
 function createCompletion(clock: Clock): RequestHandler {
   return function createCompletion(req, res) {
     const request = parseCompletionRequest(req);
     const content = echoReply(request.messages);
     const promptTokens = request.messages.reduce((n, m) => n + words(m.content), 0);
     const completionTokens = words(content);
-    const common = {
-      // Derived from the request id, so a completion can be found in the log.
-      id: `chatcmpl-${res.locals.requestId}`,
-      created: Math.floor(clock.now() / 1000),
-      model: request.model,
-    };
+    // The id is derived from the request id, so that a completion can be found in the log.
+    const id = `chatcmpl-${res.locals.requestId}`;
+    const created = Math.floor(clock.now() / 1000);
+    const head: Head = (object) => ({ id, object, created, model: request.model });
     const usage = {
       prompt_tokens: promptTokens,
       completion_tokens: completionTokens,
@@ -136,12 +137,11 @@ function createCompletion(clock: Clock): RequestHandler {
     };
     res.setHeader('Cache-Control', 'no-store');
     if (request.stream) {
-      streamCompletion(res, common, content, request.includeUsage ? usage : undefined);
+      streamCompletion(res, head, content, request.includeUsage ? usage : undefined);
       return;
     }
     res.json({
-      ...common,
-      object: 'chat.completion',
+      ...head('chat.completion'),
       choices: [
         {
           index: 0,
@@ -161,7 +161,7 @@ function createCompletion(clock: Clock): RequestHandler {
  */
 function streamCompletion(
   res: Response,
-  common: { id: string; created: number; model: string },
+  head: Head,
   content: string,
   usage: Record<string, number> | undefined,
 ): void {
@@ -172,16 +172,14 @@ function streamCompletion(
   const chunk = (delta: object, finishReason: string | null) =>
     send(
       JSON.stringify({
-        ...common,
-        object: 'chat.completion.chunk',
+        ...head('chat.completion.chunk'),
         choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
       }),
     );
   chunk({ role: 'assistant', content: '' }, null);
   for (const piece of content.match(/\S+\s*/g) ?? []) chunk({ content: piece }, null);
   chunk({}, 'stop');
-  if (usage)
-    send(JSON.stringify({ ...common, object: 'chat.completion.chunk', choices: [], usage }));
+  if (usage) send(JSON.stringify({ ...head('chat.completion.chunk'), choices: [], usage }));
   send('[DONE]');
   res.end();
 }
