@@ -10,6 +10,8 @@ export interface OpenAiAuthOptions {
   verify: (token: string) => Promise<Verdict>;
   /** The API key that opens `/v1/*` besides access tokens (config.demo.openaiKey). */
   apiKey: string;
+  /** RFC 9728 protected resource metadata URL, named in every challenge when set. */
+  resourceMetadata?: string;
 }
 
 /** RFC 6750 §2.1 b64token: what a key must look like to travel as `Bearer <key>` at all. */
@@ -27,14 +29,19 @@ export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
     throw new TypeError('openaiAuth: verify must be a function');
   }
   if (typeof options.apiKey !== 'string' || !B64TOKEN.test(options.apiKey)) {
-    throw new TypeError('openaiAuth: apiKey must be a non-empty RFC 6750 b64token');
+    // DEMO_OPENAI_KEY's schema allows more than a Bearer credential can carry; say which variable.
+    throw new TypeError(
+      'openaiAuth: apiKey (DEMO_OPENAI_KEY) must be an RFC 6750 b64token: letters, digits, -._~+/ and trailing =',
+    );
   }
   // Compared as digests: equal lengths always, so neither the key nor its length leaks by timing.
   const keyDigest = sha256(options.apiKey);
-  const noCredentials = bearerChallenge();
+  const { resourceMetadata } = options;
+  const noCredentials = bearerChallenge({ resourceMetadata });
   const invalidRequest = bearerChallenge({
     error: 'invalid_request',
     errorDescription: problemCatalog.authorization_malformed.title,
+    resourceMetadata,
   });
   const invalidToken = new Map<ProblemCode, string>();
   const challengeFor = (code: ProblemCode) => {
@@ -43,6 +50,7 @@ export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
       value = bearerChallenge({
         error: 'invalid_token',
         errorDescription: problemCatalog[code].title,
+        resourceMetadata,
       });
       invalidToken.set(code, value);
     }

@@ -108,9 +108,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
       }),
     }),
   );
-  app.use(
-    openaiRouter({ openaiAuth: openaiAuth({ verify, apiKey: config.demo.openaiKey }), clock }),
-  );
+  const apiKey = config.demo.openaiKey;
+  app.use(openaiRouter({ openaiAuth: openaiAuth({ verify, apiKey, resourceMetadata }), clock }));
 
   app.use(notFound);
   app.use(problemHandler(logger));

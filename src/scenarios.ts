@@ -1012,7 +1012,7 @@ export const scenarios: Scenario[] = [
     expect: {
       status: 401,
       code: 'token_missing',
-      challenge: 'Bearer realm="four-oh-one"',
+      challenge: noError,
       envelope: 'openai',
     },
     explanation:
@@ -1027,7 +1027,7 @@ export const scenarios: Scenario[] = [
     expect: {
       status: 401,
       code: 'api_key_invalid',
-      challenge: `Bearer realm="four-oh-one", error="invalid_token", error_description="${problemCatalog.api_key_invalid.title}"`,
+      challenge: invalidToken('api_key_invalid'),
       envelope: 'openai',
     },
     explanation:
@@ -1048,7 +1048,7 @@ export const scenarios: Scenario[] = [
     expect: {
       status: 401,
       code: 'token_expired',
-      challenge: `Bearer realm="four-oh-one", error="invalid_token", error_description="${problemCatalog.token_expired.title}"`,
+      challenge: invalidToken('token_expired'),
       envelope: 'openai',
     },
     explanation:

@@ -1,12 +1,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import express from 'express';
 import fc from 'fast-check';
 import OpenAI from 'openai';
 import pino from 'pino';
 import request, { type Response } from 'supertest';
 import { openaiAuth } from '../../middleware/openai-auth';
+import { requestId } from '../../middleware/request-id';
 import { createApp } from '../../src/app';
 import { createServer } from '../../src/http';
+import { problemHandler } from '../../src/problems';
 import { MemoryStore } from '../../src/store';
 import { buildApp, expectProblem, testConfig, type TestContext } from '../helpers';
 
@@ -15,11 +18,12 @@ const KEY = 'sk-demo-four-oh-one';
 /** The request id from the article's error message: a sane id, so the server keeps it. */
 const ARTICLE_REQUEST_ID = '20251231141907730597702a9EzKd3G';
 
-const NO_CREDENTIALS = 'Bearer realm="four-oh-one"';
+/** RFC 9728: every challenge names the resource metadata, under the test config's PUBLIC_URL. */
+const METADATA = 'resource_metadata="http://127.0.0.1:3000/.well-known/oauth-protected-resource"';
+const NO_CREDENTIALS = `Bearer realm="four-oh-one", ${METADATA}`;
 const invalidToken = (description: string) =>
-  `Bearer realm="four-oh-one", error="invalid_token", error_description="${description}"`;
-const INVALID_REQUEST =
-  'Bearer realm="four-oh-one", error="invalid_request", error_description="Authorization header is malformed"';
+  `Bearer realm="four-oh-one", error="invalid_token", error_description="${description}", ${METADATA}`;
+const INVALID_REQUEST = `Bearer realm="four-oh-one", error="invalid_request", error_description="Authorization header is malformed", ${METADATA}`;
 
 interface EnvelopeExpectation {
   status: number;
@@ -560,7 +564,27 @@ describe('the OpenAI-compatible API (/v1/*)', () => {
     it('throws at once on a bad option', () => {
       expect(() => openaiAuth({ verify: undefined as never, apiKey: KEY })).toThrow(TypeError);
       expect(() => openaiAuth({ verify, apiKey: '' })).toThrow(TypeError);
-      expect(() => openaiAuth({ verify, apiKey: 'has space' })).toThrow(TypeError);
+      expect(() => openaiAuth({ verify, apiKey: 'has space' })).toThrow(
+        /DEMO_OPENAI_KEY.*b64token/,
+      );
+    });
+
+    it('names no resource metadata when given none', async () => {
+      const app = express();
+      app.use(requestId());
+      app.get('/v1/x', openaiAuth({ verify, apiKey: KEY }), (_req, res) => {
+        res.end('ok');
+      });
+      app.use(problemHandler(pino({ level: 'silent' })));
+      const missing = await request(app).get('/v1/x');
+      expect(missing.headers['www-authenticate']).toBe('Bearer realm="four-oh-one"');
+      const wrong = await request(app).get('/v1/x').set('Authorization', 'Bearer a.b.c');
+      expect(wrong.headers['www-authenticate']).toBe(
+        'Bearer realm="four-oh-one", error="invalid_token", error_description="Access token is not a well-formed JWT"',
+      );
+      expect(wrong.body.error.message).toMatch(/^Invalid Token \(request id: /);
+      const ok = await request(app).get('/v1/x').set('Authorization', `Bearer ${KEY}`);
+      expect(ok.text).toBe('ok');
     });
   });
 });
