@@ -1,0 +1,224 @@
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+/**
+ * The articles' Python clients (examples/python/) against the real compiled server, with only
+ * the host changed through FOUR_OH_ONE_URL. `npm test` builds the server first (pretest).
+ */
+const ROOT = join(__dirname, '..', '..');
+const ENTRY = join(ROOT, 'dist', 'src', 'server.js');
+const EXAMPLES = join(ROOT, 'examples', 'python');
+const PYTHON_TIMEOUT_MS = 20_000;
+
+// --- A Python that has what the examples import ----------------------------------------------
+
+const CANDIDATES = [process.env.PYTHON, '/usr/bin/python3', 'python3'].filter(
+  (c): c is string => c !== undefined && c !== '',
+);
+
+function findPython(): string | undefined {
+  return CANDIDATES.find(
+    (candidate) =>
+      spawnSync(candidate, ['-c', 'import requests, jwt'], { stdio: 'ignore', timeout: 10_000 })
+        .status === 0,
+  );
+}
+
+const python = findPython();
+const MISSING_PYTHON =
+  `No Python with both "requests" and "jwt" (PyJWT) was found; tried ${CANDIDATES.join(', ')}. ` +
+  'Install them (Debian: apt-get install python3-requests python3-jwt; elsewhere: ' +
+  'pip install requests PyJWT) or set PYTHON to an interpreter that has them.';
+
+if (python === undefined && process.env.CI !== 'true') {
+  console.warn(`\n*** WARNING: ${MISSING_PYTHON} The Python example tests will be SKIPPED. ***\n`);
+}
+const itIfPython = python === undefined ? it.skip : it;
+
+// --- The server, started like test/e2e/server.test.ts does, on a port known in advance -------
+
+interface Started {
+  child: ChildProcessWithoutNullStreams;
+  port: number;
+  logs: string[];
+}
+
+/** A port that was free a moment ago, so that PUBLIC_URL can name it before the server starts. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function start(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, [ENTRY], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
+  });
+  const logs: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${logs.join('')}`));
+    }, 10_000);
+    child.stderr.on('data', (c: Buffer) => logs.push(c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      logs.push(c.toString());
+      const match = /"port":(\d+)/.exec(logs.join(''));
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(match[1]), logs });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${logs.join('')}`));
+    });
+  });
+}
+
+function exited(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.on('exit', (code) => resolve(code));
+  });
+}
+
+// --- Running one example -----------------------------------------------------------------------
+
+interface Ran {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function runExample(file: string, baseUrl: string): Promise<Ran> {
+  if (python === undefined) throw new Error(MISSING_PYTHON);
+  const began = Date.now();
+  const child = spawn(python, [join(EXAMPLES, file)], {
+    env: {
+      ...process.env,
+      FOUR_OH_ONE_URL: baseUrl,
+      PYTHONIOENCODING: 'utf-8', // the article's messages are Chinese, whatever the locale
+      PYTHONDONTWRITEBYTECODE: '1',
+      NO_PROXY: '127.0.0.1,localhost', // a proxy set for the machine must not see these requests
+      no_proxy: '127.0.0.1,localhost',
+    },
+    timeout: PYTHON_TIMEOUT_MS,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - began }),
+    );
+  });
+}
+
+/** Fails with the whole transcript unless the example exited 0. */
+function expectSuccess(file: string, ran: Ran): void {
+  if (ran.code !== 0) {
+    throw new Error(
+      `${file} exited with ${ran.code ?? `signal ${ran.signal}`} after ${ran.ms} ms` +
+        (ran.signal === 'SIGTERM' ? ` (killed at the ${PYTHON_TIMEOUT_MS} ms timeout)` : '') +
+        `\n--- stdout\n${ran.stdout}\n--- stderr\n${ran.stderr}`,
+    );
+  }
+}
+
+describe("the articles' Python examples against the built server", () => {
+  let server: Started | undefined;
+  let baseUrl = '';
+
+  if (python === undefined && process.env.CI === 'true') {
+    it('needs a Python with requests and jwt (required under CI=true)', () => {
+      throw new Error(`${MISSING_PYTHON} .ci/run installs them.`);
+    });
+  }
+
+  beforeAll(async () => {
+    if (python === undefined) return;
+    if (!existsSync(ENTRY)) {
+      throw new Error(`${ENTRY} is missing: run npm run build (npm test does)`);
+    }
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    server = await start({
+      PORT: String(port),
+      PUBLIC_URL: baseUrl,
+      JWT_SECRET: 'four-oh-one examples e2e: a fixed secret of 32+ bytes',
+    });
+  }, 15_000);
+
+  afterAll(async () => {
+    if (!server) return;
+    server.child.kill('SIGTERM');
+    await exited(server.child);
+  });
+
+  itIfPython(
+    'bearer_check.py: the jwt.io sample token gets 401, a token from /auth/token gets 200',
+    async () => {
+      const ran = await runExample('bearer_check.py', baseUrl);
+      expectSuccess('bearer_check.py', ran);
+      const lines = ran.stdout.split('\n');
+      // The article's line, printed because the server answered 401.
+      expect(lines).toContain('Invalid or missing auth token');
+      expect(lines).toContain('status: 401');
+      expect(lines).toContain('code: token_signature_invalid');
+      expect(ran.stdout).toContain(
+        'WWW-Authenticate: Bearer realm="four-oh-one", error="invalid_token"',
+      );
+      // Part 2: a token this server issued.
+      expect(lines).toContain('POST /auth/token: 200');
+      expect(lines).toContain('status: 200');
+      expect(ran.stdout).toContain('"message": "Here is your data."');
+      expect(ran.stdout).toContain('"sub": "YOUR_VALID_API_KEY"');
+      expect(ran.stdout).not.toContain('FAILED');
+    },
+    30_000,
+  );
+
+  itIfPython(
+    'token_refresh.py: 401 "Invalid Token" -> refresh_token() -> 200, and a 2 s token expires',
+    async () => {
+      const ran = await runExample('token_refresh.py', baseUrl);
+      expectSuccess('token_refresh.py', ran);
+      const out = ran.stdout;
+      expect(out).toContain('check_token_validity(expired specimen): False, 令牌已过期');
+      // The steps of call_api_with_retry(), in order.
+      const steps = [
+        /POST \/v1\/chat\/completions -> 401 Invalid Token \(request id: [\w.:-]+\)/,
+        /refresh_token\(\): getting a new token with get_new_token\(\)/,
+        /POST \/auth\/token -> 200/,
+        /POST \/v1\/chat\/completions -> 200/,
+        /final status: 200/,
+      ];
+      let from = 0;
+      for (const step of steps) {
+        const at = out.slice(from).search(step);
+        expect({ step: String(step), found: at >= 0 }).toEqual({ step: String(step), found: true });
+        from += at + 1;
+      }
+      expect(out).toContain('reply: You said: "Hello".');
+      expect(out).toContain('flow: 401 Invalid Token -> refresh -> 200');
+      // The article's expiry check on a token with expires_in: 2, before and after 3 s.
+      expect(out).toMatch(/check_token_validity\(new token\): True, 令牌有效,过期时间: /);
+      expect(out).toContain('check_token_validity(new token, 3 s later): False, 令牌已过期');
+      expect(out.trimEnd().split('\n').pop()).toBe('OK');
+      expect(ran.ms).toBeGreaterThanOrEqual(3000); // it really waited for the token to expire
+    },
+    30_000,
+  );
+});
