@@ -1,16 +1,20 @@
 import express from 'express';
+import session from 'express-session';
 import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
 import pinoHttp from 'pino-http';
 import { bearerAuth } from '../middleware/bearer-auth';
 import { openaiAuth } from '../middleware/openai-auth';
+import { loginRateLimit } from '../middleware/rate-limit';
 import { requestId } from '../middleware/request-id';
 import { requireRecentLogin } from '../middleware/require-recent-login';
 import { requireRole } from '../middleware/require-role';
+import { sessionAuth } from '../middleware/session-auth';
 import { adminRouter } from '../routes/admin';
 import { bearerRouter } from '../routes/bearer';
 import { catalogRouter } from '../routes/catalog';
 import { healthRouter } from '../routes/health';
+import { sessionRouter } from '../routes/session';
 import { openaiRouter } from '../routes/openai';
 import { tokensRouter } from '../routes/tokens';
 import type { Config } from './config';
@@ -20,6 +24,7 @@ import { createKeyRing, type KeyRing } from './keys';
 import { notFound, problemHandler } from './problems';
 import { SpecimenBook } from './specimens';
 import { systemClock, type Clock, type Store } from './store';
+import { mintExpiredSessions, SessionStore } from './store/session-store';
 import { createTokenVerifier } from './tokens';
 
 /** What the app is built from, besides configuration; tests inject their own. */
@@ -45,9 +50,38 @@ export function createApp(config: Config, deps: Deps): express.Application {
   const store = deps.store;
   const tokenOptions = { keys, jwt: config.jwt, clock, store };
   const verify = createTokenVerifier(tokenOptions);
+  // Cookie sessions (second article, section 2). Secure deployments get `Secure` and the
+  // `__Host-` prefix, which browsers only accept over TLS with Path=/ and no Domain.
+  const cookieName = config.session.cookieSecure ? '__Host-four-oh-one.sid' : 'four-oh-one.sid';
+  const cookieOptions = {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: config.session.cookieSecure,
+  };
+  const sessionSecret = config.session.secret.toString('base64');
+  const sessionStore = new SessionStore(store, () => clock.now());
+  const sessions = session({
+    name: cookieName,
+    secret: sessionSecret,
+    store: sessionStore,
+    resave: false,
+    saveUninitialized: false, // anonymous requests create nothing
+    unset: 'destroy',
+    cookie: cookieOptions,
+  });
   const specimens = new SpecimenBook({
     ...tokenOptions,
     stepUpMaxAgeSeconds: config.tokens.stepUpMaxAgeSeconds,
+    sessions: () =>
+      mintExpiredSessions({
+        store: sessionStore,
+        now: clock.now(),
+        secret: sessionSecret,
+        cookieName,
+        idleMs: config.session.idleSeconds * 1000,
+        absoluteMs: config.session.absoluteSeconds * 1000,
+      }),
   });
   const tokens = new TokenService({ ...tokenOptions, tokens: config.tokens }, verify);
   const directory = new Directory(config.demo);
@@ -56,6 +90,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
   const requireBearer = bearerAuth({ verify, resourceMetadata, store });
 
   const app = express();
+  // Tests and the playground fire registry triggers with the very specimens this app minted.
+  app.locals.specimens = specimens;
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('json spaces', 2);
@@ -95,6 +131,18 @@ export function createApp(config: Config, deps: Deps): express.Application {
       keys,
       specimens,
       bearerAuth: requireBearer,
+    }),
+  );
+  app.use(
+    sessionRouter({
+      config,
+      directory,
+      clock,
+      session: sessions,
+      sessionAuth: sessionAuth({ clock, cookieName, cookieOptions }),
+      loginRateLimit: loginRateLimit({ store, clock, ...config.loginLimits }),
+      cookieName,
+      cookieOptions,
     }),
   );
   app.use(

@@ -1,4 +1,4 @@
-import { createPrivateKey, randomBytes } from 'node:crypto';
+import { createHmac, createPrivateKey, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 /** The validated configuration every other module reads; nothing reads `process.env` directly. */
@@ -42,6 +42,19 @@ export interface Config {
     adminUsername: string;
     adminPassword: string;
     openaiKey: string;
+  };
+  session: {
+    /** Signs the session cookie; derived from JWT_SECRET unless SESSION_SECRET is set. */
+    secret: Buffer;
+    idleSeconds: number;
+    absoluteSeconds: number;
+    /** Production behind TLS: `Secure` and the `__Host-` cookie name prefix. */
+    cookieSecure: boolean;
+  };
+  loginLimits: {
+    perAccount: number;
+    perAddress: number;
+    windowSeconds: number;
   };
   redisUrl: string | undefined;
   /** Passed to Express's `trust proxy` setting as is. */
@@ -122,6 +135,19 @@ const schema = z.object({
     .datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-12-01T00:00:00Z' })
     .transform((s) => Date.parse(s))
     .optional(),
+  SESSION_SECRET: z
+    .string()
+    .refine((s) => Buffer.byteLength(s, 'utf8') >= 32, 'must be at least 32 bytes')
+    .optional(),
+  SESSION_IDLE_SECONDS: integer(1, 7 * 86_400).default(900),
+  SESSION_ABSOLUTE_SECONDS: integer(1, 30 * 86_400).default(28_800),
+  COOKIE_SECURE: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .transform((v) => v === 'true')
+    .default(false),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: integer(1, 10_000).default(5),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: integer(1, 100_000).default(20),
+  LOGIN_WINDOW_SECONDS: integer(1, 86_400).default(900),
   DEMO_API_KEY: credential.default('YOUR_VALID_API_KEY'),
   DEMO_API_SECRET: credential.default('YOUR_VALID_API_SECRET'),
   DEMO_USERNAME: credential.default('my_username'),
@@ -162,12 +188,18 @@ export function loadConfig(
   if (e.ACCESS_TOKEN_TTL_SECONDS > e.ACCESS_TOKEN_MAX_TTL_SECONDS) {
     throw new ConfigError('ACCESS_TOKEN_TTL_SECONDS: must not exceed ACCESS_TOKEN_MAX_TTL_SECONDS');
   }
+  if (e.SESSION_IDLE_SECONDS > e.SESSION_ABSOLUTE_SECONDS) {
+    throw new ConfigError('SESSION_IDLE_SECONDS: must not exceed SESSION_ABSOLUTE_SECONDS');
+  }
   if ((e.JWT_PREVIOUS_SECRET === undefined) !== (e.JWT_PREVIOUS_SECRET_VALID_UNTIL === undefined)) {
     throw new ConfigError(
       'JWT_PREVIOUS_SECRET_VALID_UNTIL: set it together with JWT_PREVIOUS_SECRET (the end of the grace period)',
     );
   }
   const secretGenerated = e.JWT_SECRET === undefined;
+  const jwtSecret = secretGenerated
+    ? (options.randomBytes ?? randomBytes)(32)
+    : Buffer.from(e.JWT_SECRET as string, 'utf8');
   if (secretGenerated) {
     warnings.push(
       'JWT_SECRET is unset: signing with a random secret, so tokens die with this process and other instances reject them.',
@@ -180,9 +212,7 @@ export function loadConfig(
     publicUrl,
     logLevel: e.LOG_LEVEL,
     jwt: {
-      secret: secretGenerated
-        ? (options.randomBytes ?? randomBytes)(32)
-        : Buffer.from(e.JWT_SECRET as string, 'utf8'),
+      secret: jwtSecret,
       secretGenerated,
       issuer: e.JWT_ISSUER ?? publicUrl,
       audience: e.JWT_AUDIENCE,
@@ -210,6 +240,21 @@ export function loadConfig(
       adminUsername: e.DEMO_ADMIN_USERNAME,
       adminPassword: e.DEMO_ADMIN_PASSWORD,
       openaiKey: e.DEMO_OPENAI_KEY,
+    },
+    session: {
+      // A separate key for cookies, derived so that one secret configures a whole deployment.
+      secret:
+        e.SESSION_SECRET === undefined
+          ? createHmac('sha256', jwtSecret).update('four-oh-one session cookies').digest()
+          : Buffer.from(e.SESSION_SECRET, 'utf8'),
+      idleSeconds: e.SESSION_IDLE_SECONDS,
+      absoluteSeconds: e.SESSION_ABSOLUTE_SECONDS,
+      cookieSecure: e.COOKIE_SECURE,
+    },
+    loginLimits: {
+      perAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      perAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
+      windowSeconds: e.LOGIN_WINDOW_SECONDS,
     },
     redisUrl: e.REDIS_URL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),

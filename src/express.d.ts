@@ -10,6 +10,12 @@ declare global {
       auth?: { claims: AccessClaims; kid: string };
       /** The authenticated OAuth client, set by middleware/client-auth.ts. */
       client?: Client;
+      /** The logged-in cookie session, set by middleware/session-auth.ts. */
+      session?: {
+        user: { sub: string; type: string };
+        idleExpiresAt: number;
+        absoluteExpiresAt: number;
+      };
       /** The problem code and detail of a refused request, for the log line. */
       problemCode?: string;
       problemDetail?: string;

@@ -328,10 +328,62 @@ export const problemCatalog = {
   },
   parameter_invalid: {
     status: 400,
-    title: 'Query parameter is invalid',
-    explanation: 'A query parameter is missing, out of range, or holds characters it may not.',
+    title: 'Request parameter is invalid',
+    explanation:
+      'A query or body parameter is missing, of the wrong type (an object where a string belongs), out of range, or holds characters it may not.',
     remedy: 'Fix the parameter as `detail` says.',
     rfc: [rfc(9110, '15.5.1')],
+  },
+
+  // --- cookie sessions (OWASP Session Management; draft-broyer-http-cookie-auth) ---------------
+  session_missing: {
+    status: 401,
+    title: 'Session cookie missing',
+    explanation:
+      'The request carries no session cookie, so nobody is logged in. The challenge uses the Cookie scheme of draft-broyer-http-cookie-auth (no registered HTTP scheme exists for cookie sessions): it names the login form and the cookie, so a client knows where to go.',
+    remedy: 'Log in at POST /login, keep the cookie it sets, and send it back.',
+    rfc: [rfc(9110, '15.5.2'), rfc(6265, '5.4')],
+  },
+  session_invalid: {
+    status: 401,
+    title: 'Session cookie is not valid',
+    explanation:
+      'A session cookie came, but it names no live session: its signature is wrong (forged or altered), the session was logged out, or it expired so long ago that the server forgot it. The cookie is cleared.',
+    remedy: 'Log in again at POST /login.',
+    rfc: [rfc(9110, '15.5.2'), rfc(6265, '4.1.2')],
+  },
+  session_idle_expired: {
+    status: 401,
+    title: 'Session expired after inactivity',
+    explanation:
+      'The session saw no authenticated request for longer than its idle timeout (SESSION_IDLE_SECONDS). This is the article\u2019s "session timeout": the heartbeat (POST /keepalive) exists to prevent it. The session is destroyed and its cookie cleared.',
+    remedy:
+      'Log in again; to stay logged in while idle, send POST /keepalive more often than the idle timeout.',
+    rfc: [rfc(9110, '15.5.2'), rfc(6265, '4.1.2')],
+  },
+  session_absolute_expired: {
+    status: 401,
+    title: 'Session reached its absolute lifetime',
+    explanation:
+      'Every session ends a fixed time after login (SESSION_ABSOLUTE_SECONDS), however busy it is: heartbeats extend only the idle window, never this one. It limits how long a stolen cookie is worth anything (OWASP Session Management Cheat Sheet).',
+    remedy: 'Log in again. No heartbeat can avoid this one.',
+    rfc: [rfc(9110, '15.5.2'), rfc(6265, '4.1.2')],
+  },
+  login_failed: {
+    status: 401,
+    title: 'Username or password is wrong',
+    explanation:
+      'The login form was refused. An unknown user and a wrong password get the same answer in the same time, so the form cannot be used to find user names. Repeated failures meet 429.',
+    remedy: 'Check the credentials; do not retry the same ones.',
+    rfc: [rfc(9110, '15.5.2')],
+  },
+  too_many_attempts: {
+    status: 429,
+    title: 'Too many failed attempts',
+    explanation:
+      'Too many failed logins came from this address, or for this account, within the window. Limits are kept in the store, so several instances behind a load balancer count together; TRUST_PROXY decides which client address counts. Successful logins do not count.',
+    remedy: 'Wait for the Retry-After delay before trying again.',
+    rfc: [rfc(6585, '4'), rfc(9110, '10.2.3')],
   },
 } as const satisfies Record<string, ProblemDef>;
 
@@ -339,7 +391,7 @@ export type ProblemCode = keyof typeof problemCatalog;
 
 // --- Scenarios ---------------------------------------------------------------------------------
 
-export type Family = 'bearer' | 'tokens' | 'admin' | 'openai' | 'platform';
+export type Family = 'bearer' | 'tokens' | 'session' | 'admin' | 'openai' | 'platform';
 
 export const families: Record<Family, { title: string; summary: string }> = {
   bearer: {
@@ -351,6 +403,11 @@ export const families: Record<Family, { title: string; summary: string }> = {
     title: 'Getting, refreshing and revoking tokens: /auth/*',
     summary:
       'The first article: a client gets `Invalid Token (request id: …)`, fetches a new token with POST /auth/token and JSON {"api_key", "api_secret"}, and retries once. Here is that endpoint, with the standard OAuth grants, rotating refresh tokens, revocation and introspection, and every way they refuse.',
+  },
+  session: {
+    title: 'Cookie sessions with a heartbeat: /login, /keepalive',
+    summary:
+      'Section 2 of the second article: `session.post("/login", data=login_data)`, then `session.post("/keepalive")` in a loop, logging in again on 401. Sessions end after SESSION_IDLE_SECONDS without a request and SESSION_ABSOLUTE_SECONDS after login, whatever the heartbeat does; each ending is its own 401.',
   },
   admin: {
     title: 'Roles and recent logins: 401 versus 403',
@@ -426,6 +483,10 @@ const noError = `Bearer realm="four-oh-one", ${RESOURCE_METADATA}`;
 const invalidToken = (code: ProblemCode) =>
   `Bearer realm="four-oh-one", error="invalid_token", error_description="${problemCatalog[code].title}", ${RESOURCE_METADATA}`;
 const invalidRequest = `Bearer realm="four-oh-one", error="invalid_request", error_description="${problemCatalog.authorization_malformed.title}", ${RESOURCE_METADATA}`;
+
+/** The cookie-session challenge, with the default cookie name (COOKIE_SECURE=false). */
+const cookieChallenge =
+  'Cookie realm="four-oh-one", form-action="/login", cookie-name="four-oh-one.sid"';
 
 /** Fills `{{public_url}}` in an expected header value. */
 export function expandPublicUrl(value: string, publicUrl: string): string {
@@ -840,6 +901,104 @@ export const scenarios: Scenario[] = [
     explanation:
       'This refresh token was already exchanged once. Its reuse revokes the whole family: the refresh token issued in exchange and every access token issued from the family now answer 401 token_revoked. Clients that refresh from two tabs or threads at once meet this.',
     rfc: problemCatalog.refresh_token_reused.rfc,
+  },
+
+  // --- session ---
+  {
+    id: 'session-login',
+    family: 'session',
+    title: 'The article’s login form',
+    trigger: {
+      method: 'POST',
+      path: '/login',
+      body: { username: 'my_username', password: 'my_password' },
+      contentType: 'form',
+    },
+    expect: { status: 200, challenge: null, headers: { 'cache-control': 'no-store' } },
+    explanation:
+      'The article’s `session.post(url="/login", data=login_data)`: a form post that sets an HttpOnly, SameSite=Lax session cookie under a fresh session id (a new id at every login defeats session fixation). The body says when the session will expire by inactivity and by age. `idle_seconds` and `absolute_seconds` may shorten both, so a test can watch expiry in seconds.',
+    rfc: [rfc(6265, '4.1'), rfc(6265, '8.5')],
+  },
+  {
+    id: 'session-login-failed',
+    family: 'session',
+    title: 'A wrong password at the login form',
+    trigger: {
+      method: 'POST',
+      path: '/login',
+      body: { username: 'my_username', password: 'wrong' },
+      contentType: 'form',
+    },
+    expect: { status: 401, code: 'login_failed', challenge: cookieChallenge },
+    explanation:
+      'A refused login is a 401 with the cookie challenge; an unknown user gets exactly the same answer. The failure counts towards the per-account and per-address limits (LOGIN_MAX_FAILURES_PER_ACCOUNT, LOGIN_MAX_FAILURES_PER_ADDRESS), after which the form answers 429 with Retry-After.',
+    rfc: problemCatalog.login_failed.rfc,
+  },
+  {
+    id: 'session-login-wrong-type',
+    family: 'session',
+    title: 'A password that is an object ({"$ne": 1})',
+    trigger: {
+      method: 'POST',
+      path: '/login',
+      body: { username: 'my_username', password: { $ne: 1 } },
+    },
+    expect: { status: 400, code: 'parameter_invalid', challenge: null },
+    explanation:
+      'The NoSQL-injection shape sent as JSON: fields are type-checked first, so it is a 400 and never reaches a comparison.',
+    rfc: problemCatalog.parameter_invalid.rfc,
+  },
+  {
+    id: 'session-missing',
+    family: 'session',
+    title: 'A heartbeat with no session cookie',
+    trigger: { method: 'POST', path: '/keepalive' },
+    expect: { status: 401, code: 'session_missing', challenge: cookieChallenge },
+    explanation:
+      'The article’s loop before it logged in, or a client that dropped its cookie jar. The article’s loop prints "Session expired, logging in again..." and logs in: exactly the remedy.',
+    rfc: problemCatalog.session_missing.rfc,
+  },
+  {
+    id: 'session-forged-cookie',
+    family: 'session',
+    title: 'A forged session cookie',
+    trigger: {
+      method: 'POST',
+      path: '/keepalive',
+      headers: { Cookie: 'four-oh-one.sid=s:made-up-session-id.c2lnbmF0dXJl' },
+    },
+    expect: { status: 401, code: 'session_invalid', challenge: cookieChallenge },
+    explanation:
+      'Session cookies are signed; this signature does not verify, so the id is not even looked up. A logged-out or long-forgotten session gets the same answer. The cookie is cleared.',
+    rfc: problemCatalog.session_invalid.rfc,
+  },
+  {
+    id: 'session-idle-expired',
+    family: 'session',
+    title: 'A session idle past its timeout',
+    trigger: {
+      method: 'POST',
+      path: '/keepalive',
+      headers: { Cookie: '{{token:session_idle_expired}}' },
+    },
+    expect: { status: 401, code: 'session_idle_expired', challenge: cookieChallenge },
+    explanation:
+      'The article’s "session timeout": no request came for longer than the idle timeout, so even the heartbeat is too late. The answer names the moment the session went idle; the cookie is cleared.',
+    rfc: problemCatalog.session_idle_expired.rfc,
+  },
+  {
+    id: 'session-absolute-expired',
+    family: 'session',
+    title: 'A busy session past its absolute lifetime',
+    trigger: {
+      method: 'POST',
+      path: '/keepalive',
+      headers: { Cookie: '{{token:session_absolute_expired}}' },
+    },
+    expect: { status: 401, code: 'session_absolute_expired', challenge: cookieChallenge },
+    explanation:
+      'This session sent a heartbeat a second ago, yet it is over: it was logged in longer than SESSION_ABSOLUTE_SECONDS. Heartbeats cannot keep a session alive forever.',
+    rfc: problemCatalog.session_absolute_expired.rfc,
   },
 
   // --- admin ---

@@ -34,6 +34,8 @@ export const SPECIMEN_NAMES = [
   'fresh_login',
   'stale_login',
   'used_refresh',
+  'session_idle_expired',
+  'session_absolute_expired',
 ] as const;
 
 export type SpecimenName = (typeof SPECIMEN_NAMES)[number];
@@ -46,6 +48,8 @@ const REMINT_AFTER_MS = 10 * 60 * 1000;
 export interface SpecimenBookOptions extends TokenOptions {
   /** The step-up max age: `fresh_login` must stay fresh between mintings. */
   stepUpMaxAgeSeconds: number;
+  /** Mints the session specimens (cookie pairs of just-expired sessions). */
+  sessions?: () => Promise<Pick<Specimens, 'session_idle_expired' | 'session_absolute_expired'>>;
 }
 
 const b64 = (value: unknown) =>
@@ -69,6 +73,7 @@ export class SpecimenBook {
     const now = this.options.clock.now();
     if (this.cached && now - this.cached.at < this.remintAfterMs) return this.cached.specimens;
     const { specimens, revokedJti, usedRefreshJti } = this.mint();
+    if (this.options.sessions) Object.assign(specimens, await this.options.sessions());
     const ttlMs = (LIFETIME_SECONDS + this.options.jwt.clockToleranceSeconds + 60) * 1000;
     await this.options.store.set(revokedKey(revokedJti), 'specimen', ttlMs);
     await this.options.store.set(`rt:used:${usedRefreshJti}`, 'specimen', ttlMs);
@@ -139,6 +144,8 @@ export class SpecimenBook {
       admin: at({ sub: 'admin', type: 'admin', scope: 'data:read admin', auth_time: now }),
       fresh_login: at({ sub: 'my_username', auth_time: now }),
       stale_login: at({ sub: 'my_username', auth_time: now - 2 * LIFETIME_SECONDS }),
+      session_idle_expired: '',
+      session_absolute_expired: '',
       used_refresh: keys.sign(
         {
           iss: claims.iss,

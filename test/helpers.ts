@@ -5,7 +5,7 @@ import { createApp } from '../src/app';
 import { loadConfig, type Config } from '../src/config';
 import { createServer } from '../src/http';
 import { createKeyRing, type KeyRing } from '../src/keys';
-import { SpecimenBook } from '../src/specimens';
+import type { SpecimenBook } from '../src/specimens';
 import { MemoryStore, type Clock, type Store } from '../src/store';
 import { issueAccessToken, type IssueOptions } from '../src/tokens';
 
@@ -64,10 +64,7 @@ export function buildApp(
     clock,
     keys,
     store,
-    specimens: new SpecimenBook({
-      ...tokenOptions,
-      stepUpMaxAgeSeconds: config.tokens.stepUpMaxAgeSeconds,
-    }),
+    specimens: app.locals.specimens as SpecimenBook,
     http: () => request(createServer(app)),
     token: (o = {}) =>
       issueAccessToken(tokenOptions, {

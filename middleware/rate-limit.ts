@@ -1,0 +1,101 @@
+import type { Request, RequestHandler } from 'express';
+import { ipKeyGenerator, rateLimit, type Store as LimiterStore } from 'express-rate-limit';
+import { problem } from '../src/problems';
+import type { Clock, Store } from '../src/store';
+
+/**
+ * express-rate-limit's store on this server's Store, in fixed windows: the counters live where
+ * all state lives (memory, or Redis shared by every instance), expire with their window, and a
+ * store outage fails closed (503) instead of letting unlimited attempts through.
+ * Hits and successes are two counters, since the Store has no decrement.
+ */
+class WindowStore implements LimiterStore {
+  readonly localKeys = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    readonly prefix: string,
+    private readonly windowMs: number,
+  ) {}
+
+  private window(): { id: number; resetTime: Date } {
+    const id = Math.floor(this.clock.now() / this.windowMs);
+    return { id, resetTime: new Date((id + 1) * this.windowMs) };
+  }
+
+  private keys(key: string, id: number) {
+    const base = `${this.prefix}${key}:${id}`;
+    return { hits: `${base}:hits`, ok: `${base}:ok` };
+  }
+
+  async increment(key: string) {
+    const { id, resetTime } = this.window();
+    const k = this.keys(key, id);
+    const hits = await this.store.increment(k.hits, this.windowMs);
+    const [ok] = await this.store.getMany([k.ok]);
+    return { totalHits: hits - Number(ok ?? 0), resetTime };
+  }
+
+  async decrement(key: string) {
+    await this.store.increment(this.keys(key, this.window().id).ok, this.windowMs);
+  }
+
+  async resetKey(key: string) {
+    const k = this.keys(key, this.window().id);
+    await Promise.all([this.store.delete(k.hits), this.store.delete(k.ok)]);
+  }
+}
+
+export interface LoginRateLimitOptions {
+  store: Store;
+  clock: Clock;
+  perAccount: number;
+  perAddress: number;
+  windowSeconds: number;
+}
+
+/** The account a login names, or a placeholder for a body that names none (still counted). */
+function accountOf(req: Request): string {
+  const username = (req.body as Record<string, unknown> | undefined)?.username;
+  return typeof username === 'string' && username.length <= 128 ? username : '(none)';
+}
+
+/**
+ * Failed logins are limited per client address and per account (both, so neither one address
+ * trying many accounts nor many addresses trying one account get far). Only failures count.
+ * Must run after the body is parsed. Over the limit: 429 `too_many_attempts` with Retry-After.
+ */
+export function loginRateLimit(options: LoginRateLimitOptions): RequestHandler[] {
+  const windowMs = options.windowSeconds * 1000;
+  const limiter = (
+    scope: 'address' | 'account',
+    limit: number,
+    keyGenerator: (req: Request) => string,
+  ) =>
+    rateLimit({
+      windowMs,
+      limit,
+      store: new WindowStore(options.store, options.clock, `login:${scope}:`, windowMs),
+      keyGenerator,
+      skipSuccessfulRequests: true,
+      requestWasSuccessful: (_req, res) => res.statusCode < 400,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      identifier: `login-${scope}`,
+      passOnStoreError: false,
+      // The key generators below handle IPv6 and trust proxy; the library's checks of them log noise.
+      validate: { keyGeneratorIpFallback: false, trustProxy: false, xForwardedForHeader: false },
+      handler: (_req, _res, next) => {
+        next(
+          problem('too_many_attempts', {
+            detail: `Too many failed logins for this ${scope} in the last ${options.windowSeconds}s; try again after the Retry-After delay.`,
+          }),
+        );
+      },
+    });
+  return [
+    limiter('address', options.perAddress, (req) => ipKeyGenerator(req.ip ?? 'unknown')),
+    limiter('account', options.perAccount, accountOf),
+  ];
+}

@@ -1,0 +1,93 @@
+import type { Request, RequestHandler } from 'express';
+import { challenge, problem, REALM } from '../src/problems';
+import type { ProblemCode } from '../src/scenarios';
+import type { Clock } from '../src/store';
+import type { SessionRecord } from '../src/store/session-store';
+
+export interface SessionAuthOptions {
+  clock: Clock;
+  /** The session cookie's name, for the challenge and to tell "no cookie" from "bad cookie". */
+  cookieName: string;
+  /** The attributes the cookie was set with, so clearing it matches (RFC 6265 §5.3 step 11). */
+  cookieOptions: { path: string; httpOnly: boolean; sameSite: 'lax'; secure: boolean };
+}
+
+/** The cookie-session challenge (after draft-broyer-http-cookie-auth; no registered scheme exists). */
+export function cookieChallenge(cookieName: string): string {
+  return challenge('Cookie', { realm: REALM, 'form-action': '/login', 'cookie-name': cookieName });
+}
+
+function hasCookie(req: Request, name: string): boolean {
+  const header = req.headers.cookie;
+  if (!header) return false;
+  return header.split(';').some((part) => part.trim().startsWith(`${name}=`));
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** When a session ends by inactivity and by age, in ms. */
+export function sessionDeadlines(
+  s: Required<Pick<SessionRecord, 'lastSeenAt' | 'idleMs' | 'createdAt' | 'absoluteMs'>>,
+) {
+  return { idle: s.lastSeenAt + s.idleMs, absolute: s.createdAt + s.absoluteMs };
+}
+
+/**
+ * Requires a logged-in cookie session and enforces both timeouts on the server (OWASP Session
+ * Management): idle (since the last authenticated request) and absolute (since login). Every
+ * request that passes counts as activity. An expired session's cookie is cleared and its record
+ * can no longer be used (it expires from the store shortly); each refusal has its own code.
+ */
+export function sessionAuth(options: SessionAuthOptions): RequestHandler {
+  const { clock, cookieName, cookieOptions } = options;
+  if (!cookieName) throw new TypeError('sessionAuth: cookieName is required');
+  const headers = { 'WWW-Authenticate': cookieChallenge(cookieName) };
+  const refuse = (code: ProblemCode, detail: string) => problem(code, { detail, headers });
+
+  return function sessionAuthMiddleware(req, res, next) {
+    const s = req.session as (typeof req.session & SessionRecord) | undefined;
+    if (
+      !s?.user ||
+      s.createdAt === undefined ||
+      s.lastSeenAt === undefined ||
+      !s.idleMs ||
+      !s.absoluteMs
+    ) {
+      if (!hasCookie(req, cookieName)) {
+        throw refuse(
+          'session_missing',
+          'No session cookie came with the request; log in at POST /login.',
+        );
+      }
+      res.clearCookie(cookieName, cookieOptions);
+      throw refuse(
+        'session_invalid',
+        'The session cookie is forged, unknown, or from a session that was logged out.',
+      );
+    }
+    const now = clock.now();
+    const { idle, absolute } = sessionDeadlines(s as Required<SessionRecord>);
+    if (now >= Math.min(idle, absolute)) {
+      // The record stays until its tombstone window ends (src/store/session-store.ts), so a
+      // retry with the same cookie hears the same reason; the cookie itself is cleared now.
+      res.clearCookie(cookieName, cookieOptions);
+      if (absolute <= idle) {
+        throw refuse(
+          'session_absolute_expired',
+          `The session reached its absolute lifetime at ${iso(absolute)}; server time is ${iso(now)}.`,
+        );
+      }
+      throw refuse(
+        'session_idle_expired',
+        `The session was idle past ${iso(idle)}; server time is ${iso(now)}.`,
+      );
+    }
+    s.lastSeenAt = now;
+    res.locals.session = {
+      user: s.user,
+      idleExpiresAt: Math.min(now + s.idleMs, absolute),
+      absoluteExpiresAt: absolute,
+    };
+    next();
+  };
+}

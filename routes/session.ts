@@ -1,0 +1,158 @@
+import { Router, type Request, type RequestHandler } from 'express';
+import { cookieChallenge } from '../middleware/session-auth';
+import { jsonOrForm } from '../src/body';
+import type { Config } from '../src/config';
+import type { Directory } from '../src/identities';
+import { methodNotAllowed, problem } from '../src/problems';
+import type { Clock } from '../src/store';
+import type { SessionRecord } from '../src/store/session-store';
+
+export interface SessionRoutesDeps {
+  config: Config;
+  directory: Directory;
+  clock: Clock;
+  /** express-session, configured (see src/app.ts). */
+  session: RequestHandler;
+  sessionAuth: RequestHandler;
+  loginRateLimit: RequestHandler[];
+  cookieName: string;
+  cookieOptions: { path: string; httpOnly: boolean; sameSite: 'lax'; secure: boolean };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** A string body field, or a 400 naming it (objects like {"$ne": 1} never reach a comparison). */
+function text(body: Record<string, unknown>, name: string): string {
+  const value = body[name];
+  if (typeof value !== 'string' || value === '' || value.length > 256) {
+    throw problem('parameter_invalid', {
+      detail: `"${name}" must be a non-empty string of at most 256 characters.`,
+    });
+  }
+  return value;
+}
+
+/** An optional whole number of seconds from 1 to `max`. */
+function seconds(body: Record<string, unknown>, name: string, max: number): number | undefined {
+  const raw = body[name];
+  if (raw === undefined) return undefined;
+  const n =
+    typeof raw === 'number'
+      ? raw
+      : typeof raw === 'string' && /^\d{1,9}$/.test(raw)
+        ? Number(raw)
+        : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw problem('parameter_invalid', {
+      detail: `"${name}" must be a whole number of seconds from 1 to ${max}.`,
+    });
+  }
+  return n;
+}
+
+function regenerate(req: Request): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.session.regenerate((err: unknown) => (err ? reject(err) : resolve())),
+  );
+}
+
+function save(req: Request): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.session.save((err: unknown) => (err ? reject(err) : resolve())),
+  );
+}
+
+/**
+ * Section 2 of the article: log in with a form, keep the session alive with a heartbeat, and
+ * meet 401 when it times out. Both timeouts are enforced on the server; `idle_seconds` and
+ * `absolute_seconds` at login shorten them (never lengthen) so a test can watch expiry.
+ */
+export function sessionRouter(deps: SessionRoutesDeps): Router {
+  const { config, directory, clock, session, sessionAuth } = deps;
+  const router = Router();
+  const loginChallenge = cookieChallenge(deps.cookieName);
+
+  const describe = (s: NonNullable<Express.Locals['session']>) => ({
+    user: s.user,
+    idle_expires_at: iso(s.idleExpiresAt),
+    absolute_expires_at: iso(s.absoluteExpiresAt),
+  });
+
+  router
+    .route('/login')
+    .post(...jsonOrForm(), ...deps.loginRateLimit, session, async function login(req, res) {
+      const body = req.body as Record<string, unknown>;
+      const username = text(body, 'username');
+      const password = text(body, 'password');
+      const idleSeconds =
+        seconds(body, 'idle_seconds', config.session.idleSeconds) ?? config.session.idleSeconds;
+      const absoluteSeconds =
+        seconds(body, 'absolute_seconds', config.session.absoluteSeconds) ??
+        config.session.absoluteSeconds;
+      const user = directory.authenticateUser(username, password);
+      if (!user) {
+        throw problem('login_failed', {
+          detail: 'The username or password is wrong.',
+          headers: { 'WWW-Authenticate': loginChallenge },
+        });
+      }
+      // A new session id at every login: an id planted before login is worth nothing after.
+      await regenerate(req);
+      const now = clock.now();
+      const record = req.session as typeof req.session & SessionRecord;
+      record.user = { sub: user.sub, type: user.type };
+      record.createdAt = now;
+      record.lastSeenAt = now;
+      record.idleMs = Math.min(idleSeconds, absoluteSeconds) * 1000;
+      record.absoluteMs = absoluteSeconds * 1000;
+      record.cookie.maxAge = absoluteSeconds * 1000;
+      await save(req);
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({
+        message: `Logged in as ${user.sub}.`,
+        ...describe({
+          user: record.user,
+          idleExpiresAt: now + record.idleMs,
+          absoluteExpiresAt: now + record.absoluteMs,
+        }),
+      });
+    })
+    .all(methodNotAllowed('POST'));
+
+  router
+    .route('/keepalive')
+    .post(session, sessionAuth, function keepalive(_req, res) {
+      const s = res.locals.session;
+      if (!s) throw new Error('keepalive: sessionAuth did not run');
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ message: 'Session kept alive.', ...describe(s) });
+    })
+    .all(methodNotAllowed('POST'));
+
+  router
+    .route('/me')
+    .get(session, sessionAuth, function me(_req, res) {
+      const s = res.locals.session;
+      if (!s) throw new Error('me: sessionAuth did not run');
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(describe(s));
+    })
+    .all(methodNotAllowed('GET'));
+
+  router
+    .route('/logout')
+    .post(session, async function logout(req, res) {
+      const loggedIn = Boolean((req.session as SessionRecord | undefined)?.user);
+      if (loggedIn) {
+        await new Promise<void>((resolve, reject) =>
+          req.session.destroy((err: unknown) => (err ? reject(err) : resolve())),
+        );
+      }
+      res.clearCookie(deps.cookieName, deps.cookieOptions);
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ message: loggedIn ? 'Logged out.' : 'No session to log out of.' });
+    })
+    .all(methodNotAllowed('POST'));
+
+  return router;
+}
