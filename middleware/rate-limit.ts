@@ -20,8 +20,11 @@ class WindowStore implements LimiterStore {
   ) {}
 
   private window(): { id: number; resetTime: Date } {
-    const id = Math.floor(this.clock.now() / this.windowMs);
-    return { id, resetTime: new Date((id + 1) * this.windowMs) };
+    const now = this.clock.now();
+    const id = Math.floor(now / this.windowMs);
+    // express-rate-limit compares resetTime with the real Date.now(); express the window's end
+    // on that clock, whatever clock (injected in tests) decides the window.
+    return { id, resetTime: new Date(Date.now() + (id + 1) * this.windowMs - now) };
   }
 
   private keys(key: string, id: number) {
