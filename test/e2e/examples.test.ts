@@ -221,4 +221,42 @@ describe("the articles' Python examples against the built server", () => {
     },
     30_000,
   );
+
+  itIfPython(
+    'session_keepalive.py: heartbeats 200, idle past 2 s -> 401 session_idle_expired -> login -> 200',
+    async () => {
+      const ran = await runExample('session_keepalive.py', baseUrl);
+      expectSuccess('session_keepalive.py', ran);
+      const out = ran.stdout;
+      // The cookie as set at login: HttpOnly and SameSite=Lax, and not Secure over plain http.
+      expect(out).toMatch(
+        /Set-Cookie: four-oh-one\.sid=<session id>; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Lax\n/,
+      );
+      // The steps of the article's loop, in order.
+      const steps = [
+        /POST \/login -> 200 Logged in as my_username\./,
+        /heartbeat 3: POST \/keepalive -> 200 /,
+        /sleeping 3\.5 s, longer than the 2 s idle timeout/,
+        /heartbeat 4: POST \/keepalive -> 401\n {2}code: session_idle_expired\n/,
+        /WWW-Authenticate: Cookie realm="four-oh-one", form-action="\/login"/,
+        /Set-Cookie: four-oh-one\.sid=; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT/,
+        /\nSession expired, logging in again\.\.\.\n/, // the article's line
+        /POST \/login -> 200 Logged in as my_username\./,
+        /heartbeat 5: POST \/keepalive -> 200 /,
+        /heartbeat 8: POST \/keepalive -> 200 /,
+      ];
+      let from = 0;
+      for (const step of steps) {
+        const at = out.slice(from).search(step);
+        expect({ step: String(step), found: at >= 0 }).toEqual({ step: String(step), found: true });
+        from += at + 1;
+      }
+      expect(out.split('Session expired, logging in again...').length).toBe(2); // exactly once
+      expect(out).toContain('heartbeats: 200 200 200 401 session_idle_expired 200 200 200 200\n');
+      expect(out.trimEnd().split('\n').pop()).toBe('OK');
+      expect(ran.ms).toBeGreaterThanOrEqual(3500); // it really stayed idle past the timeout
+      expect(ran.ms).toBeLessThan(15_000);
+    },
+    30_000,
+  );
 });
