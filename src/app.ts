@@ -60,7 +60,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
     secure: config.session.cookieSecure,
   };
   const sessionSecret = config.session.secret.toString('base64');
-  const sessionStore = new SessionStore(store, () => clock.now());
+  const sessionStore = new SessionStore(store, () => clock.now(), cookieOptions);
   const sessions = session({
     name: cookieName,
     secret: sessionSecret,

@@ -4,7 +4,8 @@ import request from 'supertest';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createKeyRing } from '../../src/keys';
-import { MemoryStore, RedisStore, systemClock, type Store } from '../../src/store';
+import { MemoryStore, systemClock, type Store } from '../../src/store';
+import { RedisStore } from '../../src/store/redis';
 import { issueAccessToken } from '../../src/tokens';
 import { describeRedis, redisUrl } from '../redis';
 

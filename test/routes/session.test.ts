@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { Response } from 'supertest';
-import { RedisStore } from '../../src/store';
+import { RedisStore } from '../../src/store/redis';
 import { buildApp, expectProblem, testClock, type TestContext } from '../helpers';
 import { describeRedis, redisUrl } from '../redis';
 
