@@ -67,7 +67,8 @@ function accountOf(req: Request): string {
 /**
  * Failed logins are limited per client address and per account (both, so neither one address
  * trying many accounts nor many addresses trying one account get far). Only failures count.
- * Must run after the body is parsed. Over the limit: 429 `too_many_attempts` with Retry-After.
+ * Only 401 answers (wrong credentials) count. Must run after the body is parsed. Over the limit:
+ * 429 `too_many_attempts` with Retry-After.
  */
 export function loginRateLimit(options: LoginRateLimitOptions): RequestHandler[] {
   const windowMs = options.windowSeconds * 1000;
@@ -82,7 +83,9 @@ export function loginRateLimit(options: LoginRateLimitOptions): RequestHandler[]
       store: new WindowStore(options.store, options.clock, `login:${scope}:`, windowMs),
       keyGenerator,
       skipSuccessfulRequests: true,
-      requestWasSuccessful: (_req, res) => res.statusCode < 400,
+      // Only refused credentials count: a malformed form (400) or a store outage (503) must not
+      // lock an account.
+      requestWasSuccessful: (_req, res) => res.statusCode !== 401,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       identifier: `login-${scope}`,

@@ -83,6 +83,8 @@ export function sessionAuth(options: SessionAuthOptions): RequestHandler {
       );
     }
     s.lastSeenAt = now;
+    // express-session re-sends the cookie with Expires = now + maxAge; keep it at the absolute end.
+    s.cookie.maxAge = absolute - now;
     res.locals.session = {
       user: s.user,
       idleExpiresAt: Math.min(now + s.idleMs, absolute),

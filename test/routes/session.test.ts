@@ -142,8 +142,14 @@ describe('the heartbeat and the two timeouts', () => {
       expect(res.body.absolute_expires_at).toBe(at(300_000));
       expect(res.body.idle_expires_at).toBe(at(Math.min(i * 50_000 + 60_000, 300_000)));
     }
-    // Busy to the end (the idle window would last until 310 s), and still over at 300 s.
-    ctx.clock.advance(50_000);
+    // The cookie keeps the session's real end as its Expires, however often it is re-sent
+    // (express-session computes Expires on the real clock: 300 s - 251 s = 49 s from now).
+    ctx.clock.advance(1000);
+    const last = await ctx.http().post('/keepalive').set('Cookie', cookie);
+    const expires = Date.parse(/Expires=([^;]+)/.exec(setCookieOf(last).join())?.[1] ?? '');
+    expect(Math.abs(expires - (Date.now() + 49_000))).toBeLessThan(5000);
+    // Busy to the end (the idle window would last until 311 s), and still over at 300 s.
+    ctx.clock.advance(49_000);
     const res = await ctx.http().post('/keepalive').set('Cookie', cookie);
     expectProblem(res, { status: 401, code: 'session_absolute_expired', challenge: CHALLENGE });
     expect(setCookieOf(res)[0]).toMatch(
@@ -301,6 +307,20 @@ describe('login limits', () => {
       await ctx.http().post('/login').type('form').send({ username: 'user9', password: 'x' }),
       { status: 429, code: 'too_many_attempts' },
     );
+  });
+
+  it('does not count malformed logins (400), only refused credentials', async () => {
+    const ctx = buildApp({ env: { LOGIN_MAX_FAILURES_PER_ACCOUNT: '2' } });
+    for (let i = 0; i < 5; i++) {
+      expectProblem(
+        await ctx
+          .http()
+          .post('/login')
+          .send({ ...LOGIN, idle_seconds: 0 }),
+        { status: 400, code: 'parameter_invalid' },
+      );
+    }
+    await login(ctx);
   });
 
   it('does not count successful logins', async () => {
