@@ -1,6 +1,5 @@
 import type { RequestHandler } from 'express';
-import { bearerChallenge, problem } from '../src/problems';
-import { problemCatalog, type ProblemCode } from '../src/scenarios';
+import { bearerChallenges, problem } from '../src/problems';
 import type { Store } from '../src/store';
 import type { Verdict } from '../src/tokens';
 
@@ -63,26 +62,11 @@ export function bearerAuth(options: BearerAuthOptions): RequestHandler {
   if (typeof options?.verify !== 'function')
     throw new TypeError('bearerAuth: verify must be a function');
   const { resourceMetadata, store } = options;
-  const noCredentials = bearerChallenge({ resourceMetadata });
-  const invalidRequest = bearerChallenge({
-    error: 'invalid_request',
-    errorDescription: problemCatalog.authorization_malformed.title,
-    resourceMetadata,
-  });
-  // One challenge per refusal code, built once.
-  const invalidToken = new Map<ProblemCode, string>();
-  const challengeFor = (code: ProblemCode) => {
-    let value = invalidToken.get(code);
-    if (value === undefined) {
-      value = bearerChallenge({
-        error: 'invalid_token',
-        errorDescription: problemCatalog[code].title,
-        resourceMetadata,
-      });
-      invalidToken.set(code, value);
-    }
-    return value;
-  };
+  const {
+    noCredentials,
+    invalidRequest,
+    invalidToken: challengeFor,
+  } = bearerChallenges(resourceMetadata);
 
   return async function bearerAuthMiddleware(req, res, next) {
     const parsed = parseAuthorization(req.headers.authorization);

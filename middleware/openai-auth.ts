@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { bearerChallenge, problem } from '../src/problems';
-import { problemCatalog, type ProblemCode } from '../src/scenarios';
+import { bearerChallenges, problem } from '../src/problems';
 import type { Verdict } from '../src/tokens';
 import { parseAuthorization } from './bearer-auth';
 
@@ -37,25 +36,11 @@ export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
   // Compared as digests: equal lengths always, so neither the key nor its length leaks by timing.
   const keyDigest = sha256(options.apiKey);
   const { resourceMetadata } = options;
-  const noCredentials = bearerChallenge({ resourceMetadata });
-  const invalidRequest = bearerChallenge({
-    error: 'invalid_request',
-    errorDescription: problemCatalog.authorization_malformed.title,
-    resourceMetadata,
-  });
-  const invalidToken = new Map<ProblemCode, string>();
-  const challengeFor = (code: ProblemCode) => {
-    let value = invalidToken.get(code);
-    if (value === undefined) {
-      value = bearerChallenge({
-        error: 'invalid_token',
-        errorDescription: problemCatalog[code].title,
-        resourceMetadata,
-      });
-      invalidToken.set(code, value);
-    }
-    return value;
-  };
+  const {
+    noCredentials,
+    invalidRequest,
+    invalidToken: challengeFor,
+  } = bearerChallenges(resourceMetadata);
 
   return async function openaiAuthMiddleware(req, res, next) {
     const parsed = parseAuthorization(req.headers.authorization);

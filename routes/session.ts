@@ -1,6 +1,6 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { cookieChallenge } from '../middleware/session-auth';
-import { jsonOrForm } from '../src/body';
+import { jsonOrForm, secondsParam } from '../src/body';
 import type { Config } from '../src/config';
 import type { Directory } from '../src/identities';
 import { methodNotAllowed, problem } from '../src/problems';
@@ -32,23 +32,7 @@ function text(body: Record<string, unknown>, name: string): string {
   return value;
 }
 
-/** An optional whole number of seconds from 1 to `max`. */
-function seconds(body: Record<string, unknown>, name: string, max: number): number | undefined {
-  const raw = body[name];
-  if (raw === undefined) return undefined;
-  const n =
-    typeof raw === 'number'
-      ? raw
-      : typeof raw === 'string' && /^\d{1,9}$/.test(raw)
-        ? Number(raw)
-        : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw problem('parameter_invalid', {
-      detail: `"${name}" must be a whole number of seconds from 1 to ${max}.`,
-    });
-  }
-  return n;
-}
+const invalidParam = (detail: string) => problem('parameter_invalid', { detail });
 
 function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) =>
@@ -85,9 +69,10 @@ export function sessionRouter(deps: SessionRoutesDeps): Router {
       const username = text(body, 'username');
       const password = text(body, 'password');
       const idleSeconds =
-        seconds(body, 'idle_seconds', config.session.idleSeconds) ?? config.session.idleSeconds;
+        secondsParam(body, 'idle_seconds', config.session.idleSeconds, invalidParam) ??
+        config.session.idleSeconds;
       const absoluteSeconds =
-        seconds(body, 'absolute_seconds', config.session.absoluteSeconds) ??
+        secondsParam(body, 'absolute_seconds', config.session.absoluteSeconds, invalidParam) ??
         config.session.absoluteSeconds;
       const user = directory.authenticateUser(username, password);
       if (!user) {

@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { clientAuth } from '../middleware/client-auth';
-import { jsonOrForm } from '../src/body';
+import { jsonOrForm, secondsParam } from '../src/body';
 import type { Config } from '../src/config';
 import type { Directory, Principal } from '../src/identities';
 import { oauthError, type TokenService } from '../src/issuer';
@@ -49,18 +49,9 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
 
   /** `expires_in` asked by the client: 1 s up to the configured maximum. */
   function lifetime(body: Record<string, unknown>): number {
-    const raw = body.expires_in;
-    if (raw === undefined) return config.tokens.accessTtlSeconds;
-    const n =
-      typeof raw === 'number'
-        ? raw
-        : typeof raw === 'string' && /^\d{1,9}$/.test(raw)
-          ? Number(raw)
-          : NaN;
-    if (!Number.isInteger(n) || n < 1 || n > maxTtl) {
-      throw invalidRequest(`"expires_in" must be a whole number of seconds from 1 to ${maxTtl}.`);
-    }
-    return n;
+    return (
+      secondsParam(body, 'expires_in', maxTtl, invalidRequest) ?? config.tokens.accessTtlSeconds
+    );
   }
 
   /** The scopes granted: all the principal's by default, or the subset asked for. */

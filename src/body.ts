@@ -34,3 +34,27 @@ export function jsonOrForm(): RequestHandler[] {
     },
   ];
 }
+
+/**
+ * An optional whole number of seconds from 1 to `max` in a JSON or form body (a number, or a
+ * string of digits); undefined when absent. Anything else is refused with `fail(detail)`.
+ */
+export function secondsParam(
+  body: Record<string, unknown>,
+  name: string,
+  max: number,
+  fail: (detail: string) => Error,
+): number | undefined {
+  const raw = body[name];
+  if (raw === undefined) return undefined;
+  const n =
+    typeof raw === 'number'
+      ? raw
+      : typeof raw === 'string' && /^\d{1,9}$/.test(raw)
+        ? Number(raw)
+        : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw fail(`"${name}" must be a whole number of seconds from 1 to ${max}.`);
+  }
+  return n;
+}

@@ -107,6 +107,40 @@ export function bearerChallenge(options: BearerChallengeOptions = {}): string {
   });
 }
 
+/** The Bearer challenges a protected resource sends, built once per resource (RFC 6750 §3). */
+export interface BearerChallenges {
+  /** For a request with no (usable) credentials: no `error` parameter. */
+  noCredentials: string;
+  /** For a broken Authorization header: `error="invalid_request"`. */
+  invalidRequest: string;
+  /** For a refused token: `error="invalid_token"` described by the problem's title. */
+  invalidToken(code: ProblemCode): string;
+}
+
+export function bearerChallenges(resourceMetadata?: string): BearerChallenges {
+  const invalidToken = new Map<ProblemCode, string>();
+  return {
+    noCredentials: bearerChallenge({ resourceMetadata }),
+    invalidRequest: bearerChallenge({
+      error: 'invalid_request',
+      errorDescription: problemCatalog.authorization_malformed.title,
+      resourceMetadata,
+    }),
+    invalidToken(code) {
+      let value = invalidToken.get(code);
+      if (value === undefined) {
+        value = bearerChallenge({
+          error: 'invalid_token',
+          errorDescription: problemCatalog[code].title,
+          resourceMetadata,
+        });
+        invalidToken.set(code, value);
+      }
+      return value;
+    },
+  };
+}
+
 // --- The one writer of error bodies ----------------------------------------------------------
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
