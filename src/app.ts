@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
 import pinoHttp from 'pino-http';
 import { bearerAuth } from '../middleware/bearer-auth';
+import { corsPolicy } from '../middleware/cors-policy';
 import { openaiAuth } from '../middleware/openai-auth';
 import { loginRateLimit } from '../middleware/rate-limit';
 import { requestId } from '../middleware/request-id';
@@ -13,6 +14,7 @@ import { sessionAuth } from '../middleware/session-auth';
 import { adminRouter } from '../routes/admin';
 import { bearerRouter } from '../routes/bearer';
 import { catalogRouter } from '../routes/catalog';
+import { corsRouter } from '../routes/cors';
 import { healthRouter } from '../routes/health';
 import { sessionRouter } from '../routes/session';
 import { openaiRouter } from '../routes/openai';
@@ -120,6 +122,10 @@ export function createApp(config: Config, deps: Deps): express.Application {
   // localhost where learners run the server.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
 
+  // The CORS policy before every router: preflights are answered before any authentication,
+  // and every 401 and 403 to an allowed origin carries the headers that let its script read it.
+  app.use(corsPolicy({ origins: config.cors.origins }));
+  app.use(corsRouter());
   app.use(healthRouter(store));
   app.use(catalogRouter({ specimens, baseUrl: config.publicUrl }));
   app.use(bearerRouter({ bearerAuth: requireBearer, store }));

@@ -62,6 +62,12 @@ export interface Config {
   store: {
     maxEntries: number;
   };
+  cors: {
+    /** Exact origins (`scheme://host[:port]`) whose scripts may read this server's answers. */
+    origins: string[];
+    /** Port of the CORS demo page, a second origin started with the server; 0: not started. */
+    demoPort: number;
+  };
   /** Lines worth a warning at startup (e.g. a generated secret). */
   warnings: string[];
 }
@@ -148,6 +154,24 @@ const schema = z.object({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: integer(1, 10_000).default(5),
   LOGIN_MAX_FAILURES_PER_ADDRESS: integer(1, 100_000).default(20),
   LOGIN_WINDOW_SECONDS: integer(1, 86_400).default(900),
+  CORS_ORIGINS: z
+    .string()
+    .transform((list, ctx) => {
+      const origins = list
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== '');
+      for (const origin of origins) {
+        const problem = originProblem(origin);
+        if (problem !== undefined) {
+          ctx.addIssue({ code: 'custom', message: problem });
+          return z.NEVER;
+        }
+      }
+      return [...new Set(origins)];
+    })
+    .optional(),
+  CORS_DEMO_PORT: integer(0, 65535).default(3001),
   DEMO_API_KEY: credential.default('YOUR_VALID_API_KEY'),
   DEMO_API_SECRET: credential.default('YOUR_VALID_API_SECRET'),
   DEMO_USERNAME: credential.default('my_username'),
@@ -190,6 +214,11 @@ export function loadConfig(
   }
   if (e.SESSION_IDLE_SECONDS > e.SESSION_ABSOLUTE_SECONDS) {
     throw new ConfigError('SESSION_IDLE_SECONDS: must not exceed SESSION_ABSOLUTE_SECONDS');
+  }
+  if (e.CORS_DEMO_PORT !== 0 && e.CORS_DEMO_PORT === e.PORT) {
+    throw new ConfigError(
+      'CORS_DEMO_PORT: must differ from PORT (the demo page is a second origin); set another port, or 0 for none',
+    );
   }
   if ((e.JWT_PREVIOUS_SECRET === undefined) !== (e.JWT_PREVIOUS_SECRET_VALID_UNTIL === undefined)) {
     throw new ConfigError(
@@ -259,8 +288,47 @@ export function loadConfig(
     redisUrl: e.REDIS_URL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     store: { maxEntries: e.STORE_MAX_ENTRIES },
+    cors: {
+      origins: e.CORS_ORIGINS ?? defaultCorsOrigins(e.CORS_DEMO_PORT),
+      demoPort: e.CORS_DEMO_PORT,
+    },
     warnings,
   };
+}
+
+/**
+ * The allowlist when CORS_ORIGINS is unset: the demo page's origin under both names of the
+ * loopback host (a learner may type either), and Vite's dev server, the usual front-end origin.
+ */
+export function defaultCorsOrigins(demoPort: number): string[] {
+  const demo =
+    demoPort === 0 ? [] : [`http://127.0.0.1:${demoPort}`, `http://localhost:${demoPort}`];
+  return [...demo, 'http://localhost:5173', 'http://127.0.0.1:5173'];
+}
+
+/**
+ * Why a CORS_ORIGINS entry is not an exact origin as browsers send it in `Origin`, or undefined
+ * when it is one. The allowlist is compared by exact string equality, so `HTTP://App.test:80/`
+ * would silently never match; it is refused here, with the spelling that would match.
+ */
+export function originProblem(value: string): string | undefined {
+  const shape = 'must list exact origins, scheme://host[:port], comma-separated';
+  if (value === '*' || value.includes('*')) return `${shape}; "*" is not allowed`;
+  if (value === 'null')
+    return `${shape}; "null" is never allowed (sandboxed frames, file:// pages)`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${shape}; "${value}" is not one`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return `${shape}; "${value}" is not http or https`;
+  }
+  if (url.origin !== value) {
+    return `${shape}; "${value}" is not one (browsers send "${url.origin}")`;
+  }
+  return undefined;
 }
 
 function isSupportedPrivateKey(pem: string): boolean {

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '../src/config';
 
 const SECRET = 's'.repeat(32);
+const ORIGINS = 'CORS_ORIGINS: must list exact origins, scheme://host[:port], comma-separated; ';
 
 describe('loadConfig', () => {
   it('works with no environment at all', () => {
@@ -102,6 +103,35 @@ describe('loadConfig', () => {
     );
   });
 
+  it('allows the CORS demo page and Vite by default, following CORS_DEMO_PORT', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).cors).toEqual({
+      demoPort: 3001,
+      origins: [
+        'http://127.0.0.1:3001',
+        'http://localhost:3001',
+        'http://localhost:5173',
+        'http://127.0.0.1:5173',
+      ],
+    });
+    expect(loadConfig({ JWT_SECRET: SECRET, CORS_DEMO_PORT: '0' }).cors).toEqual({
+      demoPort: 0,
+      origins: ['http://localhost:5173', 'http://127.0.0.1:5173'],
+    });
+  });
+
+  it('reads CORS_ORIGINS as a comma-separated list of exact origins', () => {
+    const config = loadConfig({
+      JWT_SECRET: SECRET,
+      CORS_ORIGINS:
+        ' https://app.example , http://localhost:8080,,https://app.example,http://[::1]:3001 ',
+      CORS_DEMO_PORT: '4000',
+    });
+    expect(config.cors).toEqual({
+      demoPort: 4000,
+      origins: ['https://app.example', 'http://localhost:8080', 'http://[::1]:3001'],
+    });
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', REDIS_URL: '', JWT_SECRET: SECRET })).toMatchObject({
       port: 3000,
@@ -150,6 +180,29 @@ describe('loadConfig', () => {
     ],
     [{ DEMO_API_KEY: 'has space' }, 'DEMO_API_KEY: must be 1-128 printable ASCII'],
     [{ DEMO_PASSWORD: 'a:b' }, 'DEMO_PASSWORD: must be 1-128 printable ASCII'],
+    [{ CORS_ORIGINS: '*' }, ORIGINS + '"*" is not allowed'],
+    [{ CORS_ORIGINS: 'https://*.app.example' }, ORIGINS + '"*" is not allowed'],
+    [{ CORS_ORIGINS: 'http://localhost:5173,null' }, ORIGINS + '"null" is never allowed'],
+    [{ CORS_ORIGINS: 'app.example' }, ORIGINS + '"app.example" is not one'],
+    [
+      { CORS_ORIGINS: 'https://app.example/' },
+      ORIGINS + '"https://app.example/" is not one (browsers send "https://app.example")',
+    ],
+    [
+      { CORS_ORIGINS: 'https://app.example/login' },
+      ORIGINS + '"https://app.example/login" is not one (browsers send "https://app.example")',
+    ],
+    [
+      { CORS_ORIGINS: 'https://App.Example:443' },
+      ORIGINS + '"https://App.Example:443" is not one (browsers send "https://app.example")',
+    ],
+    [{ CORS_ORIGINS: 'ws://app.example' }, ORIGINS + '"ws://app.example" is not http or https'],
+    [{ CORS_DEMO_PORT: 'on' }, 'CORS_DEMO_PORT: must be a whole number'],
+    [{ CORS_DEMO_PORT: '65536' }, 'CORS_DEMO_PORT: '],
+    [
+      { PORT: '4000', CORS_DEMO_PORT: '4000' },
+      'CORS_DEMO_PORT: must differ from PORT (the demo page is a second origin); ',
+    ],
   ])('stops on %j with one line naming the variable', (env, message) => {
     let error: unknown;
     try {

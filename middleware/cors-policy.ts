@@ -1,0 +1,80 @@
+import cors from 'cors';
+import type { RequestHandler } from 'express';
+import { originProblem } from '../src/config';
+
+/** Request headers a page script may send: what this API reads, nothing more. */
+export const CORS_ALLOWED_HEADERS: readonly string[] = [
+  'Authorization',
+  'Content-Type',
+  'X-Request-Id',
+];
+
+/**
+ * Response headers a page script may read besides the CORS-safelisted ones (Content-Type,
+ * Cache-Control, ...): without this list `response.headers.get('WWW-Authenticate')` is null in
+ * the browser even though the header came, and a script cannot tell an expired token from a
+ * missing one, quote the request id, or honour Retry-After and the rate-limit headers.
+ */
+export const CORS_EXPOSED_HEADERS: readonly string[] = [
+  'WWW-Authenticate',
+  'X-Request-Id',
+  'Retry-After',
+  'RateLimit',
+  'RateLimit-Policy',
+];
+
+/**
+ * Methods a preflight may ask for. Broader than the routes serve on purpose: a DELETE to a
+ * GET-only route should reach it and read its 405, not fail as an opaque CORS error.
+ */
+export const CORS_ALLOWED_METHODS: readonly string[] = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+];
+
+/** How long a browser may cache a preflight's answer (Chromium caps it at 7200). */
+export const CORS_MAX_AGE_SECONDS = 600;
+
+export interface CorsPolicyOptions {
+  /** Exact origins, as browsers send them in `Origin`: `scheme://host[:port]`. */
+  origins: readonly string[];
+}
+
+/**
+ * The CORS policy of the whole API, registered before every router: preflights are answered
+ * here with 204, before any authentication sees them (a preflight never carries credentials),
+ * and every later answer to an allowed origin, 401 and 403 included, carries the CORS headers
+ * that let the page's script read it.
+ *
+ * Origins are compared by exact string equality against a Set built once, never by pattern and
+ * never reflected unchecked: `http://app.test.evil.net`, `null` and another port or scheme are
+ * refused. A refused origin gets no CORS header at all (not even Allow-Credentials); the
+ * request itself is still served, because CORS is not authentication: it only decides what the
+ * browser lets the script see. `Vary: Origin` goes on every answer, so a cache never hands one
+ * origin's answer to another.
+ */
+export function corsPolicy(options: CorsPolicyOptions): RequestHandler {
+  for (const origin of options.origins) {
+    const problem = originProblem(origin);
+    if (problem !== undefined) throw new TypeError(`corsPolicy: origins ${problem}`);
+  }
+  const allowed: ReadonlySet<string> = new Set(options.origins);
+  const handle = cors({
+    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
+    credentials: true,
+    methods: [...CORS_ALLOWED_METHODS],
+    allowedHeaders: [...CORS_ALLOWED_HEADERS],
+    exposedHeaders: [...CORS_EXPOSED_HEADERS],
+    maxAge: CORS_MAX_AGE_SECONDS,
+    preflightContinue: false,
+    optionsSuccessStatus: 204,
+  });
+  return function corsPolicyMiddleware(req, res, next) {
+    res.vary('Origin');
+    handle(req, res, next);
+  };
+}

@@ -1,0 +1,18 @@
+import { Router } from 'express';
+import { methodNotAllowed } from '../src/problems';
+
+/**
+ * Section 3 of the second article: the Flask route behind `CORS(app)`. It needs no credentials;
+ * whether a page on another origin may read it is decided by the CORS policy (middleware/
+ * cors-policy.ts), which runs before every router.
+ */
+export function corsRouter(): Router {
+  const router = Router();
+  router
+    .route('/')
+    .get(function helloWorld(_req, res) {
+      res.json({ message: 'Hello World!' });
+    })
+    .all(methodNotAllowed('GET'));
+  return router;
+}
