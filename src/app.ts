@@ -15,6 +15,7 @@ import { adminRouter } from '../routes/admin';
 import { bearerRouter } from '../routes/bearer';
 import { catalogRouter } from '../routes/catalog';
 import { corsRouter } from '../routes/cors';
+import { corsBrokenRouter } from '../routes/cors-broken';
 import { healthRouter } from '../routes/health';
 import { sessionRouter } from '../routes/session';
 import { openaiRouter } from '../routes/openai';
@@ -122,6 +123,16 @@ export function createApp(config: Config, deps: Deps): express.Application {
   // localhost where learners run the server.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
 
+  // CORS set-ups that are wrong on purpose, for the demo page and the browser tests; mounted
+  // before the real policy, which therefore never touches /cors/broken/*.
+  app.use(
+    corsBrokenRouter({
+      origins: config.cors.origins,
+      bearerAuth: requireBearer,
+      session: sessions,
+      sessionAuth: sessionAuth({ clock, cookieName, cookieOptions }),
+    }),
+  );
   // The CORS policy before every router: preflights are answered before any authentication,
   // and every 401 and 403 to an allowed origin carries the headers that let its script read it.
   app.use(corsPolicy({ origins: config.cors.origins }));

@@ -56,6 +56,9 @@ describe('the scenario registry', () => {
     for (const [name, value] of Object.entries(s.expect.headers ?? {})) {
       expect(res.headers[name.toLowerCase()]).toBe(value);
     }
+    for (const name of s.expect.absentHeaders ?? []) {
+      expect({ [name]: res.headers[name.toLowerCase()] }).toEqual({ [name]: undefined });
+    }
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -110,7 +113,10 @@ describe('the scenario registry', () => {
 
     it('names only specimen tokens that exist', () => {
       for (const s of scenarios) {
-        for (const value of Object.values(s.trigger.headers ?? {})) {
+        const browserHeaders = (s.browser ?? []).flatMap((v) =>
+          Object.values(v.fetch.headers ?? {}),
+        );
+        for (const value of [...Object.values(s.trigger.headers ?? {}), ...browserHeaders]) {
           for (const m of value.matchAll(/\{\{token:([a-z_]+)\}\}/g)) {
             expect(SPECIMEN_NAMES).toContain(m[1]);
           }
