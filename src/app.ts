@@ -14,6 +14,7 @@ import { sessionAuth } from '../middleware/session-auth';
 import { adminRouter } from '../routes/admin';
 import { bearerRouter } from '../routes/bearer';
 import { catalogRouter } from '../routes/catalog';
+import { classicRouter } from '../routes/classic';
 import { corsRouter } from '../routes/cors';
 import { corsBrokenRouter } from '../routes/cors-broken';
 import { healthRouter } from '../routes/health';
@@ -173,6 +174,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
       }),
     }),
   );
+  app.use(classicRouter({ config, clock, store, directory, bearerAuth: requireBearer }));
   const apiKey = config.demo.openaiKey;
   app.use(openaiRouter({ openaiAuth: openaiAuth({ verify, apiKey, resourceMetadata }), clock }));
 

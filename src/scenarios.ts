@@ -385,6 +385,146 @@ export const problemCatalog = {
     remedy: 'Wait for the Retry-After delay before trying again.',
     rfc: [rfc(6585, '4'), rfc(9110, '10.2.3')],
   },
+
+  // --- classic challenges: Basic, Digest, API keys, 407 (RFC 7617, RFC 7616; httpbin) ---------
+  basic_credentials_missing: {
+    status: 401,
+    title: 'Basic credentials missing',
+    explanation:
+      'The resource takes HTTP Basic (RFC 7617) and the request carried no Authorization header, or one with another scheme. The challenge, `Basic realm="four-oh-one", charset="UTF-8"`, names the scheme and the protection space, and asks for user-id and password in UTF-8 before base64. Browsers show their login dialog on it.',
+    remedy:
+      'Send `Authorization: Basic <base64 of user-id:password>` (curl -u user:password; Python requests auth=(user, password)).',
+    rfc: [rfc(7617, '2'), rfc(7617, '2.1'), rfc(9110, '15.5.2')],
+  },
+  basic_credentials_invalid: {
+    status: 401,
+    title: 'Basic credentials are wrong',
+    explanation:
+      'The header is well-formed Basic, but the user-id or the password does not match. Both are compared in constant time and the answer does not say which was wrong. Basic credentials are only base64, not encrypted: anyone on the path of a plain-HTTP request can read them, which is why Basic belongs behind TLS.',
+    remedy: 'Check the user-id and the password; retrying the same ones will not help.',
+    rfc: [rfc(7617, '2'), rfc(7617, '4'), rfc(9110, '15.5.2')],
+  },
+  basic_malformed: {
+    status: 400,
+    title: 'Basic credentials are malformed',
+    explanation:
+      'The header names the Basic scheme, but what follows is not one base64 string (RFC 4648 §4) of `user-id:password`: it is not base64, it has no colon once decoded, it holds control characters, or it is longer than 4096 characters. A broken request is a 400, not a wrong password, and it carries no challenge: sending it again cannot help. A user-id cannot contain a colon, since the first colon ends it.',
+    remedy:
+      'Encode exactly `user-id:password` as base64 and send `Authorization: Basic <that>`, one space after the scheme.',
+    rfc: [rfc(7617, '2'), rfc(4648, '4'), rfc(9110, '15.5.1')],
+  },
+  digest_credentials_missing: {
+    status: 401,
+    title: 'Digest credentials missing',
+    explanation:
+      'The resource takes HTTP Digest (RFC 7616) and the request carried no Digest credentials. The 401 carries one challenge per algorithm the resource accepts, most preferred first, each with a fresh nonce the server signed and an opaque value. This is the first half of every Digest handshake: `curl --digest` and Python requests’ HTTPDigestAuth send nothing at first, read this challenge, and answer it.',
+    remedy:
+      'Answer one of the challenges (RFC 7616 §3.4) in `Authorization: Digest …`; an HTTP client with Digest support does this for you.',
+    rfc: [rfc(7616, '3.3'), rfc(7616, '3.7'), rfc(9110, '15.5.2')],
+  },
+  digest_credentials_invalid: {
+    status: 401,
+    title: 'Digest response is wrong',
+    explanation:
+      'The nonce is this server’s, but the response does not verify: the password is wrong, the user name or realm differs from the challenge, or the hash was made over another method, uri or body. The server cannot tell which, since the response is a one-way hash of all of them. The 401 carries fresh challenges.',
+    remedy:
+      'Check the user name and password. A client hashing by hand should check A1, A2 and the algorithm (RFC 7616 §3.4.1-3.4.3).',
+    rfc: [rfc(7616, '3.4.1'), rfc(9110, '15.5.2')],
+  },
+  digest_nonce_stale: {
+    status: 401,
+    title: 'Digest nonce is stale',
+    explanation:
+      'The response was right, but for a nonce that has expired (nonces here live five minutes) or has already authenticated as many requests as the resource allows (httpbin’s stale_after). The challenge says `stale=true`: the credentials are good and only the nonce is old, so a client answers the new challenge at once, without asking the user for the password again.',
+    remedy: 'Answer the new challenge with the same credentials; do not prompt the user.',
+    rfc: [rfc(7616, '3.3'), rfc(7616, '5.4')],
+  },
+  digest_nonce_invalid: {
+    status: 401,
+    title: 'Digest nonce was not issued here',
+    explanation:
+      'The nonce is not one this server signed, or the opaque value is not the one it sends: made up, altered, or issued by another server, or by this one before its secret changed (a random JWT_SECRET changes at every start). A nonce carries its issue time and an HMAC under a key derived from the server secret, so every instance sharing the secret can check it without shared state.',
+    remedy:
+      'Answer the challenge that comes with this response; Digest clients do so on their own.',
+    rfc: [rfc(7616, '3.3'), rfc(7616, '5.4')],
+  },
+  digest_nonce_replayed: {
+    status: 401,
+    title: 'Digest nonce count was already used',
+    explanation:
+      'This nonce and nonce count (nc) already authenticated a request. A client counts nc up by one for every request it sends with one nonce, so a repeat is a captured request played again, or a client that does not count. Used counts are kept in the store (memory or Redis) so that every instance refuses the replay; they are written only after a response verified, and expire with the nonce.',
+    remedy:
+      'Send nc one higher than the last request with this nonce, or answer the new challenge.',
+    rfc: [rfc(7616, '3.4'), rfc(7616, '5.5')],
+  },
+  digest_malformed: {
+    status: 400,
+    title: 'Digest credentials are malformed',
+    explanation:
+      'The header names the Digest scheme but cannot be judged: a parameter is missing (username, realm, nonce, uri, response, qop, nc, cnonce, opaque) or given twice, a quoted value is not closed, nc is not 8 hex digits, or the qop or algorithm is not one the challenge offered. A broken request is a 400, not a 401, and carries no challenge: sending it again cannot help.',
+    remedy:
+      'Send each parameter of RFC 7616 §3.4 exactly once, with the qop and algorithm of the challenge you answer.',
+    rfc: [rfc(7616, '3.4'), rfc(9110, '11.2'), rfc(9110, '15.5.1')],
+  },
+  digest_uri_mismatch: {
+    status: 400,
+    title: 'Digest uri does not match the request',
+    explanation:
+      'The uri parameter must be the request-target of the very request that carries it, query string included; otherwise the response could have been made for another resource and replayed here. RFC 7616 §3.4.6 answers 400.',
+    remedy: 'Hash the path and query you actually request, exactly as sent.',
+    rfc: [rfc(7616, '3.4.6'), rfc(9110, '15.5.1')],
+  },
+  credentials_missing: {
+    status: 401,
+    title: 'Credentials missing',
+    explanation:
+      'The resource accepts more than one authentication scheme and the request used none of them. The 401 carries one challenge per scheme, comma-separated in one WWW-Authenticate field (RFC 9110 §11.6.1), in the order the server prefers; a client picks the strongest scheme it supports.',
+    remedy: 'Send credentials for one of the schemes the WWW-Authenticate header lists.',
+    rfc: [rfc(9110, '11.6.1'), rfc(9110, '15.5.2')],
+  },
+  api_key_header_missing: {
+    status: 401,
+    title: 'API key missing',
+    explanation:
+      'The resource takes an API key in the X-API-Key header, and the request carried none. No HTTP authentication scheme is registered for a key in a header of its own, yet every 401 needs a challenge, so this server sends its own, `ApiKey realm="four-oh-one", header="X-API-Key"`, naming the header. Many APIs also take keys in the query string, where they end up in every access log on the way; this one takes them only in the header.',
+    remedy: 'Send `X-API-Key: <your key>`.',
+    rfc: [rfc(9110, '15.5.2'), rfc(9110, '11.6.1')],
+  },
+  api_key_header_invalid: {
+    status: 401,
+    title: 'API key is wrong',
+    explanation:
+      'The X-API-Key header holds a key, but not the right one. Keys are compared in constant time, as SHA-256 digests, so not even the length leaks. Two X-API-Key headers count as one wrong key.',
+    remedy: 'Check the key; retrying the same one will not help.',
+    rfc: [rfc(9110, '15.5.2')],
+  },
+  status_unauthorized: {
+    status: 401,
+    title: 'Unauthorized on request',
+    explanation:
+      'GET /status/401 always answers 401, whatever the request carries: a fixture for how a client handles a 401. Like every 401 here, and unlike httpbin’s `Basic realm="Fake Realm"`, it names this server’s realm in its challenge, because RFC 9110 requires one on every 401. No credentials will ever satisfy it.',
+    remedy:
+      'Nothing to fix: it is the answer you asked for. A client under test must not retry it in a loop.',
+    rfc: [rfc(9110, '15.5.2'), rfc(9110, '11.6.1')],
+  },
+  proxy_auth_required: {
+    status: 407,
+    title: 'Proxy authentication required',
+    explanation:
+      'The proxy twin of 401: a proxy between client and server wants credentials and says how in Proxy-Authenticate, not WWW-Authenticate; the client answers in Proxy-Authorization, not Authorization. A 407 is about the hop to the proxy, never about the origin’s resource, so a client must not drop its credentials for the origin over it. GET /status/407 produces one on request, with a Basic challenge.',
+    remedy:
+      'Configure the proxy’s credentials in the client (curl --proxy-user; requests proxies={"http": "http://user:password@proxy:3128"}), not the server’s.',
+    rfc: [rfc(9110, '15.5.8'), rfc(9110, '11.7.1'), rfc(9110, '11.7.2')],
+  },
+  status_requested: {
+    // Its status varies: see routes/classic.ts, requestedStatus(). 503 is the registry's example.
+    status: 503,
+    title: 'Status requested',
+    explanation:
+      'GET /status/:code answers with the status asked for, from 200 to 599, as httpbin does: a fixture for error handling and retries. Error statuses (400-599) come as this problem, with the HTTP status and the body’s `status` both the one asked for; 503 is the example shown here. 401 and 407 have codes of their own, and 418 is a teapot.',
+    remedy: 'Nothing to fix: it is the answer you asked for.',
+    rfc: [rfc(9110, '15'), rfc(9457, '3.1.2')],
+  },
 } as const satisfies Record<string, ProblemDef>;
 
 export type ProblemCode = keyof typeof problemCatalog;

@@ -2,7 +2,9 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
+import { startCorsDemo } from './cors-demo';
 import { createServer } from './http';
+import type { SpecimenBook } from './specimens';
 import { createStore } from './store';
 
 /** The entry point: configuration, store, app, listen, and a graceful shutdown. */
@@ -23,6 +25,7 @@ async function main(): Promise<void> {
   const store = createStore(config, { logger });
   const app = createApp(config, { store, logger });
   const server = createServer(app);
+  let demo: ReturnType<typeof startCorsDemo> | undefined;
   server.listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo;
     logger.info(
@@ -34,6 +37,21 @@ async function main(): Promise<void> {
       },
       'four-oh-one listening',
     );
+    // The CORS demo page: a second origin that calls this server from the browser.
+    if (config.cors.demoPort !== 0) {
+      // With PORT=0 and no PUBLIC_URL, the default public URL names port 0: use the real one.
+      const defaultUrl = `http://127.0.0.1:${config.port}`;
+      const specimens = app.locals.specimens as SpecimenBook;
+      demo = startCorsDemo({
+        apiBase: config.publicUrl === defaultUrl ? `http://127.0.0.1:${port}` : config.publicUrl,
+        origins: config.cors.origins,
+        user: { username: config.demo.username, password: config.demo.password },
+        tokens: () => specimens.get(),
+        port: config.cors.demoPort,
+        host: config.host,
+        logger,
+      });
+    }
   });
 
   let stopping = false;
@@ -49,6 +67,8 @@ async function main(): Promise<void> {
       });
     });
     server.closeIdleConnections();
+    demo?.close();
+    demo?.closeIdleConnections();
     setTimeout(() => {
       logger.warn('requests still running after 10s; exiting');
       process.exit(1);

@@ -1,0 +1,60 @@
+import type { Request, RequestHandler } from 'express';
+import { challenge, problem, REALM } from '../src/problems';
+import { textEqual } from './basic-auth';
+
+export interface ApiKeyOptions {
+  /** The request header that carries the key; `X-API-Key` unless told otherwise. */
+  header?: string;
+  /** The key this request must carry (httpbin-style routes name it in the path). */
+  keyFor: (req: Request) => string;
+  realm?: string;
+}
+
+/** RFC 9110 §5.6.2 token: what a header name may be. */
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * The challenge for a key in a header of its own. No HTTP authentication scheme is registered
+ * for that, so, like the Cookie challenge of the sessions, this one is this server's own: it
+ * names the header a client must send.
+ */
+export function apiKeyChallenge(header = 'X-API-Key', realm: string = REALM): string {
+  return challenge('ApiKey', { realm, header });
+}
+
+/**
+ * Requires an API key in a header (`X-API-Key: <key>`), compared in constant time. A missing key
+ * and a wrong one are both 401, with a challenge naming the header.
+ */
+export function apiKeyAuth(options: ApiKeyOptions): RequestHandler {
+  if (typeof options?.keyFor !== 'function') {
+    throw new TypeError('apiKeyAuth: keyFor must be a function');
+  }
+  const header = options.header ?? 'X-API-Key';
+  if (!FIELD_NAME.test(header)) throw new TypeError(`apiKeyAuth: not a header name: ${header}`);
+  const lower = header.toLowerCase();
+  if (lower === 'authorization' || lower === 'cookie') {
+    throw new TypeError(`apiKeyAuth: ${header} has its own schemes; use another header`);
+  }
+  const headers = { 'WWW-Authenticate': apiKeyChallenge(header, options.realm ?? REALM) };
+  const { keyFor } = options;
+
+  return function apiKeyAuthMiddleware(req, _res, next) {
+    const given = req.headers[lower];
+    // Node joins repeated headers with ", "; two keys are one wrong key.
+    const value = Array.isArray(given) ? given.join(', ') : given;
+    if (value === undefined || value.trim() === '') {
+      throw problem('api_key_header_missing', {
+        detail: `Send the API key in the ${header} header.`,
+        headers,
+      });
+    }
+    if (!textEqual(value, keyFor(req))) {
+      throw problem('api_key_header_invalid', {
+        detail: `The key in ${header} is not the one this resource takes.`,
+        headers,
+      });
+    }
+    next();
+  };
+}

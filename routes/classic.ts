@@ -1,0 +1,325 @@
+import { STATUS_CODES } from 'node:http';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import { apiKeyAuth } from '../middleware/api-key';
+import { basicAuth, basicChallenge, textEqual } from '../middleware/basic-auth';
+import { parseAuthorization } from '../middleware/bearer-auth';
+import {
+  digestAlgorithm,
+  digestAuth,
+  type DigestAlgorithm,
+  type DigestExpectation,
+} from '../middleware/digest-auth';
+import { eitherScheme } from '../middleware/either-scheme';
+import type { Config } from '../src/config';
+import type { Directory } from '../src/identities';
+import {
+  bearerChallenges,
+  methodNotAllowed,
+  problem,
+  problemBody,
+  PROBLEM_CONTENT_TYPE,
+} from '../src/problems';
+import type { Clock, Store } from '../src/store';
+
+export interface ClassicDeps {
+  config: Config;
+  clock: Clock;
+  store: Store;
+  /** The demo users, for the resource that takes Basic or Bearer. */
+  directory: Directory;
+  /** The strict Bearer guard of /api/v1/data, for the same resource. */
+  bearerAuth: RequestHandler;
+  /** Digest nonce lifetime; five minutes unless a test says otherwise. */
+  nonceTtlMs?: number;
+}
+
+/**
+ * The routes people test HTTP clients against, with httpbin's paths and success bodies
+ * (go-httpbin's `Handler()` for the shape), answering every refusal as this server does: a
+ * problem body, and a challenge on every 401.
+ */
+export function classicRouter(deps: ClassicDeps): Router {
+  const router = Router();
+  const resourceMetadata = `${deps.config.publicUrl}/.well-known/oauth-protected-resource`;
+  const bearer = bearerChallenges(resourceMetadata);
+  const pathCredentials = basicAuth({ verify: matchesPath });
+  const hiddenPathCredentials = basicAuth({ verify: matchesPath, hidden: true });
+  const digest = digestAuth({
+    secret: deps.config.jwt.secret,
+    store: deps.store,
+    clock: deps.clock,
+    nonceTtlMs: deps.nonceTtlMs,
+    expectFor: digestExpectation,
+  });
+  // For qop=auth-int the body is hashed too; GET requests rarely have one, but may.
+  const rawBody = express.raw({ type: () => true, limit: '8kb' });
+
+  router
+    .route('/basic-auth/:user/:passwd')
+    .get(userIdWithoutColon, pathCredentials, authenticated)
+    .all(methodNotAllowed('GET'));
+  // Hidden means hidden: other methods, too, get the 404 until the credentials are right.
+  router
+    .route('/hidden-basic-auth/:user/:passwd')
+    .get(hiddenPathCredentials, authenticated)
+    .all(hiddenPathCredentials, methodNotAllowed('GET'));
+  router
+    .route('/digest-auth/:qop/:user/:passwd{/:algorithm{/:stale_after}}')
+    .get(rawBody, digest, authenticated)
+    .all(methodNotAllowed('GET'));
+  router
+    .route('/bearer')
+    .get(lenientBearer(bearer.noCredentials, bearer.invalidRequest))
+    .all(methodNotAllowed('GET'));
+  router
+    .route('/bearer-or-basic')
+    .get(
+      eitherScheme(
+        { scheme: 'Bearer', guard: deps.bearerAuth, challenge: bearer.noCredentials },
+        {
+          scheme: 'Basic',
+          guard: basicAuth({
+            verify: (user, password) =>
+              deps.directory.authenticateUser(user, password) !== undefined,
+          }),
+          challenge: basicChallenge(),
+        },
+      ),
+      whoAmI,
+    )
+    .all(methodNotAllowed('GET'));
+  router
+    .route('/api-key/:key')
+    .get(apiKeyAuth({ keyFor: (req) => String(req.params.key) }), apiKeyAccepted)
+    .all(methodNotAllowed('GET'));
+  router
+    .route('/status/:code')
+    .get(statusOnRequest)
+    .post(statusOnRequest)
+    .put(statusOnRequest)
+    .patch(statusOnRequest)
+    .delete(statusOnRequest)
+    .all(methodNotAllowed('GET', 'POST', 'PUT', 'PATCH', 'DELETE'));
+  router.route('/redirect/:n').get(redirectHop).all(methodNotAllowed('GET'));
+  return router;
+}
+
+// --- Basic ------------------------------------------------------------------------------------
+
+/** httpbin's check: the credentials are the ones the path names. */
+function matchesPath(user: string, password: string, req: Request): boolean {
+  const userOk = textEqual(user, String(req.params.user));
+  const passwordOk = textEqual(password, String(req.params.passwd));
+  return userOk && passwordOk;
+}
+
+/** RFC 7617 §2: no request can authenticate as a user-id with a colon, so the path is refused. */
+const userIdWithoutColon: RequestHandler = function userIdWithoutColon(req, _res, next) {
+  if (String(req.params.user).includes(':')) {
+    throw problem('parameter_invalid', {
+      detail: 'A Basic user-id cannot contain ":" (RFC 7617 §2): the first colon ends it.',
+    });
+  }
+  next();
+};
+
+/** httpbin's success body for Basic and Digest. */
+const authenticated: RequestHandler = function authenticated(_req, res) {
+  res.setHeader('Cache-Control', 'no-store');
+  res.json({ authenticated: true, user: res.locals.basicUser ?? res.locals.digestUser });
+};
+
+// --- Digest -----------------------------------------------------------------------------------
+
+/**
+ * Offered when the path names no algorithm, in order of preference (RFC 7616 §3.7). SHA-256
+ * leads because every current Digest client computes it right; curl before 8.8 sent SHA-256
+ * hashes for SHA-512-256.
+ */
+const PREFERENCE: readonly DigestAlgorithm[] = ['SHA-256', 'SHA-512-256', 'MD5'];
+const MAX_STALE_AFTER = 1000;
+const MAX_PATH_CREDENTIAL = 256;
+
+/** What /digest-auth/:qop/:user/:passwd/:algorithm?/:stale_after? asks for; 400 when it cannot be. */
+function digestExpectation(req: Request): DigestExpectation {
+  // Named parameters are strings; only wildcards (none here) would be arrays.
+  const params = req.params as Record<string, string | undefined>;
+  const { qop, user, passwd, algorithm, stale_after: staleAfter } = params;
+  if (qop !== 'auth' && qop !== 'auth-int') {
+    throw problem('parameter_invalid', {
+      detail: 'qop must be auth or auth-int (RFC 7616 §3.3).',
+    });
+  }
+  for (const value of [user, passwd]) {
+    if (value === undefined || value.length > MAX_PATH_CREDENTIAL) {
+      throw problem('parameter_invalid', {
+        detail: `The user and password in the path must be 1-${MAX_PATH_CREDENTIAL} characters.`,
+      });
+    }
+  }
+  let algorithms = PREFERENCE;
+  if (algorithm !== undefined) {
+    const named = digestAlgorithm(algorithm);
+    if (named === undefined) {
+      throw problem('parameter_invalid', {
+        detail:
+          'algorithm must be MD5, SHA-256 or SHA-512-256, optionally with -sess (RFC 7616 §3.2), or httpbin’s SHA-512.',
+      });
+    }
+    algorithms = [named];
+  }
+  let staleAfterUses: number | undefined;
+  if (staleAfter !== undefined && staleAfter !== 'never') {
+    if (!/^\d{1,4}$/.test(staleAfter) || Number(staleAfter) > MAX_STALE_AFTER) {
+      throw problem('parameter_invalid', {
+        detail: `stale_after must be "never" or a number of requests from 0 to ${MAX_STALE_AFTER}.`,
+      });
+    }
+    staleAfterUses = Number(staleAfter);
+  }
+  return {
+    user: user as string,
+    password: passwd as string,
+    qop,
+    algorithms,
+    staleAfter: staleAfterUses,
+  };
+}
+
+// --- Bearer, Bearer-or-Basic, API key ---------------------------------------------------------
+
+/**
+ * httpbin's /bearer: any syntactically valid token is accepted and echoed. The lenient contrast
+ * to /api/v1/data, which verifies it; refusals are still this server's problems and challenges.
+ */
+function lenientBearer(noCredentials: string, invalidRequest: string): RequestHandler {
+  return function lenientBearer(req, res) {
+    const parsed = parseAuthorization(req.headers.authorization);
+    switch (parsed.kind) {
+      case 'none':
+        throw problem('token_missing', {
+          detail: 'Send any token as "Authorization: Bearer <token>".',
+          headers: { 'WWW-Authenticate': noCredentials },
+        });
+      case 'other':
+        throw problem('auth_scheme_unsupported', {
+          detail: `This resource accepts the Bearer scheme, not ${parsed.scheme}.`,
+          headers: { 'WWW-Authenticate': noCredentials },
+        });
+      case 'malformed':
+        throw problem('authorization_malformed', {
+          detail: parsed.reason,
+          headers: { 'WWW-Authenticate': invalidRequest },
+        });
+      case 'bearer':
+        res.setHeader('Cache-Control', 'no-store');
+        res.json({ authenticated: true, token: parsed.token });
+    }
+  };
+}
+
+/** Who passed /bearer-or-basic, and by which scheme. */
+const whoAmI: RequestHandler = function whoAmI(_req, res) {
+  res.setHeader('Cache-Control', 'no-store');
+  const claims = res.locals.auth?.claims;
+  res.json(
+    claims
+      ? { authenticated: true, scheme: 'Bearer', sub: claims.sub }
+      : { authenticated: true, scheme: 'Basic', user: res.locals.basicUser },
+  );
+};
+
+const apiKeyAccepted: RequestHandler = function apiKeyAccepted(_req, res) {
+  res.setHeader('Cache-Control', 'no-store');
+  res.json({ authenticated: true });
+};
+
+// --- /status/:code and /redirect/:n -----------------------------------------------------------
+
+/** httpbin's redirect statuses (plus 308, as go-httpbin) point here. */
+const REDIRECTS = new Set([301, 302, 303, 305, 307, 308]);
+const REDIRECT_LOCATION = '/redirect/1';
+const MAX_REDIRECTS = 10;
+/** httpbin's teapot (RFC 2324 §2.3.2), answered as httpbin does: it is a joke, not an error. */
+const TEAPOT = `
+    -=[ teapot ]=-
+
+       _...._
+     .'  _ _ \`.
+    | ."\` ^ \`". _,
+    \\_;\`"---"\`|//
+      |       ;/
+      \\_     _/
+        \`"""\`
+`;
+
+/** httpbin's /status/:code: the status asked for, with a problem body for errors. */
+const statusOnRequest: RequestHandler = function statusOnRequest(req, res) {
+  const raw = String(req.params.code);
+  const status = /^\d{3}$/.test(raw) ? Number(raw) : NaN;
+  if (!(status >= 100 && status <= 599)) {
+    throw problem('parameter_invalid', {
+      detail: 'code must be one HTTP status from 200 to 599 (weighted lists are not served).',
+    });
+  }
+  if (status < 200) {
+    throw problem('parameter_invalid', {
+      detail: `${status} is an interim status (RFC 9110 §15.2): it cannot end a request. Ask for 200-599.`,
+    });
+  }
+  if (status === 401) {
+    throw problem('status_unauthorized', {
+      detail: 'You asked for a 401 (GET /status/401); no credentials will satisfy it.',
+      headers: { 'WWW-Authenticate': basicChallenge() },
+    });
+  }
+  if (status === 407) {
+    throw problem('proxy_auth_required', {
+      detail: 'You asked for a 407 (GET /status/407): a proxy would want its own credentials.',
+      headers: { 'Proxy-Authenticate': basicChallenge() },
+    });
+  }
+  if (status === 418) {
+    res.status(418).setHeader('X-More-Info', 'http://tools.ietf.org/html/rfc2324');
+    res.type('text/plain').send(TEAPOT);
+    return;
+  }
+  if (status >= 400) {
+    requestedStatus(req, res, status);
+    return;
+  }
+  if (REDIRECTS.has(status)) res.setHeader('Location', REDIRECT_LOCATION);
+  res.status(status).end();
+};
+
+/**
+ * Writes the problem for an error status a client asked for. An HttpError cannot carry it: an
+ * error's status comes from the catalog, one per code, which keeps every other answer honest, and
+ * two hundred catalog entries differing only in their number would bury the real ones. So this
+ * one answer is written here, from the one `status_requested` entry through problemBody, with
+ * `status` set to the status asked for (RFC 9457 §3.1.2: it must equal the HTTP status), and the
+ * headers sendProblem sets. Nothing was refused, so it is not logged as a refusal.
+ */
+function requestedStatus(req: Request, res: Response, status: number): void {
+  const err = problem('status_requested', {
+    detail: `You asked for ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd() + '.',
+  });
+  const instance = req.originalUrl.split('?')[0] ?? '/';
+  const body = { ...problemBody(err, instance, String(res.locals.requestId ?? '')), status };
+  res.status(status);
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
+  res.end(JSON.stringify(body));
+}
+
+/** httpbin's /redirect/:n, far enough for /status/3xx: n more hops, the last to /status/200. */
+const redirectHop: RequestHandler = function redirectHop(req, res) {
+  const raw = String(req.params.n);
+  const n = /^\d{1,2}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= MAX_REDIRECTS)) {
+    throw problem('parameter_invalid', {
+      detail: `n must be a number of redirects from 1 to ${MAX_REDIRECTS}.`,
+    });
+  }
+  res.redirect(302, n === 1 ? '/status/200' : `/redirect/${n - 1}`);
+};

@@ -1,0 +1,416 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type ErrorRequestHandler } from 'express';
+import helmet from 'helmet';
+import pino, { type Logger } from 'pino';
+import { ConfigError, loadConfig } from './config';
+import { CORS_DEMO_SCRIPT } from './cors-demo-client';
+import { html, Html, page } from './html';
+import { createServer } from './http';
+import {
+  families,
+  scenarios,
+  type BrowserSees,
+  type BrowserView,
+  type Scenario,
+} from './scenarios';
+
+/** `{{token:NAME}}` values for the views' headers. */
+export type DemoTokens = () => Promise<Partial<Record<string, string>>>;
+
+export interface CorsDemoOptions {
+  /** Where the page's scripts reach the API, e.g. http://127.0.0.1:3000. */
+  apiBase: string;
+  /** The API's CORS allowlist, so that the page can tell whether its own origin is on it. */
+  origins: readonly string[];
+  /** The demo user, for the cookie login. */
+  user: { username: string; password: string };
+  tokens: DemoTokens;
+}
+
+/** A view as the page's script gets it: tokens filled in, and whether any origin may read it. */
+interface PageView extends BrowserView {
+  /** The answer says `Access-Control-Allow-Origin: *`: readable without credentials anywhere. */
+  anyOrigin: boolean;
+}
+
+/** The scenarios that have something to show in a browser, in registry order. */
+export const demoScenarios: Scenario[] = scenarios.filter((s) => (s.browser ?? []).length > 0);
+
+/** Every view's id on the page (`<scenario id>/<index>`), with its scenario and view. */
+export function demoViews(): { id: string; scenario: Scenario; view: BrowserView }[] {
+  return demoScenarios.flatMap((scenario) =>
+    (scenario.browser ?? []).map((view, i) => ({ id: `${scenario.id}/${i}`, scenario, view })),
+  );
+}
+
+/** The cookie-session steps, which depend on each other and so are not registry views. */
+function cookieSteps(user: CorsDemoOptions['user']) {
+  return {
+    login: {
+      label: 'Log in',
+      fetch: {
+        method: 'POST',
+        path: '/login',
+        body: { username: user.username, password: user.password },
+        credentials: 'include',
+      },
+    },
+    keepalive: {
+      label: 'Heartbeat',
+      fetch: { method: 'POST', path: '/keepalive', credentials: 'include' },
+    },
+    me: { label: 'Who am I', fetch: { method: 'GET', path: '/me', credentials: 'include' } },
+    logout: {
+      label: 'Log out',
+      fetch: { method: 'POST', path: '/logout', credentials: 'include' },
+    },
+    'keepalive-omit': {
+      label: 'Heartbeat without credentials',
+      fetch: { method: 'POST', path: '/keepalive', credentials: 'omit' },
+    },
+  } as const;
+}
+
+function fillTokens(value: string, tokens: Partial<Record<string, string>>): string {
+  return value.replace(/\{\{token:([a-z_]+)\}\}/g, (m, name: string) => tokens[name] ?? m);
+}
+
+/** One sentence: what the documentation says the script sees. */
+export function describeSees(sees: BrowserSees): string {
+  if (sees.outcome === 'network-error') {
+    return `fetch rejects with a TypeError; the script gets no status, no header and no body. Only the DevTools console says why: “…${sees.console}…”.`;
+  }
+  const code = sees.code ? `, code ${sees.code} in the body` : '';
+  const readable = sees.readable.length > 0 ? ` Readable: ${sees.readable.join(', ')}.` : '';
+  const hidden =
+    sees.unreadable.length > 0 ? ` Sent but read as null: ${sees.unreadable.join(', ')}.` : '';
+  return `status ${sees.status}${code}.${readable}${hidden}`;
+}
+
+/** The call as a reader would write it, with `<valid token>` for a filled-in specimen. */
+function describeFetch(view: BrowserView): string {
+  const { method, path, headers, body, credentials } = view.fetch;
+  const init = [`method: '${method}'`, `credentials: '${credentials}'`];
+  if (headers) {
+    const shown = Object.entries(headers).map(
+      ([name, value]) => `'${name}': '${value.replace(/\{\{token:([a-z_]+)\}\}/g, '<$1 token>')}'`,
+    );
+    init.push(`headers: { ${shown.join(', ')} }`);
+  }
+  if (body) init.push('body: <the login form>');
+  return `fetch(API + '${path}', { ${init.join(', ')} })`;
+}
+
+/** The JSON the page's script reads, safe inside a <script> element. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026');
+}
+
+/** Where the page itself was reached: its host name and port, from the request. */
+interface PageAddress {
+  hostname: string;
+  port: number;
+}
+
+function renderPage(
+  options: CorsDemoOptions,
+  tokens: Partial<Record<string, string>>,
+  at: PageAddress,
+): string {
+  const { apiBase } = options;
+  const views: Record<string, PageView> = {};
+  for (const { id, scenario, view } of demoViews()) {
+    const headers = view.fetch.headers
+      ? Object.fromEntries(
+          Object.entries(view.fetch.headers).map(([k, v]) => [k, fillTokens(v, tokens)]),
+        )
+      : undefined;
+    views[id] = {
+      ...view,
+      fetch: { ...view.fetch, ...(headers ? { headers } : {}) },
+      anyOrigin: scenario.expect.headers?.['access-control-allow-origin'] === '*',
+    };
+  }
+  const steps = cookieSteps(options.user);
+  const data = { apiBase, origins: options.origins, views, steps };
+  const missingTokens = !tokens.valid || !tokens.expired;
+  // The loopback host under its other name: another site than the API if this one is the same.
+  const otherName = at.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
+  const otherUrl = `http://${otherName}:${at.port}/`;
+
+  const body: Html = html`<style>
+      .note {
+        padding: 0.5rem 0.75rem;
+        border-radius: 4px;
+        background: #eef2ff;
+      }
+      .note.warn {
+        background: #fff4e5;
+      }
+      .note.good {
+        background: #e8f7ee;
+      }
+      .view,
+      .step {
+        border-left: 3px solid #d0d5dd;
+        padding: 0.25rem 0 0.25rem 0.75rem;
+        margin: 0.75rem 0;
+      }
+      .verdict.as-documented {
+        color: #046c4e;
+        font-weight: 600;
+      }
+      .verdict.differs {
+        color: #9b1c1c;
+        font-weight: 600;
+      }
+      .broken h3::before {
+        content: 'broken on purpose: ';
+        color: #9b1c1c;
+      }
+      iframe {
+        width: 100%;
+        height: 2.5rem;
+        border: 1px dashed #d0d5dd;
+      }
+    </style>
+    <p class="muted">
+      <a href="${apiBase}/scenarios">scenarios</a> · <a href="${apiBase}/problems">problems</a> ·
+      CORS demo
+    </p>
+    <h1>CORS around a 401</h1>
+    <p>
+      This page comes from <code id="page-origin">this page’s origin</code>. Its script calls the
+      API at <code>${apiBase}</code>: a different port, so a <em>different origin</em>. Every button
+      makes one <code>fetch</code> call and shows what the script could read of the answer, next to
+      what the scenario’s documentation says it will see.
+    </p>
+    <p id="origin-status" class="note">Checking this page’s origin…</p>
+    ${
+      missingTokens
+        ? html`<p class="note warn">
+            The API’s ready-made tokens could not be fetched (GET ${apiBase}/tokens/specimens); the
+            calls that need a token send a placeholder.
+          </p>`
+        : ''
+    }
+    <h2>Why these two origins</h2>
+    <p>
+      An origin is scheme, host and port; a <em>site</em> is scheme and host, without the port. This
+      page and the API differ in port only: two origins, so every call is a CORS call, but one site,
+      so the API’s <code>SameSite=Lax</code> session cookie is stored and sent by
+      <code>fetch(…, { credentials: 'include' })</code>, and the cookie login below works.
+      <code>localhost</code> and <code>127.0.0.1</code> are two different sites, although they are
+      the same machine: open this page as
+      <a href="${otherUrl}" id="other-name-link">${otherUrl}</a>, and every call still works (that
+      origin is on the list too) except the cookie: the login reads 200, the browser drops the
+      cookie, and the heartbeat is 401 session_missing.
+    </p>
+    <p>
+      The sandboxed frame below has an opaque origin, so its calls carry
+      <code>Origin: null</code>:
+      <iframe
+        id="null-frame"
+        sandbox="allow-scripts"
+        src="/frame"
+        title="sandboxed frame, origin null"
+      ></iframe>
+      Its origin, as its script sees it: <code id="frame-origin">(loading)</code>.
+    </p>
+    <p><button type="button" id="run-all">Run every scenario</button></p>
+    <h2>Scenarios</h2>
+    <p class="muted">${families.cors.summary}</p>
+    ${demoScenarios.map(
+      (s) =>
+        html`<section id="${s.id}" class="${s.id.startsWith('cors-broken-') ? 'broken' : ''}">
+          <h3>${s.title}</h3>
+          <p>${s.explanation}</p>
+          ${s.articleNote ? html`<p><strong>The article:</strong> ${s.articleNote}</p>` : ''}
+          ${(s.browser ?? []).map(
+            (view, i) =>
+              html`<div class="view" data-view="${s.id}/${i}" data-state="idle">
+                <p>
+                  <code>${describeFetch(view)}</code>${
+                    view.fromSandboxedFrame
+                      ? html` <em>from the sandboxed frame (Origin: null)</em>`
+                      : ''
+                  }
+                </p>
+                <p><strong>Documented:</strong> ${describeSees(view.sees)}</p>
+                <p>
+                  <button type="button">Run</button> <span class="verdict"></span>
+                  <span class="seen"></span>
+                </p>
+                <pre class="observed"></pre>
+              </div>`,
+          )}
+        </section>`,
+    )}
+    <h2>A cookie login across origins</h2>
+    <p>
+      The second article’s section 2 from a browser: log in with the form, then keep the session
+      alive. Each call here uses <code>credentials: 'include'</code> but the last. From this page on
+      the same site as the API: the login is 200 and stores the cookie, the heartbeat and
+      <code>/me</code> are 200, logging out clears it, and the next heartbeat is 401
+      <code>session_missing</code>, which the script can read, challenge and all. With a short idle
+      timeout, wait past it: the heartbeat is 401 <code>session_idle_expired</code>. From another
+      site (see above) the heartbeat is 401 <code>session_missing</code> right after a successful
+      login.
+    </p>
+    <p>
+      <label
+        >Idle timeout for the next login, seconds (empty: the server’s):
+        <input id="idle-seconds" type="number" min="1" max="900" size="4"
+      /></label>
+    </p>
+    ${Object.entries(steps).map(
+      ([id, step]) =>
+        html`<div class="step" data-step="${id}" data-state="idle">
+          <p>
+            <button type="button">${step.label}</button>
+            <code>${step.fetch.method} ${step.fetch.path}</code>, credentials:
+            <code>${step.fetch.credentials}</code>
+            <span class="verdict"></span> <span class="seen"></span>
+          </p>
+          <pre class="observed"></pre>
+        </div>`,
+    )}
+    <script id="demo-data" type="application/json">
+      ${new Html(scriptJson(data))}
+    </script>
+    <script src="/demo.js"></script>`;
+  return page('CORS demo', body);
+}
+
+const FRAME_PAGE = `<!doctype html>
+<html lang="en">
+  <head><meta charset="utf-8" /><title>origin null</title></head>
+  <body data-role="frame" style="margin:0.4rem;font:13px system-ui,sans-serif;color:#5b6475">
+    sandboxed frame: its calls carry Origin: null
+    <script src="/demo.js"></script>
+  </body>
+</html>
+`;
+
+/**
+ * The CORS demo page: a second origin that calls the API with fetch and shows, for every
+ * scenario of the `cors` family, what the script can read. Its content security policy lets it
+ * connect to the API's origin and nowhere else.
+ */
+export function createCorsDemoApp(options: CorsDemoOptions): express.Application {
+  const apiOrigin = new URL(options.apiBase).origin;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: { connectSrc: ["'self'", apiOrigin], upgradeInsecureRequests: null },
+      },
+    }),
+  );
+  app.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  app.get('/', async function demoPage(req, res) {
+    let tokens: Partial<Record<string, string>> = {};
+    try {
+      tokens = await options.tokens();
+    } catch {
+      // The page says so, and sends placeholders.
+    }
+    const at = { hostname: req.hostname, port: req.socket.localPort ?? 0 };
+    res.type('html').send(renderPage(options, tokens, at));
+  });
+  app.get('/frame', function demoFrame(_req, res) {
+    res.type('html').send(FRAME_PAGE);
+  });
+  app.get('/demo.js', function demoScript(_req, res) {
+    // The sandboxed frame loads it too, from an opaque origin, which is cross-origin to all.
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    res.type('text/javascript').send(CORS_DEMO_SCRIPT);
+  });
+  app.get('/favicon.ico', function noFavicon(_req, res) {
+    res.status(204).end();
+  });
+  app.use(function demoNotFound(_req, res) {
+    res.status(404).type('text/plain').send('Not found. The CORS demo is at /.');
+  });
+  app.use(function demoError(_err, _req, res, _next) {
+    res.status(500).type('text/plain').send('The CORS demo page failed.');
+  } as ErrorRequestHandler);
+  return app;
+}
+
+export interface StartCorsDemoOptions extends CorsDemoOptions {
+  port: number;
+  host: string;
+  logger: Logger;
+}
+
+/**
+ * Serves the demo page on its own port. A port already taken is not fatal: the API works
+ * without the page, so it logs a warning and goes on.
+ */
+export function startCorsDemo(options: StartCorsDemoOptions): Server {
+  const { port, host, logger, ...demo } = options;
+  const server = createServer(createCorsDemoApp(demo));
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    logger.warn(
+      { demoPort: port, error: err.code ?? err.message },
+      'CORS demo page not started (set CORS_DEMO_PORT to a free port, or 0 for none)',
+    );
+  });
+  server.listen(port, host, () => {
+    const actual = (server.address() as AddressInfo).port;
+    const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    logger.info(
+      { url: `http://${shown}:${actual}`, api: demo.apiBase },
+      'CORS demo page listening',
+    );
+  });
+  return server;
+}
+
+/** The API's ready-made tokens, fetched over HTTP, for a demo page running on its own. */
+export function tokensFromApi(apiBase: string): DemoTokens {
+  return async () => {
+    const res = await fetch(`${apiBase}/tokens/specimens`, { signal: AbortSignal.timeout(3000) });
+    const body = (await res.json()) as { specimens?: { name: string; token: string }[] };
+    return Object.fromEntries((body.specimens ?? []).map((s) => [s.name, s.token]));
+  };
+}
+
+/** `npm run demo:cors`: the demo page alone, for an API that runs elsewhere (PUBLIC_URL). */
+function main(): void {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`four-oh-one: configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = pino({ level: config.logLevel });
+  const server = startCorsDemo({
+    apiBase: config.publicUrl,
+    origins: config.cors.origins,
+    user: { username: config.demo.username, password: config.demo.password },
+    tokens: tokensFromApi(config.publicUrl),
+    port: config.cors.demoPort,
+    host: config.host,
+    logger,
+  });
+  server.on('error', () => process.exit(1));
+  const stop = () => server.close(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+if (require.main === module) main();

@@ -1,0 +1,808 @@
+import { createHash, randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import type { Response } from 'supertest';
+import {
+  DEFAULT_NONCE_TTL_MS,
+  digestAuth,
+  digestHash,
+  digestResponse,
+  NonceBook,
+  parseAuthParams,
+  parseDigest,
+  readCredentials,
+  type DigestAlgorithm,
+} from '../../middleware/digest-auth';
+import { MemoryStore } from '../../src/store';
+import { RedisStore } from '../../src/store/redis';
+import { buildApp, expectProblem, testClock, type TestContext } from '../helpers';
+import { describeRedis, redisUrl } from '../redis';
+
+// --- A Digest client written from RFC 7616 alone, independent of the middleware ----------------
+
+const NODE_HASH: Record<string, string> = {
+  md5: 'md5',
+  'sha-256': 'sha256',
+  'sha-512-256': 'sha512-256',
+  'sha-512': 'sha512',
+};
+
+/** The parameters of each challenge in a WWW-Authenticate value (this server's own shape). */
+function challengesOf(res: Response): Record<string, string>[] {
+  const header = String(res.headers['www-authenticate'] ?? '');
+  return header
+    .split(/,\s*(?=Digest )/)
+    .filter((c) => c.startsWith('Digest '))
+    .map((c) => {
+      const params: Record<string, string> = {};
+      for (const m of c.slice(7).matchAll(/([a-z]+)=(?:"([^"]*)"|([^,\s]+))/g)) {
+        params[m[1] as string] = (m[2] ?? m[3]) as string;
+      }
+      return params;
+    });
+}
+
+interface Answer {
+  user?: string;
+  password?: string;
+  method?: string;
+  uri: string;
+  body?: Buffer;
+  nc?: number;
+  cnonce?: string;
+  /** Extra, replaced (raw, quoted as given) or, when undefined, dropped parameters. */
+  override?: Record<string, string | undefined>;
+}
+
+/** `Authorization: Digest …` answering one challenge, computed as RFC 7616 §3.4 says. */
+function answer(ch: Record<string, string>, a: Answer): string {
+  const alg = (ch.algorithm ?? 'MD5').toLowerCase();
+  const sess = alg.endsWith('-sess');
+  const hashName = NODE_HASH[sess ? alg.slice(0, -5) : alg];
+  const H = (data: string | Buffer) =>
+    createHash(hashName as string)
+      .update(data)
+      .digest('hex');
+  const user = a.user ?? 'user';
+  const nc = (a.nc ?? 1).toString(16).padStart(8, '0');
+  const cnonce = a.cnonce ?? 'Y2xpZW50LW5vbmNl';
+  const qop = ch.qop as string;
+  let ha1 = H(`${user}:${ch.realm}:${a.password ?? 'passwd'}`);
+  if (sess) ha1 = H(`${ha1}:${ch.nonce}:${cnonce}`);
+  const a2 =
+    qop === 'auth-int'
+      ? `${a.method ?? 'GET'}:${a.uri}:${H(a.body ?? Buffer.alloc(0))}`
+      : `${a.method ?? 'GET'}:${a.uri}`;
+  const response = H(`${ha1}:${ch.nonce}:${nc}:${cnonce}:${qop}:${H(a2)}`);
+  const params: Record<string, string | undefined> = {
+    username: `"${user}"`,
+    realm: `"${ch.realm}"`,
+    nonce: `"${ch.nonce}"`,
+    uri: `"${a.uri}"`,
+    algorithm: ch.algorithm ?? 'MD5',
+    qop,
+    nc,
+    cnonce: `"${cnonce}"`,
+    response: `"${response}"`,
+    opaque: `"${ch.opaque}"`,
+    ...a.override,
+  };
+  return `Digest ${Object.entries(params)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ')}`;
+}
+
+/** The Digest handshake: a bare request, then the answer to the first challenge (or `pick`). */
+async function handshake(
+  ctx: TestContext,
+  uri: string,
+  a: Omit<Answer, 'uri'> = {},
+  pick = 0,
+): Promise<{ first: Response; res: Response; challenge: Record<string, string> }> {
+  const first = await ctx.http().get(uri);
+  const challenge = challengesOf(first)[pick] as Record<string, string>;
+  const res = await ctx
+    .http()
+    .get(uri)
+    .set('Authorization', answer(challenge, { ...a, uri }));
+  return { first, res, challenge };
+}
+
+/** Every field of one name as sent, before Node's client joins them with ", ". */
+function rawFields(res: Response, name: string): string[] {
+  const raw = (res as unknown as { res: { rawHeaders: string[] } }).res.rawHeaders;
+  return raw.filter((_, i) => i % 2 === 1 && raw[i - 1]?.toLowerCase() === name.toLowerCase());
+}
+
+const digestChallenge = (algorithm: string, qop: string, stale = false) =>
+  new RegExp(
+    `^Digest realm="four-oh-one", qop="${qop}", algorithm=${algorithm}, nonce="[A-Za-z0-9_-]{43}", opaque="[0-9a-f]{32}", charset=UTF-8${stale ? ', stale=true' : ''}$`,
+  );
+
+// --- Pure parts ---------------------------------------------------------------------------------
+
+describe('parseAuthParams', () => {
+  it.each([
+    ['a=b', { a: 'b' }],
+    [' A = b ,c="d e"', { a: 'b', c: 'd e' }],
+    ['a="q\\"uote\\\\d", b=x', { a: 'q"uote\\d', b: 'x' }],
+    ['a="", b=c', { a: '', b: 'c' }],
+    [', , a=b, ,', { a: 'b' }],
+    ["username*=UTF-8''J%C3%A4s%C3%B8n", { 'username*': "UTF-8''J%C3%A4s%C3%B8n" }],
+    ['a="x,y=z", b=c', { a: 'x,y=z', b: 'c' }],
+    ['a="caf\u00e9"', { a: 'caf\u00e9' }],
+  ])('reads %j', (input, expected) => {
+    expect(Object.fromEntries(parseAuthParams(input) as Map<string, string>)).toEqual(expected);
+  });
+
+  it.each([
+    ['a="open', 'The quoted value of a has no closing quote.'],
+    ['a="trailing\\', 'The quoted value of a has no closing quote.'],
+    ['a=b, A=c', 'The parameter a is given twice.'],
+    ['a=b c=d', 'Parameters must be separated by commas.'],
+    ['a="b" "c"', 'Parameters must be separated by commas.'],
+    ['a', 'The parameter a has no "=" and value.'],
+    ['a=', 'The value of a is empty, or needs quotes for the characters it holds.'],
+    ['a=b/c', 'Parameters must be separated by commas.'],
+    ['=b', 'A parameter name is missing or holds characters a token cannot.'],
+    ['"a"=b', 'A parameter name is missing or holds characters a token cannot.'],
+    ['a="x\u0001"', 'The value of a holds a control character.'],
+  ])('refuses %j', (input, reason) => {
+    expect(parseAuthParams(input)).toBe(reason);
+  });
+
+  it('refuses more than 32 parameters', () => {
+    const many = Array.from({ length: 33 }, (_, i) => `p${i}=x`).join(', ');
+    expect(parseAuthParams(many)).toBe('More than 32 parameters.');
+  });
+});
+
+describe('parseDigest', () => {
+  it.each([
+    [undefined, 'none'],
+    ['  ', 'none'],
+    ['Basic dXNlcjpwYXNzd2Q=', 'other'],
+    ['Digestx a=b', 'other'],
+    ['Digest', 'malformed'],
+    ['Digest   ', 'malformed'],
+    ['Digest a="b', 'malformed'],
+    [`Digest a="${'x'.repeat(9000)}"`, 'malformed'],
+    ['digest a=b', 'digest'],
+    ['DIGEST username="u"', 'digest'],
+  ])('classifies %j as %s', (header, kind) => {
+    expect(parseDigest(header).kind).toBe(kind);
+  });
+
+  it('never throws, whatever the input (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: 'binary' }).map((s) => `Digest ${s}`),
+          fc
+            .array(
+              fc.tuple(
+                fc.constantFrom('username', 'realm', 'nonce', 'uri', 'nc', 'qop', 'x', 'Realm'),
+                fc.string(),
+                fc.boolean(),
+              ),
+              { maxLength: 12 },
+            )
+            .map(
+              (ps) =>
+                `Digest ${ps.map(([k, v, q]) => (q ? `${k}="${v}"` : `${k}=${v}`)).join(', ')}`,
+            ),
+        ),
+        (header) => {
+          const parsed = parseDigest(header);
+          expect(['none', 'other', 'malformed', 'digest']).toContain(parsed.kind);
+          if (parsed.kind === 'digest') {
+            const creds = readCredentials(parsed.params, { qop: 'auth', algorithms: ['MD5'] });
+            expect(['string', 'object']).toContain(typeof creds);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('readCredentials', () => {
+  const offered = { qop: 'auth' as const, algorithms: ['SHA-256', 'MD5'] as DigestAlgorithm[] };
+  const full: Record<string, string> = {
+    username: 'user',
+    realm: 'four-oh-one',
+    nonce: 'n',
+    uri: '/x',
+    response: 'ABC',
+    qop: 'auth',
+    nc: '0000000A',
+    cnonce: 'c',
+    opaque: 'o',
+    algorithm: 'sha-256',
+  };
+  const read = (changes: Record<string, string | undefined>) => {
+    const params = new Map(Object.entries({ ...full, ...changes }));
+    for (const [k, v] of Object.entries(changes)) if (v === undefined) params.delete(k);
+    return readCredentials(params as Map<string, string>, offered);
+  };
+
+  it('reads a complete header, spelling the algorithm as RFC 7616 does', () => {
+    expect(read({})).toEqual({
+      username: 'user',
+      userhash: false,
+      realm: 'four-oh-one',
+      uri: '/x',
+      algorithm: 'SHA-256',
+      nonce: 'n',
+      nc: '0000000a',
+      cnonce: 'c',
+      qop: 'auth',
+      response: 'abc',
+      opaque: 'o',
+    });
+  });
+
+  it('takes MD5 when no algorithm is named (RFC 7616 §3.3)', () => {
+    expect(read({ algorithm: undefined })).toMatchObject({ algorithm: 'MD5' });
+  });
+
+  it('decodes username* (RFC 8187) and a UTF-8 username sent as raw bytes', () => {
+    expect(
+      read({ username: undefined, 'username*': "UTF-8''J%C3%A4s%C3%B8n%20Doe" }),
+    ).toMatchObject({ username: 'Jäsøn Doe' });
+    // Node reads header bytes as latin-1: this is "Jürgen" in UTF-8, as curl sends it.
+    expect(read({ username: 'J\u00c3\u00bcrgen' })).toMatchObject({ username: 'Jürgen' });
+  });
+
+  it.each([
+    [{ nc: undefined, cnonce: undefined }, 'Missing parameter(s): nc, cnonce.'],
+    [{ username: undefined }, 'Missing parameter(s): username.'],
+    [{ opaque: undefined, response: undefined }, 'Missing parameter(s): response, opaque.'],
+    [{ 'username*': "UTF-8''u" }, 'Send username or username*, not both (RFC 7616 §3.4).'],
+    [
+      { username: undefined, 'username*': "ISO-8859-1''J%E4" },
+      "username* must be an RFC 8187 value in UTF-8: UTF-8''<percent-encoded name>.",
+    ],
+    [
+      { username: undefined, 'username*': "UTF-8''%C3" },
+      'username* is not valid percent-encoded UTF-8.',
+    ],
+    [{ userhash: 'yes' }, 'userhash must be true or false.'],
+    [
+      { algorithm: 'SHA-512-256' },
+      'The algorithm SHA-512-256 was not offered; this resource offers SHA-256, MD5.',
+    ],
+    [
+      { algorithm: 'SHA-1' },
+      'The algorithm SHA-1 was not offered; this resource offers SHA-256, MD5.',
+    ],
+    [{ qop: 'auth-int' }, 'The qop auth-int was not offered; this resource offers qop=auth.'],
+    [{ nc: '1' }, 'nc must be 8 hexadecimal digits counting from 00000001.'],
+    [{ nc: '00000000' }, 'nc must be 8 hexadecimal digits counting from 00000001.'],
+    [{ nc: '0000000g' }, 'nc must be 8 hexadecimal digits counting from 00000001.'],
+    [{ cnonce: '' }, 'cnonce must be 1-256 characters.'],
+    [{ cnonce: 'c'.repeat(257) }, 'cnonce must be 1-256 characters.'],
+  ])('refuses %j', (changes, reason) => {
+    expect(read(changes)).toBe(reason);
+  });
+});
+
+describe('digestResponse', () => {
+  // RFC 7616 §3.9.1.
+  const example = {
+    username: 'Mufasa',
+    realm: 'http-auth@example.org',
+    password: 'Circle of Life',
+    method: 'GET',
+    uri: '/dir/index.html',
+    nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v',
+    nc: '00000001',
+    cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
+    qop: 'auth' as const,
+  };
+
+  it('reproduces RFC 7616 §3.9.1 for SHA-256 and MD5', () => {
+    expect(digestResponse({ ...example, algorithm: 'SHA-256' })).toBe(
+      '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1',
+    );
+    expect(digestResponse({ ...example, algorithm: 'MD5' })).toBe(
+      '8ca523f5e9506fed4657c9700eebdbec',
+    );
+  });
+
+  it('uses SHA-512/256 (FIPS 180-4) for SHA-512-256, not truncated SHA-512', () => {
+    expect(digestHash('SHA-512-256', 'abc')).toBe(
+      '53048e2681941ef99b2e29b76b4c7dabe4c2d0c634fc6d46e0e2f13107e7af23',
+    );
+    // RFC 7616 §3.9.2's inputs; the value is Python hashlib's sha512_256 over the same A1/A2.
+    expect(
+      digestResponse({
+        algorithm: 'SHA-512-256',
+        username: 'J\u00e4s\u00f8n Doe',
+        realm: 'api@example.org',
+        password: 'Secret, or not?',
+        method: 'GET',
+        uri: '/doe.json',
+        nonce: '5TsQWLVdgBdmrQ0XsxbDODV+57QdFR34I9HAbC/RVvkK',
+        nc: '00000001',
+        cnonce: 'NTg6RKcb9boFIAS3KrFK9BGeh+iDa/sm6jUMp2wds69v',
+        qop: 'auth',
+      }),
+    ).toBe('3798d4131c277846293534c3edc11bd8a5e4cdcbff78b05db9d95eeb1cec68a5');
+  });
+
+  it('hashes the body for auth-int, and leaves the method out of rspauth', () => {
+    const base = { ...example, algorithm: 'MD5' as const, qop: 'auth-int' as const };
+    expect(digestResponse({ ...base, body: Buffer.from('x') })).not.toBe(digestResponse(base));
+    expect(digestResponse(base, true)).toBe(digestResponse({ ...base, method: '' }));
+  });
+});
+
+describe('NonceBook', () => {
+  const book = new NonceBook(Buffer.from('a secret of at least sixteen bytes'));
+
+  it('issues nonces that carry their time and verify only with the same secret', () => {
+    const nonce = book.issue(1_790_000_000_123);
+    expect(nonce).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(book.issuedAt(nonce)).toBe(1_790_000_000_123);
+    expect(book.issue(1)).not.toBe(book.issue(1));
+    expect(
+      new NonceBook(Buffer.from('another secret, just as long')).issuedAt(nonce),
+    ).toBeUndefined();
+  });
+
+  it('refuses altered and made-up nonces', () => {
+    const nonce = book.issue(1000);
+    const flipped = (nonce[0] === 'A' ? 'B' : 'A') + nonce.slice(1);
+    for (const bad of [
+      flipped,
+      nonce.slice(1),
+      `${nonce}A`,
+      '',
+      'x'.repeat(43),
+      nonce.replace(/.$/, '='),
+    ]) {
+      expect(book.issuedAt(bad)).toBeUndefined();
+    }
+  });
+
+  it('has a stable opaque per secret', () => {
+    expect(book.opaque).toMatch(/^[0-9a-f]{32}$/);
+    expect(new NonceBook(Buffer.from('a secret of at least sixteen bytes')).opaque).toBe(
+      book.opaque,
+    );
+  });
+});
+
+describe('digestAuth()', () => {
+  const store = new MemoryStore({ maxEntries: 10, sweepIntervalMs: 0 });
+  const good = {
+    secret: Buffer.alloc(32, 1),
+    store,
+    clock: testClock(),
+    expectFor: () => ({
+      user: 'u',
+      password: 'p',
+      qop: 'auth' as const,
+      algorithms: ['MD5' as const],
+    }),
+  };
+
+  it('throws at once on bad options', () => {
+    expect(() => digestAuth({ ...good, secret: Buffer.alloc(8) })).toThrow(
+      'digestAuth: secret must be a Buffer of at least 16 bytes',
+    );
+    expect(() => digestAuth({ ...good, store: undefined as never })).toThrow(
+      'digestAuth: store is required',
+    );
+    expect(() => digestAuth({ ...good, clock: {} as never })).toThrow(
+      'digestAuth: clock is required',
+    );
+    expect(() => digestAuth({ ...good, expectFor: 'x' as never })).toThrow(
+      'digestAuth: expectFor must be a function',
+    );
+    expect(() => digestAuth({ ...good, nonceTtlMs: 10 })).toThrow(
+      'digestAuth: nonceTtlMs must be a whole number of at least 1000',
+    );
+  });
+});
+
+// --- Through the app ----------------------------------------------------------------------------
+
+describe('Digest at GET /digest-auth/:qop/:user/:passwd/:algorithm', () => {
+  const ctx = buildApp();
+
+  describe.each(['auth', 'auth-int'])('qop=%s', (qop) => {
+    it.each([
+      'MD5',
+      'MD5-sess',
+      'SHA-256',
+      'SHA-256-sess',
+      'SHA-512-256',
+      'SHA-512-256-sess',
+      'SHA-512',
+    ])('completes the handshake with %s', async (algorithm) => {
+      const uri = `/digest-auth/${qop}/user/passwd/${algorithm}`;
+      const { first, res } = await handshake(ctx, uri);
+      expectProblem(first, { status: 401, code: 'digest_credentials_missing' });
+      expect(first.headers['www-authenticate']).toMatch(digestChallenge(algorithm, qop));
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ authenticated: true, user: 'user' });
+      expect(res.headers['www-authenticate']).toBeUndefined();
+      expect(res.headers['authentication-info']).toMatch(
+        new RegExp(`^qop=${qop}, rspauth="[0-9a-f]+", cnonce="Y2xpZW50LW5vbmNl", nc=00000001$`),
+      );
+    });
+  });
+
+  it('hashes the request body for auth-int', async () => {
+    const uri = '/digest-auth/auth-int/user/passwd/SHA-256';
+    const first = await ctx.http().get(uri);
+    const [ch] = challengesOf(first);
+    const body = Buffer.from('{"hello":"world"}');
+    const send = (hashed: Buffer) =>
+      ctx
+        .http()
+        .get(uri)
+        .set('Content-Type', 'application/json')
+        .set(
+          'Authorization',
+          answer(ch as Record<string, string>, { uri, body: hashed, nc: hashed.length }),
+        )
+        .send(body.toString());
+    expect((await send(body)).status).toBe(200);
+    expectProblem(await send(Buffer.from('{"hello":"there"}')), {
+      status: 401,
+      code: 'digest_credentials_invalid',
+    });
+  });
+
+  it('answers HEAD with the method in A2', async () => {
+    const uri = '/digest-auth/auth/user/passwd/MD5';
+    const [ch] = challengesOf(await ctx.http().get(uri));
+    const auth = (method: string, nc: number) =>
+      answer(ch as Record<string, string>, { uri, method, nc });
+    expect((await ctx.http().head(uri).set('Authorization', auth('HEAD', 1))).status).toBe(200);
+    expect((await ctx.http().head(uri).set('Authorization', auth('GET', 2))).status).toBe(401);
+  });
+
+  it('offers SHA-256, SHA-512-256 and MD5, in that order, as three fields when no algorithm is named', async () => {
+    const uri = '/digest-auth/auth/user/passwd';
+    const first = await ctx.http().get(uri);
+    const fields = rawFields(first, 'WWW-Authenticate');
+    expect(fields).toHaveLength(3);
+    fields.forEach((field, i) => {
+      expect(field).toMatch(
+        digestChallenge(['SHA-256', 'SHA-512-256', 'MD5'][i] as string, 'auth'),
+      );
+    });
+    const nonces = new Set(challengesOf(first).map((c) => c.nonce));
+    expect(nonces.size).toBe(1);
+    for (const pick of [0, 1, 2]) {
+      const { res } = await handshake(ctx, uri, {}, pick);
+      expect(res.status).toBe(200);
+    }
+  });
+
+  it('reads user names in UTF-8, raw or as username* (RFC 8187)', async () => {
+    const uri = '/digest-auth/auth/J%C3%A4s%C3%B8n/p%C3%A4ss/SHA-256';
+    const [ch] = challengesOf(await ctx.http().get(uri));
+    const c = ch as Record<string, string>;
+    const raw = answer(c, { uri, user: 'Jäsøn', password: 'päss' });
+    // Header bytes travel as latin-1 characters: send the UTF-8 bytes of the name that way.
+    const utf8Bytes = raw.replace('"Jäsøn"', `"${Buffer.from('Jäsøn').toString('latin1')}"`);
+    expect((await ctx.http().get(uri).set('Authorization', utf8Bytes)).status).toBe(200);
+    // What Python requests sends: the name's latin-1 bytes (its hash still uses UTF-8).
+    const latin1 = answer(c, { uri, user: 'Jäsøn', password: 'päss', nc: 3 });
+    expect((await ctx.http().get(uri).set('Authorization', latin1)).status).toBe(200);
+    const extended = answer(c, {
+      uri,
+      user: 'Jäsøn',
+      password: 'päss',
+      nc: 2,
+      override: { username: undefined, 'username*': "UTF-8''J%C3%A4s%C3%B8n" },
+    });
+    expect((await ctx.http().get(uri).set('Authorization', extended)).status).toBe(200);
+  });
+
+  it('accepts a hashed user name (userhash=true, RFC 7616 §3.4.4)', async () => {
+    const uri = '/digest-auth/auth/user/passwd/SHA-256';
+    const [ch] = challengesOf(await ctx.http().get(uri));
+    const hashed = createHash('sha256').update('user:four-oh-one').digest('hex');
+    const header = answer(ch as Record<string, string>, {
+      uri,
+      override: { username: `"${hashed}"`, userhash: 'true' },
+    });
+    expect((await ctx.http().get(uri).set('Authorization', header)).status).toBe(200);
+  });
+
+  describe('refusals', () => {
+    const uri = '/digest-auth/auth/user/passwd/SHA-256';
+    let ch: Record<string, string>;
+    beforeEach(async () => {
+      ch = challengesOf(await ctx.http().get(uri))[0] as Record<string, string>;
+    });
+    const send = (header: string, path = uri) => ctx.http().get(path).set('Authorization', header);
+
+    it.each([
+      ['a wrong password', { password: 'wrong' }, 'digest_credentials_invalid'],
+      ['a wrong user name', { user: 'admin' }, 'digest_credentials_invalid'],
+      ['another realm', { override: { realm: '"elsewhere"' } }, 'digest_credentials_invalid'],
+      ['a response over another method', { method: 'POST' }, 'digest_credentials_invalid'],
+      ['a made-up nonce', { override: { nonce: '"bm90LWEtbm9uY2U"' } }, 'digest_nonce_invalid'],
+      ['a wrong opaque', { override: { opaque: '"0123"' } }, 'digest_nonce_invalid'],
+    ] as const)('answers %s with 401 %s and fresh challenges', async (_name, a, code) => {
+      const res = await send(answer(ch, { uri, ...a }));
+      expectProblem(res, { status: 401, code });
+      expect(res.headers['www-authenticate']).toMatch(digestChallenge('SHA-256', 'auth'));
+      expect(challengesOf(res)[0]?.nonce).not.toBe(ch.nonce);
+    });
+
+    it('answers a response made for another uri with 400 digest_uri_mismatch', async () => {
+      const res = await send(answer(ch, { uri: '/digest-auth/auth/user/passwd/SHA-256?x=1' }));
+      expectProblem(res, { status: 400, code: 'digest_uri_mismatch', challenge: null });
+      const other = await send(answer(ch, { uri }), `${uri}?x=1`);
+      expectProblem(other, { status: 400, code: 'digest_uri_mismatch', challenge: null });
+    });
+
+    it.each([
+      ['a duplicated parameter', { override: { Realm: '"four-oh-one"' } }],
+      ['a missing nc', { override: { nc: undefined } }],
+      ['an algorithm not offered', { override: { algorithm: 'MD5' } }],
+      ['a qop not offered', { override: { qop: 'auth-int' } }],
+      ['a quoted algorithm that is not offered', { override: { algorithm: '"SHA-512-256"' } }],
+      ['an unclosed quote', { override: { cnonce: '"abc' } }],
+      ['a value with spaces but no quotes', { override: { cnonce: 'a b' } }],
+      ['nc 00000000', { override: { nc: '00000000' } }],
+    ] as const)('answers %s with 400 digest_malformed and no challenge', async (_name, a) => {
+      expectProblem(await send(answer(ch, { uri, ...a })), {
+        status: 400,
+        code: 'digest_malformed',
+        challenge: null,
+      });
+    });
+
+    it('accepts values quoted or not, in any order, with odd spacing (RFC 9110 §11.2)', async () => {
+      const header = answer(ch, { uri, override: { algorithm: '"SHA-256"', qop: '"auth"' } })
+        .replace('Digest ', 'digest  ,')
+        .replace(/, /g, ' ,\t');
+      expect((await send(header)).status).toBe(200);
+    });
+
+    it('answers another scheme with 401 digest_credentials_missing', async () => {
+      const res = await send('Basic dXNlcjpwYXNzd2Q=');
+      expectProblem(res, { status: 401, code: 'digest_credentials_missing' });
+      expect(res.headers['www-authenticate']).toMatch(digestChallenge('SHA-256', 'auth'));
+    });
+  });
+
+  describe('nonce lifetime (clock injected)', () => {
+    const uri = '/digest-auth/auth/user/passwd/MD5';
+
+    it('answers a correct response with an expired nonce with stale=true, and the new nonce works', async () => {
+      const local = buildApp();
+      const [ch] = challengesOf(await local.http().get(uri));
+      const c = ch as Record<string, string>;
+      expect((await local.http().get(uri).set('Authorization', answer(c, { uri }))).status).toBe(
+        200,
+      );
+      local.clock.advance(DEFAULT_NONCE_TTL_MS);
+      expect(
+        (
+          await local
+            .http()
+            .get(uri)
+            .set('Authorization', answer(c, { uri, nc: 2 }))
+        ).status,
+      ).toBe(200);
+      local.clock.advance(1);
+      const stale = await local
+        .http()
+        .get(uri)
+        .set('Authorization', answer(c, { uri, nc: 3 }));
+      expectProblem(stale, { status: 401, code: 'digest_nonce_stale' });
+      expect(stale.headers['www-authenticate']).toMatch(digestChallenge('MD5', 'auth', true));
+      const [fresh] = challengesOf(stale);
+      const retry = await local
+        .http()
+        .get(uri)
+        .set('Authorization', answer(fresh as Record<string, string>, { uri }));
+      expect(retry.status).toBe(200);
+    });
+
+    it('does not say stale to a wrong password with an expired nonce', async () => {
+      const local = buildApp();
+      const [ch] = challengesOf(await local.http().get(uri));
+      local.clock.advance(DEFAULT_NONCE_TTL_MS + 1);
+      const res = await local
+        .http()
+        .get(uri)
+        .set('Authorization', answer(ch as Record<string, string>, { uri, password: 'x' }));
+      expectProblem(res, { status: 401, code: 'digest_credentials_invalid' });
+      expect(res.headers['www-authenticate']).not.toContain('stale');
+    });
+
+    it('goes stale after stale_after requests, as httpbin’s stale_after does', async () => {
+      const path = '/digest-auth/auth/user/passwd/MD5/2';
+      const [ch] = challengesOf(await ctx.http().get(path));
+      const c = ch as Record<string, string>;
+      const use = (nc: number) =>
+        ctx
+          .http()
+          .get(path)
+          .set('Authorization', answer(c, { uri: path, nc }));
+      expect((await use(1)).status).toBe(200);
+      expect((await use(2)).status).toBe(200);
+      const third = await use(3);
+      expectProblem(third, { status: 401, code: 'digest_nonce_stale' });
+      expect(third.headers['www-authenticate']).toMatch(digestChallenge('MD5', 'auth', true));
+    });
+
+    it('lets stale_after=0 refuse every nonce, and never go stale when "never"', async () => {
+      const zero = '/digest-auth/auth/user/passwd/MD5/0';
+      const { res } = await handshake(ctx, zero);
+      expectProblem(res, { status: 401, code: 'digest_nonce_stale' });
+      const never = '/digest-auth/auth/user/passwd/MD5/never';
+      const [ch] = challengesOf(await ctx.http().get(never));
+      for (let nc = 1; nc <= 5; nc++) {
+        const r = await ctx
+          .http()
+          .get(never)
+          .set('Authorization', answer(ch as Record<string, string>, { uri: never, nc }));
+        expect(r.status).toBe(200);
+      }
+    });
+  });
+
+  describe('replay', () => {
+    const uri = '/digest-auth/auth/user/passwd/SHA-256';
+
+    it('refuses a nonce count used before, and accepts the next one', async () => {
+      const [ch] = challengesOf(await ctx.http().get(uri));
+      const c = ch as Record<string, string>;
+      const header = answer(c, { uri });
+      expect((await ctx.http().get(uri).set('Authorization', header)).status).toBe(200);
+      const replay = await ctx.http().get(uri).set('Authorization', header);
+      expectProblem(replay, { status: 401, code: 'digest_nonce_replayed' });
+      expect(replay.headers['www-authenticate']).toMatch(digestChallenge('SHA-256', 'auth'));
+      expect(
+        (
+          await ctx
+            .http()
+            .get(uri)
+            .set('Authorization', answer(c, { uri, nc: 2 }))
+        ).status,
+      ).toBe(200);
+    });
+
+    it('is refused by another instance sharing the store and secret', async () => {
+      const store = new MemoryStore({ maxEntries: 1000, sweepIntervalMs: 0 });
+      const a = buildApp({ store });
+      const b = buildApp({ store });
+      const [ch] = challengesOf(await a.http().get(uri));
+      const header = answer(ch as Record<string, string>, { uri });
+      expect((await b.http().get(uri).set('Authorization', header)).status).toBe(200);
+      expectProblem(await a.http().get(uri).set('Authorization', header), {
+        status: 401,
+        code: 'digest_nonce_replayed',
+      });
+    });
+
+    it('keeps state only for verified responses, and no longer than the nonce lives', async () => {
+      const clock = testClock();
+      const store = new MemoryStore({ maxEntries: 1000, clock, sweepIntervalMs: 0 });
+      const local = buildApp({ store, clock });
+      const [ch] = challengesOf(await local.http().get(uri));
+      const c = ch as Record<string, string>;
+      const garbage = [
+        undefined,
+        'Digest nonsense',
+        answer(c, { uri, password: 'wrong' }),
+        answer(c, { uri, override: { nonce: '"forged"' } }),
+        answer(c, { uri, override: { nc: '0' } }),
+        'Basic dXNlcjpwYXNzd2Q=',
+      ];
+      for (const header of garbage) {
+        const req = local.http().get(uri);
+        await (header === undefined ? req : req.set('Authorization', header));
+      }
+      expect(store.size).toBe(0);
+      expect((await local.http().get(uri).set('Authorization', answer(c, { uri }))).status).toBe(
+        200,
+      );
+      expect(store.size).toBe(1);
+      clock.advance(DEFAULT_NONCE_TTL_MS);
+      store.sweep();
+      expect(store.size).toBe(0);
+    });
+  });
+
+  it('never answers 5xx, whatever the header holds (property)', async () => {
+    const uri = '/digest-auth/auth/user/passwd/SHA-256';
+    const [ch] = challengesOf(await ctx.http().get(uri));
+    const c = ch as Record<string, string>;
+    const headerChar = fc
+      .integer({ min: 0x20, max: 0xff })
+      .filter((x) => x !== 0x7f)
+      .map((x) => String.fromCharCode(x));
+    const text = fc.string({ unit: headerChar, maxLength: 60 });
+    const names = fc.constantFrom(
+      'username',
+      'username*',
+      'realm',
+      'nonce',
+      'uri',
+      'response',
+      'qop',
+      'nc',
+      'cnonce',
+      'opaque',
+      'algorithm',
+      'userhash',
+      'REALM',
+    );
+    const param = fc
+      .tuple(names, text, fc.constantFrom('"', '', "'"))
+      .map(([k, v, q]) => `${k}=${q}${v}${q}`);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ unit: headerChar, maxLength: 200 }),
+          text.map((s) => `Digest ${s}`),
+          fc.array(param, { maxLength: 14 }).map((ps) => `Digest ${ps.join(', ')}`),
+          // A real answer with one parameter replaced, dropped or repeated.
+          fc
+            .tuple(
+              names,
+              text,
+              fc.constantFrom('replace', 'drop', 'repeat'),
+              fc.integer({ min: 1, max: 1e6 }),
+            )
+            .map(([k, v, how, nc]) => {
+              const base = answer(c, { uri, nc });
+              const re = new RegExp(`(^Digest |, )${k.replace('*', '\\*')}=("[^"]*"|[^,]*)`);
+              if (how === 'drop') return base.replace(re, '$1').replace('Digest , ', 'Digest ');
+              if (how === 'repeat') return `${base}, ${k}="${v.replace(/["\\]/g, '')}"`;
+              return base.replace(re, `$1${k}="${v.replace(/["\\]/g, '')}"`);
+            }),
+        ),
+        async (header) => {
+          const res = await ctx.http().get(uri).set('Authorization', header);
+          expect([200, 400, 401]).toContain(res.status);
+          if (res.status !== 200) {
+            expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+          }
+          if (res.status === 401) expect(res.headers['www-authenticate']).toMatch(/^Digest realm=/);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describeRedis('Digest replay across instances in Redis', () => {
+  const prefix = `four-oh-one:test:digest:${randomUUID()}:`;
+  const stores: RedisStore[] = [];
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it('refuses on one instance a nonce count another instance accepted', async () => {
+    const instance = async () => {
+      const store = new RedisStore({ url: redisUrl as string, prefix });
+      await store.connect();
+      stores.push(store);
+      return buildApp({ store });
+    };
+    const [a, b] = [await instance(), await instance()];
+    const uri = '/digest-auth/auth/user/passwd/SHA-256';
+    const [ch] = challengesOf(await a.http().get(uri));
+    const header = answer(ch as Record<string, string>, { uri });
+    expect((await b.http().get(uri).set('Authorization', header)).status).toBe(200);
+    expectProblem(await a.http().get(uri).set('Authorization', header), {
+      status: 401,
+      code: 'digest_nonce_replayed',
+    });
+  });
+});
