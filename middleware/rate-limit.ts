@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit, type Store as LimiterStore } from 'express-rate-limit';
 import { problem } from '../src/problems';
 import type { Clock, Store } from '../src/store';
@@ -64,44 +64,93 @@ function accountOf(req: Request): string {
   return typeof username === 'string' && username.length <= 128 ? username : '(none)';
 }
 
+/** One fixed-window limiter on the shared store; 429 with Retry-After over the limit. */
+function limiter(options: {
+  store: Store;
+  clock: Clock;
+  name: string;
+  limit: number;
+  windowSeconds: number;
+  keyGenerator: (req: Request) => string;
+  /** Count only failures (a response for which this returns false is uncounted). */
+  countOnly?: (res: Response) => boolean;
+  code: 'too_many_attempts' | 'rate_limited';
+  detail: string;
+}): RequestHandler {
+  const windowMs = options.windowSeconds * 1000;
+  const countOnly = options.countOnly;
+  return rateLimit({
+    windowMs,
+    limit: options.limit,
+    store: new WindowStore(options.store, options.clock, `${options.name}:`, windowMs),
+    keyGenerator: options.keyGenerator,
+    skipSuccessfulRequests: countOnly !== undefined,
+    requestWasSuccessful: (_req, res) => (countOnly ? !countOnly(res) : true),
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    identifier: options.name,
+    passOnStoreError: false,
+    // The key generators handle IPv6 and trust proxy; the library's checks of them log noise.
+    validate: { keyGeneratorIpFallback: false, trustProxy: false, xForwardedForHeader: false },
+    handler: (_req, _res, next) => {
+      next(problem(options.code, { detail: options.detail }));
+    },
+  });
+}
+
+/** The client address Express trusts (TRUST_PROXY), IPv6 grouped by /56 as the library advises. */
+const clientAddress = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
+
 /**
  * Failed logins are limited per client address and per account (both, so neither one address
- * trying many accounts nor many addresses trying one account get far). Only failures count.
- * Only 401 answers (wrong credentials) count. Must run after the body is parsed. Over the limit:
- * 429 `too_many_attempts` with Retry-After.
+ * trying many accounts nor many addresses trying one account get far). Only refused credentials
+ * (401) count: a malformed form (400) or a store outage (503) must not lock an account. Must run
+ * after the body is parsed. Over the limit: 429 `too_many_attempts` with Retry-After.
  */
 export function loginRateLimit(options: LoginRateLimitOptions): RequestHandler[] {
-  const windowMs = options.windowSeconds * 1000;
-  const limiter = (
-    scope: 'address' | 'account',
-    limit: number,
-    keyGenerator: (req: Request) => string,
-  ) =>
-    rateLimit({
-      windowMs,
-      limit,
-      store: new WindowStore(options.store, options.clock, `login:${scope}:`, windowMs),
-      keyGenerator,
-      skipSuccessfulRequests: true,
-      // Only refused credentials count: a malformed form (400) or a store outage (503) must not
-      // lock an account.
-      requestWasSuccessful: (_req, res) => res.statusCode !== 401,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      identifier: `login-${scope}`,
-      passOnStoreError: false,
-      // The key generators below handle IPv6 and trust proxy; the library's checks of them log noise.
-      validate: { keyGeneratorIpFallback: false, trustProxy: false, xForwardedForHeader: false },
-      handler: (_req, _res, next) => {
-        next(
-          problem('too_many_attempts', {
-            detail: `Too many failed logins for this ${scope} in the last ${options.windowSeconds}s; try again after the Retry-After delay.`,
-          }),
-        );
-      },
-    });
+  const common = {
+    store: options.store,
+    clock: options.clock,
+    windowSeconds: options.windowSeconds,
+    countOnly: (res: Response) => res.statusCode === 401,
+    code: 'too_many_attempts' as const,
+  };
+  const detail = (scope: string) =>
+    `Too many failed logins for this ${scope} in the last ${options.windowSeconds}s; try again after the Retry-After delay.`;
   return [
-    limiter('address', options.perAddress, (req) => ipKeyGenerator(req.ip ?? 'unknown')),
-    limiter('account', options.perAccount, accountOf),
+    limiter({
+      ...common,
+      name: 'login-address',
+      limit: options.perAddress,
+      keyGenerator: clientAddress,
+      detail: detail('address'),
+    }),
+    limiter({
+      ...common,
+      name: 'login-account',
+      limit: options.perAccount,
+      keyGenerator: accountOf,
+      detail: detail('account'),
+    }),
   ];
+}
+
+/**
+ * Every request counted per client address: for routes where anyone can create a little state
+ * (Digest nonce counts, whose credentials are in the URL), so a flood meets 429 long before the
+ * store fills up and answers 503 for everyone.
+ */
+export function addressRateLimit(options: {
+  store: Store;
+  clock: Clock;
+  name: string;
+  limit: number;
+  windowSeconds: number;
+}): RequestHandler {
+  return limiter({
+    ...options,
+    keyGenerator: clientAddress,
+    code: 'rate_limited',
+    detail: `More than ${options.limit} requests from this address in ${options.windowSeconds}s; try again after the Retry-After delay.`,
+  });
 }

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import { addressRateLimit } from '../middleware/rate-limit';
 import { apiKeyAuth } from '../middleware/api-key';
 import { basicAuth, basicChallenge, textEqual } from '../middleware/basic-auth';
 import { parseAuthorization } from '../middleware/bearer-auth';
@@ -38,6 +39,9 @@ export interface ClassicDeps {
  * (go-httpbin's `Handler()` for the shape), answering every refusal as this server does: a
  * problem body, and a challenge on every 401.
  */
+/** Requests per minute per client address on /digest-auth (each may store a nonce count). */
+export const DIGEST_REQUESTS_PER_MINUTE = 120;
+
 export function classicRouter(deps: ClassicDeps): Router {
   const router = Router();
   const resourceMetadata = `${deps.config.publicUrl}/.well-known/oauth-protected-resource`;
@@ -50,6 +54,15 @@ export function classicRouter(deps: ClassicDeps): Router {
     clock: deps.clock,
     nonceTtlMs: deps.nonceTtlMs,
     expectFor: digestExpectation,
+  });
+  // Anyone can answer a Digest challenge here (the credentials are in the URL), and every verified
+  // answer stores a nonce count: limit each address so a flood cannot fill the store.
+  const digestLimit = addressRateLimit({
+    store: deps.store,
+    clock: deps.clock,
+    name: 'digest-address',
+    limit: DIGEST_REQUESTS_PER_MINUTE,
+    windowSeconds: 60,
   });
   // For qop=auth-int the body is hashed too; GET requests rarely have one, but may.
   const rawBody = express.raw({ type: () => true, limit: '8kb' });
@@ -65,7 +78,7 @@ export function classicRouter(deps: ClassicDeps): Router {
     .all(hiddenPathCredentials, methodNotAllowed('GET'));
   router
     .route('/digest-auth/:qop/:user/:passwd{/:algorithm{/:stale_after}}')
-    .get(rawBody, digest, authenticated)
+    .get(digestLimit, rawBody, digest, authenticated)
     .all(methodNotAllowed('GET'));
   router
     .route('/bearer')

@@ -335,6 +335,15 @@ export const problemCatalog = {
     rfc: [rfc(9110, '15.5.1')],
   },
 
+  rate_limited: {
+    status: 429,
+    title: 'Too many requests',
+    explanation:
+      'This address sent more requests than the route allows in its window. Routes where an anonymous request leaves a little state behind (the Digest routes keep nonce counts) are limited per address, so nobody can fill the store and make it answer 503 for everyone. The counters live in the store, shared by all instances.',
+    remedy: 'Wait for the Retry-After delay, then slow down.',
+    rfc: [rfc(6585, '4'), rfc(9110, '10.2.3')],
+  },
+
   // --- cookie sessions (OWASP Session Management; draft-broyer-http-cookie-auth) ---------------
   session_missing: {
     status: 401,

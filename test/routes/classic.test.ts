@@ -2,6 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
+import { DIGEST_REQUESTS_PER_MINUTE } from '../../routes/classic';
 import { createServer } from '../../src/http';
 import { buildApp, expectProblem } from '../helpers';
 
@@ -155,6 +156,20 @@ describe('GET /digest-auth/:qop/:user/:passwd/:algorithm?/:stale_after?', () => 
       .set('Content-Type', 'text/plain')
       .send('x'.repeat(9000));
     expectProblem(res, { status: 413, code: 'body_too_large' });
+  });
+});
+
+describe('the Digest routes’ per-address limit', () => {
+  it(`answers 429 rate_limited after ${DIGEST_REQUESTS_PER_MINUTE} requests a minute from one address`, async () => {
+    const ctx = buildApp();
+    for (let i = 0; i < DIGEST_REQUESTS_PER_MINUTE; i++) {
+      expect((await ctx.http().get('/digest-auth/auth/user/passwd')).status).toBe(401);
+    }
+    const res = await ctx.http().get('/digest-auth/auth/user/passwd');
+    expectProblem(res, { status: 429, code: 'rate_limited' });
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    ctx.clock.advance(60_000);
+    expect((await ctx.http().get('/digest-auth/auth/user/passwd')).status).toBe(401);
   });
 });
 
