@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { bearerTrace, HEADER_CHECKS } from '../src/explain';
 import { bearerChallenges, problem } from '../src/problems';
 import type { Store } from '../src/store';
 import type { Verdict } from '../src/tokens';
@@ -72,16 +73,19 @@ export function bearerAuth(options: BearerAuthOptions): RequestHandler {
     const parsed = parseAuthorization(req.headers.authorization);
     switch (parsed.kind) {
       case 'none':
+        res.locals.trace = bearerTrace(HEADER_CHECKS[0]);
         throw problem('token_missing', {
           detail: 'Send an access token as "Authorization: Bearer <token>".',
           headers: { 'WWW-Authenticate': noCredentials },
         });
       case 'other':
+        res.locals.trace = bearerTrace(HEADER_CHECKS[1], { facts: { scheme: parsed.scheme } });
         throw problem('auth_scheme_unsupported', {
           detail: `This resource accepts the Bearer scheme, not ${parsed.scheme}.`,
           headers: { 'WWW-Authenticate': noCredentials },
         });
       case 'malformed':
+        res.locals.trace = bearerTrace(HEADER_CHECKS[2]);
         throw problem('authorization_malformed', {
           detail: parsed.reason,
           headers: { 'WWW-Authenticate': invalidRequest },
@@ -94,6 +98,7 @@ export function bearerAuth(options: BearerAuthOptions): RequestHandler {
               ? await store.increment(`refused:${verdict.jti}`, REPEAT_WINDOW_MS)
               : 0;
           const repeated = refusals >= REPEAT_THRESHOLD;
+          res.locals.trace = bearerTrace(verdict.check, verdict.evidence);
           throw problem(verdict.code, {
             detail: repeated
               ? `${verdict.detail} This same token has been refused ${refusals} times in the last minute: retrying it will not help; get a new token.`

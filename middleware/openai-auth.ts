@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { bearerTrace, HEADER_CHECKS } from '../src/explain';
 import { bearerChallenges, problem } from '../src/problems';
-import type { Verdict } from '../src/tokens';
+import { ACCESS_CHECKS, JWS_CHECKS, type Verdict } from '../src/tokens';
 import { parseAuthorization } from './bearer-auth';
 
 export interface OpenAiAuthOptions {
@@ -17,6 +18,13 @@ export interface OpenAiAuthOptions {
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+/** For /explain: a key that is not the API key must be an access token, judged as on /api/v1/data. */
+const GUARD = 'API key or Bearer access token (/v1, OpenAI-compatible)';
+const NOT_THE_KEY = 'the API key, or shaped like a JWT';
+const CHECKS = [...HEADER_CHECKS, NOT_THE_KEY, ...JWS_CHECKS, ...ACCESS_CHECKS];
+const trace = (failed: string | undefined, evidence = {}) =>
+  bearerTrace(failed, evidence, GUARD, CHECKS);
 
 /**
  * Guards the OpenAI-compatible API: `Authorization: Bearer <key>` where the key is the configured
@@ -46,6 +54,7 @@ export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
     const parsed = parseAuthorization(req.headers.authorization);
     switch (parsed.kind) {
       case 'none':
+        res.locals.trace = trace(HEADER_CHECKS[0]);
         // OpenAI's own wording, so clients' error messages read as they would against the real API.
         throw problem('token_missing', {
           detail:
@@ -53,11 +62,13 @@ export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
           headers: { 'WWW-Authenticate': noCredentials },
         });
       case 'other':
+        res.locals.trace = trace(HEADER_CHECKS[1], { facts: { scheme: parsed.scheme } });
         throw problem('auth_scheme_unsupported', {
           detail: `This API takes the key as "Authorization: Bearer YOUR_KEY", not with the ${parsed.scheme} scheme.`,
           headers: { 'WWW-Authenticate': noCredentials },
         });
       case 'malformed':
+        res.locals.trace = trace(HEADER_CHECKS[2]);
         throw problem('authorization_malformed', {
           detail: parsed.reason,
           headers: { 'WWW-Authenticate': invalidRequest },
@@ -70,6 +81,7 @@ export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
         }
         // Not the key, and not shaped like a JWT: a wrong key, not a broken token.
         if (token.split('.').length !== 3) {
+          res.locals.trace = trace(NOT_THE_KEY);
           throw problem('api_key_invalid', {
             detail: 'The key is neither the API key nor an access token issued by this server.',
             headers: { 'WWW-Authenticate': challengeFor('api_key_invalid') },
@@ -77,6 +89,7 @@ export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
         }
         const verdict = await options.verify(token);
         if (!verdict.ok) {
+          res.locals.trace = trace(verdict.check, verdict.evidence);
           throw problem(verdict.code, {
             detail: verdict.detail,
             headers: { 'WWW-Authenticate': challengeFor(verdict.code) },

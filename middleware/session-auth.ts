@@ -1,4 +1,5 @@
 import type { Request, RequestHandler } from 'express';
+import { SESSION_CHECKS, SESSION_GUARD, traceOf } from '../src/explain';
 import { challenge, problem, REALM } from '../src/problems';
 import type { ProblemCode } from '../src/scenarios';
 import type { Clock } from '../src/store';
@@ -54,12 +55,14 @@ export function sessionAuth(options: SessionAuthOptions): RequestHandler {
       !s.absoluteMs
     ) {
       if (!hasCookie(req, cookieName)) {
+        res.locals.trace = traceOf(SESSION_GUARD, SESSION_CHECKS, SESSION_CHECKS[0]);
         throw refuse(
           'session_missing',
           'No session cookie came with the request; log in at POST /login.',
         );
       }
       res.clearCookie(cookieName, cookieOptions);
+      res.locals.trace = traceOf(SESSION_GUARD, SESSION_CHECKS, SESSION_CHECKS[1]);
       throw refuse(
         'session_invalid',
         'The session cookie is forged, unknown, or from a session that was logged out.',
@@ -71,6 +74,15 @@ export function sessionAuth(options: SessionAuthOptions): RequestHandler {
       // The record stays until its tombstone window ends (src/store/session-store.ts), so a
       // retry with the same cookie hears the same reason; the cookie itself is cleared now.
       res.clearCookie(cookieName, cookieOptions);
+      res.locals.trace = traceOf(SESSION_GUARD, SESSION_CHECKS, SESSION_CHECKS[2], {
+        times: {
+          idle_expires_at: iso(idle),
+          absolute_expires_at: iso(absolute),
+          server_time: iso(now),
+          idle_seconds: Math.round(s.idleMs / 1000),
+        },
+        facts: { ended_by: absolute <= idle ? 'absolute lifetime' : 'idle timeout' },
+      });
       if (absolute <= idle) {
         throw refuse(
           'session_absolute_expired',

@@ -5,6 +5,7 @@ import pino, { type Logger } from 'pino';
 import pinoHttp from 'pino-http';
 import { bearerAuth } from '../middleware/bearer-auth';
 import { corsPolicy } from '../middleware/cors-policy';
+import { explainRecorder } from '../middleware/explain-recorder';
 import { openaiAuth } from '../middleware/openai-auth';
 import { loginRateLimit } from '../middleware/rate-limit';
 import { requestId } from '../middleware/request-id';
@@ -17,17 +18,20 @@ import { catalogRouter } from '../routes/catalog';
 import { classicRouter } from '../routes/classic';
 import { corsRouter } from '../routes/cors';
 import { corsBrokenRouter } from '../routes/cors-broken';
+import { explainRouter } from '../routes/explain';
 import { healthRouter } from '../routes/health';
 import { sessionRouter } from '../routes/session';
 import { openaiRouter } from '../routes/openai';
+import { playgroundRouter } from '../routes/playground';
 import { tokensRouter } from '../routes/tokens';
 import type { Config } from './config';
+import { EXPLANATION_TTL_MS, EXPLANATIONS_PER_MINUTE, ExplanationBook } from './explain';
 import { Directory } from './identities';
 import { TokenService } from './issuer';
 import { createKeyRing, type KeyRing } from './keys';
 import { notFound, problemHandler } from './problems';
 import { SpecimenBook } from './specimens';
-import { systemClock, type Clock, type Store } from './store';
+import { MemoryStore, systemClock, type Clock, type Store } from './store';
 import { mintExpiredSessions, SessionStore } from './store/session-store';
 import { createTokenVerifier } from './tokens';
 
@@ -101,6 +105,16 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.set('json spaces', 2);
 
   app.use(requestId({ generate: deps.generateRequestId }));
+  // Before pino-http, so that the log line and /explain/:request_id carry the same trace.
+  const explanations = new ExplanationBook(explanationStore(store, clock), () => clock.now());
+  app.use(
+    explainRecorder({
+      book: explanations,
+      clock,
+      toleranceSeconds: config.jwt.clockToleranceSeconds,
+      logger,
+    }),
+  );
   app.use(
     pinoHttp({
       logger,
@@ -140,6 +154,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(corsRouter());
   app.use(healthRouter(store));
   app.use(catalogRouter({ specimens, baseUrl: config.publicUrl }));
+  app.use(explainRouter({ book: explanations }));
+  app.use(playgroundRouter());
   app.use(bearerRouter({ bearerAuth: requireBearer, store }));
   app.use(
     tokensRouter({
@@ -183,6 +199,21 @@ export function createApp(config: Config, deps: Deps): express.Application {
   return app;
 }
 
+/**
+ * Where explanations live. In memory, a store of their own, bounded by their write budget: a
+ * flood of refused requests must not fill the store that holds sessions and revocations, and a
+ * refused request creates no credential state. With Redis, the shared store, so that any
+ * instance can explain a request another one answered.
+ */
+function explanationStore(store: Store, clock: Clock): Store {
+  if (store.kind !== 'memory') return store;
+  return new MemoryStore({
+    maxEntries: EXPLANATIONS_PER_MINUTE * Math.ceil(EXPLANATION_TTL_MS / 60_000 + 1),
+    clock,
+    sweepIntervalMs: 0,
+  });
+}
+
 /** The log line of a refused request names its request id, problem code and reason. */
 function withRejection(res: Res, value: object): object {
   const locals = res.locals ?? {};
@@ -190,5 +221,6 @@ function withRejection(res: Res, value: object): object {
     ...value,
     requestId: locals.requestId,
     ...(locals.problemCode ? { code: locals.problemCode, reason: locals.problemDetail } : {}),
+    ...(locals.problemCode && locals.trace ? { trace: locals.trace } : {}),
   };
 }

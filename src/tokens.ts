@@ -1,5 +1,6 @@
 import { createHmac, randomUUID, timingSafeEqual, verify as verifySignature } from 'node:crypto';
 import type { Config } from './config';
+import type { DecisionTrace } from './explain';
 import type { Key, KeyRing } from './keys';
 import type { ProblemCode } from './scenarios';
 import type { Clock, Store } from './store';
@@ -18,10 +19,48 @@ export interface AccessClaims {
   [claim: string]: unknown;
 }
 
+/** The checks `verifySignedJwt` runs, in order; a refusal names the one that failed. */
+export const JWS_CHECKS = [
+  'at most 8 KiB',
+  'three base64url parts',
+  'header and payload are JSON objects',
+  'signed (alg is not "none")',
+  'kid is a string',
+  'kid names a key of this server',
+  'alg is the one its key is pinned to',
+  'signature verifies',
+  'key not retired',
+] as const;
+
+/** The checks an access token meets after the JWS checks, in order (RFC 9068 §4). */
+export const ACCESS_CHECKS = [
+  'typ is at+jwt',
+  'required claims present',
+  'exp: not expired',
+  'nbf: already valid',
+  'iat: not in the future',
+  'iss: this issuer',
+  'aud: this audience',
+  'not revoked',
+] as const;
+
+export type TokenCheck = (typeof JWS_CHECKS)[number] | (typeof ACCESS_CHECKS)[number];
+
+/** What a refusal can show of the token for a decision trace: times and header facts only. */
+export type Evidence = Pick<DecisionTrace, 'times' | 'facts'>;
+
 /** The outcome of verifying an access token: its claims, or why it was refused. */
 export type Verdict =
   | { ok: true; claims: AccessClaims; kid: string }
-  | { ok: false; code: ProblemCode; detail: string; jti?: string };
+  | {
+      ok: false;
+      code: ProblemCode;
+      detail: string;
+      jti?: string;
+      /** The check that failed, and what the token showed of itself (for /explain). */
+      check?: TokenCheck;
+      evidence?: Evidence;
+    };
 
 /** The longest token this server will even look at. */
 export const MAX_TOKEN_BYTES = 8192;
@@ -45,7 +84,24 @@ export interface TokenOptions {
 }
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
-const refuse = (code: ProblemCode, detail: string) => ({ ok: false as const, code, detail });
+const refuse = (code: ProblemCode, detail: string, check: TokenCheck, evidence?: Evidence) => ({
+  ok: false as const,
+  code,
+  detail,
+  check,
+  ...(evidence ? { evidence } : {}),
+});
+
+/** The header's alg, kid and typ, shortened: what a trace may show of an untrusted token. */
+function headerFacts(header: Record<string, unknown>): Record<string, string> {
+  const facts: Record<string, string> = {};
+  for (const name of ['alg', 'kid', 'typ'] as const) {
+    const value = header[name];
+    // eslint-disable-next-line no-control-regex
+    if (typeof value === 'string') facts[name] = value.replace(/[\x00-\x1f\x7f]/g, '').slice(0, 64);
+  }
+  return facts;
+}
 
 function decodeJsonPart(part: string): Record<string, unknown> | undefined {
   try {
@@ -110,7 +166,7 @@ function missingClaims(c: Record<string, unknown>): string[] {
 /** A JWT whose signature verified with a current key: its header and claims can be believed. */
 export type SignedJwt =
   | { ok: true; header: Record<string, unknown>; claims: Record<string, unknown>; key: Key }
-  | { ok: false; code: ProblemCode; detail: string };
+  | { ok: false; code: ProblemCode; detail: string; check: TokenCheck; evidence?: Evidence };
 
 /**
  * Checks the shape and signature of any JWT this server signed (access or refresh): size, three
@@ -122,6 +178,8 @@ export function verifySignedJwt(token: string, keys: KeyRing, clock: Clock): Sig
     return refuse(
       'token_malformed',
       `The token is ${token.length} bytes; this server reads at most ${MAX_TOKEN_BYTES}.`,
+      'at most 8 KiB',
+      { facts: { bytes: token.length } },
     );
   }
   const parts = token.split('.');
@@ -129,6 +187,7 @@ export function verifySignedJwt(token: string, keys: KeyRing, clock: Clock): Sig
     return refuse(
       'token_malformed',
       'A JWT is three base64url parts separated by dots; this token is not.',
+      'three base64url parts',
     );
   }
   const [headerPart = '', payloadPart = '', signature = ''] = parts;
@@ -138,34 +197,64 @@ export function verifySignedJwt(token: string, keys: KeyRing, clock: Clock): Sig
     return refuse(
       'token_malformed',
       `The JWT ${header ? 'payload' : 'header'} does not decode to a JSON object.`,
+      'header and payload are JSON objects',
     );
   }
+  const evidence = { facts: headerFacts(header) };
   const alg = header.alg;
   if (typeof alg !== 'string' || alg.toLowerCase() === 'none') {
     return refuse(
       'token_algorithm_rejected',
       'The token is unsigned (alg "none" or no alg); every token here must be signed.',
+      'signed (alg is not "none")',
+      evidence,
     );
   }
   if (header.kid !== undefined && typeof header.kid !== 'string') {
-    return refuse('token_malformed', 'The kid header must be a string.');
+    return refuse(
+      'token_malformed',
+      'The kid header must be a string.',
+      'kid is a string',
+      evidence,
+    );
   }
   const key = keys.find(header.kid);
-  if (!key)
-    return refuse('token_kid_unknown', 'No key on this server has the kid this token names.');
+  if (!key) {
+    return refuse(
+      'token_kid_unknown',
+      'No key on this server has the kid this token names.',
+      'kid names a key of this server',
+      evidence,
+    );
+  }
   if (alg !== key.alg) {
     return refuse(
       'token_algorithm_rejected',
       `The token says ${alg.slice(0, 16)}, but its key is pinned to ${key.alg}.`,
+      'alg is the one its key is pinned to',
+      { facts: { ...evidence.facts, key_alg: key.alg } },
     );
   }
   if (!signatureValid(key, `${headerPart}.${payloadPart}`, signature)) {
-    return refuse('token_signature_invalid', `The signature does not verify with key ${key.kid}.`);
+    return refuse(
+      'token_signature_invalid',
+      `The signature does not verify with key ${key.kid}.`,
+      'signature verifies',
+      evidence,
+    );
   }
   if (key.retiredAfter !== undefined && clock.now() > key.retiredAfter) {
     return refuse(
       'token_key_retired',
       `Key ${key.kid} was rotated out and its grace period ended at ${iso(Math.floor(key.retiredAfter / 1000))}.`,
+      'key not retired',
+      {
+        facts: evidence.facts,
+        times: {
+          key_retired_after: iso(Math.floor(key.retiredAfter / 1000)),
+          server_time: iso(Math.floor(clock.now() / 1000)),
+        },
+      },
     );
   }
   return { ok: true, header, claims, key };
@@ -186,11 +275,16 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
     if (!signed.ok) return signed;
     const { header, claims, key } = signed;
     const jti = typeof claims.jti === 'string' ? claims.jti.slice(0, 128) : undefined;
-    const refuse = (code: ProblemCode, detail: string): Verdict => ({
+    const facts = { ...headerFacts(header), kid: key.kid };
+    // Times join the evidence once the claims that hold them are known to be there.
+    const evidence: Evidence = { facts };
+    const refuse = (code: ProblemCode, detail: string, check: TokenCheck): Verdict => ({
       ok: false,
       code,
       detail,
       jti,
+      check,
+      evidence,
     });
 
     const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined;
@@ -198,6 +292,7 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
       return refuse(
         'token_type_invalid',
         'The token header typ is not "at+jwt", so it is not an access token.',
+        'typ is at+jwt',
       );
     }
     const bad = missingClaims(claims);
@@ -205,32 +300,44 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
       return refuse(
         'token_claims_invalid',
         `Required claims missing or of the wrong type: ${bad.join(', ')}.`,
+        'required claims present',
       );
     }
     const c = claims as AccessClaims;
     const now = Math.floor(clock.now() / 1000);
+    evidence.times = {
+      exp: iso(c.exp),
+      ...(c.nbf === undefined ? {} : { nbf: iso(c.nbf) }),
+      iat: iso(c.iat),
+      server_time: iso(now),
+      tolerance_seconds: tolerance,
+    };
     if (c.exp + tolerance <= now) {
       return refuse(
         'token_expired',
         `The token expired at ${iso(c.exp)}; server time is ${iso(now)} (tolerance ${tolerance}s).`,
+        'exp: not expired',
       );
     }
     if (c.nbf !== undefined && c.nbf - tolerance > now) {
       return refuse(
         'token_not_yet_valid',
         `The token is not valid before ${iso(c.nbf)}; server time is ${iso(now)} (tolerance ${tolerance}s).`,
+        'nbf: already valid',
       );
     }
     if (c.iat - tolerance > now) {
       return refuse(
         'token_issued_in_future',
         `The token says it was issued at ${iso(c.iat)}; server time is ${iso(now)} (tolerance ${tolerance}s).`,
+        'iat: not in the future',
       );
     }
     if (c.iss !== issuer) {
       return refuse(
         'token_issuer_invalid',
         `This resource trusts tokens issued by ${issuer} only.`,
+        'iss: this issuer',
       );
     }
     const audiences = Array.isArray(c.aud) ? c.aud : [c.aud];
@@ -238,6 +345,7 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
       return refuse(
         'token_audience_invalid',
         `This resource accepts tokens for the audience "${audience}" only.`,
+        'aud: this audience',
       );
     }
     const [byJti, bySubject, byFamily] = await store.getMany([
@@ -246,18 +354,24 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
       familyRevokedKey(typeof c.fid === 'string' ? c.fid : '-'),
     ]);
     if (byJti !== undefined) {
-      return refuse('token_revoked', 'This token was revoked; it will not work again.');
+      return refuse(
+        'token_revoked',
+        'This token was revoked; it will not work again.',
+        'not revoked',
+      );
     }
     if (bySubject !== undefined && c.iat <= Number(bySubject)) {
       return refuse(
         'token_revoked',
         `Every token of this subject issued up to ${iso(Number(bySubject))} was revoked.`,
+        'not revoked',
       );
     }
     if (byFamily !== undefined) {
       return refuse(
         'token_revoked',
         'A refresh token of the family this token came from was reused, so the whole family was revoked.',
+        'not revoked',
       );
     }
     return { ok: true, claims: c, kid: key.kid };
