@@ -22,6 +22,7 @@ import { explainRouter } from '../routes/explain';
 import { healthRouter } from '../routes/health';
 import { sessionRouter } from '../routes/session';
 import { openaiRouter } from '../routes/openai';
+import { openapiRouter } from '../routes/openapi';
 import { playgroundRouter } from '../routes/playground';
 import { tokensRouter } from '../routes/tokens';
 import type { Config } from './config';
@@ -156,6 +157,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(catalogRouter({ specimens, baseUrl: config.publicUrl }));
   app.use(explainRouter({ book: explanations }));
   app.use(playgroundRouter());
+  app.use(openapiRouter({ publicUrl: config.publicUrl, cookieName }));
   app.use(bearerRouter({ bearerAuth: requireBearer, store }));
   app.use(
     tokensRouter({
