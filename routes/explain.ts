@@ -4,7 +4,7 @@ import { EXPLANATION_TTL_MS, type Explanation, type ExplanationBook } from '../s
 import { html } from '../src/html';
 import { methodNotAllowed, problem } from '../src/problems';
 import { problemCatalog } from '../src/scenarios';
-import { layout, statusClass } from '../src/site';
+import { layout, prose, statusClass } from '../src/site';
 
 const wantsHtml = (req: Request) => req.accepts(['application/json', 'text/html']) === 'text/html';
 
@@ -56,9 +56,9 @@ function renderExplanation(e: Explanation): string {
         <h2>What the server said</h2>
         <p>${e.detail ?? def.title}</p>
         <h2>Why</h2>
-        <p>${def.explanation}</p>
+        <p>${prose(def.explanation)}</p>
         <h2>What the client should do</h2>
-        <p>${e.remedy}</p>
+        <p>${prose(e.remedy)}</p>
       </section>
       <section class="card">
         <h2>The decision</h2>

@@ -1,14 +1,272 @@
 import { Router } from 'express';
+import { html, type Html } from '../src/html';
+import { PLAYGROUND_SCRIPT } from '../src/playground-client';
 import { methodNotAllowed } from '../src/problems';
-import { SITE_CSS } from '../src/site';
+import {
+  expandPublicUrl,
+  families,
+  problemCatalog,
+  scenarios,
+  type Family,
+  type Scenario,
+} from '../src/scenarios';
+import { layout, prose, SITE_CSS, statusClass } from '../src/site';
+import { fetchFor, forbiddenHeaders, pythonFor } from '../src/snippets';
+import type { SpecimenBook, Specimens } from '../src/specimens';
+import { curlFor } from './catalog';
 
-/** The teaching pages' stylesheet (and, later, the playground itself). */
-export function playgroundRouter(): Router {
+/** The site's icon: the brand mark, "401" on red. */
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" fill="#c81e1e"/><text x="32" y="42" font-family="monospace" font-size="26" font-weight="700" text-anchor="middle" fill="#fff">401</text></svg>';
+
+export interface PlaygroundDeps {
+  specimens: SpecimenBook;
+  /** PUBLIC_URL: the host the snippets name. */
+  baseUrl: string;
+  /** The CORS demo page, for the scenarios only a cross-origin page can show; none when off. */
+  corsDemoUrl?: string;
+}
+
+/** Why a scenario cannot be sent from this page, or undefined when it can. */
+function cannotRun(s: Scenario, corsDemoUrl: string | undefined): Html | undefined {
+  const forbidden = forbiddenHeaders(s.trigger);
+  if (forbidden.some((h) => /^(origin|access-control-request-)/i.test(h))) {
+    return html`The browser sets <code>Origin</code> (and a preflight’s
+      <code>Access-Control-Request-*</code>) itself, so a page cannot pretend to be another site.
+      ${
+        corsDemoUrl
+          ? html`See it for real from another origin on the
+              <a href="${corsDemoUrl}">CORS demo page</a>, or run a snippet.`
+          : html`Run a snippet, or start the server with a CORS_DEMO_PORT for the demo page.`
+      }`;
+  }
+  if (forbidden.length > 0) {
+    return html`A page’s script may not set <code>${forbidden.join(', ')}</code>: the browser sends
+      its own. Run the curl or Python snippet instead.`;
+  }
+  if (s.expect.status === 407) {
+    return html`Browsers do not hand a 407 from a server that is not their proxy to a script:
+    Chromium fails the request (ERR_UNEXPECTED_PROXY_AUTH). Run the curl or Python snippet.`;
+  }
+  if (s.expect.status >= 300 && s.expect.status < 400) {
+    return html`A page’s script never sees a redirect: <code>fetch</code> follows it (or, with
+      <code>redirect: 'manual'</code>, hides it). The snippets show the ${s.expect.status}.`;
+  }
+  return undefined;
+}
+
+function searchText(s: Scenario): string {
+  return [
+    s.id,
+    s.title,
+    s.family,
+    s.expect.status,
+    s.expect.code ?? '',
+    s.trigger.method,
+    s.trigger.path,
+  ]
+    .join(' ')
+    .toLowerCase();
+}
+
+function scenarioCard(s: Scenario, deps: PlaygroundDeps, specimens: Specimens): Html {
+  const code = s.expect.code;
+  const def = code ? problemCatalog[code] : undefined;
+  const challenge =
+    s.expect.challenge === null ? null : expandPublicUrl(s.expect.challenge, deps.baseUrl);
+  const why = cannotRun(s, deps.corsDemoUrl);
+  const snippets = [
+    ['curl', 'curl', curlFor(deps.baseUrl, s.trigger, specimens)],
+    ['python', 'Python', pythonFor(deps.baseUrl, s.trigger, specimens, s.expect.status)],
+    ['javascript', 'JavaScript', fetchFor(deps.baseUrl, s.trigger, specimens, s.expect.status)],
+  ] as const;
+  return html`<details
+    class="scenario"
+    id="${s.id}"
+    data-status="${s.expect.status}"
+    data-code="${code ?? ''}"
+    data-search="${searchText(s)}"
+  >
+    <summary>
+      <span class="pill ${statusClass(s.expect.status)}">${s.expect.status}</span>
+      <span class="title">${s.title}</span>
+      <span class="where">${code ?? 'success'} · ${s.trigger.method} ${s.trigger.path}</span>
+    </summary>
+    <div class="body">
+      <div class="learn">
+        <h3>Why</h3>
+        <p>${prose(s.explanation)}</p>
+        ${
+          s.articleNote
+            ? html`<h3>Where the article differs</h3>
+                <p class="note">${prose(s.articleNote)}</p>`
+            : ''
+        }
+        ${
+          def
+            ? html`<h3>What the client should do</h3>
+                <p>${prose(def.remedy)}</p>`
+            : ''
+        }
+        <h3>The documented answer</h3>
+        <p>
+          <span class="pill ${statusClass(s.expect.status)}">${s.expect.status}</span>
+          ${code ? html`<a class="chip" href="/problems/${code}">${code}</a> ${def?.title}` : 'no error'}
+        </p>
+        ${challenge ? html`<p><code>WWW-Authenticate: ${challenge}</code></p>` : ''}
+        <h3>References</h3>
+        <ul class="refs">
+          ${s.rfc.map((r) => html`<li><a href="${r.url}">${r.label}</a></li>`)}
+        </ul>
+      </div>
+      <div class="try">
+        <h3>Try it</h3>
+        <div class="actions">
+          ${
+            why
+              ? html`<button class="run" type="button" disabled>Run</button>
+                  <span class="cannot">${why}</span>`
+              : html`<button class="run" type="button" data-run="${s.id}" disabled>Run</button>
+                  <span class="muted">${s.trigger.method} ${s.trigger.path} from this page</span>`
+          }
+        </div>
+        <div class="result" hidden aria-live="polite"></div>
+        <div class="tabs" role="tablist">
+          ${snippets.map(
+            ([lang, label], i) =>
+              html`<button
+                type="button"
+                role="tab"
+                data-lang="${lang}"
+                aria-selected="${i === 0 ? 'true' : 'false'}"
+              >
+                ${label}
+              </button>`,
+          )}
+        </div>
+        ${snippets.map(
+          ([lang, , text], i) =>
+            html`<div class="snippet" data-lang="${lang}" ${i === 0 ? '' : html`hidden`}>
+              <button class="copy" type="button">Copy</button>
+              <pre><code>${text}</code></pre>
+            </div>`,
+        )}
+      </div>
+    </div>
+  </details>`;
+}
+
+function renderPlayground(deps: PlaygroundDeps, specimens: Specimens): string {
+  const byFamily = Object.entries(families)
+    .map(([id, f]) => ({ id: id as Family, ...f, list: scenarios.filter((s) => s.family === id) }))
+    .filter((f) => f.list.length > 0);
+  const statuses = [
+    ['all', 'All'],
+    ['2xx', '2xx'],
+    ['400', '400'],
+    ['401', '401'],
+    ['403', '403'],
+    ['404', '404/405'],
+    ['other', 'Other'],
+  ];
+  return layout(
+    'Playground',
+    html`<section class="intro">
+        <div>
+          <h1>Every way a request ends in 401</h1>
+          <p class="muted">
+            ${scenarios.length} scenarios from the registry, by family. Open one to read why the
+            server answers so, press <strong>Run</strong> to send it from this page, and copy it as
+            curl, Python or JavaScript for your own client. Every refusal links to
+            <code>/explain/&lt;request id&gt;</code>: the checks it passed and the one it failed.
+          </p>
+        </div>
+      </section>
+      <div class="toolbar">
+        <input
+          type="search"
+          id="filter"
+          placeholder="Filter by title, code, status or path…"
+          aria-label="Filter scenarios"
+        />
+        <div class="filters" role="group" aria-label="Status">
+          ${statuses.map(
+            ([value, label]) =>
+              html`<button
+                type="button"
+                data-status-filter="${value}"
+                aria-pressed="${value === 'all' ? 'true' : 'false'}"
+              >
+                ${label}
+              </button>`,
+          )}
+        </div>
+        <span class="count" id="count">${scenarios.length} scenarios</span>
+      </div>
+      <div class="layout">
+        <aside class="sidebar">
+          <ol>
+            ${byFamily.map(
+              (f) =>
+                html`<li>
+                  <a href="#family-${f.id}"
+                    ><span>${f.id}</span><span class="n">${f.list.length}</span></a
+                  >
+                </li>`,
+            )}
+          </ol>
+        </aside>
+        <div>
+          ${byFamily.map(
+            (f) =>
+              html`<section class="family" id="family-${f.id}">
+                <h2>${f.title}</h2>
+                <p>${prose(f.summary)}</p>
+                ${f.list.map((s) => scenarioCard(s, deps, specimens))}
+              </section>`,
+          )}
+          <p class="empty" id="empty" hidden>No scenario matches.</p>
+        </div>
+      </div>`,
+    { script: '/playground.js' },
+  );
+}
+
+/**
+ * `GET /playground`: every registry scenario by family, each with its explanation, remedy, RFCs,
+ * a Run button that fires its trigger from the browser, and curl, Python and JavaScript
+ * snippets. Rendered per request with fresh specimen tokens; its script and stylesheet are
+ * served beside it, so helmet's strict CSP (script-src 'self') holds.
+ */
+export function playgroundRouter(deps: PlaygroundDeps): Router {
   const router = Router();
+  router
+    .route('/playground')
+    .get(async function playground(_req, res) {
+      const specimens = await deps.specimens.get();
+      res.setHeader('Cache-Control', 'no-store');
+      res.type('html').send(renderPlayground(deps, specimens));
+    })
+    .all(methodNotAllowed('GET'));
+  router
+    .route('/playground.js')
+    .get(function playgroundJs(_req, res) {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.type('text/javascript').send(PLAYGROUND_SCRIPT);
+    })
+    .all(methodNotAllowed('GET'));
+  // Browsers ask every origin for this; a 404 would be an error in every page's console.
+  router
+    .route('/favicon.ico')
+    .get(function favicon(_req, res) {
+      res.setHeader('Cache-Control', 'public, max-age=86400');
+      res.type('image/svg+xml').send(FAVICON);
+    })
+    .all(methodNotAllowed('GET'));
   router
     .route('/playground.css')
     .get(function playgroundCss(_req, res) {
-      res.setHeader('Cache-Control', 'public, max-age=300');
+      res.setHeader('Cache-Control', 'no-cache');
       res.type('css').send(SITE_CSS);
     })
     .all(methodNotAllowed('GET'));

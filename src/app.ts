@@ -156,7 +156,9 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(healthRouter(store));
   app.use(catalogRouter({ specimens, baseUrl: config.publicUrl }));
   app.use(explainRouter({ book: explanations }));
-  app.use(playgroundRouter());
+  app.use(
+    playgroundRouter({ specimens, baseUrl: config.publicUrl, corsDemoUrl: corsDemoUrl(config) }),
+  );
   app.use(openapiRouter({ publicUrl: config.publicUrl, cookieName }));
   app.use(bearerRouter({ bearerAuth: requireBearer, store }));
   app.use(
@@ -214,6 +216,14 @@ function explanationStore(store: Store, clock: Clock): Store {
     clock,
     sweepIntervalMs: 0,
   });
+}
+
+/** The CORS demo page on its own port (src/server.ts starts it), if it is on. */
+function corsDemoUrl(config: Config): string | undefined {
+  if (config.cors.demoPort === 0) return undefined;
+  const url = new URL(config.publicUrl);
+  url.port = String(config.cors.demoPort);
+  return `${url.origin}/`;
 }
 
 /** The log line of a refused request names its request id, problem code and reason. */

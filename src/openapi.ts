@@ -99,6 +99,28 @@ const ROUTES: RouteDoc[] = [
   // learn
   {
     method: 'get',
+    path: '/playground',
+    tag: 'learn',
+    summary: 'The playground: every scenario, runnable from the browser',
+    success: [{ status: 200, description: 'An HTML page.', type: 'text/html', schema: str }],
+    errors: STORE,
+  },
+  {
+    method: 'get',
+    path: '/favicon.ico',
+    tag: 'learn',
+    summary: 'The site’s icon',
+    success: [{ status: 200, description: 'An SVG icon.', type: 'image/svg+xml', schema: str }],
+  },
+  {
+    method: 'get',
+    path: '/playground.js',
+    tag: 'learn',
+    summary: "The playground's script",
+    success: [{ status: 200, description: 'JavaScript.', type: 'text/javascript', schema: str }],
+  },
+  {
+    method: 'get',
     path: '/scenarios',
     tag: 'learn',
     summary: 'Every scenario: trigger (with real tokens), expected answer, curl, RFCs',

@@ -19,6 +19,14 @@ export function statusClass(status: number): string {
   return 's400';
 }
 
+/** Registry text, with its `backticked` spans as code. */
+export function prose(text: string): Html {
+  const parts = text.split('`');
+  // An odd number of parts means every backtick was paired.
+  if (parts.length % 2 === 0) return html`${text}`;
+  return html`${parts.map((part, i) => (i % 2 === 1 ? html`<code>${part}</code>` : html`${part}`))}`;
+}
+
 /** A whole page with the site's header; `script` adds one same-origin script. */
 export function layout(title: string, body: Html, options: { script?: string } = {}): string {
   return html`<!doctype html>
@@ -27,7 +35,7 @@ export function layout(title: string, body: Html, options: { script?: string } =
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title} · four-oh-one</title>
-        <link rel="icon" href="data:," />
+        <link rel="icon" href="/favicon.ico" type="image/svg+xml" />
         <link rel="stylesheet" href="/playground.css" />
         ${options.script ? html`<script src="${options.script}" defer></script>` : ''}
       </head>
@@ -91,6 +99,7 @@ code, pre, kbd {
   font: 13.5px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
 }
 code { background: var(--code-bg); padding: 0.05rem 0.3rem; border-radius: 4px; }
+pre code { background: none; padding: 0; }
 pre {
   background: var(--code-bg);
   padding: 0.75rem 0.9rem;
@@ -167,6 +176,7 @@ p { margin: 0.35rem 0; }
   padding: 0.9rem 1.1rem;
   margin: 0.9rem 0;
 }
+.card > h2:first-child { margin-top: 0; }
 .page-head { margin: 0.5rem 0 1rem; }
 .crumbs { font-size: 0.9rem; color: var(--muted); }
 

@@ -1,0 +1,149 @@
+import type { Trigger } from './scenarios';
+import { fillBody, fillTemplate, type Specimens } from './specimens';
+
+/**
+ * Copyable client code for a registry trigger, beside the curl line of GET /scenarios: Python
+ * `requests` and JavaScript `fetch`. Tokens are filled in, so each snippet runs as it is against
+ * the server at `baseUrl`. test/snippets.test.ts runs the generated Python and JavaScript.
+ */
+
+/** A JSON value as a Python literal (JSON's strings and numbers are valid Python). */
+export function pythonLiteral(value: unknown, indent = ''): string {
+  if (value === null || value === undefined) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'number' || typeof value === 'string') return JSON.stringify(value);
+  const inner = `${indent}    `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return `[\n${value.map((v) => `${inner}${pythonLiteral(v, inner)},`).join('\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return '{}';
+  return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${pythonLiteral(v, inner)},`).join('\n')}\n${indent}}`;
+}
+
+/** A JSON value as a JavaScript literal, keys quoted only where they must be. */
+export function jsLiteral(value: unknown, indent = ''): string {
+  if (value === undefined) return 'undefined';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return `[\n${value.map((v) => `${inner}${jsLiteral(v, inner)},`).join('\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return '{}';
+  const key = (k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k));
+  return `{\n${entries.map(([k, v]) => `${inner}${key(k)}: ${jsLiteral(v, inner)},`).join('\n')}\n${indent}}`;
+}
+
+const isRedirectTest = (expectedStatus?: number) =>
+  expectedStatus !== undefined && expectedStatus >= 300 && expectedStatus < 400;
+
+/** The trigger with its specimens filled in. */
+function filled(trigger: Trigger, specimens: Specimens) {
+  const headers = Object.fromEntries(
+    Object.entries(trigger.headers ?? {}).map(([k, v]) => [k, fillTemplate(v, specimens)]),
+  );
+  const body = trigger.body === undefined ? undefined : fillBody(trigger.body, specimens);
+  return { headers, body };
+}
+
+/** Python `requests`: the call, then the status, the challenge and the body. */
+export function pythonFor(
+  baseUrl: string,
+  trigger: Trigger,
+  specimens: Specimens,
+  expectedStatus?: number,
+): string {
+  const { headers, body } = filled(trigger, specimens);
+  const args = [`    ${JSON.stringify(baseUrl + trigger.path)},`];
+  if (Object.keys(headers).length > 0) args.push(`    headers=${pythonLiteral(headers, '    ')},`);
+  if (body !== undefined) {
+    args.push(
+      `    ${trigger.contentType === 'form' ? 'data' : 'json'}=${pythonLiteral(body, '    ')},`,
+    );
+  }
+  if (isRedirectTest(expectedStatus)) args.push('    allow_redirects=False,');
+  args.push('    timeout=10,');
+  return [
+    'import requests',
+    '',
+    `response = requests.${trigger.method.toLowerCase()}(`,
+    ...args,
+    ')',
+    'print(response.status_code, response.headers.get("WWW-Authenticate"))',
+    'print(response.text)',
+  ].join('\n');
+}
+
+/** JavaScript `fetch` (Node 18+, as an ES module): the call, then status, challenge and body. */
+export function fetchFor(
+  baseUrl: string,
+  trigger: Trigger,
+  specimens: Specimens,
+  expectedStatus?: number,
+): string {
+  const { headers, body } = filled(trigger, specimens);
+  const init: string[] = [`  method: ${JSON.stringify(trigger.method)},`];
+  if (body !== undefined && trigger.contentType !== 'form') {
+    headers['Content-Type'] = 'application/json';
+  }
+  if (Object.keys(headers).length > 0) init.push(`  headers: ${jsLiteral(headers, '  ')},`);
+  if (body !== undefined) {
+    init.push(
+      trigger.contentType === 'form'
+        ? `  body: new URLSearchParams(${jsLiteral(body, '  ')}),`
+        : `  body: JSON.stringify(${jsLiteral(body, '  ')}),`,
+    );
+  }
+  if (isRedirectTest(expectedStatus)) init.push(`  redirect: "manual",`);
+  return [
+    '// Node 18+: save as try.mjs, then run node try.mjs',
+    ...(expectedStatus === 407
+      ? [
+          '// fetch, in Node as in browsers, turns a 407 from a server that is not your proxy into',
+          '// a network error: this throws "TypeError: fetch failed". curl and Python show the 407.',
+        ]
+      : []),
+    `const response = await fetch(${JSON.stringify(baseUrl + trigger.path)}, {`,
+    ...init,
+    '});',
+    'console.log(response.status, response.headers.get("www-authenticate"));',
+    'console.log(await response.text());',
+  ].join('\n');
+}
+
+/** Headers a page's script may not set (Fetch: forbidden request-headers). */
+const FORBIDDEN = new Set([
+  'accept-charset',
+  'accept-encoding',
+  'access-control-request-headers',
+  'access-control-request-method',
+  'connection',
+  'content-length',
+  'cookie',
+  'cookie2',
+  'date',
+  'dnt',
+  'expect',
+  'host',
+  'keep-alive',
+  'origin',
+  'referer',
+  'set-cookie',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'via',
+]);
+
+/** The headers of a trigger that a browser will not let a script send. */
+export function forbiddenHeaders(trigger: Trigger): string[] {
+  return Object.keys(trigger.headers ?? {}).filter((name) => {
+    const n = name.toLowerCase();
+    return FORBIDDEN.has(n) || n.startsWith('proxy-') || n.startsWith('sec-');
+  });
+}

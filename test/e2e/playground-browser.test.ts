@@ -1,0 +1,267 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import { scenarios } from '../../src/scenarios';
+
+/**
+ * The playground, /docs and /explain in a real browser: Debian's Chromium driven by
+ * playwright-core (never a browser download), against the compiled server. Every scenario title
+ * must show, every scenario the page can run must answer its documented status when its Run
+ * button is clicked, and no page may log a script error or a CSP violation. Screenshots go to
+ * artifacts/playground/ (git-ignored).
+ */
+const ROOT = join(__dirname, '..', '..');
+const ENTRY = join(ROOT, 'dist', 'src', 'server.js');
+const ARTIFACTS = join(ROOT, 'artifacts', 'playground');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const chromiumFound = existsSync(CHROMIUM);
+const underCi = process.env.CI === 'true';
+if (!chromiumFound && !underCi) {
+  console.warn(
+    `\n*** WARNING: no Chromium at ${CHROMIUM}: the playground browser tests will be SKIPPED. ` +
+      'Install Debian’s (apt-get install chromium) or set CHROMIUM_PATH, then run npm test again. ***\n',
+  );
+}
+// Under CI a missing Chromium is a failure (in beforeAll), never a skip.
+const describeBrowser = chromiumFound || underCi ? describe : describe.skip;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function start(env: Record<string, string>): Promise<ChildProcessWithoutNullStreams> {
+  const child = spawn(process.execPath, [ENTRY], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+  });
+  let logs = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${logs}`));
+    }, 10_000);
+    child.stderr.on('data', (c: Buffer) => (logs += c.toString()));
+    child.stdout.on('data', (c: Buffer) => (logs += c.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${logs}`));
+    });
+    const poll = async () => {
+      try {
+        const res = await fetch(`${env.PUBLIC_URL}/healthz`);
+        if (res.ok) {
+          clearTimeout(timer);
+          resolve(child);
+          return;
+        }
+      } catch {
+        // not listening yet
+      }
+      setTimeout(poll, 50);
+    };
+    void poll();
+  });
+}
+
+/** What a page logged that is a fault: script errors, CSP refusals, failed loads of its files. */
+interface Faults {
+  messages: string[];
+}
+
+/**
+ * Chromium logs every 4xx/5xx answer to a fetch as "Failed to load resource"; a scenario's
+ * refusal is the point of its Run button, so those are not faults. Anything else logged as an
+ * error is (a script error, a CSP violation, a 404 for a script or stylesheet).
+ */
+function watch(page: Page, triggerPaths: Set<string>): Faults {
+  const faults: Faults = { messages: [] };
+  page.on('pageerror', (e) => faults.messages.push(`page error: ${e.message}`));
+  page.on('console', (m: ConsoleMessage) => {
+    if (m.type() !== 'error' && m.type() !== 'warning') return;
+    const url = m.location().url ?? '';
+    const path = url ? new URL(url).pathname : '';
+    const refusal = /^Failed to load resource: the server responded with a status of [45]\d\d/.test(
+      m.text(),
+    );
+    if (refusal && triggerPaths.has(path)) return;
+    faults.messages.push(`${m.type()}: ${m.text()} (${url})`);
+  });
+  return faults;
+}
+
+describeBrowser('the playground in Chromium', () => {
+  let server: ChildProcessWithoutNullStreams | undefined;
+  let context: BrowserContext;
+  let profile: string;
+  let base: string;
+  const triggerPaths = new Set(scenarios.map((s) => s.trigger.path.split('?')[0] ?? ''));
+
+  beforeAll(async () => {
+    if (!chromiumFound) {
+      throw new Error(
+        `Chromium is required under CI (CI=true), but ${CHROMIUM} does not exist. ` +
+          '.ci/run installs Debian’s chromium; or set CHROMIUM_PATH.',
+      );
+    }
+    if (!existsSync(ENTRY)) {
+      throw new Error(`${ENTRY} is missing: run npm run build (npm test does)`);
+    }
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = await start({
+      PORT: String(port),
+      PUBLIC_URL: base,
+      CORS_DEMO_PORT: '0',
+      JWT_SECRET: 'four-oh-one-playground-browser-test-secret',
+    });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    profile = mkdtempSync(join(tmpdir(), 'four-oh-one-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      timeout: 30_000,
+      viewport: { width: 1280, height: 900 },
+    });
+    context.setDefaultTimeout(10_000);
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (server && server.exitCode === null) server.kill('SIGTERM');
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  }, 30_000);
+
+  async function open(path: string): Promise<{ page: Page; faults: Faults }> {
+    const page = await context.newPage();
+    const faults = watch(page, triggerPaths);
+    await page.goto(base + path);
+    return { page, faults };
+  }
+
+  it('shows every scenario title, by family, with no console error', async () => {
+    const { page, faults } = await open('/playground');
+    await page.waitForSelector('body[data-ready="true"]');
+    const titles = await page.$$eval('details.scenario summary .title', (els) =>
+      els.map((e) => e.textContent?.trim()),
+    );
+    expect(titles).toEqual(scenarios.map((s) => s.title));
+    for (const s of scenarios.slice(0, 5)) {
+      await expect(page.getByText(s.title, { exact: true }).isVisible()).resolves.toBe(true);
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'playground.png') });
+    expect(faults.messages).toEqual([]);
+    await page.close();
+  }, 30_000);
+
+  it('runs every scenario a page can send, and shows its documented status', async () => {
+    const { page, faults } = await open('/playground');
+    await page.waitForSelector('body[data-ready="true"]');
+    const runnable = await page.$$eval('button[data-run]', (els) =>
+      els.map((e) => e.getAttribute('data-run') ?? ''),
+    );
+    expect(runnable.length).toBeGreaterThan(scenarios.length / 2);
+    const differs: string[] = [];
+    for (const id of runnable) {
+      const card = page.locator(`details#${id}`);
+      await card.locator('summary').click();
+      await card.locator('button[data-run]').click();
+      await page.waitForSelector(`details#${id}[data-ran="true"]`, { state: 'attached' });
+      const shown = await card.locator('.result .pill').getAttribute('data-status');
+      const expected = String(scenarios.find((s) => s.id === id)?.expect.status);
+      const verdict = await card.locator('.result [data-matches]').getAttribute('data-matches');
+      if (shown !== expected || verdict !== 'true') differs.push(`${id}: ${shown} (${verdict})`);
+      if (id !== 'token-expired') await card.locator('summary').click(); // close it again
+    }
+    expect(differs).toEqual([]);
+    // The expired token, opened, with its answer and the link to its explanation.
+    const expired = page.locator('details#token-expired');
+    await expired.scrollIntoViewIfNeeded();
+    await expired.screenshot({ path: join(ARTIFACTS, 'playground-token-expired.png') });
+    expect(faults.messages).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('explains a refusal from its Run result, and shows the failed check', async () => {
+    const { page, faults } = await open('/playground#token-expired');
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.locator('details#token-expired').getAttribute('open')).not.toBeNull();
+    await page.locator('details#token-expired button[data-run]').click();
+    await page.locator('details#token-expired .result a', { hasText: 'Why exactly?' }).click();
+    await page.waitForURL(/\/explain\//);
+    await expect(page.locator('.checks .bad').innerText()).resolves.toContain('exp: not expired');
+    await page.screenshot({ path: join(ARTIFACTS, 'explain-token-expired.png'), fullPage: true });
+    expect(faults.messages).toEqual([]);
+    await page.close();
+  }, 30_000);
+
+  it('filters by words and by status', async () => {
+    const { page, faults } = await open('/playground');
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.fill('#filter', 'token_expired');
+    const visible = () =>
+      page.$$eval('details.scenario', (els) =>
+        els.filter((e) => !e.hasAttribute('hidden')).map((e) => e.id),
+      );
+    const mentions = (s: (typeof scenarios)[number], word: string) =>
+      [
+        s.id,
+        s.title,
+        s.family,
+        s.expect.status,
+        s.expect.code ?? '',
+        s.trigger.method,
+        s.trigger.path,
+      ]
+        .join(' ')
+        .toLowerCase()
+        .includes(word);
+    const expected = scenarios.filter((s) => mentions(s, 'token_expired')).map((s) => s.id);
+    expect(expected).toContain('token-expired');
+    expect(await visible()).toEqual(expected);
+    await page.fill('#filter', '');
+    await page.click('[data-status-filter="403"]');
+    const only403 = await visible();
+    expect(only403).toEqual(scenarios.filter((s) => s.expect.status === 403).map((s) => s.id));
+    expect(faults.messages).toEqual([]);
+    await page.close();
+  }, 30_000);
+
+  it('renders /docs/ (Swagger UI from this server) and /problems/:code with no console error', async () => {
+    const docs = await open('/docs');
+    await docs.page.waitForSelector('.swagger-ui .info .title');
+    await expect(docs.page.locator('.swagger-ui .info .title').innerText()).resolves.toContain(
+      'four-oh-one',
+    );
+    await docs.page.waitForSelector('.opblock-tag-section');
+    await docs.page.screenshot({ path: join(ARTIFACTS, 'docs.png') });
+    expect(docs.faults.messages).toEqual([]);
+    await docs.page.close();
+
+    const problem = await open('/problems/token_expired');
+    await expect(problem.page.locator('h1').innerText()).resolves.toBe('Access token expired');
+    await problem.page.screenshot({ path: join(ARTIFACTS, 'problem-token-expired.png') });
+    expect(problem.faults.messages).toEqual([]);
+    await problem.page.close();
+  }, 30_000);
+});
