@@ -260,3 +260,88 @@ describe("the articles' Python examples against the built server", () => {
     30_000,
   );
 });
+
+// --- The Node clients (examples/node/): refresh-on-401 with fetch, and with axios -------------
+
+const NODE_EXAMPLES = join(ROOT, 'examples', 'node');
+
+function runNodeExample(file: string, baseUrl: string): Promise<Ran> {
+  const began = Date.now();
+  const child = spawn(process.execPath, [join(NODE_EXAMPLES, file)], {
+    cwd: ROOT, // axios resolves from this project's node_modules
+    env: { PATH: process.env.PATH ?? '', FOUR_OH_ONE_URL: baseUrl },
+    timeout: PYTHON_TIMEOUT_MS,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - began }),
+    );
+  });
+}
+
+describe('the Node examples against the built server', () => {
+  let server: Started | undefined;
+  let baseUrl = '';
+
+  beforeAll(async () => {
+    if (!existsSync(ENTRY)) {
+      throw new Error(`${ENTRY} is missing: run npm run build (npm test does)`);
+    }
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    server = await start({
+      PORT: String(port),
+      PUBLIC_URL: baseUrl,
+      CORS_DEMO_PORT: '0',
+      JWT_SECRET: 'four-oh-one node examples e2e: a fixed secret',
+    });
+  }, 15_000);
+
+  afterAll(async () => {
+    if (!server) return;
+    server.child.kill('SIGTERM');
+    await exited(server.child);
+  });
+
+  it.each(['fetch-refresh.mjs', 'axios-refresh.mjs'])(
+    '%s: 401 token_expired -> refresh with the refresh token -> retry once -> 200',
+    async (file) => {
+      const ran = await runNodeExample(file, baseUrl);
+      expectSuccess(file, ran);
+      const steps = [
+        /POST \/auth\/token -> 200\n/,
+        /GET \/api\/v1\/flaky -> 401 token_expired\n/,
+        /WWW-Authenticate: Bearer realm="four-oh-one", error="invalid_token"/,
+        /POST \/auth\/token -> 200\n/,
+        /GET \/api\/v1\/flaky -> 200\n/,
+        /GET \/api\/v1\/data -> 200\n/,
+        /flow: 401 -> refresh -> 200\n/,
+      ];
+      let from = 0;
+      for (const step of steps) {
+        const at = ran.stdout.slice(from).search(step);
+        expect({ step: String(step), found: at >= 0 }).toEqual({ step: String(step), found: true });
+        from += at + 1;
+      }
+      expect(ran.stdout.trimEnd().split('\n').pop()).toBe('OK');
+    },
+    30_000,
+  );
+
+  it.each(['fetch-refresh.mjs', 'axios-refresh.mjs'])(
+    '%s: exits 2 when no server answers',
+    async (file) => {
+      const ran = await runNodeExample(file, `http://127.0.0.1:${await freePort()}`);
+      expect({ code: ran.code, out: ran.stdout }).toEqual({
+        code: 2,
+        out: expect.stringContaining('is the server up at'),
+      });
+    },
+    30_000,
+  );
+});
