@@ -13,7 +13,10 @@ import { createServer } from '../../src/http';
 import { scenarios, type Scenario } from '../../src/scenarios';
 import { fillBody, fillTemplate, type SpecimenBook, type Specimens } from '../../src/specimens';
 import { MemoryStore, type Store } from '../../src/store';
+import { randomUUID } from 'node:crypto';
+import { RedisStore } from '../../src/store/redis';
 import { buildApp, expectProblem, testClock, testConfig } from '../helpers';
+import { describeRedis, redisUrl } from '../redis';
 
 /** Fires a registry trigger, as test/scenarios.test.ts does. */
 function fire(http: () => ReturnType<typeof request>, s: Scenario, specimens: Specimens) {
@@ -264,5 +267,32 @@ describe('ExplanationBook', () => {
     const app = createApp(testConfig(), { store, clock, logger: pino({ level: 'silent' }) });
     const res = await request(createServer(app)).get('/api/v1/data');
     expectProblem(res, { status: 401, code: 'token_missing' });
+  });
+});
+
+describeRedis('explanations in Redis', () => {
+  const prefix = `four-oh-one:test:explain:${randomUUID()}:`;
+  const stores: RedisStore[] = [];
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it('one instance explains a request another one refused', async () => {
+    const clock = testClock();
+    const instance = async () => {
+      const store = new RedisStore({ url: redisUrl as string, prefix });
+      await store.connect();
+      stores.push(store);
+      return buildApp({ store, clock });
+    };
+    const a = await instance();
+    const b = await instance();
+    const specimens = await a.specimens.get();
+    const refused = await fire(a.http, byId('token-expired'), specimens).expect(401);
+    const explained = await b.http().get(`/explain/${refused.headers['x-request-id']}`).expect(200);
+    expect(explained.body).toMatchObject({
+      code: 'token_expired',
+      trace: { failed: 'exp: not expired' },
+    });
   });
 });
