@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import { html, page } from '../src/html';
+import { html } from '../src/html';
 import { methodNotAllowed, problem } from '../src/problems';
 import {
   expandPublicUrl,
@@ -11,6 +11,7 @@ import {
   type Scenario,
   type Trigger,
 } from '../src/scenarios';
+import { layout, statusClass } from '../src/site';
 import { fillBody, fillTemplate, type SpecimenBook, type Specimens } from '../src/specimens';
 
 /** Single-quotes a string for a POSIX shell. */
@@ -122,13 +123,17 @@ export function catalogRouter(deps: { specimens: SpecimenBook; baseUrl: string }
         return;
       }
       res.type('html').send(
-        page(
+        layout(
           def.title,
           html`<p class="muted">
-              <a href="/scenarios">scenarios</a> · <a href="/problems">problems</a>
+              <a href="/playground">playground</a> · <a href="/scenarios">scenarios</a> ·
+              <a href="/problems">problems</a>
             </p>
             <h1>${def.title}</h1>
-            <p><span class="status">${def.status}</span> <code>${code}</code></p>
+            <p>
+              <span class="pill ${statusClass(def.status)}">${def.status}</span>
+              <code>${code}</code>
+            </p>
             <h2>Why</h2>
             <p>${def.explanation}</p>
             <h2>What the client should do</h2>
@@ -145,6 +150,7 @@ export function catalogRouter(deps: { specimens: SpecimenBook; baseUrl: string }
                       (s) =>
                         html`<h3>${s.title}</h3>
                           <p>${s.explanation}</p>
+                          <p><a href="/playground#${s.id}">Run it in the playground →</a></p>
                           ${
                             s.articleNote
                               ? html`<p>
