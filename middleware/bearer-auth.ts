@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { bearerTrace, HEADER_CHECKS } from '../src/explain';
 import { bearerChallenges, problem } from '../src/problems';
+import { SPECIMEN_JTI_PREFIX } from '../src/specimens';
 import type { Store } from '../src/store';
 import type { Verdict } from '../src/tokens';
 
@@ -94,7 +95,7 @@ export function bearerAuth(options: BearerAuthOptions): RequestHandler {
         const verdict = await options.verify(parsed.token);
         if (!verdict.ok) {
           const refusals =
-            verdict.jti && store
+            verdict.jti && store && !verdict.jti.startsWith(SPECIMEN_JTI_PREFIX)
               ? await store.increment(`refused:${verdict.jti}`, REPEAT_WINDOW_MS)
               : 0;
           const repeated = refusals >= REPEAT_THRESHOLD;

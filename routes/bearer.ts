@@ -1,18 +1,23 @@
 import { Router, type RequestHandler } from 'express';
-import { bearerChallenge, methodNotAllowed, problem } from '../src/problems';
-import { problemCatalog } from '../src/scenarios';
+import { bearerChallenges, methodNotAllowed, problem } from '../src/problems';
 import type { Store } from '../src/store';
 
 /**
  * Section 1 of the article: `GET /api/v1/data` with `Authorization: Bearer <jwt>`.
  * The route reads as a sentence: a valid bearer token gets the data.
  */
-export function bearerRouter(deps: { bearerAuth: RequestHandler; store: Store }): Router {
+export function bearerRouter(deps: {
+  bearerAuth: RequestHandler;
+  store: Store;
+  /** RFC 9728 metadata URL, named in the scripted challenge like in every other. */
+  resourceMetadata?: string;
+}): Router {
   const router = Router();
+  const scriptedChallenge = bearerChallenges(deps.resourceMetadata).invalidToken('token_expired');
   router.route('/api/v1/data').get(deps.bearerAuth, getData).all(methodNotAllowed('GET'));
   router
     .route('/api/v1/flaky')
-    .get(deps.bearerAuth, flaky(deps.store))
+    .get(deps.bearerAuth, flaky(deps.store, scriptedChallenge))
     .all(methodNotAllowed('GET'));
   return router;
 }
@@ -20,17 +25,13 @@ export function bearerRouter(deps: { bearerAuth: RequestHandler; store: Store })
 const FLAKY_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 const FLAKY_WINDOW_MS = 10 * 60 * 1000;
 const FLAKY_MAX_FAILURES = 10;
-const FLAKY_CHALLENGE = bearerChallenge({
-  error: 'invalid_token',
-  errorDescription: problemCatalog.token_expired.title,
-});
 
 /**
  * A deterministic target for retry-with-refresh logic: with a valid token, the first `fail`
  * calls for `key` answer 401 token_expired, later ones 200. Counters are per caller and key, in
  * the store, and expire ten minutes after the first call; only authenticated calls create one.
  */
-function flaky(store: Store): RequestHandler {
+function flaky(store: Store, challenge: string): RequestHandler {
   return async function flakyHandler(req, res) {
     const { fail, key } = req.query;
     if (typeof fail !== 'string' || !/^\d{1,2}$/.test(fail) || Number(fail) > FLAKY_MAX_FAILURES) {
@@ -49,7 +50,7 @@ function flaky(store: Store): RequestHandler {
     if (attempt <= failures) {
       throw problem('token_expired', {
         detail: `Scripted failure ${attempt} of ${failures} for key "${key}": refresh your token and retry.`,
-        headers: { 'WWW-Authenticate': FLAKY_CHALLENGE },
+        headers: { 'WWW-Authenticate': challenge },
         extensions: { scripted: true, attempt, failures },
       });
     }

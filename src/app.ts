@@ -155,7 +155,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(corsRouter());
   // The hot paths first: each router a request passes costs a little (measured in bench/).
   app.use(healthRouter(store));
-  app.use(bearerRouter({ bearerAuth: requireBearer, store }));
+  app.use(bearerRouter({ bearerAuth: requireBearer, store, resourceMetadata }));
   app.use(catalogRouter({ specimens, baseUrl: config.publicUrl }));
   app.use(explainRouter({ book: explanations }));
   app.use(

@@ -41,6 +41,14 @@ export const SPECIMEN_NAMES = [
 export type SpecimenName = (typeof SPECIMEN_NAMES)[number];
 export type Specimens = Record<SpecimenName, string>;
 
+/**
+ * Every bad specimen's jti starts so: they are shared by everyone reading /scenarios, so
+ * per-token bookkeeping (the "stop retrying" count) must not treat them as one client's token.
+ */
+export const SPECIMEN_JTI_PREFIX = 'specimen-';
+const specimenJti = (kind?: string) =>
+  `${SPECIMEN_JTI_PREFIX}${kind ? `${kind}-` : ''}${randomUUID()}`;
+
 /** How long minted specimens live, and how often (at most) they are minted again. */
 const LIFETIME_SECONDS = 3600;
 const REMINT_AFTER_MS = 10 * 60 * 1000;
@@ -96,13 +104,13 @@ export class SpecimenBook {
       c: Partial<AccessClaims> & Record<string, unknown>,
       header: Record<string, unknown> = {},
     ) =>
-      jwt.sign({ ...claims, jti: randomUUID(), ...c }, hmac.signKey, {
+      jwt.sign({ ...claims, jti: specimenJti(), ...c }, hmac.signKey, {
         algorithm: 'HS256',
         header: { alg: 'HS256', typ: 'at+jwt', kid: hmac.kid, ...header },
       });
     const { exp: _exp, ...withoutExp } = claims;
-    const revokedJti = `specimen-revoked-${randomUUID()}`;
-    const usedRefreshJti = `specimen-used-refresh-${randomUUID()}`;
+    const revokedJti = specimenJti('revoked');
+    const usedRefreshJti = specimenJti('used-refresh');
     const retired = keys.findWhere((k) => k.kid.startsWith(RETIRED_DEMO_KID_PREFIX));
 
     const [vh, vp, vs] = valid.split('.');
@@ -118,7 +126,7 @@ export class SpecimenBook {
       expired: at({ iat: now - 2 * LIFETIME_SECONDS, exp: now - LIFETIME_SECONDS }),
       not_yet_valid: at({ nbf: now + LIFETIME_SECONDS, exp: now + 2 * LIFETIME_SECONDS }),
       issued_in_future: at({ iat: now + LIFETIME_SECONDS, exp: now + 2 * LIFETIME_SECONDS }),
-      no_exp: jwt.sign({ ...withoutExp, jti: randomUUID() }, hmac.signKey, {
+      no_exp: jwt.sign({ ...withoutExp, jti: specimenJti() }, hmac.signKey, {
         algorithm: 'HS256',
         header: { alg: 'HS256', typ: 'at+jwt', kid: hmac.kid },
       }),
@@ -129,7 +137,7 @@ export class SpecimenBook {
       bad_signature: `${vh}.${tamperedPayload}.${vs}`,
       alg_none: `${b64({ alg: 'none', typ: 'at+jwt' })}.${vp}.`,
       alg_confusion: `${confusionInput}.${confusionSig}`,
-      alg_not_allowed: jwt.sign({ ...claims, jti: randomUUID() }, hmac.signKey, {
+      alg_not_allowed: jwt.sign({ ...claims, jti: specimenJti() }, hmac.signKey, {
         algorithm: 'HS512',
         header: { alg: 'HS512', typ: 'at+jwt', kid: hmac.kid },
       }),
@@ -139,7 +147,7 @@ export class SpecimenBook {
       oversized: 'A'.repeat(20 * 1024),
       jwt_io_sample: JWT_IO_SAMPLE,
       retired_key: retired
-        ? keys.sign({ ...claims, jti: randomUUID() }, { typ: 'at+jwt' }, retired)
+        ? keys.sign({ ...claims, jti: specimenJti() }, { typ: 'at+jwt' }, retired)
         : '',
       admin: at({ sub: 'admin', type: 'admin', scope: 'data:read admin', auth_time: now }),
       fresh_login: at({ sub: 'my_username', auth_time: now }),

@@ -612,7 +612,9 @@ describe('GET /api/v1/flaky', () => {
     for (const attempt of [1, 2]) {
       const res = await call('k1');
       expectProblem(res, { status: 401, code: 'token_expired' });
-      expect(res.headers['www-authenticate']).toMatch(/error="invalid_token"/);
+      expect(res.headers['www-authenticate']).toBe(
+        'Bearer realm="four-oh-one", error="invalid_token", error_description="Access token expired", resource_metadata="http://127.0.0.1:3000/.well-known/oauth-protected-resource"',
+      );
       expect(res.body).toMatchObject({ scripted: true, attempt, failures: 2 });
     }
     expect((await call('k1')).body).toMatchObject({ attempt: 3, failures: 2 });
@@ -680,6 +682,15 @@ describe('the same refused token, again and again', () => {
     expect(details[2]).toMatch(/refused 3 times in the last minute: retrying it will not help/);
     const fourth = await data(ctx, access_token);
     expect(fourth.body.refused_count).toBe(4);
+  });
+
+  it('counts nothing for the shared specimen tokens', async () => {
+    const { expired } = await ctx.specimens.get();
+    const increment = jest.spyOn(ctx.store, 'increment');
+    for (let i = 0; i < 4; i++)
+      expect((await data(ctx, expired)).body.detail).not.toMatch(/retrying it will not help/);
+    expect(increment).not.toHaveBeenCalled();
+    increment.mockRestore();
   });
 
   it('counts nothing for forged tokens', async () => {
