@@ -200,14 +200,15 @@ export function verifySignedJwt(token: string, keys: KeyRing, clock: Clock): Sig
       'header and payload are JSON objects',
     );
   }
-  const evidence = { facts: headerFacts(header) };
+  // Evidence is for refusals only: built when one happens, never on the hot path of a valid token.
+  const evidence = () => ({ facts: headerFacts(header) });
   const alg = header.alg;
   if (typeof alg !== 'string' || alg.toLowerCase() === 'none') {
     return refuse(
       'token_algorithm_rejected',
       'The token is unsigned (alg "none" or no alg); every token here must be signed.',
       'signed (alg is not "none")',
-      evidence,
+      evidence(),
     );
   }
   if (header.kid !== undefined && typeof header.kid !== 'string') {
@@ -215,7 +216,7 @@ export function verifySignedJwt(token: string, keys: KeyRing, clock: Clock): Sig
       'token_malformed',
       'The kid header must be a string.',
       'kid is a string',
-      evidence,
+      evidence(),
     );
   }
   const key = keys.find(header.kid);
@@ -224,7 +225,7 @@ export function verifySignedJwt(token: string, keys: KeyRing, clock: Clock): Sig
       'token_kid_unknown',
       'No key on this server has the kid this token names.',
       'kid names a key of this server',
-      evidence,
+      evidence(),
     );
   }
   if (alg !== key.alg) {
@@ -232,7 +233,7 @@ export function verifySignedJwt(token: string, keys: KeyRing, clock: Clock): Sig
       'token_algorithm_rejected',
       `The token says ${alg.slice(0, 16)}, but its key is pinned to ${key.alg}.`,
       'alg is the one its key is pinned to',
-      { facts: { ...evidence.facts, key_alg: key.alg } },
+      { facts: { ...evidence().facts, key_alg: key.alg } },
     );
   }
   if (!signatureValid(key, `${headerPart}.${payloadPart}`, signature)) {
@@ -240,7 +241,7 @@ export function verifySignedJwt(token: string, keys: KeyRing, clock: Clock): Sig
       'token_signature_invalid',
       `The signature does not verify with key ${key.kid}.`,
       'signature verifies',
-      evidence,
+      evidence(),
     );
   }
   if (key.retiredAfter !== undefined && clock.now() > key.retiredAfter) {
@@ -249,7 +250,7 @@ export function verifySignedJwt(token: string, keys: KeyRing, clock: Clock): Sig
       `Key ${key.kid} was rotated out and its grace period ended at ${iso(Math.floor(key.retiredAfter / 1000))}.`,
       'key not retired',
       {
-        facts: evidence.facts,
+        facts: evidence().facts,
         times: {
           key_retired_after: iso(Math.floor(key.retiredAfter / 1000)),
           server_time: iso(Math.floor(clock.now() / 1000)),
@@ -275,16 +276,19 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
     if (!signed.ok) return signed;
     const { header, claims, key } = signed;
     const jti = typeof claims.jti === 'string' ? claims.jti.slice(0, 128) : undefined;
-    const facts = { ...headerFacts(header), kid: key.kid };
-    // Times join the evidence once the claims that hold them are known to be there.
-    const evidence: Evidence = { facts };
+    // Times join the evidence once the claims that hold them are known to be there. Evidence
+    // is built only for a refusal, never for a valid token (bench/RESULTS.md: the hot path).
+    const later: { times?: () => Evidence['times'] } = {};
     const refuse = (code: ProblemCode, detail: string, check: TokenCheck): Verdict => ({
       ok: false,
       code,
       detail,
       jti,
       check,
-      evidence,
+      evidence: {
+        facts: { ...headerFacts(header), kid: key.kid },
+        ...(later.times ? { times: later.times() } : {}),
+      },
     });
 
     const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined;
@@ -305,13 +309,13 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
     }
     const c = claims as AccessClaims;
     const now = Math.floor(clock.now() / 1000);
-    evidence.times = {
+    later.times = () => ({
       exp: iso(c.exp),
       ...(c.nbf === undefined ? {} : { nbf: iso(c.nbf) }),
       iat: iso(c.iat),
       server_time: iso(now),
       tolerance_seconds: tolerance,
-    };
+    });
     if (c.exp + tolerance <= now) {
       return refuse(
         'token_expired',
