@@ -104,6 +104,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('json spaces', 2);
+  app.set('etag', false);
 
   app.use(requestId({ generate: deps.generateRequestId }));
   // Before pino-http, so that the log line and /explain/:request_id carry the same trace.

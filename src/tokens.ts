@@ -62,6 +62,10 @@ export type Verdict =
       evidence?: Evidence;
     };
 
+/** How many signature-verified access tokens the verifier remembers, and the longest it keeps. */
+const VERIFIED_CACHE_SIZE = 1024;
+const VERIFIED_CACHE_MAX_TOKEN = 2048;
+
 /** The longest token this server will even look at. */
 export const MAX_TOKEN_BYTES = 8192;
 
@@ -271,8 +275,34 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
   const { keys, clock, store } = options;
   const { issuer, audience, clockToleranceSeconds: tolerance } = options.jwt;
 
-  return async function verifyAccessToken(token: string): Promise<Verdict> {
+  // Tokens whose signature verified, by their exact text: a client sends the same token many
+  // times, and a signature that verified once verifies forever, so decoding and the HMAC are
+  // done once per token (bench/RESULTS.md). Only tokens this server signed get in; the map is
+  // bounded and drops its oldest entry. Everything time- or state-dependent (key retirement,
+  // claims against the clock, revocation) still runs on every request.
+  const verified = new Map<string, Extract<SignedJwt, { ok: true }>>();
+
+  function checkSignature(token: string): SignedJwt {
+    const hit = verified.get(token);
+    if (hit && (hit.key.retiredAfter === undefined || clock.now() <= hit.key.retiredAfter)) {
+      return hit;
+    }
     const signed = verifySignedJwt(token, keys, clock);
+    if (signed.ok && token.length <= VERIFIED_CACHE_MAX_TOKEN) {
+      if (verified.size >= VERIFIED_CACHE_SIZE) {
+        const oldest = verified.keys().next().value;
+        if (oldest !== undefined) verified.delete(oldest);
+      }
+      // Shared by every later request with this token: nobody may change it.
+      Object.freeze(signed.header);
+      Object.freeze(signed.claims);
+      verified.set(token, signed);
+    }
+    return signed;
+  }
+
+  return async function verifyAccessToken(token: string): Promise<Verdict> {
+    const signed = checkSignature(token);
     if (!signed.ok) return signed;
     const { header, claims, key } = signed;
     const jti = typeof claims.jti === 'string' ? claims.jti.slice(0, 128) : undefined;

@@ -286,6 +286,56 @@ describe('the access-token verifier', () => {
     );
   });
 
+  describe('remembering verified signatures', () => {
+    it('still judges a remembered token against the clock and the denylist on every request', async () => {
+      const { token, claims } = issue(60);
+      expect(refused(await verify(token))).toBe('ok');
+      expect(refused(await verify(token))).toBe('ok');
+      clock.advance(91_000);
+      expect(refused(await verify(token))).toBe('token_expired');
+      clock.advance(-91_000);
+      expect(refused(await verify(token))).toBe('ok');
+      await store.set(revokedKey(claims.jti), '1', 60_000);
+      expect(refused(await verify(token))).toBe('token_revoked');
+    });
+
+    it('remembers only the exact text: an edited copy of a remembered token is refused', async () => {
+      const { token } = issue();
+      expect(refused(await verify(token))).toBe('ok');
+      const [h, p, sig = ''] = token.split('.');
+      const flipped = `${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`;
+      expect(refused(await verify(`${h}.${p}.${flipped}`))).toBe('token_signature_invalid');
+    });
+
+    it('hands out claims nobody can change', async () => {
+      const verdict = await verify(issue().token);
+      if (!verdict.ok) throw new Error('expected ok');
+      expect(Object.isFrozen(verdict.claims)).toBe(true);
+    });
+
+    it('forgets a rotated-out key’s tokens when its grace period ends', async () => {
+      const rotated = testConfig({
+        JWT_PREVIOUS_SECRET: 'p'.repeat(40),
+        JWT_PREVIOUS_SECRET_VALID_UNTIL: '2026-11-22T07:30:00Z',
+      });
+      const ring = createKeyRing(rotated);
+      const old = ring.findWhere(
+        (k) => k.retiredAfter !== undefined && !k.kid.startsWith(RETIRED_DEMO_KID_PREFIX),
+      );
+      if (!old) throw new Error('no previous key');
+      const v = createTokenVerifier({ ...options, keys: ring, jwt: rotated.jwt });
+      const token = ring.sign(
+        { ...claimsNow(), exp: Math.floor(clock.now() / 1000) + 7200 },
+        { typ: 'at+jwt' },
+        old,
+      );
+      expect(refused(await v(token))).toBe('ok');
+      clock.advance(31 * 60_000);
+      expect(refused(await v(token))).toBe('token_key_retired');
+      clock.advance(-31 * 60_000);
+    });
+  });
+
   it('lets a store outage through as StoreUnavailableError (503), not as a refusal', async () => {
     const broken = new MemoryStore({ maxEntries: 10, sweepIntervalMs: 0 });
     jest.spyOn(broken, 'getMany').mockRejectedValue(new StoreUnavailableError('down'));
