@@ -609,6 +609,11 @@ export interface Expectation {
   code?: ProblemCode;
   /** The exact WWW-Authenticate value, or null when there must be none. */
   challenge: string | null;
+  /**
+   * For a challenge that carries a fresh value (a Digest nonce): a regular expression the whole
+   * WWW-Authenticate value must match. `challenge` then shows its shape, with … for the fresh parts.
+   */
+  challengePattern?: string;
   /** Other response headers that must have exactly these values. */
   headers?: Record<string, string>;
   /**
@@ -1874,6 +1879,40 @@ export const scenarios: Scenario[] = [
     rfc: [rfc(7617, '2'), rfc(9110, '15.5.5')],
   },
   {
+    id: 'digest-auth-challenge',
+    family: 'classic',
+    title: 'Digest: the first 401, with a fresh nonce',
+    trigger: { method: 'GET', path: '/digest-auth/auth/user/passwd/SHA-256' },
+    expect: {
+      status: 401,
+      code: 'digest_credentials_missing',
+      challenge:
+        'Digest realm="four-oh-one", qop="auth", algorithm=SHA-256, nonce="…", opaque="…", charset=UTF-8',
+      challengePattern:
+        'Digest realm="four-oh-one", qop="auth", algorithm=SHA-256, nonce="[A-Za-z0-9_-]+", opaque="[0-9a-f]+", charset=UTF-8',
+    },
+    explanation:
+      'The first half of the Digest handshake (RFC 7616 §3.3): no credentials, so a 401 whose challenge carries a nonce signed by the server and bounded in time, and an opaque value to send back. The client hashes the password with them (never sending it) and asks again; `curl --digest` and Python requests do both steps for you.',
+    rfc: [rfc(7616, '3.3'), rfc(7616, '3.4'), rfc(9110, '11.6.1')],
+  },
+  {
+    id: 'digest-auth-three-challenges',
+    family: 'classic',
+    title: 'Digest without an algorithm: one challenge per algorithm (multiple challenges)',
+    trigger: { method: 'GET', path: '/digest-auth/auth/user/passwd' },
+    expect: {
+      status: 401,
+      code: 'digest_credentials_missing',
+      challenge:
+        'Digest realm="four-oh-one", qop="auth", algorithm=SHA-256, nonce="…", opaque="…", charset=UTF-8, Digest realm="four-oh-one", qop="auth", algorithm=SHA-512-256, nonce="…", opaque="…", charset=UTF-8, Digest realm="four-oh-one", qop="auth", algorithm=MD5, nonce="…", opaque="…", charset=UTF-8',
+      challengePattern:
+        'Digest realm="four-oh-one", qop="auth", algorithm=SHA-256, nonce="(?<n>[A-Za-z0-9_-]+)", opaque="[0-9a-f]+", charset=UTF-8, Digest realm="four-oh-one", qop="auth", algorithm=SHA-512-256, nonce="\\k<n>", opaque="[0-9a-f]+", charset=UTF-8, Digest realm="four-oh-one", qop="auth", algorithm=MD5, nonce="\\k<n>", opaque="[0-9a-f]+", charset=UTF-8',
+    },
+    explanation:
+      'RFC 7616 §3.7: a server that accepts several algorithms sends one challenge each, most preferred first (SHA-256, SHA-512-256, then MD5 for old clients), all with the same nonce. The client answers the first it supports. Real clients differ: curl answers the first it can, Python requests the last it reads (MD5) — one reason to prefer SHA-256-only routes.',
+    rfc: [rfc(7616, '3.7'), rfc(9110, '11.6.1')],
+  },
+  {
     id: 'digest-auth-duplicated-parameter',
     family: 'classic',
     title: 'Digest credentials with a parameter given twice',
@@ -1887,7 +1926,7 @@ export const scenarios: Scenario[] = [
     },
     expect: { status: 400, code: 'digest_malformed', challenge: null },
     explanation:
-      'Two usernames: which one should be judged? A header that cannot be read one way only is refused as broken (400), before any hashing or state. The Digest handshake itself (a 401 with fresh nonces, then the answer) cannot be shown as one request, because every challenge carries a new nonce; `curl -i --digest -u user:passwd <server>/digest-auth/auth/user/passwd/SHA-256` shows both steps.',
+      'Two usernames: which one should be judged? A header that cannot be read one way only is refused as broken (400), before any hashing or state. The handshake’s first 401 is the digest-auth-challenge scenario; `curl -i --digest -u user:passwd <server>/digest-auth/auth/user/passwd/SHA-256` shows both steps.',
     rfc: problemCatalog.digest_malformed.rfc,
   },
   {
