@@ -1,8 +1,16 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  browserSuite,
+  CHROMIUM,
+  CHROMIUM_FLAGS,
+  chromiumFound,
+  ENTRY,
+  freePort,
+  ROOT,
+} from './support';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { demoViews } from '../../src/cors-demo';
 import type { BrowserSees, BrowserView } from '../../src/scenarios';
@@ -14,46 +22,16 @@ import type { BrowserSees, BrowserView } from '../../src/scenarios';
  * page's script observed with what the scenario documents, then checks the server's log for
  * what really went over the wire. Screenshots go to artifacts/cors/.
  */
-const ROOT = join(__dirname, '..', '..');
-const ENTRY = join(ROOT, 'dist', 'src', 'server.js');
 const ARTIFACTS = join(ROOT, 'artifacts', 'cors');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
+  ...CHROMIUM_FLAGS,
   // An origin that is on no list, served by the same demo server: evil-app.test is 127.0.0.1.
   '--host-resolver-rules=MAP evil-app.test 127.0.0.1',
 ];
 
-const chromiumFound = existsSync(CHROMIUM);
-const underCi = process.env.CI === 'true';
-if (!chromiumFound && !underCi) {
-  console.warn(
-    `\n*** WARNING: no Chromium at ${CHROMIUM}: the CORS browser tests will be SKIPPED. ` +
-      'Install Debian’s (apt-get install chromium) or set CHROMIUM_PATH, then run npm test again. ***\n',
-  );
-}
-// Under CI a missing Chromium is a failure (in beforeAll), never a skip.
-const describeBrowser = chromiumFound || underCi ? describe : describe.skip;
+const describeBrowser = browserSuite('CORS');
 
 // --- The server, with its demo page, on ports known in advance -------------------------------
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 interface Started {
   child: ChildProcessWithoutNullStreams;

@@ -1,14 +1,12 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { ENTRY, freePort, ROOT } from './support';
 
 /**
  * The articles' Python clients (examples/python/) against the real compiled server, with only
  * the host changed through FOUR_OH_ONE_URL. `npm test` builds the server first (pretest).
  */
-const ROOT = join(__dirname, '..', '..');
-const ENTRY = join(ROOT, 'dist', 'src', 'server.js');
 const EXAMPLES = join(ROOT, 'examples', 'python');
 const PYTHON_TIMEOUT_MS = 20_000;
 
@@ -46,16 +44,6 @@ interface Started {
 }
 
 /** A port that was free a moment ago, so that PUBLIC_URL can name it before the server starts. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function start(env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, [ENTRY], {

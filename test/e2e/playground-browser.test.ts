@@ -1,8 +1,16 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  browserSuite,
+  CHROMIUM,
+  CHROMIUM_FLAGS,
+  chromiumFound,
+  ENTRY,
+  freePort,
+  ROOT,
+} from './support';
 import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { scenarios } from '../../src/scenarios';
 
@@ -13,42 +21,10 @@ import { scenarios } from '../../src/scenarios';
  * button is clicked, and no page may log a script error or a CSP violation. Screenshots go to
  * artifacts/playground/ (git-ignored).
  */
-const ROOT = join(__dirname, '..', '..');
-const ENTRY = join(ROOT, 'dist', 'src', 'server.js');
 const ARTIFACTS = join(ROOT, 'artifacts', 'playground');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const FLAGS = CHROMIUM_FLAGS;
 
-const chromiumFound = existsSync(CHROMIUM);
-const underCi = process.env.CI === 'true';
-if (!chromiumFound && !underCi) {
-  console.warn(
-    `\n*** WARNING: no Chromium at ${CHROMIUM}: the playground browser tests will be SKIPPED. ` +
-      'Install Debian’s (apt-get install chromium) or set CHROMIUM_PATH, then run npm test again. ***\n',
-  );
-}
-// Under CI a missing Chromium is a failure (in beforeAll), never a skip.
-const describeBrowser = chromiumFound || underCi ? describe : describe.skip;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+const describeBrowser = browserSuite('playground');
 
 function start(env: Record<string, string>): Promise<ChildProcessWithoutNullStreams> {
   const child = spawn(process.execPath, [ENTRY], {

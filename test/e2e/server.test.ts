@@ -1,9 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-
-/** The compiled entry point; `npm test` builds it first (the pretest script). */
-const ENTRY = join(__dirname, '..', '..', 'dist', 'src', 'server.js');
+import { ENTRY } from './support';
 
 interface Started {
   child: ChildProcessWithoutNullStreams;
