@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import type { Response } from 'supertest';
 import { DOCUMENTED_ROUTES, documentedPath } from '../src/openapi';
 import { scenarios, type Scenario } from '../src/scenarios';
@@ -29,6 +30,8 @@ describe('GET /openapi.json', () => {
   let doc: Doc;
   let specimens: Specimens;
   const ajv = new Ajv2020({ strict: false, allErrors: true });
+  // date-time, uri, …: checked, not ignored (ajv only warns about formats it does not know).
+  addFormats(ajv);
 
   beforeAll(async () => {
     const res = await ctx.http().get('/openapi.json').expect(200);
