@@ -170,7 +170,9 @@ function storeContract(name: string, makeHarness: () => Promise<Harness>): void 
     );
 
     it('rounds a fractional ttl up rather than refusing it', async () => {
-      await store.set('frac', 'v', 0.4);
+      // Redis's PX takes whole milliseconds only: a fractional ttl must be rounded, not sent as is.
+      // (Long enough that a loaded machine cannot let it expire before the read.)
+      await store.set('frac', 'v', 1500.4);
       await expect(store.get('frac')).resolves.toBe('v');
     });
 
