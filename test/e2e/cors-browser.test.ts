@@ -1,17 +1,17 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   browserSuite,
   CHROMIUM,
   CHROMIUM_FLAGS,
+  launchChromium,
   chromiumFound,
   ENTRY,
   freePort,
   ROOT,
 } from './support';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { demoViews } from '../../src/cors-demo';
 import type { BrowserSees, BrowserView } from '../../src/scenarios';
 
@@ -151,7 +151,7 @@ const record: Record<string, unknown> = {};
 describeBrowser('the CORS demo page in Chromium', () => {
   let server: Started;
   let context: BrowserContext;
-  let profile: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let api: string;
   let demoPort: number;
   const consoleLines = new Map<Page, string[]>();
@@ -176,21 +176,13 @@ describeBrowser('the CORS demo page in Chromium', () => {
       LOG_LEVEL: 'info',
     });
     mkdirSync(ARTIFACTS, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'four-oh-one-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      timeout: 30_000,
-      viewport: { width: 1100, height: 900 },
-    });
-    context.setDefaultTimeout(10_000);
+    browser = await launchChromium({ width: 1100, height: 900 }, FLAGS);
+    context = browser.context;
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     if (server && server.child.exitCode === null) server.child.kill('SIGTERM');
-    if (profile) rmSync(profile, { recursive: true, force: true });
     if (Object.keys(record).length > 0) {
       writeFileSync(join(ARTIFACTS, 'observations.json'), `${JSON.stringify(record, null, 2)}\n`);
     }

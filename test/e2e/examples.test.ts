@@ -1,7 +1,7 @@
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENTRY, freePort, ROOT } from './support';
+import { ENTRY, exited, freePort, ROOT, startServer, type StartedServer } from './support';
 
 /**
  * The articles' Python clients (examples/python/) against the real compiled server, with only
@@ -36,47 +36,6 @@ if (python === undefined && process.env.CI !== 'true') {
 const itIfPython = python === undefined ? it.skip : it;
 
 // --- The server, started like test/e2e/server.test.ts does, on a port known in advance -------
-
-interface Started {
-  child: ChildProcessWithoutNullStreams;
-  port: number;
-  logs: string[];
-}
-
-/** A port that was free a moment ago, so that PUBLIC_URL can name it before the server starts. */
-
-function start(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, [ENTRY], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
-  });
-  const logs: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start:\n${logs.join('')}`));
-    }, 10_000);
-    child.stderr.on('data', (c: Buffer) => logs.push(c.toString()));
-    child.stdout.on('data', (c: Buffer) => {
-      logs.push(c.toString());
-      const match = /"port":(\d+)/.exec(logs.join(''));
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(match[1]), logs });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${logs.join('')}`));
-    });
-  });
-}
-
-function exited(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-    else child.on('exit', (code) => resolve(code));
-  });
-}
 
 // --- Running one example -----------------------------------------------------------------------
 
@@ -126,7 +85,7 @@ function expectSuccess(file: string, ran: Ran): void {
 }
 
 describe("the articles' Python examples against the built server", () => {
-  let server: Started | undefined;
+  let server: StartedServer | undefined;
   let baseUrl = '';
 
   if (python === undefined && process.env.CI === 'true') {
@@ -142,7 +101,7 @@ describe("the articles' Python examples against the built server", () => {
     }
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    server = await start({
+    server = await startServer({
       PORT: String(port),
       PUBLIC_URL: baseUrl,
       JWT_SECRET: 'four-oh-one examples e2e: a fixed secret of 32+ bytes',
@@ -273,7 +232,7 @@ function runNodeExample(file: string, baseUrl: string): Promise<Ran> {
 }
 
 describe('the Node examples against the built server', () => {
-  let server: Started | undefined;
+  let server: StartedServer | undefined;
   let baseUrl = '';
 
   beforeAll(async () => {
@@ -282,7 +241,7 @@ describe('the Node examples against the built server', () => {
     }
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    server = await start({
+    server = await startServer({
       PORT: String(port),
       PUBLIC_URL: baseUrl,
       CORS_DEMO_PORT: '0',

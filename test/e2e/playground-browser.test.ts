@@ -1,17 +1,17 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   browserSuite,
   CHROMIUM,
   CHROMIUM_FLAGS,
+  launchChromium,
   chromiumFound,
   ENTRY,
   freePort,
   ROOT,
 } from './support';
-import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import type { BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { scenarios } from '../../src/scenarios';
 
 /**
@@ -88,7 +88,7 @@ function watch(page: Page, triggerPaths: Set<string>): Faults {
 describeBrowser('the playground in Chromium', () => {
   let server: ChildProcessWithoutNullStreams | undefined;
   let context: BrowserContext;
-  let profile: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let base: string;
   const triggerPaths = new Set(scenarios.map((s) => s.trigger.path.split('?')[0] ?? ''));
 
@@ -111,21 +111,13 @@ describeBrowser('the playground in Chromium', () => {
       JWT_SECRET: 'four-oh-one-playground-browser-test-secret',
     });
     mkdirSync(ARTIFACTS, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'four-oh-one-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      timeout: 30_000,
-      viewport: { width: 1280, height: 900 },
-    });
-    context.setDefaultTimeout(10_000);
+    browser = await launchChromium({ width: 1280, height: 900 }, FLAGS);
+    context = browser.context;
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     if (server && server.exitCode === null) server.kill('SIGTERM');
-    if (profile) rmSync(profile, { recursive: true, force: true });
   }, 30_000);
 
   async function open(path: string): Promise<{ page: Page; faults: Faults }> {

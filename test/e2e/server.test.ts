@@ -1,45 +1,6 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { ENTRY } from './support';
-
-interface Started {
-  child: ChildProcessWithoutNullStreams;
-  port: number;
-  logs: string[];
-}
-
-function start(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, [ENTRY], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
-  });
-  const logs: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start:\n${logs.join('')}`));
-    }, 10_000);
-    child.stderr.on('data', (c: Buffer) => logs.push(c.toString()));
-    child.stdout.on('data', (c: Buffer) => {
-      logs.push(c.toString());
-      const match = /"port":(\d+)/.exec(logs.join(''));
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(match[1]), logs });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${logs.join('')}`));
-    });
-  });
-}
-
-function exited(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.on('exit', (code) => resolve(code));
-  });
-}
+import { ENTRY, exited, startServer } from './support';
 
 describe('the server entry point', () => {
   beforeAll(() => {
@@ -48,7 +9,7 @@ describe('the server entry point', () => {
   });
 
   it('starts with no environment, serves, and stops gracefully on SIGTERM', async () => {
-    const { child, port, logs } = await start({});
+    const { child, port, logs } = await startServer({});
     try {
       const res = await fetch(`http://127.0.0.1:${port}/api/v1/data`);
       expect(res.status).toBe(401);
@@ -64,7 +25,7 @@ describe('the server entry point', () => {
   });
 
   it('finishes a request in flight before stopping', async () => {
-    const { child, port } = await start({ JWT_SECRET: 'x'.repeat(32) });
+    const { child, port } = await startServer({ JWT_SECRET: 'x'.repeat(32) });
     const inFlight = fetch(`http://127.0.0.1:${port}/scenarios`).then((r) => r.status);
     await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGTERM');

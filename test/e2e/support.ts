@@ -1,6 +1,9 @@
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
 
 /** What the e2e tests share: the compiled entry point, free ports, and Debian's Chromium. */
 export const ROOT = join(__dirname, '..', '..');
@@ -49,4 +52,71 @@ export function browserSuite(what: string): jest.Describe {
     );
   }
   return chromiumFound || underCi ? describe : describe.skip;
+}
+
+export interface StartedServer {
+  child: ChildProcessWithoutNullStreams;
+  port: number;
+  logs: string[];
+}
+
+/**
+ * Starts the compiled server with exactly this environment (PORT=0 unless given) and resolves
+ * once its "listening" log line names the port; rejects if it exits or is silent for 10 s.
+ */
+export function startServer(env: Record<string, string>): Promise<StartedServer> {
+  const child = spawn(process.execPath, [ENTRY], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
+  });
+  const logs: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${logs.join('')}`));
+    }, 10_000);
+    child.stderr.on('data', (c: Buffer) => logs.push(c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      logs.push(c.toString());
+      const match = /"port":(\d+)/.exec(logs.join(''));
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(match[1]), logs });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${logs.join('')}`));
+    });
+  });
+}
+
+/** The exit code of a child process, once it has exited. */
+export function exited(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.on('exit', (code) => resolve(code));
+  });
+}
+
+/** Chromium in a fresh temporary profile; `close()` ends it and removes the profile. */
+export async function launchChromium(
+  viewport: { width: number; height: number },
+  flags: string[] = CHROMIUM_FLAGS,
+): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), 'four-oh-one-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: flags,
+    timeout: 30_000,
+    viewport,
+  });
+  context.setDefaultTimeout(10_000);
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
 }
