@@ -80,134 +80,126 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
     next();
   };
 
+  // Built once: every OAuth endpoint takes JSON or a form, is never cached, and authenticates
+  // its client in one of the ways RFC 6749 §2.3 allows.
+  const parseBody = jsonOrForm();
+  const oauthRequest = [noStore, ...parseBody];
+  const optionalClient = clientAuth({ directory, required: false });
+  const requiredClient = clientAuth({ directory, required: true });
+
   router
     .route('/auth/token')
-    .post(
-      noStore,
-      ...jsonOrForm(),
-      clientAuth({ directory, required: false }),
-      async function token(req, res) {
-        const body = req.body as Record<string, unknown>;
-        const client = res.locals.client;
-        const grantType = param(body, 'grant_type');
-        const expiresIn = lifetime(body);
+    .post(...oauthRequest, optionalClient, async function token(req, res) {
+      const body = req.body as Record<string, unknown>;
+      const client = res.locals.client;
+      const grantType = param(body, 'grant_type');
+      const expiresIn = lifetime(body);
 
-        // The article's shape: JSON {"api_key", "api_secret"}, no grant_type. It is the
-        // client_credentials grant by another name; it also gets a refresh token so that the
-        // article's refresh helper has something to refresh.
-        if (
-          grantType === undefined &&
-          (body.api_key !== undefined || body.api_secret !== undefined)
-        ) {
-          if (!client) throw invalidRequest('Send both "api_key" and "api_secret".');
+      // The article's shape: JSON {"api_key", "api_secret"}, no grant_type. It is the
+      // client_credentials grant by another name; it also gets a refresh token so that the
+      // article's refresh helper has something to refresh.
+      if (
+        grantType === undefined &&
+        (body.api_key !== undefined || body.api_secret !== undefined)
+      ) {
+        if (!client) throw invalidRequest('Send both "api_key" and "api_secret".');
+        res.json(
+          await service.issue({
+            principal: client,
+            clientId: client.clientId,
+            scopes: scopesFor(client, body),
+            expiresIn,
+            refresh: true,
+          }),
+        );
+        return;
+      }
+      switch (grantType) {
+        case undefined:
+          throw invalidRequest(
+            '"grant_type" is required (or send the JSON {"api_key", "api_secret"}).',
+          );
+        case 'client_credentials': {
+          if (!client) {
+            throw oauthError(
+              'invalid_client',
+              'invalid_client',
+              'client_credentials needs client authentication.',
+              {
+                'WWW-Authenticate': 'Basic realm="four-oh-one", charset="UTF-8"',
+              },
+            );
+          }
+          // RFC 6749 §4.4.3: no refresh token for client credentials.
           res.json(
             await service.issue({
               principal: client,
               clientId: client.clientId,
               scopes: scopesFor(client, body),
               expiresIn,
-              refresh: true,
+              refresh: false,
             }),
           );
           return;
         }
-        switch (grantType) {
-          case undefined:
-            throw invalidRequest(
-              '"grant_type" is required (or send the JSON {"api_key", "api_secret"}).',
-            );
-          case 'client_credentials': {
-            if (!client) {
-              throw oauthError(
-                'invalid_client',
-                'invalid_client',
-                'client_credentials needs client authentication.',
-                {
-                  'WWW-Authenticate': 'Basic realm="four-oh-one", charset="UTF-8"',
-                },
-              );
-            }
-            // RFC 6749 §4.4.3: no refresh token for client credentials.
-            res.json(
-              await service.issue({
-                principal: client,
-                clientId: client.clientId,
-                scopes: scopesFor(client, body),
-                expiresIn,
-                refresh: false,
-              }),
-            );
-            return;
-          }
-          case 'password': {
-            const username = required(body, 'username');
-            const password = required(body, 'password');
-            const user = directory.authenticateUser(username, password);
-            if (!user)
-              throw oauthError(
-                'invalid_grant',
-                'invalid_grant',
-                'The username or password is wrong.',
-              );
-            res.json(
-              await service.issue({
-                principal: user,
-                clientId: client?.clientId ?? 'four-oh-one-public',
-                scopes: scopesFor(user, body),
-                expiresIn,
-                refresh: true,
-                authTime: service.nowSeconds(),
-              }),
-            );
-            return;
-          }
-          case 'refresh_token':
-            res.json(
-              await service.refresh(required(body, 'refresh_token'), client?.clientId, expiresIn),
-            );
-            return;
-          default:
+        case 'password': {
+          const username = required(body, 'username');
+          const password = required(body, 'password');
+          const user = directory.authenticateUser(username, password);
+          if (!user)
             throw oauthError(
-              'unsupported_grant_type',
-              'unsupported_grant_type',
-              `grant_type "${grantType.slice(0, 40).replace(/[^\w:.-]/g, '')}" is not served here.`,
+              'invalid_grant',
+              'invalid_grant',
+              'The username or password is wrong.',
             );
+          res.json(
+            await service.issue({
+              principal: user,
+              clientId: client?.clientId ?? 'four-oh-one-public',
+              scopes: scopesFor(user, body),
+              expiresIn,
+              refresh: true,
+              authTime: service.nowSeconds(),
+            }),
+          );
+          return;
         }
-      },
-    )
+        case 'refresh_token':
+          res.json(
+            await service.refresh(required(body, 'refresh_token'), client?.clientId, expiresIn),
+          );
+          return;
+        default:
+          throw oauthError(
+            'unsupported_grant_type',
+            'unsupported_grant_type',
+            `grant_type "${grantType.slice(0, 40).replace(/[^\w:.-]/g, '')}" is not served here.`,
+          );
+      }
+    })
     .all(methodNotAllowed('POST'));
 
   router
     .route('/auth/revoke')
-    .post(
-      noStore,
-      ...jsonOrForm(),
-      clientAuth({ directory, required: false }),
-      async function revoke(req, res) {
-        const token = required(req.body as Record<string, unknown>, 'token');
-        param(req.body as Record<string, unknown>, 'token_type_hint');
-        await service.revoke(token, res.locals.client?.clientId);
-        res.status(200).end();
-      },
-    )
+    .post(...oauthRequest, optionalClient, async function revoke(req, res) {
+      const token = required(req.body as Record<string, unknown>, 'token');
+      param(req.body as Record<string, unknown>, 'token_type_hint');
+      await service.revoke(token, res.locals.client?.clientId);
+      res.status(200).end();
+    })
     .all(methodNotAllowed('POST'));
 
   router
     .route('/auth/introspect')
-    .post(
-      noStore,
-      ...jsonOrForm(),
-      clientAuth({ directory, required: true }),
-      async function introspect(req, res) {
-        const token = required(req.body as Record<string, unknown>, 'token');
-        res.json(await service.introspect(token));
-      },
-    )
+    .post(...oauthRequest, requiredClient, async function introspect(req, res) {
+      const token = required(req.body as Record<string, unknown>, 'token');
+      res.json(await service.introspect(token));
+    })
     .all(methodNotAllowed('POST'));
 
   router
     .route('/auth/revoke-all')
-    .post(deps.bearerAuth, ...jsonOrForm(), async function revokeAll(req, res) {
+    .post(deps.bearerAuth, ...parseBody, async function revokeAll(req, res) {
       const auth = res.locals.auth;
       if (!auth) throw new Error('revoke-all: bearerAuth did not run');
       const asked = param(req.body as Record<string, unknown>, 'sub');
