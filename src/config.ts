@@ -61,6 +61,11 @@ export interface Config {
   trustProxy: boolean | number | string;
   store: {
     maxEntries: number;
+    /** Bytes (keys, values, a fixed overhead per entry) the embedded store holds at most. */
+    maxBytes: number;
+    /** What one visitor (client address) may hold at once, in either store. */
+    visitorMaxEntries: number;
+    visitorMaxBytes: number;
   };
   cors: {
     /** Exact origins (`scheme://host[:port]`) whose scripts may read this server's answers. */
@@ -124,6 +129,9 @@ const schema = z.object({
     )
     .default('false'),
   STORE_MAX_ENTRIES: integer(100, 10_000_000).default(200_000),
+  STORE_MAX_BYTES: integer(1_000_000, 16_000_000_000).default(128 * 1024 * 1024),
+  VISITOR_MAX_ENTRIES: integer(10, 10_000_000).default(2000),
+  VISITOR_MAX_BYTES: integer(10_000, 16_000_000_000).default(1024 * 1024),
   ACCESS_TOKEN_TTL_SECONDS: integer(1, 86_400).default(900),
   ACCESS_TOKEN_MAX_TTL_SECONDS: integer(1, 86_400).default(3600),
   REFRESH_TOKEN_TTL_SECONDS: integer(60, 30 * 86_400).default(86_400),
@@ -287,7 +295,12 @@ export function loadConfig(
     },
     redisUrl: e.REDIS_URL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
-    store: { maxEntries: e.STORE_MAX_ENTRIES },
+    store: {
+      maxEntries: e.STORE_MAX_ENTRIES,
+      maxBytes: e.STORE_MAX_BYTES,
+      visitorMaxEntries: e.VISITOR_MAX_ENTRIES,
+      visitorMaxBytes: e.VISITOR_MAX_BYTES,
+    },
     cors: {
       origins: e.CORS_ORIGINS ?? defaultCorsOrigins(e.CORS_DEMO_PORT),
       demoPort: e.CORS_DEMO_PORT,

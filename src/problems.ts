@@ -47,6 +47,23 @@ export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
 }
 
+/** Thrown by a store that holds as much as it may: the server's bound, not one visitor's (503). */
+export class StoreFullError extends StoreUnavailableError {
+  override name = 'StoreFullError';
+}
+
+/** Thrown when one owner (a visitor) holds its whole quota of entries or bytes (429). */
+export class QuotaExceededError extends Error {
+  override name = 'QuotaExceededError';
+  constructor(
+    message: string,
+    /** When some of the owner's entries will have expired, in seconds. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
 // --- Challenges (RFC 9110 §11.6.1) -------------------------------------------------------------
 
 /** RFC 9110 §5.6.2 token characters: what may stand unquoted as a scheme or parameter name. */
@@ -173,6 +190,21 @@ const BODY_ERRORS: Record<string, ProblemCode> = {
 /** Turns anything thrown into an HttpError; unknown errors become a generic 500. */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
+  if (err instanceof QuotaExceededError) {
+    return problem('visitor_quota_exceeded', {
+      detail: `Your address holds as much server state as one visitor may (${err.message}); other visitors are unaffected. Older entries expire on their own.`,
+      headers: { 'Retry-After': String(err.retryAfterSeconds) },
+      cause: err,
+    });
+  }
+  if (err instanceof StoreFullError) {
+    return problem('store_full', {
+      detail:
+        'The server holds as much state as its operator allows (every visitor, not only you). Your credentials were not judged; try again later.',
+      headers: { 'Retry-After': '60' },
+      cause: err,
+    });
+  }
   if (err instanceof StoreUnavailableError) {
     return problem('store_unavailable', {
       detail:

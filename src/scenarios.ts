@@ -119,6 +119,34 @@ export const problemCatalog = {
     rfc: [rfc(9110, '15.6.4'), rfc(9110, '10.2.3')],
   },
 
+  store_full: {
+    status: 503,
+    title: 'State store full',
+    explanation:
+      "The store holds as many entries or bytes as the operator allows (STORE_MAX_ENTRIES, STORE_MAX_BYTES, or Redis's maxmemory), so nothing new can be written for anyone. It refuses rather than evicting, since evicting would silently un-revoke a token or log someone out. Each visitor's share is bounded first (visitor_quota_exceeded), so reaching this takes many visitors at once; /readyz reports it.",
+    remedy:
+      'Keep your credentials and retry after the Retry-After delay; an operator may raise the bound.',
+    rfc: [rfc(9110, '15.6.4'), rfc(9110, '10.2.3')],
+  },
+  visitor_quota_exceeded: {
+    status: 429,
+    title: 'Visitor quota exceeded',
+    explanation:
+      'Every write a visitor can cause (a session, a revocation, a used refresh token, a scripted-failure counter) is charged to its client address, bounded in entries and bytes (VISITOR_MAX_ENTRIES, VISITOR_MAX_BYTES). This address holds its whole share, so its new writes are refused; nobody else is affected, and the share frees itself as entries expire.',
+    remedy:
+      'Wait for the Retry-After delay (entries expire on their own), log out sessions you no longer need, and use short token and session lifetimes in tests.',
+    rfc: [rfc(6585, '4'), rfc(9110, '10.2.3')],
+  },
+  specimen_read_only: {
+    status: 403,
+    title: 'Specimen tokens cannot change state',
+    explanation:
+      "The ready-made specimen tokens on /scenarios and /tokens/specimens are shared by every visitor, so they may be read with but never used to change state: revoking everyone's tokens with the shared admin specimen would change what other visitors see. Get a token of your own at POST /auth/token.",
+    remedy:
+      'Get your own token (POST /auth/token with the demo credentials) and call again with it.',
+    rfc: [rfc(9110, '15.5.4'), rfc(6750, '3.1')],
+  },
+
   // --- bearer tokens (RFC 6750, RFC 9068, RFC 8725) ----------------------------------------------
   token_missing: {
     status: 401,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
-import { StoreUnavailableError } from '../src/problems';
+import { QuotaExceededError, StoreUnavailableError } from '../src/problems';
 import { MemoryStore } from '../src/store/memory';
 import { RedisStore } from '../src/store/redis';
 import type { Clock, Store } from '../src/store/types';
@@ -34,6 +34,8 @@ class ManualClock implements Clock {
 }
 
 const LONG = 60_000;
+/** Every harness store has this owner quota; writes without an owner are not charged. */
+const QUOTA = { maxEntries: 5, maxBytes: 2000 };
 const BAD_TTLS = [0, -1, -0.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
 
 function storeContract(name: string, makeHarness: () => Promise<Harness>): void {
@@ -179,6 +181,67 @@ function storeContract(name: string, makeHarness: () => Promise<Harness>): void 
     it('names its kind', () => {
       expect(['memory', 'redis']).toContain(store.kind);
     });
+
+    it('refuses an over-long key or value with RangeError, writing nothing', async () => {
+      await expect(store.set('k'.repeat(513), 'v', LONG)).rejects.toThrow(RangeError);
+      await expect(store.set('big', 'v'.repeat(64 * 1024 + 1), LONG)).rejects.toThrow(RangeError);
+      await expect(store.get('big')).resolves.toBeUndefined();
+    });
+
+    it('reports its usage', async () => {
+      await store.set('u', 'v', LONG);
+      const usage = await store.usage();
+      expect(usage.entries).toBeGreaterThanOrEqual(1);
+      expect(usage.bytes).toBeGreaterThan(0);
+    });
+
+    describe(`owner quotas (${QUOTA.maxEntries} entries, ${QUOTA.maxBytes} bytes an owner)`, () => {
+      it('refuses an owner its next entry past the quota, and nobody else', async () => {
+        for (let i = 0; i < QUOTA.maxEntries; i++) await store.set(`qa${i}`, 'v', LONG, 'alice');
+        await expect(store.set('qa-over', 'v', LONG, 'alice')).rejects.toThrow(QuotaExceededError);
+        await expect(store.setIfAbsent('qa-over', 'v', LONG, 'alice')).rejects.toThrow(
+          QuotaExceededError,
+        );
+        await expect(store.increment('qa-n', LONG, 'alice')).rejects.toThrow(QuotaExceededError);
+        await expect(store.get('qa-over')).resolves.toBeUndefined();
+        // Another owner, and unowned writes (the server's own), are not affected.
+        await store.set('qb', 'v', LONG, 'bob');
+        await store.set('unowned', 'v', LONG);
+        await expect(store.get('qb')).resolves.toBe('v');
+        // An owner's existing entries can still be overwritten, counted and claimed as before.
+        await store.set('qa0', 'w', LONG, 'alice');
+        await expect(store.get('qa0')).resolves.toBe('w');
+        await expect(store.setIfAbsent('qa1', 'x', LONG, 'alice')).resolves.toBe(false);
+      });
+
+      it('bounds an owner in bytes as well as entries', async () => {
+        await store.set('qbytes', 'v'.repeat(QUOTA.maxBytes - 200), LONG, 'carol');
+        await expect(store.set('qbytes2', 'v'.repeat(300), LONG, 'carol')).rejects.toThrow(
+          QuotaExceededError,
+        );
+        await store.set('qbytes3', 'v'.repeat(300), LONG, 'dave');
+      });
+
+      it('frees the share as entries expire or are deleted', async () => {
+        for (let i = 0; i < QUOTA.maxEntries; i++) await store.set(`qe${i}`, 'v', h.ttl, 'erin');
+        await expect(store.set('qe-over', 'v', LONG, 'erin')).rejects.toThrow(QuotaExceededError);
+        await h.advance(h.ttl * 2);
+        await store.set('qe-next', 'v', LONG, 'erin');
+        for (let i = 1; i < QUOTA.maxEntries; i++) await store.set(`qf${i}`, 'v', LONG, 'erin');
+        await expect(store.set('qf-over', 'v', LONG, 'erin')).rejects.toThrow(QuotaExceededError);
+        await store.delete('qf1');
+        // A delete frees the entry at once in memory; Redis forgets it at its next expiry
+        // sweep, so only the memory store is asked to accept a write right after a delete.
+        if (store.kind === 'memory') await store.set('qf-again', 'v', LONG, 'erin');
+      });
+
+      it('counts an owner once per key however often it increments', async () => {
+        for (let i = 0; i < 50; i++) await store.increment('qcount', LONG, 'frank');
+        await expect(store.get('qcount')).resolves.toBe('50');
+        for (let i = 1; i < QUOTA.maxEntries; i++) await store.set(`qg${i}`, 'v', LONG, 'frank');
+        await expect(store.set('qg-over', 'v', LONG, 'frank')).rejects.toThrow(QuotaExceededError);
+      });
+    });
   });
 }
 
@@ -186,7 +249,12 @@ function storeContract(name: string, makeHarness: () => Promise<Harness>): void 
 
 storeContract('MemoryStore', async () => {
   const clock = new ManualClock();
-  const store = new MemoryStore({ maxEntries: 1000, clock, sweepIntervalMs: 0 });
+  const store = new MemoryStore({
+    maxEntries: 1000,
+    clock,
+    sweepIntervalMs: 0,
+    ownerQuota: QUOTA,
+  });
   return {
     store,
     ttl: 1000,
@@ -351,7 +419,7 @@ let harnessCount = 0;
 const openStores: RedisStore[] = [];
 
 async function connectedRedisStore(prefix: string): Promise<RedisStore> {
-  const store = new RedisStore({ url: redisUrl as string, prefix });
+  const store = new RedisStore({ url: redisUrl as string, prefix, ownerQuota: QUOTA });
   openStores.push(store);
   await store.connect();
   return store;
