@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { bearerChallenges, methodNotAllowed, problem } from '../src/problems';
 import type { Store } from '../src/store';
+import type { Visitors } from '../src/visitors';
 
 /**
  * Section 1 of the article: `GET /api/v1/data` with `Authorization: Bearer <jwt>`.
@@ -11,13 +12,14 @@ export function bearerRouter(deps: {
   store: Store;
   /** RFC 9728 metadata URL, named in the scripted challenge like in every other. */
   resourceMetadata?: string;
+  visitors: Visitors;
 }): Router {
   const router = Router();
   const scriptedChallenge = bearerChallenges(deps.resourceMetadata).invalidToken('token_expired');
   router.route('/api/v1/data').get(deps.bearerAuth, getData).all(methodNotAllowed('GET'));
   router
     .route('/api/v1/flaky')
-    .get(deps.bearerAuth, flaky(deps.store, scriptedChallenge))
+    .get(deps.bearerAuth, flaky(deps.store, deps.visitors, scriptedChallenge))
     .all(methodNotAllowed('GET'));
   return router;
 }
@@ -28,10 +30,11 @@ const FLAKY_MAX_FAILURES = 10;
 
 /**
  * A deterministic target for retry-with-refresh logic: with a valid token, the first `fail`
- * calls for `key` answer 401 token_expired, later ones 200. Counters are per caller and key, in
- * the store, and expire ten minutes after the first call; only authenticated calls create one.
+ * calls for `key` answer 401 token_expired, later ones 200. Counters are per visitor, caller and
+ * key, in the store (charged to the visitor), and expire ten minutes after the first call; only
+ * authenticated calls create one.
  */
-function flaky(store: Store, challenge: string): RequestHandler {
+function flaky(store: Store, visitors: Visitors, challenge: string): RequestHandler {
   return async function flakyHandler(req, res) {
     const { fail, key } = req.query;
     if (typeof fail !== 'string' || !/^\d{1,2}$/.test(fail) || Number(fail) > FLAKY_MAX_FAILURES) {
@@ -45,7 +48,14 @@ function flaky(store: Store, challenge: string): RequestHandler {
       });
     }
     const sub = res.locals.auth?.claims.sub ?? '';
-    const attempt = await store.increment(`flaky:${sub}:${key}`, FLAKY_WINDOW_MS);
+    // Per visitor too: everyone shares the demo accounts, and one visitor's script must not
+    // spend another's scripted failures.
+    const visitor = visitors.of(req);
+    const attempt = await store.increment(
+      `flaky:${visitor}:${sub}:${key}`,
+      FLAKY_WINDOW_MS,
+      visitor,
+    );
     const failures = Number(fail);
     if (attempt <= failures) {
       throw problem('token_expired', {

@@ -6,6 +6,7 @@ import type { Directory } from '../src/identities';
 import { methodNotAllowed, problem } from '../src/problems';
 import type { Clock } from '../src/store';
 import type { SessionRecord } from '../src/store/session-store';
+import type { Visitors } from '../src/visitors';
 
 export interface SessionRoutesDeps {
   config: Config;
@@ -17,6 +18,7 @@ export interface SessionRoutesDeps {
   loginRateLimit: RequestHandler[];
   cookieName: string;
   cookieOptions: { path: string; httpOnly: boolean; sameSite: 'lax'; secure: boolean };
+  visitors: Visitors;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -86,6 +88,8 @@ export function sessionRouter(deps: SessionRoutesDeps): Router {
       const now = clock.now();
       const record = req.session as typeof req.session & SessionRecord;
       record.user = { sub: user.sub, type: user.type };
+      // The session is charged to the visitor who logged in, for as long as it is kept.
+      record.owner = deps.visitors.of(req);
       record.createdAt = now;
       record.lastSeenAt = now;
       record.idleMs = Math.min(idleSeconds, absoluteSeconds) * 1000;

@@ -5,9 +5,11 @@ import type { Config } from '../src/config';
 import type { Directory, Principal } from '../src/identities';
 import { oauthError, type TokenService } from '../src/issuer';
 import type { KeyRing } from '../src/keys';
-import { methodNotAllowed } from '../src/problems';
+import { methodNotAllowed, problem } from '../src/problems';
 import { scenarios } from '../src/scenarios';
 import type { SpecimenBook } from '../src/specimens';
+import { isSpecimen } from '../src/tokens';
+import type { Visitors } from '../src/visitors';
 
 export interface TokenRoutesDeps {
   config: Config;
@@ -16,6 +18,7 @@ export interface TokenRoutesDeps {
   keys: KeyRing;
   specimens: SpecimenBook;
   bearerAuth: RequestHandler;
+  visitors: Visitors;
 }
 
 const invalidRequest = (detail: string) => oauthError('invalid_request', 'invalid_request', detail);
@@ -35,6 +38,8 @@ function required(body: Record<string, unknown>, name: string): string {
 }
 
 const ALL_SCOPES = ['data:read', 'admin'];
+/** The longest subject revoke-all accepts: the demo users' names are far shorter. */
+const MAX_SUB_LENGTH = 128;
 
 /**
  * The token endpoint, revocation, introspection, revoke-all, the metadata documents and the
@@ -92,6 +97,7 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
     .post(...oauthRequest, optionalClient, async function token(req, res) {
       const body = req.body as Record<string, unknown>;
       const client = res.locals.client;
+      const visitor = deps.visitors.of(req);
       const grantType = param(body, 'grant_type');
       const expiresIn = lifetime(body);
 
@@ -110,6 +116,7 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
             scopes: scopesFor(client, body),
             expiresIn,
             refresh: true,
+            visitor,
           }),
         );
         return;
@@ -138,6 +145,7 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
               scopes: scopesFor(client, body),
               expiresIn,
               refresh: false,
+              visitor,
             }),
           );
           return;
@@ -160,13 +168,19 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
               expiresIn,
               refresh: true,
               authTime: service.nowSeconds(),
+              visitor,
             }),
           );
           return;
         }
         case 'refresh_token':
           res.json(
-            await service.refresh(required(body, 'refresh_token'), client?.clientId, expiresIn),
+            await service.refresh(
+              required(body, 'refresh_token'),
+              client?.clientId,
+              expiresIn,
+              visitor,
+            ),
           );
           return;
         default:
@@ -184,7 +198,7 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
     .post(...oauthRequest, optionalClient, async function revoke(req, res) {
       const token = required(req.body as Record<string, unknown>, 'token');
       param(req.body as Record<string, unknown>, 'token_type_hint');
-      await service.revoke(token, res.locals.client?.clientId);
+      await service.revoke(token, res.locals.client?.clientId, deps.visitors.of(req));
       res.status(200).end();
     })
     .all(methodNotAllowed('POST'));
@@ -202,7 +216,16 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
     .post(deps.bearerAuth, ...parseBody, async function revokeAll(req, res) {
       const auth = res.locals.auth;
       if (!auth) throw new Error('revoke-all: bearerAuth did not run');
+      if (isSpecimen(auth.claims)) {
+        throw problem('specimen_read_only', {
+          detail:
+            'This is a shared specimen token: it opens read-only routes but cannot revoke anything. Get your own token at POST /auth/token.',
+        });
+      }
       const asked = param(req.body as Record<string, unknown>, 'sub');
+      if (asked !== undefined && (asked === '' || asked.length > MAX_SUB_LENGTH)) {
+        throw invalidRequest(`"sub" must be 1 to ${MAX_SUB_LENGTH} characters.`);
+      }
       const isAdmin = auth.claims.type === 'admin';
       if (asked !== undefined && asked !== auth.claims.sub && !isAdmin) {
         throw oauthError(
@@ -216,9 +239,10 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
         );
       }
       const sub = asked ?? auth.claims.sub;
-      const at = await service.revokeSubject(sub);
+      // Per visitor: what the caller's visitor was issued (its `vis` claim), never others'.
+      const at = await service.revokeSubject(sub, auth.claims.vis, deps.visitors.of(req));
       res.setHeader('Cache-Control', 'no-store');
-      res.json({ sub, revoked_up_to: new Date(at * 1000).toISOString() });
+      res.json({ sub, revoked_up_to: new Date(at).toISOString(), scope: 'tokens issued to you' });
     })
     .all(methodNotAllowed('POST'));
 

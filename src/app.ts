@@ -35,6 +35,7 @@ import { SpecimenBook } from './specimens';
 import { MemoryStore, systemClock, type Clock, type Store } from './store';
 import { mintExpiredSessions, SessionStore } from './store/session-store';
 import { createTokenVerifier } from './tokens';
+import { createVisitors } from './visitors';
 
 /** What the app is built from, besides configuration; tests inject their own. */
 export interface Deps {
@@ -94,6 +95,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
   });
   const tokens = new TokenService({ ...tokenOptions, tokens: config.tokens }, verify);
   const directory = new Directory(config.demo);
+  // Who is asking, as a tag: every write a visitor causes is charged to it (src/visitors.ts).
+  const visitors = createVisitors(config.session.secret);
   // RFC 9728 §5.1: every Bearer challenge says where to find the resource's metadata.
   const resourceMetadata = `${config.publicUrl}/.well-known/oauth-protected-resource`;
   const requireBearer = bearerAuth({ verify, resourceMetadata, store });
@@ -156,7 +159,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(corsRouter());
   // The hot paths first: each router a request passes costs a little (measured in bench/).
   app.use(healthRouter(store));
-  app.use(bearerRouter({ bearerAuth: requireBearer, store, resourceMetadata }));
+  app.use(bearerRouter({ bearerAuth: requireBearer, store, resourceMetadata, visitors }));
   app.use(catalogRouter({ specimens, baseUrl: config.publicUrl }));
   app.use(explainRouter({ book: explanations }));
   app.use(
@@ -171,6 +174,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
       keys,
       specimens,
       bearerAuth: requireBearer,
+      visitors,
     }),
   );
   app.use(
@@ -183,6 +187,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
       loginRateLimit: loginRateLimit({ store, clock, ...config.loginLimits }),
       cookieName,
       cookieOptions,
+      visitors,
     }),
   );
   app.use(

@@ -5,13 +5,16 @@ import { problem, type HttpError } from './problems';
 import type { ProblemCode } from './scenarios';
 import {
   familyRevokedKey,
+  isSpecimen,
   issueAccessToken,
+  revokedByMark,
   revokedKey,
   subjectRevokedKey,
   verifySignedJwt,
   type TokenOptions,
   type Verdict,
 } from './tokens';
+import { isVisitorTag, type VisitorTag } from './visitors';
 
 /** The RFC 6749 §5.1 token response. */
 export interface TokenResponse {
@@ -33,6 +36,8 @@ export interface Grant {
   refresh: boolean;
   /** When the user last logged in (RFC 9470); absent for clients. */
   authTime?: number;
+  /** The visitor the tokens are issued to (the `vis` claim): revoke-all is per visitor. */
+  visitor: VisitorTag;
 }
 
 /** The claims of a refresh token (a JWT with `typ: rt+jwt`, signed like access tokens). */
@@ -49,6 +54,8 @@ interface RefreshClaims {
   scope: string;
   type: Principal['type'];
   auth_time?: number;
+  vis?: string;
+  rev?: number;
 }
 
 const usedKey = (jti: string) => `rt:used:${jti}`;
@@ -92,10 +99,11 @@ export class TokenService {
   /** Issues an access token (and a refresh token when asked) for a grant. */
   async issue(grant: Grant, family?: { fid: string; exp: number }): Promise<TokenResponse> {
     const { principal } = grant;
-    // After "log out everywhere" at second T, tokens issued at T would count as revoked; issue
-    // them at T+1 (within the clock tolerance) so a login right after works.
-    const revokedAt = await this.options.store.get(subjectRevokedKey(principal.sub));
-    const iat = Math.max(this.nowSeconds(), revokedAt === undefined ? 0 : Number(revokedAt) + 1);
+    // A token names the revoke-all mark it was issued after (`rev`): a later mark revokes it,
+    // this one does not, so a login right after "log out everywhere" works with a true iat.
+    const mark = await this.options.store.get(subjectRevokedKey(principal.sub, grant.visitor));
+    const rev = mark === undefined ? {} : { rev: Number(mark) };
+    const iat = this.nowSeconds();
     const scope = grant.scopes.join(' ');
     const fid = grant.refresh ? (family?.fid ?? randomUUID()) : undefined;
     const { token } = issueAccessToken(this.options, {
@@ -106,6 +114,8 @@ export class TokenService {
       issuedAt: iat,
       extra: {
         type: principal.type,
+        vis: grant.visitor,
+        ...rev,
         ...(fid ? { fid } : {}),
         ...(grant.authTime === undefined ? {} : { auth_time: grant.authTime }),
       },
@@ -129,6 +139,8 @@ export class TokenService {
         scope,
         type: principal.type,
         ...(grant.authTime === undefined ? {} : { auth_time: grant.authTime }),
+        vis: grant.visitor,
+        ...rev,
       };
       response.refresh_token = this.options.keys.sign(claims, { typ: 'rt+jwt' });
     }
@@ -172,10 +184,10 @@ export class TokenService {
     }
     const [family, subject] = await this.options.store.getMany([
       familyRevokedKey(claims.fid),
-      subjectRevokedKey(claims.sub),
+      subjectRevokedKey(claims.sub, claims.vis),
     ]);
     if (family !== undefined) return { ok: false, detail: 'The refresh token family was revoked.' };
-    if (subject !== undefined && claims.iat <= Number(subject)) {
+    if (revokedByMark(subject, claims.rev)) {
       return { ok: false, detail: 'Every token of this subject was revoked; sign in again.' };
     }
     return { ok: true, claims };
@@ -186,6 +198,8 @@ export class TokenService {
     token: string,
     clientId: string | undefined,
     expiresIn: number,
+    /** Who asks: pays for the used-token marker, whoever the family belongs to. */
+    caller: VisitorTag,
   ): Promise<TokenResponse> {
     const checked = await this.checkRefresh(token);
     if (!checked.ok) throw invalidGrant(checked.detail);
@@ -194,9 +208,13 @@ export class TokenService {
       throw invalidGrant('The refresh token was issued to another client.');
     }
     const ttlMs = (claims.exp - this.nowSeconds() + this.tolerance + 1) * 1000;
-    const first = await this.options.store.setIfAbsent(usedKey(claims.jti), '1', ttlMs);
+    const store = this.options.store;
+    const first = await store.setIfAbsent(usedKey(claims.jti), '1', ttlMs, caller);
     if (!first) {
-      await this.options.store.set(familyRevokedKey(claims.fid), 'reused', ttlMs);
+      // A shared specimen's family is never revoked: its trigger must answer the same next time.
+      if (!isSpecimen(claims as unknown as Record<string, unknown>)) {
+        await store.set(familyRevokedKey(claims.fid), 'reused', ttlMs, caller);
+      }
       throw oauthError(
         'refresh_token_reused',
         'invalid_grant',
@@ -211,6 +229,8 @@ export class TokenService {
         expiresIn,
         refresh: true,
         authTime: claims.auth_time,
+        // The family stays the visitor's it was first issued to, whoever refreshes it.
+        visitor: isVisitorTag(claims.vis) ? claims.vis : caller,
       },
       { fid: claims.fid, exp: claims.exp },
     );
@@ -221,32 +241,41 @@ export class TokenService {
    * until it would expire anyway. Unknown, invalid or foreign tokens are ignored (the answer is
    * 200 either way, so it reveals nothing).
    */
-  async revoke(token: string, clientId: string | undefined): Promise<void> {
+  async revoke(token: string, clientId: string | undefined, caller: VisitorTag): Promise<void> {
     const signed = verifySignedJwt(token, this.options.keys, this.options.clock);
     if (!signed.ok) return;
     const c = signed.claims;
     if (clientId !== undefined && c.client_id !== clientId) return;
+    // Shared specimens are everyone's: revoking one would change what every visitor sees.
+    if (isSpecimen(c)) return;
     const typ = typeof signed.header.typ === 'string' ? signed.header.typ.toLowerCase() : '';
     const remaining =
       typeof c.exp === 'number' ? c.exp - this.nowSeconds() + this.tolerance + 1 : 0;
     if (remaining <= 0) return;
     if ((typ === 'at+jwt' || typ === 'application/at+jwt') && typeof c.jti === 'string') {
-      await this.options.store.set(revokedKey(c.jti), 'revoked', remaining * 1000);
+      await this.options.store.set(revokedKey(c.jti), 'revoked', remaining * 1000, caller);
     } else if (typ === 'rt+jwt' && typeof c.fid === 'string') {
-      await this.options.store.set(familyRevokedKey(c.fid), 'revoked', remaining * 1000);
+      await this.options.store.set(familyRevokedKey(c.fid), 'revoked', remaining * 1000, caller);
     }
   }
 
-  /** "Log out everywhere": every token of the subject issued up to now stops working. */
-  async revokeSubject(sub: string): Promise<number> {
-    // Tokens issued right after an earlier revoke-all carry iat = that second + 1 (see issue()),
-    // so a second revoke-all within the same second must reach past them: the mark only grows.
-    const previous = await this.options.store.get(subjectRevokedKey(sub));
-    const now = Math.max(this.nowSeconds(), previous === undefined ? 0 : Number(previous) + 1);
+  /**
+   * "Log out everywhere", for one visitor: every token of the subject issued to `visitor` up to
+   * now stops working. The mark is the current time in ms (one more than the last mark, when
+   * called twice within a millisecond); tokens carry the mark they were issued after, so the
+   * mark never needs to lie about time, and repeating the call is harmless.
+   */
+  async revokeSubject(sub: string, visitor: unknown, caller: VisitorTag): Promise<number> {
+    const key = subjectRevokedKey(sub, visitor);
+    const previous = await this.options.store.get(key);
+    const mark = Math.max(
+      this.options.clock.now(),
+      previous === undefined ? 0 : Number(previous) + 1,
+    );
     const { tokens } = this.options;
     const ttl = (tokens.refreshTtlSeconds + tokens.accessMaxTtlSeconds + this.tolerance + 1) * 1000;
-    await this.options.store.set(subjectRevokedKey(sub), String(now), ttl);
-    return now;
+    await this.options.store.set(key, String(mark), ttl, caller);
+    return mark;
   }
 
   /** RFC 7662 introspection: `{active: false}` for anything not currently usable. */

@@ -1,7 +1,14 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { RETIRED_DEMO_KID_PREFIX } from './keys';
-import { issueAccessToken, revokedKey, type AccessClaims, type TokenOptions } from './tokens';
+import {
+  issueAccessToken,
+  revokedKey,
+  SPECIMEN_CLIENT_ID,
+  SPECIMEN_JTI_PREFIX,
+  type AccessClaims,
+  type TokenOptions,
+} from './tokens';
 
 /**
  * The token from section 1 of the article: jwt.io's example, HS256-signed with the secret
@@ -41,11 +48,7 @@ export const SPECIMEN_NAMES = [
 export type SpecimenName = (typeof SPECIMEN_NAMES)[number];
 export type Specimens = Record<SpecimenName, string>;
 
-/**
- * Every bad specimen's jti starts so: they are shared by everyone reading /scenarios, so
- * per-token bookkeeping (the "stop retrying" count) must not treat them as one client's token.
- */
-export const SPECIMEN_JTI_PREFIX = 'specimen-';
+export { SPECIMEN_JTI_PREFIX } from './tokens';
 const specimenJti = (kind?: string) =>
   `${SPECIMEN_JTI_PREFIX}${kind ? `${kind}-` : ''}${randomUUID()}`;
 
@@ -95,7 +98,7 @@ export class SpecimenBook {
     const hmac = keys.signing;
     const { token: valid, claims } = issueAccessToken(this.options, {
       sub: 'demo-user',
-      clientId: 'four-oh-one-specimens',
+      clientId: SPECIMEN_CLIENT_ID,
       scope: 'data:read',
       expiresIn: LIFETIME_SECONDS,
       extra: { type: 'user' },

@@ -4,6 +4,7 @@ import type { DecisionTrace } from './explain';
 import type { Key, KeyRing } from './keys';
 import type { ProblemCode } from './scenarios';
 import type { Clock, Store } from './store';
+import { isVisitorTag } from './visitors';
 
 /** The claims of an RFC 9068 access token, as this server issues them. */
 export interface AccessClaims {
@@ -75,8 +76,28 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 /** Store keys of the denylist. Each entry lives until the tokens it covers would expire anyway. */
 export const revokedKey = (jti: string) => `revoked:jti:${jti}`;
-/** Every token of a subject issued at or before the stored second is revoked ("log out everywhere"). */
-export const subjectRevokedKey = (sub: string) => `revoked:sub:${sub}`;
+/**
+ * "Log out everywhere", per visitor: the stored value is a mark (ms); every token of the subject
+ * issued to that visitor before the mark (its `rev` claim, the mark it was issued after, is
+ * lower) is revoked. Keyed by the visitor the tokens were issued to, so in a sandbox where
+ * everyone shares the demo accounts, a visitor logs out only its own tokens.
+ */
+export const subjectRevokedKey = (sub: string, vis: unknown) =>
+  `revoked:sub:${isVisitorTag(vis) ? vis : '-'}:${sub}`;
+/** Whether a token with this `rev` claim (or none) is covered by a revoke-all mark. */
+export const revokedByMark = (mark: string | undefined, rev: unknown) =>
+  mark !== undefined && Number(mark) > (typeof rev === 'number' ? rev : 0);
+
+/**
+ * Every bad specimen's jti starts so, and every access-token specimen names this client: they
+ * are shared by everyone reading /scenarios, so they can be read with but never change state
+ * (revoked, counted as one client's retries, used for revoke-all).
+ */
+export const SPECIMEN_JTI_PREFIX = 'specimen-';
+export const SPECIMEN_CLIENT_ID = 'four-oh-one-specimens';
+export const isSpecimen = (claims: Record<string, unknown>) =>
+  (typeof claims.jti === 'string' && claims.jti.startsWith(SPECIMEN_JTI_PREFIX)) ||
+  claims.client_id === SPECIMEN_CLIENT_ID;
 /** Every token of a refresh-token family is revoked (a reused refresh token, RFC 9700 §4.14.2). */
 export const familyRevokedKey = (fid: string) => `revoked:fid:${fid}`;
 
@@ -147,14 +168,29 @@ function signatureValid(key: Key, signingInput: string, signature: string): bool
   }
 }
 
-/** Names of required RFC 9068 claims that are missing or of the wrong type. */
+/**
+ * The latest NumericDate (RFC 7519 §2) this server reads: 9999-12-31T23:59:59Z. A signed claim
+ * like exp 1e300 or iat -9e15 names no time a token could mean, and a Date made of it throws
+ * (the JS Date range is ±8.64e12 s), so such tokens are refused before any time is compared or
+ * shown, however validly signed.
+ */
+export const MAX_NUMERIC_DATE = 253_402_300_799;
+
+/** Whether a claim is a NumericDate this server can compare and print: 1970 to the end of 9999. */
+export function isNumericDate(value: unknown): value is number {
+  return (
+    typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_NUMERIC_DATE
+  );
+}
+
+/** Names of required RFC 9068 claims that are missing, of the wrong type, or out of range. */
 function missingClaims(c: Record<string, unknown>): string[] {
   const bad: string[] = [];
   for (const name of ['iss', 'sub', 'jti', 'client_id'] as const) {
     if (typeof c[name] !== 'string') bad.push(name);
   }
   for (const name of ['exp', 'iat'] as const) {
-    if (typeof c[name] !== 'number' || !Number.isFinite(c[name])) bad.push(name);
+    if (!isNumericDate(c[name])) bad.push(name);
   }
   const aud = c.aud;
   if (!(
@@ -163,7 +199,10 @@ function missingClaims(c: Record<string, unknown>): string[] {
   )) {
     bad.push('aud');
   }
-  if (c.nbf !== undefined && typeof c.nbf !== 'number') bad.push('nbf');
+  // Optional, but when present read as times: by the nbf check, and auth_time by step-up.
+  for (const name of ['nbf', 'auth_time'] as const) {
+    if (c[name] !== undefined && !isNumericDate(c[name])) bad.push(name);
+  }
   return bad;
 }
 
@@ -333,7 +372,7 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
     if (bad.length > 0) {
       return refuse(
         'token_claims_invalid',
-        `Required claims missing or of the wrong type: ${bad.join(', ')}.`,
+        `Claims missing, of the wrong type, or not a time between 1970 and 9999: ${bad.join(', ')}.`,
         'required claims present',
       );
     }
@@ -384,7 +423,7 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
     }
     const [byJti, bySubject, byFamily] = await store.getMany([
       revokedKey(c.jti),
-      subjectRevokedKey(c.sub),
+      subjectRevokedKey(c.sub, c.vis),
       familyRevokedKey(typeof c.fid === 'string' ? c.fid : '-'),
     ]);
     if (byJti !== undefined) {
@@ -394,10 +433,10 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
         'not revoked',
       );
     }
-    if (bySubject !== undefined && c.iat <= Number(bySubject)) {
+    if (revokedByMark(bySubject, c.rev)) {
       return refuse(
         'token_revoked',
-        `Every token of this subject issued up to ${iso(Number(bySubject))} was revoked.`,
+        `Every token of this subject issued to you up to ${new Date(Number(bySubject)).toISOString()} was revoked (POST /auth/revoke-all).`,
         'not revoked',
       );
     }

@@ -189,25 +189,19 @@ describe('the access-token verifier', () => {
     ).toBe('token_algorithm_rejected');
   });
 
-  it('revokes every token of a subject issued up to the stored second, and none after', async () => {
-    const before = issueAccessToken(options, {
-      sub: 'everywhere',
-      clientId: 'c1',
-      expiresIn: 300,
-    }).token;
-    await store.set(
-      subjectRevokedKey('everywhere'),
-      String(Math.floor(clock.now() / 1000)),
-      60_000,
-    );
+  it('revokes every token of a subject and visitor issued before the mark, and none issued after it', async () => {
+    const vis = 'AAAAAAAAAAAAAAAA';
+    const issue = (extra: Record<string, unknown>) =>
+      issueAccessToken(options, { sub: 'everywhere', clientId: 'c1', expiresIn: 300, extra }).token;
+    const before = issue({ vis });
+    const otherVisitor = issue({ vis: 'BBBBBBBBBBBBBBBB' });
+    const mark = clock.now();
+    await store.set(subjectRevokedKey('everywhere', vis), String(mark), 60_000);
     expect(refused(await verify(before))).toBe('token_revoked');
-    clock.advance(1000);
-    const after = issueAccessToken(options, {
-      sub: 'everywhere',
-      clientId: 'c1',
-      expiresIn: 300,
-    }).token;
-    expect(refused(await verify(after))).toBe('ok');
+    expect(refused(await verify(otherVisitor))).toBe('ok');
+    // Issued in the same second, after the mark: it names the mark it saw, and is not revoked.
+    expect(refused(await verify(issue({ vis, rev: mark })))).toBe('ok');
+    expect(refused(await verify(issue({ vis, rev: mark - 1 })))).toBe('token_revoked');
   });
 
   it('revokes every token of a revoked refresh-token family', async () => {

@@ -11,6 +11,8 @@ export interface SessionRecord {
   lastSeenAt?: number;
   idleMs?: number;
   absoluteMs?: number;
+  /** The visitor whose quota the record is charged to (see src/visitors.ts). */
+  owner?: string;
 }
 
 /**
@@ -93,7 +95,8 @@ export class SessionStore extends session.Store {
   }
 
   override set(sid: string, sess: session.SessionData, callback?: (err?: unknown) => void): void {
-    this.store.set(key(sid), JSON.stringify(sess), this.ttlMs(sess as SessionRecord)).then(
+    const record = sess as SessionRecord;
+    this.store.set(key(sid), JSON.stringify(sess), this.ttlMs(record), record.owner).then(
       () => callback?.(),
       (err: unknown) => callback?.(err),
     );
