@@ -57,10 +57,35 @@ describe('health routes with the memory store', () => {
     expect(res.text).toBeUndefined();
   });
 
-  it('GET /readyz answers 200 and names the memory store', async () => {
+  it('GET /readyz answers 200 and names the memory store and its fill level', async () => {
     const res = await request(app).get('/readyz');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ready', store: 'memory' });
+    expect(res.body).toEqual({
+      status: 'ready',
+      store: 'memory',
+      usage: {
+        entries: expect.any(Number),
+        bytes: expect.any(Number),
+        maxEntries: 100,
+        fill: expect.any(Number),
+        near_full: false,
+      },
+    });
+  });
+
+  it('GET /readyz says near_full from 90%, and answers 503 store_full when the store is full', async () => {
+    const small = new MemoryStore({ maxEntries: 10, sweepIntervalMs: 0 });
+    const smallApp = appWith(small);
+    for (let i = 0; i < 9; i++) await small.set(`k${i}`, 'v', 60_000);
+    const near = await request(smallApp).get('/readyz');
+    expect(near.status).toBe(200);
+    expect(near.body.usage).toMatchObject({ entries: 9, fill: 0.9, near_full: true });
+    await small.set('k9', 'v', 60_000);
+    const full = await request(smallApp).get('/readyz');
+    expect(full.status).toBe(503);
+    expect(full.body).toMatchObject({ status: 503, code: 'store_full' });
+    expect(full.headers['retry-after']).toBe('60');
+    await small.close();
   });
 
   it.each(['/healthz', '/readyz'])('POST %s answers 405 with Allow, as a problem', async (path) => {
@@ -165,7 +190,10 @@ describeRedis('health routes with a live Redis', () => {
   it('GET /readyz answers 200 and names the redis store', async () => {
     const res = await request(appWith(store)).get('/readyz');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ready', store: 'redis' });
+    expect(res.body).toMatchObject({ status: 'ready', store: 'redis' });
+    // Redis's own figures: its key count and used_memory.
+    expect(res.body.usage.entries).toBeGreaterThanOrEqual(0);
+    expect(res.body.usage.bytes).toBeGreaterThan(0);
   });
 
   it('a valid token is accepted (its revocation check reaches Redis)', async () => {
