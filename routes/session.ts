@@ -95,7 +95,13 @@ export function sessionRouter(deps: SessionRoutesDeps): Router {
       record.idleMs = Math.min(idleSeconds, absoluteSeconds) * 1000;
       record.absoluteMs = absoluteSeconds * 1000;
       record.cookie.maxAge = absoluteSeconds * 1000;
-      await save(req);
+      try {
+        await save(req);
+      } catch (err) {
+        // Not saved (a full quota, a store outage): send no cookie for a session that is not there.
+        (req as { session?: unknown }).session = null;
+        throw err;
+      }
       res.setHeader('Cache-Control', 'no-store');
       res.json({
         message: `Logged in as ${user.sub}.`,

@@ -77,7 +77,9 @@ export function createApp(config: Config, deps: Deps): express.Application {
     store: sessionStore,
     resave: false,
     saveUninitialized: false, // anonymous requests create nothing
-    unset: 'destroy',
+    // Never destroy on the way out: when a session's load failed (a Redis stall), express-session
+    // would otherwise delete the very session it could not read. Logout destroys explicitly.
+    unset: 'keep',
     cookie: cookieOptions,
   });
   const specimens = new SpecimenBook({
