@@ -1,6 +1,6 @@
-import { createClient } from 'redis';
 import type { Logger } from 'pino';
 import { QuotaExceededError, StoreFullError, StoreUnavailableError } from '../problems';
+import { RedisConnection, type RedisClient } from './redis-connection';
 import {
   checkSize,
   checkTtl,
@@ -16,6 +16,12 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** How long one command may take before the request answers 503. */
   commandTimeoutMs?: number;
+  /** How often the connection is checked with a PING of its own (ms). */
+  healthIntervalMs?: number;
+  /** How long that PING may go unanswered before the connection is replaced (ms). */
+  healthTimeoutMs?: number;
+  /** Commands waiting on the connection at once; one more answers 503 at once. */
+  maxPendingCommands?: number;
   /** What one owner (a visitor) may hold; unbounded when absent. */
   ownerQuota?: OwnerQuota;
   logger?: Logger;
@@ -71,42 +77,33 @@ return reply`;
 /**
  * The shared store: several server processes on one Redis behave as one server. Commands fail
  * fast while Redis is unreachable (no offline queue, a command timeout), so a request answers
- * 503 at once instead of hanging, and the client reconnects in the background.
+ * 503 at once instead of hanging; the connection reconnects in the background, and is replaced
+ * when it goes silent (src/store/redis-connection.ts).
  */
 export class RedisStore implements Store {
   readonly kind = 'redis';
-  private readonly client;
+  private readonly connection: RedisConnection;
   private readonly prefix: string;
   private readonly timeoutMs: number;
   private readonly quota: OwnerQuota | undefined;
-  private connecting: Promise<unknown> | undefined;
 
   constructor(options: RedisStoreOptions) {
     this.prefix = options.prefix ?? 'four-oh-one:';
     this.timeoutMs = options.commandTimeoutMs ?? 1000;
     this.quota = options.ownerQuota;
-    const logger = options.logger;
-    let lastLogged = 0;
-    this.client = createClient({
+    this.connection = new RedisConnection({
       url: options.url,
-      disableOfflineQueue: true,
-      commandOptions: { timeout: this.timeoutMs },
-      // A connection that goes silent (no RST) is only noticed when something is sent on it:
-      // ping every 5 s so a dead socket is replaced within seconds, not after TCP keepalive.
-      pingInterval: 5000,
-      socket: {
-        connectTimeout: 2000,
-        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
-      },
+      commandTimeoutMs: this.timeoutMs,
+      healthIntervalMs: options.healthIntervalMs,
+      healthTimeoutMs: options.healthTimeoutMs,
+      maxPendingCommands: options.maxPendingCommands,
+      logger: options.logger,
     });
-    // Without a listener an 'error' event would crash the process; log at most once a second.
-    this.client.on('error', (err: unknown) => {
-      const now = Date.now();
-      if (logger && now - lastLogged > 1000) {
-        lastLogged = now;
-        logger.warn({ err: String(err) }, 'redis store error');
-      }
-    });
+  }
+
+  /** The client commands go to right now (a new one after the connection is replaced). */
+  private get client(): RedisClient {
+    return this.connection.client;
   }
 
   /**
@@ -115,12 +112,11 @@ export class RedisStore implements Store {
    * rejects only if the store is closed before it connects.
    */
   connect(): Promise<unknown> {
-    this.connecting ??= this.client.connect();
-    return this.connecting;
+    return this.connection.connect();
   }
 
   private async run<T>(command: () => Promise<T>): Promise<T> {
-    if (!this.client.isReady) throw new StoreUnavailableError('redis is not connected');
+    if (!this.connection.isReady) throw new StoreUnavailableError('redis is not connected');
     // node-redis's command timeout covers only the wait to be written: once a command is on the
     // socket it waits for its reply forever, so a Redis that stops answering (paused, partitioned)
     // would hang every request. Give up after our own deadline; the late reply, if any, still
@@ -243,8 +239,8 @@ export class RedisStore implements Store {
     return { entries: keys, bytes: field('used_memory'), ...(maxBytes > 0 ? { maxBytes } : {}) };
   }
 
+  /** Waits for replies still due at most one command deadline: a stalled Redis never holds up a shutdown. */
   async close(): Promise<void> {
-    if (this.client.isOpen) await this.client.close();
-    else this.client.destroy();
+    await this.connection.close(this.timeoutMs);
   }
 }

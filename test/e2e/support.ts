@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -119,4 +119,90 @@ export async function launchChromium(
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Debian's redis-server (.ci/run installs it); REDIS_SERVER overrides. */
+export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
+export const redisServerFound = existsSync(REDIS_SERVER);
+
+/**
+ * `describe` for suites that start their own redis-server (fault injection needs a Redis of its
+ * own to pause, kill and restart, never the shared one): skipped loudly outside CI when there is
+ * none; under CI=true a missing redis-server fails in startRedis, never a skip.
+ */
+export function redisServerSuite(what: string): jest.Describe {
+  if (!redisServerFound && process.env.CI !== 'true') {
+    console.warn(
+      `\n*** WARNING: no redis-server at ${REDIS_SERVER}: the ${what} tests will be SKIPPED. ` +
+        'Install Debian’s (apt-get install redis-server) or set REDIS_SERVER, then run npm test again. ***\n',
+    );
+    return describe.skip;
+  }
+  return describe;
+}
+
+export interface StartedRedis {
+  child: ChildProcessWithoutNullStreams;
+  port: number;
+  url: string;
+  /** Ends it (SIGKILL, it holds nothing worth keeping) and waits for the exit. */
+  stop: () => Promise<void>;
+}
+
+/** A throwaway redis-server on a free loopback port, no persistence; resolves once it answers. */
+export async function startRedis(extraArgs: string[] = []): Promise<StartedRedis> {
+  if (!redisServerFound)
+    throw new Error(`no redis-server at ${REDIS_SERVER}: apt-get install redis-server`);
+  const port = await freePort();
+  const child = spawn(REDIS_SERVER, [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    ...extraArgs,
+  ]);
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const deadline = Date.now() + 10_000;
+  while (!(await answersPing(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`redis-server did not start on port ${port}:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    child,
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      // A paused (SIGSTOP) server still dies on SIGKILL.
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+  };
+}
+
+/** Whether something on this port answers a RESP PING with +PONG. */
+function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let reply = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (c: Buffer) => {
+      reply += c.toString();
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+    });
+  });
 }
