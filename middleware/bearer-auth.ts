@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import type { Logger } from 'pino';
 import { bearerTrace, HEADER_CHECKS } from '../src/explain';
 import { bearerChallenges, problem } from '../src/problems';
 import { SPECIMEN_JTI_PREFIX } from '../src/specimens';
@@ -47,9 +48,12 @@ export interface BearerAuthOptions {
   /**
    * When set, refusals of tokens this server signed are counted per jti for a minute, and a
    * client that keeps sending the same refused token is told so (RFC 9110 §15.5.2). Forged
-   * tokens create no state.
+   * tokens create no state. The count is best effort: a store that cannot count (down, full)
+   * changes nothing in the answer, which is the token's 401 all the same.
    */
   store?: Store;
+  /** Told, at debug level, when the refusal count could not be kept. */
+  logger?: Logger;
 }
 
 /** How many refusals of one token in a minute before the detail says "stop retrying". */
@@ -63,7 +67,22 @@ const REPEAT_WINDOW_MS = 60_000;
 export function bearerAuth(options: BearerAuthOptions): RequestHandler {
   if (typeof options?.verify !== 'function')
     throw new TypeError('bearerAuth: verify must be a function');
-  const { resourceMetadata, store } = options;
+  const { resourceMetadata, store, logger } = options;
+
+  /** How often this token was refused in the window, or 0 when the store cannot say. */
+  async function countRefusal(jti: string, requestId: unknown): Promise<number> {
+    if (!store) return 0;
+    try {
+      return await store.increment(`refused:${jti}`, REPEAT_WINDOW_MS);
+    } catch (err) {
+      // The refusal is already decided by the token alone; an outage must not make it a 503.
+      logger?.debug(
+        { requestId, err: err instanceof Error ? err.message : String(err) },
+        'refusal not counted',
+      );
+      return 0;
+    }
+  }
   const {
     noCredentials,
     invalidRequest,
@@ -95,8 +114,8 @@ export function bearerAuth(options: BearerAuthOptions): RequestHandler {
         const verdict = await options.verify(parsed.token);
         if (!verdict.ok) {
           const refusals =
-            verdict.jti && store && !verdict.jti.startsWith(SPECIMEN_JTI_PREFIX)
-              ? await store.increment(`refused:${verdict.jti}`, REPEAT_WINDOW_MS)
+            verdict.jti && !verdict.jti.startsWith(SPECIMEN_JTI_PREFIX)
+              ? await countRefusal(verdict.jti, res.locals.requestId)
               : 0;
           const repeated = refusals >= REPEAT_THRESHOLD;
           res.locals.trace = bearerTrace(verdict.check, verdict.evidence);

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { bearerChallenge, problem } from '../src/problems';
 import { problemCatalog } from '../src/scenarios';
 import type { Clock } from '../src/store';
+import { isNumericDate } from '../src/tokens';
 
 export interface RequireRecentLoginOptions {
   /** How old the user's login (`auth_time`) may be, in seconds. */
@@ -30,15 +31,17 @@ export function requireRecentLogin(options: RequireRecentLoginOptions): RequestH
   return function requireRecentLoginMiddleware(_req, res, next) {
     const claims = res.locals.auth?.claims;
     if (!claims) throw new Error('requireRecentLogin must run after an authentication middleware');
-    const authTime = claims.auth_time;
+    // The verifier refuses an auth_time that is no time (token_claims_invalid); should claims
+    // ever come from elsewhere, such a value still counts as no login rather than a fresh one.
+    const authTime = isNumericDate(claims.auth_time) ? claims.auth_time : undefined;
     const now = Math.floor(clock.now() / 1000);
-    if (typeof authTime === 'number' && now - authTime <= maxAgeSeconds) {
+    if (authTime !== undefined && now - authTime <= maxAgeSeconds) {
       next();
       return;
     }
     throw problem('insufficient_user_authentication', {
       detail:
-        typeof authTime === 'number'
+        authTime !== undefined
           ? `Your login is ${now - authTime}s old; this needs one at most ${maxAgeSeconds}s old.`
           : `This token records no user login (auth_time); this needs a login at most ${maxAgeSeconds}s old.`,
       headers: { 'WWW-Authenticate': challenge },

@@ -101,7 +101,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
   const visitors = createVisitors(config.session.secret);
   // RFC 9728 §5.1: every Bearer challenge says where to find the resource's metadata.
   const resourceMetadata = `${config.publicUrl}/.well-known/oauth-protected-resource`;
-  const requireBearer = bearerAuth({ verify, resourceMetadata, store });
+  const requireBearer = bearerAuth({ verify, resourceMetadata, store, logger });
 
   const app = express();
   // Tests and the playground fire registry triggers with the very specimens this app minted.

@@ -233,7 +233,7 @@ export const problemCatalog = {
     status: 401,
     title: 'Access token claims are incomplete',
     explanation:
-      'A required claim is missing or has the wrong type. RFC 9068 §2.2 requires iss, exp, aud, sub, client_id, iat and jti; a token with no exp would never expire, so it is refused.',
+      'A required claim is missing or has the wrong type. RFC 9068 §2.2 requires iss, exp, aud, sub, client_id, iat and jti; a token with no exp would never expire, so it is refused. The time claims (exp, iat, and nbf and auth_time when present) must be NumericDates (RFC 7519 §2) between 1970 and the end of 9999: a signed exp of 1e300 names no time, and is refused the same way.',
     remedy: BEARER_RETRY,
     rfc: [rfc(9068, '2.2'), rfc(7519, '4.1')],
   },

@@ -1,5 +1,9 @@
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { bearerAuth, parseAuthorization } from '../../middleware/bearer-auth';
+import { StoreUnavailableError } from '../../src/problems';
+import type { Store } from '../../src/store';
+import { isNumericDate } from '../../src/tokens';
 import { buildApp, expectProblem } from '../helpers';
 
 const METADATA = 'resource_metadata="http://127.0.0.1:3000/.well-known/oauth-protected-resource"';
@@ -194,5 +198,138 @@ describe('GET /api/v1/data', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('a signed token whose times are no times', () => {
+  const ctx = buildApp();
+  const now = Math.floor(ctx.clock.now() / 1000);
+  const claims: Record<string, unknown> = {
+    iss: ctx.config.jwt.issuer,
+    sub: 'my_username',
+    aud: ctx.config.jwt.audience,
+    exp: now + 300,
+    iat: now,
+    auth_time: now,
+    jti: 'times-1',
+    client_id: 'test-client',
+    scope: 'data:read',
+    type: 'user',
+  };
+  /**
+   * Signs a payload with `claim` set to `raw`, JSON text as sent: `1e400` parses to Infinity,
+   * which JSON.stringify could never write. Signed by hand with the app's own key.
+   */
+  const signWith = (claim: string, raw: string) => {
+    const rest = JSON.stringify({ ...claims, [claim]: undefined });
+    const payload = `${rest.slice(0, -1)},${JSON.stringify(claim)}:${raw}}`;
+    const header = { alg: 'HS256', typ: 'at+jwt', kid: ctx.keys.signing.kid };
+    const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(payload).toString('base64url')}`;
+    const sig = createHmac('sha256', ctx.keys.signing.signKey).update(input).digest('base64url');
+    return `${input}.${sig}`;
+  };
+  /** The routes that read these times: expiry, a role refused after every check, step-up. */
+  const ROUTES = ['/api/v1/data', '/admin', '/account/security'];
+
+  const cases = ['exp', 'iat', 'nbf', 'auth_time'].flatMap((claim) =>
+    ['1e300', '9e15', '-9e15', '-1', '1e400', '-1e400', '253402300800', '"soon"'].map(
+      (raw) => [claim, raw] as const,
+    ),
+  );
+
+  it.each(cases)(
+    'answers 401 token_claims_invalid for %s = %s, and keeps serving',
+    async (claim, raw) => {
+      const token = signWith(claim, raw);
+      for (const path of ROUTES) {
+        const res = await ctx.http().get(path).set('Authorization', `Bearer ${token}`);
+        expectProblem(res, {
+          status: 401,
+          code: 'token_claims_invalid',
+          challenge: `Bearer realm="four-oh-one", error="invalid_token", error_description="Access token claims are incomplete", ${METADATA}`,
+        });
+        expect(res.body.detail).toContain(claim);
+      }
+      // The explanation's finish listener ran for each refusal; the process is still answering.
+      await ctx.http().get('/healthz').expect(200);
+    },
+  );
+
+  it('accepts the same claims with ordinary times (the table above changes one claim only)', async () => {
+    const token = signWith('exp', String(now + 600));
+    await ctx.http().get('/api/v1/data').set('Authorization', `Bearer ${token}`).expect(200);
+    await ctx.http().get('/account/security').set('Authorization', `Bearer ${token}`).expect(200);
+  });
+
+  it('never answers 5xx, whatever number a time claim holds (property)', async () => {
+    const raw = fc.oneof(
+      fc
+        .double()
+        .map((v) =>
+          Number.isFinite(v)
+            ? JSON.stringify(v)
+            : Number.isNaN(v)
+              ? 'null'
+              : v > 0
+                ? '1e400'
+                : '-1e400',
+        ),
+      fc.integer({ min: now - 1_000_000, max: now + 1_000_000 }).map(String),
+      fc.constantFrom('1e308', '-0', '0.5', '253402300799', '253402300799.5', '8.64e12', '8.64e15'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('exp', 'iat', 'nbf', 'auth_time'),
+        raw,
+        async (claim, value) => {
+          const token = signWith(claim, value);
+          const parsed: unknown = JSON.parse(value);
+          for (const path of ROUTES) {
+            const res = await ctx.http().get(path).set('Authorization', `Bearer ${token}`);
+            expect(res.status).toBeLessThan(500);
+            if (!isNumericDate(parsed)) {
+              expect({ path, code: res.body.code }).toEqual({ path, code: 'token_claims_invalid' });
+            }
+          }
+        },
+      ),
+      { numRuns: 120 },
+    );
+    await ctx.http().get('/healthz').expect(200);
+  });
+});
+
+/** A store that is down: every call rejects as a real outage does. */
+class DownStore implements Store {
+  readonly kind = 'memory';
+  private down = (): Promise<never> =>
+    Promise.reject(new StoreUnavailableError('store is down (test)'));
+  get = this.down;
+  getMany = this.down;
+  set = this.down;
+  setIfAbsent = this.down;
+  delete = this.down;
+  increment = this.down;
+  ping = this.down;
+  usage = this.down;
+  close = async () => {};
+}
+
+describe('with the store down', () => {
+  it('answers an expired token 401 token_expired, not 503: the refusal count is best effort', async () => {
+    const ctx = buildApp({ store: new DownStore() });
+    const issuedAt = Math.floor(ctx.clock.now() / 1000) - 3600;
+    const token = ctx.token({ issuedAt, expiresIn: 300 });
+    for (let i = 0; i < 4; i += 1) {
+      const res = await ctx.http().get('/api/v1/data').set('Authorization', `Bearer ${token}`);
+      expectProblem(res, { status: 401, code: 'token_expired' });
+      expect(res.body.refused_count).toBeUndefined();
+    }
+  });
+
+  it('still answers 503 where the store must be read: a token that passed every other check', async () => {
+    const ctx = buildApp({ store: new DownStore() });
+    const res = await ctx.http().get('/api/v1/data').set('Authorization', `Bearer ${ctx.token()}`);
+    expectProblem(res, { status: 503, code: 'store_unavailable' });
   });
 });
