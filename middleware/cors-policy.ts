@@ -18,6 +18,7 @@ export const CORS_ALLOWED_HEADERS: readonly string[] = [
 export const CORS_EXPOSED_HEADERS: readonly string[] = [
   'WWW-Authenticate',
   'X-Request-Id',
+  'X-Explanation-Id',
   'Retry-After',
   'RateLimit',
   'RateLimit-Policy',

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { ipKeyGenerator } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import { acceptedBearerTrace, buildExplanation, type ExplanationBook } from '../src/explain';
 import { isProblemCode } from '../src/scenarios';
@@ -9,21 +10,26 @@ export interface ExplainRecorderOptions {
   clock: Clock;
   /** JWT_CLOCK_TOLERANCE_SECONDS, shown in the trace of an accepted token. */
   toleranceSeconds: number;
-  /** Told when the store would not take an explanation; the answer was sent already. */
+  /** Told when an explanation could not be built or stored; the answer was sent already. */
   logger?: Logger;
 }
 
 /**
  * Keeps the explanation of every refused request (one whose answer is a problem) for
- * `GET /explain/:request_id`: its code, detail and decision trace. Written once, after the answer
- * is sent, so it never slows a refusal or turns it into a 503.
+ * `GET /explain/:id`: its code, detail and decision trace. Written once, after the answer is
+ * sent, so it never slows a refusal or turns it into a 503.
+ *
+ * The error writer asks `res.locals.claimExplanation()` while writing a refusal: it spends one of
+ * the client address's explanations and names the server-generated id the explanation will be
+ * kept under (`res.locals.explanationId`, see middleware/request-id.ts), which the answer then
+ * carries. A refusal over its address's budget is not explained and its answer says nothing.
  *
  * Mount it before pino-http: its listener then runs first and completes `res.locals.trace`, so
  * the log line and the stored explanation carry the same trace.
  */
 export function explainRecorder(options: ExplainRecorderOptions): RequestHandler {
   const { book, clock, toleranceSeconds, logger } = options;
-  if (!book || typeof book.record !== 'function') {
+  if (!book || typeof book.record !== 'function' || typeof book.claim !== 'function') {
     throw new TypeError('explainRecorder: book must be an ExplanationBook');
   }
   if (!Number.isFinite(toleranceSeconds) || toleranceSeconds < 0) {
@@ -33,11 +39,16 @@ export function explainRecorder(options: ExplainRecorderOptions): RequestHandler
   return function explainRecorderMiddleware(req, res, next) {
     const method = req.method;
     const path = req.originalUrl.split('?')[0] ?? '/';
-    const onDone = () => {
-      res.removeListener('finish', onDone);
-      res.removeListener('close', onDone);
+    let claimed: string | undefined;
+    res.locals.claimExplanation = () => {
+      if (claimed === undefined && book.claim(ipKeyGenerator(req.ip ?? 'unknown'))) {
+        claimed = res.locals.explanationId ?? res.locals.requestId;
+      }
+      return claimed;
+    };
+    const record = () => {
       const code = res.locals.problemCode;
-      if (code === undefined || !isProblemCode(code)) return;
+      if (claimed === undefined || code === undefined || !isProblemCode(code)) return;
       // A token that passed every check, refused later (a role, a step-up): say so.
       if (res.locals.trace === undefined && res.locals.auth !== undefined) {
         res.locals.trace = acceptedBearerTrace(res.locals.auth, clock.now(), toleranceSeconds);
@@ -52,9 +63,19 @@ export function explainRecorder(options: ExplainRecorderOptions): RequestHandler
         detail: res.locals.problemDetail,
         trace: res.locals.trace,
       });
-      book.record(explanation).catch((err: unknown) => {
+      book.record(claimed, explanation).catch((err: unknown) => {
         logger?.warn({ err, requestId: res.locals.requestId }, 'explanation not stored');
       });
+    };
+    const onDone = () => {
+      res.removeListener('finish', onDone);
+      res.removeListener('close', onDone);
+      // Runs in an event listener, after the answer: a throw here would end the process.
+      try {
+        record();
+      } catch (err) {
+        logger?.error({ err, requestId: res.locals.requestId }, 'explanation not recorded');
+      }
     };
     res.on('finish', onDone);
     res.on('close', onDone);

@@ -9,9 +9,10 @@ import { layout, prose, statusClass } from '../src/site';
 const wantsHtml = (req: Request) => req.accepts(['application/json', 'text/html']) === 'text/html';
 
 /**
- * `GET /explain/:request_id`: why a recent request was refused, step by step. The request id is
- * the `X-Request-Id` of the answer (and `request_id` in its body, or the "(request id: …)" of an
- * OpenAI-style message). JSON for clients, HTML for browsers.
+ * `GET /explain/:id`: why a recent request was refused, step by step. The id is the one the
+ * refusal named in its `X-Explanation-Id` header and its problem's `explanation` member; when the
+ * server chose the request id (the client sent no X-Request-Id) it is also that request id, as
+ * in an OpenAI-style "(request id: …)". JSON for clients, HTML for browsers.
  */
 export function explainRouter(deps: { book: ExplanationBook }): Router {
   const router = Router();
@@ -29,7 +30,7 @@ export function explainRouter(deps: { book: ExplanationBook }): Router {
       }
       res.setHeader('Cache-Control', 'no-store');
       res.vary('Accept');
-      if (wantsHtml(req)) res.type('html').send(renderExplanation(found));
+      if (wantsHtml(req)) res.type('html').send(renderExplanation(id, found));
       else res.json(found);
     })
     .all(methodNotAllowed('GET'));
@@ -37,7 +38,7 @@ export function explainRouter(deps: { book: ExplanationBook }): Router {
   return router;
 }
 
-function renderExplanation(e: Explanation): string {
+function renderExplanation(id: string, e: Explanation): string {
   const def = problemCatalog[e.code];
   const t = e.trace;
   return layout(
@@ -92,7 +93,7 @@ function renderExplanation(e: Explanation): string {
       <p class="muted">
         The same trace is in the server's log line for this request. This page is kept
         ${Math.round(EXPLANATION_TTL_MS / 60_000)} minutes; JSON:
-        <code>curl -H 'Accept: application/json' …/explain/${e.request_id}</code>.
+        <code>curl -H 'Accept: application/json' …/explain/${id}</code>.
       </p>`,
   );
 }

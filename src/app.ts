@@ -26,13 +26,14 @@ import { openapiRouter } from '../routes/openapi';
 import { playgroundRouter } from '../routes/playground';
 import { tokensRouter } from '../routes/tokens';
 import type { Config } from './config';
-import { EXPLANATION_TTL_MS, EXPLANATIONS_PER_MINUTE, ExplanationBook } from './explain';
+import { ExplanationBook } from './explain';
 import { Directory } from './identities';
 import { TokenService } from './issuer';
 import { createKeyRing, type KeyRing } from './keys';
 import { notFound, problemHandler } from './problems';
 import { SpecimenBook } from './specimens';
-import { MemoryStore, systemClock, type Clock, type Store } from './store';
+import { redactPath } from './redact';
+import { systemClock, type Clock, type Store } from './store';
 import { mintExpiredSessions, SessionStore } from './store/session-store';
 import { createTokenVerifier } from './tokens';
 import { createVisitors } from './visitors';
@@ -113,7 +114,14 @@ export function createApp(config: Config, deps: Deps): express.Application {
 
   app.use(requestId({ generate: deps.generateRequestId }));
   // Before pino-http, so that the log line and /explain/:request_id carry the same trace.
-  const explanations = new ExplanationBook(explanationStore(store, clock), () => clock.now());
+  // In memory, explanations sit on a shelf of their own where the oldest give way, so a flood
+  // of refusals never fills the store that holds sessions and revocations. With Redis, the
+  // shared store, so that any instance can explain a request another one answered.
+  const explanations = new ExplanationBook({
+    store: store.kind === 'memory' ? undefined : store,
+    now: () => clock.now(),
+    perAddressPerMinute: config.explainPerAddressPerMinute,
+  });
   app.use(
     explainRecorder({
       book: explanations,
@@ -126,11 +134,12 @@ export function createApp(config: Config, deps: Deps): express.Application {
     pinoHttp({
       logger,
       genReqId: (_req, res) => (res as Res).locals?.requestId ?? '',
-      // Never log headers: they hold tokens, cookies and passwords. Never log the query either.
+      // Never log headers: they hold tokens, cookies and passwords. Never log the query either,
+      // nor a password or key that the path itself carries (/basic-auth/:user/:passwd).
       serializers: {
         req: (req: { method?: string; url?: string; remoteAddress?: string }) => ({
           method: req.method,
-          path: req.url?.split('?')[0],
+          path: redactPath(req.url?.split('?')[0] ?? ''),
           remoteAddress: req.remoteAddress,
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
@@ -212,21 +221,6 @@ export function createApp(config: Config, deps: Deps): express.Application {
   return app;
 }
 
-/**
- * Where explanations live. In memory, a store of their own, bounded by their write budget: a
- * flood of refused requests must not fill the store that holds sessions and revocations, and a
- * refused request creates no credential state. With Redis, the shared store, so that any
- * instance can explain a request another one answered.
- */
-function explanationStore(store: Store, clock: Clock): Store {
-  if (store.kind !== 'memory') return store;
-  return new MemoryStore({
-    maxEntries: EXPLANATIONS_PER_MINUTE * Math.ceil(EXPLANATION_TTL_MS / 60_000 + 1),
-    clock,
-    sweepIntervalMs: 0,
-  });
-}
-
 /** The CORS demo page on its own port (src/server.ts starts it), if it is on. */
 function corsDemoUrl(config: Config): string | undefined {
   if (config.cors.demoPort === 0) return undefined;
@@ -235,13 +229,43 @@ function corsDemoUrl(config: Config): string | undefined {
   return `${url.origin}/`;
 }
 
-/** The log line of a refused request names its request id, problem code and reason. */
+/**
+ * An access line's level: a 503 is the server doing its job during an outage or a drain
+ * (summarised elsewhere, src/outage-log.ts), so it warns; other 5xx are errors.
+ */
+function accessLogLevel(status: number, err: unknown): 'info' | 'warn' | 'error' {
+  if (status === 503) return 'warn';
+  return err || status >= 500 ? 'error' : 'info';
+}
+
+/**
+ * pino-http puts an Error "failed with status code N" with its own stack on every 5xx line. When
+ * the answer is a problem we wrote, its code says more, and the real error (a 500's) is logged
+ * once by the error handler: the access line stays one short line.
+ */
+function withoutSyntheticError(res: Res, value: object): object {
+  if (!res.locals?.problemCode) return value;
+  const { err: _synthetic, ...rest } = value as { err?: unknown };
+  return rest;
+}
+
+/**
+ * The log line of a refused request names its request id, problem code and reason (a 404's
+ * reason repeats the path, so credentials in it are redacted there too). Runs in pino-http's
+ * `finish` listener, where a throw would end the process: it cannot throw.
+ */
 function withRejection(res: Res, value: object): object {
   const locals = res.locals ?? {};
   return {
     ...value,
     requestId: locals.requestId,
-    ...(locals.problemCode ? { code: locals.problemCode, reason: locals.problemDetail } : {}),
+    ...(locals.problemCode
+      ? {
+          code: locals.problemCode,
+          reason: typeof detail === 'string' ? redactPath(detail) : detail,
+        }
+      : {}),
     ...(locals.problemCode && locals.trace ? { trace: locals.trace } : {}),
   };
 }
+  const detail = locals.problemDetail;

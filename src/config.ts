@@ -68,6 +68,8 @@ export interface Config {
     visitorMaxBytes: number;
   };
   cors: {
+  /** Refusals per minute per client address whose explanation is kept for /explain/:id. */
+  explainPerAddressPerMinute: number;
     /** Exact origins (`scheme://host[:port]`) whose scripts may read this server's answers. */
     origins: string[];
     /** Port of the CORS demo page, a second origin started with the server; 0: not started. */
@@ -198,6 +200,11 @@ export interface LoadConfigOptions {
 }
 
 /**
+  CREDENTIAL_MAX_FAILURES_PER_ACCOUNT: integer(1, 10_000).default(20),
+  CREDENTIAL_MAX_FAILURES_PER_ADDRESS: integer(1, 100_000).default(100),
+  CREDENTIAL_WINDOW_SECONDS: integer(1, 86_400).default(60),
+  DIGEST_MAX_REQUESTS_PER_MINUTE: integer(1, 1_000_000).default(120),
+  EXPLAIN_PER_ADDRESS_PER_MINUTE: integer(0, 100_000).default(120),
  * Turns an environment into a `Config`, or throws a `ConfigError` whose message names the first
  * bad variable. Pure but for the random secret made when JWT_SECRET is unset.
  */
@@ -343,6 +350,7 @@ export function originProblem(value: string): string | undefined {
   }
   return undefined;
 }
+    explainPerAddressPerMinute: e.EXPLAIN_PER_ADDRESS_PER_MINUTE,
 
 function isSupportedPrivateKey(pem: string): boolean {
   try {

@@ -1,4 +1,5 @@
 import { problemCatalog, type ProblemCode } from './scenarios';
+import { redactPath } from './redact';
 import type { Store } from './store';
 import { ACCESS_CHECKS, JWS_CHECKS, type AccessClaims, type Evidence } from './tokens';
 
@@ -54,9 +55,15 @@ export function traceOf(
   };
 }
 
-/** Seconds since the epoch as ISO 8601 without milliseconds. */
-export const isoSeconds = (seconds: number) =>
-  new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+/**
+ * Seconds since the epoch as ISO 8601 without milliseconds. Never throws: a trace is built after
+ * the answer is sent, where a throw would end the process, so a time outside the Date range is
+ * shown as the number it is.
+ */
+export function isoSeconds(seconds: number): string {
+  const date = new Date(seconds * 1000);
+  return Number.isNaN(date.getTime()) ? String(seconds) : date.toISOString().replace('.000Z', 'Z');
+}
 
 /** A value from an untrusted header, made short and printable for a trace. */
 export function shortFact(value: unknown): string | undefined {
@@ -120,26 +127,41 @@ export const SESSION_CHECKS = [
 /** How long an explanation is kept: long enough to look up a failure just seen, no longer. */
 export const EXPLANATION_TTL_MS = 15 * 60 * 1000;
 /**
- * At most this many explanations are written per minute per process, so a flood of refused
- * requests can hold at most 15 x 600 entries per process in the store, never crowd out
- * sessions and revocations, and never make a refused request slower. Over it, the log line
- * still carries the trace.
+ * Explanations written per minute per client address (express-rate-limit's `ipKeyGenerator`,
+ * the key every limit here uses): EXPLAIN_PER_ADDRESS_PER_MINUTE. Over it, that address's
+ * refusals are not explained (the log line still carries the trace); other addresses are
+ * unaffected. The default lets one learner run every scenario of the playground at once.
  */
-export const EXPLANATIONS_PER_MINUTE = 600;
+export const EXPLANATIONS_PER_ADDRESS_PER_MINUTE = 120;
+/**
+ * Explanations written per minute per process into a shared store (Redis), where old entries
+ * cannot be made to give way: with the TTL this bounds the keys one process can add to
+ * 15 x 600, each at most MAX_EXPLANATION_BYTES. Only many addresses at once can spend it.
+ */
+export const SHARED_EXPLANATIONS_PER_MINUTE = 600;
+/** The process's own shelf of explanations (no Redis): its bounds in entries and bytes. */
+export const EXPLANATION_SHELF_ENTRIES = 20_000;
+export const EXPLANATION_SHELF_BYTES = 16 * 1024 * 1024;
+/** The largest explanation kept, as JSON; longer details and facts are cut to fit. */
+export const MAX_EXPLANATION_BYTES = 4096;
+/** How many addresses the per-minute budget remembers; beyond it the oldest is forgotten. */
+const MAX_ADDRESSES = 10_000;
 
-export const explanationKey = (requestId: string) => `explain:${requestId}`;
+export const explanationKey = (id: string) => `explain:${id}`;
 
-/** What `GET /explain/:request_id` answers: the refusal, the trace, and where to read why. */
+/** What `GET /explain/:id` answers: the refusal, the trace, and where to read why. */
 export interface Explanation {
+  /** The request id the answer carried: the server's, or the client's own X-Request-Id. */
   request_id: string;
   /** When the answer was sent, ISO 8601. */
   at: string;
   method: string;
+  /** The path, with any credential in it replaced by "[redacted]" (src/redact.ts). */
   path: string;
   status: number;
   code: ProblemCode;
   title: string;
-  /** The problem's detail, as the response said it. */
+  /** The problem's detail, as the response said it (paths redacted). */
   detail?: string;
   /** The decision trace; null when the refusal came from no credential check (a 404, a body). */
   trace: DecisionTrace | null;
@@ -162,12 +184,12 @@ export function buildExplanation(fields: {
   return {
     request_id: fields.requestId,
     at: new Date(fields.at).toISOString(),
-    method: fields.method,
-    path: fields.path.slice(0, 256),
+    method: fields.method.slice(0, 32),
+    path: redactPath(fields.path).slice(0, 256),
     status: fields.status,
     code: fields.code,
     title: def.title,
-    ...(fields.detail === undefined ? {} : { detail: fields.detail }),
+    ...(fields.detail === undefined ? {} : { detail: redactPath(fields.detail).slice(0, 1024) }),
     trace: fields.trace ?? null,
     type: `/problems/${fields.code}`,
     remedy: def.remedy,
@@ -175,40 +197,165 @@ export function buildExplanation(fields: {
 }
 
 /**
- * The explanations of recent refused requests, in the shared store (so any instance behind a
- * load balancer can answer for any other), each expiring after EXPLANATION_TTL_MS.
+ * The explanation as stored: at most MAX_EXPLANATION_BYTES of JSON. Every part is bounded when
+ * built, so this only guards the sum: past it the trace keeps its checks but loses its times
+ * and facts, and the detail is cut; undefined if even that does not fit.
  */
-export class ExplanationBook {
-  private window = { start: -Infinity, written: 0 };
+export function explanationJson(explanation: Explanation): string | undefined {
+  let json = JSON.stringify(explanation);
+  if (Buffer.byteLength(json) <= MAX_EXPLANATION_BYTES) return json;
+  const { trace, detail } = explanation;
+  json = JSON.stringify({
+    ...explanation,
+    ...(detail === undefined ? {} : { detail: detail.slice(0, 256) }),
+    trace: trace && {
+      guard: trace.guard,
+      passed: trace.passed,
+      failed: trace.failed,
+      not_reached: trace.not_reached,
+    },
+  });
+  return Buffer.byteLength(json) <= MAX_EXPLANATION_BYTES ? json : undefined;
+}
+
+/** Where explanations are kept: this process's shelf, or the shared store. */
+interface Shelf {
+  put(id: string, json: string): Promise<void>;
+  get(id: string): Promise<string | undefined>;
+}
+
+/**
+ * This process's explanations, bounded in entries and bytes. When full, the oldest give way:
+ * an explanation is no security state, and dropping new ones instead would let one flood blank
+ * everyone's. Entries are kept in insertion order, which with one TTL is also expiry order.
+ */
+export class ExplanationShelf implements Shelf {
+  private readonly entries = new Map<string, { json: string; expiresAt: number }>();
+  private bytes = 0;
 
   constructor(
-    private readonly store: Store,
     private readonly now: () => number,
-    private readonly perMinute = EXPLANATIONS_PER_MINUTE,
+    private readonly maxEntries = EXPLANATION_SHELF_ENTRIES,
+    private readonly maxBytes = EXPLANATION_SHELF_BYTES,
   ) {}
 
-  /** Whether one more explanation may be written in the current minute; counts it if so. */
-  private admit(): boolean {
+  /** Entries and characters of JSON held (about bytes: mostly ASCII); for tests and bench/. */
+  get usage(): { entries: number; bytes: number } {
+    return { entries: this.entries.size, bytes: this.bytes };
+  }
+
+  private drop(id: string): void {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return;
+    this.bytes -= entry.json.length;
+    this.entries.delete(id);
+  }
+
+  async put(id: string, json: string): Promise<void> {
     const now = this.now();
-    if (now - this.window.start >= 60_000) this.window = { start: now, written: 0 };
-    if (this.window.written >= this.perMinute) return false;
-    this.window.written += 1;
+    this.drop(id);
+    this.entries.set(id, { json, expiresAt: now + EXPLANATION_TTL_MS });
+    this.bytes += json.length;
+    for (const [oldest, entry] of this.entries) {
+      const over = this.entries.size > this.maxEntries || this.bytes > this.maxBytes;
+      if (!over && entry.expiresAt > now) break;
+      if (oldest === id) break;
+      this.drop(oldest);
+    }
+  }
+
+  async get(id: string): Promise<string | undefined> {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.drop(id);
+      return undefined;
+    }
+    return entry.json;
+  }
+}
+
+/** Explanations in the shared store (Redis): any instance can explain another's refusal. */
+class StoreShelf implements Shelf {
+  constructor(private readonly store: Store) {}
+
+  async put(id: string, json: string): Promise<void> {
+    await this.store.set(explanationKey(id), json, EXPLANATION_TTL_MS);
+  }
+
+  async get(id: string): Promise<string | undefined> {
+    return this.store.get(explanationKey(id));
+  }
+}
+
+export interface ExplanationBookOptions {
+  /** The shared store (Redis); without one, explanations stay on this process's own shelf. */
+  store?: Store;
+  now: () => number;
+  perAddressPerMinute?: number;
+  /** Only with a shared store: explanations per minute for the whole process. */
+  sharedPerMinute?: number;
+  /** Only without one: the shelf's bounds. */
+  shelfEntries?: number;
+  shelfBytes?: number;
+}
+
+/**
+ * The explanations of recent refused requests, each kept EXPLANATION_TTL_MS under an id the
+ * server generated (a client's own X-Request-Id is never a key, so no one can overwrite or read
+ * another's explanation by sending its id). Who may write is budgeted per client address.
+ */
+export class ExplanationBook {
+  private readonly shelf: Shelf;
+  private readonly now: () => number;
+  private readonly perAddress: number;
+  private readonly shared: number | undefined;
+  private window = { start: -Infinity, written: 0, byAddress: new Map<string, number>() };
+
+  constructor(options: ExplanationBookOptions) {
+    this.now = options.now;
+    this.perAddress = options.perAddressPerMinute ?? EXPLANATIONS_PER_ADDRESS_PER_MINUTE;
+    if (options.store !== undefined) {
+      this.shelf = new StoreShelf(options.store);
+      this.shared = options.sharedPerMinute ?? SHARED_EXPLANATIONS_PER_MINUTE;
+    } else {
+      this.shelf = new ExplanationShelf(this.now, options.shelfEntries, options.shelfBytes);
+    }
+  }
+
+  /**
+   * Whether a refusal to `address` may be explained; counts it if so. Asked when the refusal is
+   * written, so that the answer names its explanation only when one will be kept.
+   */
+  claim(address: string): boolean {
+    const now = this.now();
+    let w = this.window;
+    if (now - w.start >= 60_000) {
+      w = this.window = { start: now, written: 0, byAddress: new Map() };
+    }
+    if (this.shared !== undefined && w.written >= this.shared) return false;
+    const used = w.byAddress.get(address) ?? 0;
+    if (used >= this.perAddress) return false;
+    if (used === 0 && w.byAddress.size >= MAX_ADDRESSES) {
+      // Forgetting the oldest address's count only gives it a fresh budget; memory stays bounded.
+      const oldest = w.byAddress.keys().next().value;
+      if (oldest !== undefined) w.byAddress.delete(oldest);
+    }
+    w.byAddress.set(address, used + 1);
+    w.written += 1;
     return true;
   }
 
-  /** Stores an explanation; false when the budget is spent. Store errors reach the caller. */
-  async record(explanation: Explanation): Promise<boolean> {
-    if (!this.admit()) return false;
-    await this.store.set(
-      explanationKey(explanation.request_id),
-      JSON.stringify(explanation),
-      EXPLANATION_TTL_MS,
-    );
+  /** Keeps an explanation under `id`; false if it could not be made to fit. Store errors reach the caller. */
+  async record(id: string, explanation: Explanation): Promise<boolean> {
+    const json = explanationJson(explanation);
+    if (json === undefined) return false;
+    await this.shelf.put(id, json);
     return true;
   }
 
-  async find(requestId: string): Promise<Explanation | undefined> {
-    const raw = await this.store.get(explanationKey(requestId));
+  async find(id: string): Promise<Explanation | undefined> {
+    const raw = await this.shelf.get(id);
     if (raw === undefined) return undefined;
     try {
       return JSON.parse(raw) as Explanation;

@@ -6,6 +6,13 @@ declare global {
     interface Locals {
       /** Set first on every request by middleware/request-id.ts. */
       requestId: string;
+      /** The server-generated id an explanation of this request is kept under (request-id.ts). */
+      explanationId?: string;
+      /**
+       * Set by middleware/explain-recorder.ts; the error writer calls it for a refusal: the id of
+       * the explanation that will be kept, or undefined when the address's budget is spent.
+       */
+      claimExplanation?: () => string | undefined;
       /** The verified caller, set by an authentication middleware. */
       auth?: { claims: AccessClaims; kid: string };
       /** The authenticated OAuth client, set by middleware/client-auth.ts. */

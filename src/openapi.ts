@@ -174,8 +174,11 @@ const ROUTES: RouteDoc[] = [
     tag: 'learn',
     summary: 'Why a recent request was refused: the decision trace',
     description:
-      'For a refused request of the last 15 minutes, by its X-Request-Id: what was checked, which check failed, the times involved and the key id. Never the token or a secret.',
-    params: { request_id: 'The X-Request-Id of the refused answer.' },
+      'For a refused request of the last 15 minutes, by the id its answer named in X-Explanation-Id (and the problem’s `explanation` member), which is its X-Request-Id when the client sent none: what was checked, which check failed, the times involved and the key id. Never the token, a secret, or a credential carried in the path.',
+    params: {
+      request_id:
+        'The X-Explanation-Id of the refused answer (its X-Request-Id when the server chose that).',
+    },
     success: [
       {
         status: 200,
@@ -769,6 +772,7 @@ export function buildOpenApi(options: {
       const codes = [...new Set([...examples.values()].map((e) => e.summary.split(':')[0] ?? ''))];
       const headers: Record<string, unknown> = {
         'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+        'X-Explanation-Id': { $ref: '#/components/headers/X-Explanation-Id' },
       };
       if (status === 401)
         headers['WWW-Authenticate'] = { $ref: '#/components/headers/WWW-Authenticate' };
@@ -920,6 +924,11 @@ export function buildOpenApi(options: {
             },
             request_id: { type: 'string', description: 'Equals the X-Request-Id header.' },
             remedy: { type: 'string', description: 'What the client should do next.' },
+            explanation: {
+              type: 'string',
+              description:
+                'Where this refusal is explained, /explain/{id}, with the id of the X-Explanation-Id header; absent when the client address spent its explanations for the minute.',
+            },
             error: { type: 'string', description: 'RFC 6749 §5.2 error, on the token endpoint.' },
             error_description: str,
           },
@@ -986,7 +995,13 @@ export function buildOpenApi(options: {
       },
       headers: {
         'X-Request-Id': {
-          description: 'The request id, also in the body and the log line; /explain/{request_id}.',
+          description:
+            'The request id, also in the body and the log line: the client’s own X-Request-Id when it sent a sane one, else one the server generated.',
+          schema: str,
+        },
+        'X-Explanation-Id': {
+          description:
+            'On a refusal: the id to ask /explain/{request_id} with, always one the server generated (equal to X-Request-Id when the client sent none). Absent when the client address spent its explanations for the minute.',
           schema: str,
         },
         'WWW-Authenticate': {

@@ -116,7 +116,8 @@ export const PLAYGROUND_SCRIPT = String.raw`
     verdict.dataset.matches = String(matches);
     line.appendChild(verdict);
     line.appendChild(el('span', 'muted', outcome.ms + ' ms'));
-    var id = res.headers.get('x-request-id');
+    // A refusal names its explanation (kept under an id the server chose) in this header.
+    var id = res.headers.get('x-explanation-id');
     if (res.status >= 400 && id) {
       var why = el('a', '', 'Why exactly? \u2192');
       why.href = '/explain/' + encodeURIComponent(id);

@@ -263,10 +263,28 @@ export function sendProblem(
   const requestId = String(res.locals.requestId ?? '');
   res.locals.problemCode = err.code;
   res.status(err.status);
+  const explanation = explanationOf(res);
   for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
-  res.end(JSON.stringify(problemBody(err, instance, requestId)));
+  const body = problemBody(err, instance, requestId);
+  if (explanation !== undefined && !('explanation' in body)) body.explanation = explanation;
+  res.end(JSON.stringify(body));
+}
+
+/** The response header naming the id of a refusal's explanation: GET /explain/{id}. */
+export const EXPLANATION_ID_HEADER = 'X-Explanation-Id';
+
+/**
+ * Where the explanation of this refusal will be, if one will be kept (middleware/
+ * explain-recorder.ts decides, by the client address's budget): sets the X-Explanation-Id
+ * header and returns the `/explain/{id}` path for a problem body's `explanation` member.
+ */
+function explanationOf(res: Parameters<RequestHandler>[1]): string | undefined {
+  const id = res.locals.claimExplanation?.();
+  if (id === undefined) return undefined;
+  res.setHeader(EXPLANATION_ID_HEADER, id);
+  return `/explain/${id}`;
 }
 
 /** The error handler registered last: every error on every route ends here. */
@@ -362,6 +380,8 @@ export const notFound: RequestHandler = function notFoundMiddleware(req, _res, n
  * (RFC 9110 §15.5.6), and a plain 204 answer to OPTIONS naming the methods.
  */
 export function methodNotAllowed(...methods: string[]): RequestHandler {
+  // OpenAI's envelope has no room for more members: the header alone names the explanation.
+  explanationOf(res);
   const allow = [...new Set([...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'])]
     .map((m) => m.toUpperCase())
     .join(', ');

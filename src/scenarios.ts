@@ -735,7 +735,7 @@ const CORS_ALLOWED = {
   'access-control-allow-origin': DEMO_ORIGIN,
   'access-control-allow-credentials': 'true',
   'access-control-expose-headers':
-    'WWW-Authenticate,X-Request-Id,Retry-After,RateLimit,RateLimit-Policy',
+    'WWW-Authenticate,X-Request-Id,X-Explanation-Id,Retry-After,RateLimit,RateLimit-Policy',
   vary: 'Origin',
 };
 const CORS_HEADERS = [

@@ -66,6 +66,7 @@ describe('GET /hidden-basic-auth/:user/:passwd', () => {
   /** The parts of a 404 that could tell a hidden resource from a missing one. */
   const shape = (res: { status: number; headers: Record<string, string>; body: unknown }) => {
     const {
+      explanation: _explanation,
       request_id: _id,
       instance: _instance,
       detail,

@@ -6,7 +6,10 @@ import {
   BEARER_CHECKS,
   EXPLANATION_TTL_MS,
   ExplanationBook,
+  ExplanationShelf,
+  MAX_EXPLANATION_BYTES,
   buildExplanation,
+  explanationJson,
   type Explanation,
 } from '../../src/explain';
 import { createServer } from '../../src/http';
@@ -14,7 +17,9 @@ import { scenarios, type Scenario } from '../../src/scenarios';
 import { fillBody, fillTemplate, type SpecimenBook, type Specimens } from '../../src/specimens';
 import { MemoryStore, type Store } from '../../src/store';
 import { randomUUID } from 'node:crypto';
+import { createClient } from 'redis';
 import { RedisStore } from '../../src/store/redis';
+import { redactPath } from '../../src/redact';
 import { buildApp, expectProblem, testClock, testConfig } from '../helpers';
 import { describeRedis, redisUrl } from '../redis';
 
@@ -59,7 +64,8 @@ const byId = (id: string) => {
 };
 
 describe('GET /explain/:request_id', () => {
-  const ctx = buildApp();
+  // Every refusal below comes from one address at a clock that stands still: lift the budget.
+  const ctx = buildApp({ env: { EXPLAIN_PER_ADDRESS_PER_MINUTE: '100000' } });
   let specimens: Specimens;
 
   beforeAll(async () => {
@@ -86,12 +92,13 @@ describe('GET /explain/:request_id', () => {
       expect(e).toMatchObject({
         request_id: answer.headers['x-request-id'],
         method: s.trigger.method,
-        path: s.trigger.path.split('?')[0],
+        path: redactPath(s.trigger.path.split('?')[0] ?? ''),
         status: s.expect.status,
         code: s.expect.code,
         type: `/problems/${s.expect.code}`,
       });
-      if (s.expect.envelope !== 'openai') expect(e.detail).toBe(answer.body.detail);
+      // As the answer said it, but for a credential in a path (a hidden route's 404 repeats it).
+      if (s.expect.envelope !== 'openai') expect(e.detail).toBe(redactPath(answer.body.detail));
       // Never a token, a cookie or a password: no credential the trigger sent is in the answer.
       const text = JSON.stringify(e);
       for (const secret of credentialsSent(s, specimens)) {
@@ -231,8 +238,175 @@ describe('the log line of a refused request', () => {
   });
 });
 
+/** An app whose log lines are kept, for asserting what a log line holds. */
+function appWithLog(env: Record<string, string> = {}) {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const clock = testClock();
+  const store = new MemoryStore({ maxEntries: 10_000, clock, sweepIntervalMs: 0 });
+  const app = createApp(testConfig(env), { store, clock, logger: pino({ level: 'info' }, sink) });
+  const server = createServer(app);
+  return { app, lines, clock, http: () => request(server) };
+}
+
+describe('explanations are kept under ids the server generated', () => {
+  it('names the explanation of a refusal in X-Explanation-Id and the problem member explanation', async () => {
+    const ctx = buildApp();
+    const res = await ctx.http().get('/api/v1/data');
+    expectProblem(res, { status: 401, code: 'token_missing' });
+    const id = res.headers['x-request-id'] as string;
+    // Without a client id, the request id is the server's own and names the explanation.
+    expect(res.headers['x-explanation-id']).toBe(id);
+    expect(res.body.explanation).toBe(`/explain/${id}`);
+    const e = await ctx.http().get(res.body.explanation).expect(200);
+    expect(e.body).toMatchObject({ request_id: id, code: 'token_missing' });
+  });
+
+  it('keeps a refusal whose client chose its X-Request-Id under a fresh id, and echoes the client id', async () => {
+    const ctx = buildApp();
+    const res = await ctx.http().get('/api/v1/data').set('X-Request-Id', 'my-trace-0001');
+    expectProblem(res, { status: 401, code: 'token_missing' });
+    expect(res.headers['x-request-id']).toBe('my-trace-0001');
+    expect(res.body.request_id).toBe('my-trace-0001');
+    const id = res.headers['x-explanation-id'] as string;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.body.explanation).toBe(`/explain/${id}`);
+    const e = await ctx.http().get(`/explain/${id}`).expect(200);
+    expect(e.body).toMatchObject({ request_id: 'my-trace-0001', code: 'token_missing' });
+    // The client's own id is no key: it reads nothing.
+    expectProblem(await ctx.http().get('/explain/my-trace-0001'), {
+      status: 404,
+      code: 'not_found',
+    });
+  });
+
+  it('never lets a client id overwrite the explanation of another request', async () => {
+    const ctx = buildApp();
+    const victim = await ctx.http().get('/api/v1/data');
+    const victimId = victim.headers['x-request-id'] as string;
+    // Another visitor sends the victim's id with a refusal of its own.
+    const attacker = await ctx
+      .http()
+      .get('/api/v1/data')
+      .set('Authorization', 'Bearer forged.token.here')
+      .set('X-Request-Id', victimId);
+    expect(attacker.status).toBe(401);
+    expect(attacker.headers['x-request-id']).toBe(victimId);
+    expect(attacker.headers['x-explanation-id']).not.toBe(victimId);
+    const e = await ctx.http().get(`/explain/${victimId}`).expect(200);
+    expect(e.body).toMatchObject({ request_id: victimId, code: 'token_missing' });
+    expect(e.body.trace).toMatchObject({ failed: 'credentials sent' });
+  });
+
+  it('names no explanation on an answer that is not a refusal', async () => {
+    const ctx = buildApp();
+    const ok = await ctx.http().get('/healthz').expect(200);
+    expect(ok.headers['x-explanation-id']).toBeUndefined();
+  });
+
+  it('names the explanation of an OpenAI-style refusal in the header only', async () => {
+    const ctx = buildApp();
+    const res = await ctx.http().get('/v1/models').set('X-Request-Id', 'sdk-call-1');
+    expect(res.status).toBe(401);
+    expect(res.body.error.message).toMatch(/\(request id: sdk-call-1\)$/);
+    expect(Object.keys(res.body)).toEqual(['error']);
+    const id = res.headers['x-explanation-id'] as string;
+    const e = await ctx.http().get(`/explain/${id}`).expect(200);
+    expect(e.body).toMatchObject({ request_id: 'sdk-call-1', code: 'token_missing' });
+  });
+});
+
+describe('the explanation budget, per client address', () => {
+  const env = { TRUST_PROXY: 'loopback' };
+  const from = (http: () => request.SuperTest<request.Test>, ip: string) =>
+    http().get('/api/v1/data').set('X-Forwarded-For', ip);
+
+  it('lets visitor B be explained while visitor A floods 700 refusals in the same minute', async () => {
+    const ctx = buildApp({ env });
+    const http = ctx.http as unknown as () => request.SuperTest<request.Test>;
+    const flood = [];
+    for (let i = 0; i < 700; i += 1) flood.push(await from(http, '10.0.0.1'));
+    const b = await from(http, '10.0.0.2');
+    expectProblem(b, { status: 401, code: 'token_missing' });
+    // B asked without an X-Request-Id: its request id names its explanation, as it always did.
+    const explained = await ctx.http().get(`/explain/${b.headers['x-request-id']}`).expect(200);
+    expect(explained.body).toMatchObject({ code: 'token_missing', request_id: b.body.request_id });
+    expect(b.body.explanation).toBe(`/explain/${b.headers['x-request-id']}`);
+    // A was explained up to its own budget; past it, its answers name no explanation.
+    const named = flood.filter((r) => r.headers['x-explanation-id'] !== undefined);
+    expect(named).toHaveLength(120);
+    for (const r of flood.slice(120)) {
+      expect(r.status).toBe(401);
+      expect(r.body.explanation).toBeUndefined();
+    }
+    // A's budget returns with the next minute.
+    ctx.clock.advance(60_000);
+    const again = await from(http, '10.0.0.1');
+    expect(again.headers['x-explanation-id']).toEqual(expect.any(String));
+  });
+
+  it('is configurable: EXPLAIN_PER_ADDRESS_PER_MINUTE', async () => {
+    const ctx = buildApp({ env: { ...env, EXPLAIN_PER_ADDRESS_PER_MINUTE: '2' } });
+    const http = ctx.http as unknown as () => request.SuperTest<request.Test>;
+    const seen = [];
+    for (let i = 0; i < 3; i += 1)
+      seen.push((await from(http, '10.0.0.9')).headers['x-explanation-id']);
+    expect(seen.map((x) => x !== undefined)).toEqual([true, true, false]);
+  });
+});
+
+describe('credentials in paths', () => {
+  const SECRET = 'S3cretInPath';
+  const paths = [
+    `/basic-auth/user/${SECRET}`,
+    `/hidden-basic-auth/user/${SECRET}`,
+    `/digest-auth/auth/user/${SECRET}`,
+    `/digest-auth/auth/user/${SECRET}/SHA-256`,
+    `/digest-auth/auth/user/${SECRET}/MD5/true`,
+    `/api-key/${SECRET}`,
+    `/API-KEY/${SECRET}`,
+    `/basic-auth/user/${SECRET}/one-too-many`,
+  ];
+
+  it.each(paths)('are redacted in the log line and the explanation of %s', async (path) => {
+    const { lines, http } = appWithLog();
+    const res = await http().get(path);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    // The answer goes to the client that sent the path: its instance is the path it sent.
+    expect(res.body.instance).toBe(path);
+    const id = res.headers['x-explanation-id'] as string;
+    const json = await http().get(`/explain/${id}`).expect(200);
+    const page = await http().get(`/explain/${id}`).set('Accept', 'text/html').expect(200);
+    expect(json.body.path).toContain('[redacted]');
+    expect(JSON.stringify(json.body)).not.toContain(SECRET);
+    expect(page.text).not.toContain(SECRET);
+    const line = lines.find((l) => l.requestId === res.headers['x-request-id']);
+    expect(line).toMatchObject({ req: { path: expect.stringContaining('[redacted]') } });
+    expect(JSON.stringify(line)).not.toContain(SECRET);
+  });
+
+  it('keep the user name and every segment that is no secret', () => {
+    expect(redactPath('/basic-auth/alice/pw')).toBe('/basic-auth/alice/[redacted]');
+    expect(redactPath('/digest-auth/auth-int/bob/pw/SHA-256/2')).toBe(
+      '/digest-auth/auth-int/bob/[redacted]/SHA-256/2',
+    );
+    expect(redactPath('/api-key/k%2Fey')).toBe('/api-key/[redacted]');
+    expect(redactPath('No route serves GET /hidden-basic-auth/u/pw.')).toBe(
+      'No route serves GET /hidden-basic-auth/u/[redacted]',
+    );
+    expect(redactPath('/status/401')).toBe('/status/401');
+    expect(redactPath('/basic-auth/alice')).toBe('/basic-auth/alice');
+  });
+});
+
 describe('ExplanationBook', () => {
-  const explanation = (id: string) =>
+  const explanation = (id: string, detail?: string) =>
     buildExplanation({
       requestId: id,
       at: 0,
@@ -240,25 +414,70 @@ describe('ExplanationBook', () => {
       path: '/api/v1/data',
       status: 401,
       code: 'token_missing',
+      ...(detail === undefined ? {} : { detail }),
     });
 
-  it('writes at most its budget per minute, then again in the next minute', async () => {
+  it('spends a budget per address per minute, then again in the next minute', () => {
     const clock = testClock();
-    const store = new MemoryStore({ maxEntries: 100, clock, sweepIntervalMs: 0 });
-    const book = new ExplanationBook(store, () => clock.now(), 2);
-    expect(await book.record(explanation('a'))).toBe(true);
-    expect(await book.record(explanation('b'))).toBe(true);
-    expect(await book.record(explanation('c'))).toBe(false);
-    expect(await book.find('c')).toBeUndefined();
+    const book = new ExplanationBook({ now: () => clock.now(), perAddressPerMinute: 2 });
+    expect([book.claim('a'), book.claim('a'), book.claim('a')]).toEqual([true, true, false]);
+    expect(book.claim('b')).toBe(true);
     clock.advance(60_000);
-    expect(await book.record(explanation('d'))).toBe(true);
-    expect((await book.find('a'))?.code).toBe('token_missing');
+    expect(book.claim('a')).toBe(true);
   });
 
-  it('never turns a refusal into a 503 when the store will not take the explanation', async () => {
+  it('with a shared store, also caps the whole process per minute', () => {
+    const clock = testClock();
+    const store = new MemoryStore({ maxEntries: 100, clock, sweepIntervalMs: 0 });
+    const book = new ExplanationBook({
+      store,
+      now: () => clock.now(),
+      perAddressPerMinute: 2,
+      sharedPerMinute: 3,
+    });
+    expect(['a', 'b', 'c', 'd'].map((x) => book.claim(x))).toEqual([true, true, true, false]);
+  });
+
+  it('makes the oldest explanations give way when its shelf is full, never the new one', async () => {
+    const clock = testClock();
+    const book = new ExplanationBook({ now: () => clock.now(), shelfEntries: 3 });
+    for (const id of ['a', 'b', 'c', 'd']) await book.record(id, explanation(id));
+    expect(await book.find('a')).toBeUndefined();
+    for (const id of ['b', 'c', 'd']) expect((await book.find(id))?.request_id).toBe(id);
+  });
+
+  it('bounds its shelf in bytes as well', async () => {
+    const clock = testClock();
+    const shelf = new ExplanationShelf(() => clock.now(), 1000, 2500);
+    for (let i = 0; i < 10; i += 1) await shelf.put(`id${i}`, 'x'.repeat(1000));
+    expect(shelf.usage).toEqual({ entries: 2, bytes: 2000 });
+    expect(await shelf.get('id9')).toBeDefined();
+    expect(await shelf.get('id7')).toBeUndefined();
+  });
+
+  it('forgets after the TTL, and drops what expired first when it writes', async () => {
+    const clock = testClock();
+    const shelf = new ExplanationShelf(() => clock.now());
+    await shelf.put('old', '{}');
+    clock.advance(EXPLANATION_TTL_MS);
+    await shelf.put('new', '{}');
+    expect(shelf.usage.entries).toBe(1);
+    expect(await shelf.get('new')).toBe('{}');
+  });
+
+  it('keeps no explanation larger than MAX_EXPLANATION_BYTES', () => {
+    const big = explanation('x', 'é'.repeat(5000));
+    const json = explanationJson(big);
+    expect(json).toBeDefined();
+    expect(Buffer.byteLength(json!)).toBeLessThanOrEqual(MAX_EXPLANATION_BYTES);
+  });
+
+  it('never turns a refusal into a 503 when the shared store will not take the explanation', async () => {
     const clock = testClock();
     const memory = new MemoryStore({ maxEntries: 1000, clock, sweepIntervalMs: 0 });
+    // A shared store (so explanations go to it) that refuses explanations.
     const store: Store = Object.assign(Object.create(memory) as Store, {
+      kind: 'redis',
       set: (key: string, value: string, ttl: number) =>
         key.startsWith('explain:')
           ? Promise.reject(new Error('store down'))
@@ -294,5 +513,28 @@ describeRedis('explanations in Redis', () => {
       code: 'token_expired',
       trace: { failed: 'exp: not expired' },
     });
+  });
+
+  it('keeps each explanation as one key with a TTL and a bounded size', async () => {
+    const store = new RedisStore({ url: redisUrl as string, prefix });
+    await store.connect();
+    stores.push(store);
+    const ctx = buildApp({ store });
+    const refused = await ctx.http().get('/api/v1/data').expect(401);
+    const key = `${prefix}explain:${refused.headers['x-explanation-id']}`;
+    const raw = createClient({ url: redisUrl as string });
+    await raw.connect();
+    try {
+      // The write follows the answer; wait for it.
+      for (let i = 0; i < 50 && (await raw.exists(key)) === 0; i += 1) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const ttl = await raw.pTTL(key);
+      expect(ttl).toBeGreaterThan(EXPLANATION_TTL_MS - 60_000);
+      expect(ttl).toBeLessThanOrEqual(EXPLANATION_TTL_MS);
+      expect(Number(await raw.strLen(key))).toBeLessThanOrEqual(MAX_EXPLANATION_BYTES);
+    } finally {
+      await raw.quit();
+    }
   });
 });
