@@ -191,6 +191,9 @@ export const CORS_DEMO_SCRIPT = String.raw`
       var call = JSON.parse(JSON.stringify(step.fetch));
       var idle = document.getElementById('idle-seconds');
       if (call.body && idle && idle.value) call.body.idle_seconds = idle.value;
+      // A password the operator set is not in the page: the learner types it.
+      var password = document.getElementById('login-password');
+      if (call.body && password && call.body.password === undefined) call.body.password = password.value;
       el.dataset.state = 'running';
       observe(apiBase, call).then(function (observed) { show(el, observed, null); });
     });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, publishedDemoSecret } from './config';
 import { CORS_DEMO_SCRIPT } from './cors-demo-client';
 import { html, Html, page } from './html';
 import { createServer } from './http';
@@ -23,7 +23,10 @@ export interface CorsDemoOptions {
   apiBase: string;
   /** The API's CORS allowlist, so that the page can tell whether its own origin is on it. */
   origins: readonly string[];
-  /** The demo user, for the cookie login. */
+  /**
+   * The demo user, for the cookie login. A password other than the built-in default is never
+   * put in the page: the learner types it (see `publishedDemoSecret`).
+   */
   user: { username: string; password: string };
   tokens: DemoTokens;
 }
@@ -44,15 +47,21 @@ export function demoViews(): { id: string; scenario: Scenario; view: BrowserView
   );
 }
 
-/** The cookie-session steps, which depend on each other and so are not registry views. */
-function cookieSteps(user: CorsDemoOptions['user']) {
+/**
+ * The cookie-session steps, which depend on each other and so are not registry views. The login
+ * carries no password when the operator set one: the page's script takes it from a field.
+ */
+function cookieSteps(user: { username: string; password: string | undefined }) {
   return {
     login: {
       label: 'Log in',
       fetch: {
         method: 'POST',
         path: '/login',
-        body: { username: user.username, password: user.password },
+        body:
+          user.password === undefined
+            ? { username: user.username }
+            : { username: user.username, password: user.password },
         credentials: 'include',
       },
     },
@@ -135,7 +144,8 @@ function renderPage(
       anyOrigin: scenario.expect.headers?.['access-control-allow-origin'] === '*',
     };
   }
-  const steps = cookieSteps(options.user);
+  const password = publishedDemoSecret('password', options.user.password);
+  const steps = cookieSteps({ username: options.user.username, password });
   const data = { apiBase, origins: options.origins, views, steps };
   const missingTokens = !tokens.valid || !tokens.expired;
   // The loopback host under its other name: another site than the API if this one is the same.
@@ -267,6 +277,18 @@ function renderPage(
         <input id="idle-seconds" type="number" min="1" max="900" size="4"
       /></label>
     </p>
+    ${
+      password === undefined
+        ? html`<p class="note">
+            The operator of this server set its own demo password (DEMO_PASSWORD), so this page does
+            not show it. Type it here to log in as <code>${options.user.username}</code>:
+            <label
+              >password
+              <input id="login-password" type="password" autocomplete="current-password" size="16"
+            /></label>
+          </p>`
+        : ''
+    }
     ${Object.entries(steps).map(
       ([id, step]) =>
         html`<div class="step" data-step="${id}" data-state="idle">
