@@ -31,8 +31,8 @@ import { Directory } from './identities';
 import { TokenService } from './issuer';
 import { createKeyRing, type KeyRing } from './keys';
 import { notFound, problemHandler } from './problems';
-import { SpecimenBook } from './specimens';
 import { redactPath } from './redact';
+import { SpecimenBook } from './specimens';
 import { systemClock, type Clock, type Store } from './store';
 import { mintExpiredSessions, SessionStore } from './store/session-store';
 import { createTokenVerifier } from './tokens';
@@ -230,32 +230,13 @@ function corsDemoUrl(config: Config): string | undefined {
 }
 
 /**
- * An access line's level: a 503 is the server doing its job during an outage or a drain
- * (summarised elsewhere, src/outage-log.ts), so it warns; other 5xx are errors.
- */
-function accessLogLevel(status: number, err: unknown): 'info' | 'warn' | 'error' {
-  if (status === 503) return 'warn';
-  return err || status >= 500 ? 'error' : 'info';
-}
-
-/**
- * pino-http puts an Error "failed with status code N" with its own stack on every 5xx line. When
- * the answer is a problem we wrote, its code says more, and the real error (a 500's) is logged
- * once by the error handler: the access line stays one short line.
- */
-function withoutSyntheticError(res: Res, value: object): object {
-  if (!res.locals?.problemCode) return value;
-  const { err: _synthetic, ...rest } = value as { err?: unknown };
-  return rest;
-}
-
-/**
  * The log line of a refused request names its request id, problem code and reason (a 404's
  * reason repeats the path, so credentials in it are redacted there too). Runs in pino-http's
  * `finish` listener, where a throw would end the process: it cannot throw.
  */
 function withRejection(res: Res, value: object): object {
   const locals = res.locals ?? {};
+  const detail = locals.problemDetail;
   return {
     ...value,
     requestId: locals.requestId,
@@ -268,4 +249,3 @@ function withRejection(res: Res, value: object): object {
     ...(locals.problemCode && locals.trace ? { trace: locals.trace } : {}),
   };
 }
-  const detail = locals.problemDetail;

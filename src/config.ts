@@ -67,9 +67,9 @@ export interface Config {
     visitorMaxEntries: number;
     visitorMaxBytes: number;
   };
-  cors: {
   /** Refusals per minute per client address whose explanation is kept for /explain/:id. */
   explainPerAddressPerMinute: number;
+  cors: {
     /** Exact origins (`scheme://host[:port]`) whose scripts may read this server's answers. */
     origins: string[];
     /** Port of the CORS demo page, a second origin started with the server; 0: not started. */
@@ -164,6 +164,7 @@ const schema = z.object({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: integer(1, 10_000).default(5),
   LOGIN_MAX_FAILURES_PER_ADDRESS: integer(1, 100_000).default(20),
   LOGIN_WINDOW_SECONDS: integer(1, 86_400).default(900),
+  EXPLAIN_PER_ADDRESS_PER_MINUTE: integer(0, 100_000).default(120),
   CORS_ORIGINS: z
     .string()
     .transform((list, ctx) => {
@@ -200,11 +201,6 @@ export interface LoadConfigOptions {
 }
 
 /**
-  CREDENTIAL_MAX_FAILURES_PER_ACCOUNT: integer(1, 10_000).default(20),
-  CREDENTIAL_MAX_FAILURES_PER_ADDRESS: integer(1, 100_000).default(100),
-  CREDENTIAL_WINDOW_SECONDS: integer(1, 86_400).default(60),
-  DIGEST_MAX_REQUESTS_PER_MINUTE: integer(1, 1_000_000).default(120),
-  EXPLAIN_PER_ADDRESS_PER_MINUTE: integer(0, 100_000).default(120),
  * Turns an environment into a `Config`, or throws a `ConfigError` whose message names the first
  * bad variable. Pure but for the random secret made when JWT_SECRET is unset.
  */
@@ -308,6 +304,7 @@ export function loadConfig(
       visitorMaxEntries: e.VISITOR_MAX_ENTRIES,
       visitorMaxBytes: e.VISITOR_MAX_BYTES,
     },
+    explainPerAddressPerMinute: e.EXPLAIN_PER_ADDRESS_PER_MINUTE,
     cors: {
       origins: e.CORS_ORIGINS ?? defaultCorsOrigins(e.CORS_DEMO_PORT),
       demoPort: e.CORS_DEMO_PORT,
@@ -350,7 +347,6 @@ export function originProblem(value: string): string | undefined {
   }
   return undefined;
 }
-    explainPerAddressPerMinute: e.EXPLAIN_PER_ADDRESS_PER_MINUTE,
 
 function isSupportedPrivateKey(pem: string): boolean {
   try {

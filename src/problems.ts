@@ -262,8 +262,8 @@ export function sendProblem(
 ): void {
   const requestId = String(res.locals.requestId ?? '');
   res.locals.problemCode = err.code;
-  res.status(err.status);
   const explanation = explanationOf(res);
+  res.status(err.status);
   for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
@@ -363,6 +363,8 @@ export function openAiErrorBody(err: HttpError, requestId: string): OpenAiErrorB
 function sendOpenAiError(res: Parameters<RequestHandler>[1], err: HttpError): void {
   const requestId = String(res.locals.requestId ?? '');
   res.locals.problemCode = err.code;
+  // OpenAI's envelope has no room for more members: the header alone names the explanation.
+  explanationOf(res);
   res.status(err.status);
   for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
   res.setHeader('Cache-Control', 'no-store');
@@ -380,8 +382,6 @@ export const notFound: RequestHandler = function notFoundMiddleware(req, _res, n
  * (RFC 9110 §15.5.6), and a plain 204 answer to OPTIONS naming the methods.
  */
 export function methodNotAllowed(...methods: string[]): RequestHandler {
-  // OpenAI's envelope has no room for more members: the header alone names the explanation.
-  explanationOf(res);
   const allow = [...new Set([...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'])]
     .map((m) => m.toUpperCase())
     .join(', ');
