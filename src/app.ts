@@ -144,9 +144,10 @@ export function createApp(config: Config, deps: Deps): express.Application {
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      customLogLevel: (_req, res, err) => accessLogLevel(res.statusCode, err),
       customSuccessObject: (_req, res, value: object) => withRejection(res as Res, value),
-      customErrorObject: (_req, res, _err, value: object) => withRejection(res as Res, value),
+      customErrorObject: (_req, res, _err, value: object) =>
+        withRejection(res as Res, withoutSyntheticError(res as Res, value)),
     }),
   );
   // A JSON API with server-rendered HTML docs: helmet's defaults (strict CSP, no sniffing, ...)
@@ -227,6 +228,26 @@ function corsDemoUrl(config: Config): string | undefined {
   const url = new URL(config.publicUrl);
   url.port = String(config.cors.demoPort);
   return `${url.origin}/`;
+}
+
+/**
+ * An access line's level: a 503 is the server doing its job during an outage or a drain
+ * (summarised elsewhere, src/outage-log.ts), so it warns; other 5xx are errors.
+ */
+function accessLogLevel(status: number, err: unknown): 'info' | 'warn' | 'error' {
+  if (status === 503) return 'warn';
+  return err || status >= 500 ? 'error' : 'info';
+}
+
+/**
+ * pino-http puts an Error "failed with status code N" with its own stack on every 5xx line. When
+ * the answer is a problem we wrote, its code says more, and the real error (a 500's) is logged
+ * once by the error handler: the access line stays one short line.
+ */
+function withoutSyntheticError(res: Res, value: object): object {
+  if (!res.locals?.problemCode) return value;
+  const { err: _synthetic, ...rest } = value as { err?: unknown };
+  return rest;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { storeFailureLog } from './outage-log';
 import { problemCatalog, type ProblemCode } from './scenarios';
 
 /** The realm every challenge names. */
@@ -289,14 +290,16 @@ function explanationOf(res: Parameters<RequestHandler>[1]): string | undefined {
 
 /** The error handler registered last: every error on every route ends here. */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
-  return function problemHandlerMiddleware(err, req, res, next) {
+  const storeFailures = storeFailureLog(logger);
+  return function problemHandlerMiddleware(err, req, res, _next) {
     if (res.headersSent) {
-      // Too late for a body; let Express close the connection.
-      next(err);
+      lateError(err, res, logger);
       return;
     }
     const httpError = toHttpError(err);
-    if (httpError.status >= 500) {
+    // An outage fails every request the same way: counted, one line a second, no stack.
+    if (err instanceof StoreUnavailableError) storeFailures.note(httpError.code, err);
+    else if (httpError.status >= 500) {
       logger.error(
         { err, requestId: res.locals.requestId, code: httpError.code },
         'request failed',
@@ -307,6 +310,20 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     if (isOpenAiPath(path)) sendOpenAiError(res, httpError);
     else sendProblem(res, httpError, path);
   };
+}
+
+/**
+ * An error after the answer's headers went out, e.g. a session write that failed behind a
+ * complete response. Logged here as one line, not by Express (a console stack trace). A
+ * complete answer keeps its keep-alive connection: closing it over a failure the client never
+ * saw only costs it a reconnect. An answer cut short is closed, so that no client takes a
+ * partial body for a whole one.
+ */
+function lateError(err: unknown, res: Parameters<RequestHandler>[1], logger: Logger): void {
+  const requestId = res.locals.requestId;
+  if (err instanceof StoreUnavailableError) storeFailureLog(logger).note('store_unavailable', err);
+  else logger.error({ err, requestId }, 'error after the response was sent');
+  if (!res.writableEnded) res.destroy();
 }
 
 // --- The OpenAI-compatible envelope (/v1/*) ----------------------------------------------------
