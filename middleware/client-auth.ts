@@ -1,7 +1,14 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Directory } from '../src/identities';
 import { oauthError } from '../src/issuer';
 import { challenge, REALM } from '../src/problems';
+import {
+  clientAccount,
+  MAX_ACCOUNT_NAME,
+  refusedWith,
+  userAccount,
+  type FailureLimiter,
+} from './rate-limit';
 
 export interface ClientAuthOptions {
   directory: Directory;
@@ -99,4 +106,47 @@ export function clientAuth(options: ClientAuthOptions): RequestHandler {
     res.locals.client = client;
     next();
   };
+}
+
+const bodyOf = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
+
+/**
+ * The throttle of the OAuth endpoints (/auth/token, /auth/revoke, /auth/introspect), on the
+ * limiter every other secret check shares. It counts refused client credentials (401
+ * invalid_client for credentials that were sent, not for none) and the password grant's wrong
+ * password (400 invalid_grant); malformed requests, a refused refresh token and 503s do not
+ * count. The account is the password grant's user, else the client. A 429 keeps the OAuth
+ * body: `error` is `slow_down`, registered for the token endpoint by RFC 8628 §3.5 ("slow
+ * down"), since RFC 6749 §5.2 has no word for it and its `invalid_request` or `invalid_client`
+ * would send a client looking for a fault in a request that had none.
+ */
+export function clientCredentialLimit(
+  limiter: FailureLimiter,
+  directory: Directory,
+): RequestHandler {
+  const refusedClient = refusedWith('invalid_client');
+  return limiter.guard({
+    account(req) {
+      const body = bodyOf(req);
+      if (body.grant_type === 'password') {
+        if (typeof body.username === 'string' && body.username.length > MAX_ACCOUNT_NAME) {
+          throw oauthError(
+            'invalid_request',
+            'invalid_request',
+            `"username" must be at most ${MAX_ACCOUNT_NAME} characters.`,
+          );
+        }
+        return userAccount(directory, body.username);
+      }
+      const [creds] = presented(req.headers.authorization, body);
+      return clientAccount(directory, creds?.id);
+    },
+    counts(req, res) {
+      if (res.locals.problemCode === 'invalid_grant') return bodyOf(req).grant_type === 'password';
+      return (
+        refusedClient(req, res) && presented(req.headers.authorization, bodyOf(req)).length > 0
+      );
+    },
+    refuse: (detail, headers) => oauthError('too_many_attempts', 'slow_down', detail, headers),
+  });
 }

@@ -1,8 +1,14 @@
 import { STATUS_CODES } from 'node:http';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
-import { addressRateLimit } from '../middleware/rate-limit';
+import {
+  addressRateLimit,
+  OTHER_ACCOUNT,
+  refusedWith,
+  userAccount,
+  type FailureLimiter,
+} from '../middleware/rate-limit';
 import { apiKeyAuth } from '../middleware/api-key';
-import { basicAuth, basicChallenge, textEqual } from '../middleware/basic-auth';
+import { basicAuth, basicChallenge, parseBasic, textEqual } from '../middleware/basic-auth';
 import { parseAuthorization } from '../middleware/bearer-auth';
 import {
   digestAlgorithm,
@@ -30,6 +36,8 @@ export interface ClassicDeps {
   directory: Directory;
   /** The strict Bearer guard of /api/v1/data, for the same resource. */
   bearerAuth: RequestHandler;
+  /** The budget of refused credentials every secret check shares (middleware/rate-limit.ts). */
+  credentials: FailureLimiter;
   /** Digest nonce lifetime; five minutes unless a test says otherwise. */
   nonceTtlMs?: number;
 }
@@ -39,9 +47,6 @@ export interface ClassicDeps {
  * (go-httpbin's `Handler()` for the shape), answering every refusal as this server does: a
  * problem body, and a challenge on every 401.
  */
-/** Requests per minute per client address on /digest-auth (each may store a nonce count). */
-export const DIGEST_REQUESTS_PER_MINUTE = 120;
-
 export function classicRouter(deps: ClassicDeps): Router {
   const router = Router();
   const resourceMetadata = `${deps.config.publicUrl}/.well-known/oauth-protected-resource`;
@@ -61,24 +66,50 @@ export function classicRouter(deps: ClassicDeps): Router {
     store: deps.store,
     clock: deps.clock,
     name: 'digest-address',
-    limit: DIGEST_REQUESTS_PER_MINUTE,
+    limit: deps.config.digestRequestsPerMinute,
     windowSeconds: 60,
+  });
+  // Every refused secret counts against the shared budget. The httpbin routes take whatever
+  // credentials their path names, so they have no account: their refusals count per address
+  // under the one placeholder account. /hidden-basic-auth refuses with 404: a well-formed Basic
+  // header that met that 404 was a wrong guess; past the limit it still answers that 404, to
+  // every guess, right or wrong, and never shows a RateLimit header, so it stays hidden.
+  const pathLimit = (code: string) =>
+    deps.credentials.guard({ account: () => OTHER_ACCOUNT, counts: refusedWith(code) });
+  const basicPathLimit = pathLimit('basic_credentials_invalid');
+  const hiddenPathLimit = deps.credentials.guard({
+    account: () => OTHER_ACCOUNT,
+    counts: (req, res) =>
+      res.statusCode === 404 && parseBasic(req.headers.authorization).kind === 'basic',
+    quiet: true,
+    refuse: (_detail, _headers, req) =>
+      problem('not_found', { detail: `No route serves ${req.method} ${req.path}.` }),
+  });
+  const digestPathLimit = pathLimit('digest_credentials_invalid');
+  const apiKeyPathLimit = pathLimit('api_key_header_invalid');
+  // The demo users' passwords: counted per (user, address) and per address.
+  const demoUserLimit = deps.credentials.guard({
+    account(req) {
+      const parsed = parseBasic(req.headers.authorization);
+      return parsed.kind === 'basic' ? userAccount(deps.directory, parsed.user) : OTHER_ACCOUNT;
+    },
+    counts: refusedWith('basic_credentials_invalid'),
   });
   // For qop=auth-int the body is hashed too; GET requests rarely have one, but may.
   const rawBody = express.raw({ type: () => true, limit: '8kb' });
 
   router
     .route('/basic-auth/:user/:passwd')
-    .get(userIdWithoutColon, pathCredentials, authenticated)
+    .get(userIdWithoutColon, basicPathLimit, pathCredentials, authenticated)
     .all(methodNotAllowed('GET'));
   // Hidden means hidden: other methods, too, get the 404 until the credentials are right.
   router
     .route('/hidden-basic-auth/:user/:passwd')
-    .get(hiddenPathCredentials, authenticated)
-    .all(hiddenPathCredentials, methodNotAllowed('GET'));
+    .get(hiddenPathLimit, hiddenPathCredentials, authenticated)
+    .all(hiddenPathLimit, hiddenPathCredentials, methodNotAllowed('GET'));
   router
     .route('/digest-auth/:qop/:user/:passwd{/:algorithm{/:stale_after}}')
-    .get(digestLimit, rawBody, digest, authenticated)
+    .get(digestLimit, digestPathLimit, rawBody, digest, authenticated)
     .all(methodNotAllowed('GET'));
   router
     .route('/bearer')
@@ -87,6 +118,7 @@ export function classicRouter(deps: ClassicDeps): Router {
   router
     .route('/bearer-or-basic')
     .get(
+      demoUserLimit,
       eitherScheme(
         { scheme: 'Bearer', guard: deps.bearerAuth, challenge: bearer.noCredentials },
         {
@@ -103,7 +135,7 @@ export function classicRouter(deps: ClassicDeps): Router {
     .all(methodNotAllowed('GET'));
   router
     .route('/api-key/:key')
-    .get(apiKeyAuth({ keyFor: (req) => String(req.params.key) }), apiKeyAccepted)
+    .get(apiKeyPathLimit, apiKeyAuth({ keyFor: (req) => String(req.params.key) }), apiKeyAccepted)
     .all(methodNotAllowed('GET'));
   router
     .route('/status/:code')

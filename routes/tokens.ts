@@ -18,6 +18,8 @@ export interface TokenRoutesDeps {
   keys: KeyRing;
   specimens: SpecimenBook;
   bearerAuth: RequestHandler;
+  /** Throttles refused client credentials and passwords (middleware/client-auth.ts). */
+  credentialLimit: RequestHandler;
   visitors: Visitors;
 }
 
@@ -94,7 +96,7 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
 
   router
     .route('/auth/token')
-    .post(...oauthRequest, optionalClient, async function token(req, res) {
+    .post(...oauthRequest, deps.credentialLimit, optionalClient, async function token(req, res) {
       const body = req.body as Record<string, unknown>;
       const client = res.locals.client;
       const visitor = deps.visitors.of(req);
@@ -195,7 +197,7 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
 
   router
     .route('/auth/revoke')
-    .post(...oauthRequest, optionalClient, async function revoke(req, res) {
+    .post(...oauthRequest, deps.credentialLimit, optionalClient, async function revoke(req, res) {
       const token = required(req.body as Record<string, unknown>, 'token');
       param(req.body as Record<string, unknown>, 'token_type_hint');
       await service.revoke(token, res.locals.client?.clientId, deps.visitors.of(req));
@@ -205,10 +207,15 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
 
   router
     .route('/auth/introspect')
-    .post(...oauthRequest, requiredClient, async function introspect(req, res) {
-      const token = required(req.body as Record<string, unknown>, 'token');
-      res.json(await service.introspect(token));
-    })
+    .post(
+      ...oauthRequest,
+      deps.credentialLimit,
+      requiredClient,
+      async function introspect(req, res) {
+        const token = required(req.body as Record<string, unknown>, 'token');
+        res.json(await service.introspect(token));
+      },
+    )
     .all(methodNotAllowed('POST'));
 
   router

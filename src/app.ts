@@ -7,7 +7,8 @@ import { bearerAuth } from '../middleware/bearer-auth';
 import { corsPolicy } from '../middleware/cors-policy';
 import { explainRecorder } from '../middleware/explain-recorder';
 import { openaiAuth } from '../middleware/openai-auth';
-import { loginRateLimit } from '../middleware/rate-limit';
+import { clientCredentialLimit } from '../middleware/client-auth';
+import { failureLimiter, loginRateLimit } from '../middleware/rate-limit';
 import { requestId } from '../middleware/request-id';
 import { requireRecentLogin } from '../middleware/require-recent-login';
 import { requireRole } from '../middleware/require-role';
@@ -98,6 +99,15 @@ export function createApp(config: Config, deps: Deps): express.Application {
   });
   const tokens = new TokenService({ ...tokenOptions, tokens: config.tokens }, verify);
   const directory = new Directory(config.demo);
+  // One budget of refused secrets for every place a password or key is checked, but /login,
+  // which keeps its own (stricter) one: middleware/rate-limit.ts.
+  const credentials = failureLimiter({
+    store,
+    clock,
+    logger,
+    name: 'credentials',
+    limits: config.credentialLimits,
+  });
   // Who is asking, as a tag: every write a visitor causes is charged to it (src/visitors.ts).
   const visitors = createVisitors(config.session.secret);
   // RFC 9728 §5.1: every Bearer challenge says where to find the resource's metadata.
@@ -186,6 +196,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
       keys,
       specimens,
       bearerAuth: requireBearer,
+      credentialLimit: clientCredentialLimit(credentials, directory),
       visitors,
     }),
   );
@@ -196,7 +207,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
       clock,
       session: sessions,
       sessionAuth: sessionAuth({ clock, cookieName, cookieOptions }),
-      loginRateLimit: loginRateLimit({ store, clock, ...config.loginLimits }),
+      loginRateLimit: loginRateLimit({ store, clock, directory, logger, ...config.loginLimits }),
       cookieName,
       cookieOptions,
       visitors,
@@ -213,7 +224,9 @@ export function createApp(config: Config, deps: Deps): express.Application {
       }),
     }),
   );
-  app.use(classicRouter({ config, clock, store, directory, bearerAuth: requireBearer }));
+  app.use(
+    classicRouter({ config, clock, store, directory, bearerAuth: requireBearer, credentials }),
+  );
   const apiKey = config.demo.openaiKey;
   app.use(openaiRouter({ openaiAuth: openaiAuth({ verify, apiKey, resourceMetadata }), clock }));
 

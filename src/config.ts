@@ -51,11 +51,12 @@ export interface Config {
     /** Production behind TLS: `Secure` and the `__Host-` cookie name prefix. */
     cookieSecure: boolean;
   };
-  loginLimits: {
-    perAccount: number;
-    perAddress: number;
-    windowSeconds: number;
-  };
+  /** Failed logins at POST /login, per (account, client address) and per client address. */
+  loginLimits: FailureLimits;
+  /** Refused secrets everywhere else (OAuth client auth, password grant, Basic, Digest, API keys). */
+  credentialLimits: FailureLimits;
+  /** Requests per minute per client address on /digest-auth (each may store a nonce count). */
+  digestRequestsPerMinute: number;
   redisUrl: string | undefined;
   /** Passed to Express's `trust proxy` setting as is. */
   trustProxy: boolean | number | string;
@@ -79,6 +80,15 @@ export interface Config {
   warnings: string[];
 }
 
+/** A failure budget in fixed windows; see middleware/rate-limit.ts. */
+export interface FailureLimits {
+  /** Refusals per (account, client address) per window; unknown accounts share one per address. */
+  perAccount: number;
+  /** Refusals per client address per window, whatever the account. */
+  perAddress: number;
+  windowSeconds: number;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** Thrown by `loadConfig`; its message is one line naming the variable. */
@@ -100,6 +110,32 @@ const credential = z
     /^[\x21-\x39\x3b-\x7e]{1,128}$/,
     'must be 1-128 printable ASCII characters without spaces or ":"',
   );
+
+/**
+ * The built-in demo credentials. They are the articles' own and are printed in the registry and
+ * the pages; an operator who changes a secret among them wants it kept, so pages never show a
+ * customised one (see `publishedDemoSecret`).
+ */
+export const DEFAULT_DEMO: Readonly<Config['demo']> = {
+  apiKey: 'YOUR_VALID_API_KEY',
+  apiSecret: 'YOUR_VALID_API_SECRET',
+  username: 'my_username',
+  password: 'my_password',
+  adminUsername: 'admin',
+  adminPassword: 'admin-password',
+  openaiKey: 'sk-demo-four-oh-one',
+};
+
+/** The demo values that are secrets: passwords and keys, not user names or the client id. */
+export type DemoSecret = 'apiSecret' | 'password' | 'adminPassword' | 'openaiKey';
+
+/**
+ * A demo secret as a page or JSON answer may show it: the built-in default as is, a customised
+ * one never (undefined), whatever the page.
+ */
+export function publishedDemoSecret(name: DemoSecret, value: string): string | undefined {
+  return value === DEFAULT_DEMO[name] ? value : undefined;
+}
 
 const schema = z.object({
   PORT: integer(0, 65535).default(3000),
@@ -164,6 +200,10 @@ const schema = z.object({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: integer(1, 10_000).default(5),
   LOGIN_MAX_FAILURES_PER_ADDRESS: integer(1, 100_000).default(20),
   LOGIN_WINDOW_SECONDS: integer(1, 86_400).default(900),
+  CREDENTIAL_MAX_FAILURES_PER_ACCOUNT: integer(1, 10_000).default(20),
+  CREDENTIAL_MAX_FAILURES_PER_ADDRESS: integer(1, 100_000).default(100),
+  CREDENTIAL_WINDOW_SECONDS: integer(1, 86_400).default(60),
+  DIGEST_MAX_REQUESTS_PER_MINUTE: integer(1, 1_000_000).default(120),
   EXPLAIN_PER_ADDRESS_PER_MINUTE: integer(0, 100_000).default(120),
   CORS_ORIGINS: z
     .string()
@@ -183,13 +223,13 @@ const schema = z.object({
     })
     .optional(),
   CORS_DEMO_PORT: integer(0, 65535).default(3001),
-  DEMO_API_KEY: credential.default('YOUR_VALID_API_KEY'),
-  DEMO_API_SECRET: credential.default('YOUR_VALID_API_SECRET'),
-  DEMO_USERNAME: credential.default('my_username'),
-  DEMO_PASSWORD: credential.default('my_password'),
-  DEMO_ADMIN_USERNAME: credential.default('admin'),
-  DEMO_ADMIN_PASSWORD: credential.default('admin-password'),
-  DEMO_OPENAI_KEY: credential.default('sk-demo-four-oh-one'),
+  DEMO_API_KEY: credential.default(DEFAULT_DEMO.apiKey),
+  DEMO_API_SECRET: credential.default(DEFAULT_DEMO.apiSecret),
+  DEMO_USERNAME: credential.default(DEFAULT_DEMO.username),
+  DEMO_PASSWORD: credential.default(DEFAULT_DEMO.password),
+  DEMO_ADMIN_USERNAME: credential.default(DEFAULT_DEMO.adminUsername),
+  DEMO_ADMIN_PASSWORD: credential.default(DEFAULT_DEMO.adminPassword),
+  DEMO_OPENAI_KEY: credential.default(DEFAULT_DEMO.openaiKey),
 });
 
 /** The variables `loadConfig` reads, for the README and for error messages. */
@@ -296,6 +336,12 @@ export function loadConfig(
       perAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
       windowSeconds: e.LOGIN_WINDOW_SECONDS,
     },
+    credentialLimits: {
+      perAccount: e.CREDENTIAL_MAX_FAILURES_PER_ACCOUNT,
+      perAddress: e.CREDENTIAL_MAX_FAILURES_PER_ADDRESS,
+      windowSeconds: e.CREDENTIAL_WINDOW_SECONDS,
+    },
+    digestRequestsPerMinute: e.DIGEST_MAX_REQUESTS_PER_MINUTE,
     redisUrl: e.REDIS_URL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     store: {

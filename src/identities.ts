@@ -64,6 +64,11 @@ export class Directory {
   user(username: string): Principal | undefined {
     return this.users.get(username)?.value;
   }
+
+  /** A client by id, whatever its secret: the login limits count failures per known account. */
+  client(clientId: string): Client | undefined {
+    return this.clients.get(clientId)?.value;
+  }
 }
 
 function check<T>(entry: Entry<T> | undefined, secret: string, dummy: Buffer): T | undefined {

@@ -418,8 +418,9 @@ export const problemCatalog = {
     status: 429,
     title: 'Too many failed attempts',
     explanation:
-      'Too many failed logins came from this address, or for this account, within the window. Limits are kept in the store, so several instances behind a load balancer count together; TRUST_PROXY decides which client address counts. Successful logins do not count.',
-    remedy: 'Wait for the Retry-After delay before trying again.',
+      'Too many refused passwords or secrets came from this address, or for this account from this address, within the window: at /login, the token endpoint, introspection, revocation, and the Basic, Digest and API-key routes. Only refused credentials count; successes, malformed requests and store outages do not, and other addresses are judged as usual, so nobody can lock a shared account for anyone else. The counters are kept in the store, so instances behind a load balancer count together; TRUST_PROXY decides which client address counts. The RateLimit and RateLimit-Policy fields name each counter, its quota and what is left. On the OAuth endpoints the body also carries error "slow_down" (RFC 8628 §3.5).',
+    remedy:
+      'Wait for the Retry-After delay before trying again, with the right credentials; do not retry refused ones.',
     rfc: [rfc(6585, '4'), rfc(9110, '10.2.3')],
   },
 

@@ -139,6 +139,26 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the limits on refused credentials, with their defaults', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET })).toMatchObject({
+      loginLimits: { perAccount: 5, perAddress: 20, windowSeconds: 900 },
+      credentialLimits: { perAccount: 20, perAddress: 100, windowSeconds: 60 },
+      digestRequestsPerMinute: 120,
+    });
+    expect(
+      loadConfig({
+        JWT_SECRET: SECRET,
+        CREDENTIAL_MAX_FAILURES_PER_ACCOUNT: '3',
+        CREDENTIAL_MAX_FAILURES_PER_ADDRESS: '30',
+        CREDENTIAL_WINDOW_SECONDS: '600',
+        DIGEST_MAX_REQUESTS_PER_MINUTE: '10',
+      }),
+    ).toMatchObject({
+      credentialLimits: { perAccount: 3, perAddress: 30, windowSeconds: 600 },
+      digestRequestsPerMinute: 10,
+    });
+  });
+
   it.each([
     ['true', true],
     ['false', false],
@@ -164,6 +184,16 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'http://redis:6379' }, 'REDIS_URL: must be a redis:// or rediss:// URL'],
     [{ TRUST_PROXY: 'everyone!' }, 'TRUST_PROXY: must be true, false, a hop count'],
     [{ STORE_MAX_ENTRIES: '5' }, 'STORE_MAX_ENTRIES: '],
+    [{ CREDENTIAL_MAX_FAILURES_PER_ACCOUNT: '0' }, 'CREDENTIAL_MAX_FAILURES_PER_ACCOUNT: '],
+    [
+      { CREDENTIAL_MAX_FAILURES_PER_ADDRESS: 'many' },
+      'CREDENTIAL_MAX_FAILURES_PER_ADDRESS: must be',
+    ],
+    [{ CREDENTIAL_WINDOW_SECONDS: '0' }, 'CREDENTIAL_WINDOW_SECONDS: '],
+    [
+      { DIGEST_MAX_REQUESTS_PER_MINUTE: '-5' },
+      'DIGEST_MAX_REQUESTS_PER_MINUTE: must be a whole number',
+    ],
     [{ ACCESS_TOKEN_TTL_SECONDS: '0' }, 'ACCESS_TOKEN_TTL_SECONDS: '],
     [
       { ACCESS_TOKEN_TTL_SECONDS: '7200' },

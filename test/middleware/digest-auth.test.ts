@@ -703,8 +703,9 @@ describe('Digest at GET /digest-auth/:qop/:user/:passwd/:algorithm', () => {
         answer(c, { uri, override: { nc: '0' } }),
         'Basic dXNlcjpwYXNzd2Q=',
       ];
-      // Every request also counts towards the per-address limit: that one counter key (per address
-      // and minute) is the only thing an unverified request may leave behind.
+      // Every request also counts towards the per-address limit, and a wrong password towards the
+      // limits on refused credentials: those counters (a few per address and window, `rl:…`) are
+      // the only thing an unverified request may leave behind.
       const written = new Set<string>();
       for (const method of ['set', 'setIfAbsent', 'increment'] as const) {
         const original = store[method].bind(store) as (...a: unknown[]) => Promise<unknown>;
@@ -713,7 +714,7 @@ describe('Digest at GET /digest-auth/:qop/:user/:passwd/:algorithm', () => {
           return original(key, ...rest);
         }) as never);
       }
-      const stateKeys = () => [...written].filter((k) => !k.startsWith('digest-address:'));
+      const stateKeys = () => [...written].filter((k) => !k.startsWith('rl:'));
       for (const header of garbage) {
         const req = local.http().get(uri);
         await (header === undefined ? req : req.set('Authorization', header));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { Response } from 'supertest';
+import { MemoryStore } from '../../src/store';
 import { RedisStore } from '../../src/store/redis';
 import { buildApp, expectProblem, testClock, type TestContext } from '../helpers';
 import { describeRedis, redisUrl } from '../redis';
@@ -258,8 +259,8 @@ describe('logout and bad cookies', () => {
 });
 
 describe('login limits', () => {
-  it('answers 429 with Retry-After after too many failures for one account, from any address', async () => {
-    const ctx = buildApp({ env: { LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', TRUST_PROXY: 'true' } });
+  it('answers 429 to the address that spent an account’s budget, and only to it', async () => {
+    const ctx = buildApp({ env: { LOGIN_MAX_FAILURES_PER_ACCOUNT: '5', TRUST_PROXY: 'true' } });
     const attempt = (ip: string, password = 'wrong') =>
       ctx
         .http()
@@ -267,18 +268,27 @@ describe('login limits', () => {
         .set('X-Forwarded-For', ip)
         .type('form')
         .send({ ...LOGIN, password });
-    for (let i = 0; i < 3; i++)
-      expectProblem(await attempt(`10.0.0.${i}`), { status: 401, code: 'login_failed' });
-    const res = await attempt('10.0.0.99');
+    for (let i = 0; i < 5; i++) {
+      const res = await attempt('10.0.0.1');
+      expectProblem(res, { status: 401, code: 'login_failed' });
+      expect(res.headers.ratelimit).toContain(`"login-account"; r=${4 - i}; t=`);
+    }
+    const res = await attempt('10.0.0.1');
     expectProblem(res, { status: 429, code: 'too_many_attempts' });
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(900);
-    // Even the right password waits: the account is locked for the window.
-    expectProblem(await attempt('10.0.0.100', 'my_password'), {
+    expect(res.headers.ratelimit).toMatch(/"login-account"; r=0; t=\d+/);
+    expect(res.headers['ratelimit-policy']).toContain('"login-account"; q=5; w=900');
+    // The right password waits too, from that address: its budget for the account is spent.
+    expectProblem(await attempt('10.0.0.1', 'my_password'), {
       status: 429,
       code: 'too_many_attempts',
     });
-    // Another account is unaffected.
+    // Another address is not locked out of the shared demo account: a wrong password is still
+    // judged (401) and the right one logs in.
+    expectProblem(await attempt('10.0.0.2'), { status: 401, code: 'login_failed' });
+    expect((await attempt('10.0.0.2', 'my_password')).status).toBe(200);
+    // The address that failed can still use another account.
     const other = await ctx
       .http()
       .post('/login')
@@ -288,7 +298,49 @@ describe('login limits', () => {
     expect(other.status).toBe(200);
     // The window passes.
     ctx.clock.advance(900_000);
-    expect((await attempt('10.0.0.5', 'my_password')).status).toBe(200);
+    expect((await attempt('10.0.0.1', 'my_password')).status).toBe(200);
+  });
+
+  it('counts every name outside the demo directory under one account per address', async () => {
+    const store = new MemoryStore({ maxEntries: 10_000, sweepIntervalMs: 0 });
+    const ctx = buildApp({
+      store,
+      env: { LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000', LOGIN_MAX_FAILURES_PER_ADDRESS: '1000' },
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.string({ minLength: 1, maxLength: 128 }), async (username) => {
+        fc.pre(username !== 'my_username' && username !== 'admin');
+        const res = await ctx.http().post('/login').send({ username, password: 'wrong' });
+        expectProblem(res, { status: 401, code: 'login_failed' });
+      }),
+      { numRuns: 200 },
+    );
+    // One counter for the address, one for the placeholder account from that address.
+    expect(store.size).toBe(2);
+    // Malformed logins (an empty password) write nothing at all.
+    for (let i = 0; i < 50; i++) {
+      const res = await ctx
+        .http()
+        .post('/login')
+        .send({ username: `u${i}`, password: '' });
+      expectProblem(res, { status: 400, code: 'parameter_invalid' });
+    }
+    expect(store.size).toBe(2);
+  });
+
+  it('refuses a user name longer than any account with 400, before counting anything', async () => {
+    const store = new MemoryStore({ maxEntries: 10_000, sweepIntervalMs: 0 });
+    const ctx = buildApp({ store, env: { LOGIN_MAX_FAILURES_PER_ADDRESS: '2' } });
+    for (let i = 0; i < 5; i++) {
+      const res = await ctx
+        .http()
+        .post('/login')
+        .send({ username: 'x'.repeat(129 + i), password: 'wrong' });
+      expectProblem(res, { status: 400, code: 'parameter_invalid' });
+      expect(res.body.detail).toBe('"username" must be at most 128 characters.');
+    }
+    expect(store.size).toBe(0);
+    await login(ctx);
   });
 
   it('limits one address trying many accounts', async () => {
