@@ -1,15 +1,23 @@
 import { Router } from 'express';
-import { methodNotAllowed, StoreFullError } from '../src/problems';
+import { methodNotAllowed, problem, StoreFullError } from '../src/problems';
 import type { Store } from '../src/store';
 
 /** From this fill level on, /readyz says the store is nearly full (still ready). */
 const NEAR_FULL = 0.9;
 
+export interface HealthOptions {
+  /** True once the process is shutting down (src/server.ts, on SIGTERM). */
+  draining?: () => boolean;
+}
+
 /**
  * Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the store answers and
- * has room: a full store answers 503 store_full, so a balancer stops sending new work).
+ * has room: a full store answers 503 store_full, so a balancer stops sending new work). On
+ * SIGTERM readiness fails first (503 shutting_down) while requests are still served, so a
+ * balancer drains the instance before it stops accepting.
  */
-export function healthRouter(store: Store): Router {
+export function healthRouter(store: Store, options: HealthOptions = {}): Router {
+  const { draining } = options;
   const router = Router();
   router
     .route('/healthz')
@@ -20,6 +28,12 @@ export function healthRouter(store: Store): Router {
   router
     .route('/readyz')
     .get(async function readyz(_req, res) {
+      if (draining?.()) {
+        throw problem('shutting_down', {
+          detail: 'This instance is shutting down; another one will answer.',
+          headers: { 'Retry-After': '1' },
+        });
+      }
       await store.ping(); // throws StoreUnavailableError -> 503 problem
       const usage = await store.usage();
       const fill = Math.max(

@@ -47,6 +47,8 @@ export interface Deps {
   keys?: KeyRing;
   /** Makes request ids; injected by tests that want fixed ids. */
   generateRequestId?: () => string;
+  /** True once the process is shutting down: /readyz then answers 503 (src/server.ts). */
+  draining?: () => boolean;
 }
 
 type Res = { locals?: Partial<Express.Locals>; statusCode: number };
@@ -180,7 +182,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(corsPolicy({ origins: config.cors.origins }));
   app.use(corsRouter());
   // The hot paths first: each router a request passes costs a little (measured in bench/).
-  app.use(healthRouter(store));
+  app.use(healthRouter(store, { draining: deps.draining }));
   app.use(bearerRouter({ bearerAuth: requireBearer, store, resourceMetadata, visitors }));
   app.use(catalogRouter({ specimens, baseUrl: config.publicUrl }));
   app.use(explainRouter({ book: explanations }));

@@ -60,6 +60,10 @@ export interface Config {
   redisUrl: string | undefined;
   /** Passed to Express's `trust proxy` setting as is. */
   trustProxy: boolean | number | string;
+  shutdown: {
+    /** After SIGTERM, how long /readyz answers 503 before the server stops accepting. */
+    drainSeconds: number;
+  };
   store: {
     maxEntries: number;
     /** Bytes (keys, values, a fixed overhead per entry) the embedded store holds at most. */
@@ -166,6 +170,7 @@ const schema = z.object({
       'must be true, false, a hop count, or a list of addresses/subnets',
     )
     .default('false'),
+  SHUTDOWN_DRAIN_SECONDS: integer(0, 300).default(2),
   STORE_MAX_ENTRIES: integer(100, 10_000_000).default(200_000),
   STORE_MAX_BYTES: integer(1_000_000, 16_000_000_000).default(128 * 1024 * 1024),
   VISITOR_MAX_ENTRIES: integer(10, 10_000_000).default(2000),
@@ -286,6 +291,12 @@ export function loadConfig(
     );
   }
   const publicUrl = e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`;
+  if (e.REDIS_URL !== undefined && e.PUBLIC_URL === undefined && e.JWT_ISSUER === undefined) {
+    // Each instance would name itself (its own port) as the issuer and refuse its peers' tokens.
+    warnings.push(
+      `REDIS_URL is set but PUBLIC_URL and JWT_ISSUER are not: the token issuer is ${publicUrl}, derived from this instance's port, so instances sharing this Redis reject each other's tokens (token_issuer_invalid). Give every instance the same PUBLIC_URL (or JWT_ISSUER) and JWT_SECRET.`,
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -344,6 +355,7 @@ export function loadConfig(
     digestRequestsPerMinute: e.DIGEST_MAX_REQUESTS_PER_MINUTE,
     redisUrl: e.REDIS_URL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    shutdown: { drainSeconds: e.SHUTDOWN_DRAIN_SECONDS },
     store: {
       maxEntries: e.STORE_MAX_ENTRIES,
       maxBytes: e.STORE_MAX_BYTES,

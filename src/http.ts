@@ -1,4 +1,5 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type express from 'express';
 import { PROBLEM_CONTENT_TYPE } from './problems';
@@ -35,4 +36,45 @@ export function createServer(app: express.Application): Server {
     );
   });
   return server;
+}
+
+/** Why a server could not listen, in one line naming the address (src/server.ts exits 2). */
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
+/** What the usual listen failures mean, for the one line an operator reads. */
+const LISTEN_FAILURES: Record<string, string> = {
+  EADDRINUSE: 'the port is already in use',
+  EADDRNOTAVAIL: "the address is not one of this machine's (HOST)",
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  ENOTFOUND: 'the host name does not resolve (HOST)',
+  EAI_AGAIN: 'the host name could not be resolved now (HOST)',
+};
+
+/**
+ * Listens, resolving with the address once listening; a failure (port taken, an address not
+ * on this machine) rejects with a ListenError whose message is one line, instead of the
+ * 'error' event that would end the process with a stack trace.
+ */
+export function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.removeListener('listening', onListening);
+      const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      const why = (err.code && LISTEN_FAILURES[err.code]) ?? err.message;
+      reject(
+        new ListenError(`cannot listen on ${address}: ${why} (${err.code ?? 'error'})`, {
+          cause: err,
+        }),
+      );
+    };
+    const onListening = () => {
+      server.removeListener('error', onError);
+      resolve(server.address() as AddressInfo);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
 }

@@ -128,6 +128,15 @@ export const problemCatalog = {
       'Keep your credentials and retry after the Retry-After delay; an operator may raise the bound.',
     rfc: [rfc(9110, '15.6.4'), rfc(9110, '10.2.3')],
   },
+  shutting_down: {
+    status: 503,
+    title: 'Instance shutting down',
+    explanation:
+      'This instance received SIGTERM and is draining: /readyz answers 503 so that a load balancer stops sending it new work, while it still serves requests for SHUTDOWN_DRAIN_SECONDS, then finishes those in flight and exits. Other instances behind the same balancer answer as usual.',
+    remedy:
+      'A load balancer takes this instance out of rotation; a client retries after the Retry-After delay (another instance answers).',
+    rfc: [rfc(9110, '15.6.4'), rfc(9110, '10.2.3')],
+  },
   visitor_quota_exceeded: {
     status: 429,
     title: 'Visitor quota exceeded',

@@ -250,4 +250,39 @@ describe('loadConfig', () => {
       /^JWT_SECRET: must be at least 32 bytes$/,
     );
   });
+  describe('with REDIS_URL (several instances on one Redis)', () => {
+    const shared = { JWT_SECRET: 'y'.repeat(32), REDIS_URL: 'redis://redis:6379' };
+    const issuerWarnings = (env: Record<string, string>) =>
+      loadConfig(env).warnings.filter((w) => w.includes('token_issuer_invalid'));
+
+    it('warns that an issuer derived from the local port splits the instances', () => {
+      const warnings = issuerWarnings({ ...shared, PORT: '3005' });
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(
+        /^REDIS_URL is set but PUBLIC_URL and JWT_ISSUER are not: the token issuer is http:\/\/127\.0\.0\.1:3005, /,
+      );
+    });
+
+    it.each([
+      [{ PUBLIC_URL: 'https://four-oh-one.example' }],
+      [{ JWT_ISSUER: 'https://issuer.example' }],
+    ])('does not warn with %j shared by every instance', (env) => {
+      expect(issuerWarnings({ ...shared, ...env })).toEqual([]);
+    });
+
+    it('does not warn without REDIS_URL (one instance, its own issuer)', () => {
+      expect(issuerWarnings({ JWT_SECRET: 'y'.repeat(32) })).toEqual([]);
+    });
+  });
+
+  it('reads SHUTDOWN_DRAIN_SECONDS (default 2) and refuses a bad one in one line', () => {
+    expect(loadConfig({}).shutdown.drainSeconds).toBe(2);
+    expect(loadConfig({ SHUTDOWN_DRAIN_SECONDS: '0' }).shutdown.drainSeconds).toBe(0);
+    expect(() => loadConfig({ SHUTDOWN_DRAIN_SECONDS: '-1' })).toThrow(
+      /^SHUTDOWN_DRAIN_SECONDS: must be a whole number$/,
+    );
+    expect(() => loadConfig({ SHUTDOWN_DRAIN_SECONDS: '301' })).toThrow(
+      /^SHUTDOWN_DRAIN_SECONDS: /,
+    );
+  });
 });
