@@ -206,3 +206,22 @@ function answersPing(port: number): Promise<boolean> {
     });
   });
 }
+
+/** Debian's nginx, the load balancer of the topology test (.ci/run installs it); NGINX_PATH overrides. */
+export const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
+export const nginxFound = existsSync(NGINX);
+
+/**
+ * `describe` for suites that need nginx: skipped, with one loud warning, only when none is found
+ * outside CI; under CI=true a missing nginx fails in the suite's beforeAll, never a skip.
+ */
+export function nginxSuite(what: string): jest.Describe {
+  const underCi = process.env.CI === 'true';
+  if (!nginxFound && !underCi) {
+    console.warn(
+      `\n*** WARNING: no nginx at ${NGINX}: the ${what} tests will be SKIPPED. ` +
+        'Install Debian’s (apt-get install nginx) or set NGINX_PATH, then run npm test again. ***\n',
+    );
+  }
+  return nginxFound || underCi ? describe : describe.skip;
+}
