@@ -299,7 +299,9 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     const httpError = toHttpError(err);
     // An outage fails every request the same way: counted, one line a second, no stack.
     if (err instanceof StoreUnavailableError) storeFailures.note(httpError.code, err);
-    else if (httpError.status >= 500) {
+    // A deliberate 503 (an instance draining) says all in its access line; other 5xx are
+    // failures worth their stack.
+    else if (httpError.status >= 500 && !(err instanceof HttpError && err.status === 503)) {
       logger.error(
         { err, requestId: res.locals.requestId, code: httpError.code },
         'request failed',

@@ -40,44 +40,7 @@ async function main(): Promise<void> {
     });
   });
 
-  let address: AddressInfo;
-  try {
-    address = await listen(server, config.port, config.host);
-  } catch (err) {
-    if (err instanceof ListenError) {
-      process.stderr.write(`four-oh-one: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  // After listening, a server error (e.g. too many open files on accept) is logged, never fatal.
-  server.on('error', (err: Error) => logger.error({ err: String(err) }, 'http server error'));
-  const { port } = address;
-  logger.info(
-    {
-      url: `http://${config.host}:${port}`,
-      port,
-      store: store.kind,
-      docs: `${config.publicUrl}/scenarios`,
-    },
-    'four-oh-one listening',
-  );
   let demo: ReturnType<typeof startCorsDemo> | undefined;
-  // The CORS demo page: a second origin that calls this server from the browser.
-  if (config.cors.demoPort !== 0) {
-    // With PORT=0 and no PUBLIC_URL, the default public URL names port 0: use the real one.
-    const defaultUrl = `http://127.0.0.1:${config.port}`;
-    const specimens = app.locals.specimens as SpecimenBook;
-    demo = startCorsDemo({
-      apiBase: config.publicUrl === defaultUrl ? `http://127.0.0.1:${port}` : config.publicUrl,
-      origins: config.cors.origins,
-      user: { username: config.demo.username, password: config.demo.password },
-      tokens: () => specimens.get(),
-      port: config.cors.demoPort,
-      host: config.host,
-      logger,
-    });
-  }
 
   /**
    * Stops accepting, lets the requests in flight finish (idle keep-alive connections are closed
@@ -127,8 +90,47 @@ async function main(): Promise<void> {
     );
     setTimeout(close, drainMs);
   };
+  // Before listening: a signal that comes while the server starts still stops it gracefully.
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+
+  let address: AddressInfo;
+  try {
+    address = await listen(server, config.port, config.host);
+  } catch (err) {
+    if (err instanceof ListenError) {
+      process.stderr.write(`four-oh-one: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  // After listening, a server error (e.g. too many open files on accept) is logged, never fatal.
+  server.on('error', (err: Error) => logger.error({ err: String(err) }, 'http server error'));
+  const { port } = address;
+  logger.info(
+    {
+      url: `http://${config.host}:${port}`,
+      port,
+      store: store.kind,
+      docs: `${config.publicUrl}/scenarios`,
+    },
+    'four-oh-one listening',
+  );
+  // The CORS demo page: a second origin that calls this server from the browser.
+  if (config.cors.demoPort !== 0) {
+    // With PORT=0 and no PUBLIC_URL, the default public URL names port 0: use the real one.
+    const defaultUrl = `http://127.0.0.1:${config.port}`;
+    const specimens = app.locals.specimens as SpecimenBook;
+    demo = startCorsDemo({
+      apiBase: config.publicUrl === defaultUrl ? `http://127.0.0.1:${port}` : config.publicUrl,
+      origins: config.cors.origins,
+      user: { username: config.demo.username, password: config.demo.password },
+      tokens: () => specimens.get(),
+      port: config.cors.demoPort,
+      host: config.host,
+      logger,
+    });
+  }
 }
 
 /** The longest a shutdown waits for requests in flight (after the drain). */
@@ -136,6 +138,6 @@ const STOP_TIMEOUT_MS = 10_000;
 /** The longest a shutdown waits for the store to close (a stalled Redis must not hold it up). */
 const STORE_CLOSE_TIMEOUT_MS = 2000;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 void main();
