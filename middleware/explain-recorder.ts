@@ -40,8 +40,10 @@ export function explainRecorder(options: ExplainRecorderOptions): RequestHandler
     const method = req.method;
     const path = req.originalUrl.split('?')[0] ?? '/';
     let claimed: string | undefined;
+    let address = '';
     res.locals.claimExplanation = () => {
-      if (claimed === undefined && book.claim(ipKeyGenerator(req.ip ?? 'unknown'))) {
+      address = ipKeyGenerator(req.ip ?? 'unknown');
+      if (claimed === undefined && book.claim(address)) {
         claimed = res.locals.explanationId ?? res.locals.requestId;
       }
       return claimed;
@@ -63,7 +65,7 @@ export function explainRecorder(options: ExplainRecorderOptions): RequestHandler
         detail: res.locals.problemDetail,
         trace: res.locals.trace,
       });
-      book.record(claimed, explanation).catch((err: unknown) => {
+      book.record(claimed, explanation, address).catch((err: unknown) => {
         logger?.warn({ err, requestId: res.locals.requestId }, 'explanation not stored');
       });
     };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { problemCatalog, type ProblemCode } from './scenarios';
 import { redactPath } from './redact';
 import type { Store } from './store';
@@ -134,11 +135,13 @@ export const EXPLANATION_TTL_MS = 15 * 60 * 1000;
  */
 export const EXPLANATIONS_PER_ADDRESS_PER_MINUTE = 120;
 /**
- * Explanations written per minute per process into a shared store (Redis), where old entries
- * cannot be made to give way: with the TTL this bounds the keys one process can add to
- * 15 x 600, each at most MAX_EXPLANATION_BYTES. Only many addresses at once can spend it.
+ * In a shared store (Redis), where old entries cannot be made to give way, each address's
+ * explanations are charged to an owner of their own (apart from its sessions and tokens, so
+ * that explanations never crowd those out), bounded by the store's per-visitor quota. There is
+ * no process-wide budget: one address's flood must not blank another's explanations.
  */
-export const SHARED_EXPLANATIONS_PER_MINUTE = 600;
+const explanationOwner = (address: string) =>
+  `explain-${createHash('sha256').update(address).digest('base64url').slice(0, 16)}`;
 /** The process's own shelf of explanations (no Redis): its bounds in entries and bytes. */
 export const EXPLANATION_SHELF_ENTRIES = 20_000;
 export const EXPLANATION_SHELF_BYTES = 16 * 1024 * 1024;
@@ -220,7 +223,7 @@ export function explanationJson(explanation: Explanation): string | undefined {
 
 /** Where explanations are kept: this process's shelf, or the shared store. */
 interface Shelf {
-  put(id: string, json: string): Promise<void>;
+  put(id: string, json: string, address?: string): Promise<void>;
   get(id: string): Promise<string | undefined>;
 }
 
@@ -279,8 +282,9 @@ export class ExplanationShelf implements Shelf {
 class StoreShelf implements Shelf {
   constructor(private readonly store: Store) {}
 
-  async put(id: string, json: string): Promise<void> {
-    await this.store.set(explanationKey(id), json, EXPLANATION_TTL_MS);
+  async put(id: string, json: string, address?: string): Promise<void> {
+    const owner = address === undefined ? undefined : explanationOwner(address);
+    await this.store.set(explanationKey(id), json, EXPLANATION_TTL_MS, owner);
   }
 
   async get(id: string): Promise<string | undefined> {
@@ -293,8 +297,6 @@ export interface ExplanationBookOptions {
   store?: Store;
   now: () => number;
   perAddressPerMinute?: number;
-  /** Only with a shared store: explanations per minute for the whole process. */
-  sharedPerMinute?: number;
   /** Only without one: the shelf's bounds. */
   shelfEntries?: number;
   shelfBytes?: number;
@@ -309,7 +311,6 @@ export class ExplanationBook {
   private readonly shelf: Shelf;
   private readonly now: () => number;
   private readonly perAddress: number;
-  private readonly shared: number | undefined;
   private window = { start: -Infinity, written: 0, byAddress: new Map<string, number>() };
 
   constructor(options: ExplanationBookOptions) {
@@ -317,7 +318,6 @@ export class ExplanationBook {
     this.perAddress = options.perAddressPerMinute ?? EXPLANATIONS_PER_ADDRESS_PER_MINUTE;
     if (options.store !== undefined) {
       this.shelf = new StoreShelf(options.store);
-      this.shared = options.sharedPerMinute ?? SHARED_EXPLANATIONS_PER_MINUTE;
     } else {
       this.shelf = new ExplanationShelf(this.now, options.shelfEntries, options.shelfBytes);
     }
@@ -333,7 +333,6 @@ export class ExplanationBook {
     if (now - w.start >= 60_000) {
       w = this.window = { start: now, written: 0, byAddress: new Map() };
     }
-    if (this.shared !== undefined && w.written >= this.shared) return false;
     const used = w.byAddress.get(address) ?? 0;
     if (used >= this.perAddress) return false;
     if (used === 0 && w.byAddress.size >= MAX_ADDRESSES) {
@@ -346,11 +345,14 @@ export class ExplanationBook {
     return true;
   }
 
-  /** Keeps an explanation under `id`; false if it could not be made to fit. Store errors reach the caller. */
-  async record(id: string, explanation: Explanation): Promise<boolean> {
+  /**
+   * Keeps an explanation under `id`, charged to the client `address` in a shared store; false
+   * if it could not be made to fit. Store errors reach the caller.
+   */
+  async record(id: string, explanation: Explanation, address?: string): Promise<boolean> {
     const json = explanationJson(explanation);
     if (json === undefined) return false;
-    await this.shelf.put(id, json);
+    await this.shelf.put(id, json, address);
     return true;
   }
 

@@ -13,6 +13,7 @@ import {
   type Explanation,
 } from '../../src/explain';
 import { createServer } from '../../src/http';
+import { QuotaExceededError } from '../../src/problems';
 import { scenarios, type Scenario } from '../../src/scenarios';
 import { fillBody, fillTemplate, type SpecimenBook, type Specimens } from '../../src/specimens';
 import { MemoryStore, type Store } from '../../src/store';
@@ -426,16 +427,23 @@ describe('ExplanationBook', () => {
     expect(book.claim('a')).toBe(true);
   });
 
-  it('with a shared store, also caps the whole process per minute', () => {
+  it('with a shared store, charges each address its own share, apart from its sessions and tokens', async () => {
     const clock = testClock();
-    const store = new MemoryStore({ maxEntries: 100, clock, sweepIntervalMs: 0 });
-    const book = new ExplanationBook({
-      store,
-      now: () => clock.now(),
-      perAddressPerMinute: 2,
-      sharedPerMinute: 3,
+    const store = new MemoryStore({
+      maxEntries: 100,
+      clock,
+      sweepIntervalMs: 0,
+      ownerQuota: { maxEntries: 2, maxBytes: 100_000 },
     });
-    expect(['a', 'b', 'c', 'd'].map((x) => book.claim(x))).toEqual([true, true, true, false]);
+    const book = new ExplanationBook({ store, now: () => clock.now() });
+    await book.record('a1', explanation('a1'), '10.0.0.1');
+    await book.record('a2', explanation('a2'), '10.0.0.1');
+    await expect(book.record('a3', explanation('a3'), '10.0.0.1')).rejects.toThrow(
+      QuotaExceededError,
+    );
+    // Another address is unaffected by the first one's flood: no process-wide cap.
+    await book.record('b1', explanation('b1'), '10.0.0.2');
+    expect((await book.find('b1'))?.request_id).toBe('b1');
   });
 
   it('makes the oldest explanations give way when its shelf is full, never the new one', async () => {

@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort, startServer, type StartedServer } from './support';
+
+// Plain JavaScript shared with bench/run.js's "abuse" section.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { runAbuse } = require('../../bench/abuse.js') as {
+  runAbuse: (
+    base: string,
+    options: { pid: number; addresses: string[]; requests: number },
+  ) => Promise<AbuseReport>;
+};
+
+interface AbuseReport {
+  adversary: { sent: number; byStatus: Record<string, number> };
+  bystander: { checked: number; mismatches: string[] };
+  peakRssMb: number;
+  readyz: { status: number; usage?: { entries: number; bytes: number } };
+}
+
+/**
+ * Issue 10's proof: one visitor runs every attack from six addresses while another replays
+ * every registry scenario and the articles' flows. Nothing the first does may change what the
+ * second sees, the process stays up, and its memory stays bounded.
+ */
+const ADDRESSES = ['10.66.0.1', '10.66.0.2', '10.66.0.3', '10.66.0.4', '10.66.0.5', '10.66.0.6'];
+const REQUESTS = 3000;
+/** The bound this test sets for the server's resident memory while it is attacked. */
+const RSS_BOUND_MB = 300;
+
+const ENV = {
+  // startServer reads the port from the "listening" line, which is logged at info.
+  LOG_LEVEL: 'info',
+  JWT_SECRET: 'four-oh-one-abuse-test-secret-0123456789',
+  TRUST_PROXY: 'loopback',
+  CORS_DEMO_PORT: '0',
+  // Small shares, so that the adversary meets them within the run.
+  VISITOR_MAX_ENTRIES: '200',
+  STORE_MAX_ENTRIES: '20000',
+};
+
+function expectUnharmed(report: AbuseReport, server: StartedServer): void {
+  expect(report.bystander.mismatches).toEqual([]);
+  expect(report.bystander.checked).toBeGreaterThan(200);
+  expect(report.adversary.sent).toBeGreaterThanOrEqual(REQUESTS);
+  // The adversary was refused by its own limits and quotas, and never got a 5xx.
+  expect(report.adversary.byStatus['429']).toBeGreaterThan(0);
+  for (const status of Object.keys(report.adversary.byStatus)) {
+    expect(Number(status)).toBeLessThan(500);
+  }
+  expect(server.child.exitCode).toBeNull();
+  expect(report.peakRssMb).toBeLessThan(RSS_BOUND_MB);
+  expect(report.readyz.status).toBe(200);
+}
+
+describe('a public sandbox under attack', () => {
+  describe('with the memory store', () => {
+    let server: StartedServer;
+    beforeAll(async () => {
+      server = await startServer(ENV);
+    });
+    afterAll(() => {
+      server?.child.kill('SIGKILL');
+    });
+
+    it('keeps every answer the bystander gets as documented', async () => {
+      const report = await runAbuse(`http://127.0.0.1:${server.port}`, {
+        pid: server.child.pid as number,
+        addresses: ADDRESSES,
+        requests: REQUESTS,
+      });
+      console.log(
+        `abuse (memory): ${JSON.stringify({ ...report, bystander: { checked: report.bystander.checked } })}`,
+      );
+      expectUnharmed(report, server);
+    }, 120_000);
+  });
+
+  describe('with Redis', () => {
+    let redis: ChildProcess;
+    let server: StartedServer;
+    beforeAll(async () => {
+      const port = await freePort();
+      // A Redis of its own: nothing else's keys, nothing left behind.
+      redis = spawn('redis-server', [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      server = await startServer({ ...ENV, REDIS_URL: `redis://127.0.0.1:${port}` });
+      // Until the first connection is made, requests get 503; wait for readiness.
+      for (let i = 0; i < 50; i++) {
+        const res = await fetch(`http://127.0.0.1:${server.port}/readyz`);
+        if (res.status === 200) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    });
+    afterAll(() => {
+      server?.child.kill('SIGKILL');
+      redis?.kill('SIGKILL');
+    });
+
+    it('keeps every answer the bystander gets as documented', async () => {
+      const report = await runAbuse(`http://127.0.0.1:${server.port}`, {
+        pid: server.child.pid as number,
+        addresses: ADDRESSES,
+        requests: REQUESTS,
+      });
+      console.log(
+        `abuse (redis): ${JSON.stringify({ ...report, bystander: { checked: report.bystander.checked } })}`,
+      );
+      expectUnharmed(report, server);
+    }, 120_000);
+  });
+});
