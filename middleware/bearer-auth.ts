@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { bearerTrace, HEADER_CHECKS } from '../src/explain';
 import { bearerChallenges, problem } from '../src/problems';
@@ -54,6 +54,8 @@ export interface BearerAuthOptions {
   store?: Store;
   /** Told, at debug level, when the refusal count could not be kept. */
   logger?: Logger;
+  /** Whose store quota a refusal count is charged to (src/visitors.ts). */
+  owner?: (req: Request) => string;
 }
 
 /** How many refusals of one token in a minute before the detail says "stop retrying". */
@@ -70,10 +72,10 @@ export function bearerAuth(options: BearerAuthOptions): RequestHandler {
   const { resourceMetadata, store, logger } = options;
 
   /** How often this token was refused in the window, or 0 when the store cannot say. */
-  async function countRefusal(jti: string, requestId: unknown): Promise<number> {
+  async function countRefusal(req: Request, jti: string, requestId: unknown): Promise<number> {
     if (!store) return 0;
     try {
-      return await store.increment(`refused:${jti}`, REPEAT_WINDOW_MS);
+      return await store.increment(`refused:${jti}`, REPEAT_WINDOW_MS, options.owner?.(req));
     } catch (err) {
       // The refusal is already decided by the token alone; an outage must not make it a 503.
       logger?.debug(
@@ -115,7 +117,7 @@ export function bearerAuth(options: BearerAuthOptions): RequestHandler {
         if (!verdict.ok) {
           const refusals =
             verdict.jti && !verdict.jti.startsWith(SPECIMEN_JTI_PREFIX)
-              ? await countRefusal(verdict.jti, res.locals.requestId)
+              ? await countRefusal(req, verdict.jti, res.locals.requestId)
               : 0;
           const repeated = refusals >= REPEAT_THRESHOLD;
           res.locals.trace = bearerTrace(verdict.check, verdict.evidence);

@@ -340,6 +340,8 @@ export interface DigestAuthOptions {
   realm?: string;
   /** What the request must authenticate as; may throw a problem for a bad route. */
   expectFor: (req: Request) => DigestExpectation;
+  /** Whose store quota the nonce counts are charged to (src/visitors.ts). */
+  owner?: (req: Request) => string;
 }
 
 export const DEFAULT_NONCE_TTL_MS = 5 * 60 * 1000;
@@ -463,14 +465,15 @@ export function digestAuth(options: DigestAuthOptions): RequestHandler {
     }
     // State only now that the response verified, and never longer than the nonce can live.
     const ttlLeft = Math.max(1, issuedAt + ttl - clock.now());
-    if (!(await store.setIfAbsent(`digest:nc:${creds.nonce}:${creds.nc}`, '1', ttlLeft))) {
+    const owner = options.owner?.(req);
+    if (!(await store.setIfAbsent(`digest:nc:${creds.nonce}:${creds.nc}`, '1', ttlLeft, owner))) {
       throw refuse(
         'digest_nonce_replayed',
         `Nonce count ${creds.nc} was already used with this nonce: a replay, or a client that does not count.`,
       );
     }
     if (want.staleAfter !== undefined) {
-      const uses = await store.increment(`digest:uses:${creds.nonce}`, ttlLeft);
+      const uses = await store.increment(`digest:uses:${creds.nonce}`, ttlLeft, owner);
       if (uses > want.staleAfter) {
         throw refuse(
           'digest_nonce_stale',

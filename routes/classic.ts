@@ -27,6 +27,7 @@ import {
   PROBLEM_CONTENT_TYPE,
 } from '../src/problems';
 import type { Clock, Store } from '../src/store';
+import type { Visitors } from '../src/visitors';
 
 export interface ClassicDeps {
   config: Config;
@@ -40,6 +41,8 @@ export interface ClassicDeps {
   credentials: FailureLimiter;
   /** Digest nonce lifetime; five minutes unless a test says otherwise. */
   nonceTtlMs?: number;
+  /** Who is asking: nonce counts are charged to the visitor's store quota. */
+  visitors?: Visitors;
 }
 
 /**
@@ -59,6 +62,7 @@ export function classicRouter(deps: ClassicDeps): Router {
     clock: deps.clock,
     nonceTtlMs: deps.nonceTtlMs,
     expectFor: digestExpectation,
+    owner: deps.visitors?.of,
   });
   // Anyone can answer a Digest challenge here (the credentials are in the URL), and every verified
   // answer stores a nonce count: limit each address so a flood cannot fill the store.

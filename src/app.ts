@@ -114,7 +114,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
   const visitors = createVisitors(config.session.secret);
   // RFC 9728 §5.1: every Bearer challenge says where to find the resource's metadata.
   const resourceMetadata = `${config.publicUrl}/.well-known/oauth-protected-resource`;
-  const requireBearer = bearerAuth({ verify, resourceMetadata, store, logger });
+  const requireBearer = bearerAuth({ verify, resourceMetadata, store, logger, owner: visitors.of });
 
   const app = express();
   // Tests and the playground fire registry triggers with the very specimens this app minted.
@@ -227,7 +227,15 @@ export function createApp(config: Config, deps: Deps): express.Application {
     }),
   );
   app.use(
-    classicRouter({ config, clock, store, directory, bearerAuth: requireBearer, credentials }),
+    classicRouter({
+      config,
+      clock,
+      store,
+      directory,
+      bearerAuth: requireBearer,
+      credentials,
+      visitors,
+    }),
   );
   const apiKey = config.demo.openaiKey;
   app.use(openaiRouter({ openaiAuth: openaiAuth({ verify, apiKey, resourceMetadata }), clock }));

@@ -5,6 +5,7 @@ import { problem, type HttpError } from './problems';
 import type { ProblemCode } from './scenarios';
 import {
   familyRevokedKey,
+  isNumericDate,
   isSpecimen,
   issueAccessToken,
   revokedByMark,
@@ -166,8 +167,8 @@ export class TokenService {
     const strings = ['sub', 'jti', 'fid', 'client_id', 'scope', 'type'] as const;
     if (
       !strings.every((k) => typeof c[k] === 'string') ||
-      typeof c.exp !== 'number' ||
-      typeof c.iat !== 'number'
+      !isNumericDate(c.exp) ||
+      !isNumericDate(c.iat)
     ) {
       return { ok: false, detail: 'The refresh token lacks required claims.' };
     }
@@ -207,7 +208,10 @@ export class TokenService {
     if (clientId !== undefined && clientId !== claims.client_id) {
       throw invalidGrant('The refresh token was issued to another client.');
     }
-    const ttlMs = (claims.exp - this.nowSeconds() + this.tolerance + 1) * 1000;
+    // Until the family ends (never longer than a family can live, whatever a token says).
+    const ttlMs =
+      Math.min(claims.exp - this.nowSeconds(), this.options.tokens.refreshTtlSeconds) * 1000 +
+      (this.tolerance + 1) * 1000;
     const store = this.options.store;
     const first = await store.setIfAbsent(usedKey(claims.jti), '1', ttlMs, caller);
     if (!first) {

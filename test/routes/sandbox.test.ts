@@ -155,6 +155,37 @@ describe('a public sandbox', () => {
     });
   });
 
+  describe('no request can end the process', () => {
+    it.each([-1e300, 1e300, 9e15, -9e15, 1.5e12])(
+      'a signed refresh token with exp %p answers 400 invalid_grant, not 500',
+      async (exp) => {
+        const ctx = sandbox();
+        const now = Math.floor(ctx.clock.now() / 1000);
+        const token = ctx.keys.sign(
+          {
+            iss: ctx.config.jwt.issuer,
+            sub: 'my_username',
+            aud: ctx.config.jwt.issuer,
+            iat: now,
+            exp,
+            jti: 'j1',
+            fid: 'f1',
+            client_id: 'four-oh-one-public',
+            scope: 'data:read',
+            type: 'user',
+          },
+          { typ: 'rt+jwt' },
+        );
+        const res = await as(ctx, ALICE)
+          .post('/auth/token')
+          .type('form')
+          .send({ grant_type: 'refresh_token', refresh_token: token });
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({ code: 'invalid_grant' });
+      },
+    );
+  });
+
   describe('per-visitor quotas', () => {
     it('refuses a visitor past its share with 429 visitor_quota_exceeded, and nobody else', async () => {
       const ctx = sandbox();
