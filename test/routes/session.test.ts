@@ -85,7 +85,11 @@ describe('POST /login', () => {
       expectProblem(res, { status: 401, code: 'login_failed', challenge: CHALLENGE });
       expect(setCookieOf(res)).toEqual([]);
     }
-    expect({ ...a.body, request_id: '' }).toEqual({ ...b.body, request_id: '' });
+    expect({ ...a.body, request_id: '', explanation: '' }).toEqual({
+      ...b.body,
+      request_id: '',
+      explanation: '',
+    });
   });
 
   it.each([

@@ -85,7 +85,11 @@ describe('POST /auth/token', () => {
         });
         expect(res.body.error).toBe('invalid_client');
       }
-      const strip = (body: Record<string, unknown>) => ({ ...body, request_id: '' });
+      const strip = (body: Record<string, unknown>) => ({
+        ...body,
+        request_id: '',
+        explanation: '',
+      });
       expect(strip(a.body)).toEqual(strip(b.body));
       expect(a.text).not.toContain('NOPE');
     });
