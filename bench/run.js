@@ -81,6 +81,11 @@ const sections = [
     title: 'Memory: 100k live cookie sessions in the embedded store (bench/session-memory.js)',
     run: sessionMemory,
   },
+  {
+    name: 'abuse',
+    title: 'Abuse: one visitor attacks from six addresses while another replays every scenario',
+    run: abuse,
+  },
 ];
 
 /** How `npm start` and the Docker image run node (package.json "start", Dockerfile CMD). */
@@ -604,6 +609,93 @@ async function sessionMemory() {
       'The young generation is most of the difference between the rows: node reserves up to 16 MB per semi-space by default; the heap holding the sessions is the same.',
     ],
     summary: `sessions ${int(SESSIONS)}: RSS ${fixed(started.result.rssAfterMb, 1)} MB with npm start's flags (${fixed(runs[1].result.rssAfterMb, 1)} MB without)`,
+  };
+}
+
+// --- Abuse (issue 10) -------------------------------------------------------------------------
+
+const ABUSE = {
+  addresses: ['10.66.0.1', '10.66.0.2', '10.66.0.3', '10.66.0.4', '10.66.0.5', '10.66.0.6'],
+  requests: 20_000,
+  rssBarMb: 300,
+};
+
+/**
+ * bench/abuse.js against a server with the default store bounds, once with the memory store and
+ * once with a Redis of its own: adversary requests by status, the bystander's documented answers
+ * matched, peak RSS, and what the store holds afterwards (from /readyz).
+ */
+async function abuse(ctx) {
+  const { runAbuse } = require('./abuse.js');
+  const rows = [];
+  const summaries = [];
+  for (const kind of ['memory', 'redis']) {
+    const port = await freePort();
+    const env = { ...benchEnv(port), TRUST_PROXY: 'loopback' };
+    if (kind === 'redis') {
+      const redisPort = await freePort();
+      const redis = spawn(
+        'redis-server',
+        ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        { stdio: 'ignore' },
+      );
+      ctx.onCleanup(async () => {
+        redis.kill('SIGKILL');
+      });
+      await sleep(300);
+      env.REDIS_URL = `redis://127.0.0.1:${redisPort}`;
+    }
+    const server = await startServer(env, ctx);
+    for (let i = 0; i < 50; i++) {
+      if ((await request(`${server.url}/readyz`)).status === 200) break;
+      await sleep(100);
+    }
+    const r = await runAbuse(server.url, {
+      pid: server.child.pid,
+      addresses: ABUSE.addresses,
+      requests: ABUSE.requests,
+    });
+    const died = server.died();
+    if (died) ctx.fail(`abuse (${kind}): ${died}`);
+    if (r.bystander.mismatches.length > 0) {
+      ctx.fail(`abuse (${kind}): bystander saw ${r.bystander.mismatches.join('; ')}`);
+    }
+    const statuses = Object.entries(r.adversary.byStatus)
+      .map(([status, n]) => `${status}: ${int(n)}`)
+      .join(', ');
+    const matched = r.bystander.checked - r.bystander.mismatches.length;
+    const usage = r.readyz.usage ?? {};
+    rows.push([
+      kind,
+      int(r.adversary.sent),
+      fixed(r.adversary.sent / r.seconds, 0),
+      statuses,
+      `${matched}/${r.bystander.checked}`,
+      fixed(r.peakRssMb, 1),
+      int(usage.entries ?? 0),
+      int(usage.bytes ?? 0),
+    ]);
+    summaries.push(
+      `${kind}: ${matched}/${r.bystander.checked} bystander answers, peak RSS ${fixed(r.peakRssMb, 0)} MB`,
+    );
+  }
+  return {
+    columns: [
+      'store',
+      'adversary requests',
+      'req/s',
+      'adversary answers by status',
+      'bystander matching',
+      'peak RSS, MB',
+      'store entries after',
+      'store bytes after',
+    ],
+    rows,
+    notes: [
+      `Every attack of issue 10 (bench/abuse.js) from ${ABUSE.addresses.length} addresses (TRUST_PROXY=loopback, X-Forwarded-For), 8 at a time, with the default store bounds and visitor quotas; a bystander from its own address replays every registry scenario and the articles' flows during the attack and once after. RSS bar ${ABUSE.rssBarMb} MB.`,
+      'Store bytes: the memory store counts keys, values and 64 bytes an entry; Redis reports its used_memory (its whole process). Entries: live entries, or Redis keys (with the per-visitor indexes).',
+    ],
+    summary: summaries.join('; '),
   };
 }
 
