@@ -111,6 +111,7 @@ describe('answers during a store outage', () => {
     const cookie = await login();
     fail('all');
     lines.length = 0;
+    const started = Date.now();
     for (let i = 0; i < 50; i += 1) {
       const keepalive = await send('POST', '/keepalive', { Cookie: cookie });
       const readyz = await send('GET', '/readyz');
@@ -140,10 +141,12 @@ describe('answers during a store outage', () => {
     }
     const summaries = logged.filter((l) => String(l.msg).startsWith('store failure'));
     expect(summaries.length).toBeGreaterThanOrEqual(1);
-    expect(summaries.length).toBeLessThanOrEqual(3);
+    // One line at the first failure, then at most one a second (a slow machine takes longer).
+    const seconds = Math.ceil((Date.now() - started) / 1000);
+    expect(summaries.length).toBeLessThanOrEqual(1 + seconds);
     const counted = summaries.reduce((n, l) => n + Number(l.failures), 0);
     expect(counted).toBeGreaterThanOrEqual(100);
-    expect(logged.length).toBeLessThanOrEqual(100 + 3);
+    expect(logged.length).toBe(100 + summaries.length);
     expect(lines.join('')).not.toContain('"stack"');
   });
 
