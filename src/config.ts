@@ -24,6 +24,11 @@ export interface Config {
     accessMaxTtlSeconds: number;
     /** How long a refresh-token family lives from the login that started it. */
     refreshTtlSeconds: number;
+    /**
+     * How long a refresh token's first use may be repeated by the same client and get the same
+     * answer (a retry after a lost response or a 503), before a second use is reuse.
+     */
+    refreshReuseGraceSeconds: number;
     /** RFC 9470: how recent a login the step-up route demands. */
     stepUpMaxAgeSeconds: number;
   };
@@ -178,6 +183,7 @@ const schema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: integer(1, 86_400).default(900),
   ACCESS_TOKEN_MAX_TTL_SECONDS: integer(1, 86_400).default(3600),
   REFRESH_TOKEN_TTL_SECONDS: integer(60, 30 * 86_400).default(86_400),
+  REFRESH_REUSE_GRACE_SECONDS: integer(0, 300).default(10),
   STEP_UP_MAX_AGE_SECONDS: integer(1, 86_400).default(300),
   JWT_PRIVATE_KEY: z
     .string()
@@ -313,6 +319,7 @@ export function loadConfig(
       accessTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       accessMaxTtlSeconds: e.ACCESS_TOKEN_MAX_TTL_SECONDS,
       refreshTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
       stepUpMaxAgeSeconds: e.STEP_UP_MAX_AGE_SECONDS,
     },
     keys: {

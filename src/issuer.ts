@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from './config';
 import type { Principal } from './identities';
 import { problem, type HttpError } from './problems';
@@ -61,6 +61,34 @@ interface RefreshClaims {
 
 const usedKey = (jti: string) => `rt:used:${jti}`;
 
+/**
+ * What the first use of a refresh token leaves behind, enough to sign its answer again: when,
+ * by which client, the lifetime asked, and the revoke-all mark then.
+ */
+interface RefreshUse {
+  at: number;
+  /** The authenticated client id, or '' for a client that did not authenticate. */
+  client: string;
+  expiresIn: number;
+  rev?: number;
+}
+
+/** A stored use, or undefined for anything else (a specimen's marker, an older format). */
+function parseUse(value: string | undefined): RefreshUse | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const use = JSON.parse(value) as Partial<RefreshUse>;
+    return typeof use.at === 'number' &&
+      typeof use.client === 'string' &&
+      typeof use.expiresIn === 'number' &&
+      (use.rev === undefined || typeof use.rev === 'number')
+      ? (use as RefreshUse)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** An OAuth error: the problem body also carries RFC 6749 §5.2 `error` and `error_description`. */
 export function oauthError(
   code: ProblemCode,
@@ -99,12 +127,34 @@ export class TokenService {
 
   /** Issues an access token (and a refresh token when asked) for a grant. */
   async issue(grant: Grant, family?: { fid: string; exp: number }): Promise<TokenResponse> {
-    const { principal } = grant;
     // A token names the revoke-all mark it was issued after (`rev`): a later mark revokes it,
     // this one does not, so a login right after "log out everywhere" works with a true iat.
-    const mark = await this.options.store.get(subjectRevokedKey(principal.sub, grant.visitor));
-    const rev = mark === undefined ? {} : { rev: Number(mark) };
-    const iat = this.nowSeconds();
+    const mark = await this.options.store.get(
+      subjectRevokedKey(grant.principal.sub, grant.visitor),
+    );
+    return this.sign(grant, family, {
+      at: this.options.clock.now(),
+      ...(mark === undefined ? {} : { rev: Number(mark) }),
+    });
+  }
+
+  /**
+   * Signs the response to a grant, touching no state: given the same `issuance` (time, mark and
+   * seed), it mints the same tokens again, which is how a retried refresh gets the answer its
+   * first use got without the server keeping that answer.
+   */
+  private sign(
+    grant: Grant,
+    family: { fid: string; exp: number } | undefined,
+    issuance: { at: number; rev?: number; seed?: string },
+  ): TokenResponse {
+    const { principal } = grant;
+    const rev = issuance.rev === undefined ? {} : { rev: issuance.rev };
+    const iat = Math.floor(issuance.at / 1000);
+    const jti = (kind: string) =>
+      issuance.seed === undefined
+        ? randomUUID()
+        : createHash('sha256').update(`${kind}:${issuance.seed}`).digest('base64url').slice(0, 32);
     const scope = grant.scopes.join(' ');
     const fid = grant.refresh ? (family?.fid ?? randomUUID()) : undefined;
     const { token } = issueAccessToken(this.options, {
@@ -113,6 +163,7 @@ export class TokenService {
       scope,
       expiresIn: grant.expiresIn,
       issuedAt: iat,
+      jti: jti('at'),
       extra: {
         type: principal.type,
         vis: grant.visitor,
@@ -134,7 +185,7 @@ export class TokenService {
         aud: this.options.jwt.issuer,
         iat,
         exp: family?.exp ?? iat + this.options.tokens.refreshTtlSeconds,
-        jti: randomUUID(),
+        jti: jti('rt'),
         fid,
         client_id: grant.clientId,
         scope,
@@ -213,30 +264,50 @@ export class TokenService {
       Math.min(claims.exp - this.nowSeconds(), this.options.tokens.refreshTtlSeconds) * 1000 +
       (this.tolerance + 1) * 1000;
     const store = this.options.store;
-    const first = await store.setIfAbsent(usedKey(claims.jti), '1', ttlMs, caller);
-    if (!first) {
-      // A shared specimen's family is never revoked: its trigger must answer the same next time.
-      if (!isSpecimen(claims as unknown as Record<string, unknown>)) {
-        await store.set(familyRevokedKey(claims.fid), 'reused', ttlMs, caller);
-      }
-      throw oauthError(
-        'refresh_token_reused',
-        'invalid_grant',
-        'This refresh token was already used once. The whole token family is now revoked; sign in again.',
-      );
+    const grant: Grant = {
+      principal: { sub: claims.sub, type: claims.type, scopes: claims.scope.split(' ') },
+      clientId: claims.client_id,
+      scopes: claims.scope.split(' ').filter(Boolean),
+      expiresIn,
+      refresh: true,
+      authTime: claims.auth_time,
+      // The family stays the visitor's it was first issued to, whoever refreshes it.
+      visitor: isVisitorTag(claims.vis) ? claims.vis : caller,
+    };
+    const family = { fid: claims.fid, exp: claims.exp };
+    const mark = await store.get(subjectRevokedKey(claims.sub, grant.visitor));
+    const use: RefreshUse = {
+      at: this.options.clock.now(),
+      client: clientId ?? '',
+      expiresIn,
+      ...(mark === undefined ? {} : { rev: Number(mark) }),
+    };
+    // The new pair is signed from the old token and `use` alone (seeded by the old jti), then the
+    // one write that uses the token up, last: one atomic claim (SET NX), which exactly one of two
+    // uses wins. Nothing after it can fail and leave a used token behind an answer not given.
+    const response = this.sign(grant, family, { ...use, seed: claims.jti });
+    if (await store.setIfAbsent(usedKey(claims.jti), JSON.stringify(use), ttlMs, caller)) {
+      return response;
     }
-    return this.issue(
-      {
-        principal: { sub: claims.sub, type: claims.type, scopes: claims.scope.split(' ') },
-        clientId: claims.client_id,
-        scopes: claims.scope.split(' ').filter(Boolean),
-        expiresIn,
-        refresh: true,
-        authTime: claims.auth_time,
-        // The family stays the visitor's it was first issued to, whoever refreshes it.
-        visitor: isVisitorTag(claims.vis) ? claims.vis : caller,
-      },
-      { fid: claims.fid, exp: claims.exp },
+    // Used before. The same client again within the grace window is a retry (a lost response,
+    // a 503 it was told to retry): it gets the very pair the first use got, re-signed from what
+    // that use recorded, not reuse detection.
+    const earlier = parseUse(await store.get(usedKey(claims.jti)));
+    const graceMs = this.options.tokens.refreshReuseGraceSeconds * 1000;
+    if (earlier && earlier.client === use.client && use.at - earlier.at <= graceMs) {
+      return this.sign({ ...grant, expiresIn: earlier.expiresIn }, family, {
+        ...earlier,
+        seed: claims.jti,
+      });
+    }
+    // A shared specimen's family is never revoked: its trigger must answer the same next time.
+    if (!isSpecimen(claims as unknown as Record<string, unknown>)) {
+      await store.set(familyRevokedKey(claims.fid), 'reused', ttlMs, caller);
+    }
+    throw oauthError(
+      'refresh_token_reused',
+      'invalid_grant',
+      'This refresh token was already used once. The whole token family is now revoked; sign in again.',
     );
   }
 

@@ -461,6 +461,8 @@ export interface IssueOptions {
   extra?: Record<string, unknown>;
   /** iat in seconds; defaults to the clock's now. */
   issuedAt?: number;
+  /** The token's id; random unless given (a retried refresh re-signs the same token). */
+  jti?: string;
 }
 
 /** Issues an RFC 9068 access token signed with the current signing key. */
@@ -476,7 +478,7 @@ export function issueAccessToken(
     aud: options.jwt.audience,
     exp: now + issue.expiresIn,
     iat: now,
-    jti: randomUUID(),
+    jti: issue.jti ?? randomUUID(),
     client_id: issue.clientId,
     ...(issue.scope === undefined ? {} : { scope: issue.scope }),
   };

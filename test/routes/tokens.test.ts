@@ -1,7 +1,10 @@
 import fc from 'fast-check';
+import { StoreUnavailableError } from '../../src/problems';
+import { MemoryStore, type Store } from '../../src/store';
 import { buildApp, expectProblem, type TestContext } from '../helpers';
 
 const ARTICLE = { api_key: 'YOUR_VALID_API_KEY', api_secret: 'YOUR_VALID_API_SECRET' };
+const ARTICLE_FORM = { client_id: 'YOUR_VALID_API_KEY', client_secret: 'YOUR_VALID_API_SECRET' };
 const BASIC = `Basic ${Buffer.from('YOUR_VALID_API_KEY:YOUR_VALID_API_SECRET').toString('base64')}`;
 const USER = { grant_type: 'password', username: 'my_username', password: 'my_password' };
 const ADMIN = { grant_type: 'password', username: 'admin', password: 'admin-password' };
@@ -316,6 +319,8 @@ describe('refresh, rotation and reuse', () => {
         .type('form')
         .send({ grant_type: 'refresh_token', refresh_token: token });
     const second = (await refresh(first.refresh_token)).body;
+    // Past the grace window in which the same client's retry gets the same answer.
+    ctx.clock.advance((ctx.config.tokens.refreshReuseGraceSeconds + 1) * 1000);
     const reuse = await refresh(first.refresh_token);
     expectProblem(reuse, { status: 400, code: 'refresh_token_reused' });
     expect(reuse.body.error).toBe('invalid_grant');
@@ -325,7 +330,7 @@ describe('refresh, rotation and reuse', () => {
     expectProblem(await refresh(second.refresh_token), { status: 400, code: 'invalid_grant' });
   });
 
-  it('lets only one of two concurrent refreshes win', async () => {
+  it('gives two concurrent uses by the same client the same pair: one won, the other is its retry', async () => {
     const first = await login(ctx);
     const send = () =>
       ctx
@@ -333,8 +338,81 @@ describe('refresh, rotation and reuse', () => {
         .post('/auth/token')
         .type('form')
         .send({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
-    const statuses = (await Promise.all([send(), send()])).map((r) => r.status).sort();
-    expect(statuses).toEqual([200, 400]);
+    const [a, b] = await Promise.all([send(), send()]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(decode(a.body.refresh_token).jti).toBe(decode(b.body.refresh_token).jti);
+    expect(decode(a.body.access_token).jti).toBe(decode(b.body.access_token).jti);
+    expect((await data(ctx, b.body.access_token)).status).toBe(200);
+  });
+
+  describe('a retry within REFRESH_REUSE_GRACE_SECONDS', () => {
+    const refresh = (c: TestContext, token?: string, extra: Record<string, string> = {}) =>
+      c
+        .http()
+        .post('/auth/token')
+        .type('form')
+        .send({ grant_type: 'refresh_token', refresh_token: token, ...extra });
+
+    it('gets the very pair the first use got, and the family lives on', async () => {
+      const c = buildApp();
+      const first = await login(c);
+      const one = await refresh(c, first.refresh_token);
+      c.clock.advance(9000);
+      const again = await refresh(c, first.refresh_token);
+      expect(again.status).toBe(200);
+      // HS256 signatures are deterministic: the very same tokens, byte for byte.
+      expect(again.body).toEqual(one.body);
+      expect((await data(c, again.body.access_token)).status).toBe(200);
+      // The new refresh token rotates as usual.
+      expect((await refresh(c, again.body.refresh_token)).status).toBe(200);
+    });
+
+    it('is reuse after the window: the family is revoked', async () => {
+      const c = buildApp({ env: { REFRESH_REUSE_GRACE_SECONDS: '2' } });
+      const first = await login(c);
+      const one = await refresh(c, first.refresh_token);
+      c.clock.advance(2001);
+      expectProblem(await refresh(c, first.refresh_token), {
+        status: 400,
+        code: 'refresh_token_reused',
+      });
+      expectProblem(await data(c, one.body.access_token), { status: 401, code: 'token_revoked' });
+    });
+
+    it('is reuse from another client, even within the window', async () => {
+      const c = buildApp();
+      const first = (await c.http().post('/auth/token').send(ARTICLE)).body;
+      expect((await refresh(c, first.refresh_token, ARTICLE_FORM)).status).toBe(200);
+      expectProblem(await refresh(c, first.refresh_token), {
+        status: 400,
+        code: 'refresh_token_reused',
+      });
+    });
+
+    it('answers a client that was told 503 with the pair it never received, not reuse', async () => {
+      // The claim reaches the store but its reply is lost: the client hears 503 and retries.
+      const inner = new MemoryStore({ maxEntries: 1000, sweepIntervalMs: 0 });
+      let loseNextClaim = false;
+      const store: Store = Object.assign(Object.create(inner) as Store, {
+        async setIfAbsent(key: string, value: string, ttl: number, owner?: string) {
+          const wrote = await inner.setIfAbsent(key, value, ttl, owner);
+          if (loseNextClaim && key.startsWith('rt:used:')) {
+            loseNextClaim = false;
+            throw new StoreUnavailableError('reply lost');
+          }
+          return wrote;
+        },
+      });
+      const c = buildApp({ store });
+      const first = await login(c);
+      loseNextClaim = true;
+      const lost = await refresh(c, first.refresh_token);
+      expectProblem(lost, { status: 503, code: 'store_unavailable' });
+      const retry = await refresh(c, first.refresh_token);
+      expect(retry.status).toBe(200);
+      expect((await data(c, retry.body.access_token)).status).toBe(200);
+      expect((await refresh(c, retry.body.refresh_token)).status).toBe(200);
+    });
   });
 
   it('refuses an access token as a refresh token', async () => {
