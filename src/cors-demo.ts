@@ -210,8 +210,11 @@ function renderPage(
     }
     <h2>Why these two origins</h2>
     <p>
-      An origin is scheme, host and port; a <em>site</em> is scheme and host, without the port. This
-      page and the API differ in port only: two origins, so every call is a CORS call, but one site,
+      An origin is scheme, host and port; a <em>site</em> is the scheme plus the registrable domain
+      (<code>https://app.example.co.uk</code> and <code>https://api.example.co.uk</code> are one
+      site), or the host itself when it has none, as an IP address or <code>localhost</code>; the
+      port never counts. This page and the API differ in port only: two origins, so every call is a
+      CORS call, but one site,
       so the API’s <code>SameSite=Lax</code> session cookie is stored and sent by
       <code>fetch(…, { credentials: 'include' })</code>, and the cookie login below works.
       <code>localhost</code> and <code>127.0.0.1</code> are two different sites, although they are
@@ -332,6 +335,8 @@ export function createCorsDemoApp(options: CorsDemoOptions): express.Application
       contentSecurityPolicy: {
         directives: { connectSrc: ["'self'", apiOrigin], upgradeInsecureRequests: null },
       },
+      // Served over plain http on its own port: no HSTS there (RFC 6797 §7.2).
+      strictTransportSecurity: false,
     }),
   );
   app.use((_req, res, next) => {

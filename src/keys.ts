@@ -5,6 +5,7 @@ import {
   createPublicKey,
   createSecretKey,
   generateKeyPairSync,
+  sign as signWithKey,
   type JsonWebKey,
   type KeyObject,
 } from 'node:crypto';
@@ -74,6 +75,24 @@ export class KeyRing {
   }
 }
 
+/**
+ * The base64url JWS signature of a signing input (RFC 7515 §5.1) with a key's one algorithm, for
+ * tokens whose header text must be exactly as written (the specimens that test the parser).
+ */
+export function jwsSignature(key: Key, signingInput: string): string {
+  switch (key.alg) {
+    case 'HS256':
+      return createHmac('sha256', key.signKey).update(signingInput).digest('base64url');
+    case 'ES256':
+      return signWithKey('sha256', Buffer.from(signingInput), {
+        key: key.signKey,
+        dsaEncoding: 'ieee-p1363', // RFC 7518 §3.4: R || S, not DER
+      }).toString('base64url');
+    case 'RS256':
+      return signWithKey('sha256', Buffer.from(signingInput), key.signKey).toString('base64url');
+  }
+}
+
 /** An HS256 key from a secret; its kid is a digest of the secret, the same on every instance. */
 export function hmacKey(secret: Buffer): Key {
   const key = createSecretKey(secret);
@@ -135,9 +154,18 @@ export function createKeyRing(config: Pick<Config, 'jwt' | 'keys'>): KeyRing {
 
 /** The kid prefix of the built-in retired key. */
 export const RETIRED_DEMO_KID_PREFIX = 'retired-';
+/**
+ * When the built-in retired key's grace period ended: a real date in the past, so that the
+ * token_key_retired detail names a plausible rotation (a 0 here read "ended at 1970-01-01").
+ */
+export const RETIRED_DEMO_KEY_GRACE_ENDED = Date.parse('2025-01-01T00:00:00Z');
 
 function retiredDemoKey(secret: Buffer): Key {
   const derived = createHmac('sha256', secret).update('four-oh-one retired demo key').digest();
   const key = hmacKey(derived);
-  return { ...key, kid: `${RETIRED_DEMO_KID_PREFIX}${key.kid}`, retiredAfter: 0 };
+  return {
+    ...key,
+    kid: `${RETIRED_DEMO_KID_PREFIX}${key.kid}`,
+    retiredAfter: RETIRED_DEMO_KEY_GRACE_ENDED,
+  };
 }

@@ -23,6 +23,22 @@ export function rfc(num: number, section?: string): RfcRef {
     : { label: `RFC ${num} §${section}`, url: `${base}#section-${section}` };
 }
 
+/** A section of the Fetch Standard (WHATWG), which defines the CORS protocol browsers run. */
+export function fetchStandard(section: string, anchor: string): RfcRef {
+  return { label: `Fetch Standard §${section}`, url: `https://fetch.spec.whatwg.org/#${anchor}` };
+}
+
+/**
+ * A section of RFC 6265bis (draft-ietf-httpbis-rfc6265bis), the revision of RFC 6265 that
+ * defines SameSite and what browsers do today.
+ */
+export function rfc6265bis(section: string): RfcRef {
+  return {
+    label: `RFC 6265bis §${section}`,
+    url: `https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis#section-${section}`,
+  };
+}
+
 export interface ProblemDef {
   status: number;
   title: string;
@@ -161,9 +177,9 @@ export const problemCatalog = {
     status: 401,
     title: 'Access token missing',
     explanation:
-      'The request carries no Authorization header. The 401 comes with a Bearer challenge that has no error parameter: RFC 6750 §3.1 says a server should not give error details to a request that sent no credentials at all.',
+      'The request carries no Authorization header. The 401 comes with a Bearer challenge that has no error parameter: RFC 6750 §3 says that when a request lacks any authentication information, the server should not include an error code or other error information.',
     remedy: 'Get an access token and send it as `Authorization: Bearer <token>` (RFC 6750 §2.1).',
-    rfc: [rfc(9110, '15.5.2'), rfc(6750, '3'), rfc(6750, '3.1')],
+    rfc: [rfc(9110, '15.5.2'), rfc(6750, '3')],
   },
   auth_scheme_unsupported: {
     status: 401,
@@ -193,7 +209,7 @@ export const problemCatalog = {
     status: 401,
     title: 'API key is invalid',
     explanation:
-      'The OpenAI-compatible API (`/v1/*`) takes `Authorization: Bearer <key>`, where the key is this server’s API key (DEMO_OPENAI_KEY) or an access token it issued. This one is neither: a mistyped, revoked or foreign key. Like OpenAI’s own API the body says only "Invalid Token" with the request id, and like every 401 the answer carries a Bearer challenge with error="invalid_token".',
+      'The OpenAI-compatible API (`/v1/*`) takes `Authorization: Bearer <key>`, where the key is this server’s API key (DEMO_OPENAI_KEY) or an access token it issued. This one is neither: a mistyped, revoked or foreign key. The body’s message is "Invalid Token (request id: …)", word for word what the article’s gateway answered; OpenAI’s own API words it "Incorrect API key provided: …" in the same envelope, with the same type "invalid_request_error" and code "invalid_api_key", so an SDK raises the same AuthenticationError for both. Like every 401 the answer carries a Bearer challenge with error="invalid_token".',
     remedy:
       'Check the key (the environment variable your client reads it from, and the base URL it is sent to); retrying the same key will not help.',
     rfc: [rfc(6750, '3.1'), rfc(9110, '15.5.2')],
@@ -218,7 +234,7 @@ export const problemCatalog = {
     status: 401,
     title: 'Access token signing key is unknown',
     explanation:
-      'The token’s kid header names a key this server does not hold: it was signed elsewhere, or by a key retired since.',
+      'The token’s kid header names a key this server does not hold at all: it was signed by another server, or under a secret this deployment no longer configures. A key this server rotated out but still knows answers token_key_retired instead, so an unknown kid means the token was never this server’s, or is older than anything it remembers.',
     remedy: BEARER_RETRY,
     rfc: [rfc(7515, '4.1.4'), rfc(6750, '3.1')],
   },
@@ -284,8 +300,9 @@ export const problemCatalog = {
     title: 'Access token audience is wrong',
     explanation:
       'The aud claim does not name this resource. A token minted for another API must not work here, or one compromised API would open every other.',
-    remedy: 'Ask for a token for this audience (the resource indicator, RFC 8707).',
-    rfc: [rfc(9068, '4'), rfc(7519, '4.1.3'), rfc(8707, '2')],
+    remedy:
+      'Get the token from this server’s token endpoint, which mints every token for this resource’s audience (JWT_AUDIENCE); a token minted for another API will never work here.',
+    rfc: [rfc(9068, '4'), rfc(7519, '4.1.3')],
   },
   token_revoked: {
     status: 401,
@@ -360,8 +377,9 @@ export const problemCatalog = {
     title: 'A more recent login is required',
     explanation:
       'The token is valid, but this action needs a login no older than max_age seconds (RFC 9470 step-up authentication). The token\u2019s auth_time is older, or absent (a client-credentials token, where no user logged in). Refreshing does not help: refresh keeps the original auth_time.',
-    remedy: 'Have the user sign in again (password grant), then retry with the new token.',
-    rfc: [rfc(9470, '3'), rfc(9470, '4'), rfc(6750, '3')],
+    remedy:
+      'Send the user through a new authorization request carrying the challenge’s max_age (and its acr_values, when it names some), as RFC 9470 §4 says: the authorization server then makes the user log in again and issues a token with a fresh auth_time. Retry once with that token. Refreshing cannot help, and a client must never collect the password itself: RFC 9700 §2.4 forbids the password grant (this demo server offers it only so that a test can get a fresh login in one call).',
+    rfc: [rfc(9470, '3'), rfc(9470, '4'), rfc(9700, '2.4'), rfc(6750, '3')],
   },
   parameter_invalid: {
     status: 400,
@@ -1202,7 +1220,7 @@ export const scenarios: Scenario[] = [
     expect: { status: 200, challenge: null, headers: { 'cache-control': 'no-store' } },
     explanation:
       'The article’s `session.post(url="/login", data=login_data)`: a form post that sets an HttpOnly, SameSite=Lax session cookie under a fresh session id (a new id at every login defeats session fixation). The body says when the session will expire by inactivity and by age. `idle_seconds` and `absolute_seconds` may shorten both, so a test can watch expiry in seconds.',
-    rfc: [rfc(6265, '4.1'), rfc(6265, '8.5')],
+    rfc: [rfc(6265, '4.1'), rfc(6265, '8.5'), rfc6265bis('4.1.2.7')],
   },
   {
     id: 'session-login-failed',
@@ -1392,7 +1410,7 @@ export const scenarios: Scenario[] = [
       'The Flask route behind `CORS(app)`: `{"message": "Hello World!"}`. The origin is on the allowlist (CORS_ORIGINS), so the answer names it in Access-Control-Allow-Origin (the exact origin, never `*` and never an origin it did not check), allows credentials, and says Vary: Origin so that a cache never serves one origin’s answer to another. The script reads status 200 and the body.',
     articleNote:
       '`CORS(app)` answers every origin with `Access-Control-Allow-Origin: *`. Harmless on a public route like this one; but a wildcard can never carry cookies or an Authorization-bearing session (see cors-broken-wildcard-credentials), so an app with logins needs a list of origins.',
-    rfc: [rfc(6454, '7'), rfc(9110, '12.5.5')],
+    rfc: [fetchStandard('3.2', 'http-cors-protocol'), rfc(6454, '7'), rfc(9110, '12.5.5')],
     browser: [
       { fetch: { method: 'GET', path: '/', credentials: 'omit' }, sees: readable(200) },
       { fetch: { method: 'GET', path: '/', credentials: 'include' }, sees: readable(200) },
@@ -1408,7 +1426,7 @@ export const scenarios: Scenario[] = [
       'CORS is not authentication: the origin is allowed, the request has no token, so it is refused exactly as for curl. Because the CORS policy runs before authentication, the 401 carries Access-Control-Allow-Origin and Access-Control-Expose-Headers, and the script reads everything: status 401, the problem body with code token_missing, WWW-Authenticate and X-Request-Id.',
     articleNote:
       'The article says a script calling another origin "gets 401" and cures it with CORS(app). A 401 comes from missing or bad credentials, never from the origin; CORS only decides whether the script may read the answer. A refused origin does not get a 401 it can see at all (cors-refused-origin).',
-    rfc: [rfc(9110, '15.5.2'), rfc(6750, '3')],
+    rfc: [rfc(9110, '15.5.2'), rfc(6750, '3'), fetchStandard('3.2', 'http-cors-protocol')],
     browser: [
       {
         fetch: { method: 'GET', path: DATA, credentials: 'omit' },
@@ -1433,7 +1451,7 @@ export const scenarios: Scenario[] = [
     },
     explanation:
       'The case a browser client must handle. An Authorization header is not CORS-safelisted, so the browser first sends a preflight (OPTIONS, without the token), which the policy answers 204; then the real request, which is refused. The script reads status 401, code token_expired and, because it is exposed, WWW-Authenticate with error="invalid_token": it refreshes the token and retries once.',
-    rfc: [rfc(6750, '3.1'), rfc(9110, '15.5.2')],
+    rfc: [rfc(6750, '3.1'), rfc(9110, '15.5.2'), fetchStandard('3.2', 'http-cors-protocol')],
     browser: [
       {
         fetch: { method: 'GET', path: DATA, headers: bearer('expired'), credentials: 'omit' },
@@ -1449,7 +1467,7 @@ export const scenarios: Scenario[] = [
     expect: { status: 200, challenge: null, headers: CORS_ALLOWED },
     explanation:
       'Preflight 204, then 200 with the CORS headers: the script reads the data and X-Request-Id.',
-    rfc: [rfc(6750, '2.1')],
+    rfc: [rfc(6750, '2.1'), fetchStandard('3.2', 'http-cors-protocol')],
     browser: [
       {
         fetch: { method: 'GET', path: DATA, headers: bearer('valid'), credentials: 'omit' },
@@ -1484,7 +1502,11 @@ export const scenarios: Scenario[] = [
     },
     explanation:
       'What the browser sends before any call with an Authorization header or a JSON body. A preflight never carries credentials (Fetch standard, CORS-preflight request), so it must be answered before any authentication: 204, the allowed methods and request headers (a fixed list, never whatever the browser asks for), and Access-Control-Max-Age so the browser can skip it for ten minutes. Scripts never see a preflight; they see the request after it, or a network error when it fails (cors-broken-preflight-needs-auth).',
-    rfc: [rfc(9110, '9.3.7')],
+    rfc: [
+      fetchStandard('3.2', 'http-cors-protocol'),
+      fetchStandard('4.8', 'cors-preflight-fetch'),
+      rfc(9110, '9.3.7'),
+    ],
   },
   {
     id: 'cors-refused-origin',
@@ -1501,7 +1523,7 @@ export const scenarios: Scenario[] = [
       'The origin is not on CORS_ORIGINS, so the answer carries no CORS header at all (not even Allow-Credentials). The server still answers, 401 as to anyone without a token, and curl sees that 401. In the browser, `fetch` rejects with `TypeError: Failed to fetch`: the script learns no status, no header, no body, and cannot tell a refused origin from a server that is down; only the DevTools console says why. The demo page shows it from a sandboxed frame, whose origin (null) is not on the list either.',
     articleNote:
       'This is the article’s "gets 401", seen from where the script runs: the 401 exists on the wire, but the script never gets it. The fix is not to make the 401 readable to everyone, but to list the origins that may read it.',
-    rfc: [rfc(6454, '7')],
+    rfc: [fetchStandard('3.2', 'http-cors-protocol'), rfc(6454, '7')],
     browser: [
       {
         fetch: { method: 'GET', path: DATA, credentials: 'omit' },
@@ -1518,7 +1540,11 @@ export const scenarios: Scenario[] = [
     expect: { status: 200, challenge: null, absentHeaders: CORS_HEADERS },
     explanation:
       'Browsers send `Origin: null` from sandboxed frames, file:// pages, data: URLs and after some cross-origin redirects. Allowing "null" would allow every one of those, anywhere, so it is never on the list (CORS_ORIGINS refuses it at startup). Even this public 200 is hidden: the script in the sandboxed frame gets a TypeError.',
-    rfc: [rfc(6454, '7.3')],
+    rfc: [
+      fetchStandard('3.2', 'http-cors-protocol'),
+      fetchStandard('3.1', 'origin-header'),
+      rfc(6454, '7.3'),
+    ],
     browser: [
       {
         fetch: { method: 'GET', path: '/', credentials: 'omit' },
@@ -1539,7 +1565,7 @@ export const scenarios: Scenario[] = [
     expect: { status: 200, challenge: null, absentHeaders: CORS_HEADERS },
     explanation:
       'http://localhost:5173 is on the default list; http://localhost.evil.example:5173 is a host anyone can register. Origins are compared by exact string equality against a Set, so it gets no CORS header. Checks with startsWith, endsWith, includes or an unanchored regular expression let such look-alikes (app.test.evil.net, evil-app.test) read every answer, with credentials.',
-    rfc: [rfc(6454, '5')],
+    rfc: [fetchStandard('3.2', 'http-cors-protocol'), rfc(6454, '5')],
   },
   {
     id: 'cors-other-port',
@@ -1549,7 +1575,7 @@ export const scenarios: Scenario[] = [
     expect: { status: 200, challenge: null, absentHeaders: CORS_HEADERS },
     explanation:
       'An origin is scheme, host and port (RFC 6454 §4): http://127.0.0.1:3002 is not http://127.0.0.1:3001, and https:// is not http://. Each must be listed on its own.',
-    rfc: [rfc(6454, '4')],
+    rfc: [fetchStandard('3.2', 'http-cors-protocol'), rfc(6454, '4')],
   },
   {
     id: 'cors-preflight-refused-origin',
@@ -1576,7 +1602,11 @@ export const scenarios: Scenario[] = [
     },
     explanation:
       'The policy does not answer it; the route does, as it answers any OPTIONS: 204 with Allow, and no CORS header. The browser then never sends the real request and the script gets a TypeError. A refused preflight is an ordinary answer, never an error and never a 5xx.',
-    rfc: [rfc(9110, '9.3.7')],
+    rfc: [
+      fetchStandard('3.2', 'http-cors-protocol'),
+      fetchStandard('4.8', 'cors-preflight-fetch'),
+      rfc(9110, '9.3.7'),
+    ],
   },
   {
     id: 'cors-login',
@@ -1596,7 +1626,14 @@ export const scenarios: Scenario[] = [
     },
     explanation:
       'The article’s login form, posted by a script with `credentials: "include"`. The answer allows credentials, so the script reads it, and the browser stores the HttpOnly, SameSite=Lax cookie only if the page is on the same site as the API: the demo page on http://127.0.0.1:3001 calling http://127.0.0.1:3000 is another origin (the port differs) but the same site (cookies ignore ports), so later calls with credentials carry it. From http://localhost:3001 the call is cross-site: the login reads 200, yet the cookie is dropped and the next heartbeat is 401 session_missing. Set-Cookie itself is never readable by a script.',
-    rfc: [rfc(6265, '5.4'), rfc(6265, '8.5'), rfc(6454, '4')],
+    rfc: [
+      fetchStandard('3.2.5', 'cors-protocol-and-credentials'),
+      rfc(6265, '5.4'),
+      rfc(6265, '8.5'),
+      rfc6265bis('4.1.2.7'),
+      rfc6265bis('5.2'),
+      rfc(6454, '4'),
+    ],
     browser: [
       {
         fetch: {
@@ -1622,7 +1659,10 @@ export const scenarios: Scenario[] = [
     },
     explanation:
       'A cross-origin `fetch` sends cookies only with `credentials: "include"` (its default, "same-origin", sends none to another origin), so this heartbeat arrives without the session cookie even right after a login. The 401 is readable, with the Cookie challenge naming the login form: the script knows to log in or to send credentials.',
-    rfc: problemCatalog.session_missing.rfc,
+    rfc: [
+      ...problemCatalog.session_missing.rfc,
+      fetchStandard('3.2.5', 'cors-protocol-and-credentials'),
+    ],
     browser: [
       {
         fetch: { method: 'POST', path: '/keepalive', credentials: 'omit' },
@@ -1642,7 +1682,7 @@ export const scenarios: Scenario[] = [
     expect: { status: 401, code: 'token_missing', challenge: noError, absentHeaders: CORS_HEADERS },
     explanation:
       'Here the CORS middleware runs after authentication, so only answers that pass auth get CORS headers. The 401 is sent without Access-Control-Allow-Origin and the browser hides it: `fetch` rejects with TypeError, and the script cannot know that it should log in or refresh; with an expired token it is the same. Compare cors-no-token and cors-expired-token, where the policy runs first.',
-    rfc: [rfc(9110, '15.5.2')],
+    rfc: [fetchStandard('3.2', 'http-cors-protocol'), rfc(9110, '15.5.2')],
     browser: [
       {
         fetch: { method: 'GET', path: '/cors/broken/no-acao-on-401', credentials: 'omit' },
@@ -1671,7 +1711,7 @@ export const scenarios: Scenario[] = [
     expect: { status: 200, challenge: null, headers: CORS_ALLOWED },
     explanation:
       'With a valid token the request passes authentication, reaches the CORS middleware and is readable. That is why the bug survives testing: it only shows when a token expires, in production, as a network error.',
-    rfc: [rfc(9110, '15.3.1')],
+    rfc: [fetchStandard('3.2', 'http-cors-protocol'), rfc(9110, '15.3.1')],
     browser: [
       {
         fetch: {
@@ -1701,7 +1741,7 @@ export const scenarios: Scenario[] = [
     },
     explanation:
       'The origin is allowed but no Access-Control-Expose-Headers is sent. The script reads the status, the safelisted headers (Content-Type, Cache-Control, ...) and the body, but `response.headers.get("WWW-Authenticate")` and `get("X-Request-Id")` return null although both came: it cannot read the challenge (expired or missing?) nor quote the request id from the header. This server repeats the id in the problem body’s request_id, which is readable; many do not.',
-    rfc: [rfc(9110, '11.6.1')],
+    rfc: [fetchStandard('3.2.3', 'http-responses'), rfc(9110, '11.6.1')],
     browser: [
       {
         fetch: { method: 'GET', path: '/cors/broken/unexposed', credentials: 'omit' },
@@ -1739,7 +1779,12 @@ export const scenarios: Scenario[] = [
     },
     explanation:
       'The CORS headers are right, but the preflight is passed on to the authentication check, which refuses it: a preflight never carries the Authorization header or cookies, so it always gets 401. A preflight must answer 2xx, so the browser never sends the real request, and every call with a token, a valid one too, fails in the script as a TypeError. Compare cors-preflight, answered 204 before any authentication.',
-    rfc: [rfc(9110, '9.3.7'), rfc(9110, '15.5.2')],
+    rfc: [
+      fetchStandard('4.8', 'cors-preflight-fetch'),
+      fetchStandard('3.2', 'http-cors-protocol'),
+      rfc(9110, '9.3.7'),
+      rfc(9110, '15.5.2'),
+    ],
     browser: [
       {
         fetch: {
@@ -1772,7 +1817,10 @@ export const scenarios: Scenario[] = [
     },
     explanation:
       'A cookie-session route answering `Access-Control-Allow-Origin: *` and `Access-Control-Allow-Credentials: true`. Browsers refuse a wildcard on any request made with credentials, so with `credentials: "include"` the script gets a TypeError, even when the user is logged in and the server answered 200. Without credentials the answer is readable, but no cookie was sent, so it is always 401 session_missing. No setting lets a logged-in user read it. The tempting fix, echoing whatever Origin arrives along with Allow-Credentials, lets every site on the web read your users’ data; list the origins instead.',
-    rfc: [rfc(6265, '8.2')],
+    rfc: [
+      fetchStandard('3.2.5', 'cors-protocol-and-credentials'),
+      fetchStandard('3.2', 'http-cors-protocol'),
+    ],
     browser: [
       {
         fetch: { method: 'GET', path: '/cors/broken/wildcard-credentials', credentials: 'include' },
@@ -2246,8 +2294,8 @@ export const scenarios: Scenario[] = [
       envelope: 'openai',
     },
     explanation:
-      'Errors on /v1/* come in OpenAI’s envelope, not problem+json: `{"error": {"message": "You didn\'t provide an API key. … (request id: <id>)", "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}}`, because that is what OpenAI SDKs parse. It is still a 401 with a WWW-Authenticate challenge (RFC 9110 §15.5.2), without an error parameter since no credentials were sent (RFC 6750 §3.1). The client should configure a key; retrying cannot help.',
-    rfc: [rfc(9110, '15.5.2'), rfc(6750, '3.1')],
+      'Errors on /v1/* come in OpenAI’s envelope, not problem+json: `{"error": {"message": "You didn\'t provide an API key. … (request id: <id>)", "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}}`, because that is what OpenAI SDKs parse. It is still a 401 with a WWW-Authenticate challenge (RFC 9110 §15.5.2), without an error parameter since no credentials were sent (RFC 6750 §3). The client should configure a key; retrying cannot help.',
+    rfc: [rfc(9110, '15.5.2'), rfc(6750, '3')],
   },
   {
     id: 'openai-invalid-key',
@@ -2282,7 +2330,7 @@ export const scenarios: Scenario[] = [
       envelope: 'openai',
     },
     explanation:
-      'The body says only "Invalid Token (request id: …)", as OpenAI’s does; the reason is in the challenge’s error_description ("Access token expired") and in the log line for the request id. This is the case the article’s fix is for: on a 401 whose message holds "Invalid Token", get a new token (POST /auth/token), then retry the request once — not in a loop.',
+      'The body says only "Invalid Token (request id: …)", as the article’s gateway did (OpenAI’s own API says "Incorrect API key provided" for a key it does not know); the reason is in the challenge’s error_description ("Access token expired") and in the log line for the request id. This is the case the article’s fix is for: on a 401 whose message holds "Invalid Token", get a new token (POST /auth/token), then retry the request once — not in a loop.',
     rfc: [...problemCatalog.token_expired.rfc, rfc(9110, '15.5.2')],
   },
   {

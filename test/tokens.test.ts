@@ -249,9 +249,11 @@ describe('the access-token verifier', () => {
     it('refuses tokens of the built-in retired key at once', async () => {
       const retired = ring.findWhere((k) => k.kid.startsWith(RETIRED_DEMO_KID_PREFIX));
       if (!retired) throw new Error('no retired demo key');
-      expect(refused(await verifyRotated(ring.sign(claimsNow(), { typ: 'at+jwt' }, retired)))).toBe(
-        'token_key_retired',
-      );
+      const verdict = await verifyRotated(ring.sign(claimsNow(), { typ: 'at+jwt' }, retired));
+      expect(refused(verdict)).toBe('token_key_retired');
+      // Its grace period ended at a real date, not at the epoch (a retiredAfter of 0).
+      expect(verdict.ok ? '' : verdict.detail).toContain('2025-01-01T00:00:00Z');
+      expect(verdict.ok ? '' : verdict.detail).not.toContain('1970');
     });
   });
 
