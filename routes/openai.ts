@@ -25,6 +25,10 @@ export function openaiRouter(deps: { openaiAuth: RequestHandler; clock: Clock })
   const jsonBody = express.json({ limit: '64kb' });
   router.route('/v1/models').get(deps.openaiAuth, listModels).all(methodNotAllowed('GET'));
   router
+    .route('/v1/models/:model')
+    .get(deps.openaiAuth, retrieveModel)
+    .all(methodNotAllowed('GET'));
+  router
     .route('/v1/chat/completions')
     .post(deps.openaiAuth, jsonBody, completions)
     .all(methodNotAllowed('POST'));
@@ -34,6 +38,23 @@ export function openaiRouter(deps: { openaiAuth: RequestHandler; clock: Clock })
 const listModels: RequestHandler = function listModels(_req, res) {
   res.setHeader('Cache-Control', 'no-store');
   res.json({ object: 'list', data: [ECHO_MODEL] });
+};
+
+/**
+ * OpenAI's `GET /v1/models/{model}`: the model object, or for an id no model has, 404 with code
+ * `model_not_found` and param `model`, in OpenAI's words. The key is judged first, as OpenAI
+ * does, so a wrong key hears 401 whatever model it names.
+ */
+const retrieveModel: RequestHandler = function retrieveModel(req, res) {
+  const id = String(req.params.model);
+  if (id !== ECHO_MODEL.id) {
+    throw problem('model_not_found', {
+      detail: `The model '${id.slice(0, 64)}' does not exist`,
+      extensions: { param: 'model' },
+    });
+  }
+  res.setHeader('Cache-Control', 'no-store');
+  res.json(ECHO_MODEL);
 };
 
 interface Message {

@@ -642,6 +642,27 @@ const ROUTES: RouteDoc[] = [
     errors: STORE,
   },
   {
+    method: 'get',
+    path: '/v1/models/{model}',
+    tag: 'openai',
+    summary: 'OpenAI-compatible model retrieval; an unknown model is 404 model_not_found',
+    security: [['openaiKey']],
+    params: { model: 'A model id, e.g. four-oh-one-echo.' },
+    success: [
+      {
+        status: 200,
+        description: 'The model.',
+        schema: obj({ id: str, object: { const: 'model' }, created: int, owned_by: str }, [
+          'id',
+          'object',
+          'created',
+          'owned_by',
+        ]),
+      },
+    ],
+    errors: ['model_not_found', ...STORE],
+  },
+  {
     method: 'post',
     path: '/v1/chat/completions',
     tag: 'openai',

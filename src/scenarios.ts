@@ -399,6 +399,15 @@ export const problemCatalog = {
     rfc: [rfc(6585, '4'), rfc(9110, '10.2.3')],
   },
 
+  model_not_found: {
+    status: 404,
+    title: 'Model not found',
+    explanation:
+      'GET /v1/models/{model} names a model this server does not serve (only four-oh-one-echo). As OpenAI does, the answer is 404 in its error envelope with code "model_not_found" and param "model", and OpenAI SDKs raise NotFoundError: a wrong model name is not a credential problem, so a client must not refresh its key over it.',
+    remedy: 'Use a model id that GET /v1/models lists.',
+    rfc: [rfc(9110, '15.5.5')],
+  },
+
   // --- cookie sessions (OWASP Session Management; draft-broyer-http-cookie-auth) ---------------
   session_missing: {
     status: 401,
@@ -2258,6 +2267,34 @@ export const scenarios: Scenario[] = [
     explanation:
       'The answer has OpenAI’s shape (id, object "chat.completion", created, model, choices[0].message, finish_reason "stop", usage) and quotes the last user message back, always the same for the same request, so a client’s tests can assert on it.',
     rfc: [rfc(9110, '15.3.1')],
+  },
+  {
+    id: 'openai-retrieve-model',
+    family: 'openai',
+    title: 'Retrieve one model, as models.retrieve() does',
+    trigger: {
+      method: 'GET',
+      path: '/v1/models/four-oh-one-echo',
+      headers: { Authorization: 'Bearer sk-demo-four-oh-one' },
+    },
+    expect: { status: 200, challenge: null },
+    explanation:
+      'What `client.models.retrieve("four-oh-one-echo")` sends: the model object, `{"id", "object": "model", "created", "owned_by"}`, exactly as listed by GET /v1/models.',
+    rfc: [rfc(9110, '15.3.1')],
+  },
+  {
+    id: 'openai-unknown-model',
+    family: 'openai',
+    title: 'A model that does not exist: 404 model_not_found',
+    trigger: {
+      method: 'GET',
+      path: '/v1/models/gpt-does-not-exist',
+      headers: { Authorization: 'Bearer sk-demo-four-oh-one' },
+    },
+    expect: { status: 404, code: 'model_not_found', challenge: null, envelope: 'openai' },
+    explanation:
+      'The key is right and the model is unknown: `{"error": {"message": "The model \'gpt-does-not-exist\' does not exist (request id: …)", "type": "invalid_request_error", "param": "model", "code": "model_not_found"}}`, OpenAI’s answer for the same request. The Python SDK raises NotFoundError, never AuthenticationError, so a client that refreshes its token on 401 leaves this one alone.',
+    rfc: problemCatalog.model_not_found.rfc,
   },
   {
     id: 'openai-stream',

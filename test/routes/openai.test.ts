@@ -97,6 +97,51 @@ describe('the OpenAI-compatible API (/v1/*)', () => {
   const ctx = buildApp();
   const now = Math.floor(ctx.clock.now() / 1000);
 
+  describe('GET /v1/models/{model}', () => {
+    it('answers the model object for a model it serves', async () => {
+      const res = await ctx
+        .http()
+        .get('/v1/models/four-oh-one-echo')
+        .set('Authorization', `Bearer ${KEY}`);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(res.body).toEqual({
+        id: 'four-oh-one-echo',
+        object: 'model',
+        created: 1767225600,
+        owned_by: 'four-oh-one',
+      });
+    });
+
+    it('answers 404 model_not_found, param "model", for a model it does not serve', async () => {
+      const res = await ctx.http().get('/v1/models/gpt-4o').set('Authorization', `Bearer ${KEY}`);
+      expectEnvelope(res, {
+        status: 404,
+        code: 'model_not_found',
+        message: "The model 'gpt-4o' does not exist",
+        param: 'model',
+        challenge: null,
+      });
+    });
+
+    it('judges the key first: a wrong key hears 401 whatever the model', async () => {
+      const res = await ctx.http().get('/v1/models/gpt-4o').set('Authorization', 'Bearer sk-wrong');
+      expectEnvelope(res, {
+        status: 401,
+        code: 'invalid_api_key',
+        message: 'Invalid Token',
+        challenge: invalidToken('API key is invalid'),
+      });
+    });
+
+    it('answers 405 in the envelope for another method', async () => {
+      const res = await ctx.http().delete('/v1/models/four-oh-one-echo');
+      expect(res.status).toBe(405);
+      expect(res.headers.allow).toBe('GET, HEAD, OPTIONS');
+      expect(res.body.error.code).toBe('method_not_allowed');
+    });
+  });
+
   describe('GET /v1/models', () => {
     describe('with the demo API key', () => {
       it('lists the echo model in OpenAI’s shape', async () => {
@@ -648,6 +693,29 @@ describe('the official openai SDK against this server', () => {
     it('lists the models', async () => {
       const page = await client(KEY).models.list();
       expect(page.data.map((m) => m.id)).toEqual(['four-oh-one-echo']);
+    });
+
+    it('retrieves a model', async () => {
+      const model = await client(KEY).models.retrieve('four-oh-one-echo');
+      expect(model).toMatchObject({ id: 'four-oh-one-echo', object: 'model' });
+    });
+
+    it('rejects an unknown model with NotFoundError, code model_not_found', async () => {
+      const err = await client(KEY)
+        .models.retrieve('gpt-does-not-exist')
+        .then(
+          () => {
+            throw new Error('expected the call to be refused');
+          },
+          (e: unknown) => e,
+        );
+      expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+      const notFound = err as InstanceType<typeof OpenAI.NotFoundError>;
+      expect(notFound.status).toBe(404);
+      expect(notFound.code).toBe('model_not_found');
+      expect(notFound.param).toBe('model');
+      expect(notFound.type).toBe('invalid_request_error');
+      expect(notFound.message).toContain("The model 'gpt-does-not-exist' does not exist");
     });
 
     it('gets a chat completion', async () => {
