@@ -3,7 +3,7 @@ import { SESSION_CHECKS, SESSION_GUARD, traceOf } from '../src/explain';
 import { challenge, problem, REALM } from '../src/problems';
 import type { ProblemCode } from '../src/scenarios';
 import type { Clock } from '../src/store';
-import type { SessionRecord } from '../src/store/session-store';
+import { sessionCookieExpiresAt, type SessionRecord } from '../src/store/session-store';
 
 export interface SessionAuthOptions {
   clock: Clock;
@@ -95,8 +95,9 @@ export function sessionAuth(options: SessionAuthOptions): RequestHandler {
       );
     }
     s.lastSeenAt = now;
-    // express-session re-sends the cookie with Expires = now + maxAge; keep it at the absolute end.
-    s.cookie.maxAge = absolute - now;
+    // express-session re-sends the cookie with Expires = now + maxAge: keep it at the absolute
+    // end plus the tombstone window, so the client still sends it once the session is over.
+    s.cookie.maxAge = sessionCookieExpiresAt(s.createdAt as number, s.absoluteMs) - now;
     res.locals.session = {
       user: s.user,
       idleExpiresAt: Math.min(now + s.idleMs, absolute),

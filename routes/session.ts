@@ -5,7 +5,7 @@ import type { Config } from '../src/config';
 import type { Directory } from '../src/identities';
 import { methodNotAllowed, problem } from '../src/problems';
 import type { Clock } from '../src/store';
-import type { SessionRecord } from '../src/store/session-store';
+import { sessionCookieExpiresAt, type SessionRecord } from '../src/store/session-store';
 import type { Visitors } from '../src/visitors';
 
 export interface SessionRoutesDeps {
@@ -94,7 +94,9 @@ export function sessionRouter(deps: SessionRoutesDeps): Router {
       record.lastSeenAt = now;
       record.idleMs = Math.min(idleSeconds, absoluteSeconds) * 1000;
       record.absoluteMs = absoluteSeconds * 1000;
-      record.cookie.maxAge = absoluteSeconds * 1000;
+      // The cookie outlives the session by the tombstone window: a client that still holds it
+      // after the absolute deadline hears session_absolute_expired, not session_missing.
+      record.cookie.maxAge = sessionCookieExpiresAt(now, record.absoluteMs) - now;
       try {
         await save(req);
       } catch (err) {

@@ -35,17 +35,32 @@ export interface Key {
 export class KeyRing {
   readonly signing: Key;
   private readonly byKid: Map<string, Key>;
+  /** The first unretired key of each algorithm: what a token without `kid` is checked with. */
+  private readonly currentByAlg: Map<string, Key>;
 
   constructor(keys: Key[], signingKid: string) {
     this.byKid = new Map(keys.map((k) => [k.kid, k]));
     const signing = this.byKid.get(signingKid);
     if (!signing) throw new Error(`KeyRing: no key with kid ${signingKid}`);
     this.signing = signing;
+    this.currentByAlg = new Map([[signing.alg, signing]]);
+    for (const key of keys) {
+      if (key.retiredAfter === undefined && !this.currentByAlg.has(key.alg)) {
+        this.currentByAlg.set(key.alg, key);
+      }
+    }
   }
 
-  /** The key a token names; a token without `kid` means the current signing key. */
-  find(kid: string | undefined): Key | undefined {
-    return kid === undefined ? this.signing : this.byKid.get(kid);
+  /**
+   * The key a token names. A token without `kid` means the current key of its algorithm: the
+   * signing key, or, when JWT_PRIVATE_KEY signs, the JWT_SECRET key for an HS256 token (so the
+   * article's kid-less jwt.io token fails on its signature under every configuration). Safe
+   * against algorithm confusion: the key found is still used only with the one algorithm it is
+   * pinned to, never as a secret of another.
+   */
+  find(kid: string | undefined, alg?: string): Key | undefined {
+    if (kid !== undefined) return this.byKid.get(kid);
+    return (alg === undefined ? undefined : this.currentByAlg.get(alg)) ?? this.signing;
   }
 
   /** The first key matching a test; used by specimens that need a particular key. */

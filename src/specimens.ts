@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { RETIRED_DEMO_KID_PREFIX } from './keys';
+import { jwsSignature, RETIRED_DEMO_KID_PREFIX, type Key } from './keys';
 import {
   issueAccessToken,
   revokedKey,
@@ -43,6 +43,10 @@ export const SPECIMEN_NAMES = [
   'used_refresh',
   'session_idle_expired',
   'session_absolute_expired',
+  'crit_unknown',
+  'duplicate_member',
+  'non_canonical_signature',
+  'sender_constrained',
 ] as const;
 
 export type SpecimenName = (typeof SPECIMEN_NAMES)[number];
@@ -65,6 +69,30 @@ export interface SpecimenBookOptions extends TokenOptions {
 
 const b64 = (value: unknown) =>
   Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+
+/** A JWS of this exact header text and these claims, signed with `key` in its pinned algorithm. */
+function jws(key: Key, headerJson: string, claims: object): string {
+  const input = `${b64(headerJson)}.${b64(claims)}`;
+  return `${input}.${jwsSignature(key, input)}`;
+}
+
+/**
+ * The same signature spelled otherwise: a base64url text whose length leaves spare low bits in
+ * its last character (RFC 4648 §3.5) decodes to the same bytes whatever those bits are. Sets the
+ * lowest of them, so a decoder that ignores them would accept the token as it was signed.
+ */
+function nonCanonical(signature: string): string {
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const spareBits = (signature.length * 6) % 8;
+  const last = ALPHABET.indexOf(signature.slice(-1));
+  if (spareBits === 0 || last < 0) return signature;
+  return `${signature.slice(0, -1)}${ALPHABET[last | 1] ?? ''}`;
+}
+
+/** The RFC 9449 §6.1 example DPoP key thumbprint: a cnf that binds a token to a key. */
+const EXAMPLE_JKT = '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I';
+/** A JOSE header extension no verifier here understands, listed as critical (RFC 7515 §4.1.11). */
+const UNKNOWN_EXTENSION = 'urn:example:must-understand';
 
 /**
  * Ready-made tokens, good and bad, signed with this server's real keys so that each fails for
@@ -95,7 +123,12 @@ export class SpecimenBook {
   private mint(): { specimens: Specimens; revokedJti: string; usedRefreshJti: string } {
     const { keys, clock } = this.options;
     const now = Math.floor(clock.now() / 1000);
-    const hmac = keys.signing;
+    // Every specimen is signed by the current signing key in its pinned algorithm, whatever
+    // the configuration (HS256 from JWT_SECRET, or ES256/RS256 from JWT_PRIVATE_KEY), so that
+    // each fails for its one documented reason and for no other.
+    const signing = keys.signing;
+    // The JWT_SECRET key, which every configuration holds: the specimens that need an HMAC.
+    const hmac = keys.firstOf('HS256') ?? signing;
     const { token: valid, claims } = issueAccessToken(this.options, {
       sub: 'demo-user',
       clientId: SPECIMEN_CLIENT_ID,
@@ -103,14 +136,12 @@ export class SpecimenBook {
       expiresIn: LIFETIME_SECONDS,
       extra: { type: 'user' },
     });
+    const headerOf = (key: Key, header: Record<string, unknown> = {}) =>
+      JSON.stringify({ alg: key.alg, typ: 'at+jwt', kid: key.kid, ...header });
     const at = (
       c: Partial<AccessClaims> & Record<string, unknown>,
       header: Record<string, unknown> = {},
-    ) =>
-      jwt.sign({ ...claims, jti: specimenJti(), ...c }, hmac.signKey, {
-        algorithm: 'HS256',
-        header: { alg: 'HS256', typ: 'at+jwt', kid: hmac.kid, ...header },
-      });
+    ) => jws(signing, headerOf(signing, header), { ...claims, jti: specimenJti(), ...c });
     const { exp: _exp, ...withoutExp } = claims;
     const revokedJti = specimenJti('revoked');
     const usedRefreshJti = specimenJti('used-refresh');
@@ -129,10 +160,7 @@ export class SpecimenBook {
       expired: at({ iat: now - 2 * LIFETIME_SECONDS, exp: now - LIFETIME_SECONDS }),
       not_yet_valid: at({ nbf: now + LIFETIME_SECONDS, exp: now + 2 * LIFETIME_SECONDS }),
       issued_in_future: at({ iat: now + LIFETIME_SECONDS, exp: now + 2 * LIFETIME_SECONDS }),
-      no_exp: jwt.sign({ ...withoutExp, jti: specimenJti() }, hmac.signKey, {
-        algorithm: 'HS256',
-        header: { alg: 'HS256', typ: 'at+jwt', kid: hmac.kid },
-      }),
+      no_exp: jws(signing, headerOf(signing), { ...withoutExp, jti: specimenJti() }),
       wrong_issuer: at({ iss: 'https://issuer.example' }),
       wrong_audience: at({ aud: 'another-api' }),
       wrong_type: at({}, { typ: 'rt+jwt' }),
@@ -157,6 +185,21 @@ export class SpecimenBook {
       stale_login: at({ sub: 'my_username', auth_time: now - 2 * LIFETIME_SECONDS }),
       session_idle_expired: '',
       session_absolute_expired: '',
+      crit_unknown: at({}, { crit: [UNKNOWN_EXTENSION], [UNKNOWN_EXTENSION]: true }),
+      // JSON.parse keeps the last "alg"; a parser that keeps the first reads "none".
+      duplicate_member: jws(
+        signing,
+        `{"alg":"none","typ":"at+jwt","kid":${JSON.stringify(signing.kid)},"alg":"${signing.alg}"}`,
+        { ...claims, jti: specimenJti() },
+      ),
+      // With the HMAC key: its 32-byte MAC always leaves spare bits to set (an RSA-3072
+      // signature, 512 characters exactly, has none).
+      non_canonical_signature: (() => {
+        const token = jws(hmac, headerOf(hmac), { ...claims, jti: specimenJti() });
+        const dot = token.lastIndexOf('.');
+        return `${token.slice(0, dot + 1)}${nonCanonical(token.slice(dot + 1))}`;
+      })(),
+      sender_constrained: at({ cnf: { jkt: EXAMPLE_JKT } }),
       used_refresh: keys.sign(
         {
           iss: claims.iss,

@@ -262,7 +262,7 @@ export function verifySignedJwt(token: string, keys: KeyRing, clock: Clock): Sig
       evidence(),
     );
   }
-  const key = keys.find(header.kid);
+  const key = keys.find(header.kid, alg);
   if (!key) {
     return refuse(
       'token_kid_unknown',

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import type { Response } from 'supertest';
 import { OPENAI_ERROR_CONTENT_TYPE, openAiErrorCode } from '../src/problems';
 import {
@@ -10,12 +11,41 @@ import {
 import { fillBody, fillTemplate, SPECIMEN_NAMES, type Specimens } from '../src/specimens';
 import { buildApp, expectChallenge, expectProblem } from './helpers';
 
+/** A PEM private key made for this run, as JWT_PRIVATE_KEY takes it (newlines escaped). */
+function privateKeyPem(type: 'ec' | 'rsa'): string {
+  const { privateKey } =
+    type === 'ec'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return String(privateKey.export({ type: 'pkcs8', format: 'pem' })).replace(/\n/g, '\\n');
+}
+
+/**
+ * The configurations besides the default under which every trigger must still give its
+ * documented answer ("under any configuration", DESIGN.md). One more configuration is one more
+ * entry here: a name and the environment it adds to the test defaults.
+ */
+const CONFIGURATIONS: { name: string; env: () => Record<string, string> }[] = [
+  { name: 'an ES256 JWT_PRIVATE_KEY', env: () => ({ JWT_PRIVATE_KEY: privateKeyPem('ec') }) },
+  { name: 'an RS256 JWT_PRIVATE_KEY', env: () => ({ JWT_PRIVATE_KEY: privateKeyPem('rsa') }) },
+];
+
 /**
  * The catalog is the test: every registered scenario's trigger is fired at the app, and the
  * answer must be exactly what the registry documents.
  */
 describe('the scenario registry', () => {
-  const ctx = buildApp();
+  describeTriggers(() => ({}));
+  describeIntegrity();
+});
+
+describe.each(CONFIGURATIONS)('the scenario registry with $name', ({ env }) => {
+  describeTriggers(env);
+});
+
+/** Fires every trigger, twice, at an app built with this environment. */
+function describeTriggers(env: () => Record<string, string>): void {
+  const ctx = buildApp({ env: env() });
   let specimens: Specimens;
 
   beforeAll(async () => {
@@ -46,6 +76,31 @@ describe('the scenario registry', () => {
       await expectDocumented(s);
     },
   );
+
+  it('serves the pages built from specimens: /scenarios, /tokens/specimens, /playground', async () => {
+    for (const path of ['/scenarios', '/tokens/specimens', '/playground']) {
+      expect({ path, status: (await ctx.http().get(path)).status }).toEqual({ path, status: 200 });
+    }
+  });
+
+  // A client verifies this server's tokens with the key its JWKS publishes for their kid.
+  it('publishes the key that signs its tokens in the JWKS, without private members', async () => {
+    const [header = ''] = specimens.valid.split('.');
+    const { alg, kid } = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+    expect(alg).toBe(ctx.keys.signing.alg);
+    const res = await ctx.http().get('/.well-known/jwks.json').expect(200);
+    const published = res.body.keys.find((k: { kid: string }) => k.kid === kid);
+    if (alg === 'HS256') {
+      expect(published).toBeUndefined(); // a shared secret is never published
+    } else {
+      expect(published).toMatchObject({ kid, alg, use: 'sig', kty: alg === 'ES256' ? 'EC' : 'RSA' });
+    }
+    for (const key of res.body.keys) {
+      for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth']) {
+        expect({ kid: key.kid, [member]: key[member] }).toEqual({ kid: key.kid });
+      }
+    }
+  });
 
   async function expectDocumented(s: Scenario): Promise<void> {
     const res = await fire(s);
@@ -84,7 +139,10 @@ describe('the scenario registry', () => {
     }
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   }
+}
 
+/** The registry's own consistency: independent of any configuration. */
+function describeIntegrity(): void {
   describe('integrity', () => {
     it('has unique scenario ids in kebab-case', () => {
       const ids = scenarios.map((s) => s.id);
@@ -147,7 +205,7 @@ describe('the scenario registry', () => {
       }
     });
   });
-});
+}
 
 /** A `/v1/*` error: OpenAI's envelope, our code mapped to OpenAI's, the request id in the message. */
 function expectOpenAiError(

@@ -21,6 +21,17 @@ export interface SessionRecord {
  */
 export const EXPIRED_SESSION_KEPT_MS = 10 * 60 * 1000;
 
+/**
+ * How long a session's cookie lives after its session's absolute deadline: the tombstone window.
+ * A cookie that expired with the session would be dropped by the client (browsers, Python
+ * requests), which would then hear "no cookie" (session_missing) instead of why its session
+ * ended (session_absolute_expired); while the record is kept, the cookie is presented and the
+ * answer names the reason, then clears it.
+ */
+export function sessionCookieExpiresAt(createdAt: number, absoluteMs: number): number {
+  return createdAt + absoluteMs + EXPIRED_SESSION_KEPT_MS;
+}
+
 const key = (sid: string) => `sess:${sid}`;
 
 /**
@@ -55,7 +66,7 @@ export class SessionStore extends session.Store {
     const maxAge = rest.absoluteMs;
     const expires =
       rest.createdAt !== undefined && maxAge !== undefined
-        ? new Date(rest.createdAt + maxAge)
+        ? new Date(sessionCookieExpiresAt(rest.createdAt, maxAge))
         : null;
     return {
       ...rest,
