@@ -38,9 +38,12 @@ export const SPECIMEN_NAMES = [
   'jwt_io_sample',
   'retired_key',
   'admin',
+  'admin_data_read_only',
+  'admin_scope_only',
   'fresh_login',
   'stale_login',
   'used_refresh',
+  'client_refresh',
   'session_idle_expired',
   'session_absolute_expired',
   'crit_unknown',
@@ -63,6 +66,8 @@ const REMINT_AFTER_MS = 10 * 60 * 1000;
 export interface SpecimenBookOptions extends TokenOptions {
   /** The step-up max age: `fresh_login` must stay fresh between mintings. */
   stepUpMaxAgeSeconds: number;
+  /** The confidential client (DEMO_API_KEY): `client_refresh` is a refresh token issued to it. */
+  confidentialClientId?: string;
   /** Mints the session specimens (cookie pairs of just-expired sessions). */
   sessions?: () => Promise<Pick<Specimens, 'session_idle_expired' | 'session_absolute_expired'>>;
 }
@@ -98,7 +103,8 @@ const UNKNOWN_EXTENSION = 'urn:example:must-understand';
  * Ready-made tokens, good and bad, signed with this server's real keys so that each fails for
  * exactly one reason. Minted on first use and again every ten minutes (sooner when the step-up
  * max age is shorter); the "revoked" specimen's jti goes on the denylist and the "used_refresh"
- * specimen is marked used at each minting, so browsing writes at most two keys per minting.
+ * specimen (and "client_refresh") is marked used at each minting, so browsing writes at most three
+ * keys per minting.
  */
 export class SpecimenBook {
   private cached: { at: number; specimens: Specimens } | undefined;
@@ -110,17 +116,32 @@ export class SpecimenBook {
 
   async get(): Promise<Specimens> {
     const now = this.options.clock.now();
-    if (this.cached && now - this.cached.at < this.remintAfterMs) return this.cached.specimens;
-    const { specimens, revokedJti, usedRefreshJti } = this.mint();
+    // After the store lost its data, specimens minted before are refused as store_state_lost,
+    // and the revoked one's denylist entry is gone: mint them again.
+    const epoch = this.options.epoch;
+    const stale = epoch?.current !== undefined && this.cached && epoch.current > this.cached.at;
+    if (this.cached && !stale && now - this.cached.at < this.remintAfterMs) {
+      return this.cached.specimens;
+    }
+    await epoch?.read();
+    const { specimens, revokedJti, usedRefreshJti, clientRefreshJti } = this.mint();
     if (this.options.sessions) Object.assign(specimens, await this.options.sessions());
     const ttlMs = (LIFETIME_SECONDS + this.options.jwt.clockToleranceSeconds + 60) * 1000;
     await this.options.store.set(revokedKey(revokedJti), 'specimen', ttlMs);
     await this.options.store.set(`rt:used:${usedRefreshJti}`, 'specimen', ttlMs);
+    // Used up too: only a trigger without client authentication is documented for it, and with
+    // authentication nobody's use can change what the next visitor sees.
+    await this.options.store.set(`rt:used:${clientRefreshJti}`, 'specimen', ttlMs);
     this.cached = { at: now, specimens };
     return specimens;
   }
 
-  private mint(): { specimens: Specimens; revokedJti: string; usedRefreshJti: string } {
+  private mint(): {
+    specimens: Specimens;
+    revokedJti: string;
+    usedRefreshJti: string;
+    clientRefreshJti: string;
+  } {
     const { keys, clock } = this.options;
     const now = Math.floor(clock.now() / 1000);
     // Every specimen is signed by the current signing key in its pinned algorithm, whatever
@@ -145,6 +166,7 @@ export class SpecimenBook {
     const { exp: _exp, ...withoutExp } = claims;
     const revokedJti = specimenJti('revoked');
     const usedRefreshJti = specimenJti('used-refresh');
+    const clientRefreshJti = specimenJti('client-refresh');
     const retired = keys.findWhere((k) => k.kid.startsWith(RETIRED_DEMO_KID_PREFIX));
 
     const [vh, vp, vs] = valid.split('.');
@@ -181,6 +203,10 @@ export class SpecimenBook {
         ? keys.sign({ ...claims, jti: specimenJti() }, { typ: 'at+jwt' }, retired)
         : '',
       admin: at({ sub: 'admin', type: 'admin', scope: 'data:read admin', auth_time: now }),
+      // The admin's token narrowed at the token endpoint (scope=data:read), and one with only
+      // the admin scope (scope=admin): scopes are what a token was granted, not who holds it.
+      admin_data_read_only: at({ sub: 'admin', type: 'admin', scope: 'data:read', auth_time: now }),
+      admin_scope_only: at({ sub: 'admin', type: 'admin', scope: 'admin', auth_time: now }),
       fresh_login: at({ sub: 'my_username', auth_time: now }),
       stale_login: at({ sub: 'my_username', auth_time: now - 2 * LIFETIME_SECONDS }),
       session_idle_expired: '',
@@ -215,8 +241,23 @@ export class SpecimenBook {
         },
         { typ: 'rt+jwt' },
       ),
+      client_refresh: keys.sign(
+        {
+          iss: claims.iss,
+          sub: this.options.confidentialClientId ?? 'YOUR_VALID_API_KEY',
+          aud: claims.iss,
+          iat: now,
+          exp: now + LIFETIME_SECONDS,
+          jti: clientRefreshJti,
+          fid: `specimen-family-${randomUUID()}`,
+          client_id: this.options.confidentialClientId ?? 'YOUR_VALID_API_KEY',
+          scope: 'data:read',
+          type: 'client',
+        },
+        { typ: 'rt+jwt' },
+      ),
     };
-    return { specimens, revokedJti, usedRefreshJti };
+    return { specimens, revokedJti, usedRefreshJti, clientRefreshJti };
   }
 }
 

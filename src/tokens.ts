@@ -4,6 +4,7 @@ import type { DecisionTrace } from './explain';
 import type { Key, KeyRing } from './keys';
 import type { ProblemCode } from './scenarios';
 import type { Clock, Store } from './store';
+import { EPOCH_KEY, issuedBeforeEpoch, type StoreEpoch } from './store/epoch';
 import { isVisitorTag } from './visitors';
 
 /** The claims of an RFC 9068 access token, as this server issues them. */
@@ -106,6 +107,8 @@ export interface TokenOptions {
   jwt: Config['jwt'];
   clock: Clock;
   store: Store;
+  /** Detects a store that lost its data; tokens issued before the loss are refused. */
+  epoch?: StoreEpoch;
 }
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
@@ -311,7 +314,7 @@ export function verifySignedJwt(token: string, keys: KeyRing, clock: Clock): Sig
  * token whose signature verified carries its jti, so callers can count retries of it.
  */
 export function createTokenVerifier(options: TokenOptions): (token: string) => Promise<Verdict> {
-  const { keys, clock, store } = options;
+  const { keys, clock, store, epoch } = options;
   const { issuer, audience, clockToleranceSeconds: tolerance } = options.jwt;
 
   // Tokens whose signature verified, by their exact text: a client sends the same token many
@@ -421,11 +424,24 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
         'aud: this audience',
       );
     }
-    const [byJti, bySubject, byFamily] = await store.getMany([
+    // The store's epoch rides along with the revocation keys: no extra round trip.
+    const [byJti, bySubject, byFamily, epochValue] = await store.getMany([
       revokedKey(c.jti),
       subjectRevokedKey(c.sub, c.vis),
       familyRevokedKey(typeof c.fid === 'string' ? c.fid : '-'),
+      ...(epoch ? [EPOCH_KEY] : []),
     ]);
+    if (epoch) {
+      const since = epoch.observe(epochValue);
+      const sinceMs = typeof since === 'number' ? since : await since;
+      if (issuedBeforeEpoch(c.iat, sinceMs)) {
+        return refuse(
+          'store_state_lost',
+          `The token was issued before ${new Date(sinceMs).toISOString()}, when this server's store lost its data (revocations included), so it can no longer tell whether the token was revoked.`,
+          'not revoked',
+        );
+      }
+    }
     if (byJti !== undefined) {
       return refuse(
         'token_revoked',

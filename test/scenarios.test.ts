@@ -93,7 +93,12 @@ function describeTriggers(env: () => Record<string, string>): void {
     if (alg === 'HS256') {
       expect(published).toBeUndefined(); // a shared secret is never published
     } else {
-      expect(published).toMatchObject({ kid, alg, use: 'sig', kty: alg === 'ES256' ? 'EC' : 'RSA' });
+      expect(published).toMatchObject({
+        kid,
+        alg,
+        use: 'sig',
+        kty: alg === 'ES256' ? 'EC' : 'RSA',
+      });
     }
     for (const key of res.body.keys) {
       for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth']) {
