@@ -35,6 +35,7 @@ import { notFound, problemHandler } from './problems';
 import { redactPath } from './redact';
 import { SpecimenBook } from './specimens';
 import { systemClock, type Clock, type Store } from './store';
+import { StoreEpoch } from './store/epoch';
 import { mintExpiredSessions, SessionStore } from './store/session-store';
 import { createTokenVerifier } from './tokens';
 import { createVisitors } from './visitors';
@@ -62,7 +63,9 @@ export function createApp(config: Config, deps: Deps): express.Application {
   const logger = deps.logger ?? pino({ level: config.logLevel });
   const keys = deps.keys ?? createKeyRing(config);
   const store = deps.store;
-  const tokenOptions = { keys, jwt: config.jwt, clock, store };
+  // Tokens issued before the store lost its data are refused (src/store/epoch.ts).
+  const epoch = new StoreEpoch(store, clock, clock.now(), logger);
+  const tokenOptions = { keys, jwt: config.jwt, clock, store, epoch };
   const verify = createTokenVerifier(tokenOptions);
   // Cookie sessions (second article, section 2). Secure deployments get `Secure` and the
   // `__Host-` prefix, which browsers only accept over TLS with Path=/ and no Domain.

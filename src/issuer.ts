@@ -15,6 +15,7 @@ import {
   type TokenOptions,
   type Verdict,
 } from './tokens';
+import { EPOCH_KEY, issuedBeforeEpoch } from './store/epoch';
 import { isVisitorTag, type VisitorTag } from './visitors';
 
 /** The RFC 6749 §5.1 token response. */
@@ -234,10 +235,21 @@ export class TokenService {
         detail: `The refresh token expired at ${new Date(claims.exp * 1000).toISOString()}; sign in again.`,
       };
     }
-    const [family, subject] = await this.options.store.getMany([
+    const { epoch } = this.options;
+    const [family, subject, epochValue] = await this.options.store.getMany([
       familyRevokedKey(claims.fid),
       subjectRevokedKey(claims.sub, claims.vis),
+      ...(epoch ? [EPOCH_KEY] : []),
     ]);
+    if (epoch) {
+      const since = await epoch.observe(epochValue);
+      if (issuedBeforeEpoch(claims.iat, since)) {
+        return {
+          ok: false,
+          detail: `The refresh token was issued before ${new Date(since).toISOString()}, when this server's store lost its data (used refresh tokens included); sign in again.`,
+        };
+      }
+    }
     if (family !== undefined) return { ok: false, detail: 'The refresh token family was revoked.' };
     if (revokedByMark(subject, claims.rev)) {
       return { ok: false, detail: 'Every token of this subject was revoked; sign in again.' };

@@ -153,6 +153,15 @@ export const problemCatalog = {
       'A load balancer takes this instance out of rotation; a client retries after the Retry-After delay (another instance answers).',
     rfc: [rfc(9110, '15.6.4'), rfc(9110, '10.2.3')],
   },
+  store_state_lost: {
+    status: 401,
+    title: 'Issued before the server lost its state',
+    explanation:
+      "The token was issued before this server's store lost its data (a Redis restarted without persistence, or the embedded store after a restart). The store kept the revocations, used refresh tokens and revoke-all marks; without them the server cannot tell whether this token was revoked, and answering as if nothing were revoked would un-revoke every revoked token. So it fails closed: every token issued before the loss is refused, and the loss is logged once. The server notices through one key holding when the store's data began, read with the revocation keys on every request.",
+    remedy:
+      'Get a new token (log in again, or use your client credentials); a refresh token issued before the loss is refused too.',
+    rfc: [rfc(6750, '3.1'), rfc(9700, '4.14.2')],
+  },
   visitor_quota_exceeded: {
     status: 429,
     title: 'Visitor quota exceeded',

@@ -107,7 +107,7 @@ const UNKNOWN_EXTENSION = 'urn:example:must-understand';
  * keys per minting.
  */
 export class SpecimenBook {
-  private cached: { at: number; specimens: Specimens } | undefined;
+  private cached: { at: number; epoch: number | undefined; specimens: Specimens } | undefined;
   private readonly remintAfterMs: number;
 
   constructor(private readonly options: SpecimenBookOptions) {
@@ -119,11 +119,11 @@ export class SpecimenBook {
     // After the store lost its data, specimens minted before are refused as store_state_lost,
     // and the revoked one's denylist entry is gone: mint them again.
     const epoch = this.options.epoch;
-    const stale = epoch?.current !== undefined && this.cached && epoch.current > this.cached.at;
+    const stale = this.cached !== undefined && epoch?.current !== this.cached.epoch;
     if (this.cached && !stale && now - this.cached.at < this.remintAfterMs) {
       return this.cached.specimens;
     }
-    await epoch?.read();
+    const since = await epoch?.read();
     const { specimens, revokedJti, usedRefreshJti, clientRefreshJti } = this.mint();
     if (this.options.sessions) Object.assign(specimens, await this.options.sessions());
     const ttlMs = (LIFETIME_SECONDS + this.options.jwt.clockToleranceSeconds + 60) * 1000;
@@ -132,7 +132,7 @@ export class SpecimenBook {
     // Used up too: only a trigger without client authentication is documented for it, and with
     // authentication nobody's use can change what the next visitor sees.
     await this.options.store.set(`rt:used:${clientRefreshJti}`, 'specimen', ttlMs);
-    this.cached = { at: now, specimens };
+    this.cached = { at: now, epoch: since, specimens };
     return specimens;
   }
 
