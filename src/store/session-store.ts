@@ -22,6 +22,17 @@ export interface SessionRecord {
 export const EXPIRED_SESSION_KEPT_MS = 10 * 60 * 1000;
 
 /**
+ * The tombstone window of one session: ten idle timeouts, at least a minute, at most
+ * EXPIRED_SESSION_KEPT_MS. A client on a 5-second heartbeat that has not come back within a
+ * minute is not coming back to ask; a flood of short sessions must not hold the store for ten
+ * minutes after they ended.
+ */
+export function tombstoneMs(idleMs: number | undefined): number {
+  if (idleMs === undefined) return EXPIRED_SESSION_KEPT_MS;
+  return Math.min(EXPIRED_SESSION_KEPT_MS, Math.max(60_000, idleMs * 10));
+}
+
+/**
  * How long a session's cookie lives after its session's absolute deadline: the tombstone window.
  * A cookie that expired with the session would be dropped by the client (browsers, Python
  * requests), which would then hear "no cookie" (session_missing) instead of why its session
@@ -88,7 +99,7 @@ export class SessionStore extends session.Store {
     const end = Math.min(...ends);
     // A record without timeouts (never logged in) is not kept beyond the tombstone window.
     const until = Number.isFinite(end) ? end : now;
-    return Math.max(1000, until + EXPIRED_SESSION_KEPT_MS - now);
+    return Math.max(1000, until + tombstoneMs(sess.idleMs) - now);
   }
 
   override get(
