@@ -1,4 +1,5 @@
 import type { Request, RequestHandler } from 'express';
+import { API_KEY_CHECKS, API_KEY_GUARD, traceOf } from '../src/explain';
 import { challenge, problem, REALM } from '../src/problems';
 import { textEqual } from './basic-auth';
 
@@ -39,17 +40,23 @@ export function apiKeyAuth(options: ApiKeyOptions): RequestHandler {
   const headers = { 'WWW-Authenticate': apiKeyChallenge(header, options.realm ?? REALM) };
   const { keyFor } = options;
 
-  return function apiKeyAuthMiddleware(req, _res, next) {
+  return function apiKeyAuthMiddleware(req, res, next) {
     const given = req.headers[lower];
     // Node joins repeated headers with ", "; two keys are one wrong key.
     const value = Array.isArray(given) ? given.join(', ') : given;
     if (value === undefined || value.trim() === '') {
+      res.locals.trace = traceOf(API_KEY_GUARD, API_KEY_CHECKS, 'key header sent', {
+        facts: { header },
+      });
       throw problem('api_key_header_missing', {
         detail: `Send the API key in the ${header} header.`,
         headers,
       });
     }
     if (!textEqual(value, keyFor(req))) {
+      res.locals.trace = traceOf(API_KEY_GUARD, API_KEY_CHECKS, 'key matches', {
+        facts: { header },
+      });
       throw problem('api_key_header_invalid', {
         detail: `The key in ${header} is not the one this resource takes.`,
         headers,

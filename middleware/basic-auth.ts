@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
+import { BASIC_CHECKS, BASIC_GUARD, traceOf } from '../src/explain';
 import { challenge, problem, REALM } from '../src/problems';
 
 declare module 'express-serve-static-core' {
@@ -148,23 +149,31 @@ export function basicAuth(options: BasicAuthOptions): RequestHandler {
       return;
     }
     if (hidden) {
-      // Word for word what an unknown path gets (src/problems.ts notFound): nothing to tell apart.
+      // Word for word what an unknown path gets (src/problems.ts notFound), and no trace of its
+      // own, so that /explain tells it apart no more than the answer does.
       throw problem('not_found', { detail: `No route serves ${req.method} ${req.path}.` });
     }
+    const fail = (check: (typeof BASIC_CHECKS)[number], facts?: Record<string, string>) => {
+      res.locals.trace = traceOf(BASIC_GUARD, BASIC_CHECKS, check, facts ? { facts } : {});
+    };
     switch (parsed.kind) {
       case 'none':
+        fail('credentials sent');
         throw problem('basic_credentials_missing', {
           detail: 'Send "Authorization: Basic <base64 of user-id:password>".',
           headers,
         });
       case 'other':
+        fail('scheme is Basic', { scheme: parsed.scheme });
         throw problem('basic_credentials_missing', {
           detail: `This resource accepts the Basic scheme, not ${parsed.scheme}.`,
           headers,
         });
       case 'malformed':
+        fail('one base64 "user-id:password"');
         throw problem('basic_malformed', { detail: parsed.reason });
       case 'basic':
+        fail('user-id and password match');
         throw problem('basic_credentials_invalid', {
           detail: 'The user-id or the password is wrong.',
           headers,

@@ -129,7 +129,7 @@ export function bearerAuth(options: BearerAuthOptions): RequestHandler {
             extensions: repeated ? { refused_count: refusals } : {},
           });
         }
-        res.locals.auth = { claims: verdict.claims, kid: verdict.kid };
+        res.locals.auth = { claims: verdict.claims, kid: verdict.kid, kidless: verdict.kidless };
         next();
       }
     }

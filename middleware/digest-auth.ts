@@ -1,9 +1,12 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
+import { DIGEST_CHECKS, DIGEST_GUARD, traceOf } from '../src/explain';
 import { problem, quote, REALM } from '../src/problems';
 import type { ProblemCode } from '../src/scenarios';
 import type { Clock, Store } from '../src/store';
 import { decodeCredentialBytes, textEqual } from './basic-auth';
+
+type DigestCheck = (typeof DIGEST_CHECKS)[number];
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -390,6 +393,10 @@ export function digestAuth(options: DigestAuthOptions): RequestHandler {
 
   return async function digestAuthMiddleware(req, res, next) {
     const want = expectFor(req);
+    /** Names the check that failed, for /explain and the log line. */
+    const fail = (check: DigestCheck, facts?: Record<string, string>) => {
+      res.locals.trace = traceOf(DIGEST_GUARD, DIGEST_CHECKS, check, facts ? { facts } : {});
+    };
     const refuse = (code: ProblemCode, detail: string, stale = false) => {
       // One header field per challenge, as in RFC 7616 §3.9.1. curl answers the first Digest
       // field, but reads a comma-joined list as one challenge whose last algorithm wins, which
@@ -402,21 +409,28 @@ export function digestAuth(options: DigestAuthOptions): RequestHandler {
     const parsed = parseDigest(req.headers.authorization);
     switch (parsed.kind) {
       case 'none':
+        fail('credentials sent');
         throw refuse(
           'digest_credentials_missing',
           'Answer one of the Digest challenges with your user name and password.',
         );
       case 'other':
+        fail('scheme is Digest', { scheme: parsed.scheme });
         throw refuse(
           'digest_credentials_missing',
           `This resource accepts the Digest scheme, not ${parsed.scheme}.`,
         );
       case 'malformed':
+        fail('every parameter once, with a qop and algorithm offered');
         throw problem('digest_malformed', { detail: parsed.reason });
     }
     const creds = readCredentials(parsed.params, want);
-    if (typeof creds === 'string') throw problem('digest_malformed', { detail: creds });
+    if (typeof creds === 'string') {
+      fail('every parameter once, with a qop and algorithm offered');
+      throw problem('digest_malformed', { detail: creds });
+    }
     if (creds.uri !== req.originalUrl) {
+      fail('uri is this request-target');
       throw problem('digest_uri_mismatch', {
         detail:
           'The uri parameter must be the request-target of this very request, query included.',
@@ -424,6 +438,7 @@ export function digestAuth(options: DigestAuthOptions): RequestHandler {
     }
     const issuedAt = nonces.issuedAt(creds.nonce);
     if (issuedAt === undefined || !textEqual(creds.opaque, opaque)) {
+      fail('nonce and opaque issued here');
       throw refuse(
         'digest_nonce_invalid',
         'The nonce or opaque was not issued by this server (or by one with the same secret).',
@@ -447,6 +462,7 @@ export function digestAuth(options: DigestAuthOptions): RequestHandler {
     const realmOk = textEqual(creds.realm, realm);
     const responseOk = textEqual(creds.response, digestResponse(input));
     if (!(userOk && realmOk && responseOk)) {
+      fail('response verifies (user name, realm, password)', { algorithm: creds.algorithm });
       throw refuse(
         'digest_credentials_invalid',
         realmOk
@@ -457,6 +473,7 @@ export function digestAuth(options: DigestAuthOptions): RequestHandler {
 
     const age = clock.now() - issuedAt;
     if (age > ttl || age < -CLOCK_SKEW_MS) {
+      fail('nonce not expired');
       throw refuse(
         'digest_nonce_stale',
         `The nonce is older than ${ttl / 1000} seconds. Your credentials were right: answer the new challenge.`,
@@ -467,6 +484,7 @@ export function digestAuth(options: DigestAuthOptions): RequestHandler {
     const ttlLeft = Math.max(1, issuedAt + ttl - clock.now());
     const owner = options.owner?.(req);
     if (!(await store.setIfAbsent(`digest:nc:${creds.nonce}:${creds.nc}`, '1', ttlLeft, owner))) {
+      fail('nonce count not used before', { nc: creds.nc });
       throw refuse(
         'digest_nonce_replayed',
         `Nonce count ${creds.nc} was already used with this nonce: a replay, or a client that does not count.`,
@@ -475,6 +493,7 @@ export function digestAuth(options: DigestAuthOptions): RequestHandler {
     if (want.staleAfter !== undefined) {
       const uses = await store.increment(`digest:uses:${creds.nonce}`, ttlLeft, owner);
       if (uses > want.staleAfter) {
+        fail('nonce within the requests this resource allows it');
         throw refuse(
           'digest_nonce_stale',
           `This resource lets one nonce authenticate ${want.staleAfter} request(s). Your credentials were right: answer the new challenge.`,

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { EITHER_SCHEME_CHECKS, EITHER_SCHEME_GUARD, shortFact, traceOf } from '../src/explain';
 import { challenges, HttpError, problem } from '../src/problems';
 
 /** One authentication scheme a resource accepts: its guard and its plain challenge. */
@@ -46,6 +47,17 @@ export function eitherScheme(...guards: SchemeGuard[]): RequestHandler {
     const scheme = /^\S*/.exec(req.headers.authorization ?? '')?.[0]?.toLowerCase() ?? '';
     const chosen = byScheme.get(scheme);
     if (!chosen) {
+      res.locals.trace =
+        scheme === ''
+          ? traceOf(EITHER_SCHEME_GUARD, EITHER_SCHEME_CHECKS, 'credentials sent')
+          : traceOf(
+              EITHER_SCHEME_GUARD,
+              EITHER_SCHEME_CHECKS,
+              'scheme is one this resource takes',
+              {
+                facts: { scheme: shortFact(scheme) ?? '', accepted: names },
+              },
+            );
       throw problem('credentials_missing', {
         detail:
           scheme === ''

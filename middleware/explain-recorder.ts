@@ -1,7 +1,12 @@
 import type { RequestHandler } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 import type { Logger } from 'pino';
-import { acceptedBearerTrace, buildExplanation, type ExplanationBook } from '../src/explain';
+import {
+  acceptedBearerTrace,
+  buildExplanation,
+  traceForCode,
+  type ExplanationBook,
+} from '../src/explain';
 import { isProblemCode } from '../src/scenarios';
 import type { Clock } from '../src/store';
 
@@ -51,10 +56,17 @@ export function explainRecorder(options: ExplainRecorderOptions): RequestHandler
     const record = () => {
       const code = res.locals.problemCode;
       if (claimed === undefined || code === undefined || !isProblemCode(code)) return;
-      // A token that passed every check, refused later (a role, a step-up): say so.
+      // A token that passed every check, refused later (a scope, a role, a step-up): the check
+      // that refused it. A refusal no guard traced: the check its code names (src/explain.ts).
       if (res.locals.trace === undefined && res.locals.auth !== undefined) {
-        res.locals.trace = acceptedBearerTrace(res.locals.auth, clock.now(), toleranceSeconds);
+        res.locals.trace = acceptedBearerTrace(
+          res.locals.auth,
+          clock.now(),
+          toleranceSeconds,
+          code,
+        );
       }
+      res.locals.trace ??= traceForCode(code);
       const explanation = buildExplanation({
         requestId: res.locals.requestId,
         at: clock.now(),

@@ -95,7 +95,7 @@ export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
             headers: { 'WWW-Authenticate': challengeFor(verdict.code) },
           });
         }
-        res.locals.auth = { claims: verdict.claims, kid: verdict.kid };
+        res.locals.auth = { claims: verdict.claims, kid: verdict.kid, kidless: verdict.kidless };
         next();
       }
     }

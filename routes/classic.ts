@@ -10,6 +10,7 @@ import {
 import { apiKeyAuth } from '../middleware/api-key';
 import { basicAuth, basicChallenge, parseBasic, textEqual } from '../middleware/basic-auth';
 import { parseAuthorization } from '../middleware/bearer-auth';
+import { HEADER_CHECKS, traceOf } from '../src/explain';
 import {
   digestAlgorithm,
   digestAuth,
@@ -237,6 +238,9 @@ function digestExpectation(req: Request): DigestExpectation {
 
 // --- Bearer, Bearer-or-Basic, API key ---------------------------------------------------------
 
+/** For /explain: /bearer checks the header's shape only, never the token. */
+const LENIENT_GUARD = 'any Bearer token (httpbin’s /bearer: the header’s shape only)';
+
 /**
  * httpbin's /bearer: any syntactically valid token is accepted and echoed. The lenient contrast
  * to /api/v1/data, which verifies it; refusals are still this server's problems and challenges.
@@ -246,16 +250,21 @@ function lenientBearer(noCredentials: string, invalidRequest: string): RequestHa
     const parsed = parseAuthorization(req.headers.authorization);
     switch (parsed.kind) {
       case 'none':
+        res.locals.trace = traceOf(LENIENT_GUARD, HEADER_CHECKS, HEADER_CHECKS[0]);
         throw problem('token_missing', {
           detail: 'Send any token as "Authorization: Bearer <token>".',
           headers: { 'WWW-Authenticate': noCredentials },
         });
       case 'other':
+        res.locals.trace = traceOf(LENIENT_GUARD, HEADER_CHECKS, HEADER_CHECKS[1], {
+          facts: { scheme: parsed.scheme },
+        });
         throw problem('auth_scheme_unsupported', {
           detail: `This resource accepts the Bearer scheme, not ${parsed.scheme}.`,
           headers: { 'WWW-Authenticate': noCredentials },
         });
       case 'malformed':
+        res.locals.trace = traceOf(LENIENT_GUARD, HEADER_CHECKS, HEADER_CHECKS[2]);
         throw problem('authorization_malformed', {
           detail: parsed.reason,
           headers: { 'WWW-Authenticate': invalidRequest },

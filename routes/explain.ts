@@ -86,6 +86,12 @@ function renderExplanation(id: string, e: Explanation): string {
                   ${t.not_reached.map(
                     (c) => html`<li class="skip"><span aria-hidden="true">·</span> ${c}</li>`,
                   )}
+                  ${(t.not_applicable ?? []).map(
+                    (c) =>
+                      html`<li class="skip">
+                        <span aria-hidden="true">–</span> ${c} <em>(does not apply)</em>
+                      </li>`,
+                  )}
                 </ol>
                 ${facts('Times', t.times)} ${facts('The credential', t.facts)}`
         }

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { problemCatalog, type ProblemCode } from './scenarios';
 import { redactPath } from './redact';
 import type { Store } from './store';
-import { ACCESS_CHECKS, JWS_CHECKS, type AccessClaims, type Evidence } from './tokens';
+import {
+  ACCESS_CHECKS,
+  JWS_CHECKS,
+  NO_KID,
+  type AccessClaims,
+  type Evidence,
+  type TokenCheck,
+} from './tokens';
 
 /**
  * Decision traces: how a credential was judged, step by step, for `GET /explain/:request_id`
@@ -21,6 +28,11 @@ export interface DecisionTrace {
   failed?: string;
   /** The checks that never ran because an earlier one failed. */
   not_reached: string[];
+  /**
+   * Checks that do not apply to this credential, neither passed nor failed: for a token without
+   * a kid, "kid is a string" and "kid names a key" (its key is the current key of its alg).
+   */
+  not_applicable?: string[];
   /** The times involved, ISO 8601 UTC, with the server clock and the tolerance applied. */
   times?: Record<string, string | number>;
   /** What the credential said about itself: key id, algorithm, type. Never the credential. */
@@ -37,20 +49,29 @@ declare global {
   }
 }
 
-/** A trace over an ordered list of checks: those before `failed` passed, those after never ran. */
+/**
+ * A trace over an ordered list of checks: those before `failed` passed, those after never ran,
+ * and those in `notApplicable` are neither.
+ */
 export function traceOf(
   guard: string,
   checks: readonly string[],
   failed: string | undefined,
-  extra: Pick<DecisionTrace, 'times' | 'facts'> = {},
+  extra: Pick<DecisionTrace, 'times' | 'facts'> & { notApplicable?: readonly string[] } = {},
 ): DecisionTrace {
   // A check not on the list (a guard that names its own) is shown failing first.
   const at = failed === undefined ? checks.length : Math.max(0, checks.indexOf(failed));
+  const skip = new Set(extra.notApplicable ?? []);
+  skip.delete(failed ?? '');
+  const applies = (c: string) => !skip.has(c);
+  const notApplicable = checks.filter((c) => skip.has(c));
   return {
     guard,
-    passed: checks.slice(0, at),
+    passed: checks.slice(0, at).filter(applies),
     ...(failed === undefined ? {} : { failed }),
-    not_reached: failed === undefined ? [] : checks.slice(at).filter((c) => c !== failed),
+    not_reached:
+      failed === undefined ? [] : checks.slice(at).filter((c) => c !== failed && applies(c)),
+    ...(notApplicable.length > 0 ? { not_applicable: notApplicable } : {}),
     ...(extra.times ? { times: extra.times } : {}),
     ...(extra.facts ? { facts: extra.facts } : {}),
   };
@@ -85,6 +106,15 @@ export const HEADER_CHECKS = [
 export const BEARER_GUARD = 'Bearer access token (RFC 6750, RFC 9068)';
 export const BEARER_CHECKS: readonly string[] = [...HEADER_CHECKS, ...JWS_CHECKS, ...ACCESS_CHECKS];
 
+/**
+ * The checks that do not apply to a token without a kid: the verifier takes the current key of
+ * its algorithm, so nothing about a kid was checked, and a trace must not tick them.
+ */
+export const KID_CHECKS: readonly TokenCheck[] = [
+  'kid is a string',
+  'kid names a key of this server',
+];
+
 /** The trace of a Bearer refusal at the header or at a token check; undefined if it named none. */
 export function bearerTrace(
   failed: string | undefined,
@@ -92,17 +122,37 @@ export function bearerTrace(
   guard = BEARER_GUARD,
   checks = BEARER_CHECKS,
 ): DecisionTrace | undefined {
-  return failed === undefined ? undefined : traceOf(guard, checks, failed, evidence);
+  if (failed === undefined) return undefined;
+  const kidless = evidence.facts?.kid === NO_KID;
+  return traceOf(guard, checks, failed, {
+    ...evidence,
+    ...(kidless ? { notApplicable: KID_CHECKS } : {}),
+  });
 }
+
+/**
+ * The checks that run after a token was accepted, each named by the code its refusal answers
+ * (middleware/require-scope.ts, require-role.ts, require-recent-login.ts, the specimen guard on
+ * state-changing routes, and /api/v1/flaky's scripted failures).
+ */
+export const AFTER_BEARER_CHECKS: Readonly<Record<string, string>> = {
+  insufficient_scope: 'scope grants this resource',
+  role_insufficient: 'role (type) allows this resource',
+  insufficient_user_authentication: 'login recent enough (auth_time within max_age)',
+  specimen_read_only: 'a token of your own (shared specimens only read)',
+  token_expired: 'the scripted failures (?fail=) are used up',
+};
 
 /**
  * The trace of a token that passed every check, for a refusal that came after it (a role, a
  * step-up, a scripted failure): built only then, from the claims bearerAuth kept.
  */
 export function acceptedBearerTrace(
-  auth: { claims: AccessClaims; kid: string },
+  auth: { claims: AccessClaims; kid: string; kidless?: boolean },
   nowMs: number,
   toleranceSeconds: number,
+  /** The problem code of the refusal that came after the token was accepted, if any. */
+  refusedAs?: string,
 ): DecisionTrace {
   const { claims } = auth;
   const times: Record<string, string | number> = {
@@ -113,7 +163,17 @@ export function acceptedBearerTrace(
   if (typeof claims.auth_time === 'number') times.auth_time = isoSeconds(claims.auth_time);
   times.server_time = isoSeconds(Math.floor(nowMs / 1000));
   times.tolerance_seconds = toleranceSeconds;
-  return traceOf(BEARER_GUARD, BEARER_CHECKS, undefined, { times, facts: { kid: auth.kid } });
+  const after = refusedAs === undefined ? undefined : AFTER_BEARER_CHECKS[refusedAs];
+  return traceOf(
+    BEARER_GUARD,
+    after === undefined ? BEARER_CHECKS : [...BEARER_CHECKS, after],
+    after,
+    {
+      times,
+      facts: auth.kidless ? { kid: NO_KID, key: auth.kid } : { kid: auth.kid },
+      ...(auth.kidless ? { notApplicable: KID_CHECKS } : {}),
+    },
+  );
 }
 
 export const SESSION_GUARD = 'cookie session (after draft-broyer-http-cookie-auth)';
@@ -122,6 +182,103 @@ export const SESSION_CHECKS = [
   'session known (signed cookie, stored record)',
   'within both the idle and the absolute timeout',
 ] as const;
+
+export const BASIC_GUARD = 'HTTP Basic (RFC 7617)';
+export const BASIC_CHECKS = [
+  'credentials sent',
+  'scheme is Basic',
+  'one base64 "user-id:password"',
+  'user-id and password match',
+] as const;
+
+export const DIGEST_GUARD = 'HTTP Digest (RFC 7616)';
+export const DIGEST_CHECKS = [
+  'credentials sent',
+  'scheme is Digest',
+  'every parameter once, with a qop and algorithm offered',
+  'uri is this request-target',
+  'nonce and opaque issued here',
+  'response verifies (user name, realm, password)',
+  'nonce not expired',
+  'nonce count not used before',
+  'nonce within the requests this resource allows it',
+] as const;
+
+export const API_KEY_GUARD = 'API key in a header of its own';
+export const API_KEY_CHECKS = ['key header sent', 'key matches'] as const;
+
+export const EITHER_SCHEME_GUARD = 'one of several schemes (RFC 9110 §11.6.1)';
+export const EITHER_SCHEME_CHECKS = [
+  'credentials sent',
+  'scheme is one this resource takes',
+] as const;
+
+/**
+ * Guards whose refusals each answer their own problem code, so that the code names the check
+ * that failed. Their checks do not run in one fixed order (the OAuth endpoints read parameters,
+ * the client and the grant in an order that depends on the grant), so such a trace names the
+ * failed check only and claims nothing about the others.
+ */
+const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
+  {
+    guard: 'OAuth endpoint (RFC 6749 §5.2, RFC 7009, RFC 7662)',
+    failedBy: {
+      invalid_request: 'parameters well-formed (each once, as strings)',
+      invalid_client: 'client authenticated',
+      unsupported_grant_type: 'grant type served',
+      invalid_grant: 'grant valid (password right; refresh token known, unexpired, unrevoked)',
+      refresh_token_reused: 'refresh token not used before',
+      invalid_scope: 'scope allowed to this client or user',
+    },
+  },
+  {
+    guard: 'cookie session login (POST /login)',
+    failedBy: { login_failed: 'username and password match' },
+  },
+];
+
+/**
+ * Refusals that come before any credential is judged, or from a fixture: the request itself
+ * (its route, method, body, parameters), a limit, or the store. Their trace names the one check
+ * that failed and claims nothing about others. A hidden resource's 404 gets the same trace as
+ * an unknown path, word for word, or /explain would give it away.
+ */
+const REQUEST_CHECKS: Record<string, string> = {
+  not_found: 'a route serves this path',
+  method_not_allowed: 'the route serves this method',
+  bad_request: 'the request is readable HTTP',
+  body_malformed: 'the body parses as its Content-Type',
+  body_invalid: 'the body’s fields are present and of the right type',
+  body_too_large: 'the body is within the size limit',
+  media_type_unsupported: 'the body’s media type, charset and encoding are read here',
+  header_too_large: 'the headers are within the size limit',
+  parameter_invalid: 'the parameters are valid',
+  model_not_found: 'the model exists',
+  rate_limited: 'within the request rate limit of this address',
+  too_many_attempts: 'within the refused-credentials limit of this address and account',
+  visitor_quota_exceeded: 'this visitor’s share of the store has room',
+  store_unavailable: 'the store answers',
+  store_full: 'the store has room',
+  shutting_down: 'this instance is accepting work (not draining)',
+  internal_error: 'the server did not fail',
+  status_unauthorized: 'a fixture: /status/401 always refuses',
+  proxy_auth_required: 'a fixture: /status/407 always refuses',
+  status_requested: 'a fixture: /status/{code} answers the status asked for',
+};
+export const REQUEST_GUARD = 'the request itself (no credential was judged)';
+
+/**
+ * The trace of a refusal whose middleware named no check: the one check its code names, under
+ * the guard the code belongs to; undefined for a code that names none.
+ */
+export function traceForCode(code: string): DecisionTrace | undefined {
+  for (const g of CODE_GUARDS) {
+    const failed = g.failedBy[code];
+    if (failed !== undefined) return traceOf(g.guard, [failed], failed);
+  }
+  const failed = REQUEST_CHECKS[code];
+  return failed === undefined ? undefined : traceOf(REQUEST_GUARD, [failed], failed);
+}
 
 // --- The stored explanation ---------------------------------------------------------------------
 

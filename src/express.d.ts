@@ -14,7 +14,7 @@ declare global {
        */
       claimExplanation?: () => string | undefined;
       /** The verified caller, set by an authentication middleware. */
-      auth?: { claims: AccessClaims; kid: string };
+      auth?: { claims: AccessClaims; kid: string; kidless?: boolean };
       /** The authenticated OAuth client, set by middleware/client-auth.ts. */
       client?: Client;
       /** The logged-in cookie session, set by middleware/session-auth.ts. */

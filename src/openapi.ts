@@ -1001,6 +1001,7 @@ export function buildOpenApi(options: {
                     passed: { type: 'array', items: str },
                     failed: str,
                     not_reached: { type: 'array', items: str },
+                    not_applicable: { type: 'array', items: str },
                     times: { type: 'object' },
                     facts: { type: 'object' },
                   },

@@ -51,9 +51,15 @@ export type TokenCheck = (typeof JWS_CHECKS)[number] | (typeof ACCESS_CHECKS)[nu
 /** What a refusal can show of the token for a decision trace: times and header facts only. */
 export type Evidence = Pick<DecisionTrace, 'times' | 'facts'>;
 
+/**
+ * The `kid` a trace shows for a token whose header names none: such a token is checked with the
+ * current key of its alg, so the kid checks did not apply to it (src/explain.ts).
+ */
+export const NO_KID = '(none)';
+
 /** The outcome of verifying an access token: its claims, or why it was refused. */
 export type Verdict =
-  | { ok: true; claims: AccessClaims; kid: string }
+  | { ok: true; claims: AccessClaims; kid: string; kidless?: boolean }
   | {
       ok: false;
       code: ProblemCode;
@@ -128,6 +134,7 @@ function headerFacts(header: Record<string, unknown>): Record<string, string> {
     // eslint-disable-next-line no-control-regex
     if (typeof value === 'string') facts[name] = value.replace(/[\x00-\x1f\x7f]/g, '').slice(0, 64);
   }
+  if (header.kid === undefined) facts.kid = NO_KID;
   return facts;
 }
 
@@ -358,7 +365,11 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
       jti,
       check,
       evidence: {
-        facts: { ...headerFacts(header), kid: key.kid },
+        // The key that verified it: under kid, or beside "(none)" when the token named no kid.
+        facts: {
+          ...headerFacts(header),
+          ...(header.kid === undefined ? { key: key.kid } : { kid: key.kid }),
+        },
         ...(later.times ? { times: later.times() } : {}),
       },
     });
@@ -463,7 +474,12 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
         'not revoked',
       );
     }
-    return { ok: true, claims: c, kid: key.kid };
+    return {
+      ok: true,
+      claims: c,
+      kid: key.kid,
+      ...(header.kid === undefined ? { kidless: true } : {}),
+    };
   };
 }
 
