@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { methodNotAllowed, problem, StoreFullError } from '../src/problems';
 import type { Store } from '../src/store';
+import type { StoreEpoch } from '../src/store/epoch';
 
 /** From this fill level on, /readyz says the store is nearly full (still ready). */
 const NEAR_FULL = 0.9;
@@ -8,16 +9,19 @@ const NEAR_FULL = 0.9;
 export interface HealthOptions {
   /** True once the process is shutting down (src/server.ts, on SIGTERM). */
   draining?: () => boolean;
+  /** Tells whether the store lost its data (src/store/epoch.ts); /readyz looks every time. */
+  epoch?: StoreEpoch;
 }
 
 /**
  * Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the store answers and
- * has room: a full store answers 503 store_full, so a balancer stops sending new work). On
+ * has room: a full store answers 503 store_full, so a balancer stops sending new work; and since
+ * when its data dates, with whether this process saw it lost: src/store/epoch.ts). On
  * SIGTERM readiness fails first (503 shutting_down) while requests are still served, so a
  * balancer drains the instance before it stops accepting.
  */
 export function healthRouter(store: Store, options: HealthOptions = {}): Router {
-  const { draining } = options;
+  const { draining, epoch } = options;
   const router = Router();
   router
     .route('/healthz')
@@ -43,11 +47,15 @@ export function healthRouter(store: Store, options: HealthOptions = {}): Router 
       if (fill >= 1) {
         throw new StoreFullError(`${usage.entries} entries, ${usage.bytes} bytes`);
       }
+      // A balancer polling readiness also notices a store that lost its data, with no token
+      // traffic at all: the loss is logged at once, and reported here.
+      await epoch?.read();
       res.setHeader('Cache-Control', 'no-store');
       res.json({
         status: 'ready',
         store: store.kind,
         usage: { ...usage, fill: Math.round(fill * 1000) / 1000, near_full: fill >= NEAR_FULL },
+        ...(epoch ? { state: epoch.describe() } : {}),
       });
     })
     .all(methodNotAllowed('GET'));

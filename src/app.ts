@@ -185,7 +185,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(corsPolicy({ origins: config.cors.origins }));
   app.use(corsRouter());
   // The hot paths first: each router a request passes costs a little (measured in bench/).
-  app.use(healthRouter(store, { draining: deps.draining }));
+  app.use(healthRouter(store, { draining: deps.draining, epoch }));
   app.use(bearerRouter({ bearerAuth: requireBearer, store, resourceMetadata, visitors }));
   app.use(catalogRouter({ specimens, baseUrl: config.publicUrl }));
   app.use(explainRouter({ book: explanations }));

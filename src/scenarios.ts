@@ -210,9 +210,9 @@ export const problemCatalog = {
     status: 401,
     title: 'Access token is not a well-formed JWT',
     explanation:
-      'This server issues JWT access tokens (RFC 9068). The token sent is not one: it does not have three base64url parts, a part does not decode, the header or claims are not JSON objects, or it is longer than 8 KiB.',
+      'This server issues JWT access tokens (RFC 9068). The token sent is not one: it does not have three base64url parts, a part does not decode, the header or claims are not JSON objects, an object names a member twice (JSON parsers disagree on which one counts), its crit header is not a list of names, its signature is not in canonical base64url (another spelling of the same bytes, with the spare bits of the last character set), or it is longer than 8 KiB.',
     remedy: BEARER_RETRY,
-    rfc: [rfc(7519, '7.2'), rfc(6750, '3.1')],
+    rfc: [rfc(7519, '7.2'), rfc(7515, '4'), rfc(4648, '3.5'), rfc(6750, '3.1')],
   },
   api_key_invalid: {
     status: 401,
@@ -320,6 +320,24 @@ export const problemCatalog = {
       'The token is well formed, correctly signed and unexpired, but its jti is on the server’s denylist: it was revoked (logout, a detected refresh-token reuse, or an admin action).',
     remedy: 'Sign in again to get new tokens; retrying this token will never work.',
     rfc: [rfc(7009, '2'), rfc(6750, '3.1')],
+  },
+  token_crit_unsupported: {
+    status: 401,
+    title: 'Access token requires an unsupported extension',
+    explanation:
+      'The token’s header lists extensions in crit: header parameters that a recipient must understand and process, or else refuse the token (RFC 7515 §4.1.11). This server implements no JWS extension (such as RFC 7797’s unencoded payload, b64), so it refuses any crit, before checking the signature (RFC 7515 §5.2); a verifier that ignored crit could read the token otherwise than its signer meant. A crit that is not a non-empty list of names is token_malformed instead.',
+    remedy:
+      'Get a token from this server’s token endpoint, which never sets crit; a token with extensions is meant for a verifier that supports them.',
+    rfc: [rfc(7515, '4.1.11'), rfc(7515, '5.2'), rfc(6750, '3.1')],
+  },
+  token_sender_constrained: {
+    status: 401,
+    title: 'Access token is bound to a key',
+    explanation:
+      'The token carries a cnf (confirmation) claim: its issuer bound it to a key, a DPoP key (RFC 9449, cnf.jkt) or a TLS client certificate (RFC 8705, cnf.x5t#S256), so that a stolen copy is useless without that key. This resource takes Bearer tokens only and checks no such proof, so accepting the token as a plain Bearer token would undo the binding: it is refused (RFC 9449 §7.2, RFC 8705 §3).',
+    remedy:
+      'Present the token with its proof where the resource supports it (`Authorization: DPoP <token>` with a DPoP header, or over mutual TLS with the certificate), or get an unbound token from this server’s token endpoint.',
+    rfc: [rfc(9449, '7.2'), rfc(8705, '3'), rfc(7800, '3.1'), rfc(6750, '3.1')],
   },
 
   // --- token endpoint and lifecycle (RFC 6749, RFC 7009, RFC 7662, RFC 9700) -------------------
@@ -1030,6 +1048,35 @@ export const scenarios: Scenario[] = [
     'retired_key',
     'token_key_retired',
     'Signed by a key this server retired and whose grace period has ended. Unlike an unknown kid, the server knows the key: the token is old, not forged, and a fresh one will work.',
+  ),
+  tokenScenario(
+    'token-crit-unknown',
+    'A critical header extension this server does not understand',
+    'crit_unknown',
+    'token_crit_unsupported',
+    'Signed by this server’s own key, but its header says `"crit": ["urn:example:must-understand"]`: whoever verifies it must understand that extension or refuse the token. This server understands none, so it refuses, and before the signature is even checked.',
+  ),
+  tokenScenario(
+    'token-duplicate-member',
+    'A header that names alg twice',
+    'duplicate_member',
+    'token_malformed',
+    'The header is `{"alg":"none", …, "alg":"<the key’s alg>"}` and the signature is real. JSON.parse keeps the last alg, so a Node verifier would see a signed token; a parser that keeps the first sees alg none. One token with two meanings is refused, whichever member a parser would keep.',
+    [rfc(8259, '4')],
+  ),
+  tokenScenario(
+    'token-non-canonical-signature',
+    'A signature spelled with its spare bits set',
+    'non_canonical_signature',
+    'token_malformed',
+    'A token this server signed, whose signature’s last character was changed only in its spare low bits: it decodes to the same bytes, so a verifier that only decodes would accept it. Base64url has one canonical spelling; a token is its exact text (caches, replay checks and logs key on it), and a second spelling of one signature would let one token pass for many.',
+  ),
+  tokenScenario(
+    'token-sender-constrained',
+    'A DPoP-bound token sent as a Bearer token',
+    'sender_constrained',
+    'token_sender_constrained',
+    'Signed by this server, unexpired, for this audience, but it carries `"cnf": {"jkt": "…"}` (the key thumbprint of RFC 9449’s example): it is bound to a DPoP key. Sent as `Authorization: Bearer` it comes with no proof of that key, so it is refused; otherwise whoever stole it could use it.',
   ),
   tokenScenario(
     'token-refresh-as-access',

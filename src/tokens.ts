@@ -26,10 +26,13 @@ export const JWS_CHECKS = [
   'at most 8 KiB',
   'three base64url parts',
   'header and payload are JSON objects',
+  'no member named twice',
+  'crit: no extension this server does not understand',
   'signed (alg is not "none")',
   'kid is a string',
   'kid names a key of this server',
   'alg is the one its key is pinned to',
+  'signature in canonical base64url',
   'signature verifies',
   'key not retired',
 ] as const;
@@ -38,6 +41,7 @@ export const JWS_CHECKS = [
 export const ACCESS_CHECKS = [
   'typ is at+jwt',
   'required claims present',
+  'not bound to a key (no cnf)',
   'exp: not expired',
   'nbf: already valid',
   'iat: not in the future',
@@ -138,15 +142,104 @@ function headerFacts(header: Record<string, unknown>): Record<string, string> {
   return facts;
 }
 
-function decodeJsonPart(part: string): Record<string, unknown> | undefined {
+/** A JWT part decoded: its JSON text, and the object JSON.parse made of it. */
+interface JsonPart {
+  text: string;
+  value: Record<string, unknown>;
+}
+
+function decodeJsonPart(part: string): JsonPart | undefined {
   try {
-    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    const text = Buffer.from(part, 'base64url').toString('utf8');
+    const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
+      ? { text, value: value as Record<string, unknown> }
       : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether a JSON text names a member twice in one object. JSON.parse keeps the last, other
+ * parsers the first (RFC 8259 §4), so `{"alg":"none","alg":"HS256"}` means different things to
+ * different verifiers; RFC 7515 §4 and RFC 7519 §4 let a parser refuse it, and this one does.
+ * Counts the member names written in the text against those the parse kept: two linear passes
+ * over a few hundred bytes, with no parser of its own (bench/RESULTS.md, the signature check).
+ */
+function namesAMemberTwice(part: JsonPart): boolean {
+  return namesWritten(part.text) !== namesKept(part.value);
+}
+
+/** How many member names a valid JSON text writes, at any depth: strings followed by a colon. */
+function namesWritten(text: string): number {
+  let count = 0;
+  let open = text.indexOf('"');
+  while (open !== -1) {
+    let close = text.indexOf('"', open + 1);
+    // A quote preceded by an odd number of backslashes is escaped, inside the string.
+    for (;;) {
+      let backslashes = 0;
+      while (text.charCodeAt(close - 1 - backslashes) === 0x5c) backslashes++;
+      if (backslashes % 2 === 0) break;
+      close = text.indexOf('"', close + 1);
+    }
+    let next = close + 1;
+    for (let c = text.charCodeAt(next); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;) {
+      c = text.charCodeAt(++next);
+    }
+    if (text.charCodeAt(next) === 0x3a) count++;
+    open = text.indexOf('"', next);
+  }
+  return count;
+}
+
+/** How many member names a parsed JSON value holds, at any depth. */
+function namesKept(value: unknown): number {
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (const item of value)
+      if (typeof item === 'object' && item !== null) count += namesKept(item);
+    return count;
+  }
+  // for-in, not Object.keys: no array made per object (JSON.parse objects have no inherited
+  // enumerable members, and an own "__proto__" member is listed like any other).
+  for (const name in value as Record<string, unknown>) {
+    count++;
+    const member = (value as Record<string, unknown>)[name];
+    if (typeof member === 'object' && member !== null) count += namesKept(member);
+  }
+  return count;
+}
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * Whether a base64url text (of the alphabet only) is the one spelling an encoder writes of its
+ * bytes (RFC 4648 §3.5): of a length 4n+2 or 4n+3 whose last character leaves its 4 or 2 spare
+ * low bits zero. Decoders ignore those bits, so otherwise several texts decode to one value;
+ * a length 4n+1 is no encoding at all (decoders drop the last character).
+ */
+function canonicalBase64url(text: string): boolean {
+  const tail = text.length % 4;
+  if (tail === 0) return true;
+  if (tail === 1) return false;
+  const last = BASE64URL_ALPHABET.indexOf(text.charAt(text.length - 1));
+  return (last & (tail === 2 ? 0x0f : 0x03)) === 0;
+}
+
+/** RFC 7515 §4.1.11: `crit` must be a non-empty array of extension names, and understood. */
+function critRefusal(crit: unknown): { code: ProblemCode; detail: string } {
+  const names = Array.isArray(crit) && crit.length > 0 && crit.every((n) => typeof n === 'string');
+  return names
+    ? {
+        code: 'token_crit_unsupported',
+        detail: `The header lists ${crit.length === 1 ? 'an extension' : `${crit.length} extensions`} as critical (crit); this server understands no JWS extension, so it must refuse the token (RFC 7515 §4.1.11).`,
+      }
+    : {
+        code: 'token_malformed',
+        detail: 'The crit header must be a non-empty array of extension names (RFC 7515 §4.1.11).',
+      };
 }
 
 /**
@@ -155,8 +248,7 @@ function decodeJsonPart(part: string): Record<string, unknown> | undefined {
  * decode the token a second time: measured, that second pass cost the auth path ~8% of its
  * throughput (bench/RESULTS.md). The algorithm still comes from the key, never from the token.
  */
-function signatureValid(key: Key, signingInput: string, signature: string): boolean {
-  const sig = Buffer.from(signature, 'base64url');
+function signatureValid(key: Key, signingInput: string, sig: Buffer): boolean {
   try {
     switch (key.alg) {
       case 'HS256': {
@@ -244,17 +336,35 @@ export function verifySignedJwt(token: string, keys: KeyRing, clock: Clock): Sig
     );
   }
   const [headerPart = '', payloadPart = '', signature = ''] = parts;
-  const header = decodeJsonPart(headerPart);
-  const claims = decodeJsonPart(payloadPart);
-  if (!header || !claims) {
+  const headerJson = decodeJsonPart(headerPart);
+  const claimsJson = decodeJsonPart(payloadPart);
+  if (!headerJson || !claimsJson) {
     return refuse(
       'token_malformed',
-      `The JWT ${header ? 'payload' : 'header'} does not decode to a JSON object.`,
+      `The JWT ${headerJson ? 'payload' : 'header'} does not decode to a JSON object.`,
       'header and payload are JSON objects',
     );
   }
+  const duplicated = namesAMemberTwice(headerJson)
+    ? 'header'
+    : namesAMemberTwice(claimsJson)
+      ? 'payload'
+      : undefined;
+  if (duplicated) {
+    return refuse(
+      'token_malformed',
+      `The JWT ${duplicated} names a member twice; parsers disagree on which one counts, so the token means nothing certain (RFC 7515 §4, RFC 7519 §4).`,
+      'no member named twice',
+    );
+  }
+  const header = headerJson.value;
+  const claims = claimsJson.value;
   // Evidence is for refusals only: built when one happens, never on the hot path of a valid token.
   const evidence = () => ({ facts: headerFacts(header) });
+  if (header.crit !== undefined) {
+    const { code, detail } = critRefusal(header.crit);
+    return refuse(code, detail, 'crit: no extension this server does not understand', evidence());
+  }
   const alg = header.alg;
   if (typeof alg !== 'string' || alg.toLowerCase() === 'none') {
     return refuse(
@@ -289,7 +399,16 @@ export function verifySignedJwt(token: string, keys: KeyRing, clock: Clock): Sig
       { facts: { ...evidence().facts, key_alg: key.alg } },
     );
   }
-  if (!signatureValid(key, `${headerPart}.${payloadPart}`, signature)) {
+  // One signature, several spellings: only the one a signer writes is accepted.
+  if (!canonicalBase64url(signature)) {
+    return refuse(
+      'token_malformed',
+      'The signature is not canonical base64url: its last character sets bits that encode nothing (RFC 4648 §3.5), so it is not the spelling a signer writes.',
+      'signature in canonical base64url',
+      evidence(),
+    );
+  }
+  if (!signatureValid(key, `${headerPart}.${payloadPart}`, Buffer.from(signature, 'base64url'))) {
     return refuse(
       'token_signature_invalid',
       `The signature does not verify with key ${key.kid}.`,
@@ -388,6 +507,16 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
         'token_claims_invalid',
         `Claims missing, of the wrong type, or not a time between 1970 and 9999: ${bad.join(', ')}.`,
         'required claims present',
+      );
+    }
+    // RFC 9449 §7.2, RFC 8705 §3: a token bound to a key (DPoP, mTLS) is worthless without proof
+    // of that key, which a plain Bearer presentation does not carry: accepting it would make a
+    // stolen sender-constrained token a bearer token again.
+    if (claims.cnf !== undefined) {
+      return refuse(
+        'token_sender_constrained',
+        'The token carries a cnf claim: it is bound to a key and must be presented with proof of it (DPoP or a TLS client certificate), which this Bearer resource does not check.',
+        'not bound to a key (no cnf)',
       );
     }
     const c = claims as AccessClaims;

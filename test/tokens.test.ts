@@ -106,6 +106,134 @@ describe('the access-token verifier', () => {
     expect(refused(await verify(token))).toBe('token_malformed');
   });
 
+  describe('JOSE details (RFC 7515, RFC 7519, RFC 8725)', () => {
+    const text = (t: string) => Buffer.from(t).toString('base64url');
+    /** Signs a header and payload written as exact JSON text with the real secret. */
+    const signText = (header: string, payload: string) => {
+      const input = `${text(header)}.${text(payload)}`;
+      return `${input}.${createHmac('sha256', keys.signing.signKey).update(input).digest('base64url')}`;
+    };
+    const kid = () => keys.signing.kid;
+    const header = (extra = '') => `{"alg":"HS256","typ":"at+jwt","kid":"${kid()}"${extra}}`;
+    const payload = () => JSON.stringify(claimsNow());
+    const verdictOf = async (token: string) => {
+      const v = await verify(token);
+      return v.ok ? { code: 'ok' } : { code: v.code, check: v.check };
+    };
+
+    it('accepts the hand-signed baseline, so each refusal below has one cause', async () => {
+      expect(await verdictOf(signText(header(), payload()))).toEqual({ code: 'ok' });
+    });
+
+    it.each([
+      ['alg twice, "none" first', `{"alg":"none","typ":"at+jwt","kid":"KID","alg":"HS256"}`],
+      ['typ twice', `{"alg":"HS256","typ":"JWT","kid":"KID","typ":"at+jwt"}`],
+      [
+        'kid twice, with space before the colon',
+        `{"alg":"HS256","kid" :"x","typ":"at+jwt","kid":"KID"}`,
+      ],
+    ])('refuses a header that names a member twice: %s', async (_name, h) => {
+      expect(await verdictOf(signText(h.replaceAll('KID', kid()), payload()))).toEqual({
+        code: 'token_malformed',
+        check: 'no member named twice',
+      });
+    });
+
+    it('refuses claims that name a member twice, at the top or nested', async () => {
+      const p = payload();
+      for (const claims of [
+        `${p.slice(0, -1)},"sub":"admin"}`,
+        `${p.slice(0, -1)},"ext":{"role":"user","role":"admin"}}`,
+        `${p.slice(0, -1)},"list":[{"a":1,"a":2}]}`,
+      ]) {
+        expect(await verdictOf(signText(header(), claims))).toEqual({
+          code: 'token_malformed',
+          check: 'no member named twice',
+        });
+      }
+    });
+
+    it('does not mistake names in other objects, in strings or escaped for duplicates', async () => {
+      const p = payload().slice(0, -1);
+      for (const claims of [
+        `${p},"a":{"x":1},"b":{"x":2}}`,
+        `${p},"note":"\\"sub\\": here, \\"sub\\":","path":"C:\\\\"}`,
+        `${p},"q\\"":1,"q":2}`,
+        `${p} , "spaced" : [ "sub" , { "sub" : 1 } ] }`,
+      ]) {
+        expect({ claims, ...(await verdictOf(signText(header(), claims))) }).toEqual({
+          claims,
+          code: 'ok',
+        });
+      }
+    });
+
+    it('refuses any crit: this server understands no extension (RFC 7515 §4.1.11)', async () => {
+      const critical = header(',"crit":["urn:example:x"],"urn:example:x":true');
+      expect(await verdictOf(signText(critical, payload()))).toEqual({
+        code: 'token_crit_unsupported',
+        check: 'crit: no extension this server does not understand',
+      });
+      // crit names header parameters; an extension this server does know of is refused too.
+      expect(
+        (await verdictOf(signText(header(',"crit":["b64"],"b64":false'), payload()))).code,
+      ).toBe('token_crit_unsupported');
+    });
+
+    it.each([
+      ['an empty array', '[]'],
+      ['a string', '"exp"'],
+      ['an array of numbers', '[1]'],
+      ['null', 'null'],
+    ])('refuses a crit that is %s as malformed', async (_name, crit) => {
+      expect(await verdictOf(signText(header(`,"crit":${crit}`), payload()))).toEqual({
+        code: 'token_malformed',
+        check: 'crit: no extension this server does not understand',
+      });
+    });
+
+    it('refuses every other spelling of a signature: only the canonical base64url verifies', async () => {
+      const token = signText(header(), payload());
+      const dot = token.lastIndexOf('.');
+      const sig = token.slice(dot + 1);
+      expect(sig).toHaveLength(43); // 32 bytes: the last character carries 2 spare bits
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const last = alphabet.indexOf(sig.slice(-1));
+      const spellings = [1, 2, 3].map((bits) => `${sig.slice(0, -1)}${alphabet[last ^ bits]}`);
+      for (const spelling of spellings) {
+        expect(Buffer.from(spelling, 'base64url')).toEqual(Buffer.from(sig, 'base64url'));
+        expect(await verdictOf(`${token.slice(0, dot + 1)}${spelling}`)).toEqual({
+          code: 'token_malformed',
+          check: 'signature in canonical base64url',
+        });
+      }
+      expect(await verdictOf(token)).toEqual({ code: 'ok' });
+    });
+
+    it('refuses a signature of an impossible base64url length, which decoders shorten silently', async () => {
+      const token = signText(header(), payload());
+      expect(await verdictOf(`${token}AA`)).toEqual({
+        // 45 characters: 4n+1
+        code: 'token_malformed',
+        check: 'signature in canonical base64url',
+      });
+    });
+
+    it.each([
+      ['a DPoP key thumbprint (RFC 9449)', { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' }],
+      [
+        'a certificate thumbprint (RFC 8705)',
+        { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' },
+      ],
+    ])('refuses a token bound to %s as sender-constrained', async (_name, cnf) => {
+      const token = signText(header(), JSON.stringify({ ...claimsNow(), cnf }));
+      expect(await verdictOf(token)).toEqual({
+        code: 'token_sender_constrained',
+        check: 'not bound to a key (no cnf)',
+      });
+    });
+  });
+
   it.each([
     ['typ JWT', { typ: 'JWT' }],
     ['no typ', { typ: undefined }],

@@ -20,6 +20,7 @@ const EPOCH_TTL_MS = 10 * 365 * 24 * 3600 * 1000;
  */
 export class StoreEpoch {
   private known: number | undefined;
+  private lostAt: number | undefined;
 
   constructor(
     private readonly store: Store,
@@ -31,6 +32,14 @@ export class StoreEpoch {
   /** The epoch this process knows, if it has seen one. */
   get current(): number | undefined {
     return this.known;
+  }
+
+  /** For /readyz: since when the store's data dates, and whether this process saw it lost. */
+  describe(): { since?: string; lost_while_running: boolean } {
+    return {
+      ...(this.known === undefined ? {} : { since: new Date(this.known).toISOString() }),
+      lost_while_running: this.lostAt !== undefined,
+    };
   }
 
   /** The epoch, read from the store (for those who have not read EPOCH_KEY already). */
@@ -67,6 +76,7 @@ export class StoreEpoch {
   }
 
   private lost(epoch: number, why: string): void {
+    this.lostAt = epoch;
     this.logger?.error(
       { epoch: new Date(epoch).toISOString() },
       `store lost its data (${why}): every revocation, used refresh token and session before it is gone, so every token issued before ${new Date(epoch).toISOString()} is refused (store_state_lost)`,

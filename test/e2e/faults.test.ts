@@ -193,6 +193,9 @@ redisServerSuite('Redis faults')('state that survives Redis faults', () => {
     expect(reused.status).toBe(400);
     expect(reused.body.code).toBe('invalid_grant');
     expect(logs.filter((l) => l.includes('"msg":"store lost its data'))).toHaveLength(1);
+    const readiness = await request(app).get('/readyz');
+    expect(readiness.status).toBe(200);
+    expect(readiness.body.state).toMatchObject({ lost_while_running: true });
     // New tokens work at once.
     const fresh = await passwordGrant();
     expect((await data(fresh.access_token)).status).toBe(200);

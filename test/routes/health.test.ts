@@ -27,7 +27,7 @@ async function deadPort(): Promise<number> {
 function validToken(): string {
   return issueAccessToken(
     { keys, jwt: config.jwt, clock: systemClock },
-    { sub: 'alice', clientId: 'health-test', expiresIn: 300 },
+    { sub: 'alice', clientId: 'health-test', scope: 'data:read', expiresIn: 300 },
   ).token;
 }
 
@@ -70,13 +70,16 @@ describe('health routes with the memory store', () => {
         fill: expect.any(Number),
         near_full: false,
       },
+      state: { since: expect.any(String), lost_while_running: false },
     });
   });
 
   it('GET /readyz says near_full from 90%, and answers 503 store_full when the store is full', async () => {
     const small = new MemoryStore({ maxEntries: 10, sweepIntervalMs: 0 });
     const smallApp = appWith(small);
-    for (let i = 0; i < 9; i++) await small.set(`k${i}`, 'v', 60_000);
+    // The first look writes the store's epoch (one entry); then eight more make 90%.
+    expect((await request(smallApp).get('/readyz')).status).toBe(200);
+    for (let i = 0; i < 8; i++) await small.set(`k${i}`, 'v', 60_000);
     const near = await request(smallApp).get('/readyz');
     expect(near.status).toBe(200);
     expect(near.body.usage).toMatchObject({ entries: 9, fill: 0.9, near_full: true });
