@@ -7,6 +7,8 @@ import {
   traceForCode,
   type ExplanationBook,
 } from '../src/explain';
+import { storeFailureLog } from '../src/outage-log';
+import { StoreUnavailableError } from '../src/problems';
 import { isProblemCode } from '../src/scenarios';
 import type { Clock } from '../src/store';
 
@@ -78,7 +80,18 @@ export function explainRecorder(options: ExplainRecorderOptions): RequestHandler
         trace: res.locals.trace,
       });
       book.record(claimed, explanation, address).catch((err: unknown) => {
-        logger?.warn({ err, requestId: res.locals.requestId }, 'explanation not stored');
+        if (!logger) return;
+        // During an outage every refusal fails to be explained the same way: counted, one line
+        // a second, no stack (src/outage-log.ts); a visitor over its share, one short line.
+        if (err instanceof StoreUnavailableError) storeFailureLog(logger).note('explanation', err);
+        else
+          logger.warn(
+            {
+              requestId: res.locals.requestId,
+              error: err instanceof Error ? err.message : String(err),
+            },
+            'explanation not stored',
+          );
       });
     };
     const onDone = () => {
