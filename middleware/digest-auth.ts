@@ -206,13 +206,24 @@ const EXT_VALUE =
 const MAX_CNONCE = 256;
 
 /**
- * Checks the parameters against what this resource offered; a string says what is wrong. Values
- * are compared only for shape here; whether they are right is the caller's business.
+ * A well-formed answer to a challenge this resource did not make: another algorithm or qop. The
+ * client needs this resource's challenges, not a 400: a `requests.Session` that answered SHA-256
+ * on one route answers the next route's MD5 challenge with it preemptively, and wget answers
+ * MD5 only, whatever was offered.
+ */
+export interface NotOffered {
+  notOffered: string;
+}
+
+/**
+ * Checks the parameters against what this resource offered; a string says what is malformed, a
+ * NotOffered what was well formed but answers another challenge. Values are compared only for
+ * shape here; whether they are right is the caller's business.
  */
 export function readCredentials(
   params: Map<string, string>,
   offered: { qop: DigestQop; algorithms: readonly DigestAlgorithm[] },
-): DigestCredentials | string {
+): DigestCredentials | NotOffered | string {
   const missing: string[] = REQUIRED.filter((name) => !params.has(name));
   if (!params.has('username') && !params.has('username*')) missing.unshift('username');
   if (missing.length > 0) return `Missing parameter(s): ${missing.join(', ')}.`;
@@ -244,16 +255,6 @@ export function readCredentials(
     return 'userhash must be true or false.';
   }
 
-  const algorithmName = params.get('algorithm') ?? 'MD5';
-  const algorithm = digestAlgorithm(algorithmName);
-  if (algorithm === undefined || !offered.algorithms.includes(algorithm)) {
-    const named = params.has('algorithm') ? algorithmName : 'MD5 (the default when none is named)';
-    return `The algorithm ${named.slice(0, 40)} was not offered; this resource offers ${offered.algorithms.join(', ')}.`;
-  }
-  const qop = get('qop').toLowerCase();
-  if (qop !== offered.qop) {
-    return `The qop ${get('qop').slice(0, 20)} was not offered; this resource offers qop=${offered.qop}.`;
-  }
   const nc = get('nc');
   if (!/^[0-9A-Fa-f]{8}$/.test(nc) || /^0{8}$/.test(nc)) {
     return 'nc must be 8 hexadecimal digits counting from 00000001.';
@@ -261,6 +262,21 @@ export function readCredentials(
   const cnonce = get('cnonce');
   if (cnonce === '' || cnonce.length > MAX_CNONCE) {
     return `cnonce must be 1-${MAX_CNONCE} characters.`;
+  }
+  // Well formed; now whether it answers a challenge this resource made.
+  const algorithmName = params.get('algorithm') ?? 'MD5';
+  const algorithm = digestAlgorithm(algorithmName);
+  if (algorithm === undefined || !offered.algorithms.includes(algorithm)) {
+    const named = params.has('algorithm') ? algorithmName : 'MD5 (the default when none is named)';
+    return {
+      notOffered: `The algorithm ${named.slice(0, 40)} was not offered; this resource offers ${offered.algorithms.join(', ')}.`,
+    };
+  }
+  const qop = get('qop').toLowerCase();
+  if (qop !== offered.qop) {
+    return {
+      notOffered: `The qop ${get('qop').slice(0, 20)} was not offered; this resource offers qop=${offered.qop}.`,
+    };
   }
   return {
     username,
@@ -421,13 +437,20 @@ export function digestAuth(options: DigestAuthOptions): RequestHandler {
           `This resource accepts the Digest scheme, not ${parsed.scheme}.`,
         );
       case 'malformed':
-        fail('every parameter once, with a qop and algorithm offered');
+        fail('every parameter once, well formed');
         throw problem('digest_malformed', { detail: parsed.reason });
     }
     const creds = readCredentials(parsed.params, want);
     if (typeof creds === 'string') {
-      fail('every parameter once, with a qop and algorithm offered');
+      fail('every parameter once, well formed');
       throw problem('digest_malformed', { detail: creds });
+    }
+    if ('notOffered' in creds) {
+      fail('qop and algorithm offered here');
+      throw refuse(
+        'digest_not_offered',
+        `${creds.notOffered} Answer one of the challenges of this response.`,
+      );
     }
     if (creds.uri !== req.originalUrl) {
       fail('uri is this request-target');

@@ -195,7 +195,8 @@ export const DIGEST_GUARD = 'HTTP Digest (RFC 7616)';
 export const DIGEST_CHECKS = [
   'credentials sent',
   'scheme is Digest',
-  'every parameter once, with a qop and algorithm offered',
+  'every parameter once, well formed',
+  'qop and algorithm offered here',
   'uri is this request-target',
   'nonce and opaque issued here',
   'response verifies (user name, realm, password)',

@@ -562,10 +562,19 @@ export const problemCatalog = {
     status: 400,
     title: 'Digest credentials are malformed',
     explanation:
-      'The header names the Digest scheme but cannot be judged: a parameter is missing (username, realm, nonce, uri, response, qop, nc, cnonce, opaque) or given twice, a quoted value is not closed, nc is not 8 hex digits, or the qop or algorithm is not one the challenge offered. A broken request is a 400, not a 401, and carries no challenge: sending it again cannot help.',
+      'The header names the Digest scheme but cannot be judged: a parameter is missing (username, realm, nonce, uri, response, qop, nc, cnonce, opaque) or given twice, a quoted value is not closed, or nc is not 8 hex digits. A broken request is a 400, not a 401, and carries no challenge: sending it again cannot help. (A well-formed answer with an algorithm or qop this resource did not offer is digest_not_offered, a 401 with fresh challenges.)',
     remedy:
-      'Send each parameter of RFC 7616 §3.4 exactly once, with the qop and algorithm of the challenge you answer.',
+      'Send each parameter of RFC 7616 §3.4 exactly once, as the challenge you answer has them.',
     rfc: [rfc(7616, '3.4'), rfc(9110, '11.2'), rfc(9110, '15.5.1')],
+  },
+  digest_not_offered: {
+    status: 401,
+    title: 'Digest algorithm or qop not offered here',
+    explanation:
+      'The credentials are well formed, but they answer a challenge this resource did not make: an algorithm (MD5 when none is named) or a qop other than those its challenges offer. Clients do this for good reasons: a Python requests.Session or httpx.Client that answered SHA-256 on one route sends the same algorithm to the next route preemptively, and wget speaks MD5 only. The server cannot check such a response, so it answers as to no credentials: 401 with fresh challenges naming what it does offer (as httpbin does), and a client that supports one of them answers it.',
+    remedy:
+      'Answer one of the challenges of this 401 with its algorithm and qop (RFC 7616 §3.7: the first you support). A client that supports none of them (wget and SHA-256) cannot authenticate here.',
+    rfc: [rfc(7616, '3.3'), rfc(7616, '3.7'), rfc(9110, '15.5.2')],
   },
   digest_uri_mismatch: {
     status: 400,
@@ -2096,6 +2105,30 @@ export const scenarios: Scenario[] = [
     explanation:
       'With qop=auth, nc and cnonce are required (RFC 7616 §3.4): without the count the server could not refuse a replayed request. The detail names every missing parameter.',
     rfc: problemCatalog.digest_malformed.rfc,
+  },
+  {
+    id: 'digest-auth-algorithm-not-offered',
+    family: 'classic',
+    title: 'Digest: an MD5 answer to a route that offers SHA-256',
+    trigger: {
+      method: 'GET',
+      path: '/digest-auth/auth/user/passwd/SHA-256',
+      headers: {
+        Authorization:
+          'Digest username="user", realm="four-oh-one", nonce="x", uri="/digest-auth/auth/user/passwd/SHA-256", algorithm=MD5, response="0", qop=auth, nc=00000001, cnonce="c", opaque="o"',
+      },
+    },
+    expect: {
+      status: 401,
+      code: 'digest_not_offered',
+      challenge:
+        'Digest realm="four-oh-one", qop="auth", algorithm=SHA-256, nonce="…", opaque="…", charset=UTF-8',
+      challengePattern:
+        'Digest realm="four-oh-one", qop="auth", algorithm=SHA-256, nonce="[A-Za-z0-9_-]+", opaque="[0-9a-f]+", charset=UTF-8',
+    },
+    explanation:
+      'What wget (MD5 only) sends here, and what a Python requests.Session sends after an MD5 route: a well-formed answer to a challenge this route never made. It is not a broken request, so not a 400: the 401 carries this route’s own challenge with a fresh nonce, and a client that supports SHA-256 answers it and gets in (`curl --digest` and requests both do).',
+    rfc: problemCatalog.digest_not_offered.rfc,
   },
   {
     id: 'digest-auth-unknown-algorithm',

@@ -269,6 +269,17 @@ describe('readCredentials', () => {
       'username* is not valid percent-encoded UTF-8.',
     ],
     [{ userhash: 'yes' }, 'userhash must be true or false.'],
+    [{ nc: '1' }, 'nc must be 8 hexadecimal digits counting from 00000001.'],
+    [{ nc: '00000000' }, 'nc must be 8 hexadecimal digits counting from 00000001.'],
+    [{ nc: '0000000g' }, 'nc must be 8 hexadecimal digits counting from 00000001.'],
+    [{ cnonce: '' }, 'cnonce must be 1-256 characters.'],
+    [{ cnonce: 'c'.repeat(257) }, 'cnonce must be 1-256 characters.'],
+  ])('refuses %j', (changes, reason) => {
+    expect(read(changes)).toBe(reason);
+  });
+
+  // Well formed, but answering a challenge not made here: the client needs a challenge, not a 400.
+  it.each([
     [
       { algorithm: 'SHA-512-256' },
       'The algorithm SHA-512-256 was not offered; this resource offers SHA-256, MD5.',
@@ -278,13 +289,14 @@ describe('readCredentials', () => {
       'The algorithm SHA-1 was not offered; this resource offers SHA-256, MD5.',
     ],
     [{ qop: 'auth-int' }, 'The qop auth-int was not offered; this resource offers qop=auth.'],
-    [{ nc: '1' }, 'nc must be 8 hexadecimal digits counting from 00000001.'],
-    [{ nc: '00000000' }, 'nc must be 8 hexadecimal digits counting from 00000001.'],
-    [{ nc: '0000000g' }, 'nc must be 8 hexadecimal digits counting from 00000001.'],
-    [{ cnonce: '' }, 'cnonce must be 1-256 characters.'],
-    [{ cnonce: 'c'.repeat(257) }, 'cnonce must be 1-256 characters.'],
-  ])('refuses %j', (changes, reason) => {
-    expect(read(changes)).toBe(reason);
+  ])('tells %j apart as not offered', (changes, reason) => {
+    expect(read(changes)).toEqual({ notOffered: reason });
+  });
+
+  it('judges the form before the offer: a broken nc with another algorithm is malformed', () => {
+    expect(read({ algorithm: 'SHA-1', nc: '1' })).toBe(
+      'nc must be 8 hexadecimal digits counting from 00000001.',
+    );
   });
 });
 
@@ -549,9 +561,6 @@ describe('Digest at GET /digest-auth/:qop/:user/:passwd/:algorithm', () => {
     it.each([
       ['a duplicated parameter', { override: { Realm: '"four-oh-one"' } }],
       ['a missing nc', { override: { nc: undefined } }],
-      ['an algorithm not offered', { override: { algorithm: 'MD5' } }],
-      ['a qop not offered', { override: { qop: 'auth-int' } }],
-      ['a quoted algorithm that is not offered', { override: { algorithm: '"SHA-512-256"' } }],
       ['an unclosed quote', { override: { cnonce: '"abc' } }],
       ['a value with spaces but no quotes', { override: { cnonce: 'a b' } }],
       ['nc 00000000', { override: { nc: '00000000' } }],
@@ -561,6 +570,32 @@ describe('Digest at GET /digest-auth/:qop/:user/:passwd/:algorithm', () => {
         code: 'digest_malformed',
         challenge: null,
       });
+    });
+
+    // RFC 7616 §3.3, §3.7: what the client needs is this route's challenge (httpbin answers so).
+    it.each([
+      ['an algorithm not offered (wget: MD5 only)', { override: { algorithm: 'MD5' } }],
+      ['no algorithm, which means MD5', { override: { algorithm: undefined } }],
+      ['a qop not offered', { override: { qop: 'auth-int' } }],
+      ['a quoted algorithm that is not offered', { override: { algorithm: '"SHA-512-256"' } }],
+      ['an algorithm that does not exist', { override: { algorithm: 'SHA-1' } }],
+    ] as const)('answers %s with 401 digest_not_offered and fresh challenges', async (_name, a) => {
+      const res = await send(answer(ch, { uri, ...a }));
+      expectProblem(res, { status: 401, code: 'digest_not_offered' });
+      expect(res.headers['www-authenticate']).toMatch(digestChallenge('SHA-256', 'auth'));
+      expect(challengesOf(res)[0]?.nonce).not.toBe(ch.nonce);
+    });
+
+    it('lets a client that answered another route with MD5 recover with the fresh challenge', async () => {
+      const md5Uri = '/digest-auth/auth/user/passwd/MD5';
+      const [md5] = challengesOf(await ctx.http().get(md5Uri));
+      const m = md5 as Record<string, string>;
+      expect((await send(answer(m, { uri: md5Uri }), md5Uri)).status).toBe(200);
+      // requests.Session: the same challenge, answered preemptively on the SHA-256 route.
+      const preemptive = await send(answer(m, { uri, nc: 2 }));
+      expectProblem(preemptive, { status: 401, code: 'digest_not_offered' });
+      const [fresh] = challengesOf(preemptive);
+      expect((await send(answer(fresh as Record<string, string>, { uri }))).status).toBe(200);
     });
 
     it('accepts values quoted or not, in any order, with odd spacing (RFC 9110 §11.2)', async () => {

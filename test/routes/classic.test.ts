@@ -438,6 +438,9 @@ for (const [what, found] of [
 }
 const itIfCurl = curlVersion !== undefined || CI ? it : it.skip;
 const itIfPython = pythonVersion !== undefined || CI ? it : it.skip;
+/** wget speaks Digest with MD5 only: optional, the test runs where it is installed. */
+const wgetFound = spawnSync('wget', ['--version'], { timeout: 10_000 }).status === 0;
+const itIfWget = wgetFound ? it : it.skip;
 
 function run(
   cmd: string,
@@ -490,6 +493,20 @@ describe('real clients against a listening server', () => {
         expect(r.sent.at(-1)).toContain(`algorithm=${algorithm}`);
       },
     );
+
+    itIfCurl('--digest moves from a SHA-256 route to an MD5 route in one run', async () => {
+      const r = await run('curl', [
+        '-sS',
+        '--digest',
+        '-u',
+        'user:passwd',
+        '-w',
+        ' %{http_code}\n',
+        `${base}/digest-auth/auth/user/passwd/SHA-256`,
+        `${base}/digest-auth/auth/user/passwd/MD5`,
+      ]);
+      expect(r.stdout.match(/ (\d{3})$/gm)).toEqual([' 200', ' 200']);
+    });
 
     itIfCurl('--digest answers qop=auth-int', async () => {
       const r = await curl(
@@ -572,6 +589,24 @@ describe('real clients against a listening server', () => {
     });
   });
 
+  describe('wget (Digest with MD5 only)', () => {
+    itIfWget('on a SHA-256 route gets 401 with that route’s challenge, not a 400', async () => {
+      const uri = `${base}/digest-auth/auth/user/passwd/SHA-256`;
+      const r = await run('wget', ['-S', '-O', '-', '--user=user', '--password=passwd', uri]);
+      expect(r.code).toBe(6); // wget: "Username/Password Authentication Failed."
+      const statuses = r.stderr.match(/HTTP\/1\.1 (\d{3})/g);
+      expect(statuses).toEqual(['HTTP/1.1 401', 'HTTP/1.1 401']);
+      expect(r.stderr).toMatch(/WWW-Authenticate: Digest [^\n]*algorithm=SHA-256/);
+    });
+
+    itIfWget('on an MD5 route gets in', async () => {
+      const uri = `${base}/digest-auth/auth/user/passwd/MD5`;
+      const r = await run('wget', ['-q', '-O', '-', '--user=user', '--password=passwd', uri]);
+      expect(r.code).toBe(0);
+      expect(json(r.stdout)).toEqual({ authenticated: true, user: 'user' });
+    });
+  });
+
   describe(`Python requests ${pythonVersion ?? '(missing)'}`, () => {
     const SCRIPT = String.raw`
 import json, sys
@@ -581,12 +616,16 @@ from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 base = sys.argv[1]
 results = {}
 
+def code(r):
+    return r.json().get('code') if 'json' in r.headers.get('content-type', '') else None
+
 def record(name, call):
     try:
         r = call()
         body = r.json() if 'json' in r.headers.get('content-type', '') else r.text
         results[name] = {'status': r.status_code, 'body': body,
-                         'history': [h.status_code for h in r.history]}
+                         'history': [h.status_code for h in r.history],
+                         'history_codes': [code(h) for h in r.history]}
     except Exception as e:
         results[name] = {'error': type(e).__name__}
 
@@ -603,6 +642,10 @@ session = requests.Session()
 session.auth = HTTPDigestAuth('user', 'passwd')
 for i in range(4):
     record('digest session %d' % i, lambda: session.get(base + '/digest-auth/auth/user/passwd/SHA-256/2', timeout=10))
+across = requests.Session()
+across.auth = HTTPDigestAuth('user', 'passwd')
+for i, alg in enumerate(['SHA-256', 'MD5', 'SHA-256']):
+    record('digest across routes %d' % i, lambda: across.get(base + '/digest-auth/auth/user/passwd/' + alg, timeout=10))
 record('basic', get('/basic-auth/user/passwd', auth=HTTPBasicAuth('user', 'passwd')))
 record('basic tuple', get('/basic-auth/user/passwd', auth=('user', 'passwd')))
 record('basic wrong', get('/basic-auth/user/passwd', auth=('user', 'wrong')))
@@ -619,7 +662,13 @@ record('status 407', get('/status/407'))
 record('status 418', get('/status/418'))
 print(json.dumps(results))
 `;
-    type Result = { status?: number; body?: unknown; history?: number[]; error?: string };
+    type Result = {
+      status?: number;
+      body?: unknown;
+      history?: number[];
+      history_codes?: (string | null)[];
+      error?: string;
+    };
     let results: Record<string, Result>;
 
     beforeAll(async () => {
@@ -676,6 +725,22 @@ print(json.dumps(results))
         expect(runs.map((r) => r.status)).toEqual([200, 200, 200, 200]);
         // 1st: challenge, then answer; 2nd: nc=2 sent unasked; 3rd: nc=3 is stale, new nonce; 4th: nc=2.
         expect(runs.map((r) => r.history)).toEqual([[401], [], [401], []]);
+      },
+    );
+
+    itIfPython(
+      'a Session moving between SHA-256 and MD5 routes gets a fresh challenge, not a 400',
+      () => {
+        const runs = [0, 1, 2].map((i) => results[`digest across routes ${i}`] as Result);
+        expect(runs.map((r) => r.status)).toEqual([200, 200, 200]);
+        // 1st: challenge, then answer. 2nd and 3rd: the Session answers the previous route's
+        // challenge unasked, with its algorithm; the 401 brings this route's, which it answers.
+        expect(runs.map((r) => r.history)).toEqual([[401], [401], [401]]);
+        expect(runs.map((r) => r.history_codes)).toEqual([
+          ['digest_credentials_missing'],
+          ['digest_not_offered'],
+          ['digest_not_offered'],
+        ]);
       },
     );
 
