@@ -86,6 +86,11 @@ const sections = [
     title: 'Abuse: one visitor attacks from six addresses while another replays every scenario',
     run: abuse,
   },
+  {
+    name: 'faults',
+    title: 'Faults: Redis paused for 10 s under a mixed load of sessions, refreshes and reads',
+    run: faults,
+  },
 ];
 
 /** How `npm start` and the Docker image run node (package.json "start", Dockerfile CMD). */
@@ -696,6 +701,59 @@ async function abuse(ctx) {
       'Store bytes: the memory store counts keys, values and 64 bytes an entry; Redis reports its used_memory (its whole process). Entries: live entries, or Redis keys (with the per-visitor indexes).',
     ],
     summary: summaries.join('; '),
+  };
+}
+
+// --- Faults (issue 11) -------------------------------------------------------------------------
+
+/**
+ * bench/faults.js: 20 clients, each with a session and a refresh chain, keep alive, rotate and
+ * read while the server's Redis (its own) is paused for 10 s. Nothing may be lost.
+ */
+async function faults(ctx) {
+  const { runFaults } = require('./faults.js');
+  const redisPort = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  ctx.onCleanup(async () => {
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+  });
+  await sleep(300);
+  const port = await freePort();
+  const server = await startServer(
+    { ...benchEnv(port), REDIS_URL: `redis://127.0.0.1:${redisPort}` },
+    ctx,
+  );
+  for (let i = 0; i < 50; i++) {
+    if ((await request(`${server.url}/readyz`)).status === 200) break;
+    await sleep(100);
+  }
+  const r = await runFaults(server.url, { pid: server.child.pid, redis: { child } });
+  const died = server.died();
+  if (died) ctx.fail(`faults: ${died}`);
+  if (r.sessionsLost > 0 || r.familiesLost > 0) {
+    ctx.fail(`faults: ${r.sessionsLost} sessions and ${r.familiesLost} refresh families lost`);
+  }
+  const statuses = (phase) =>
+    Object.entries(r.byPhase[phase])
+      .map(([status, n]) => `${status}: ${int(n)}`)
+      .join(', ');
+  return {
+    columns: ['phase', 'answers by status'],
+    rows: [
+      ['2 s before the stall', statuses('before')],
+      [`during the ${r.stallSeconds} s stall`, statuses('stall')],
+      ['3 s after SIGCONT', statuses('after')],
+    ],
+    notes: [
+      `Recovered (first /readyz 200) **${fixed((r.recoveredMs ?? NaN) / 1000, 2)} s** after SIGCONT. Lost: **${r.sessionsLost}** of ${r.clients} sessions, **${r.familiesLost}** of ${r.clients} refresh families (bar: 0). Peak RSS during the outage: ${fixed(r.peakRssMb, 1)} MB.`,
+      `${r.clients} clients, 8 requests at a time, in turn: POST /keepalive with the client's session, POST /auth/token refresh_token (a 503 is retried with the same token, as Retry-After says), GET /api/v1/data. Status 0: no answer within 5 s. The Redis is the bench's own (no persistence), paused with SIGSTOP.`,
+    ],
+    summary: `stall ${r.stallSeconds} s: recovered in ${fixed((r.recoveredMs ?? NaN) / 1000, 2)} s, lost ${r.sessionsLost} sessions and ${r.familiesLost} families`,
   };
 }
 

@@ -183,7 +183,7 @@ const schema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: integer(1, 86_400).default(900),
   ACCESS_TOKEN_MAX_TTL_SECONDS: integer(1, 86_400).default(3600),
   REFRESH_TOKEN_TTL_SECONDS: integer(60, 30 * 86_400).default(86_400),
-  REFRESH_REUSE_GRACE_SECONDS: integer(0, 300).default(10),
+  REFRESH_REUSE_GRACE_SECONDS: integer(0, 300).default(30),
   STEP_UP_MAX_AGE_SECONDS: integer(1, 86_400).default(300),
   JWT_PRIVATE_KEY: z
     .string()

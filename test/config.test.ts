@@ -85,6 +85,7 @@ describe('loadConfig', () => {
       ACCESS_TOKEN_MAX_TTL_SECONDS: '120',
       REFRESH_TOKEN_TTL_SECONDS: '600',
       STEP_UP_MAX_AGE_SECONDS: '30',
+      REFRESH_REUSE_GRACE_SECONDS: '5',
       JWT_PREVIOUS_SECRET: 'p'.repeat(32),
       JWT_PREVIOUS_SECRET_VALID_UNTIL: '2026-12-01T00:00:00Z',
     });
@@ -92,8 +93,10 @@ describe('loadConfig', () => {
       accessTtlSeconds: 60,
       accessMaxTtlSeconds: 120,
       refreshTtlSeconds: 600,
+      refreshReuseGraceSeconds: 5,
       stepUpMaxAgeSeconds: 30,
     });
+    expect(loadConfig({ JWT_SECRET: SECRET }).tokens.refreshReuseGraceSeconds).toBe(30);
     expect(config.keys.previousSecretValidUntil).toBe(Date.parse('2026-12-01T00:00:00Z'));
   });
 
