@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import request from 'supertest';
@@ -6,7 +5,7 @@ import { createApp } from '../../src/app';
 import { createKeyRing } from '../../src/keys';
 import { RedisStore } from '../../src/store/redis';
 import { testConfig } from '../helpers';
-import { exited, freePort, REDIS_SERVER, redisServerSuite } from './support';
+import { freePort, redisServerSuite, startRedis, type StartedRedis } from './support';
 
 /**
  * Issue 11: state survives Redis faults. A redis-server of this suite's own (no persistence, as
@@ -15,52 +14,25 @@ import { exited, freePort, REDIS_SERVER, redisServerSuite } from './support';
  */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A redis-server that can be paused, and killed and started again on the same port. */
 class Redis {
-  child: ChildProcess | undefined;
+  private started: StartedRedis | undefined;
   constructor(readonly port: number) {}
 
   async start(): Promise<void> {
-    this.child = spawn(REDIS_SERVER, [
-      '--port',
-      String(this.port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-    ]);
-    for (let i = 0; i < 100; i++) {
-      const store = new RedisStore({ url: `redis://127.0.0.1:${this.port}` });
-      const ok = await Promise.race([
-        store
-          .connect()
-          .then(() => store.ping())
-          .then(
-            () => true,
-            () => false,
-          ),
-        sleep(200).then(() => false),
-      ]);
-      await store.close();
-      if (ok) return;
-      await sleep(50);
-    }
-    throw new Error('redis-server did not start');
+    this.started = await startRedis([], this.port);
   }
 
   stall(): void {
-    this.child?.kill('SIGSTOP');
+    this.started?.child.kill('SIGSTOP');
   }
 
   resume(): void {
-    this.child?.kill('SIGCONT');
+    this.started?.child.kill('SIGCONT');
   }
 
   async kill(): Promise<void> {
-    if (!this.child) return;
-    this.child.kill('SIGKILL');
-    await exited(this.child as Parameters<typeof exited>[0]);
+    await this.started?.stop();
   }
 }
 

@@ -149,11 +149,14 @@ export interface StartedRedis {
   stop: () => Promise<void>;
 }
 
-/** A throwaway redis-server on a free loopback port, no persistence; resolves once it answers. */
-export async function startRedis(extraArgs: string[] = []): Promise<StartedRedis> {
+/**
+ * A throwaway redis-server on a free loopback port (or `port`, to start one again where another
+ * was killed), no persistence; resolves once it answers.
+ */
+export async function startRedis(extraArgs: string[] = [], at?: number): Promise<StartedRedis> {
   if (!redisServerFound)
     throw new Error(`no redis-server at ${REDIS_SERVER}: apt-get install redis-server`);
-  const port = await freePort();
+  const port = at ?? (await freePort());
   const child = spawn(REDIS_SERVER, [
     '--port',
     String(port),
