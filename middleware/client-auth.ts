@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
-import type { Directory } from '../src/identities';
+import { PUBLIC_CLIENT_ID, type Directory } from '../src/identities';
 import { oauthError } from '../src/issuer';
-import { challenge, REALM } from '../src/problems';
+import { challenge, REALM, type HttpError } from '../src/problems';
 import {
   clientAccount,
   MAX_ACCOUNT_NAME,
@@ -14,9 +14,21 @@ export interface ClientAuthOptions {
   directory: Directory;
   /** Refuse requests that carry no client credentials at all. */
   required: boolean;
+  /**
+   * Accept the public client (RFC 6749 §2.1) named by `client_id` alone, without a secret. Off
+   * where only a client that authenticates may come (introspection).
+   */
+  publicClients?: boolean;
 }
 
 const BASIC_CHALLENGE = challenge('Basic', { realm: REALM, charset: 'UTF-8' });
+
+/** 401 invalid_client with the Basic challenge: the client must (re)authenticate (RFC 6749 §5.2). */
+export function invalidClient(detail: string): HttpError {
+  return oauthError('invalid_client', 'invalid_client', detail, {
+    'WWW-Authenticate': BASIC_CHALLENGE,
+  });
+}
 
 /** RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding. */
 function formDecode(value: string): string | undefined {
@@ -58,14 +70,14 @@ function presented(
 
 /**
  * Authenticates an OAuth client (RFC 6749 §2.3): HTTP Basic, or `client_id`/`client_secret` in
- * the body, or the article's `api_key`/`api_secret`. Exactly one method may be used. Puts the
- * client in `res.locals.client`; bad credentials are 401 invalid_client with a Basic challenge.
+ * the body, or the article's `api_key`/`api_secret`. Exactly one method may be used. A public
+ * client names itself with `client_id` alone (RFC 6749 §3.2.1), where `publicClients` allows.
+ * Puts the client in `res.locals.client`; bad credentials are 401 invalid_client with a Basic
+ * challenge.
  */
 export function clientAuth(options: ClientAuthOptions): RequestHandler {
   if (!options?.directory) throw new TypeError('clientAuth: directory is required');
-  const { directory, required } = options;
-  const invalidClient = (detail: string) =>
-    oauthError('invalid_client', 'invalid_client', detail, { 'WWW-Authenticate': BASIC_CHALLENGE });
+  const { directory, required, publicClients = false } = options;
 
   return function clientAuthMiddleware(req, res, next) {
     const methods = presented(
@@ -87,6 +99,26 @@ export function clientAuth(options: ClientAuthOptions): RequestHandler {
         );
       next();
       return;
+    }
+    if (creds.method === 'client_id/client_secret' && creds.secret === undefined) {
+      const publicClient =
+        typeof creds.id === 'string' ? directory.publicClient(creds.id) : undefined;
+      if (publicClient && publicClients) {
+        res.locals.client = publicClient;
+        next();
+        return;
+      }
+      if (publicClient) {
+        throw invalidClient(
+          `${PUBLIC_CLIENT_ID} is a public client: it has no secret, and this endpoint answers only a client that authenticates.`,
+        );
+      }
+      if (typeof creds.id === 'string') {
+        // The same words for a known and an unknown client_id: nothing tells which exist.
+        throw invalidClient(
+          `Only the public client ${PUBLIC_CLIENT_ID} may leave out client_secret; any other client_id needs its secret.`,
+        );
+      }
     }
     if (
       creds.method !== 'HTTP Basic' &&

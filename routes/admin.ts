@@ -7,13 +7,14 @@ import { methodNotAllowed } from '../src/problems';
  */
 export function adminRouter(deps: {
   bearerAuth: RequestHandler;
-  requireAdmin: RequestHandler;
+  /** The admin role, then the `admin` scope (src/app.ts). */
+  requireAdmin: RequestHandler[];
   requireRecentLogin: RequestHandler;
 }): Router {
   const router = Router();
   router
     .route('/admin')
-    .get(deps.bearerAuth, deps.requireAdmin, function adminPanel(_req, res) {
+    .get(deps.bearerAuth, ...deps.requireAdmin, function adminPanel(_req, res) {
       res.setHeader('Cache-Control', 'no-store');
       res.json({ message: 'Welcome to the admin panel!' });
     })

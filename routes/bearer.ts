@@ -9,6 +9,8 @@ import type { Visitors } from '../src/visitors';
  */
 export function bearerRouter(deps: {
   bearerAuth: RequestHandler;
+  /** The data routes need the `data:read` scope (middleware/require-scope.ts). */
+  requireDataRead: RequestHandler;
   store: Store;
   /** RFC 9728 metadata URL, named in the scripted challenge like in every other. */
   resourceMetadata?: string;
@@ -16,10 +18,13 @@ export function bearerRouter(deps: {
 }): Router {
   const router = Router();
   const scriptedChallenge = bearerChallenges(deps.resourceMetadata).invalidToken('token_expired');
-  router.route('/api/v1/data').get(deps.bearerAuth, getData).all(methodNotAllowed('GET'));
+  router
+    .route('/api/v1/data')
+    .get(deps.bearerAuth, deps.requireDataRead, getData)
+    .all(methodNotAllowed('GET'));
   router
     .route('/api/v1/flaky')
-    .get(deps.bearerAuth, flaky(deps.store, deps.visitors, scriptedChallenge))
+    .get(deps.bearerAuth, deps.requireDataRead, flaky(deps.store, deps.visitors, scriptedChallenge))
     .all(methodNotAllowed('GET'));
   return router;
 }

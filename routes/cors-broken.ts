@@ -13,6 +13,8 @@ export interface CorsBrokenDeps {
   /** The same allowlist the real policy uses: these routes are wrong in other ways. */
   origins: readonly string[];
   bearerAuth: RequestHandler;
+  /** The `data:read` scope, as on /api/v1/data: these routes answer the same data. */
+  requireDataRead: RequestHandler;
   /** express-session, configured, and the session check (see src/app.ts). */
   session: RequestHandler;
   sessionAuth: RequestHandler;
@@ -26,7 +28,7 @@ export interface CorsBrokenDeps {
  * what the script sees; the correct policy is middleware/cors-policy.ts. Do not copy these.
  */
 export function corsBrokenRouter(deps: CorsBrokenDeps): Router {
-  const { bearerAuth, session, sessionAuth } = deps;
+  const { bearerAuth, requireDataRead, session, sessionAuth } = deps;
   const allowed: ReadonlySet<string> = new Set(deps.origins);
   const exactOrigin: CorsOptions['origin'] = (origin, callback) =>
     callback(null, origin !== undefined && allowed.has(origin));
@@ -39,7 +41,12 @@ export function corsBrokenRouter(deps: CorsBrokenDeps): Router {
   router
     .route('/cors/broken/no-acao-on-401')
     .options(correct)
-    .get(bearerAuth, correct, brokenData('CORS ran only because authentication passed.'))
+    .get(
+      bearerAuth,
+      requireDataRead,
+      correct,
+      brokenData('CORS ran only because authentication passed.'),
+    )
     .all(methodNotAllowed('GET'));
 
   // 2. CORS without Access-Control-Expose-Headers: the script reads the 401 and its body, but
@@ -56,7 +63,11 @@ export function corsBrokenRouter(deps: CorsBrokenDeps): Router {
         optionsSuccessStatus: 204,
       }),
     )
-    .get(bearerAuth, brokenData('No header of this answer beyond the safelisted ones is readable.'))
+    .get(
+      bearerAuth,
+      requireDataRead,
+      brokenData('No header of this answer beyond the safelisted ones is readable.'),
+    )
     .all(methodNotAllowed('GET'));
 
   // 3. The preflight behind authentication: CORS headers are right, but the OPTIONS request is
@@ -77,7 +88,10 @@ export function corsBrokenRouter(deps: CorsBrokenDeps): Router {
       }),
       bearerAuth,
     )
-    .get(brokenData('Unreachable from a browser: the preflight before this request failed.'))
+    .get(
+      requireDataRead,
+      brokenData('Unreachable from a browser: the preflight before this request failed.'),
+    )
     .all(methodNotAllowed('GET'));
 
   // 4. The wildcard with credentials: `Access-Control-Allow-Origin: *` plus

@@ -1,8 +1,8 @@
-import { Router, type RequestHandler } from 'express';
-import { clientAuth } from '../middleware/client-auth';
+import { Router, type Request, type RequestHandler } from 'express';
+import { clientAuth, invalidClient } from '../middleware/client-auth';
 import { jsonOrForm, secondsParam } from '../src/body';
 import type { Config } from '../src/config';
-import type { Directory, Principal } from '../src/identities';
+import { PUBLIC_CLIENT_ID, type Client, type Directory, type Principal } from '../src/identities';
 import { oauthError, type TokenService } from '../src/issuer';
 import type { KeyRing } from '../src/keys';
 import { methodNotAllowed, problem } from '../src/problems';
@@ -18,6 +18,8 @@ export interface TokenRoutesDeps {
   keys: KeyRing;
   specimens: SpecimenBook;
   bearerAuth: RequestHandler;
+  /** The admin role and scope, as /admin needs them: revoke-all for another subject needs them too. */
+  requireAdmin: RequestHandler[];
   /** Throttles refused client credentials and passwords (middleware/client-auth.ts). */
   credentialLimit: RequestHandler;
   visitors: Visitors;
@@ -40,6 +42,24 @@ function required(body: Record<string, unknown>, name: string): string {
 }
 
 const ALL_SCOPES = ['data:read', 'admin'];
+
+/**
+ * The `client_id` a token says it was issued to, read without verifying it: only to decide
+ * whether that client must authenticate before the token is even checked (RFC 6749 §6, RFC 7009
+ * §2.1). A forged claim gains nothing: the token is verified afterwards, for the client named.
+ */
+function claimedClientId(token: string): unknown {
+  const payload = token.split('.')[1];
+  if (payload === undefined || payload.length > 8192) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    return typeof claims === 'object' && claims !== null
+      ? (claims as Record<string, unknown>).client_id
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
 /** The longest subject revoke-all accepts: the demo users' names are far shorter. */
 const MAX_SUB_LENGTH = 128;
 
@@ -91,8 +111,24 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
   // its client in one of the ways RFC 6749 §2.3 allows.
   const parseBody = jsonOrForm();
   const oauthRequest = [noStore, ...parseBody];
-  const optionalClient = clientAuth({ directory, required: false });
+  const optionalClient = clientAuth({ directory, required: false, publicClients: true });
   const requiredClient = clientAuth({ directory, required: true });
+
+  /**
+   * The client a refresh or a revocation acts for: the confidential client that authenticated,
+   * else the public client. A token issued to a confidential client is only ever used by that
+   * client authenticating (RFC 6749 §6, RFC 7009 §2.1): without its authentication, 401
+   * invalid_client with a Basic challenge, before the token is looked at.
+   */
+  function actingClient(client: Client | undefined, token: string, what: string): string {
+    if (client && !client.public) return client.clientId;
+    if (directory.isConfidential(claimedClientId(token))) {
+      throw invalidClient(
+        `This ${what} was issued to a confidential client: send that client's authentication with it (HTTP Basic, client_id and client_secret, or api_key and api_secret).`,
+      );
+    }
+    return PUBLIC_CLIENT_ID;
+  }
 
   router
     .route('/auth/token')
@@ -104,8 +140,9 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
       const expiresIn = lifetime(body);
 
       // The article's shape: JSON {"api_key", "api_secret"}, no grant_type. It is the
-      // client_credentials grant by another name; it also gets a refresh token so that the
-      // article's refresh helper has something to refresh.
+      // client_credentials grant by another name; it also gets a refresh token so that a
+      // refresh helper has something to refresh, bound to this confidential client: refreshing
+      // it needs the client's authentication again (RFC 6749 §6).
       if (
         grantType === undefined &&
         (body.api_key !== undefined || body.api_secret !== undefined)
@@ -129,14 +166,12 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
             '"grant_type" is required (or send the JSON {"api_key", "api_secret"}).',
           );
         case 'client_credentials': {
-          if (!client) {
-            throw oauthError(
-              'invalid_client',
-              'invalid_client',
-              'client_credentials needs client authentication.',
-              {
-                'WWW-Authenticate': 'Basic realm="four-oh-one", charset="UTF-8"',
-              },
+          // RFC 6749 §4.4: for confidential clients only; a public client cannot authenticate.
+          if (!client || client.public) {
+            throw invalidClient(
+              client
+                ? `client_credentials needs a client that authenticates; ${PUBLIC_CLIENT_ID} is a public client with no secret.`
+                : 'client_credentials needs client authentication.',
             );
           }
           // RFC 6749 §4.4.3: no refresh token for client credentials.
@@ -165,7 +200,7 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
           res.json(
             await service.issue({
               principal: user,
-              clientId: client?.clientId ?? 'four-oh-one-public',
+              clientId: client?.clientId ?? PUBLIC_CLIENT_ID,
               scopes: scopesFor(user, body),
               expiresIn,
               refresh: true,
@@ -175,16 +210,12 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
           );
           return;
         }
-        case 'refresh_token':
-          res.json(
-            await service.refresh(
-              required(body, 'refresh_token'),
-              client?.clientId,
-              expiresIn,
-              visitor,
-            ),
-          );
+        case 'refresh_token': {
+          const refreshToken = required(body, 'refresh_token');
+          const clientId = actingClient(client, refreshToken, 'refresh token');
+          res.json(await service.refresh(refreshToken, clientId, expiresIn, visitor));
           return;
+        }
         default:
           throw oauthError(
             'unsupported_grant_type',
@@ -200,8 +231,11 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
     .post(...oauthRequest, deps.credentialLimit, optionalClient, async function revoke(req, res) {
       const token = required(req.body as Record<string, unknown>, 'token');
       param(req.body as Record<string, unknown>, 'token_type_hint');
-      await service.revoke(token, res.locals.client?.clientId, deps.visitors.of(req));
-      res.status(200).end();
+      const clientId = actingClient(res.locals.client, token, 'token');
+      await service.revoke(token, clientId, deps.visitors.of(req));
+      // RFC 7009 §2.2 says only 200; `{}` as JSON, because clients that parse every answer
+      // (simple-oauth2) trip on an empty body without a Content-Type.
+      res.status(200).json({});
     })
     .all(methodNotAllowed('POST'));
 
@@ -218,9 +252,25 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
     )
     .all(methodNotAllowed('POST'));
 
+  /** revoke-all's `sub`, when one is named: 1 to MAX_SUB_LENGTH characters. */
+  function subjectParam(req: Request): string | undefined {
+    const asked = param(req.body as Record<string, unknown>, 'sub');
+    if (asked !== undefined && (asked === '' || asked.length > MAX_SUB_LENGTH)) {
+      throw invalidRequest(`"sub" must be 1 to ${MAX_SUB_LENGTH} characters.`);
+    }
+    return asked;
+  }
+  // Another subject's tokens are an admin's business, checked as /admin checks it: the admin
+  // role (else 403 role_insufficient), then the admin scope (else 403 insufficient_scope).
+  const adminChecks = Router().use(...deps.requireAdmin);
+  const othersNeedAdmin: RequestHandler = function othersNeedAdmin(req, res, next) {
+    const asked = subjectParam(req);
+    if (asked === undefined || asked === res.locals.auth?.claims.sub) next();
+    else adminChecks(req, res, next);
+  };
   router
     .route('/auth/revoke-all')
-    .post(deps.bearerAuth, ...parseBody, async function revokeAll(req, res) {
+    .post(deps.bearerAuth, ...parseBody, othersNeedAdmin, async function revokeAll(req, res) {
       const auth = res.locals.auth;
       if (!auth) throw new Error('revoke-all: bearerAuth did not run');
       if (isSpecimen(auth.claims)) {
@@ -229,23 +279,7 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
             'This is a shared specimen token: it opens read-only routes but cannot revoke anything. Get your own token at POST /auth/token.',
         });
       }
-      const asked = param(req.body as Record<string, unknown>, 'sub');
-      if (asked !== undefined && (asked === '' || asked.length > MAX_SUB_LENGTH)) {
-        throw invalidRequest(`"sub" must be 1 to ${MAX_SUB_LENGTH} characters.`);
-      }
-      const isAdmin = auth.claims.type === 'admin';
-      if (asked !== undefined && asked !== auth.claims.sub && !isAdmin) {
-        throw oauthError(
-          'insufficient_scope',
-          'insufficient_scope',
-          'Only an admin may revoke the tokens of another subject.',
-          {
-            'WWW-Authenticate':
-              'Bearer realm="four-oh-one", error="insufficient_scope", scope="admin"',
-          },
-        );
-      }
-      const sub = asked ?? auth.claims.sub;
+      const sub = subjectParam(req) ?? auth.claims.sub;
       // Per visitor: what the caller's visitor was issued (its `vis` claim), never others'.
       const at = await service.revokeSubject(sub, auth.claims.vis, deps.visitors.of(req));
       res.setHeader('Cache-Control', 'no-store');
@@ -261,7 +295,8 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     grant_types_supported: ['client_credentials', 'password', 'refresh_token'],
     response_types_supported: [],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    // `none`: the public client four-oh-one-public (RFC 6749 §2.1) names itself with client_id.
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     revocation_endpoint_auth_methods_supported: [
       'client_secret_basic',
       'client_secret_post',

@@ -11,7 +11,25 @@ export interface Principal {
 
 export interface Client extends Principal {
   clientId: string;
+  /**
+   * A public client (RFC 6749 §2.1): it has no secret, so naming it identifies it without
+   * authenticating it. Confidential clients are authenticated by their secret.
+   */
+  public?: true;
 }
+
+/**
+ * The public client of the password and refresh grants (a CLI, a browser app, an OAuth library
+ * with no secret): tokens issued without client authentication name it as their `client_id`.
+ */
+export const PUBLIC_CLIENT_ID = 'four-oh-one-public';
+const PUBLIC_CLIENT: Client = {
+  sub: PUBLIC_CLIENT_ID,
+  clientId: PUBLIC_CLIENT_ID,
+  type: 'client',
+  scopes: [],
+  public: true,
+};
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
@@ -68,6 +86,16 @@ export class Directory {
   /** A client by id, whatever its secret: the login limits count failures per known account. */
   client(clientId: string): Client | undefined {
     return this.clients.get(clientId)?.value;
+  }
+
+  /** The public client named by `clientId`, if it names one: it has no secret to check. */
+  publicClient(clientId: string): Client | undefined {
+    return clientId === PUBLIC_CLIENT_ID && !this.clients.has(clientId) ? PUBLIC_CLIENT : undefined;
+  }
+
+  /** Whether tokens issued to `clientId` may only be used by that client authenticating. */
+  isConfidential(clientId: unknown): boolean {
+    return typeof clientId === 'string' && this.clients.has(clientId);
   }
 }
 

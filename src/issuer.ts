@@ -370,13 +370,22 @@ export class TokenService {
     const access = await this.verifyAccess(token);
     if (access.ok) {
       const { fid: _fid, ...claims } = access.claims;
-      return { active: true, token_type: 'access_token', username: claims.sub, ...claims };
+      // RFC 7662 §2.2: token_type is the RFC 6749 §7.1 type; token_use says which token this
+      // is, in the words of the RFC 7009 §4.1.2 token type hints (not a registered member).
+      return {
+        active: true,
+        token_type: 'Bearer',
+        token_use: 'access_token',
+        username: claims.sub,
+        ...claims,
+      };
     }
     const refresh = await this.checkRefresh(token);
     if (!refresh.ok) return { active: false };
     if ((await this.options.store.get(usedKey(refresh.claims.jti))) !== undefined)
       return { active: false };
     const { fid: _fid, ...claims } = refresh.claims;
-    return { active: true, token_type: 'refresh_token', username: claims.sub, ...claims };
+    // A refresh token has no RFC 6749 §7.1 type (it is never presented to a resource).
+    return { active: true, token_use: 'refresh_token', username: claims.sub, ...claims };
   }
 }

@@ -238,8 +238,19 @@ function bodyErrorDetail(code: ProblemCode): string {
   }
 }
 
+/**
+ * How an error body is spoken: RFC 9457 problem+json, or the same members as `application/json`
+ * with RFC 6749 §5.2 `error` and `error_description` always present (the OAuth endpoints).
+ */
+export type ErrorDialect = 'problem' | 'oauth';
+
 /** Builds the problem body for an error on a request; used by the handler and by the catalog. */
-export function problemBody(err: HttpError, instance: string, requestId: string): ProblemBody {
+export function problemBody(
+  err: HttpError,
+  instance: string,
+  requestId: string,
+  dialect: ErrorDialect = 'problem',
+): ProblemBody {
   const def = problemCatalog[err.code];
   const body: ProblemBody = {
     type: `/problems/${err.code}`,
@@ -252,6 +263,10 @@ export function problemBody(err: HttpError, instance: string, requestId: string)
     remedy: def.remedy,
   };
   for (const [k, v] of Object.entries(err.extensions)) if (!(k in body)) body[k] = v;
+  if (dialect === 'oauth') {
+    body.error ??= oauthErrorCode(err);
+    body.error_description ??= rfc6750Text(err.detail ?? def.title);
+  }
   return body;
 }
 
@@ -260,6 +275,7 @@ export function sendProblem(
   res: Parameters<RequestHandler>[1],
   err: HttpError,
   instance: string,
+  dialect: ErrorDialect = 'problem',
 ): void {
   const requestId = String(res.locals.requestId ?? '');
   res.locals.problemCode = err.code;
@@ -267,8 +283,11 @@ export function sendProblem(
   res.status(err.status);
   for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
   res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
-  const body = problemBody(err, instance, requestId);
+  res.setHeader(
+    'Content-Type',
+    dialect === 'oauth' ? OAUTH_ERROR_CONTENT_TYPE : PROBLEM_CONTENT_TYPE,
+  );
+  const body = problemBody(err, instance, requestId, dialect);
   if (explanation !== undefined && !('explanation' in body)) body.explanation = explanation;
   res.end(JSON.stringify(body));
 }
@@ -310,7 +329,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     res.locals.problemDetail = httpError.detail;
     const path = req.originalUrl.split('?')[0] ?? '/';
     if (isOpenAiPath(path)) sendOpenAiError(res, httpError);
-    else sendProblem(res, httpError, path);
+    else sendProblem(res, httpError, path, isOAuthPath(path) ? 'oauth' : 'problem');
   };
 }
 
@@ -326,6 +345,39 @@ function lateError(err: unknown, res: Parameters<RequestHandler>[1], logger: Log
   if (err instanceof StoreUnavailableError) storeFailureLog(logger).note('store_unavailable', err);
   else logger.error({ err, requestId }, 'error after the response was sent');
   if (!res.writableEnded) res.destroy();
+}
+
+// --- The OAuth dialect (/auth/token, /auth/revoke, /auth/introspect) ---------------------------
+
+/** The endpoints OAuth client libraries call; Express matches them case-insensitively, `/` or not. */
+const OAUTH_PATH = /^\/auth\/(?:token|revoke|introspect)\/?$/i;
+
+/**
+ * Whether errors on a path are answered as `application/json` (RFC 6749 §5.2): oauth4webapi and
+ * openid-client refuse any other media type and would never read `error`. The body keeps every
+ * problem member; only the media type changes (DESIGN.md).
+ */
+export function isOAuthPath(path: string): boolean {
+  return OAUTH_PATH.test(path);
+}
+
+export const OAUTH_ERROR_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * The RFC 6749 §5.2 `error` of a problem that names none itself (oauthError in src/issuer.ts
+ * names the OAuth ones): so that an OAuth library reads every refusal of these endpoints, a 415
+ * or a 503 included. 401 is a client that failed to authenticate; 429 the `slow_down` of RFC
+ * 8628 §3.5; 503 and 500 the `temporarily_unavailable` and `server_error` of RFC 6749 §4.1.2.1;
+ * any other 4xx a request that is not as the endpoint reads it.
+ */
+export function oauthErrorCode(err: HttpError): string {
+  const named = err.extensions.error;
+  if (typeof named === 'string') return named;
+  if (err.status === 401) return 'invalid_client';
+  if (err.status === 429) return 'slow_down';
+  if (err.status === 503) return 'temporarily_unavailable';
+  if (err.status >= 500) return 'server_error';
+  return 'invalid_request';
 }
 
 // --- The OpenAI-compatible envelope (/v1/*) ----------------------------------------------------

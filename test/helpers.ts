@@ -4,6 +4,7 @@ import pino from 'pino';
 import { createApp } from '../src/app';
 import { loadConfig, type Config } from '../src/config';
 import { createServer } from '../src/http';
+import { isOAuthPath } from '../src/problems';
 import { createKeyRing, type KeyRing } from '../src/keys';
 import type { SpecimenBook } from '../src/specimens';
 import { MemoryStore, type Clock, type Store } from '../src/store';
@@ -90,7 +91,18 @@ export function expectProblem(res: Response, expected: ProblemExpectation): void
     status: expected.status,
     code: expected.code,
   });
-  expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+  // The OAuth endpoints speak the same members as application/json (RFC 6749 §5.2), always
+  // with the OAuth `error` and `error_description` an OAuth library reads.
+  const oauth = isOAuthPath(new URL(res.request.url).pathname);
+  expect(res.headers['content-type']).toBe(
+    oauth ? 'application/json; charset=utf-8' : 'application/problem+json; charset=utf-8',
+  );
+  if (oauth) {
+    expect(res.body).toMatchObject({
+      error: expect.stringMatching(/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/),
+      error_description: expect.stringMatching(/^[\x20\x21\x23-\x5b\x5d-\x7e]*$/),
+    });
+  }
   expect(res.headers['cache-control']).toBe('no-store');
   expect(res.body).toMatchObject({
     type: `/problems/${expected.code}`,

@@ -72,6 +72,11 @@ describe('the problem handler', () => {
       extensions: { extra_field: 1 },
     });
   });
+  // The OAuth endpoints' paths, in any case and with a trailing slash, as Express matches them.
+  app.get(['/auth/token', '/auth/revoke', '/auth/introspect', '/auth/revoke-all'], (req) => {
+    if (req.query.code === undefined) throw new Error('secret database password in message');
+    throw problem(req.query.code as ProblemCode, { detail: 'say "hi" \\ caf\u00e9' });
+  });
   app.get('/plain-error', () => {
     throw new Error('secret database password in message');
   });
@@ -152,6 +157,65 @@ describe('the problem handler', () => {
     const res = await request(app).get('/nothing?access_token=abc');
     expect(res.body.instance).toBe('/nothing');
     expect(res.text).not.toContain('abc');
+  });
+
+  describe('on the OAuth endpoints (RFC 6749 §5.2)', () => {
+    // Every status the catalog uses, as an OAuth library must read it: application/json, with
+    // `error` and `error_description` beside every problem member.
+    it.each(Object.entries(problemCatalog).map(([code, p]) => [code, p.status] as const))(
+      '%s is application/json with error and error_description',
+      async (code, status) => {
+        const res = await request(app).get(`/auth/token?code=${code}`);
+        expectProblem(res, { status, code });
+        expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+        expect(res.body).toEqual({
+          type: `/problems/${code}`,
+          title: problemCatalog[code as ProblemCode].title,
+          status,
+          detail: 'say "hi" \\ caf\u00e9',
+          instance: '/auth/token',
+          code,
+          request_id: res.headers['x-request-id'],
+          remedy: problemCatalog[code as ProblemCode].remedy,
+          error: expect.any(String),
+          error_description: 'say hi  caf',
+        });
+      },
+    );
+
+    it.each([
+      ['invalid_client', 'invalid_client'],
+      ['too_many_attempts', 'slow_down'],
+      ['store_unavailable', 'temporarily_unavailable'],
+      ['internal_error', 'server_error'],
+      ['method_not_allowed', 'invalid_request'],
+      ['media_type_unsupported', 'invalid_request'],
+    ])('gives %s the OAuth error %s', async (code, error) => {
+      const res = await request(app).get(`/auth/token?code=${code}`);
+      expect(res.body.error).toBe(error);
+    });
+
+    it.each(['/auth/revoke', '/auth/introspect', '/AUTH/TOKEN', '/auth/token/'])(
+      'speaks so on %s too',
+      async (path) => {
+        const res = await request(app).get(`${path}?code=invalid_request`);
+        expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+        expect(res.body).toMatchObject({ code: 'invalid_request', error: 'invalid_request' });
+      },
+    );
+
+    it('keeps problem+json on the other /auth/ routes (revoke-all is a protected resource)', async () => {
+      const res = await request(app).get('/auth/revoke-all?code=invalid_request');
+      expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+      expect(res.body.error).toBeUndefined();
+    });
+
+    it('answers an unknown error there as server_error, leaking nothing', async () => {
+      const res = await request(app).get('/auth/introspect');
+      expect(res.status).toBe(500);
+      expect(res.body).toMatchObject({ code: 'internal_error', error: 'server_error' });
+      expect(res.text).not.toContain('password');
+    });
   });
 
   describe('body parser failures', () => {

@@ -8,7 +8,9 @@
 //
 // Flow: POST /auth/token (the first article's {"api_key", "api_secret"}), then
 // GET /api/v1/flaky?fail=1&key=<random>, which answers 401 token_expired once, then 200;
-// then GET /api/v1/data. Exits 0 only when the flow was 401 -> refresh -> 200; 1 otherwise;
+// then GET /api/v1/data. The refresh authenticates the client again (client_id and
+// client_secret): a confidential client's refresh token is useless without it (RFC 6749 §6).
+// Exits 0 only when the flow was 401 -> refresh -> 200; 1 otherwise;
 // 2 when the server cannot be reached. The host is $FOUR_OH_ONE_URL (default
 // http://127.0.0.1:3000). Needs axios (npm install axios; it is a devDependency here).
 // Run: npm start (in another terminal), then node examples/node/axios-refresh.mjs
@@ -16,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import axios from 'axios';
 
 const BASE_URL = (process.env.FOUR_OH_ONE_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+const CLIENT = { client_id: 'YOUR_VALID_API_KEY', client_secret: 'YOUR_VALID_API_SECRET' };
 const steps = [];
 let tokens;
 
@@ -42,7 +45,11 @@ function refreshOnce() {
   refreshing ??= api
     .post(
       '/auth/token',
-      new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }),
+      new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+        ...CLIENT, // a confidential client authenticates whenever it refreshes
+      }),
     )
     .then((response) => {
       tokens = response.data; // the refresh token rotates: keep the new one

@@ -6,7 +6,9 @@
 // 2. Call GET /api/v1/flaky?fail=1&key=<random>: the server answers 401 token_expired once
 //    (scripted, like a token that expired in flight), then 200.
 // 3. On that 401, refresh once with the refresh token (grant_type=refresh_token) and retry once.
-//    A second 401 is not retried: a wrong key or a revoked token does not get better.
+//    A second 401 is not retried: a wrong key or a revoked token does not get better. The
+//    refresh authenticates the client again (client_id and client_secret): the article's client
+//    has a secret, so its refresh token is useless without it (RFC 6749 §6).
 // 4. GET /api/v1/data with the refreshed token.
 //
 // Exits 0 only when the flow was 401 -> refresh -> 200; 1 otherwise; 2 when the server cannot
@@ -37,12 +39,13 @@ async function call(method, path, init = {}) {
   return { res, body };
 }
 
+const CLIENT = { client_id: 'YOUR_VALID_API_KEY', client_secret: 'YOUR_VALID_API_SECRET' };
 let tokens;
 
 async function getTokens() {
   const { res, body } = await call('POST', '/auth/token', {
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ api_key: 'YOUR_VALID_API_KEY', api_secret: 'YOUR_VALID_API_SECRET' }),
+    body: JSON.stringify({ api_key: CLIENT.client_id, api_secret: CLIENT.client_secret }),
   });
   if (res.status !== 200) throw new Error(`could not get a token: ${res.status}`);
   tokens = body;
@@ -50,7 +53,11 @@ async function getTokens() {
 
 async function refresh() {
   const { res, body } = await call('POST', '/auth/token', {
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }),
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+      ...CLIENT, // a confidential client authenticates whenever it refreshes
+    }),
   });
   if (res.status !== 200) throw new Error(`refresh failed: ${res.status} ${body?.code ?? ''}`);
   tokens = body; // the refresh token rotates: keep the new one

@@ -65,6 +65,14 @@ describe('the CORS policy', () => {
         '/admin',
         { Authorization: 'Bearer {{valid}}' },
         403,
+        'role_insufficient',
+        null,
+      ],
+      [
+        'an admin token without the admin scope at /admin',
+        '/admin',
+        { Authorization: 'Bearer {{admin_data_read_only}}' },
+        403,
         'insufficient_scope',
         /error="insufficient_scope"/,
       ],
@@ -80,7 +88,10 @@ describe('the CORS policy', () => {
         for (const [k, v] of Object.entries(headers)) {
           req = req.set(
             k,
-            v.replace(/\{\{(\w+)\}\}/, (_m, n: 'valid' | 'expired') => specimens[n]),
+            v.replace(
+              /\{\{(\w+)\}\}/,
+              (_m, n: 'valid' | 'expired' | 'admin_data_read_only') => specimens[n],
+            ),
           );
         }
         const res = await req;

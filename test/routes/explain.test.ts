@@ -111,7 +111,8 @@ describe('GET /explain/:request_id', () => {
   );
 
   it('gives every bearer refusal a trace whose failed check is the one its code names', async () => {
-    for (const s of scenarios.filter((x) => x.family === 'bearer' && x.expect.code)) {
+    // Token refusals (401); a 403 comes after every token check passed (a scope, a role).
+    for (const s of scenarios.filter((x) => x.family === 'bearer' && x.expect.status === 401)) {
       const { e } = await explain(s);
       expect(e.trace).not.toBeNull();
       const t = e.trace!;
@@ -145,11 +146,14 @@ describe('GET /explain/:request_id', () => {
     expect(other.e.trace).toMatchObject({ failed: 'scheme is Bearer', facts: { scheme: 'Basic' } });
   });
 
-  it('shows every check passed when a valid token is refused later (403 admin)', async () => {
+  it('shows every token check passed, then the role that refused it (403 admin)', async () => {
     const { e } = await explain(byId('admin-as-user'));
-    expect(e.code).toBe('insufficient_scope');
-    expect(e.trace).toMatchObject({ passed: BEARER_CHECKS, not_reached: [] });
-    expect(e.trace!.failed).toBeUndefined();
+    expect(e.code).toBe('role_insufficient');
+    expect(e.trace).toMatchObject({
+      passed: BEARER_CHECKS,
+      failed: AFTER_BEARER_CHECKS.role_insufficient,
+      not_reached: [],
+    });
     expect(e.trace!.times).toMatchObject({ server_time: '2026-11-22T07:00:00Z' });
   });
 

@@ -279,8 +279,11 @@ describe('POST /auth/token', () => {
                   )
               : await req.send(body);
             expect(res.status).toBeLessThan(500);
-            if (res.status !== 200)
-              expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+            if (res.status !== 200) {
+              // RFC 6749 §5.2: an OAuth library reads every refusal, whatever the input.
+              expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+              expect(res.body.error).toEqual(expect.any(String));
+            }
           },
         ),
         { numRuns: 200 },
@@ -379,14 +382,21 @@ describe('refresh, rotation and reuse', () => {
       expectProblem(await data(c, one.body.access_token), { status: 401, code: 'token_revoked' });
     });
 
-    it('is reuse from another client, even within the window', async () => {
+    // Another client never reaches the window: a confidential client's refresh token is refused
+    // without that client's authentication (RFC 6749 §6), and with another client's it is not
+    // theirs (invalid_grant), both before the token counts as used.
+    it('is never served to another party: without the client’s authentication, 401 invalid_client', async () => {
       const c = buildApp();
       const first = (await c.http().post('/auth/token').send(ARTICLE)).body;
-      expect((await refresh(c, first.refresh_token, ARTICLE_FORM)).status).toBe(200);
+      const one = await refresh(c, first.refresh_token, ARTICLE_FORM);
+      expect(one.status).toBe(200);
       expectProblem(await refresh(c, first.refresh_token), {
-        status: 400,
-        code: 'refresh_token_reused',
+        status: 401,
+        code: 'invalid_client',
+        challenge: 'Basic realm="four-oh-one", charset="UTF-8"',
       });
+      // The family lives on: the client's own retry within the window still gets its pair.
+      expect((await refresh(c, first.refresh_token, ARTICLE_FORM)).body).toEqual(one.body);
     });
 
     it('answers a client that was told 503 with the pair it never received, not reuse', async () => {
@@ -529,7 +539,8 @@ describe('POST /auth/introspect (RFC 7662)', () => {
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toMatchObject({
       active: true,
-      token_type: 'access_token',
+      token_type: 'Bearer',
+      token_use: 'access_token',
       sub: 'my_username',
       scope: 'data:read',
       client_id: 'four-oh-one-public',
@@ -538,10 +549,10 @@ describe('POST /auth/introspect (RFC 7662)', () => {
 
   it('describes an active refresh token, and an inactive one once used', async () => {
     const { refresh_token = '' } = await login(ctx);
-    expect((await introspect(refresh_token)).body).toMatchObject({
-      active: true,
-      token_type: 'refresh_token',
-    });
+    const described = (await introspect(refresh_token)).body;
+    expect(described).toMatchObject({ active: true, token_use: 'refresh_token' });
+    // RFC 7662 §2.2: token_type is an RFC 6749 §7.1 type, which a refresh token has none of.
+    expect(described.token_type).toBeUndefined();
     await ctx
       .http()
       .post('/auth/token')
@@ -602,7 +613,7 @@ describe('POST /auth/revoke-all', () => {
       .post('/auth/revoke-all')
       .set('Authorization', `Bearer ${user.access_token}`)
       .send({ sub: 'admin' });
-    expectProblem(other, { status: 403, code: 'insufficient_scope' });
+    expectProblem(other, { status: 403, code: 'role_insufficient', challenge: null });
     const admin = await login(ctx, ADMIN);
     const res = await ctx
       .http()
