@@ -2,7 +2,6 @@ import { Router, type Request } from 'express';
 import { html } from '../src/html';
 import { methodNotAllowed, problem } from '../src/problems';
 import {
-  expandPublicUrl,
   families,
   isProblemCode,
   problemCatalog,
@@ -57,11 +56,10 @@ function describeScenario(s: Scenario, baseUrl: string, specimens: Specimens) {
             content_type: s.trigger.contentType ?? 'json',
           }),
       curl: curlFor(baseUrl, s.trigger, specimens),
+      // A documented answer no stateless replay can produce: how to see it instead.
+      ...(s.trigger.fired === false ? { fired: false, setup: s.trigger.setup } : {}),
     },
-    expect: {
-      ...s.expect,
-      challenge: s.expect.challenge === null ? null : expandPublicUrl(s.expect.challenge, baseUrl),
-    },
+    expect: s.expect,
     docs: s.expect.code ? `/problems/${s.expect.code}` : undefined,
     explanation: s.explanation,
     article_note: s.articleNote,
@@ -72,9 +70,15 @@ function describeScenario(s: Scenario, baseUrl: string, specimens: Specimens) {
 const wantsHtml = (req: Request) => req.accepts(['application/json', 'text/html']) === 'text/html';
 
 /** The registry, served: `GET /scenarios` (JSON) and `GET /problems/:code` (JSON or HTML). */
-export function catalogRouter(deps: { specimens: SpecimenBook; baseUrl: string }): Router {
+export function catalogRouter(deps: {
+  specimens: SpecimenBook;
+  baseUrl: string;
+  /** The registry under this configuration (src/scenarios.ts `registryFor`). */
+  registry?: Scenario[];
+}): Router {
   const router = Router();
   const { baseUrl } = deps;
+  const registry = deps.registry ?? scenarios;
 
   router
     .route('/scenarios')
@@ -82,7 +86,7 @@ export function catalogRouter(deps: { specimens: SpecimenBook; baseUrl: string }
       const specimens = await deps.specimens.get();
       res.json({
         families: Object.entries(families).map(([id, f]) => ({ id, ...f })),
-        scenarios: scenarios.map((s) => describeScenario(s, baseUrl, specimens)),
+        scenarios: registry.map((s) => describeScenario(s, baseUrl, specimens)),
       });
     })
     .all(methodNotAllowed('GET'));
@@ -111,7 +115,7 @@ export function catalogRouter(deps: { specimens: SpecimenBook; baseUrl: string }
         });
       }
       const def = problemCatalog[code];
-      const related = scenariosFor(code);
+      const related = scenariosFor(code, registry);
       res.vary('Accept');
       if (!wantsHtml(req)) {
         res.json({

@@ -4,6 +4,7 @@ import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { buildOpenApi } from '../src/openapi';
 import { methodNotAllowed } from '../src/problems';
+import type { Scenario } from '../src/scenarios';
 
 /** The package version, from the package.json above this file (in src/ or in dist/). */
 function packageVersion(): string {
@@ -30,7 +31,11 @@ const SWAGGER_OPTIONS = {
  * `GET /openapi.json` (OpenAPI 3.1, built once from the route table and the registry) and
  * `GET /docs/` (Swagger UI, served from this server's own node_modules, nothing from a CDN).
  */
-export function openapiRouter(deps: { publicUrl: string; cookieName: string }): Router {
+export function openapiRouter(deps: {
+  publicUrl: string;
+  cookieName: string;
+  registry?: Scenario[];
+}): Router {
   const router = Router();
   const document = buildOpenApi({ ...deps, version: packageVersion() });
   const body = JSON.stringify(document, null, 2);

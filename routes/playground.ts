@@ -3,7 +3,6 @@ import { html, type Html } from '../src/html';
 import { PLAYGROUND_SCRIPT } from '../src/playground-client';
 import { methodNotAllowed } from '../src/problems';
 import {
-  expandPublicUrl,
   families,
   problemCatalog,
   scenarios,
@@ -23,12 +22,17 @@ export interface PlaygroundDeps {
   specimens: SpecimenBook;
   /** PUBLIC_URL: the host the snippets name. */
   baseUrl: string;
+  /** The registry under this configuration (src/scenarios.ts `registryFor`). */
+  registry?: Scenario[];
   /** The CORS demo page, for the scenarios only a cross-origin page can show; none when off. */
   corsDemoUrl?: string;
 }
 
 /** Why a scenario cannot be sent from this page, or undefined when it can. */
 function cannotRun(s: Scenario, corsDemoUrl: string | undefined): Html | undefined {
+  if (s.trigger.fired === false) {
+    return html`This answer needs a state no single request can make: ${s.trigger.setup ?? ''}`;
+  }
   const forbidden = forbiddenHeaders(s.trigger);
   if (forbidden.some((h) => /^(origin|access-control-request-)/i.test(h))) {
     return html`The browser sets <code>Origin</code> (and a preflight’s
@@ -72,8 +76,7 @@ function searchText(s: Scenario): string {
 function scenarioCard(s: Scenario, deps: PlaygroundDeps, specimens: Specimens): Html {
   const code = s.expect.code;
   const def = code ? problemCatalog[code] : undefined;
-  const challenge =
-    s.expect.challenge === null ? null : expandPublicUrl(s.expect.challenge, deps.baseUrl);
+  const challenge = s.expect.challenge;
   const why = cannotRun(s, deps.corsDemoUrl);
   const snippets = [
     ['curl', 'curl', curlFor(deps.baseUrl, s.trigger, specimens)],
@@ -157,8 +160,9 @@ function scenarioCard(s: Scenario, deps: PlaygroundDeps, specimens: Specimens): 
 }
 
 function renderPlayground(deps: PlaygroundDeps, specimens: Specimens): string {
+  const registry = deps.registry ?? scenarios;
   const byFamily = Object.entries(families)
-    .map(([id, f]) => ({ id: id as Family, ...f, list: scenarios.filter((s) => s.family === id) }))
+    .map(([id, f]) => ({ id: id as Family, ...f, list: registry.filter((s) => s.family === id) }))
     .filter((f) => f.list.length > 0);
   const statuses = [
     ['all', 'All'],
@@ -175,7 +179,7 @@ function renderPlayground(deps: PlaygroundDeps, specimens: Specimens): string {
         <div>
           <h1>Every way a request ends in 401</h1>
           <p class="muted">
-            ${scenarios.length} scenarios from the registry, by family. Open one to read why the
+            ${registry.length} scenarios from the registry, by family. Open one to read why the
             server answers so, press <strong>Run</strong> to send it from this page, and copy it as
             curl, Python or JavaScript for your own client. Every refusal links to
             <code>/explain/&lt;request id&gt;</code>: the checks it passed and the one it failed.
@@ -201,7 +205,7 @@ function renderPlayground(deps: PlaygroundDeps, specimens: Specimens): string {
               </button>`,
           )}
         </div>
-        <span class="count" id="count">${scenarios.length} scenarios</span>
+        <span class="count" id="count">${registry.length} scenarios</span>
       </div>
       <div class="layout">
         <aside class="sidebar">

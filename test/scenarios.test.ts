@@ -2,8 +2,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { Response } from 'supertest';
 import { OPENAI_ERROR_CONTENT_TYPE, openAiErrorCode } from '../src/problems';
 import {
-  expandPublicUrl,
   problemCatalog,
+  registryFor,
+  registrySettings,
   scenarios,
   type Scenario,
   type ProblemCode,
@@ -20,14 +21,43 @@ function privateKeyPem(type: 'ec' | 'rsa'): string {
   return String(privateKey.export({ type: 'pkcs8', format: 'pem' })).replace(/\n/g, '\\n');
 }
 
+interface Configuration {
+  name: string;
+  /** What it adds to the test defaults. */
+  env: () => Record<string, string>;
+  /** Headers every request carries: what a proxy in front adds (X-Forwarded-Proto). */
+  headers?: Record<string, string>;
+}
+
 /**
  * The configurations besides the default under which every trigger must still give its
- * documented answer ("under any configuration", DESIGN.md). One more configuration is one more
- * entry here: a name and the environment it adds to the test defaults.
+ * documented answer ("under any configuration", DESIGN.md). The registry is built from each
+ * configuration (src/scenarios.ts `registryFor`), as the server serves it. One more configuration
+ * is one more entry here: a name, the environment it adds, and what a proxy in front adds.
  */
-const CONFIGURATIONS: { name: string; env: () => Record<string, string> }[] = [
+const CONFIGURATIONS: Configuration[] = [
   { name: 'an ES256 JWT_PRIVATE_KEY', env: () => ({ JWT_PRIVATE_KEY: privateKeyPem('ec') }) },
   { name: 'an RS256 JWT_PRIVATE_KEY', env: () => ({ JWT_PRIVATE_KEY: privateKeyPem('rsa') }) },
+  {
+    name: 'other ports, a PUBLIC_URL and a shorter step-up max age',
+    env: () => ({
+      PORT: '4400',
+      CORS_DEMO_PORT: '4401',
+      PUBLIC_URL: 'https://sandbox.four-oh-one.test',
+      STEP_UP_MAX_AGE_SECONDS: '120',
+    }),
+  },
+  {
+    // COOKIE_SECURE names the cookie __Host-… and marks it Secure; behind a TLS-terminating proxy
+    // the app learns the request was https from X-Forwarded-Proto, which TRUST_PROXY lets count.
+    name: 'COOKIE_SECURE=true behind a TLS proxy',
+    env: () => ({ COOKIE_SECURE: 'true', TRUST_PROXY: 'loopback' }),
+    headers: { 'X-Forwarded-Proto': 'https' },
+  },
+  {
+    name: 'a CORS_ORIGINS of one https origin',
+    env: () => ({ CORS_ORIGINS: 'https://app.four-oh-one.test' }),
+  },
 ];
 
 /**
@@ -35,17 +65,20 @@ const CONFIGURATIONS: { name: string; env: () => Record<string, string> }[] = [
  * answer must be exactly what the registry documents.
  */
 describe('the scenario registry', () => {
-  describeTriggers(() => ({}));
+  describeTriggers({ name: 'the defaults', env: () => ({}) });
   describeIntegrity();
 });
 
-describe.each(CONFIGURATIONS)('the scenario registry with $name', ({ env }) => {
-  describeTriggers(env);
+describe.each(CONFIGURATIONS)('the scenario registry with $name', (configuration) => {
+  describeTriggers(configuration);
 });
 
-/** Fires every trigger, twice, at an app built with this environment. */
-function describeTriggers(env: () => Record<string, string>): void {
-  const ctx = buildApp({ env: env() });
+/** Fires every trigger, twice, at an app built with this configuration. */
+function describeTriggers(configuration: Configuration): void {
+  const ctx = buildApp({ env: configuration.env() });
+  // The registry as this configuration serves it; the cards it cannot fire are checked apart.
+  const registry = registryFor(registrySettings(ctx.config));
+  const fired = registry.filter((s) => s.trigger.fired !== false);
   let specimens: Specimens;
 
   beforeAll(async () => {
@@ -54,6 +87,8 @@ function describeTriggers(env: () => Record<string, string>): void {
 
   async function fire(s: Scenario) {
     let req = ctx.http()[s.trigger.method.toLowerCase() as 'get'](s.trigger.path);
+    for (const [name, value] of Object.entries(configuration.headers ?? {}))
+      req = req.set(name, value);
     for (const [name, value] of Object.entries(s.trigger.headers ?? {})) {
       req = req.set(name, fillTemplate(value, specimens));
     }
@@ -64,18 +99,38 @@ function describeTriggers(env: () => Record<string, string>): void {
     return req;
   }
 
-  it.each(scenarios.map((s) => [s.id, s] as const))('%s answers as documented', async (_id, s) => {
+  it.each(fired.map((s) => [s.id, s] as const))('%s answers as documented', async (_id, s) => {
     await expectDocumented(s);
   });
 
   // Every trigger gives its documented answer every time it is fired, by any visitor: a client
   // test suite that runs twice must not see a scenario change because someone fired it before.
-  it.each(scenarios.map((s) => [s.id, s] as const))(
+  it.each(fired.map((s) => [s.id, s] as const))(
     '%s answers the same when fired again',
     async (_id, s) => {
       await expectDocumented(s);
     },
   );
+
+  // What GET /scenarios teaches is what this configuration answers: the registry fired here.
+  it('serves, at /scenarios, the very triggers and expectations fired here', async () => {
+    const served = (await ctx.http().get('/scenarios').expect(200)).body.scenarios as {
+      id: string;
+      trigger: { method: string; path: string; headers: Record<string, string> };
+      expect: unknown;
+    }[];
+    expect(served.map((x) => x.id)).toEqual(registry.map((x) => x.id));
+    for (const [i, s] of registry.entries()) {
+      const headers = Object.fromEntries(
+        Object.entries(s.trigger.headers ?? {}).map(([k, v]) => [k, fillTemplate(v, specimens)]),
+      );
+      expect(served[i]).toMatchObject({
+        id: s.id,
+        trigger: { method: s.trigger.method, path: s.trigger.path, headers },
+        expect: JSON.parse(JSON.stringify(s.expect)),
+      });
+    }
+  });
 
   it('serves the pages built from specimens: /scenarios, /tokens/specimens, /playground', async () => {
     for (const path of ['/scenarios', '/tokens/specimens', '/playground']) {
@@ -109,10 +164,7 @@ function describeTriggers(env: () => Record<string, string>): void {
 
   async function expectDocumented(s: Scenario): Promise<void> {
     const res = await fire(s);
-    const challenge =
-      s.expect.challenge === null
-        ? null
-        : expandPublicUrl(s.expect.challenge, ctx.config.publicUrl);
+    const challenge = s.expect.challenge;
     // A challenge with a fresh value (a Digest nonce) is matched against its pattern instead.
     const pattern = s.expect.challengePattern;
     if (pattern !== undefined) {
