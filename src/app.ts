@@ -6,12 +6,14 @@ import pinoHttp from 'pino-http';
 import { bearerAuth } from '../middleware/bearer-auth';
 import { corsPolicy } from '../middleware/cors-policy';
 import { explainRecorder } from '../middleware/explain-recorder';
+import { hstsWhenSecure } from '../middleware/hsts';
 import { openaiAuth } from '../middleware/openai-auth';
 import { clientCredentialLimit } from '../middleware/client-auth';
 import { failureLimiter, loginRateLimit } from '../middleware/rate-limit';
 import { requestId } from '../middleware/request-id';
 import { requireRecentLogin } from '../middleware/require-recent-login';
 import { requireRole } from '../middleware/require-role';
+import { requireScope } from '../middleware/require-scope';
 import { sessionAuth } from '../middleware/session-auth';
 import { adminRouter } from '../routes/admin';
 import { bearerRouter } from '../routes/bearer';
@@ -96,6 +98,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
   const specimens = new SpecimenBook({
     ...tokenOptions,
     stepUpMaxAgeSeconds: config.tokens.stepUpMaxAgeSeconds,
+    confidentialClientId: config.demo.apiKey,
     sessions: () =>
       mintExpiredSessions({
         store: sessionStore,
@@ -122,6 +125,10 @@ export function createApp(config: Config, deps: Deps): express.Application {
   // RFC 9728 §5.1: every Bearer challenge says where to find the resource's metadata.
   const resourceMetadata = `${config.publicUrl}/.well-known/oauth-protected-resource`;
   const requireBearer = bearerAuth({ verify, resourceMetadata, store, logger, owner: visitors.of });
+  // Scopes are real (RFC 6749 §3.3, RFC 6750 §3.1): the data routes need data:read; /admin needs
+  // the admin role (who the user is) and then the admin scope (what this token was granted).
+  const requireDataRead = requireScope('data:read', { resourceMetadata });
+  const requireAdmin = [requireRole('admin'), requireScope('admin', { resourceMetadata })];
 
   const app = express();
   // Tests and the playground fire registry triggers with the very specimens this app minted.
@@ -172,7 +179,13 @@ export function createApp(config: Config, deps: Deps): express.Application {
   // A JSON API with server-rendered HTML docs: helmet's defaults (strict CSP, no sniffing, ...)
   // fit both, except upgrade-insecure-requests, which would break the pages on plain-http
   // localhost where learners run the server.
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  app.use(
+    helmet({
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+      strictTransportSecurity: false,
+    }),
+  );
+  app.use(hstsWhenSecure());
 
   // CORS set-ups that are wrong on purpose, for the demo page and the browser tests; mounted
   // before the real policy, which therefore never touches /cors/broken/*.
@@ -180,6 +193,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
     corsBrokenRouter({
       origins: config.cors.origins,
       bearerAuth: requireBearer,
+      requireDataRead,
       session: sessions,
       sessionAuth: sessionAuth({ clock, cookieName, cookieOptions }),
     }),
@@ -190,7 +204,9 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(corsRouter());
   // The hot paths first: each router a request passes costs a little (measured in bench/).
   app.use(healthRouter(store, { draining: deps.draining, epoch }));
-  app.use(bearerRouter({ bearerAuth: requireBearer, store, resourceMetadata, visitors }));
+  app.use(
+    bearerRouter({ bearerAuth: requireBearer, requireDataRead, store, resourceMetadata, visitors }),
+  );
   app.use(catalogRouter({ specimens, baseUrl: config.publicUrl, registry }));
   app.use(explainRouter({ book: explanations }));
   app.use(
@@ -210,6 +226,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
       keys,
       specimens,
       bearerAuth: requireBearer,
+      requireAdmin,
       credentialLimit: clientCredentialLimit(credentials, directory),
       visitors,
     }),
@@ -230,7 +247,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(
     adminRouter({
       bearerAuth: requireBearer,
-      requireAdmin: requireRole('admin', { resourceMetadata }),
+      requireAdmin,
       requireRecentLogin: requireRecentLogin({
         maxAgeSeconds: config.tokens.stepUpMaxAgeSeconds,
         clock,

@@ -1,4 +1,4 @@
-import { openAiErrorBody, problem, problemBody } from './problems';
+import { isOAuthPath, openAiErrorBody, problem, problemBody } from './problems';
 import {
   families,
   problemCatalog,
@@ -255,7 +255,7 @@ const ROUTES: RouteDoc[] = [
         ]),
       },
     ],
-    errors: STORE,
+    errors: ['insufficient_scope', ...STORE],
   },
   {
     method: 'get',
@@ -275,7 +275,7 @@ const ROUTES: RouteDoc[] = [
         ]),
       },
     ],
-    errors: ['token_expired', 'parameter_invalid', ...STORE],
+    errors: ['token_expired', 'insufficient_scope', 'parameter_invalid', ...STORE],
   },
   // tokens
   {
@@ -301,7 +301,13 @@ const ROUTES: RouteDoc[] = [
       form: true,
       required: true,
     },
-    success: [{ status: 200, description: 'Revoked, or nothing to revoke; an empty body.' }],
+    success: [
+      {
+        status: 200,
+        description: 'Revoked, or nothing to revoke: `{}` (RFC 7009 §2.2).',
+        schema: { type: 'object', maxProperties: 0 },
+      },
+    ],
     errors: ['invalid_request', 'invalid_client', ...BODY_ERRORS, ...STORE],
   },
   {
@@ -314,8 +320,16 @@ const ROUTES: RouteDoc[] = [
     success: [
       {
         status: 200,
-        description: 'Whether the token is active, and its claims.',
-        schema: obj({ active: bool }, ['active']),
+        description:
+          'Whether the token is active, and its claims. `token_type` is `Bearer` for an access token (RFC 7662 §2.2, the RFC 6749 §7.1 type); `token_use` says `access_token` or `refresh_token`.',
+        schema: obj(
+          {
+            active: bool,
+            token_type: { const: 'Bearer' },
+            token_use: { enum: ['access_token', 'refresh_token'] },
+          },
+          ['active'],
+        ),
       },
     ],
     errors: ['invalid_request', 'invalid_client', ...BODY_ERRORS, ...STORE],
@@ -334,7 +348,14 @@ const ROUTES: RouteDoc[] = [
         schema: obj({ sub: str, revoked_up_to: iso }, ['sub', 'revoked_up_to']),
       },
     ],
-    errors: ['token_missing', 'insufficient_scope', 'invalid_request', ...BODY_ERRORS, ...STORE],
+    errors: [
+      'token_missing',
+      'role_insufficient',
+      'insufficient_scope',
+      'invalid_request',
+      ...BODY_ERRORS,
+      ...STORE,
+    ],
   },
   {
     method: 'get',
@@ -457,10 +478,10 @@ const ROUTES: RouteDoc[] = [
     method: 'get',
     path: '/admin',
     tag: 'admin',
-    summary: 'The article’s admin panel: 403 for a signed-in non-admin',
+    summary: 'The article’s admin panel: the admin role and the admin scope',
     security: [['bearer']],
     success: [{ status: 200, description: 'Welcome.', schema: obj({ message: str }, ['message']) }],
-    errors: STORE,
+    errors: ['role_insufficient', 'insufficient_scope', ...STORE],
   },
   {
     method: 'get',
@@ -498,7 +519,7 @@ const ROUTES: RouteDoc[] = [
         schema: obj({ message: str, note: str }, ['message']),
       },
     ],
-    errors: STORE,
+    errors: ['insufficient_scope', ...STORE],
   })),
   {
     method: 'get',
@@ -715,11 +736,12 @@ function problemExample(code: ProblemCode, instance: string): unknown {
   const err = problem(code);
   return isOpenAi(instance)
     ? openAiErrorBody(err, EXAMPLE_REQUEST_ID)
-    : problemBody(err, instance, EXAMPLE_REQUEST_ID);
+    : problemBody(err, instance, EXAMPLE_REQUEST_ID, isOAuthPath(instance) ? 'oauth' : 'problem');
 }
 
+/** OpenAI's envelope and the OAuth endpoints' errors (RFC 6749 §5.2) are plain JSON. */
 const errorMedia = (path: string) =>
-  isOpenAi(path) ? 'application/json' : 'application/problem+json';
+  isOpenAi(path) || isOAuthPath(path) ? 'application/json' : 'application/problem+json';
 const errorSchema = (path: string) => (isOpenAi(path) ? ref('OpenAiError') : ref('Problem'));
 
 interface Example {
@@ -910,7 +932,7 @@ export function buildOpenApi(options: {
       version: options.version,
       summary: 'Every way an HTTP request ends in 401, and the answers people confuse with it.',
       description:
-        'Each error is an RFC 9457 problem (`application/problem+json`) with a stable `code`, a `request_id` equal to the X-Request-Id header, and a `type` that links to its documentation; `/v1/*` answers in OpenAI’s error envelope instead. The examples are the registry’s scenarios: try each one at /playground, and ask /explain/{request_id} why a request was refused.',
+        'Each error is an RFC 9457 problem (`application/problem+json`) with a stable `code`, a `request_id` equal to the X-Request-Id header, and a `type` that links to its documentation; `/v1/*` answers in OpenAI’s error envelope instead, and the OAuth endpoints (/auth/token, /auth/revoke, /auth/introspect) answer the same problem members as `application/json`, always with `error` and `error_description` (RFC 6749 §5.2), which OAuth libraries require. The examples are the registry’s scenarios: try each one at /playground, and ask /explain/{request_id} why a request was refused.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: publicUrl }],
@@ -952,7 +974,11 @@ export function buildOpenApi(options: {
               description:
                 'Where this refusal is explained, /explain/{id}, with the id of the X-Explanation-Id header; absent when the client address spent its explanations for the minute.',
             },
-            error: { type: 'string', description: 'RFC 6749 §5.2 error, on the token endpoint.' },
+            error: {
+              type: 'string',
+              description:
+                'RFC 6749 §5.2 error: always present on /auth/token, /auth/revoke and /auth/introspect, whose errors are application/json.',
+            },
             error_description: str,
           },
         },

@@ -395,9 +395,19 @@ export const problemCatalog = {
     status: 403,
     title: 'Token lacks the required scope',
     explanation:
-      'The token is valid — the server knows who you are — but you are not allowed to do this. That is 403, not 401: a 401 would tell the client to get new credentials, and new credentials of the same user would be refused again. The challenge names the missing scope (RFC 6750 §3.1).',
-    remedy: 'Do not retry or refresh: ask for a token of a user with this role or scope.',
-    rfc: [rfc(9110, '15.5.4'), rfc(6750, '3.1')],
+      'The token is valid — the server knows who you are — but it was not granted the scope this resource needs (RFC 6749 §3.3: a token carries the scopes it was issued for, often fewer than the user may have). That is 403, not 401: the credentials are fine, and the same token will never be enough. The challenge names the scope a token needs here (RFC 6750 §3.1), so the client knows what to ask for.',
+    remedy:
+      'Get a token that carries the scope named in the challenge’s `scope` (ask for it: `scope=…` at POST /auth/token, or a new authorization request where the user consents to it, incremental consent), then retry with that token. Retrying or refreshing this token does not add the scope.',
+    rfc: [rfc(6750, '3.1'), rfc(6749, '3.3'), rfc(9110, '15.5.4')],
+  },
+  role_insufficient: {
+    status: 403,
+    title: 'Your role does not allow this',
+    explanation:
+      'The token is valid and carries the scopes this resource needs, but the identity it speaks for does not have the role (the article’s `current_user["type"] == "admin"` check). A role belongs to the user, not to the token: no token of this user, with any scope, will pass, so this is not insufficient_scope and the answer carries no challenge. 403, not 401: RFC 9110 §15.5.4, the server understood the credentials and refuses anyway.',
+    remedy:
+      'Do not retry, refresh or ask for more scopes: this user will be refused here every time. Sign in as a user who holds the role (an admin).',
+    rfc: [rfc(9110, '15.5.4')],
   },
   insufficient_user_authentication: {
     status: 401,
@@ -801,6 +811,9 @@ const noError = `Bearer realm="four-oh-one", ${RESOURCE_METADATA}`;
 const invalidToken = (code: ProblemCode) =>
   `Bearer realm="four-oh-one", error="invalid_token", error_description="${problemCatalog[code].title}", ${RESOURCE_METADATA}`;
 const invalidRequest = `Bearer realm="four-oh-one", error="invalid_request", error_description="${problemCatalog.authorization_malformed.title}", ${RESOURCE_METADATA}`;
+/** RFC 6750 §3.1: the 403 of a valid token without `scope`, which names the scope needed. */
+const insufficientScope = (scope: string) =>
+  `Bearer realm="four-oh-one", scope="${scope}", error="insufficient_scope", error_description="${problemCatalog.insufficient_scope.title}", ${RESOURCE_METADATA}`;
 
 /** The classic family's Basic challenge (RFC 7617 §2.1) and its X-API-Key challenge. */
 const BASIC = 'Basic realm="four-oh-one", charset="UTF-8"';
@@ -1110,6 +1123,16 @@ const templates: Scenario[] = [
     'token_type_invalid',
     'Refresh tokens here are JWTs with `typ: rt+jwt`. Sent to a resource they are refused by type, before any claim is read: a refresh token must only ever go to the token endpoint.',
   ),
+  {
+    id: 'bearer-scope-insufficient',
+    family: 'bearer',
+    title: 'A valid token without the data:read scope',
+    trigger: { method: 'GET', path: DATA, headers: bearer('admin_scope_only') },
+    expect: { status: 403, code: 'insufficient_scope', challenge: insufficientScope('data:read') },
+    explanation:
+      'The admin asked the token endpoint for `scope=admin` and got a token with that scope alone. Everything about the token is right, and the admin may read data, but this token was not granted `data:read`, which /api/v1/data needs: 403, with `scope="data:read"` in the challenge. A new token request with `scope=data:read` (or no scope, for all the user may have) gets one that works.',
+    rfc: [rfc(6750, '3.1'), rfc(6749, '3.3')],
+  },
 
   // --- tokens ---
   {
@@ -1123,7 +1146,7 @@ const templates: Scenario[] = [
     },
     expect: { status: 200, challenge: null, headers: { 'cache-control': 'no-store' } },
     explanation:
-      'The first article’s `get_new_token()` posts exactly this and reads `access_token`. It runs unchanged against this server with the article’s placeholder credentials, which are the demo credentials here. The answer is an RFC 6749 §5.1 token response: access_token, token_type Bearer, expires_in, refresh_token and scope, never cached.',
+      'The first article’s `get_new_token()` posts exactly this and reads `access_token`. It runs unchanged against this server with the article’s placeholder credentials, which are the demo credentials here. The answer is an RFC 6749 §5.1 token response: access_token, token_type Bearer, expires_in, refresh_token and scope, never cached. The refresh token is the client’s: using it needs the same api_key and api_secret (or HTTP Basic) again, since RFC 6749 §6 makes a confidential client authenticate when it refreshes.',
     rfc: [rfc(6749, '4.4'), rfc(6749, '5.1')],
   },
   {
@@ -1281,6 +1304,85 @@ const templates: Scenario[] = [
     rfc: problemCatalog.invalid_grant.rfc,
   },
   {
+    id: 'auth-token-public-client',
+    family: 'tokens',
+    title: 'A public client names itself, without a secret',
+    trigger: {
+      method: 'POST',
+      path: '/auth/token',
+      body: {
+        grant_type: 'password',
+        username: 'my_username',
+        password: 'my_password',
+        client_id: 'four-oh-one-public',
+      },
+      contentType: 'form',
+    },
+    expect: { status: 200, challenge: null, headers: { 'cache-control': 'no-store' } },
+    explanation:
+      'four-oh-one-public is a public client (RFC 6749 §2.1): a CLI, a browser app or an OAuth library with no secret to keep. It names itself with `client_id` alone (RFC 6749 §3.2.1), which the metadata announces as the token endpoint auth method `none`, and its tokens carry `client_id: four-oh-one-public`. A request with no client at all is taken as this client too. A public client may use the password and refresh grants and revoke its tokens; it cannot use client_credentials or introspection, which need a client that authenticates.',
+    rfc: [rfc(6749, '2.1'), rfc(6749, '3.2.1'), rfc(8414, '2')],
+  },
+  {
+    id: 'auth-token-public-client-credentials',
+    family: 'tokens',
+    title: 'The public client asking for client_credentials',
+    trigger: {
+      method: 'POST',
+      path: '/auth/token',
+      body: { grant_type: 'client_credentials', client_id: 'four-oh-one-public' },
+      contentType: 'form',
+    },
+    expect: {
+      status: 401,
+      code: 'invalid_client',
+      challenge: 'Basic realm="four-oh-one", charset="UTF-8"',
+    },
+    explanation:
+      'The client credentials grant is for confidential clients only (RFC 6749 §4.4): the client is its own resource owner, so its authentication is the whole grant. A public client has no secret, so naming it proves nothing: 401 invalid_client, with the Basic challenge a confidential client answers.',
+    rfc: [rfc(6749, '4.4'), rfc(6749, '2.1'), rfc(6749, '5.2')],
+  },
+  {
+    id: 'auth-token-refresh-confidential-unauthenticated',
+    family: 'tokens',
+    title: 'A confidential client’s refresh token, without the client’s authentication',
+    trigger: {
+      method: 'POST',
+      path: '/auth/token',
+      body: { grant_type: 'refresh_token', refresh_token: '{{token:client_refresh}}' },
+      contentType: 'form',
+    },
+    expect: {
+      status: 401,
+      code: 'invalid_client',
+      challenge: 'Basic realm="four-oh-one", charset="UTF-8"',
+    },
+    explanation:
+      'This refresh token was issued to the article’s API client (YOUR_VALID_API_KEY), a confidential client: it has a secret. RFC 6749 §6 makes such a client authenticate whenever it refreshes, so a stolen refresh token alone is worth nothing. Without the client’s authentication the answer is 401 invalid_client with a Basic challenge, before the token is looked at; with it (HTTP Basic, client_id and client_secret, or the article’s api_key and api_secret in the body) the refresh proceeds. Refresh tokens of the public client need none.',
+    articleNote:
+      'The article never refreshes: its `refresh_token()` is undefined, and its text says to get a new token with get_new_token(), which sends the api_key and api_secret anyway. So the article’s code runs unchanged. A client that keeps the refresh token from the article’s JSON answer must send the same credentials when it uses it.',
+    rfc: [rfc(6749, '6'), rfc(6749, '2.3.1'), rfc(6749, '5.2')],
+  },
+  {
+    id: 'auth-introspect-public-client',
+    family: 'tokens',
+    title: 'The public client asking to introspect',
+    trigger: {
+      method: 'POST',
+      path: '/auth/introspect',
+      body: { token: '{{token:valid}}', client_id: 'four-oh-one-public' },
+      contentType: 'form',
+    },
+    expect: {
+      status: 401,
+      code: 'invalid_client',
+      challenge: 'Basic realm="four-oh-one", charset="UTF-8"',
+    },
+    explanation:
+      'Introspection tells whoever asks what a token is worth, so RFC 7662 §2.1 requires the caller to authenticate (here: a confidential client). The public client cannot, having no secret: 401 invalid_client.',
+    rfc: [rfc(7662, '2.1'), rfc(7662, '4'), rfc(6749, '5.2')],
+  },
+  {
     id: 'auth-token-refresh-reused',
     family: 'tokens',
     title: 'A refresh token used a second time',
@@ -1428,16 +1530,56 @@ const templates: Scenario[] = [
       path: '/admin',
       headers: { Authorization: 'Bearer {{token:valid}}' },
     },
-    expect: {
-      status: 403,
-      code: 'insufficient_scope',
-      challenge: `Bearer realm="four-oh-one", scope="admin", error="insufficient_scope", error_description="${problemCatalog.insufficient_scope.title}", ${RESOURCE_METADATA}`,
-    },
+    expect: { status: 403, code: 'role_insufficient', challenge: null },
     explanation:
-      'The token is valid; the user is simply not an admin. RFC 9110 §15.5.4: a server that understood the credentials and refuses anyway answers 403. RFC 6750 §3.1 names this insufficient_scope and the challenge says which scope is missing.',
+      'The token is valid; the user is simply not an admin, which is the article’s `current_user["type"] == "admin"` check. RFC 9110 §15.5.4: a server that understood the credentials and refuses anyway answers 403. It is a role, not a scope: no token of this user would pass, so it is not insufficient_scope and carries no challenge to ask for more.',
     articleNote:
       'The article’s Flask example returns 401 with "You are not authorized to access this resource." for a logged-in non-admin. A 401 tells the client its credentials are missing or bad, so a well-behaved client refreshes or re-prompts and gets 401 again, forever. 403 says: these credentials are fine, and they will never be enough.',
-    rfc: problemCatalog.insufficient_scope.rfc,
+    rfc: problemCatalog.role_insufficient.rfc,
+  },
+  {
+    id: 'admin-token-without-admin-scope',
+    family: 'admin',
+    title: 'An admin’s token narrowed to data:read, at the admin panel',
+    trigger: {
+      method: 'GET',
+      path: '/admin',
+      headers: { Authorization: 'Bearer {{token:admin_data_read_only}}' },
+    },
+    expect: { status: 403, code: 'insufficient_scope', challenge: insufficientScope('admin') },
+    explanation:
+      'The admin logged in asking for `scope=data:read` only (least privilege: a token for reading data cannot open the admin panel if it leaks). The role check passes, the scope check does not: /admin needs the admin role and the admin scope. 403 insufficient_scope with `scope="admin"`: the same user asking for a token with the admin scope will get in (incremental consent).',
+    rfc: [rfc(6750, '3.1'), rfc(6749, '3.3'), rfc(9110, '15.5.4')],
+  },
+  {
+    id: 'revoke-all-other-subject-as-user',
+    family: 'admin',
+    title: 'A non-admin revoking another user’s tokens',
+    trigger: {
+      method: 'POST',
+      path: '/auth/revoke-all',
+      headers: { Authorization: 'Bearer {{token:valid}}' },
+      body: { sub: 'admin' },
+    },
+    expect: { status: 403, code: 'role_insufficient', challenge: null },
+    explanation:
+      'Anyone may revoke their own tokens with POST /auth/revoke-all; naming another `sub` is an admin’s business, checked as /admin checks it: the admin role first, then the admin scope. A user is refused by role, before anything is revoked.',
+    rfc: problemCatalog.role_insufficient.rfc,
+  },
+  {
+    id: 'revoke-all-other-subject-without-admin-scope',
+    family: 'admin',
+    title: 'An admin’s data:read token revoking another user’s tokens',
+    trigger: {
+      method: 'POST',
+      path: '/auth/revoke-all',
+      headers: { Authorization: 'Bearer {{token:admin_data_read_only}}' },
+      body: { sub: 'my_username' },
+    },
+    expect: { status: 403, code: 'insufficient_scope', challenge: insufficientScope('admin') },
+    explanation:
+      'The admin’s role passes, but this token was granted only `data:read`: revoking another subject’s tokens needs the admin scope too, as /admin does. A token with `scope=admin` (or no scope asked, for all of the admin’s) may.',
+    rfc: [rfc(6750, '3.1'), rfc(6749, '3.3')],
   },
   {
     id: 'step-up-stale-login',
