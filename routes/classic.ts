@@ -23,6 +23,7 @@ import type { Directory } from '../src/identities';
 import {
   bearerChallenges,
   methodNotAllowed,
+  occurrenceUrn,
   problem,
   problemBody,
   PROBLEM_CONTENT_TYPE,
@@ -362,8 +363,10 @@ function requestedStatus(req: Request, res: Response, status: number): void {
   const err = problem('status_requested', {
     detail: `You asked for ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd() + '.',
   });
-  const instance = req.originalUrl.split('?')[0] ?? '/';
-  const body = { ...problemBody(err, instance, String(res.locals.requestId ?? '')), status };
+  const body = {
+    ...problemBody(err, occurrenceUrn(res), String(res.locals.requestId ?? '')),
+    status,
+  };
   res.status(status);
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);

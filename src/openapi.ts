@@ -732,11 +732,19 @@ const EXAMPLE_REQUEST_ID = '9f4c2c1e-4b7a-4d0e-8a55-3c1f0e2d7b61';
 const isOpenAi = (path: string) => path.startsWith('/v1/');
 
 /** A problem body as this server writes it, for an example. */
-function problemExample(code: ProblemCode, instance: string): unknown {
+/** A problem body as this server writes it on `path`, for an example. */
+function problemExample(code: ProblemCode, path: string): unknown {
   const err = problem(code);
-  return isOpenAi(instance)
-    ? openAiErrorBody(err, EXAMPLE_REQUEST_ID)
-    : problemBody(err, instance, EXAMPLE_REQUEST_ID, isOAuthPath(instance) ? 'oauth' : 'problem');
+  if (isOpenAi(path)) return openAiErrorBody(err, EXAMPLE_REQUEST_ID);
+  // `instance` names the occurrence: here, as in most answers, where it is explained.
+  const explanation = `/explain/${EXAMPLE_REQUEST_ID}`;
+  const body = problemBody(
+    err,
+    explanation,
+    EXAMPLE_REQUEST_ID,
+    isOAuthPath(path) ? 'oauth' : 'problem',
+  );
+  return { ...body, explanation };
 }
 
 /** OpenAI's envelope and the OAuth endpoints' errors (RFC 6749 §5.2) are plain JSON. */
@@ -802,7 +810,7 @@ export function buildOpenApi(options: {
     );
     for (const s of matching) {
       if (s.expect.code) {
-        addError(s.expect.status, s.id, scenarioExample(s, publicUrl));
+        addError(s.expect.status, s.id, scenarioExample(s));
       } else if (
         !(String(s.expect.status) in responses) &&
         !rangeCovers(responses, s.expect.status)
@@ -900,7 +908,7 @@ export function buildOpenApi(options: {
     );
     for (const s of preflights) {
       const status = String(s.expect.status);
-      const example = scenarioExample(s, publicUrl);
+      const example = scenarioExample(s);
       const existing = responses[status] as
         { content?: Record<string, { examples: Record<string, Example> }> } | undefined;
       if (existing?.content) {
@@ -961,7 +969,13 @@ export function buildOpenApi(options: {
             title: str,
             status: { type: 'integer', minimum: 400, maximum: 599 },
             detail: { type: 'string', description: 'For a person; never a token or a secret.' },
-            instance: str,
+            instance: {
+              type: 'string',
+              format: 'uri-reference',
+              description:
+                'This occurrence (RFC 9457 §3.1.5), never the resource: /explain/{id} where the refusal is explained (equal to `explanation`), else urn:uuid: and the request id.',
+              pattern: '^(/explain/[A-Za-z0-9._:-]+|urn:uuid:[0-9a-f-]{36})$',
+            },
             code: {
               type: 'string',
               enum: Object.keys(problemCatalog),
@@ -1127,7 +1141,7 @@ export function buildOpenApi(options: {
   };
 }
 
-function scenarioExample(s: Scenario, publicUrl: string): Example {
+function scenarioExample(s: Scenario): Example {
   const code = s.expect.code as ProblemCode;
   const body = problemExample(code, s.trigger.path.split('?')[0] ?? s.trigger.path);
   const challenge =

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { storeFailureLog } from './outage-log';
@@ -270,16 +271,34 @@ export function problemBody(
   return body;
 }
 
-/** Writes a problem response. The only place in the server that writes an error body. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A URN naming this one answer (RFC 9457 §3.1.5 `instance` identifies the occurrence, not the
+ * resource, which the client knows already): `urn:uuid:` + the request id when it is a UUID (the
+ * server's own ids are), else + the server-generated explanation id, else a fresh UUID.
+ */
+export function occurrenceUrn(res: Parameters<RequestHandler>[1]): string {
+  const id = [res.locals.requestId, res.locals.explanationId].find(
+    (x): x is string => typeof x === 'string' && UUID.test(x),
+  );
+  return `urn:uuid:${(id ?? randomUUID()).toLowerCase()}`;
+}
+
+/**
+ * Writes a problem response. The only place in the server that writes an error body. Its
+ * `instance` is this occurrence: the `/explain/{id}` URI where it is explained, or when it is
+ * not (the address spent its explanations) a `urn:uuid:` of the request.
+ */
 export function sendProblem(
   res: Parameters<RequestHandler>[1],
   err: HttpError,
-  instance: string,
   dialect: ErrorDialect = 'problem',
 ): void {
   const requestId = String(res.locals.requestId ?? '');
   res.locals.problemCode = err.code;
   const explanation = explanationOf(res);
+  const instance = explanation ?? occurrenceUrn(res);
   res.status(err.status);
   for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
   res.setHeader('Cache-Control', 'no-store');
@@ -329,7 +348,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     res.locals.problemDetail = httpError.detail;
     const path = req.originalUrl.split('?')[0] ?? '/';
     if (isOpenAiPath(path)) sendOpenAiError(res, httpError);
-    else sendProblem(res, httpError, path, isOAuthPath(path) ? 'oauth' : 'problem');
+    else sendProblem(res, httpError, isOAuthPath(path) ? 'oauth' : 'problem');
   };
 }
 

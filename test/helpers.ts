@@ -112,9 +112,25 @@ export function expectProblem(res: Response, expected: ProblemExpectation): void
   });
   expect(typeof res.body.title).toBe('string');
   expect(typeof res.body.remedy).toBe('string');
-  expect(typeof res.body.instance).toBe('string');
+  expectOccurrence(res);
   expect(JSON.stringify(res.body)).not.toMatch(/\bat .+\.(ts|js):\d+/); // no stack trace
   if (expected.challenge !== undefined) expectChallenge(res, expected.challenge);
+}
+
+/**
+ * RFC 9457 §3.1.5: `instance` names this occurrence, never the resource. It is the refusal's
+ * explanation, `/explain/<X-Explanation-Id>`, when one is kept, else `urn:uuid:<request id>`.
+ */
+export function expectOccurrence(res: Response): void {
+  const explanationId = res.headers['x-explanation-id'] as string | undefined;
+  if (explanationId !== undefined) {
+    expect(res.body.instance).toBe(`/explain/${explanationId}`);
+    expect(res.body.explanation).toBe(res.body.instance);
+  } else {
+    expect(res.body.instance).toMatch(
+      /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+  }
 }
 
 export function expectChallenge(res: Response, challenge: string | null): void {

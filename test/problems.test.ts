@@ -150,13 +150,14 @@ describe('the problem handler', () => {
   it('answers unknown paths with a problem+json 404', async () => {
     const res = await request(app).get('/nothing/here');
     expectProblem(res, { status: 404, code: 'not_found', challenge: null });
-    expect(res.body.instance).toBe('/nothing/here');
   });
 
-  it('does not put the query string in instance', async () => {
+  it('names the occurrence in instance, never the path or its query string', async () => {
     const res = await request(app).get('/nothing?access_token=abc');
-    expect(res.body.instance).toBe('/nothing');
+    expect(res.body.instance).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
+    expect(res.body.instance).toBe(`urn:uuid:${res.headers['x-request-id']}`);
     expect(res.text).not.toContain('abc');
+    expect(res.body.instance).not.toContain('/nothing');
   });
 
   describe('on the OAuth endpoints (RFC 6749 §5.2)', () => {
@@ -173,7 +174,7 @@ describe('the problem handler', () => {
           title: problemCatalog[code as ProblemCode].title,
           status,
           detail: 'say "hi" \\ caf\u00e9',
-          instance: '/auth/token',
+          instance: expect.stringMatching(/^urn:uuid:[0-9a-f-]{36}$/),
           code,
           request_id: res.headers['x-request-id'],
           remedy: problemCatalog[code as ProblemCode].remedy,

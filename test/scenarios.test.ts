@@ -10,7 +10,7 @@ import {
   type ProblemCode,
 } from '../src/scenarios';
 import { fillBody, fillTemplate, SPECIMEN_NAMES, type Specimens } from '../src/specimens';
-import { buildApp, expectChallenge, expectProblem } from './helpers';
+import { buildApp, expectChallenge, expectOccurrence, expectProblem } from './helpers';
 
 /** A PEM private key made for this run, as JWT_PRIVATE_KEY takes it (newlines escaped). */
 function privateKeyPem(type: 'ec' | 'rsa'): string {
@@ -183,7 +183,9 @@ function describeTriggers(configuration: Configuration): void {
         code: s.expect.code,
         challenge: exactChallenge,
       });
-      expect(res.body.instance).toBe(s.trigger.path.split('?')[0]);
+      // This occurrence, never the path (RFC 9457 §3.1.5): its explanation, or a urn:uuid.
+      expect(res.body.instance).not.toBe(s.trigger.path.split('?')[0]);
+      expectOccurrence(res);
     } else {
       expect(res.status).toBe(s.expect.status);
       if (exactChallenge !== undefined) expectChallenge(res, exactChallenge);

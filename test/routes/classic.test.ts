@@ -360,7 +360,8 @@ describe('/status/:code', () => {
       expect(res.body).toMatchObject({
         status: code,
         title: 'Status requested',
-        instance: `/status/${code}`,
+        // Nothing was refused, so nothing is explained: the occurrence is the request's URN.
+        instance: `urn:uuid:${res.headers['x-request-id']}`,
       });
       expect(res.body.detail).toMatch(new RegExp(`^You asked for ${code}\\b`));
     },

@@ -393,9 +393,9 @@ describe('credentials in paths', () => {
     const res = await http().get(path);
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
-    // The answer goes to the client that sent the path: its instance is the path it sent.
-    expect(res.body.instance).toBe(path);
+    // The answer names its occurrence, the explanation, not the path with the credential in it.
     const id = res.headers['x-explanation-id'] as string;
+    expect(res.body.instance).toBe(`/explain/${id}`);
     const json = await http().get(`/explain/${id}`).expect(200);
     const page = await http().get(`/explain/${id}`).set('Accept', 'text/html').expect(200);
     expect(json.body.path).toContain('[redacted]');
