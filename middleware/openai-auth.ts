@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { bearerTrace, HEADER_CHECKS } from '../src/explain';
+import { bearerTrace, HEADER_CHECKS, PRESENTATION_CHECKS } from '../src/explain';
 import { bearerChallenges, problem } from '../src/problems';
 import { ACCESS_CHECKS, JWS_CHECKS, type Verdict } from '../src/tokens';
-import { parseAuthorization } from './bearer-auth';
+import { formBodyHasToken, presentation, presentationRefusals } from './bearer-auth';
 
 export interface OpenAiAuthOptions {
   /** Verifies an access token (src/tokens.ts `createTokenVerifier`). */
@@ -22,7 +22,7 @@ const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').dig
 /** For /explain: a key that is not the API key must be an access token, judged as on /api/v1/data. */
 const GUARD = 'API key or Bearer access token (/v1, OpenAI-compatible)';
 const NOT_THE_KEY = 'the API key, or shaped like a JWT';
-const CHECKS = [...HEADER_CHECKS, NOT_THE_KEY, ...JWS_CHECKS, ...ACCESS_CHECKS];
+const CHECKS = [...PRESENTATION_CHECKS, NOT_THE_KEY, ...JWS_CHECKS, ...ACCESS_CHECKS];
 const trace = (failed: string | undefined, evidence = {}) =>
   bearerTrace(failed, evidence, GUARD, CHECKS);
 
@@ -49,9 +49,20 @@ export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
     invalidRequest,
     invalidToken: challengeFor,
   } = bearerChallenges(resourceMetadata);
+  // The same reading of how the key was presented as on /api/v1/data (middleware/bearer-auth.ts).
+  const refusalOf = presentationRefusals(resourceMetadata);
 
   return async function openaiAuthMiddleware(req, res, next) {
-    const parsed = parseAuthorization(req.headers.authorization);
+    let parsed = presentation(req);
+    if (parsed.kind === 'none' && (await formBodyHasToken(req, res))) parsed = { kind: 'body' };
+    const refused = refusalOf(parsed);
+    if (refused) {
+      res.locals.trace = trace(refused.check);
+      throw problem(refused.code, {
+        detail: refused.detail,
+        headers: { 'WWW-Authenticate': refused.challenge },
+      });
+    }
     switch (parsed.kind) {
       case 'none':
         res.locals.trace = trace(HEADER_CHECKS[0]);

@@ -11,7 +11,13 @@ import {
   type Trigger,
 } from '../src/scenarios';
 import { layout, statusClass } from '../src/site';
-import { fillBody, fillTemplate, type SpecimenBook, type Specimens } from '../src/specimens';
+import {
+  fillBody,
+  fillHeaders,
+  headerLines,
+  type SpecimenBook,
+  type Specimens,
+} from '../src/specimens';
 
 /** Single-quotes a string for a POSIX shell. */
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -20,10 +26,14 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 export function curlFor(baseUrl: string, trigger: Trigger, specimens: Specimens): string {
   const parts = ['curl -i'];
   if (trigger.method === 'HEAD') parts.push('--head');
-  else if (trigger.method !== 'GET') parts.push(`-X ${trigger.method}`);
+  // A body makes curl POST unless told otherwise: a GET with a body says so.
+  else if (trigger.method !== 'GET' || trigger.body !== undefined) {
+    parts.push(`-X ${trigger.method}`);
+  }
   parts.push(shellQuote(baseUrl + trigger.path));
-  for (const [name, value] of Object.entries(trigger.headers ?? {})) {
-    parts.push(`-H ${shellQuote(`${name}: ${fillTemplate(value, specimens)}`)}`);
+  // One -H per field line: curl sends a header given twice twice.
+  for (const [name, value] of headerLines(trigger.headers, specimens)) {
+    parts.push(`-H ${shellQuote(`${name}: ${value}`)}`);
   }
   if (trigger.body !== undefined) {
     const body = fillBody(trigger.body, specimens);
@@ -38,9 +48,7 @@ export function curlFor(baseUrl: string, trigger: Trigger, specimens: Specimens)
 }
 
 function describeScenario(s: Scenario, baseUrl: string, specimens: Specimens) {
-  const headers = Object.fromEntries(
-    Object.entries(s.trigger.headers ?? {}).map(([k, v]) => [k, fillTemplate(v, specimens)]),
-  );
+  const headers = fillHeaders(s.trigger.headers, specimens);
   return {
     id: s.id,
     family: s.family,
@@ -163,8 +171,8 @@ export function catalogRouter(deps: {
                               : ''
                           }
                           <pre>
-${s.trigger.method} ${s.trigger.path}${Object.entries(s.trigger.headers ?? {}).map(
-                              ([k, v]) => `\n${k}: ${v}`,
+${s.trigger.method} ${s.trigger.path}${Object.entries(s.trigger.headers ?? {}).flatMap(([k, v]) =>
+                              (Array.isArray(v) ? v : [v]).map((x) => `\n${k}: ${x}`),
                             )}</pre>`,
                     )}`
             }`,

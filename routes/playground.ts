@@ -2,13 +2,7 @@ import { Router } from 'express';
 import { html, type Html } from '../src/html';
 import { PLAYGROUND_SCRIPT } from '../src/playground-client';
 import { methodNotAllowed } from '../src/problems';
-import {
-  families,
-  problemCatalog,
-  scenarios,
-  type Family,
-  type Scenario,
-} from '../src/scenarios';
+import { families, problemCatalog, scenarios, type Family, type Scenario } from '../src/scenarios';
 import { layout, prose, SITE_CSS, statusClass } from '../src/site';
 import { fetchFor, forbiddenHeaders, pythonFor } from '../src/snippets';
 import type { SpecimenBook, Specimens } from '../src/specimens';
@@ -47,6 +41,16 @@ function cannotRun(s: Scenario, corsDemoUrl: string | undefined): Html | undefin
   if (forbidden.length > 0) {
     return html`A page’s script may not set <code>${forbidden.join(', ')}</code>: the browser sends
       its own. Run the curl or Python snippet instead.`;
+  }
+  const repeated = Object.entries(s.trigger.headers ?? {}).filter(([, v]) => Array.isArray(v));
+  if (repeated.length > 0) {
+    return html`A page’s script cannot send
+      <code>${repeated.map(([k]) => k).join(', ')}</code> twice: <code>fetch</code> joins a repeated
+      header into one field. Run the curl snippet, which sends both.`;
+  }
+  if (s.trigger.body !== undefined && (s.trigger.method === 'GET' || s.trigger.method === 'HEAD')) {
+    return html`<code>fetch</code> refuses a body with ${s.trigger.method}. Run the curl or Python
+      snippet, which send it.`;
   }
   if (s.expect.status === 407) {
     return html`Browsers do not hand a 407 from a server that is not their proxy to a script:

@@ -329,7 +329,8 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
 
   /** Each specimen used alone on GET /api/v1/data by a bearer scenario, with what it produces. */
   const specimenUses = scenarios.flatMap((s) => {
-    const m = /^Bearer \{\{token:([a-z_]+)\}\}$/.exec(s.trigger.headers?.Authorization ?? '');
+    const auth = s.trigger.headers?.Authorization;
+    const m = /^Bearer \{\{token:([a-z_]+)\}\}$/.exec(typeof auth === 'string' ? auth : '');
     return m && s.family === 'bearer' ? [{ name: m[1] as string, scenario: s }] : [];
   });
   router

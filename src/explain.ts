@@ -103,8 +103,30 @@ export const HEADER_CHECKS = [
   'exactly one token after "Bearer "',
 ] as const;
 
+/** RFC 9110 §5.3: Authorization is no list, so it may come once. */
+export const ONE_AUTHORIZATION_FIELD = 'at most one Authorization field';
+/** RFC 6750 §2: the strict guards take the header method only, not the query or a form body. */
+export const TOKEN_IN_HEADER_ONLY =
+  'token in the Authorization header only (not the query or a form body)';
+/**
+ * How a strict Bearer guard (bearerAuth, openaiAuth) reads the credentials, in order: the header
+ * checks of every Bearer guard, with how the token was presented around them. httpbin's lenient
+ * /bearer runs HEADER_CHECKS alone.
+ */
+export const PRESENTATION_CHECKS = [
+  HEADER_CHECKS[0],
+  ONE_AUTHORIZATION_FIELD,
+  TOKEN_IN_HEADER_ONLY,
+  HEADER_CHECKS[1],
+  HEADER_CHECKS[2],
+] as const;
+
 export const BEARER_GUARD = 'Bearer access token (RFC 6750, RFC 9068)';
-export const BEARER_CHECKS: readonly string[] = [...HEADER_CHECKS, ...JWS_CHECKS, ...ACCESS_CHECKS];
+export const BEARER_CHECKS: readonly string[] = [
+  ...PRESENTATION_CHECKS,
+  ...JWS_CHECKS,
+  ...ACCESS_CHECKS,
+];
 
 /**
  * The checks that do not apply to a token without a kid: the verifier takes the current key of

@@ -416,17 +416,32 @@ export interface OpenAiErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
 
+/** The 400s of a key presented wrongly (a broken, repeated or doubled Authorization). */
+const BROKEN_AUTHORIZATION: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
+  'authorization_malformed',
+  'authorization_repeated',
+  'token_multiple_methods',
+]);
+
 /**
  * Our problem code as an OpenAI `code`: every refused credential is `invalid_api_key` and an
  * unknown path `unknown_url`, as OpenAI answers; anything OpenAI has no word for keeps ours.
  */
 export function openAiErrorCode(code: ProblemCode): string {
-  if (problemCatalog[code].status === 401 || code === 'authorization_malformed') {
+  if (problemCatalog[code].status === 401 || BROKEN_AUTHORIZATION.has(code)) {
     return 'invalid_api_key';
   }
   if (code === 'not_found') return 'unknown_url';
   return code;
 }
+
+/** 401s where no key was judged (none came where it is read): the detail says what to do. */
+const KEY_NOT_JUDGED: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
+  'token_missing',
+  'auth_scheme_unsupported',
+  'token_in_query_refused',
+  'token_in_body_refused',
+]);
 
 /**
  * Builds the envelope. The message ends with `(request id: <id>)`, as in the article's
@@ -435,8 +450,7 @@ export function openAiErrorCode(code: ProblemCode): string {
  * error_description and in our log line, not in a body an attacker probing keys would read.
  */
 export function openAiErrorBody(err: HttpError, requestId: string): OpenAiErrorBody {
-  const refused =
-    err.status === 401 && err.code !== 'token_missing' && err.code !== 'auth_scheme_unsupported';
+  const refused = err.status === 401 && !KEY_NOT_JUDGED.has(err.code);
   const text = refused ? 'Invalid Token' : (err.detail ?? problemCatalog[err.code].title);
   const param = err.extensions.param;
   return {

@@ -47,11 +47,22 @@ function compile(templates: readonly string[]): RegExp {
 
 const SECRET_PATH = compile(SECRET_PATHS);
 
-/** Replaces the secret segment of every credential-carrying path in `text` with "[redacted]". */
+/**
+ * An access token in a query (RFC 6750 §2.3): refused by every Bearer resource here, and a
+ * credential all the same, so its value is never logged (RFC 6750 §5.3: URLs end up in logs).
+ */
+const QUERY_TOKEN = /([?&]access(?:_|%5f)token=)[^&#\s]*/gi;
+
+/**
+ * Replaces the secret segment of every credential-carrying path in `text`, and the value of an
+ * access_token query parameter, with "[redacted]".
+ */
 export function redactPath(text: string): string {
-  return text.replace(SECRET_PATH, (...args: unknown[]) => {
-    // The capture groups of whichever alternative matched; the others are undefined.
-    const groups = args.slice(1, -2).filter((g): g is string => typeof g === 'string');
-    return groups.map((g) => `${g}${REDACTED}`).join('');
-  });
+  return text
+    .replace(SECRET_PATH, (...args: unknown[]) => {
+      // The capture groups of whichever alternative matched; the others are undefined.
+      const groups = args.slice(1, -2).filter((g): g is string => typeof g === 'string');
+      return groups.map((g) => `${g}${REDACTED}`).join('');
+    })
+    .replace(QUERY_TOKEN, `$1${REDACTED}`);
 }

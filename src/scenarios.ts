@@ -206,6 +206,42 @@ export const problemCatalog = {
     remedy: 'Send exactly `Authorization: Bearer <token>`, one space, one token.',
     rfc: [rfc(6750, '2.1'), rfc(6750, '3.1')],
   },
+  authorization_repeated: {
+    status: 400,
+    title: 'Authorization header sent more than once',
+    explanation:
+      'The request carries two or more Authorization fields. A field that is not a comma-separated list may be sent once only (RFC 9110 §5.3), and Authorization holds one set of credentials (RFC 9110 §11.6.2): two cannot both be judged. Node keeps the first and drops the rest, so a server that did not count them would judge a token the client may not have meant. It is a broken request, not a bad credential: 400 with error="invalid_request" (RFC 6750 §3.1), since no new token would fix it. Usually two layers each add the header: a client’s auth option and a hand-set header, a default header of a session, or a proxy. Browsers and Python requests cannot send it (they join or replace repeated headers); curl with two -H can.',
+    remedy:
+      'Send exactly one Authorization header: look for a default header on the client or session besides the one set per request.',
+    rfc: [rfc(9110, '5.3'), rfc(9110, '11.6.2'), rfc(6750, '3.1')],
+  },
+  token_multiple_methods: {
+    status: 400,
+    title: 'Access token sent in more than one way',
+    explanation:
+      'A token came in the Authorization header and another as the access_token query parameter. RFC 6750 §3.1 names this case: a request that "uses more than one method for including an access token" is invalid_request, 400. The server does not guess which one counts.',
+    remedy:
+      'Send the token in the Authorization header only, and take access_token out of the URL; a token that was in a URL may sit in logs and browser history, so revoke it.',
+    rfc: [rfc(6750, '2'), rfc(6750, '3.1'), rfc(6750, '5.3')],
+  },
+  token_in_query_refused: {
+    status: 401,
+    title: 'Access token in the URL is not accepted here',
+    explanation:
+      'The token came as the access_token query parameter (RFC 6750 §2.3), not in the Authorization header. That method is optional, and this resource does not support it: URLs are logged by servers and proxies, kept in browser history and passed on in Referer headers, so a token in one leaks (RFC 6750 §2.3, §5.3). To the resource a token where it does not look is no credential, an "unsupported authentication method" (RFC 6750 §3): 401 with the Bearer challenge and no error parameter. Not 400, which would call the request broken; the code is its own, not token_missing, so the client learns where the token goes.',
+    remedy:
+      'Send it as `Authorization: Bearer <token>` and drop access_token from the URL; a token that travelled in a URL may have been logged, so revoke it and get a new one.',
+    rfc: [rfc(6750, '2.3'), rfc(6750, '3'), rfc(6750, '5.3')],
+  },
+  token_in_body_refused: {
+    status: 401,
+    title: 'Access token in the request body is not accepted here',
+    explanation:
+      'The token came as the access_token parameter of an application/x-www-form-urlencoded body (RFC 6750 §2.2), not in the Authorization header. That method is optional, never allowed with GET (a GET body has no defined meaning), and this resource does not support it. Python’s `requests.get(url, data={"access_token": token})` sends exactly this: data= where headers= was meant. To the resource it is an unsupported authentication method (RFC 6750 §3): 401 with the Bearer challenge and no error parameter, with a code of its own instead of token_missing.',
+    remedy:
+      'Send it as `Authorization: Bearer <token>` (Python requests: `headers={"Authorization": f"Bearer {token}"}`).',
+    rfc: [rfc(6750, '2.2'), rfc(6750, '3')],
+  },
   token_malformed: {
     status: 401,
     title: 'Access token is not a well-formed JWT',
@@ -705,7 +741,11 @@ export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 
 export interface Trigger {
   method: HttpMethod;
   path: string;
-  headers?: Record<string, string>;
+  /**
+   * Header fields. A list is one field sent once per value (RFC 9110 §5.3), which only raw
+   * clients can do: browsers' fetch and Python requests join or replace a repeated header.
+   */
+  headers?: Record<string, string | string[]>;
   /**
    * A request body: an object sent as JSON (`contentType: 'json'`, the default) or as
    * application/x-www-form-urlencoded (`'form'`). String values may hold `{{token:NAME}}` too.
@@ -811,6 +851,11 @@ const noError = `Bearer realm="four-oh-one", ${RESOURCE_METADATA}`;
 const invalidToken = (code: ProblemCode) =>
   `Bearer realm="four-oh-one", error="invalid_token", error_description="${problemCatalog[code].title}", ${RESOURCE_METADATA}`;
 const invalidRequest = `Bearer realm="four-oh-one", error="invalid_request", error_description="${problemCatalog.authorization_malformed.title}", ${RESOURCE_METADATA}`;
+/** RFC 6750 §3.1 invalid_request for a broken presentation, described by the problem's title. */
+const invalidRequestFor = (code: ProblemCode) =>
+  `Bearer realm="four-oh-one", error="invalid_request", error_description="${problemCatalog[code].title}", ${RESOURCE_METADATA}`;
+/** RFC 6750 §2.3's own example token: in a URL this server never reads it, whatever it is. */
+const QUERY_TOKEN = 'access_token=mF_9.B5f-4.1JqM';
 /** RFC 6750 §3.1: the 403 of a valid token without `scope`, which names the scope needed. */
 const insufficientScope = (scope: string) =>
   `Bearer realm="four-oh-one", scope="${scope}", error="insufficient_scope", error_description="${problemCatalog.insufficient_scope.title}", ${RESOURCE_METADATA}`;
@@ -958,6 +1003,63 @@ const templates: Scenario[] = [
     explanation:
       'The b64token grammar allows exactly one token with no spaces; `Bearer abc def` is a broken header (often a token pasted with its "Bearer " prefix twice, or with a stray space).',
     rfc: problemCatalog.authorization_malformed.rfc,
+  },
+  {
+    id: 'bearer-authorization-twice',
+    family: 'bearer',
+    title: 'Two Authorization headers',
+    trigger: {
+      method: 'GET',
+      path: DATA,
+      headers: { Authorization: ['Bearer {{token:valid}}', 'Bearer {{token:expired}}'] },
+    },
+    expect: {
+      status: 400,
+      code: 'authorization_repeated',
+      challenge: invalidRequestFor('authorization_repeated'),
+    },
+    explanation:
+      'Two Authorization fields: a valid token, then an expired one. Node keeps the first and drops the second, so a server that did not count them would let this in, with the token chosen by the order of the headers. Authorization is not a list, and RFC 9110 §5.3 forbids sending it twice: 400 invalid_request. curl sends it with two -H; a browser’s fetch and Python requests cannot (they join or replace a repeated header).',
+    rfc: problemCatalog.authorization_repeated.rfc,
+  },
+  {
+    id: 'bearer-token-in-header-and-query',
+    family: 'bearer',
+    title: 'A token in the header and another in the query',
+    trigger: { method: 'GET', path: `${DATA}?${QUERY_TOKEN}`, headers: bearer('valid') },
+    expect: {
+      status: 400,
+      code: 'token_multiple_methods',
+      challenge: invalidRequestFor('token_multiple_methods'),
+    },
+    explanation:
+      'A valid token in the Authorization header, and `?access_token=…` in the URL as well. RFC 6750 §3.1 lists "uses more than one method for including an access token" as invalid_request: 400, however good the header’s token is.',
+    rfc: problemCatalog.token_multiple_methods.rfc,
+  },
+  {
+    id: 'bearer-token-in-query',
+    family: 'bearer',
+    title: 'A token in the URL query (?access_token=)',
+    trigger: { method: 'GET', path: `${DATA}?${QUERY_TOKEN}` },
+    expect: { status: 401, code: 'token_in_query_refused', challenge: noError },
+    explanation:
+      'The URI query method of RFC 6750 §2.3, with the RFC’s own example token. This resource takes the header only, so the token is not even read: to it, no credentials came, and the challenge has no error parameter. The code says where the token must go instead, so a client does not mistake it for token_missing.',
+    rfc: problemCatalog.token_in_query_refused.rfc,
+  },
+  {
+    id: 'bearer-token-in-form-body',
+    family: 'bearer',
+    title: 'A token in a form body: requests.get(url, data={"access_token": token})',
+    trigger: {
+      method: 'GET',
+      path: DATA,
+      body: { access_token: '{{token:valid}}' },
+      contentType: 'form',
+    },
+    expect: { status: 401, code: 'token_in_body_refused', challenge: noError },
+    explanation:
+      'A valid token as the access_token field of a form body (RFC 6750 §2.2), on a GET. That method is optional and never allowed with GET; this resource takes the header only, so to it no credentials came. Python sends this when `data=` is written where `headers=` was meant.',
+    rfc: problemCatalog.token_in_body_refused.rfc,
   },
   tokenScenario(
     'token-not-a-jwt',

@@ -41,13 +41,29 @@ export function jsLiteral(value: unknown, indent = ''): string {
 const isRedirectTest = (expectedStatus?: number) =>
   expectedStatus !== undefined && expectedStatus >= 300 && expectedStatus < 400;
 
-/** The trigger with its specimens filled in. */
+/**
+ * The trigger with its specimens filled in. A header sent twice cannot be in a dict or a fetch
+ * init: it is joined into one field, and `repeated` names it so the snippet can say so.
+ */
 function filled(trigger: Trigger, specimens: Specimens) {
+  const repeated: string[] = [];
   const headers = Object.fromEntries(
-    Object.entries(trigger.headers ?? {}).map(([k, v]) => [k, fillTemplate(v, specimens)]),
+    Object.entries(trigger.headers ?? {}).map(([k, v]) => {
+      if (!Array.isArray(v)) return [k, fillTemplate(v, specimens)];
+      repeated.push(k);
+      return [k, v.map((x) => fillTemplate(x, specimens)).join(', ')];
+    }),
   );
   const body = trigger.body === undefined ? undefined : fillBody(trigger.body, specimens);
-  return { headers, body };
+  return { headers, body, repeated };
+}
+
+/** What a snippet cannot send as the trigger does, as comment lines (`#` or `//`). */
+function cannotSend(repeated: string[], comment: string, client: string) {
+  return repeated.map(
+    (name) =>
+      `${comment} ${client} sends one ${name} field, so the values are joined in it; the server judges that one field, not the two curl -H sends.`,
+  );
 }
 
 /** Python `requests`: the call, then the status, the challenge and the body. */
@@ -57,7 +73,7 @@ export function pythonFor(
   specimens: Specimens,
   expectedStatus?: number,
 ): string {
-  const { headers, body } = filled(trigger, specimens);
+  const { headers, body, repeated } = filled(trigger, specimens);
   const args = [`    ${JSON.stringify(baseUrl + trigger.path)},`];
   if (Object.keys(headers).length > 0) args.push(`    headers=${pythonLiteral(headers, '    ')},`);
   if (body !== undefined) {
@@ -70,6 +86,7 @@ export function pythonFor(
   return [
     'import requests',
     '',
+    ...cannotSend(repeated, '#', 'requests'),
     `response = requests.${trigger.method.toLowerCase()}(`,
     ...args,
     ')',
@@ -85,7 +102,7 @@ export function fetchFor(
   specimens: Specimens,
   expectedStatus?: number,
 ): string {
-  const { headers, body } = filled(trigger, specimens);
+  const { headers, body, repeated } = filled(trigger, specimens);
   const init: string[] = [`  method: ${JSON.stringify(trigger.method)},`];
   if (body !== undefined && trigger.contentType !== 'form') {
     headers['Content-Type'] = 'application/json';
@@ -105,6 +122,13 @@ export function fetchFor(
       ? [
           '// fetch, in Node as in browsers, turns a 407 from a server that is not your proxy into',
           '// a network error: this throws "TypeError: fetch failed". curl and Python show the 407.',
+        ]
+      : []),
+    ...cannotSend(repeated, '//', 'fetch'),
+    ...(body !== undefined && (trigger.method === 'GET' || trigger.method === 'HEAD')
+      ? [
+          `// fetch refuses a body with ${trigger.method} ("TypeError: Request with GET/HEAD method cannot have body"):`,
+          '// this throws. curl and Python send it.',
         ]
       : []),
     `const response = await fetch(${JSON.stringify(baseUrl + trigger.path)}, {`,

@@ -268,6 +268,29 @@ export function fillTemplate(value: string, specimens: Specimens): string {
   );
 }
 
+/** A trigger's header fields with `{{token:NAME}}` filled; a list stays a list (one field per value). */
+export function fillHeaders(
+  headers: Record<string, string | string[]> | undefined,
+  specimens: Specimens,
+): Record<string, string | string[]> {
+  return Object.fromEntries(
+    Object.entries(headers ?? {}).map(([name, v]) => [
+      name,
+      Array.isArray(v) ? v.map((x) => fillTemplate(x, specimens)) : fillTemplate(v, specimens),
+    ]),
+  );
+}
+
+/** A trigger's header fields as sent: one [name, value] per field line, specimens filled. */
+export function headerLines(
+  headers: Record<string, string | string[]> | undefined,
+  specimens: Specimens,
+): [string, string][] {
+  return Object.entries(fillHeaders(headers, specimens)).flatMap(([name, v]) =>
+    (Array.isArray(v) ? v : [v]).map((value): [string, string] => [name, value]),
+  );
+}
+
 /** A trigger body with `{{token:NAME}}` filled in its string values. */
 export function fillBody<T extends Record<string, unknown>>(body: T, specimens: Specimens): T {
   return Object.fromEntries(

@@ -5,7 +5,7 @@ import addFormats from 'ajv-formats';
 import type { Response } from 'supertest';
 import { DOCUMENTED_ROUTES, documentedPath } from '../src/openapi';
 import { scenarios, type Scenario } from '../src/scenarios';
-import { fillBody, fillTemplate, type Specimens } from '../src/specimens';
+import { fillBody, fillHeaders, type Specimens } from '../src/specimens';
 import { buildApp } from './helpers';
 
 /**
@@ -106,8 +106,8 @@ describe('GET /openapi.json', () => {
 
   function fire(s: Scenario) {
     let req = ctx.http()[s.trigger.method.toLowerCase() as 'get'](s.trigger.path);
-    for (const [name, value] of Object.entries(s.trigger.headers ?? {})) {
-      req = req.set(name, fillTemplate(value, specimens));
+    for (const [name, value] of Object.entries(fillHeaders(s.trigger.headers, specimens))) {
+      req = req.set(name, value as string); // a list: one field per value
     }
     if (s.trigger.body !== undefined) {
       const body = fillBody(s.trigger.body, specimens);

@@ -9,7 +9,7 @@ import {
   type Scenario,
   type ProblemCode,
 } from '../src/scenarios';
-import { fillBody, fillTemplate, SPECIMEN_NAMES, type Specimens } from '../src/specimens';
+import { fillBody, fillHeaders, SPECIMEN_NAMES, type Specimens } from '../src/specimens';
 import { buildApp, expectChallenge, expectOccurrence, expectProblem } from './helpers';
 
 /** A PEM private key made for this run, as JWT_PRIVATE_KEY takes it (newlines escaped). */
@@ -89,8 +89,9 @@ function describeTriggers(configuration: Configuration): void {
     let req = ctx.http()[s.trigger.method.toLowerCase() as 'get'](s.trigger.path);
     for (const [name, value] of Object.entries(configuration.headers ?? {}))
       req = req.set(name, value);
-    for (const [name, value] of Object.entries(s.trigger.headers ?? {})) {
-      req = req.set(name, fillTemplate(value, specimens));
+    // A list is one field per value: superagent sends a header set to an array once per value.
+    for (const [name, value] of Object.entries(fillHeaders(s.trigger.headers, specimens))) {
+      req = req.set(name, value as string);
     }
     if (s.trigger.body !== undefined) {
       const body = fillBody(s.trigger.body, specimens);
@@ -121,9 +122,7 @@ function describeTriggers(configuration: Configuration): void {
     }[];
     expect(served.map((x) => x.id)).toEqual(registry.map((x) => x.id));
     for (const [i, s] of registry.entries()) {
-      const headers = Object.fromEntries(
-        Object.entries(s.trigger.headers ?? {}).map(([k, v]) => [k, fillTemplate(v, specimens)]),
-      );
+      const headers = fillHeaders(s.trigger.headers, specimens);
       expect(served[i]).toMatchObject({
         id: s.id,
         trigger: { method: s.trigger.method, path: s.trigger.path, headers },
@@ -256,7 +255,7 @@ function describeIntegrity(): void {
         const browserHeaders = (s.browser ?? []).flatMap((v) =>
           Object.values(v.fetch.headers ?? {}),
         );
-        for (const value of [...Object.values(s.trigger.headers ?? {}), ...browserHeaders]) {
+        for (const value of [...Object.values(s.trigger.headers ?? {}).flat(), ...browserHeaders]) {
           for (const m of value.matchAll(/\{\{token:([a-z_]+)\}\}/g)) {
             expect(SPECIMEN_NAMES).toContain(m[1]);
           }

@@ -1,6 +1,9 @@
 import { createHmac } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import fc from 'fast-check';
 import { bearerAuth, parseAuthorization } from '../../middleware/bearer-auth';
+import { createServer } from '../../src/http';
 import { StoreUnavailableError } from '../../src/problems';
 import type { Store } from '../../src/store';
 import { isNumericDate } from '../../src/tokens';
@@ -126,6 +129,120 @@ describe('GET /api/v1/data', () => {
         expectProblem(res, { status: 401, code: 'auth_scheme_unsupported', challenge: NO_ERROR });
       },
     );
+  });
+
+  // RFC 9110 §5.3 and RFC 6750 §2, §3, §3.1: one field, and the header method only.
+  describe('with the token presented otherwise than in one Authorization header', () => {
+    const invalidRequest = (title: string) =>
+      `Bearer realm="four-oh-one", error="invalid_request", error_description="${title}", ${METADATA}`;
+    const REPEATED = invalidRequest('Authorization header sent more than once');
+    const MULTIPLE = invalidRequest('Access token sent in more than one way');
+
+    it('answers two Authorization fields 400 authorization_repeated, whichever comes first', async () => {
+      const expired = ctx.token({ expiresIn: -600 });
+      for (const values of [
+        [ctx.token(), expired],
+        [expired, ctx.token()],
+        [ctx.token(), ctx.token()],
+      ]) {
+        const res = await ctx
+          .http()
+          .get('/api/v1/data')
+          .set('Authorization', values.map((t) => `Bearer ${t}`) as unknown as string);
+        expectProblem(res, { status: 400, code: 'authorization_repeated', challenge: REPEATED });
+        expect(res.body.detail).toContain('2 Authorization fields');
+      }
+    });
+
+    it('counts Authorization fields in any case, as they came on the wire', async () => {
+      const server = createServer(ctx.app);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = server.address() as AddressInfo;
+        const token = ctx.token();
+        const answer = await new Promise<string>((resolve, reject) => {
+          const socket = connect(port, '127.0.0.1', () => {
+            socket.end(
+              `GET /api/v1/data HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n` +
+                `AUTHORIZATION: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+            );
+          });
+          let text = '';
+          socket.on('data', (c: Buffer) => (text += c.toString()));
+          socket.on('end', () => resolve(text));
+          socket.on('error', reject);
+        });
+        expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+        expect(answer).toContain('"code":"authorization_repeated"');
+      } finally {
+        server.close();
+      }
+    });
+
+    it.each([
+      ['?access_token=abc', 'the query'],
+      ['?x=1&access_token=', 'the query, empty'],
+      ['?access%5Ftoken=abc', 'the query, percent-encoded'],
+    ])('answers a header plus %s (%s) 400 token_multiple_methods', async (query) => {
+      const res = await ctx
+        .http()
+        .get(`/api/v1/data${query}`)
+        .set('Authorization', `Bearer ${ctx.token()}`);
+      expectProblem(res, { status: 400, code: 'token_multiple_methods', challenge: MULTIPLE });
+    });
+
+    it('answers a token only in the query 401 token_in_query_refused, without error', async () => {
+      const res = await ctx.http().get(`/api/v1/data?access_token=${ctx.token()}`);
+      expectProblem(res, { status: 401, code: 'token_in_query_refused', challenge: NO_ERROR });
+      // Another scheme in the header does not carry a bearer token: the query is the lesson.
+      const basic = await ctx
+        .http()
+        .get('/api/v1/data?access_token=abc')
+        .set('Authorization', 'Basic dXNlcjpwYXNz');
+      expectProblem(basic, { status: 401, code: 'token_in_query_refused', challenge: NO_ERROR });
+    });
+
+    it('reads only a parameter named access_token', async () => {
+      for (const query of ['?access_tokens=abc', '?token=abc', '?x=access_token']) {
+        const res = await ctx.http().get(`/api/v1/data${query}`);
+        expectProblem(res, { status: 401, code: 'token_missing', challenge: NO_ERROR });
+      }
+    });
+
+    it('answers a token only in a form body 401 token_in_body_refused, without error', async () => {
+      const res = await ctx
+        .http()
+        .get('/api/v1/data')
+        .type('form')
+        .send({ access_token: ctx.token() });
+      expectProblem(res, { status: 401, code: 'token_in_body_refused', challenge: NO_ERROR });
+    });
+
+    it('reads access_token from a form body only (RFC 6750 §2.2), not from JSON', async () => {
+      const json = await ctx.http().get('/api/v1/data').send({ access_token: ctx.token() });
+      expectProblem(json, { status: 401, code: 'token_missing', challenge: NO_ERROR });
+      const other = await ctx.http().get('/api/v1/data').type('form').send({ token: 'abc' });
+      expectProblem(other, { status: 401, code: 'token_missing', challenge: NO_ERROR });
+    });
+
+    it('answers a form body it cannot read with its own 413, never a 5xx', async () => {
+      const res = await ctx
+        .http()
+        .get('/api/v1/data')
+        .type('form')
+        .send(`access_token=${'a'.repeat(20_000)}`);
+      expectProblem(res, { status: 413, code: 'body_too_large' });
+    });
+
+    it('leaves the body of a request with an Authorization header to the route', async () => {
+      const res = await ctx
+        .http()
+        .get('/api/v1/data')
+        .set('Authorization', `Bearer ${ctx.token()}`)
+        .type('form')
+        .send({ access_token: 'abc' });
+      expect(res.status).toBe(200);
+    });
   });
 
   describe('with a valid token', () => {

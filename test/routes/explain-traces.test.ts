@@ -11,7 +11,7 @@ import {
 } from '../../src/explain';
 import { EXPLANATION_ID_HEADER } from '../../src/problems';
 import { scenarios, type Scenario } from '../../src/scenarios';
-import { fillBody, fillTemplate, type Specimens } from '../../src/specimens';
+import { fillBody, fillHeaders, type Specimens } from '../../src/specimens';
 import { NO_KID } from '../../src/tokens';
 import { buildApp } from '../helpers';
 
@@ -30,8 +30,8 @@ describe('decision traces', () => {
 
   function fire(s: Scenario) {
     let req = ctx.http()[s.trigger.method.toLowerCase() as 'get'](s.trigger.path);
-    for (const [name, value] of Object.entries(s.trigger.headers ?? {})) {
-      req = req.set(name, fillTemplate(value, specimens));
+    for (const [name, value] of Object.entries(fillHeaders(s.trigger.headers, specimens))) {
+      req = req.set(name, value as string); // a list: one field per value
     }
     if (s.trigger.body !== undefined) {
       const body = fillBody(s.trigger.body, specimens);

@@ -17,7 +17,7 @@ import {
 import { createServer } from '../../src/http';
 import { QuotaExceededError } from '../../src/problems';
 import { scenarios, type Scenario } from '../../src/scenarios';
-import { fillBody, fillTemplate, type SpecimenBook, type Specimens } from '../../src/specimens';
+import { fillBody, fillHeaders, type SpecimenBook, type Specimens } from '../../src/specimens';
 import { MemoryStore, type Store } from '../../src/store';
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
@@ -29,8 +29,8 @@ import { describeRedis, redisUrl } from '../redis';
 /** Fires a registry trigger, as test/scenarios.test.ts does. */
 function fire(http: () => ReturnType<typeof request>, s: Scenario, specimens: Specimens) {
   let req = http()[s.trigger.method.toLowerCase() as 'get'](s.trigger.path);
-  for (const [name, value] of Object.entries(s.trigger.headers ?? {})) {
-    req = req.set(name, fillTemplate(value, specimens));
+  for (const [name, value] of Object.entries(fillHeaders(s.trigger.headers, specimens))) {
+    req = req.set(name, value as string); // a list: one field per value
   }
   if (s.trigger.body !== undefined) {
     const body = fillBody(s.trigger.body, specimens);
@@ -43,7 +43,7 @@ function fire(http: () => ReturnType<typeof request>, s: Scenario, specimens: Sp
 function credentialsSent(s: Scenario, specimens: Specimens): string[] {
   const secrets: string[] = [];
   const values = [
-    ...Object.values(s.trigger.headers ?? {}),
+    ...Object.values(s.trigger.headers ?? {}).flat(),
     ...Object.values(s.trigger.body ?? {}).filter((v): v is string => typeof v === 'string'),
   ];
   for (const value of values) {
@@ -51,7 +51,8 @@ function credentialsSent(s: Scenario, specimens: Specimens): string[] {
       secrets.push(specimens[m[1] as keyof Specimens]);
     }
   }
-  const auth = /^(?:Basic|Bearer) +(\S+)$/i.exec(s.trigger.headers?.Authorization ?? '');
+  const header = s.trigger.headers?.Authorization;
+  const auth = /^(?:Basic|Bearer) +(\S+)$/i.exec(typeof header === 'string' ? header : '');
   if (auth?.[1]) secrets.push(auth[1]);
   for (const field of ['password', 'api_secret', 'client_secret', 'refresh_token', 'token']) {
     const v = fillBody(s.trigger.body ?? {}, specimens)[field];
@@ -417,6 +418,16 @@ describe('credentials in paths', () => {
     );
     expect(redactPath('/status/401')).toBe('/status/401');
     expect(redactPath('/basic-auth/alice')).toBe('/basic-auth/alice');
+  });
+
+  it('redact the value of an access_token query parameter, however its name is spelled', () => {
+    expect(redactPath('/api/v1/data?access_token=abc.def&x=1')).toBe(
+      '/api/v1/data?access_token=[redacted]&x=1',
+    );
+    expect(redactPath('/v1/models?x=1&ACCESS%5Ftoken=abc')).toBe(
+      '/v1/models?x=1&ACCESS%5Ftoken=[redacted]',
+    );
+    expect(redactPath('/api/v1/data?access_tokens=abc')).toBe('/api/v1/data?access_tokens=abc');
   });
 });
 

@@ -267,6 +267,61 @@ describe('the OpenAI-compatible API (/v1/*)', () => {
       );
     });
 
+    // The same reading of how a key was presented as on /api/v1/data (RFC 9110 §5.3, RFC 6750 §2).
+    describe('with the key presented otherwise than in one Authorization header', () => {
+      const invalidRequest = (title: string) =>
+        `Bearer realm="four-oh-one", error="invalid_request", error_description="${title}", ${METADATA}`;
+
+      it('answers two Authorization fields 400, in the envelope', async () => {
+        const res = await ctx
+          .http()
+          .get('/v1/models')
+          .set('Authorization', [`Bearer ${KEY}`, 'Bearer sk-wrong'] as unknown as string);
+        expectEnvelope(res, {
+          status: 400,
+          code: 'invalid_api_key',
+          message: /2 Authorization fields/,
+          challenge: invalidRequest('Authorization header sent more than once'),
+        });
+      });
+
+      it('answers the key in the header and in the query 400', async () => {
+        const res = await ctx
+          .http()
+          .get(`/v1/models?access_token=${KEY}`)
+          .set('Authorization', `Bearer ${KEY}`);
+        expectEnvelope(res, {
+          status: 400,
+          code: 'invalid_api_key',
+          challenge: invalidRequest('Access token sent in more than one way'),
+        });
+      });
+
+      it('answers the key only in the query 401, saying where it goes', async () => {
+        const res = await ctx.http().get(`/v1/models?access_token=${KEY}`);
+        expectEnvelope(res, {
+          status: 401,
+          code: 'invalid_api_key',
+          message: /Authorization header only, not as the access_token query parameter/,
+          challenge: NO_CREDENTIALS,
+        });
+      });
+
+      it('answers the key only in a form body 401, saying where it goes', async () => {
+        const res = await ctx
+          .http()
+          .post('/v1/chat/completions')
+          .type('form')
+          .send({ access_token: KEY, model: 'four-oh-one-echo' });
+        expectEnvelope(res, {
+          status: 401,
+          code: 'invalid_api_key',
+          message: /not as access_token in a form body/,
+          challenge: NO_CREDENTIALS,
+        });
+      });
+    });
+
     describe('with another method', () => {
       it('answers 405 with Allow, before looking at credentials', async () => {
         const res = await ctx.http().delete('/v1/models');
