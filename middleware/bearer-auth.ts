@@ -92,14 +92,17 @@ const formBody = express.urlencoded({ extended: false, limit: '8kb', parameterLi
 /**
  * Whether a form body carries access_token (RFC 6750 §2.2: application/x-www-form-urlencoded).
  * Asked only of a request with no Authorization header, on its way to a refusal, so a request
- * with a header keeps its body for the route. A body that cannot be read is its own 400 or 413.
+ * with a header keeps its body for the route. A body that cannot be read (over 8 KiB, another
+ * charset) shows no token: the answer stays the 401 it was going to be, token_missing, and these
+ * routes answer no status they did not before.
  */
 export async function formBodyHasToken(req: Request, res: Response): Promise<boolean> {
   if (!req.is('application/x-www-form-urlencoded')) return false;
   if (req.body === undefined) {
-    await new Promise<void>((resolve, reject) => {
-      formBody(req, res, (err?: unknown) => (err ? reject(err) : resolve()));
+    const read = await new Promise<boolean>((resolve) => {
+      formBody(req, res, (err?: unknown) => resolve(err === undefined));
     });
+    if (!read) return false;
   }
   const body: unknown = req.body;
   return typeof body === 'object' && body !== null && Object.hasOwn(body, 'access_token');
