@@ -108,7 +108,7 @@ async function httpThroughput(ctx) {
 
   const config = loadConfig(env);
   const keys = createKeyRing(config);
-  const issue = { sub: 'bench', clientId: 'bench', scope: 'read', expiresIn: 3600 };
+  const issue = { sub: 'bench', clientId: 'bench', scope: 'data:read', expiresIn: 3600 };
   const valid = issueAccessToken(
     { keys, jwt: config.jwt, clock: { now: () => Date.now() } },
     issue,
@@ -480,7 +480,7 @@ async function verifyMicro(ctx) {
   const clock = { now: () => Date.now() };
   const { token } = issueAccessToken(
     { keys, jwt: config.jwt, clock },
-    { sub: 'bench', clientId: 'bench', scope: 'read', expiresIn: 3600 },
+    { sub: 'bench', clientId: 'bench', scope: 'data:read', expiresIn: 3600 },
   );
   const options = { algorithms: ['HS256'] };
   const asString = JWT_SECRET;
