@@ -534,3 +534,45 @@ export function digestAuth(options: DigestAuthOptions): RequestHandler {
     next();
   };
 }
+
+// --- Specimens --------------------------------------------------------------------------------
+
+/** The route the Digest specimens answer: httpbin's, SHA-256, user "user", password "passwd". */
+export const DIGEST_SPECIMEN_PATH = '/digest-auth/auth/user/passwd/SHA-256';
+
+/**
+ * Ready-made Digest answers for the registry, signed like any challenge's nonce so that each is
+ * refused for exactly one reason, on every instance sharing the secret: a wrong password (to a
+ * fresh nonce; the response is judged before the nonce's age), and the right password to a nonce
+ * issued longer than the nonce lifetime ago (stale=true). Neither writes state when refused.
+ */
+export function digestSpecimens(
+  secret: Buffer,
+  now: number,
+  nonceTtlMs = DEFAULT_NONCE_TTL_MS,
+): { digest_wrong_password: string; digest_stale_nonce: string } {
+  const nonces = new NonceBook(secret);
+  const answer = (nonce: string, password: string) => {
+    const input: DigestInput = {
+      algorithm: 'SHA-256',
+      username: 'user',
+      realm: REALM,
+      password,
+      method: 'GET',
+      uri: DIGEST_SPECIMEN_PATH,
+      nonce,
+      nc: '00000001',
+      cnonce: 'four-oh-one-specimen',
+      qop: 'auth',
+    };
+    return (
+      `Digest username="user", realm="${REALM}", nonce="${nonce}", uri="${DIGEST_SPECIMEN_PATH}", ` +
+      `algorithm=SHA-256, response="${digestResponse(input)}", qop=auth, nc=00000001, ` +
+      `cnonce="four-oh-one-specimen", opaque="${nonces.opaque}"`
+    );
+  };
+  return {
+    digest_wrong_password: answer(nonces.issue(now), 'not-the-password'),
+    digest_stale_nonce: answer(nonces.issue(now - nonceTtlMs - 60_000), 'passwd'),
+  };
+}

@@ -5,6 +5,7 @@ import pino, { type Logger } from 'pino';
 import pinoHttp from 'pino-http';
 import { bearerAuth } from '../middleware/bearer-auth';
 import { corsPolicy } from '../middleware/cors-policy';
+import { digestSpecimens } from '../middleware/digest-auth';
 import { explainRecorder } from '../middleware/explain-recorder';
 import { hstsWhenSecure } from '../middleware/hsts';
 import { openaiAuth } from '../middleware/openai-auth';
@@ -108,6 +109,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
         idleMs: config.session.idleSeconds * 1000,
         absoluteMs: config.session.absoluteSeconds * 1000,
       }),
+    // Signed with the secret the Digest routes check nonces with (routes/classic.ts).
+    digest: (now) => digestSpecimens(config.jwt.secret, now),
   });
   const tokens = new TokenService({ ...tokenOptions, tokens: config.tokens }, verify);
   const directory = new Directory(config.demo);

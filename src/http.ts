@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type express from 'express';
 import { PROBLEM_CONTENT_TYPE } from './problems';
+import { problemCatalog } from './scenarios';
 
 /** Headers beyond this are refused with 431: room for a 20 KB token to be judged, not cut off. */
 export const MAX_HEADER_BYTES = 32 * 1024;
@@ -19,20 +21,27 @@ export function createServer(app: express.Application): Server {
       return;
     }
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-    const status = tooLarge ? 431 : 400;
+    const code = tooLarge ? 'header_too_large' : 'bad_request';
+    const { status, title, remedy } = problemCatalog[code];
+    // The request was never read, so no client id can be kept: this one is the server's, and like
+    // every answer it names it in X-Request-Id and in the body, and the occurrence in instance.
+    const requestId = randomUUID();
     const body = JSON.stringify({
-      type: tooLarge ? '/problems/header_too_large' : '/problems/bad_request',
-      title: tooLarge ? 'Request header fields too large' : 'Bad request',
+      type: `/problems/${code}`,
+      title,
       status,
       detail: tooLarge
         ? `The request headers exceed ${MAX_HEADER_BYTES} bytes.`
         : 'The request could not be parsed as HTTP/1.1.',
-      code: tooLarge ? 'header_too_large' : 'bad_request',
+      instance: `urn:uuid:${requestId}`,
+      code,
+      request_id: requestId,
+      remedy,
     });
     socket.end(
       `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
         `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+        `X-Request-Id: ${requestId}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
     );
   });
   return server;

@@ -71,7 +71,9 @@ export const PLAYGROUND_SCRIPT = String.raw`
         Object.keys(t.body).forEach(function (k) { form.append(k, String(t.body[k])); });
         init.body = form;
       } else {
-        headers['Content-Type'] = 'application/json';
+        // JSON, unless the trigger names its own Content-Type (a charset the server refuses).
+        var typed = Object.keys(headers).some(function (h) { return h.toLowerCase() === 'content-type'; });
+        if (!typed) headers['Content-Type'] = 'application/json';
         init.body = JSON.stringify(t.body);
       }
     }

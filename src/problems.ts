@@ -219,10 +219,23 @@ export function toHttpError(err: unknown): HttpError {
     const e = err as { type?: unknown; status?: unknown; statusCode?: unknown; expose?: unknown };
     const byType = typeof e.type === 'string' ? BODY_ERRORS[e.type] : undefined;
     if (byType) return problem(byType, { detail: bodyErrorDetail(byType), cause: err });
+    // zlib's errors (Z_DATA_ERROR, …): a body that is not the gzip or deflate data its
+    // Content-Encoding names is a malformed body, not an unreadable request.
+    const zlibCode = (err as { code?: unknown }).code;
+    if (typeof zlibCode === 'string' && zlibCode.startsWith('Z_')) {
+      return problem('body_malformed', {
+        detail: 'The body does not decode as its Content-Encoding says.',
+        cause: err,
+      });
+    }
     const status = typeof e.status === 'number' ? e.status : e.statusCode;
     // Errors from Express and its libraries that carry a 4xx (e.g. a bad %-escape in the path).
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      return problem('bad_request', { cause: err });
+      return problem('bad_request', {
+        detail:
+          'The request could not be read as sent: a %-escape in the path that is not valid percent-encoding, or a part of it this server cannot take.',
+        cause: err,
+      });
     }
   }
   return problem('internal_error', { cause: err });

@@ -1499,6 +1499,54 @@ const templates: Scenario[] = [
       'This refresh token was already exchanged once. Its reuse revokes the whole family: the refresh token issued in exchange and every access token issued from the family now answer 401 token_revoked. Clients that refresh from two tabs or threads at once meet this.',
     rfc: problemCatalog.refresh_token_reused.rfc,
   },
+  {
+    id: 'specimen-cannot-revoke',
+    family: 'tokens',
+    title: 'A shared specimen token cannot change state',
+    trigger: {
+      method: 'POST',
+      path: '/auth/revoke-all',
+      headers: { Authorization: 'Bearer {{token:admin}}' },
+    },
+    expect: { status: 403, code: 'specimen_read_only', challenge: null },
+    explanation:
+      'The admin specimen from /tokens/specimens is shared by every visitor. It opens read-only routes, but "log out everywhere" with it would change what everyone else sees, so it is refused before anything is written: 403, since the token is valid and no other credentials of the same kind would help. Your own admin token (the password grant as admin) may revoke.',
+    rfc: problemCatalog.specimen_read_only.rfc,
+  },
+  {
+    id: 'auth-revoke-missing-token',
+    family: 'tokens',
+    title: 'A revocation request without the token to revoke',
+    trigger: {
+      method: 'POST',
+      path: '/auth/revoke',
+      body: { client_id: 'YOUR_VALID_API_KEY', client_secret: 'YOUR_VALID_API_SECRET' },
+      contentType: 'form',
+    },
+    expect: { status: 400, code: 'invalid_request', challenge: null },
+    explanation:
+      'RFC 7009 §2.1: `token` is required. The client authenticated, but the request names nothing to revoke, so it is invalid_request (400). An unknown or already revoked token, by contrast, answers 200: revocation says nothing about which tokens exist.',
+    rfc: [rfc(7009, '2.1'), rfc(7009, '2.2.1'), rfc(6749, '5.2')],
+  },
+  {
+    id: 'auth-introspect-no-client',
+    family: 'tokens',
+    title: 'Introspection without client authentication',
+    trigger: {
+      method: 'POST',
+      path: '/auth/introspect',
+      body: { token: 'any-token' },
+      contentType: 'form',
+    },
+    expect: {
+      status: 401,
+      code: 'invalid_client',
+      challenge: 'Basic realm="four-oh-one", charset="UTF-8"',
+    },
+    explanation:
+      'RFC 7662 §2.1: the introspection endpoint must not tell strangers whether a token is active, so it requires the caller to authenticate. No client credentials came, so it is 401 invalid_client with a Basic challenge, before the token is looked at.',
+    rfc: [rfc(7662, '2.1'), rfc(7662, '4'), rfc(6749, '5.2')],
+  },
 
   // --- session ---
   {
@@ -1596,6 +1644,25 @@ const templates: Scenario[] = [
     explanation:
       'This session sent a heartbeat a second ago, yet it is over: it was logged in longer than SESSION_ABSOLUTE_SECONDS. Heartbeats cannot keep a session alive forever.',
     rfc: problemCatalog.session_absolute_expired.rfc,
+  },
+
+  {
+    id: 'session-too-many-attempts',
+    family: 'session',
+    title: 'Too many wrong passwords at the login form',
+    trigger: {
+      method: 'POST',
+      path: '/login',
+      body: { username: 'my_username', password: 'wrong' },
+      contentType: 'form',
+      fired: false,
+      setup:
+        'Send this wrong password more often than LOGIN_MAX_FAILURES_PER_ACCOUNT (5) from one address within LOGIN_WINDOW_SECONDS (900): the next attempt answers this. A stateless replay cannot: the count is per address, and firing it here would lock the demo account for this address.',
+    },
+    expect: { status: 429, code: 'too_many_attempts', challenge: null },
+    explanation:
+      'The limit counts refused passwords per account and address, and per address, in the store; the answer names the wait in Retry-After and the counters in RateLimit and RateLimit-Policy. The right password from another address still works: nobody can lock a shared account for everyone.',
+    rfc: problemCatalog.too_many_attempts.rfc,
   },
 
   // --- admin ---
@@ -2401,6 +2468,132 @@ const templates: Scenario[] = [
     rfc: [rfc(7616, '3.2'), rfc(7616, '6.1')],
   },
   {
+    id: 'digest-auth-uri-mismatch',
+    family: 'classic',
+    title: 'A Digest answer made for another request-target',
+    trigger: {
+      method: 'GET',
+      path: '/digest-auth/auth/user/passwd/SHA-256',
+      headers: {
+        Authorization:
+          'Digest username="user", realm="four-oh-one", nonce="x", uri="/digest-auth/auth/user/passwd/MD5", algorithm=SHA-256, response="0", qop=auth, nc=00000001, cnonce="c", opaque="o"',
+      },
+    },
+    expect: { status: 400, code: 'digest_uri_mismatch', challenge: null },
+    explanation:
+      'The uri parameter names /digest-auth/auth/user/passwd/MD5 but the request went to …/SHA-256. A response made for one request-target could be replayed against another, so RFC 7616 §3.4.6 refuses it with 400, before the nonce or the hash is looked at.',
+    rfc: problemCatalog.digest_uri_mismatch.rfc,
+  },
+  {
+    id: 'digest-auth-nonce-invalid',
+    family: 'classic',
+    title: 'A Digest answer to a nonce this server never issued',
+    trigger: {
+      method: 'GET',
+      path: '/digest-auth/auth/user/passwd/SHA-256',
+      headers: {
+        Authorization:
+          'Digest username="user", realm="four-oh-one", nonce="made-up", uri="/digest-auth/auth/user/passwd/SHA-256", algorithm=SHA-256, response="0", qop=auth, nc=00000001, cnonce="c", opaque="o"',
+      },
+    },
+    expect: {
+      status: 401,
+      code: 'digest_nonce_invalid',
+      challenge:
+        'Digest realm="four-oh-one", qop="auth", algorithm=SHA-256, nonce="…", opaque="…", charset=UTF-8',
+      challengePattern:
+        'Digest realm="four-oh-one", qop="auth", algorithm=SHA-256, nonce="[A-Za-z0-9_-]+", opaque="[0-9a-f]+", charset=UTF-8',
+    },
+    explanation:
+      'Nonces here are signed (issue time, random bytes, an HMAC under a key derived from the server secret), so "made-up", or a nonce from another server or from before a secret change, is refused without any stored state, and a fresh challenge comes back to answer.',
+    rfc: problemCatalog.digest_nonce_invalid.rfc,
+  },
+  {
+    id: 'digest-auth-wrong-password',
+    family: 'classic',
+    title: 'A Digest answer with a wrong password',
+    trigger: {
+      method: 'GET',
+      path: '/digest-auth/auth/user/passwd/SHA-256',
+      headers: { Authorization: '{{token:digest_wrong_password}}' },
+    },
+    expect: {
+      status: 401,
+      code: 'digest_credentials_invalid',
+      challenge:
+        'Digest realm="four-oh-one", qop="auth", algorithm=SHA-256, nonce="…", opaque="…", charset=UTF-8',
+      challengePattern:
+        'Digest realm="four-oh-one", qop="auth", algorithm=SHA-256, nonce="[A-Za-z0-9_-]+", opaque="[0-9a-f]+", charset=UTF-8',
+    },
+    explanation:
+      'A well-formed answer to a nonce this server signed, hashed with the password "not-the-password" instead of "passwd". The response does not verify, and the server cannot say which input was wrong: a new challenge, without stale=true, so a client asks the user again.',
+    rfc: problemCatalog.digest_credentials_invalid.rfc,
+  },
+  {
+    id: 'digest-auth-stale-nonce',
+    family: 'classic',
+    title: 'The right Digest password, to a nonce that expired: stale=true',
+    trigger: {
+      method: 'GET',
+      path: '/digest-auth/auth/user/passwd/SHA-256',
+      headers: { Authorization: '{{token:digest_stale_nonce}}' },
+    },
+    expect: {
+      status: 401,
+      code: 'digest_nonce_stale',
+      challenge:
+        'Digest realm="four-oh-one", qop="auth", algorithm=SHA-256, nonce="…", opaque="…", charset=UTF-8, stale=true',
+      challengePattern:
+        'Digest realm="four-oh-one", qop="auth", algorithm=SHA-256, nonce="[A-Za-z0-9_-]+", opaque="[0-9a-f]+", charset=UTF-8, stale=true',
+    },
+    explanation:
+      'The response verifies (the password is right) but its nonce was issued more than five minutes ago. stale=true tells the client exactly that: answer the new challenge with the same credentials, without asking the user (curl and Python requests do so on their own).',
+    rfc: problemCatalog.digest_nonce_stale.rfc,
+  },
+  {
+    id: 'digest-auth-replayed',
+    family: 'classic',
+    title: 'A Digest answer sent twice: the replay is refused',
+    trigger: {
+      method: 'GET',
+      path: '/digest-auth/auth/user/passwd/SHA-256',
+      headers: {
+        Authorization:
+          'Digest username="user", realm="four-oh-one", nonce="<the challenge\'s nonce>", uri="/digest-auth/auth/user/passwd/SHA-256", algorithm=SHA-256, response="<the right response>", qop=auth, nc=00000001, cnonce="c", opaque="<the challenge\'s opaque>"',
+      },
+      fired: false,
+      setup:
+        'Answer a fresh challenge correctly (curl --digest, requests HTTPDigestAuth), then send the very same Authorization header a second time, within the nonce’s five minutes. A fixed request cannot be a replay every time: a nonce lives five minutes, and its used counts are kept only that long.',
+    },
+    expect: {
+      status: 401,
+      code: 'digest_nonce_replayed',
+      challenge:
+        'Digest realm="four-oh-one", qop="auth", algorithm=SHA-256, nonce="…", opaque="…", charset=UTF-8',
+      challengePattern:
+        'Digest realm="four-oh-one", qop="auth", algorithm=SHA-256, nonce="[A-Za-z0-9_-]+", opaque="[0-9a-f]+", charset=UTF-8',
+    },
+    explanation:
+      'The first request with this nonce and nc was accepted and its count stored; the same pair again is a captured request played back (or a client that does not count nc up). It is refused on every instance sharing the store.',
+    rfc: problemCatalog.digest_nonce_replayed.rfc,
+  },
+  {
+    id: 'digest-auth-rate-limited',
+    family: 'classic',
+    title: 'Too many Digest requests from one address',
+    trigger: {
+      method: 'GET',
+      path: '/digest-auth/auth/user/passwd/SHA-256',
+      fired: false,
+      setup:
+        'Send more than DIGEST_MAX_REQUESTS_PER_MINUTE (120) requests to /digest-auth/… from one address within a minute. Not fired here: the count is per address, and the table test would only spend its own budget.',
+    },
+    expect: { status: 429, code: 'rate_limited', challenge: null },
+    explanation:
+      'Every verified Digest answer stores a nonce count, so anonymous requests could fill the store; each address is limited instead, and the answer names the wait in Retry-After. Other addresses are unaffected.',
+    rfc: problemCatalog.rate_limited.rfc,
+  },
+  {
     id: 'bearer-lenient-any-token',
     family: 'classic',
     title: 'httpbin’s /bearer takes any token',
@@ -2603,21 +2796,6 @@ const templates: Scenario[] = [
     rfc: [rfc(6750, '2.1'), rfc(9068, '4')],
   },
   {
-    id: 'openai-chat',
-    family: 'openai',
-    title: 'A chat completion from the echo model',
-    trigger: {
-      method: 'POST',
-      path: '/v1/chat/completions',
-      headers: { Authorization: 'Bearer sk-demo-four-oh-one' },
-      body: { model: 'four-oh-one-echo', messages: [{ role: 'user', content: 'Hello' }] },
-    },
-    expect: { status: 200, challenge: null, headers: { 'cache-control': 'no-store' } },
-    explanation:
-      'The answer has OpenAI’s shape (id, object "chat.completion", created, model, choices[0].message, finish_reason "stop", usage) and quotes the last user message back, always the same for the same request, so a client’s tests can assert on it.',
-    rfc: [rfc(9110, '15.3.1')],
-  },
-  {
     id: 'openai-retrieve-model',
     family: 'openai',
     title: 'Retrieve one model, as models.retrieve() does',
@@ -2644,6 +2822,21 @@ const templates: Scenario[] = [
     explanation:
       'The key is right and the model is unknown: `{"error": {"message": "The model \'gpt-does-not-exist\' does not exist (request id: …)", "type": "invalid_request_error", "param": "model", "code": "model_not_found"}}`, OpenAI’s answer for the same request. The Python SDK raises NotFoundError, never AuthenticationError, so a client that refreshes its token on 401 leaves this one alone.',
     rfc: problemCatalog.model_not_found.rfc,
+  },
+  {
+    id: 'openai-chat',
+    family: 'openai',
+    title: 'A chat completion from the echo model',
+    trigger: {
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: { Authorization: 'Bearer sk-demo-four-oh-one' },
+      body: { model: 'four-oh-one-echo', messages: [{ role: 'user', content: 'Hello' }] },
+    },
+    expect: { status: 200, challenge: null, headers: { 'cache-control': 'no-store' } },
+    explanation:
+      'The answer has OpenAI’s shape (id, object "chat.completion", created, model, choices[0].message, finish_reason "stop", usage) and quotes the last user message back, always the same for the same request, so a client’s tests can assert on it.',
+    rfc: [rfc(9110, '15.3.1')],
   },
   {
     id: 'openai-stream',
@@ -2783,6 +2976,188 @@ const templates: Scenario[] = [
     explanation:
       'The method is checked before authentication: a DELETE to a GET-only resource is 405 whether or not a token came with it.',
     rfc: problemCatalog.method_not_allowed.rfc,
+  },
+  {
+    id: 'platform-bad-percent-encoding',
+    family: 'platform',
+    title: 'A path that is not valid percent-encoding',
+    trigger: { method: 'GET', path: '/basic-auth/%zz/passwd' },
+    expect: { status: 400, code: 'bad_request', challenge: null },
+    explanation:
+      '`%zz` is no percent-encoded byte (RFC 3986 §2.1), so the path parameter cannot be decoded and the route cannot even be asked: 400 bad_request, before any credential check. A compliant client never sends it; a hand-built URL does.',
+    rfc: [rfc(3986, '2.1'), rfc(9110, '15.5.1')],
+  },
+  {
+    id: 'platform-body-malformed',
+    family: 'platform',
+    title: 'A body that is not what its Content-Encoding says',
+    trigger: {
+      method: 'POST',
+      path: '/login',
+      headers: { 'Content-Encoding': 'gzip' },
+      body: { username: 'my_username', password: 'my_password' },
+      contentType: 'form',
+    },
+    expect: { status: 400, code: 'body_malformed', challenge: null },
+    explanation:
+      'The header says gzip, the bytes are a plain form: the body cannot be decoded, so it cannot be read as the form its Content-Type names. 400 body_malformed, before the password is looked at (a JSON body with a syntax error gets the same answer).',
+    rfc: [rfc(9110, '8.4'), rfc(9110, '15.5.1')],
+  },
+  {
+    id: 'platform-body-too-large',
+    family: 'platform',
+    title: 'A 20 KB login form',
+    trigger: {
+      method: 'POST',
+      path: '/login',
+      body: { username: '{{token:oversized}}', password: 'x' },
+      contentType: 'form',
+    },
+    expect: { status: 413, code: 'body_too_large', challenge: null },
+    explanation:
+      'Forms and JSON bodies here are read up to 8 KiB (64 KiB for a chat completion); past it the server stops reading and answers 413, so a stranger’s megabytes cost nothing to parse.',
+    rfc: problemCatalog.body_too_large.rfc,
+  },
+  {
+    id: 'platform-media-type-unsupported',
+    family: 'platform',
+    title: 'JSON in a charset this server does not read',
+    trigger: {
+      method: 'POST',
+      path: '/login',
+      headers: { 'Content-Type': 'application/json; charset=latin1' },
+      body: { username: 'my_username', password: 'my_password' },
+    },
+    expect: { status: 415, code: 'media_type_unsupported', challenge: null },
+    explanation:
+      'JSON is UTF-8 (RFC 8259 §8.1); a body declared latin1 is refused with 415 rather than guessed at. The same for a media type the endpoint does not take at all (text/plain on /login).',
+    rfc: [rfc(8259, '8.1'), rfc(9110, '15.5.16')],
+  },
+  {
+    id: 'platform-header-too-large',
+    family: 'platform',
+    title: 'Request headers over 32 KiB',
+    trigger: {
+      method: 'GET',
+      path: DATA,
+      headers: { Authorization: 'Bearer {{token:oversized}}', 'X-Padding': '{{token:oversized}}' },
+    },
+    expect: { status: 431, code: 'header_too_large', challenge: null },
+    explanation:
+      'Two 20 KB headers exceed the 32 KiB this server reads. Node refuses the request before any route sees it, and this server still answers a problem body with a request id. One 20 KB token alone fits, and is judged: token_malformed (token-oversized). Nothing was read, so nothing is explained at /explain.',
+    rfc: problemCatalog.header_too_large.rfc,
+  },
+  {
+    id: 'platform-internal-error',
+    family: 'platform',
+    title: 'A failure in the server itself',
+    trigger: {
+      method: 'GET',
+      path: DATA,
+      headers: bearer('valid'),
+      fired: false,
+      setup:
+        'No request produces it on purpose: it is the answer to a bug or a dependency that throws. Its log line carries the error and the request id; report the id. GET /status/500 shows how a client handles a 500 (status_requested).',
+    },
+    expect: { status: 500, code: 'internal_error', challenge: null },
+    explanation:
+      'Whatever failed, the answer is a generic problem with the request id, never a stack trace or the error message, and never a 401: a client must not drop good credentials over a server fault.',
+    rfc: problemCatalog.internal_error.rfc,
+  },
+  {
+    id: 'platform-store-unavailable',
+    family: 'platform',
+    title: 'The store (Redis) does not answer: 503, not 401',
+    trigger: {
+      method: 'GET',
+      path: DATA,
+      headers: bearer('valid'),
+      fired: false,
+      setup:
+        'Stop Redis (or pause it: redis-cli DEBUG SLEEP 30) while the server runs with REDIS_URL, then send a valid token. Not fired here: it needs an outage.',
+    },
+    expect: {
+      status: 503,
+      code: 'store_unavailable',
+      challenge: null,
+      headers: { 'retry-after': '2' },
+    },
+    explanation:
+      'The token’s signature and claims are fine, but whether it was revoked lives in the store, which did not answer. Failing closed with 401 would log everyone out whenever Redis blinks; the server answers 503 with Retry-After, and the client keeps its token.',
+    rfc: problemCatalog.store_unavailable.rfc,
+  },
+  {
+    id: 'platform-store-full',
+    family: 'platform',
+    title: 'The store holds all it may',
+    trigger: {
+      method: 'POST',
+      path: '/login',
+      body: { username: 'my_username', password: 'my_password' },
+      contentType: 'form',
+      fired: false,
+      setup:
+        'Start with a small STORE_MAX_ENTRIES or STORE_MAX_BYTES (or a Redis at its maxmemory) and log in from many addresses until the store is full; the next login, which writes a session, answers this. Not fired here: it needs every visitor’s share spent at once.',
+    },
+    expect: { status: 503, code: 'store_full', challenge: null, headers: { 'retry-after': '60' } },
+    explanation:
+      'Nothing new can be written for anyone, and evicting would silently un-revoke tokens or log people out, so writes are refused with 503 and Retry-After. /readyz reports the fill level.',
+    rfc: problemCatalog.store_full.rfc,
+  },
+  {
+    id: 'platform-visitor-quota',
+    family: 'platform',
+    title: 'One visitor holds its whole share of the store',
+    trigger: {
+      method: 'POST',
+      path: '/login',
+      body: { username: 'my_username', password: 'my_password' },
+      contentType: 'form',
+      fired: false,
+      setup:
+        'Log in more than VISITOR_MAX_ENTRIES (2000) times from one address without logging out (each session is one entry), or use a small VISITOR_MAX_ENTRIES; the next login answers this. Not fired here: the quota is per address.',
+    },
+    expect: { status: 429, code: 'visitor_quota_exceeded', challenge: null },
+    explanation:
+      'Sessions, revocations, used refresh tokens and scripted counters are charged to the address that caused them. This address is full, so its next write is refused; Retry-After says when some of its entries expire, and every other visitor is unaffected.',
+    rfc: problemCatalog.visitor_quota_exceeded.rfc,
+  },
+  {
+    id: 'platform-shutting-down',
+    family: 'platform',
+    title: 'An instance that is draining',
+    trigger: {
+      method: 'GET',
+      path: '/readyz',
+      fired: false,
+      setup:
+        'Send SIGTERM to one instance: for SHUTDOWN_DRAIN_SECONDS its /readyz answers this, so that a load balancer takes it out of rotation before it stops.',
+    },
+    expect: { status: 503, code: 'shutting_down', challenge: null },
+    explanation:
+      'Readiness, not liveness: the process still answers everything else while it drains, and finishes requests in flight before it exits. Other instances keep answering 200.',
+    rfc: problemCatalog.shutting_down.rfc,
+  },
+  {
+    id: 'platform-store-state-lost',
+    family: 'platform',
+    title: 'A token issued before the store lost its data',
+    trigger: {
+      method: 'GET',
+      path: DATA,
+      headers: bearer('valid'),
+      fired: false,
+      setup:
+        'Get a token, then restart a Redis without persistence (or flush its data) under a running server: the token, issued before the loss, answers this. Not fired here: it needs a store that lost its data.',
+    },
+    expect: {
+      status: 401,
+      code: 'store_state_lost',
+      challenge: invalidToken('store_state_lost'),
+    },
+    explanation:
+      'The store forgot which tokens were revoked; treating that as "nothing is revoked" would bring every revoked token back. So every token issued before the loss is refused, with the invalid_token challenge: a new token works at once.',
+    rfc: problemCatalog.store_state_lost.rfc,
   },
 ];
 

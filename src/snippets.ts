@@ -104,7 +104,9 @@ export function fetchFor(
 ): string {
   const { headers, body, repeated } = filled(trigger, specimens);
   const init: string[] = [`  method: ${JSON.stringify(trigger.method)},`];
-  if (body !== undefined && trigger.contentType !== 'form') {
+  // JSON unless the trigger names its own Content-Type (a charset this server refuses, say).
+  const typed = Object.keys(headers).some((h) => h.toLowerCase() === 'content-type');
+  if (body !== undefined && trigger.contentType !== 'form' && !typed) {
     headers['Content-Type'] = 'application/json';
   }
   if (Object.keys(headers).length > 0) init.push(`  headers: ${jsLiteral(headers, '  ')},`);

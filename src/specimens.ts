@@ -46,10 +46,13 @@ export const SPECIMEN_NAMES = [
   'client_refresh',
   'session_idle_expired',
   'session_absolute_expired',
+  'digest_wrong_password',
+  'digest_stale_nonce',
   'crit_unknown',
   'duplicate_member',
   'non_canonical_signature',
   'sender_constrained',
+  'issued_before_store_loss',
 ] as const;
 
 export type SpecimenName = (typeof SPECIMEN_NAMES)[number];
@@ -70,6 +73,11 @@ export interface SpecimenBookOptions extends TokenOptions {
   confidentialClientId?: string;
   /** Mints the session specimens (cookie pairs of just-expired sessions). */
   sessions?: () => Promise<Pick<Specimens, 'session_idle_expired' | 'session_absolute_expired'>>;
+  /**
+   * Mints the Digest specimens (Authorization values answering a nonce this server signed), at
+   * the minting time: middleware/digest-auth.ts `digestSpecimens`.
+   */
+  digest?: (nowMs: number) => Pick<Specimens, 'digest_wrong_password' | 'digest_stale_nonce'>;
 }
 
 const b64 = (value: unknown) =>
@@ -124,8 +132,9 @@ export class SpecimenBook {
       return this.cached.specimens;
     }
     const since = await epoch?.read();
-    const { specimens, revokedJti, usedRefreshJti, clientRefreshJti } = this.mint();
+    const { specimens, revokedJti, usedRefreshJti, clientRefreshJti } = this.mint(since);
     if (this.options.sessions) Object.assign(specimens, await this.options.sessions());
+    if (this.options.digest) Object.assign(specimens, this.options.digest(now));
     const ttlMs = (LIFETIME_SECONDS + this.options.jwt.clockToleranceSeconds + 60) * 1000;
     await this.options.store.set(revokedKey(revokedJti), 'specimen', ttlMs);
     await this.options.store.set(`rt:used:${usedRefreshJti}`, 'specimen', ttlMs);
@@ -136,7 +145,8 @@ export class SpecimenBook {
     return specimens;
   }
 
-  private mint(): {
+  /** `since`: the store's epoch (src/store/epoch.ts), when the app keeps one. */
+  private mint(since: number | undefined): {
     specimens: Specimens;
     revokedJti: string;
     usedRefreshJti: string;
@@ -211,6 +221,8 @@ export class SpecimenBook {
       stale_login: at({ sub: 'my_username', auth_time: now - 2 * LIFETIME_SECONDS }),
       session_idle_expired: '',
       session_absolute_expired: '',
+      digest_wrong_password: '',
+      digest_stale_nonce: '',
       crit_unknown: at({}, { crit: [UNKNOWN_EXTENSION], [UNKNOWN_EXTENSION]: true }),
       // JSON.parse keeps the last "alg"; a parser that keeps the first reads "none".
       duplicate_member: jws(
@@ -226,6 +238,11 @@ export class SpecimenBook {
         return `${token.slice(0, dot + 1)}${nonCanonical(token.slice(dot + 1))}`;
       })(),
       sender_constrained: at({ cnf: { jkt: EXAMPLE_JKT } }),
+      // Valid in every way, but issued an hour before the store's data began: refused because
+      // the server cannot know whether it was revoked (store_state_lost).
+      issued_before_store_loss: at({
+        iat: Math.floor((since ?? clock.now()) / 1000) - LIFETIME_SECONDS,
+      }),
       used_refresh: keys.sign(
         {
           iss: claims.iss,

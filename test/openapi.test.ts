@@ -195,7 +195,8 @@ describe('GET /openapi.json', () => {
     });
   }
 
-  it.each(scenarios.map((s) => [s.id, s] as const))(
+  // The cards the table test does not fire are set up in test/scenario-setups.test.ts.
+  it.each(scenarios.filter((s) => s.trigger.fired !== false).map((s) => [s.id, s] as const))(
     '%s: the real answer is documented and valid',
     async (_id, s) => {
       const res = await fire(s)

@@ -215,6 +215,25 @@ function describeIntegrity(): void {
       }
     });
 
+    it('has a card for every problem code the server can answer', () => {
+      const shown = new Set(scenarios.map((s) => s.expect.code));
+      const missing = Object.keys(problemCatalog).filter((code) => !shown.has(code as ProblemCode));
+      expect(missing).toEqual([]);
+    });
+
+    it('says, on every card it does not fire, why and how to see the answer', () => {
+      for (const s of scenarios.filter((x) => x.trigger.fired === false)) {
+        expect({ id: s.id, setup: (s.trigger.setup ?? '').length > 40 }).toEqual({
+          id: s.id,
+          setup: true,
+        });
+      }
+      // Only cards that are not fired carry a setup: a fired card's trigger is the whole recipe.
+      for (const s of scenarios.filter((x) => x.trigger.fired !== false)) {
+        expect({ id: s.id, setup: s.trigger.setup }).toEqual({ id: s.id, setup: undefined });
+      }
+    });
+
     it('puts a challenge on every 401 (RFC 9110 §15.5.2)', () => {
       for (const s of scenarios.filter((x) => x.expect.status === 401)) {
         expect(s.expect.challenge).toEqual(expect.any(String));

@@ -55,8 +55,15 @@ describe('decision traces', () => {
     return s;
   };
 
+  // Every 4xx card the table test fires, but a 431: Node refuses those headers before the
+  // request is read, so there is no request to explain (the answer says so: no X-Explanation-Id).
   const refusals = scenarios.filter(
-    (s) => s.expect.code !== undefined && s.expect.status >= 400 && s.expect.status < 500,
+    (s) =>
+      s.expect.code !== undefined &&
+      s.expect.status >= 400 &&
+      s.expect.status < 500 &&
+      s.expect.code !== 'header_too_large' &&
+      s.trigger.fired !== false,
   );
 
   it.each(refusals.map((s) => [s.id, s] as const))(

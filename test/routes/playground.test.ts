@@ -36,6 +36,7 @@ describe('GET /playground', () => {
     const res = await ctx.http().get('/playground').expect(200);
     for (const s of scenarios) {
       const runnable =
+        s.trigger.fired !== false &&
         forbiddenHeaders(s.trigger).length === 0 &&
         !Object.values(s.trigger.headers ?? {}).some((v) => Array.isArray(v)) &&
         !(
@@ -112,7 +113,8 @@ describe('the snippets', () => {
 
     it('in JavaScript (fetch, Node), for every scenario', async () => {
       const wrong: string[] = [];
-      for (const s of scenarios) {
+      // The cards not fired by a stateless replay need a setup first (test/scenario-setups.test.ts).
+      for (const s of scenarios.filter((x) => x.trigger.fired !== false)) {
         // The test app's clock stands still; the server compares with it, not with real time.
         const code = fetchFor(base, s.trigger, specimens, s.expect.status);
         const status = await runIn(process.execPath, ['--input-type=module', '-'], code);
@@ -139,7 +141,11 @@ describe('the snippets', () => {
       'in Python (requests), for every scenario',
       async () => {
         const wrong: string[] = [];
-        for (const s of scenarios) {
+        // requests repairs a %-escape that is not one (%zz becomes %25zz) before sending, so it
+        // cannot send platform-bad-percent-encoding's path; curl and fetch send it as written.
+        const sendable = (x: (typeof scenarios)[number]) =>
+          x.trigger.fired !== false && !/%(?![0-9A-Fa-f]{2})/.test(x.trigger.path);
+        for (const s of scenarios.filter(sendable)) {
           const code = pythonFor(base, s.trigger, specimens, s.expect.status);
           const status = await runIn(python as string, ['-'], code);
           if (status !== String(s.expect.status)) wrong.push(`${s.id}: ${status}`);
