@@ -1219,6 +1219,13 @@ const templates: Scenario[] = [
     'Signed by this server, unexpired, for this audience, but it carries `"cnf": {"jkt": "…"}` (the key thumbprint of RFC 9449’s example): it is bound to a DPoP key. Sent as `Authorization: Bearer` it comes with no proof of that key, so it is refused; otherwise whoever stole it could use it.',
   ),
   tokenScenario(
+    'token-issued-before-store-loss',
+    'A token issued before the server lost its state',
+    'issued_before_store_loss',
+    'store_state_lost',
+    'Signed by this server, unexpired, for this audience, never revoked as far as anyone can tell: but it was issued an hour before the store’s data began (this specimen is minted so; a real one comes from before a Redis restart without persistence, or from before an embedded-store server restarted). The revocations of that time are gone, so the server cannot tell whether this token was revoked, and it fails closed rather than un-revoking every revoked token.',
+  ),
+  tokenScenario(
     'token-refresh-as-access',
     'A refresh token sent as an access token',
     'used_refresh',
