@@ -46,7 +46,13 @@ interface RouteDoc {
   errors?: ProblemCode[];
   /** A JSON (and, with `form`, urlencoded) body with these properties. */
   body?: { schema: Schema; form?: boolean; required?: boolean };
-  params?: Record<string, string>;
+  /** Path and query parameters: a description (a string then), or a description and a schema. */
+  params?: Record<string, string | { description: string; schema: Schema }>;
+  /**
+   * Whether the guards of `security` answer here as on their own routes (the default). The OAuth
+   * endpoints authenticate clients with Basic, but answer invalid_client, not Basic's codes.
+   */
+  guardErrors?: false;
 }
 
 // --- Schemas ---------------------------------------------------------------------------------
@@ -60,6 +66,13 @@ const obj = (properties: Record<string, Schema>, required: string[] = []): Schem
   ...(required.length > 0 ? { required } : {}),
 });
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+/** An object with exactly these members: a member the server sends but this does not name fails. */
+const closed = (properties: Record<string, Schema>, required: string[] = []): Schema => ({
+  ...obj(properties, required),
+  additionalProperties: false,
+});
+const uri = { type: 'string', format: 'uri' };
+const strings = { type: 'array', items: str };
 const iso = { type: 'string', format: 'date-time' };
 
 const BODY_ERRORS: ProblemCode[] = ['body_malformed', 'body_too_large', 'media_type_unsupported'];
@@ -263,7 +276,16 @@ const ROUTES: RouteDoc[] = [
     tag: 'bearer',
     summary: 'Scripted 401s for retry logic: the first `fail` calls per `key` answer token_expired',
     security: [['bearer']],
-    params: { fail: 'Failures before success, 0-10.', key: '1-64 characters of A-Z a-z 0-9 _ -.' },
+    params: {
+      fail: {
+        description: 'Failures before success, 0-10.',
+        schema: { type: 'integer', minimum: 0, maximum: 10 },
+      },
+      key: {
+        description: '1-64 characters of A-Z a-z 0-9 _ -.',
+        schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+      },
+    },
     success: [
       {
         status: 200,
@@ -282,6 +304,7 @@ const ROUTES: RouteDoc[] = [
     method: 'post',
     path: '/auth/token',
     tag: 'tokens',
+    guardErrors: false,
     summary: 'Get or refresh tokens: the article’s {"api_key","api_secret"}, or an OAuth grant',
     security: [[], ['basic']],
     body: { schema: tokenBody, form: true, required: true },
@@ -294,6 +317,7 @@ const ROUTES: RouteDoc[] = [
     method: 'post',
     path: '/auth/revoke',
     tag: 'tokens',
+    guardErrors: false,
     summary: 'Revoke a token (RFC 7009): always 200',
     security: [[], ['basic']],
     body: {
@@ -314,6 +338,7 @@ const ROUTES: RouteDoc[] = [
     method: 'post',
     path: '/auth/introspect',
     tag: 'tokens',
+    guardErrors: false,
     summary: 'Introspect a token (RFC 7662); client authentication required',
     security: [['basic']],
     body: { schema: obj({ token: str }, ['token']), form: true, required: true },
@@ -366,7 +391,23 @@ const ROUTES: RouteDoc[] = [
       {
         status: 200,
         description: 'Metadata.',
-        schema: obj({ issuer: str, token_endpoint: str }, ['issuer', 'token_endpoint']),
+        schema: closed(
+          {
+            issuer: uri,
+            token_endpoint: uri,
+            revocation_endpoint: uri,
+            introspection_endpoint: uri,
+            jwks_uri: uri,
+            grant_types_supported: strings,
+            response_types_supported: strings,
+            token_endpoint_auth_methods_supported: strings,
+            revocation_endpoint_auth_methods_supported: strings,
+            introspection_endpoint_auth_methods_supported: strings,
+            scopes_supported: strings,
+            service_documentation: uri,
+          },
+          ['issuer', 'token_endpoint', 'response_types_supported'],
+        ),
       },
     ],
   },
@@ -379,7 +420,17 @@ const ROUTES: RouteDoc[] = [
       {
         status: 200,
         description: 'Metadata.',
-        schema: obj({ resource: str, authorization_servers: { type: 'array' } }, ['resource']),
+        schema: closed(
+          {
+            resource: uri,
+            authorization_servers: { type: 'array', items: uri },
+            bearer_methods_supported: strings,
+            scopes_supported: strings,
+            jwks_uri: uri,
+            resource_documentation: uri,
+          },
+          ['resource'],
+        ),
       },
     ],
   },
@@ -613,7 +664,12 @@ const ROUTES: RouteDoc[] = [
     path: '/status/{code}',
     tag: 'classic',
     summary: 'Answers with the status asked for, 200-599 (httpbin)',
-    params: { code: 'An HTTP status, 200-599.' },
+    params: {
+      code: {
+        description: 'An HTTP status, 200-599.',
+        schema: { type: 'integer', minimum: 200, maximum: 599 },
+      },
+    },
     success: [
       { status: '2XX', description: 'The success asked for; an empty body.' },
       {
@@ -758,6 +814,50 @@ interface Example {
   value: unknown;
 }
 
+/**
+ * Where each guard's refusals are shown in the registry: every code a scenario there answers
+ * with a 400, 401 or 429 (the header, the credential, the limits) is what the same guard answers
+ * on every route it protects, with the store's 503 beside them.
+ */
+const GUARD_HOMES: Record<Security, { method: string; path: string }[]> = {
+  bearer: [{ method: 'GET', path: '/api/v1/data' }],
+  openaiKey: [
+    { method: 'GET', path: '/api/v1/data' },
+    { method: 'GET', path: '/v1/models' },
+  ],
+  basic: [{ method: 'GET', path: '/basic-auth/{user}/{passwd}' }],
+  digest: [{ method: 'GET', path: '/digest-auth/{qop}/{user}/{passwd}/{algorithm}' }],
+  apiKey: [{ method: 'GET', path: '/api-key/{key}' }],
+  cookieSession: [{ method: 'POST', path: '/keepalive' }],
+};
+
+/** The codes a guard answers on every route it protects (see GUARD_HOMES). */
+function guardErrorsFrom(registry: Scenario[]): (security: Security) => ProblemCode[] {
+  const cache = new Map<Security, ProblemCode[]>();
+  return (security) => {
+    const known = cache.get(security);
+    if (known) return known;
+    const codes = new Set<ProblemCode>(['store_unavailable']);
+    for (const home of GUARD_HOMES[security]) {
+      for (const s of registry) {
+        const { code, status } = s.expect;
+        if (
+          code !== undefined &&
+          code !== 'parameter_invalid' &&
+          (status === 400 || status === 401 || status === 429) &&
+          s.trigger.method === home.method &&
+          documentedPath(s.trigger.path) === home.path
+        ) {
+          codes.add(code);
+        }
+      }
+    }
+    const list = [...codes];
+    cache.set(security, list);
+    return list;
+  };
+}
+
 /** Builds the document for a server reached at `publicUrl`. */
 export function buildOpenApi(options: {
   publicUrl: string;
@@ -768,6 +868,7 @@ export function buildOpenApi(options: {
 }): Schema {
   const { publicUrl, cookieName } = options;
   const scenarios = options.registry ?? defaultRegistry;
+  const guardErrors = guardErrorsFrom(scenarios);
   const paths: Record<string, Record<string, unknown>> = {};
 
   for (const route of ROUTES) {
@@ -796,7 +897,15 @@ export function buildOpenApi(options: {
         ...(Object.keys(content).length > 0 ? { content } : {}),
       };
     }
-    for (const code of route.errors ?? []) {
+    // What the route's guards answer as on their own routes, what every route can answer (431;
+    // a path parameter that is no valid %-encoding, 400), and what this route answers besides.
+    const answered = new Set<ProblemCode>([
+      ...(route.guardErrors === false ? [] : (route.security ?? []).flat().flatMap(guardErrors)),
+      'header_too_large',
+      ...(route.path.includes('{') ? (['bad_request'] as const) : []),
+      ...(route.errors ?? []),
+    ]);
+    for (const code of answered) {
       addError(problemCatalog[code].status, code, {
         summary: `${code}: ${problemCatalog[code].title}`,
         value: problemExample(code, route.path),
@@ -845,16 +954,19 @@ export function buildOpenApi(options: {
       };
     }
 
+    const param = (name: string) => {
+      const p = route.params?.[name];
+      return typeof p === 'object' ? p : { description: p ?? name, schema: str };
+    };
     const parameters = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({
-      name: m[1],
+      name: m[1] as string,
       in: 'path',
       required: true,
-      description: route.params?.[m[1] as string] ?? m[1],
-      schema: str,
+      ...param(m[1] as string),
     }));
-    for (const [name, description] of Object.entries(route.params ?? {})) {
+    for (const name of Object.keys(route.params ?? {})) {
       if (!route.path.includes(`{${name}}`)) {
-        parameters.push({ name, in: 'query', required: true, description, schema: str });
+        parameters.push({ name, in: 'query', required: true, ...param(name) });
       }
     }
 
@@ -994,7 +1106,48 @@ export function buildOpenApi(options: {
                 'RFC 6749 §5.2 error: always present on /auth/token, /auth/revoke and /auth/introspect, whose errors are application/json.',
             },
             error_description: str,
+            // The extensions (RFC 9457 §3.2) some problems carry, each documented with its code.
+            param: {
+              type: 'string',
+              description:
+                'body_invalid, model_not_found: the parameter at fault (as OpenAI names it).',
+            },
+            required_scope: {
+              type: 'string',
+              description: 'insufficient_scope: the scope a token needs here (RFC 6750 §3.1).',
+            },
+            required_role: {
+              type: 'string',
+              description: 'role_insufficient: the role (identity type) this resource needs.',
+            },
+            max_age: {
+              type: 'integer',
+              minimum: 1,
+              description:
+                'insufficient_user_authentication: how old a login may be, in seconds (RFC 9470).',
+            },
+            refused_count: {
+              type: 'integer',
+              minimum: 1,
+              description: 'How often this very token was refused in the last minute.',
+            },
+            scripted: {
+              const: true,
+              description: 'GET /api/v1/flaky: this token_expired is a scripted failure.',
+            },
+            attempt: {
+              type: 'integer',
+              minimum: 1,
+              description: 'GET /api/v1/flaky: this call’s number.',
+            },
+            failures: {
+              type: 'integer',
+              minimum: 0,
+              maximum: 10,
+              description: 'GET /api/v1/flaky: the failures asked for (`fail`).',
+            },
           },
+          additionalProperties: false,
         },
         OpenAiError: {
           type: 'object',
@@ -1005,6 +1158,7 @@ export function buildOpenApi(options: {
             error: {
               type: 'object',
               required: ['message', 'type', 'param', 'code'],
+              additionalProperties: false,
               properties: {
                 message: { type: 'string', description: 'Ends with "(request id: …)".' },
                 type: { enum: ['invalid_request_error', 'server_error'] },
