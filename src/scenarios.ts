@@ -3145,27 +3145,6 @@ const templates: Scenario[] = [
       'Readiness, not liveness: the process still answers everything else while it drains, and finishes requests in flight before it exits. Other instances keep answering 200.',
     rfc: problemCatalog.shutting_down.rfc,
   },
-  {
-    id: 'platform-store-state-lost',
-    family: 'platform',
-    title: 'A token issued before the store lost its data',
-    trigger: {
-      method: 'GET',
-      path: DATA,
-      headers: bearer('valid'),
-      fired: false,
-      setup:
-        'Get a token, then restart a Redis without persistence (or flush its data) under a running server: the token, issued before the loss, answers this. Not fired here: it needs a store that lost its data.',
-    },
-    expect: {
-      status: 401,
-      code: 'store_state_lost',
-      challenge: invalidToken('store_state_lost'),
-    },
-    explanation:
-      'The store forgot which tokens were revoked; treating that as "nothing is revoked" would bring every revoked token back. So every token issued before the loss is refused, with the invalid_token challenge: a new token works at once.',
-    rfc: problemCatalog.store_state_lost.rfc,
-  },
 ];
 
 // --- The registry of a configuration ----------------------------------------------------------

@@ -77,8 +77,6 @@ const REALISED = new Set([
 /** Unfired cards no test can set up, and why. */
 const NOT_REALISABLE: Record<string, string> = {
   'platform-internal-error': 'it is the answer to a bug; test/problems.test.ts covers the writer',
-  'platform-store-state-lost':
-    'it needs a store that lost its data under a running server: the fault suite restarts Redis',
 };
 
 describe('the cards the table test does not fire', () => {
