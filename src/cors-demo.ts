@@ -214,9 +214,8 @@ function renderPage(
       (<code>https://app.example.co.uk</code> and <code>https://api.example.co.uk</code> are one
       site), or the host itself when it has none, as an IP address or <code>localhost</code>; the
       port never counts. This page and the API differ in port only: two origins, so every call is a
-      CORS call, but one site,
-      so the API’s <code>SameSite=Lax</code> session cookie is stored and sent by
-      <code>fetch(…, { credentials: 'include' })</code>, and the cookie login below works.
+      CORS call, but one site, so the API’s <code>SameSite=Lax</code> session cookie is stored and
+      sent by <code>fetch(…, { credentials: 'include' })</code>, and the cookie login below works.
       <code>localhost</code> and <code>127.0.0.1</code> are two different sites, although they are
       the same machine: open this page as
       <a href="${otherUrl}" id="other-name-link">${otherUrl}</a>, and every call still works (that
