@@ -46,6 +46,9 @@ function call(base, address, method, path, { headers = {}, form, json } = {}) {
     }
     body = JSON.stringify(json);
   }
+  // Framed by its length whatever the method: node:http sends a GET's body unframed otherwise,
+  // and the server would read it as the next request.
+  if (body !== undefined) h['Content-Length'] = String(Buffer.byteLength(body));
   // node:http rather than fetch: triggers send headers fetch refuses to (malformed on purpose).
   return new Promise((resolve, reject) => {
     const req = http.request(base + path, { method, headers: h, agent }, (res) => {

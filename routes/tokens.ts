@@ -331,7 +331,9 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
   const specimenUses = scenarios.flatMap((s) => {
     const auth = s.trigger.headers?.Authorization;
     const m = /^Bearer \{\{token:([a-z_]+)\}\}$/.exec(typeof auth === 'string' ? auth : '');
-    return m && s.family === 'bearer' ? [{ name: m[1] as string, scenario: s }] : [];
+    // The token alone on the resource: not with a query or a body beside it, which change why.
+    const alone = s.trigger.path === '/api/v1/data' && s.trigger.body === undefined;
+    return m && alone && s.family === 'bearer' ? [{ name: m[1] as string, scenario: s }] : [];
   });
   router
     .route('/tokens/specimens')

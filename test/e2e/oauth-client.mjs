@@ -199,6 +199,11 @@ const catalog = await (
 for (const s of catalog.scenarios) {
   if (s.expect.challenge === null) continue;
   const { method, path, headers = {}, body, contentType } = s.trigger;
+  // fetch cannot send a GET with a body (the token-in-a-form-body card); the challenges of the
+  // cards skipped here are the same Bearer challenges other cards carry.
+  if ((method === 'GET' || method === 'HEAD') && body !== undefined) continue;
+  // Nor send one field twice (the Authorization-twice card): it joins the values into one.
+  if (Object.values(headers).some(Array.isArray)) continue;
   const form = contentType === 'form';
   const res = await fetch(new URL(path, BASE_URL), {
     method,
