@@ -7,7 +7,7 @@ import {
   TOKEN_IN_HEADER_ONLY,
 } from '../src/explain';
 import { bearerChallenge, bearerChallenges, problem } from '../src/problems';
-import { problemCatalog, type ProblemCode } from '../src/scenarios';
+import { problemCatalog, type ProblemCode } from '../src/scenarios/catalog';
 import { SPECIMEN_JTI_PREFIX } from '../src/specimens';
 import type { Store } from '../src/store';
 import type { Verdict } from '../src/tokens';

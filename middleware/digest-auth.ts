@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type { Request, RequestHandler } from 'express';
 import { DIGEST_CHECKS, DIGEST_GUARD, traceOf } from '../src/explain';
 import { problem, quote, REALM } from '../src/problems';
-import type { ProblemCode } from '../src/scenarios';
+import type { ProblemCode } from '../src/scenarios/catalog';
 import type { Clock, Store } from '../src/store';
 import { decodeCredentialBytes, textEqual } from './basic-auth';
 

@@ -9,7 +9,7 @@ import {
 } from '../src/explain';
 import { storeFailureLog } from '../src/outage-log';
 import { StoreUnavailableError } from '../src/problems';
-import { isProblemCode } from '../src/scenarios';
+import { isProblemCode } from '../src/scenarios/catalog';
 import type { Clock } from '../src/store';
 
 export interface ExplainRecorderOptions {

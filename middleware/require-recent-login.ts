@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { bearerChallenge, problem } from '../src/problems';
-import { problemCatalog } from '../src/scenarios';
+import { problemCatalog } from '../src/scenarios/catalog';
 import type { Clock } from '../src/store';
 import { isNumericDate } from '../src/tokens';
 

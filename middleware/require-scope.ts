@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { bearerChallenge, problem } from '../src/problems';
-import { problemCatalog } from '../src/scenarios';
+import { problemCatalog } from '../src/scenarios/catalog';
 
 /** RFC 6749 §3.3: a scope token is printable ASCII without space, `"` or `\`. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;

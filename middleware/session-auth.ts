@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { SESSION_CHECKS, SESSION_GUARD, traceOf } from '../src/explain';
 import { challenge, problem, REALM } from '../src/problems';
-import type { ProblemCode } from '../src/scenarios';
+import type { ProblemCode } from '../src/scenarios/catalog';
 import type { Clock } from '../src/store';
 import { sessionCookieExpiresAt, type SessionRecord } from '../src/store/session-store';
 

@@ -1,15 +1,8 @@
 import { Router, type Request } from 'express';
 import { html } from '../src/html';
 import { methodNotAllowed, problem } from '../src/problems';
-import {
-  families,
-  isProblemCode,
-  problemCatalog,
-  scenarios,
-  scenariosFor,
-  type Scenario,
-  type Trigger,
-} from '../src/scenarios';
+import { isProblemCode, problemCatalog } from '../src/scenarios/catalog';
+import { families, scenarios, scenariosFor, type Scenario, type Trigger } from '../src/scenarios';
 import { layout, statusClass } from '../src/site';
 import {
   fillBody,
@@ -81,7 +74,7 @@ const wantsHtml = (req: Request) => req.accepts(['application/json', 'text/html'
 export function catalogRouter(deps: {
   specimens: SpecimenBook;
   baseUrl: string;
-  /** The registry under this configuration (src/scenarios.ts `registryFor`). */
+  /** The registry under this configuration (src/scenarios `registryFor`). */
   registry?: Scenario[];
 }): Router {
   const router = Router();

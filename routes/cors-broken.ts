@@ -24,7 +24,7 @@ export interface CorsBrokenDeps {
  * BROKEN ON PURPOSE. Four CORS set-ups seen in real code, each wrong in one way, under
  * `/cors/broken/...`, so that a page script (the CORS demo page, the browser tests) can watch
  * what each does to a 401. src/app.ts mounts this router before the real policy, which never
- * touches these paths. The registry (src/scenarios.ts, family `cors`) explains each one and
+ * touches these paths. The registry (src/scenarios/cors.ts) explains each one and
  * what the script sees; the correct policy is middleware/cors-policy.ts. Do not copy these.
  */
 export function corsBrokenRouter(deps: CorsBrokenDeps): Router {

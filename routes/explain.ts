@@ -3,7 +3,7 @@ import { SANE_REQUEST_ID } from '../middleware/request-id';
 import { EXPLANATION_TTL_MS, type Explanation, type ExplanationBook } from '../src/explain';
 import { html } from '../src/html';
 import { methodNotAllowed, problem } from '../src/problems';
-import { problemCatalog } from '../src/scenarios';
+import { problemCatalog } from '../src/scenarios/catalog';
 import { layout, prose, statusClass } from '../src/site';
 
 const wantsHtml = (req: Request) => req.accepts(['application/json', 'text/html']) === 'text/html';

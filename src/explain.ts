@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { problemCatalog, type ProblemCode } from './scenarios';
+import { problemCatalog, type ProblemCode } from './scenarios/catalog';
 import { redactPath } from './redact';
 import type { Store } from './store';
 import {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type express from 'express';
 import { PROBLEM_CONTENT_TYPE } from './problems';
-import { problemCatalog } from './scenarios';
+import { problemCatalog } from './scenarios/catalog';
 
 /** Headers beyond this are refused with 431: room for a 20 KB token to be judged, not cut off. */
 export const MAX_HEADER_BYTES = 32 * 1024;

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from './config';
 import type { Principal } from './identities';
 import { problem, type HttpError } from './problems';
-import type { ProblemCode } from './scenarios';
+import type { ProblemCode } from './scenarios/catalog';
 import {
   familyRevokedKey,
   isNumericDate,

@@ -1,12 +1,6 @@
 import { isOAuthPath, openAiErrorBody, problem, problemBody } from './problems';
-import {
-  families,
-  problemCatalog,
-  scenarios as defaultRegistry,
-  type Family,
-  type ProblemCode,
-  type Scenario,
-} from './scenarios';
+import { problemCatalog, type ProblemCode } from './scenarios/catalog';
+import { families, scenarios as defaultRegistry, type Family, type Scenario } from './scenarios';
 
 /**
  * The OpenAPI 3.1 document, built once at startup from the route table below (one row per route,
@@ -863,7 +857,7 @@ export function buildOpenApi(options: {
   publicUrl: string;
   cookieName: string;
   version: string;
-  /** The registry under this configuration (src/scenarios.ts `registryFor`). */
+  /** The registry under this configuration (src/scenarios `registryFor`). */
   registry?: Scenario[];
 }): Schema {
   const { publicUrl, cookieName } = options;

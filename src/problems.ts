@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { storeFailureLog } from './outage-log';
-import { problemCatalog, type ProblemCode } from './scenarios';
+import { problemCatalog, type ProblemCode } from './scenarios/catalog';
 
 /** The realm every challenge names. */
 export const REALM = 'four-oh-one';

@@ -2,7 +2,7 @@ import { createHmac, randomUUID, timingSafeEqual, verify as verifySignature } fr
 import type { Config } from './config';
 import type { DecisionTrace } from './explain';
 import type { Key, KeyRing } from './keys';
-import type { ProblemCode } from './scenarios';
+import type { ProblemCode } from './scenarios/catalog';
 import type { Clock, Store } from './store';
 import { EPOCH_KEY, issuedBeforeEpoch, type StoreEpoch } from './store/epoch';
 import { isVisitorTag } from './visitors';

@@ -13,7 +13,7 @@ import {
   rfc6750Text,
   StoreUnavailableError,
 } from '../src/problems';
-import { problemCatalog, type ProblemCode } from '../src/scenarios';
+import { problemCatalog, type ProblemCode } from '../src/scenarios/catalog';
 import { requestId } from '../middleware/request-id';
 import { expectProblem } from './helpers';
 

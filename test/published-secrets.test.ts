@@ -2,7 +2,7 @@ import type { Application } from 'express';
 import request from 'supertest';
 import { DEFAULT_DEMO } from '../src/config';
 import { createCorsDemoApp } from '../src/cors-demo';
-import { problemCatalog } from '../src/scenarios';
+import { problemCatalog } from '../src/scenarios/catalog';
 import { buildApp } from './helpers';
 
 /** Demo secrets an operator chose: none may ever be shown by a page or a JSON answer. */

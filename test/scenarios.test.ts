@@ -1,13 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { Response } from 'supertest';
 import { OPENAI_ERROR_CONTENT_TYPE, openAiErrorCode } from '../src/problems';
+import { problemCatalog, type ProblemCode } from '../src/scenarios/catalog';
 import {
-  problemCatalog,
+  families,
   registryFor,
   registrySettings,
   scenarios,
   type Scenario,
-  type ProblemCode,
 } from '../src/scenarios';
 import { fillBody, fillHeaders, SPECIMEN_NAMES, type Specimens } from '../src/specimens';
 import { buildApp, expectChallenge, expectOccurrence, expectProblem } from './helpers';
@@ -31,9 +31,10 @@ interface Configuration {
 
 /**
  * The configurations besides the default under which every trigger must still give its
- * documented answer ("under any configuration", DESIGN.md). The registry is built from each
- * configuration (src/scenarios.ts `registryFor`), as the server serves it. One more configuration
- * is one more entry here: a name, the environment it adds, and what a proxy in front adds.
+ * documented answer: every trigger, under any configuration (see ARCHITECTURE.md). The registry
+ * is built from each configuration (src/scenarios `registryFor`), as the server serves it. One
+ * more configuration is one more entry here: a name, the environment it adds, and what a proxy
+ * in front adds.
  */
 const CONFIGURATIONS: Configuration[] = [
   { name: 'an ES256 JWT_PRIVATE_KEY', env: () => ({ JWT_PRIVATE_KEY: privateKeyPem('ec') }) },
@@ -202,6 +203,19 @@ function describeTriggers(configuration: Configuration): void {
 /** The registry's own consistency: independent of any configuration. */
 function describeIntegrity(): void {
   describe('integrity', () => {
+    it('keeps each family in its own file, src/scenarios/<family>.ts', async () => {
+      for (const family of Object.keys(families)) {
+        const file = (await import(`../src/scenarios/${family}`)) as { scenarios: Scenario[] };
+        const strangers = file.scenarios.filter((s) => s.family !== family).map((s) => s.id);
+        expect({ family, strangers }).toEqual({ family, strangers: [] });
+      }
+    });
+
+    it('joins the families one after another, in the order of `families`', () => {
+      const order = scenarios.map((s) => s.family).filter((f, i, all) => f !== all[i - 1]);
+      expect(order).toEqual(Object.keys(families));
+    });
+
     it('has unique scenario ids in kebab-case', () => {
       const ids = scenarios.map((s) => s.id);
       expect(new Set(ids).size).toBe(ids.length);
@@ -240,7 +254,7 @@ function describeIntegrity(): void {
       }
     });
 
-    it('declares the OpenAI envelope exactly for the errors on /v1/* (DESIGN.md)', () => {
+    it('declares the OpenAI envelope exactly for the errors on /v1/*', () => {
       for (const s of scenarios.filter((x) => x.expect.code)) {
         const onV1 = s.trigger.path.startsWith('/v1/');
         expect({ id: s.id, envelope: s.expect.envelope }).toEqual({

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { createCorsDemoApp } from '../src/cors-demo';
-import { problemCatalog, scenarios, type Scenario } from '../src/scenarios';
+import { problemCatalog } from '../src/scenarios/catalog';
+import { scenarios, type Scenario } from '../src/scenarios';
 
 /**
  * What the registry teaches must be what the standards say: texts and citations a standards

@@ -1,4 +1,4 @@
-import { problemCatalog } from '../../src/scenarios';
+import { problemCatalog } from '../../src/scenarios/catalog';
 import { buildApp, expectProblem, type TestContext } from '../helpers';
 
 /**

@@ -1,4 +1,5 @@
-import { problemCatalog, scenarios } from '../../src/scenarios';
+import { problemCatalog } from '../../src/scenarios/catalog';
+import { scenarios } from '../../src/scenarios';
 import { buildApp, expectProblem } from '../helpers';
 
 describe('the catalog routes', () => {

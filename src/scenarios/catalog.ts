@@ -1,0 +1,659 @@
+/**
+ * The problem catalog: every error `code` this server answers, declared once with its status,
+ * title, explanation, remedy and RFCs. The error writer (src/problems.ts), the problem pages
+ * (`GET /problems/:code`) and the registry's expectations all read it; a new code goes here,
+ * and its registry scenario in the family's file beside this one.
+ *
+ * Data only: it imports nothing from the server, so anything may import it.
+ */
+import { rfc, type RfcRef } from './refs';
+
+export interface ProblemDef {
+  status: number;
+  title: string;
+  /** Why the server answers so, for a person. */
+  explanation: string;
+  /** What the client should do next. */
+  remedy: string;
+  rfc: RfcRef[];
+}
+
+const BEARER_RETRY =
+  'Get a new access token (refresh it, or sign in again), then retry the request once with it.';
+
+export const problemCatalog = {
+  // --- platform -------------------------------------------------------------------------------
+  not_found: {
+    status: 404,
+    title: 'Not found',
+    explanation:
+      'No route on this server matches the path. A 404 says nothing about your credentials.',
+    remedy: 'Check the path against GET /scenarios.',
+    rfc: [rfc(9110, '15.5.5')],
+  },
+  method_not_allowed: {
+    status: 405,
+    title: 'Method not allowed',
+    explanation:
+      'The path exists but does not serve this method. The Allow header lists the methods it does serve.',
+    remedy: 'Use one of the methods in the Allow header.',
+    rfc: [rfc(9110, '15.5.6')],
+  },
+  bad_request: {
+    status: 400,
+    title: 'Bad request',
+    explanation:
+      'The request could not be read at all: a broken request line, a header with forbidden bytes, or a path that is not valid percent-encoding.',
+    remedy: 'Fix the request syntax; a compliant HTTP client never sends this.',
+    rfc: [rfc(9110, '15.5.1')],
+  },
+  body_malformed: {
+    status: 400,
+    title: 'Request body is malformed',
+    explanation:
+      'The body does not parse as the media type its Content-Type names (for example JSON with a syntax error).',
+    remedy: 'Send a body that matches its Content-Type.',
+    rfc: [rfc(9110, '15.5.1')],
+  },
+  body_invalid: {
+    status: 400,
+    title: 'Request body is invalid',
+    explanation:
+      'The body parsed, but a field is missing, has the wrong type or an unusable value (a chat completion without `messages`, a `model` that is not a string). The answer names the field: `param` in the body.',
+    remedy: 'Fix the field that `param` names, as `detail` says, and send the request again.',
+    rfc: [rfc(9110, '15.5.1')],
+  },
+  body_too_large: {
+    status: 413,
+    title: 'Request body too large',
+    explanation: 'The body is larger than this endpoint accepts; the server stopped reading it.',
+    remedy: 'Send a smaller body.',
+    rfc: [rfc(9110, '15.5.14')],
+  },
+  media_type_unsupported: {
+    status: 415,
+    title: 'Unsupported media type',
+    explanation:
+      'The body is in a media type, charset or content encoding this endpoint does not read.',
+    remedy:
+      'Send application/json or application/x-www-form-urlencoded in UTF-8, as the endpoint documents.',
+    rfc: [rfc(9110, '15.5.16')],
+  },
+  header_too_large: {
+    status: 431,
+    title: 'Request header fields too large',
+    explanation:
+      'The request headers together exceed what this server reads (32 KiB). Oversized cookies or tokens are the usual cause.',
+    remedy: 'Send smaller headers; an access token should be well under 8 KiB.',
+    rfc: [rfc(6585, '5')],
+  },
+  internal_error: {
+    status: 500,
+    title: 'Internal server error',
+    explanation:
+      'Something failed on the server that is not your request’s fault. The log line with this request id says what.',
+    remedy: 'Retry later; if it persists, report the request id.',
+    rfc: [rfc(9110, '15.6.1')],
+  },
+  store_unavailable: {
+    status: 503,
+    title: 'State store unavailable',
+    explanation:
+      'The session and token store (memory or Redis) did not answer or is full, so the server could not judge your credentials. It answers 503, not 401: an outage must not look like a logout, or clients would throw away good credentials.',
+    remedy: 'Keep your credentials and retry after the Retry-After delay.',
+    rfc: [rfc(9110, '15.6.4'), rfc(9110, '10.2.3')],
+  },
+
+  store_full: {
+    status: 503,
+    title: 'State store full',
+    explanation:
+      "The store holds as many entries or bytes as the operator allows (STORE_MAX_ENTRIES, STORE_MAX_BYTES, or Redis's maxmemory), so nothing new can be written for anyone. It refuses rather than evicting, since evicting would silently un-revoke a token or log someone out. Each visitor's share is bounded first (visitor_quota_exceeded), so reaching this takes many visitors at once; /readyz reports it.",
+    remedy:
+      'Keep your credentials and retry after the Retry-After delay; an operator may raise the bound.',
+    rfc: [rfc(9110, '15.6.4'), rfc(9110, '10.2.3')],
+  },
+  shutting_down: {
+    status: 503,
+    title: 'Instance shutting down',
+    explanation:
+      'This instance received SIGTERM and is draining: /readyz answers 503 so that a load balancer stops sending it new work, while it still serves requests for SHUTDOWN_DRAIN_SECONDS, then finishes those in flight and exits. Other instances behind the same balancer answer as usual.',
+    remedy:
+      'A load balancer takes this instance out of rotation; a client retries after the Retry-After delay (another instance answers).',
+    rfc: [rfc(9110, '15.6.4'), rfc(9110, '10.2.3')],
+  },
+  store_state_lost: {
+    status: 401,
+    title: 'Issued before the server lost its state',
+    explanation:
+      "The token was issued before this server's store lost its data (a Redis restarted without persistence, or the embedded store after a restart). The store kept the revocations, used refresh tokens and revoke-all marks; without them the server cannot tell whether this token was revoked, and answering as if nothing were revoked would un-revoke every revoked token. So it fails closed: every token issued before the loss is refused, and the loss is logged once. The server notices through one key holding when the store's data began, read with the revocation keys on every request.",
+    remedy:
+      'Get a new token (log in again, or use your client credentials); a refresh token issued before the loss is refused too.',
+    rfc: [rfc(6750, '3.1'), rfc(9700, '4.14.2')],
+  },
+  visitor_quota_exceeded: {
+    status: 429,
+    title: 'Visitor quota exceeded',
+    explanation:
+      'Every write a visitor can cause (a session, a revocation, a used refresh token, a scripted-failure counter) is charged to its client address, bounded in entries and bytes (VISITOR_MAX_ENTRIES, VISITOR_MAX_BYTES). This address holds its whole share, so its new writes are refused; nobody else is affected, and the share frees itself as entries expire.',
+    remedy:
+      'Wait for the Retry-After delay (entries expire on their own), log out sessions you no longer need, and use short token and session lifetimes in tests.',
+    rfc: [rfc(6585, '4'), rfc(9110, '10.2.3')],
+  },
+  specimen_read_only: {
+    status: 403,
+    title: 'Specimen tokens cannot change state',
+    explanation:
+      "The ready-made specimen tokens on /scenarios and /tokens/specimens are shared by every visitor, so they may be read with but never used to change state: revoking everyone's tokens with the shared admin specimen would change what other visitors see. Get a token of your own at POST /auth/token.",
+    remedy:
+      'Get your own token (POST /auth/token with the demo credentials) and call again with it.',
+    rfc: [rfc(9110, '15.5.4'), rfc(6750, '3.1')],
+  },
+
+  // --- bearer tokens (RFC 6750, RFC 9068, RFC 8725) ----------------------------------------------
+  token_missing: {
+    status: 401,
+    title: 'Access token missing',
+    explanation:
+      'The request carries no Authorization header. The 401 comes with a Bearer challenge that has no error parameter: RFC 6750 §3 says that when a request lacks any authentication information, the server should not include an error code or other error information.',
+    remedy: 'Get an access token and send it as `Authorization: Bearer <token>` (RFC 6750 §2.1).',
+    rfc: [rfc(9110, '15.5.2'), rfc(6750, '3')],
+  },
+  auth_scheme_unsupported: {
+    status: 401,
+    title: 'Authentication scheme not accepted here',
+    explanation:
+      'The Authorization header uses a scheme this resource does not accept (Basic, Token, Digest, ...). To the resource that is the same as no credentials, so the challenge names the scheme it does accept, without an error parameter.',
+    remedy: 'Send `Authorization: Bearer <token>`; the WWW-Authenticate header names the scheme.',
+    rfc: [rfc(9110, '11.6.1'), rfc(6750, '3')],
+  },
+  authorization_malformed: {
+    status: 400,
+    title: 'Authorization header is malformed',
+    explanation:
+      'The header names the Bearer scheme but is not `Bearer <token>`: the token is missing, there is more than one, or it holds characters a b64token cannot (RFC 6750 §2.1). That is a broken request, not a bad credential, so RFC 6750 §3.1 answers 400 with error="invalid_request".',
+    remedy: 'Send exactly `Authorization: Bearer <token>`, one space, one token.',
+    rfc: [rfc(6750, '2.1'), rfc(6750, '3.1')],
+  },
+  authorization_repeated: {
+    status: 400,
+    title: 'Authorization header sent more than once',
+    explanation:
+      'The request carries two or more Authorization fields. A field that is not a comma-separated list may be sent once only (RFC 9110 §5.3), and Authorization holds one set of credentials (RFC 9110 §11.6.2): two cannot both be judged. Node keeps the first and drops the rest, so a server that did not count them would judge a token the client may not have meant. It is a broken request, not a bad credential: 400 with error="invalid_request" (RFC 6750 §3.1), since no new token would fix it. Usually two layers each add the header: a client’s auth option and a hand-set header, a default header of a session, or a proxy. Browsers and Python requests cannot send it (they join or replace repeated headers); curl with two -H can.',
+    remedy:
+      'Send exactly one Authorization header: look for a default header on the client or session besides the one set per request.',
+    rfc: [rfc(9110, '5.3'), rfc(9110, '11.6.2'), rfc(6750, '3.1')],
+  },
+  token_multiple_methods: {
+    status: 400,
+    title: 'Access token sent in more than one way',
+    explanation:
+      'A token came in the Authorization header and another as the access_token query parameter. RFC 6750 §3.1 names this case: a request that "uses more than one method for including an access token" is invalid_request, 400. The server does not guess which one counts.',
+    remedy:
+      'Send the token in the Authorization header only, and take access_token out of the URL; a token that was in a URL may sit in logs and browser history, so revoke it.',
+    rfc: [rfc(6750, '2'), rfc(6750, '3.1'), rfc(6750, '5.3')],
+  },
+  token_in_query_refused: {
+    status: 401,
+    title: 'Access token in the URL is not accepted here',
+    explanation:
+      'The token came as the access_token query parameter (RFC 6750 §2.3), not in the Authorization header. That method is optional, and this resource does not support it: URLs are logged by servers and proxies, kept in browser history and passed on in Referer headers, so a token in one leaks (RFC 6750 §2.3, §5.3). To the resource a token where it does not look is no credential, an "unsupported authentication method" (RFC 6750 §3): 401 with the Bearer challenge and no error parameter. Not 400, which would call the request broken; the code is its own, not token_missing, so the client learns where the token goes.',
+    remedy:
+      'Send it as `Authorization: Bearer <token>` and drop access_token from the URL; a token that travelled in a URL may have been logged, so revoke it and get a new one.',
+    rfc: [rfc(6750, '2.3'), rfc(6750, '3'), rfc(6750, '5.3')],
+  },
+  token_in_body_refused: {
+    status: 401,
+    title: 'Access token in the request body is not accepted here',
+    explanation:
+      'The token came as the access_token parameter of an application/x-www-form-urlencoded body (RFC 6750 §2.2), not in the Authorization header. That method is optional, never allowed with GET (a GET body has no defined meaning), and this resource does not support it. Python’s `requests.get(url, data={"access_token": token})` sends exactly this: data= where headers= was meant. To the resource it is an unsupported authentication method (RFC 6750 §3): 401 with the Bearer challenge and no error parameter, with a code of its own instead of token_missing.',
+    remedy:
+      'Send it as `Authorization: Bearer <token>` (Python requests: `headers={"Authorization": f"Bearer {token}"}`).',
+    rfc: [rfc(6750, '2.2'), rfc(6750, '3')],
+  },
+  token_malformed: {
+    status: 401,
+    title: 'Access token is not a well-formed JWT',
+    explanation:
+      'This server issues JWT access tokens (RFC 9068). The token sent is not one: it does not have three base64url parts, a part does not decode, the header or claims are not JSON objects, an object names a member twice (JSON parsers disagree on which one counts), its crit header is not a list of names, its signature is not in canonical base64url (another spelling of the same bytes, with the spare bits of the last character set), or it is longer than 8 KiB.',
+    remedy: BEARER_RETRY,
+    rfc: [rfc(7519, '7.2'), rfc(7515, '4'), rfc(4648, '3.5'), rfc(6750, '3.1')],
+  },
+  api_key_invalid: {
+    status: 401,
+    title: 'API key is invalid',
+    explanation:
+      'The OpenAI-compatible API (`/v1/*`) takes `Authorization: Bearer <key>`, where the key is this server’s API key (DEMO_OPENAI_KEY) or an access token it issued. This one is neither: a mistyped, revoked or foreign key. The body’s message is "Invalid Token (request id: …)", word for word what the article’s gateway answered; OpenAI’s own API words it "Incorrect API key provided: …" in the same envelope, with the same type "invalid_request_error" and code "invalid_api_key", so an SDK raises the same AuthenticationError for both. Like every 401 the answer carries a Bearer challenge with error="invalid_token".',
+    remedy:
+      'Check the key (the environment variable your client reads it from, and the base URL it is sent to); retrying the same key will not help.',
+    rfc: [rfc(6750, '3.1'), rfc(9110, '15.5.2')],
+  },
+  token_signature_invalid: {
+    status: 401,
+    title: 'Access token signature is invalid',
+    explanation:
+      'The signature does not verify with the key the token names. Either the token was altered after signing, or it was signed by someone else — like the jwt.io sample token in the article, signed with the secret "your-256-bit-secret", which this server has never held.',
+    remedy: BEARER_RETRY,
+    rfc: [rfc(7515, '5.2'), rfc(6750, '3.1')],
+  },
+  token_algorithm_rejected: {
+    status: 401,
+    title: 'Access token algorithm is not allowed',
+    explanation:
+      'Each key here is pinned to one algorithm (RFC 8725 §3.1). A token whose header says "none", or an algorithm other than its key’s — such as HS256 against an ES256 key, the classic confusion attack that signs with the public key as an HMAC secret — is refused before any signature is checked.',
+    remedy: BEARER_RETRY,
+    rfc: [rfc(8725, '2.1'), rfc(8725, '3.1'), rfc(7518, '3.6')],
+  },
+  token_kid_unknown: {
+    status: 401,
+    title: 'Access token signing key is unknown',
+    explanation:
+      'The token’s kid header names a key this server does not hold at all: it was signed by another server, or under a secret this deployment no longer configures. A key this server rotated out but still knows answers token_key_retired instead, so an unknown kid means the token was never this server’s, or is older than anything it remembers.',
+    remedy: BEARER_RETRY,
+    rfc: [rfc(7515, '4.1.4'), rfc(6750, '3.1')],
+  },
+  token_key_retired: {
+    status: 401,
+    title: 'Access token signing key was retired',
+    explanation:
+      'The token was signed by a key this server rotated out. During the grace period after a rotation such tokens still work; after it they fail with this code, distinct from an unknown kid, so a client knows the token is merely old, not forged.',
+    remedy: BEARER_RETRY,
+    rfc: [rfc(7517, '4.5'), rfc(8725, '3.1'), rfc(6750, '3.1')],
+  },
+  token_type_invalid: {
+    status: 401,
+    title: 'Token is not an access token',
+    explanation:
+      'RFC 9068 access tokens carry `typ: at+jwt` in their header, and a resource server must check it so that other JWTs — an ID token, a refresh token, a plain `typ: JWT` — cannot be replayed as access tokens.',
+    remedy: 'Send the access_token from the token response, not the refresh_token or id_token.',
+    rfc: [rfc(9068, '2.1'), rfc(9068, '4'), rfc(8725, '3.11')],
+  },
+  token_claims_invalid: {
+    status: 401,
+    title: 'Access token claims are incomplete',
+    explanation:
+      'A required claim is missing or has the wrong type. RFC 9068 §2.2 requires iss, exp, aud, sub, client_id, iat and jti; a token with no exp would never expire, so it is refused. The time claims (exp, iat, and nbf and auth_time when present) must be NumericDates (RFC 7519 §2) between 1970 and the end of 9999: a signed exp of 1e300 names no time, and is refused the same way.',
+    remedy: BEARER_RETRY,
+    rfc: [rfc(9068, '2.2'), rfc(7519, '4.1')],
+  },
+  token_expired: {
+    status: 401,
+    title: 'Access token expired',
+    explanation:
+      'The token’s exp is in the past (beyond the server’s clock tolerance). This is the 401 a refresh-and-retry client must handle: the credentials were fine once, and a new token will work.',
+    remedy:
+      'Use your refresh token (or your client credentials) to get a new access token, then retry once.',
+    rfc: [rfc(7519, '4.1.4'), rfc(6750, '3.1')],
+  },
+  token_not_yet_valid: {
+    status: 401,
+    title: 'Access token not yet valid',
+    explanation:
+      'The token’s nbf (not before) is in the future beyond the clock tolerance. Usually the issuer’s clock and this server’s disagree.',
+    remedy: 'Check both clocks (NTP); wait until nbf, or get a token without a future nbf.',
+    rfc: [rfc(7519, '4.1.5')],
+  },
+  token_issued_in_future: {
+    status: 401,
+    title: 'Access token issued in the future',
+    explanation:
+      'The token’s iat is later than the server’s clock plus tolerance: it claims to have been issued at a time that has not come yet. Either the issuer’s clock runs fast or the token was forged.',
+    remedy: 'Check the issuer’s clock, then get a new token.',
+    rfc: [rfc(7519, '4.1.6'), rfc(8725, '3.10')],
+  },
+  token_issuer_invalid: {
+    status: 401,
+    title: 'Access token issuer is not trusted',
+    explanation:
+      'The iss claim names an issuer this resource does not trust. A signature alone is not enough: RFC 9068 §4 requires the issuer to match.',
+    remedy: 'Get the token from this server’s token endpoint.',
+    rfc: [rfc(9068, '4'), rfc(7519, '4.1.1')],
+  },
+  token_audience_invalid: {
+    status: 401,
+    title: 'Access token audience is wrong',
+    explanation:
+      'The aud claim does not name this resource. A token minted for another API must not work here, or one compromised API would open every other.',
+    remedy:
+      'Get the token from this server’s token endpoint, which mints every token for this resource’s audience (JWT_AUDIENCE); a token minted for another API will never work here.',
+    rfc: [rfc(9068, '4'), rfc(7519, '4.1.3')],
+  },
+  token_revoked: {
+    status: 401,
+    title: 'Access token revoked',
+    explanation:
+      'The token is well formed, correctly signed and unexpired, but its jti is on the server’s denylist: it was revoked (logout, a detected refresh-token reuse, or an admin action).',
+    remedy: 'Sign in again to get new tokens; retrying this token will never work.',
+    rfc: [rfc(7009, '2'), rfc(6750, '3.1')],
+  },
+  token_crit_unsupported: {
+    status: 401,
+    title: 'Access token requires an unsupported extension',
+    explanation:
+      'The token’s header lists extensions in crit: header parameters that a recipient must understand and process, or else refuse the token (RFC 7515 §4.1.11). This server implements no JWS extension (such as RFC 7797’s unencoded payload, b64), so it refuses any crit, before checking the signature (RFC 7515 §5.2); a verifier that ignored crit could read the token otherwise than its signer meant. A crit that is not a non-empty list of names is token_malformed instead.',
+    remedy:
+      'Get a token from this server’s token endpoint, which never sets crit; a token with extensions is meant for a verifier that supports them.',
+    rfc: [rfc(7515, '4.1.11'), rfc(7515, '5.2'), rfc(6750, '3.1')],
+  },
+  token_sender_constrained: {
+    status: 401,
+    title: 'Access token is bound to a key',
+    explanation:
+      'The token carries a cnf (confirmation) claim: its issuer bound it to a key, a DPoP key (RFC 9449, cnf.jkt) or a TLS client certificate (RFC 8705, cnf.x5t#S256), so that a stolen copy is useless without that key. This resource takes Bearer tokens only and checks no such proof, so accepting the token as a plain Bearer token would undo the binding: it is refused (RFC 9449 §7.2, RFC 8705 §3).',
+    remedy:
+      'Present the token with its proof where the resource supports it (`Authorization: DPoP <token>` with a DPoP header, or over mutual TLS with the certificate), or get an unbound token from this server’s token endpoint.',
+    rfc: [rfc(9449, '7.2'), rfc(8705, '3'), rfc(7800, '3.1'), rfc(6750, '3.1')],
+  },
+
+  // --- token endpoint and lifecycle (RFC 6749, RFC 7009, RFC 7662, RFC 9700) -------------------
+  invalid_request: {
+    status: 400,
+    title: 'Token request is invalid',
+    explanation:
+      'The request to an OAuth endpoint is missing a required parameter, repeats one, gives one the wrong type (an object where a string belongs, as in the NoSQL-injection shape {"$ne": 1}), or uses two client authentication methods at once. RFC 6749 §5.2 calls this invalid_request; the body carries `error` and `error_description` for OAuth libraries.',
+    remedy: 'Fix the request as `detail` says; the parameters are strings.',
+    rfc: [rfc(6749, '5.2'), rfc(6749, '2.3')],
+  },
+  invalid_client: {
+    status: 401,
+    title: 'Client authentication failed',
+    explanation:
+      'The client credentials (the article\u2019s api_key/api_secret, HTTP Basic, or client_id/client_secret) are unknown or wrong. An unknown key and a wrong secret get the same body and take the same time, so the endpoint cannot be used to find valid keys. RFC 6749 §5.2 answers 401 with a WWW-Authenticate challenge for the scheme the client should use.',
+    remedy: 'Check the API key and secret; do not retry the same credentials.',
+    rfc: [rfc(6749, '5.2'), rfc(6749, '2.3.1'), rfc(9110, '15.5.2')],
+  },
+  invalid_grant: {
+    status: 400,
+    title: 'Grant is invalid',
+    explanation:
+      'The grant itself is bad: a wrong username or password, or a refresh token that is unknown, expired, revoked, or was issued to another client. RFC 6749 §5.2 answers 400, not 401: the client authenticated (or needed not), it is the grant that failed.',
+    remedy: 'Sign in again (password or client credentials) to get new tokens.',
+    rfc: [rfc(6749, '5.2'), rfc(6749, '6')],
+  },
+  refresh_token_reused: {
+    status: 400,
+    title: 'Refresh token was already used',
+    explanation:
+      'Refresh tokens rotate: every use returns a new one and retires the old. A retired one coming back means two parties hold the family — a thief or a client bug — and the server cannot tell which is legitimate, so it revokes the whole family: the refresh token just issued and every access token issued from the family stop working (token_revoked). The OAuth error is invalid_grant.',
+    remedy:
+      'Sign in again. In a client, make sure only one request refreshes at a time and that the newest refresh token is stored before it is used.',
+    rfc: [rfc(9700, '4.14.2'), rfc(6749, '10.4'), rfc(6749, '5.2')],
+  },
+  unsupported_grant_type: {
+    status: 400,
+    title: 'Grant type not supported',
+    explanation:
+      'This server issues tokens for the client_credentials, password and refresh_token grants, and for the article\u2019s JSON {"api_key", "api_secret"} shape. Other grant types (authorization_code, device_code, …) are not served here.',
+    remedy: 'Use one of the grant types listed in /.well-known/oauth-authorization-server.',
+    rfc: [rfc(6749, '5.2'), rfc(8414, '2')],
+  },
+  invalid_scope: {
+    status: 400,
+    title: 'Requested scope is not allowed',
+    explanation:
+      'The scope asked for is unknown or more than this client or user may have (a plain user asking for "admin").',
+    remedy:
+      'Ask for a scope listed in the metadata and granted to you, or omit scope to get all yours.',
+    rfc: [rfc(6749, '3.3'), rfc(6749, '5.2')],
+  },
+  insufficient_scope: {
+    status: 403,
+    title: 'Token lacks the required scope',
+    explanation:
+      'The token is valid — the server knows who you are — but it was not granted the scope this resource needs (RFC 6749 §3.3: a token carries the scopes it was issued for, often fewer than the user may have). That is 403, not 401: the credentials are fine, and the same token will never be enough. The challenge names the scope a token needs here (RFC 6750 §3.1), so the client knows what to ask for.',
+    remedy:
+      'Get a token that carries the scope named in the challenge’s `scope` (ask for it: `scope=…` at POST /auth/token, or a new authorization request where the user consents to it, incremental consent), then retry with that token. Retrying or refreshing this token does not add the scope.',
+    rfc: [rfc(6750, '3.1'), rfc(6749, '3.3'), rfc(9110, '15.5.4')],
+  },
+  role_insufficient: {
+    status: 403,
+    title: 'Your role does not allow this',
+    explanation:
+      'The token is valid and carries the scopes this resource needs, but the identity it speaks for does not have the role (the article’s `current_user["type"] == "admin"` check). A role belongs to the user, not to the token: no token of this user, with any scope, will pass, so this is not insufficient_scope and the answer carries no challenge. 403, not 401: RFC 9110 §15.5.4, the server understood the credentials and refuses anyway.',
+    remedy:
+      'Do not retry, refresh or ask for more scopes: this user will be refused here every time. Sign in as a user who holds the role (an admin).',
+    rfc: [rfc(9110, '15.5.4')],
+  },
+  insufficient_user_authentication: {
+    status: 401,
+    title: 'A more recent login is required',
+    explanation:
+      'The token is valid, but this action needs a login no older than max_age seconds (RFC 9470 step-up authentication). The token\u2019s auth_time is older, or absent (a client-credentials token, where no user logged in). Refreshing does not help: refresh keeps the original auth_time.',
+    remedy:
+      'Send the user through a new authorization request carrying the challenge’s max_age (and its acr_values, when it names some), as RFC 9470 §4 says: the authorization server then makes the user log in again and issues a token with a fresh auth_time. Retry once with that token. Refreshing cannot help, and a client must never collect the password itself: RFC 9700 §2.4 forbids the password grant (this demo server offers it only so that a test can get a fresh login in one call).',
+    rfc: [rfc(9470, '3'), rfc(9470, '4'), rfc(9700, '2.4'), rfc(6750, '3')],
+  },
+  parameter_invalid: {
+    status: 400,
+    title: 'Request parameter is invalid',
+    explanation:
+      'A query or body parameter is missing, of the wrong type (an object where a string belongs), out of range, or holds characters it may not.',
+    remedy: 'Fix the parameter as `detail` says.',
+    rfc: [rfc(9110, '15.5.1')],
+  },
+
+  rate_limited: {
+    status: 429,
+    title: 'Too many requests',
+    explanation:
+      'This address sent more requests than the route allows in its window. Routes where an anonymous request leaves a little state behind (the Digest routes keep nonce counts) are limited per address, so nobody can fill the store and make it answer 503 for everyone. The counters live in the store, shared by all instances.',
+    remedy: 'Wait for the Retry-After delay, then slow down.',
+    rfc: [rfc(6585, '4'), rfc(9110, '10.2.3')],
+  },
+
+  model_not_found: {
+    status: 404,
+    title: 'Model not found',
+    explanation:
+      'GET /v1/models/{model} names a model this server does not serve (only four-oh-one-echo). As OpenAI does, the answer is 404 in its error envelope with code "model_not_found" and param "model", and OpenAI SDKs raise NotFoundError: a wrong model name is not a credential problem, so a client must not refresh its key over it.',
+    remedy: 'Use a model id that GET /v1/models lists.',
+    rfc: [rfc(9110, '15.5.5')],
+  },
+
+  // --- cookie sessions (OWASP Session Management; draft-broyer-http-cookie-auth) ---------------
+  session_missing: {
+    status: 401,
+    title: 'Session cookie missing',
+    explanation:
+      'The request carries no session cookie, so nobody is logged in. The challenge uses the Cookie scheme of draft-broyer-http-cookie-auth (no registered HTTP scheme exists for cookie sessions): it names the login form and the cookie, so a client knows where to go.',
+    remedy: 'Log in at POST /login, keep the cookie it sets, and send it back.',
+    rfc: [rfc(9110, '15.5.2'), rfc(6265, '5.4')],
+  },
+  session_invalid: {
+    status: 401,
+    title: 'Session cookie is not valid',
+    explanation:
+      'A session cookie came, but it names no live session: its signature is wrong (forged or altered), the session was logged out, or it expired so long ago that the server forgot it. The cookie is cleared.',
+    remedy: 'Log in again at POST /login.',
+    rfc: [rfc(9110, '15.5.2'), rfc(6265, '4.1.2')],
+  },
+  session_idle_expired: {
+    status: 401,
+    title: 'Session expired after inactivity',
+    explanation:
+      'The session saw no authenticated request for longer than its idle timeout (SESSION_IDLE_SECONDS). This is the article\u2019s "session timeout": the heartbeat (POST /keepalive) exists to prevent it. The session is destroyed and its cookie cleared.',
+    remedy:
+      'Log in again; to stay logged in while idle, send POST /keepalive more often than the idle timeout.',
+    rfc: [rfc(9110, '15.5.2'), rfc(6265, '4.1.2')],
+  },
+  session_absolute_expired: {
+    status: 401,
+    title: 'Session reached its absolute lifetime',
+    explanation:
+      'Every session ends a fixed time after login (SESSION_ABSOLUTE_SECONDS), however busy it is: heartbeats extend only the idle window, never this one. It limits how long a stolen cookie is worth anything (OWASP Session Management Cheat Sheet).',
+    remedy: 'Log in again. No heartbeat can avoid this one.',
+    rfc: [rfc(9110, '15.5.2'), rfc(6265, '4.1.2')],
+  },
+  login_failed: {
+    status: 401,
+    title: 'Username or password is wrong',
+    explanation:
+      'The login form was refused. An unknown user and a wrong password get the same answer in the same time, so the form cannot be used to find user names. Repeated failures meet 429.',
+    remedy: 'Check the credentials; do not retry the same ones.',
+    rfc: [rfc(9110, '15.5.2')],
+  },
+  too_many_attempts: {
+    status: 429,
+    title: 'Too many failed attempts',
+    explanation:
+      'Too many refused passwords or secrets came from this address, or for this account from this address, within the window: at /login, the token endpoint, introspection, revocation, and the Basic, Digest and API-key routes. Only refused credentials count; successes, malformed requests and store outages do not, and other addresses are judged as usual, so nobody can lock a shared account for anyone else. The counters are kept in the store, so instances behind a load balancer count together; TRUST_PROXY decides which client address counts. The RateLimit and RateLimit-Policy fields name each counter, its quota and what is left. On the OAuth endpoints the body also carries error "slow_down" (RFC 8628 §3.5).',
+    remedy:
+      'Wait for the Retry-After delay before trying again, with the right credentials; do not retry refused ones.',
+    rfc: [rfc(6585, '4'), rfc(9110, '10.2.3')],
+  },
+
+  // --- classic challenges: Basic, Digest, API keys, 407 (RFC 7617, RFC 7616; httpbin) ---------
+  basic_credentials_missing: {
+    status: 401,
+    title: 'Basic credentials missing',
+    explanation:
+      'The resource takes HTTP Basic (RFC 7617) and the request carried no Authorization header, or one with another scheme. The challenge, `Basic realm="four-oh-one", charset="UTF-8"`, names the scheme and the protection space, and asks for user-id and password in UTF-8 before base64. Browsers show their login dialog on it.',
+    remedy:
+      'Send `Authorization: Basic <base64 of user-id:password>` (curl -u user:password; Python requests auth=(user, password)).',
+    rfc: [rfc(7617, '2'), rfc(7617, '2.1'), rfc(9110, '15.5.2')],
+  },
+  basic_credentials_invalid: {
+    status: 401,
+    title: 'Basic credentials are wrong',
+    explanation:
+      'The header is well-formed Basic, but the user-id or the password does not match. Both are compared in constant time and the answer does not say which was wrong. Basic credentials are only base64, not encrypted: anyone on the path of a plain-HTTP request can read them, which is why Basic belongs behind TLS.',
+    remedy: 'Check the user-id and the password; retrying the same ones will not help.',
+    rfc: [rfc(7617, '2'), rfc(7617, '4'), rfc(9110, '15.5.2')],
+  },
+  basic_malformed: {
+    status: 400,
+    title: 'Basic credentials are malformed',
+    explanation:
+      'The header names the Basic scheme, but what follows is not one base64 string (RFC 4648 §4) of `user-id:password`: it is not base64, it has no colon once decoded, it holds control characters, or it is longer than 4096 characters. A broken request is a 400, not a wrong password, and it carries no challenge: sending it again cannot help. A user-id cannot contain a colon, since the first colon ends it.',
+    remedy:
+      'Encode exactly `user-id:password` as base64 and send `Authorization: Basic <that>`, one space after the scheme.',
+    rfc: [rfc(7617, '2'), rfc(4648, '4'), rfc(9110, '15.5.1')],
+  },
+  digest_credentials_missing: {
+    status: 401,
+    title: 'Digest credentials missing',
+    explanation:
+      'The resource takes HTTP Digest (RFC 7616) and the request carried no Digest credentials. The 401 carries one challenge per algorithm the resource accepts, most preferred first, each with a fresh nonce the server signed and an opaque value. This is the first half of every Digest handshake: `curl --digest` and Python requests’ HTTPDigestAuth send nothing at first, read this challenge, and answer it.',
+    remedy:
+      'Answer one of the challenges (RFC 7616 §3.4) in `Authorization: Digest …`; an HTTP client with Digest support does this for you.',
+    rfc: [rfc(7616, '3.3'), rfc(7616, '3.7'), rfc(9110, '15.5.2')],
+  },
+  digest_credentials_invalid: {
+    status: 401,
+    title: 'Digest response is wrong',
+    explanation:
+      'The nonce is this server’s, but the response does not verify: the password is wrong, the user name or realm differs from the challenge, or the hash was made over another method, uri or body. The server cannot tell which, since the response is a one-way hash of all of them. The 401 carries fresh challenges.',
+    remedy:
+      'Check the user name and password. A client hashing by hand should check A1, A2 and the algorithm (RFC 7616 §3.4.1-3.4.3).',
+    rfc: [rfc(7616, '3.4.1'), rfc(9110, '15.5.2')],
+  },
+  digest_nonce_stale: {
+    status: 401,
+    title: 'Digest nonce is stale',
+    explanation:
+      'The response was right, but for a nonce that has expired (nonces here live five minutes) or has already authenticated as many requests as the resource allows (httpbin’s stale_after). The challenge says `stale=true`: the credentials are good and only the nonce is old, so a client answers the new challenge at once, without asking the user for the password again.',
+    remedy: 'Answer the new challenge with the same credentials; do not prompt the user.',
+    rfc: [rfc(7616, '3.3'), rfc(7616, '5.4')],
+  },
+  digest_nonce_invalid: {
+    status: 401,
+    title: 'Digest nonce was not issued here',
+    explanation:
+      'The nonce is not one this server signed, or the opaque value is not the one it sends: made up, altered, or issued by another server, or by this one before its secret changed (a random JWT_SECRET changes at every start). A nonce carries its issue time and an HMAC under a key derived from the server secret, so every instance sharing the secret can check it without shared state.',
+    remedy:
+      'Answer the challenge that comes with this response; Digest clients do so on their own.',
+    rfc: [rfc(7616, '3.3'), rfc(7616, '5.4')],
+  },
+  digest_nonce_replayed: {
+    status: 401,
+    title: 'Digest nonce count was already used',
+    explanation:
+      'This nonce and nonce count (nc) already authenticated a request. A client counts nc up by one for every request it sends with one nonce, so a repeat is a captured request played again, or a client that does not count. Used counts are kept in the store (memory or Redis) so that every instance refuses the replay; they are written only after a response verified, and expire with the nonce.',
+    remedy:
+      'Send nc one higher than the last request with this nonce, or answer the new challenge.',
+    rfc: [rfc(7616, '3.4'), rfc(7616, '5.5')],
+  },
+  digest_malformed: {
+    status: 400,
+    title: 'Digest credentials are malformed',
+    explanation:
+      'The header names the Digest scheme but cannot be judged: a parameter is missing (username, realm, nonce, uri, response, qop, nc, cnonce, opaque) or given twice, a quoted value is not closed, or nc is not 8 hex digits. A broken request is a 400, not a 401, and carries no challenge: sending it again cannot help. (A well-formed answer with an algorithm or qop this resource did not offer is digest_not_offered, a 401 with fresh challenges.)',
+    remedy:
+      'Send each parameter of RFC 7616 §3.4 exactly once, as the challenge you answer has them.',
+    rfc: [rfc(7616, '3.4'), rfc(9110, '11.2'), rfc(9110, '15.5.1')],
+  },
+  digest_not_offered: {
+    status: 401,
+    title: 'Digest algorithm or qop not offered here',
+    explanation:
+      'The credentials are well formed, but they answer a challenge this resource did not make: an algorithm (MD5 when none is named) or a qop other than those its challenges offer. Clients do this for good reasons: a Python requests.Session or httpx.Client that answered SHA-256 on one route sends the same algorithm to the next route preemptively, and wget speaks MD5 only. The server cannot check such a response, so it answers as to no credentials: 401 with fresh challenges naming what it does offer (as httpbin does), and a client that supports one of them answers it.',
+    remedy:
+      'Answer one of the challenges of this 401 with its algorithm and qop (RFC 7616 §3.7: the first you support). A client that supports none of them (wget and SHA-256) cannot authenticate here.',
+    rfc: [rfc(7616, '3.3'), rfc(7616, '3.7'), rfc(9110, '15.5.2')],
+  },
+  digest_uri_mismatch: {
+    status: 400,
+    title: 'Digest uri does not match the request',
+    explanation:
+      'The uri parameter must be the request-target of the very request that carries it, query string included; otherwise the response could have been made for another resource and replayed here. RFC 7616 §3.4.6 answers 400.',
+    remedy: 'Hash the path and query you actually request, exactly as sent.',
+    rfc: [rfc(7616, '3.4.6'), rfc(9110, '15.5.1')],
+  },
+  credentials_missing: {
+    status: 401,
+    title: 'Credentials missing',
+    explanation:
+      'The resource accepts more than one authentication scheme and the request used none of them. The 401 carries one challenge per scheme, comma-separated in one WWW-Authenticate field (RFC 9110 §11.6.1), in the order the server prefers; a client picks the strongest scheme it supports.',
+    remedy: 'Send credentials for one of the schemes the WWW-Authenticate header lists.',
+    rfc: [rfc(9110, '11.6.1'), rfc(9110, '15.5.2')],
+  },
+  api_key_header_missing: {
+    status: 401,
+    title: 'API key missing',
+    explanation:
+      'The resource takes an API key in the X-API-Key header, and the request carried none. No HTTP authentication scheme is registered for a key in a header of its own, yet every 401 needs a challenge, so this server sends its own, `ApiKey realm="four-oh-one", header="X-API-Key"`, naming the header. Many APIs also take keys in the query string, where they end up in every access log on the way; this one takes them only in the header.',
+    remedy: 'Send `X-API-Key: <your key>`.',
+    rfc: [rfc(9110, '15.5.2'), rfc(9110, '11.6.1')],
+  },
+  api_key_header_invalid: {
+    status: 401,
+    title: 'API key is wrong',
+    explanation:
+      'The X-API-Key header holds a key, but not the right one. Keys are compared in constant time, as SHA-256 digests, so not even the length leaks. Two X-API-Key headers count as one wrong key.',
+    remedy: 'Check the key; retrying the same one will not help.',
+    rfc: [rfc(9110, '15.5.2')],
+  },
+  status_unauthorized: {
+    status: 401,
+    title: 'Unauthorized on request',
+    explanation:
+      'GET /status/401 always answers 401, whatever the request carries: a fixture for how a client handles a 401. Like every 401 here, and unlike httpbin’s `Basic realm="Fake Realm"`, it names this server’s realm in its challenge, because RFC 9110 requires one on every 401. No credentials will ever satisfy it.',
+    remedy:
+      'Nothing to fix: it is the answer you asked for. A client under test must not retry it in a loop.',
+    rfc: [rfc(9110, '15.5.2'), rfc(9110, '11.6.1')],
+  },
+  proxy_auth_required: {
+    status: 407,
+    title: 'Proxy authentication required',
+    explanation:
+      'The proxy twin of 401: a proxy between client and server wants credentials and says how in Proxy-Authenticate, not WWW-Authenticate; the client answers in Proxy-Authorization, not Authorization. A 407 is about the hop to the proxy, never about the origin’s resource, so a client must not drop its credentials for the origin over it. GET /status/407 produces one on request, with a Basic challenge.',
+    remedy:
+      'Configure the proxy’s credentials in the client (curl --proxy-user; requests proxies={"http": "http://user:password@proxy:3128"}), not the server’s.',
+    rfc: [rfc(9110, '15.5.8'), rfc(9110, '11.7.1'), rfc(9110, '11.7.2')],
+  },
+  status_requested: {
+    // Its status varies: see routes/classic.ts, requestedStatus(). 503 is the registry's example.
+    status: 503,
+    title: 'Status requested',
+    explanation:
+      'GET /status/:code answers with the status asked for, from 200 to 599, as httpbin does: a fixture for error handling and retries. Error statuses (400-599) come as this problem, with the HTTP status and the body’s `status` both the one asked for; 503 is the example shown here. 401 and 407 have codes of their own, and 418 is a teapot.',
+    remedy: 'Nothing to fix: it is the answer you asked for.',
+    rfc: [rfc(9110, '15'), rfc(9457, '3.1.2')],
+  },
+} as const satisfies Record<string, ProblemDef>;
+
+export type ProblemCode = keyof typeof problemCatalog;
+
+export function isProblemCode(value: string): value is ProblemCode {
+  return Object.prototype.hasOwnProperty.call(problemCatalog, value);
+}

@@ -1,0 +1,31 @@
+/** References to the standards the registry cites, with their links. */
+
+export interface RfcRef {
+  /** e.g. "RFC 6750 §3.1" */
+  label: string;
+  url: string;
+}
+
+/** A reference to an RFC section, with its rfc-editor.org link. */
+export function rfc(num: number, section?: string): RfcRef {
+  const base = `https://www.rfc-editor.org/rfc/rfc${num}`;
+  return section === undefined
+    ? { label: `RFC ${num}`, url: base }
+    : { label: `RFC ${num} §${section}`, url: `${base}#section-${section}` };
+}
+
+/** A section of the Fetch Standard (WHATWG), which defines the CORS protocol browsers run. */
+export function fetchStandard(section: string, anchor: string): RfcRef {
+  return { label: `Fetch Standard §${section}`, url: `https://fetch.spec.whatwg.org/#${anchor}` };
+}
+
+/**
+ * A section of RFC 6265bis (draft-ietf-httpbis-rfc6265bis), the revision of RFC 6265 that
+ * defines SameSite and what browsers do today.
+ */
+export function rfc6265bis(section: string): RfcRef {
+  return {
+    label: `RFC 6265bis §${section}`,
+    url: `https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis#section-${section}`,
+  };
+}
