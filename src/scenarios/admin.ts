@@ -3,6 +3,9 @@ import { rfc } from './refs';
 import { insufficientScope, noError, RESOURCE_METADATA } from './shared';
 import type { FamilyInfo, Scenario } from './types';
 
+/** RFC 9470 §3: a valid token whose login is not recent enough, with the max_age wanted. */
+const STEP_UP = `Bearer realm="four-oh-one", error="insufficient_user_authentication", error_description="${problemCatalog.insufficient_user_authentication.title}", max_age="{{step_up_max_age}}", ${RESOURCE_METADATA}`;
+
 /** The family's heading in /scenarios, the playground and the OpenAPI tags. */
 export const family: FamilyInfo = {
   title: 'Roles and recent logins: 401 versus 403',
@@ -108,7 +111,7 @@ export const scenarios: Scenario[] = [
     expect: {
       status: 401,
       code: 'insufficient_user_authentication',
-      challenge: `Bearer realm="four-oh-one", error="insufficient_user_authentication", error_description="${problemCatalog.insufficient_user_authentication.title}", max_age="{{step_up_max_age}}", ${RESOURCE_METADATA}`,
+      challenge: STEP_UP,
     },
     explanation:
       'The one 401 with a perfectly valid token: the user logged in two hours ago and this page wants a login at most max_age seconds old (STEP_UP_MAX_AGE_SECONDS). RFC 9470 adds the error code and the max_age parameter so the client knows to send the user through login again rather than refresh.',
@@ -126,7 +129,7 @@ export const scenarios: Scenario[] = [
     expect: {
       status: 401,
       code: 'insufficient_user_authentication',
-      challenge: `Bearer realm="four-oh-one", error="insufficient_user_authentication", error_description="${problemCatalog.insufficient_user_authentication.title}", max_age="{{step_up_max_age}}", ${RESOURCE_METADATA}`,
+      challenge: STEP_UP,
     },
     explanation:
       'This token records no auth_time at all, as client-credentials tokens never do: no user logged in, so no login can be recent enough.',

@@ -1,11 +1,9 @@
 import { problemCatalog } from './catalog';
 import { rfc } from './refs';
-import { invalidToken, noError } from './shared';
+import { BASIC, invalidToken, noError } from './shared';
 import type { FamilyInfo, Scenario } from './types';
 
-/** The classic family's Basic challenge (RFC 7617 §2.1) and its X-API-Key challenge. */
-const BASIC = 'Basic realm="four-oh-one", charset="UTF-8"';
-
+/** The X-API-Key resource's challenge (ApiKey is no registered scheme). */
 const API_KEY = 'ApiKey realm="four-oh-one", header="X-API-Key"';
 
 /** The family's heading in /scenarios, the playground and the OpenAPI tags. */

@@ -1,6 +1,6 @@
 import { problemCatalog } from './catalog';
 import { rfc } from './refs';
-import { bearer, DATA } from './shared';
+import { bearer, DATA, postForm } from './shared';
 import type { FamilyInfo, Scenario } from './types';
 
 /** The family's heading in /scenarios, the playground and the OpenAPI tags. */
@@ -65,12 +65,7 @@ export const scenarios: Scenario[] = [
     id: 'platform-body-too-large',
     family: 'platform',
     title: 'A 20 KB login form',
-    trigger: {
-      method: 'POST',
-      path: '/login',
-      body: { username: '{{token:oversized}}', password: 'x' },
-      contentType: 'form',
-    },
+    trigger: postForm('/login', { username: '{{token:oversized}}', password: 'x' }),
     expect: { status: 413, code: 'body_too_large', challenge: null },
     explanation:
       'Forms and JSON bodies here are read up to 8 KiB (64 KiB for a chat completion); past it the server stops reading and answers 413, so a stranger’s megabytes cost nothing to parse.',
@@ -149,10 +144,7 @@ export const scenarios: Scenario[] = [
     family: 'platform',
     title: 'The store holds all it may',
     trigger: {
-      method: 'POST',
-      path: '/login',
-      body: { username: 'my_username', password: 'my_password' },
-      contentType: 'form',
+      ...postForm('/login', { username: 'my_username', password: 'my_password' }),
       fired: false,
       setup:
         'Start with a small STORE_MAX_ENTRIES or STORE_MAX_BYTES (or a Redis at its maxmemory) and log in from many addresses until the store is full; the next login, which writes a session, answers this. Not fired here: it needs every visitor’s share spent at once.',

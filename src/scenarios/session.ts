@@ -1,6 +1,6 @@
 import { problemCatalog } from './catalog';
 import { rfc, rfc6265bis } from './refs';
-import { cookieChallenge } from './shared';
+import { cookieChallenge, OK_NO_STORE, postForm } from './shared';
 import type { FamilyInfo, Scenario } from './types';
 
 /** The family's heading in /scenarios, the playground and the OpenAPI tags. */
@@ -16,13 +16,8 @@ export const scenarios: Scenario[] = [
     id: 'session-login',
     family: 'session',
     title: 'The article’s login form',
-    trigger: {
-      method: 'POST',
-      path: '/login',
-      body: { username: 'my_username', password: 'my_password' },
-      contentType: 'form',
-    },
-    expect: { status: 200, challenge: null, headers: { 'cache-control': 'no-store' } },
+    trigger: postForm('/login', { username: 'my_username', password: 'my_password' }),
+    expect: OK_NO_STORE,
     explanation:
       'The article’s `session.post(url="/login", data=login_data)`: a form post that sets an HttpOnly, SameSite=Lax session cookie under a fresh session id (a new id at every login defeats session fixation). The body says when the session will expire by inactivity and by age. `idle_seconds` and `absolute_seconds` may shorten both, so a test can watch expiry in seconds.',
     rfc: [rfc(6265, '4.1'), rfc(6265, '8.5'), rfc6265bis('4.1.2.7')],
@@ -31,12 +26,7 @@ export const scenarios: Scenario[] = [
     id: 'session-login-failed',
     family: 'session',
     title: 'A wrong password at the login form',
-    trigger: {
-      method: 'POST',
-      path: '/login',
-      body: { username: 'my_username', password: 'wrong' },
-      contentType: 'form',
-    },
+    trigger: postForm('/login', { username: 'my_username', password: 'wrong' }),
     expect: { status: 401, code: 'login_failed', challenge: cookieChallenge },
     explanation:
       'A refused login is a 401 with the cookie challenge; an unknown user gets exactly the same answer. The failure counts towards the per-account and per-address limits (LOGIN_MAX_FAILURES_PER_ACCOUNT, LOGIN_MAX_FAILURES_PER_ADDRESS), after which the form answers 429 with Retry-After.',
@@ -114,10 +104,7 @@ export const scenarios: Scenario[] = [
     family: 'session',
     title: 'Too many wrong passwords at the login form',
     trigger: {
-      method: 'POST',
-      path: '/login',
-      body: { username: 'my_username', password: 'wrong' },
-      contentType: 'form',
+      ...postForm('/login', { username: 'my_username', password: 'wrong' }),
       fired: false,
       setup:
         'Send this wrong password more often than LOGIN_MAX_FAILURES_PER_ACCOUNT (5) from one address within LOGIN_WINDOW_SECONDS (900): the next attempt answers this. A stateless replay cannot: the count is per address, and firing it here would lock the demo account for this address.',

@@ -1,5 +1,6 @@
 /** What the cards of more than one family are written with: the resource, tokens, challenges. */
 import { problemCatalog, type ProblemCode } from './catalog';
+import type { Expectation, Trigger } from './types';
 
 export const DATA = '/api/v1/data';
 
@@ -25,3 +26,17 @@ export const insufficientScope = (scope: string) =>
 /** The cookie-session challenge; its cookie name depends on COOKIE_SECURE. */
 export const cookieChallenge =
   'Cookie realm="four-oh-one", form-action="/login", cookie-name="{{cookie_name}}"';
+
+/** The Basic challenge (RFC 7617 §2.1): the classic routes', and the token endpoint's. */
+export const BASIC = 'Basic realm="four-oh-one", charset="UTF-8"';
+
+/** A form post (application/x-www-form-urlencoded), as `requests.post(url, data=…)` sends it. */
+export const postForm = (path: string, body: NonNullable<Trigger['body']>) =>
+  ({ method: 'POST', path, body, contentType: 'form' }) satisfies Trigger;
+
+/** A success that must not be cached (RFC 6749 §5.1): tokens, a login. */
+export const OK_NO_STORE: Expectation = {
+  status: 200,
+  challenge: null,
+  headers: { 'cache-control': 'no-store' },
+};

@@ -1,6 +1,10 @@
 import { problemCatalog } from './catalog';
 import { rfc } from './refs';
-import type { FamilyInfo, Scenario } from './types';
+import { BASIC, OK_NO_STORE, postForm } from './shared';
+import type { Expectation, FamilyInfo, Scenario } from './types';
+
+/** Bad client credentials: the one OAuth error answered 401, with the Basic challenge (§5.2). */
+const INVALID_CLIENT: Expectation = { status: 401, code: 'invalid_client', challenge: BASIC };
 
 /** The family's heading in /scenarios, the playground and the OpenAPI tags. */
 export const family: FamilyInfo = {
@@ -20,7 +24,7 @@ export const scenarios: Scenario[] = [
       path: '/auth/token',
       body: { api_key: 'YOUR_VALID_API_KEY', api_secret: 'YOUR_VALID_API_SECRET' },
     },
-    expect: { status: 200, challenge: null, headers: { 'cache-control': 'no-store' } },
+    expect: OK_NO_STORE,
     explanation:
       'The first article’s `get_new_token()` posts exactly this and reads `access_token`. It runs unchanged against this server with the article’s placeholder credentials, which are the demo credentials here. The answer is an RFC 6749 §5.1 token response: access_token, token_type Bearer, expires_in, refresh_token and scope, never cached. The refresh token is the client’s: using it needs the same api_key and api_secret (or HTTP Basic) again, since RFC 6749 §6 makes a confidential client authenticate when it refreshes.',
     rfc: [rfc(6749, '4.4'), rfc(6749, '5.1')],
@@ -36,7 +40,7 @@ export const scenarios: Scenario[] = [
       body: { grant_type: 'client_credentials' },
       contentType: 'form',
     },
-    expect: { status: 200, challenge: null, headers: { 'cache-control': 'no-store' } },
+    expect: OK_NO_STORE,
     explanation:
       'The same client, authenticated the RFC 6749 way: HTTP Basic with the API key as client_id and the secret as client_secret, and a form body. No refresh token comes back (RFC 6749 §4.4.3): a client can always ask again with its credentials.',
     rfc: [rfc(6749, '4.4'), rfc(6749, '2.3.1')],
@@ -45,13 +49,12 @@ export const scenarios: Scenario[] = [
     id: 'auth-token-password',
     family: 'tokens',
     title: 'The password grant for a demo user',
-    trigger: {
-      method: 'POST',
-      path: '/auth/token',
-      body: { grant_type: 'password', username: 'my_username', password: 'my_password' },
-      contentType: 'form',
-    },
-    expect: { status: 200, challenge: null, headers: { 'cache-control': 'no-store' } },
+    trigger: postForm('/auth/token', {
+      grant_type: 'password',
+      username: 'my_username',
+      password: 'my_password',
+    }),
+    expect: OK_NO_STORE,
     explanation:
       'A user’s name and password exchanged for tokens, with a refresh token and an auth_time (used by step-up). OAuth 2.1 and RFC 9700 §2.4 drop this grant — the client sees the password — in favour of the authorization code flow; it stays here because it makes a user token one curl away.',
     rfc: [rfc(6749, '4.3'), rfc(9700, '2.4')],
@@ -65,11 +68,7 @@ export const scenarios: Scenario[] = [
       path: '/auth/token',
       body: { api_key: 'YOUR_VALID_API_KEY', api_secret: 'not-the-secret' },
     },
-    expect: {
-      status: 401,
-      code: 'invalid_client',
-      challenge: 'Basic realm="four-oh-one", charset="UTF-8"',
-    },
+    expect: INVALID_CLIENT,
     explanation:
       'Bad client credentials at the token endpoint are the one OAuth error answered with 401 (RFC 6749 §5.2), with a challenge for the scheme the client should use. The body is the same as for an unknown key.',
     rfc: problemCatalog.invalid_client.rfc,
@@ -83,11 +82,7 @@ export const scenarios: Scenario[] = [
       path: '/auth/token',
       body: { api_key: 'NO_SUCH_KEY', api_secret: 'whatever' },
     },
-    expect: {
-      status: 401,
-      code: 'invalid_client',
-      challenge: 'Basic realm="four-oh-one", charset="UTF-8"',
-    },
+    expect: INVALID_CLIENT,
     explanation:
       'Exactly the answer a wrong secret gets, and in the same time (the secret is compared, in constant time, against a dummy): otherwise the endpoint would tell an attacker which keys exist.',
     rfc: problemCatalog.invalid_client.rfc,
@@ -120,12 +115,11 @@ export const scenarios: Scenario[] = [
     id: 'auth-token-bad-password',
     family: 'tokens',
     title: 'A wrong password',
-    trigger: {
-      method: 'POST',
-      path: '/auth/token',
-      body: { grant_type: 'password', username: 'my_username', password: 'wrong' },
-      contentType: 'form',
-    },
+    trigger: postForm('/auth/token', {
+      grant_type: 'password',
+      username: 'my_username',
+      password: 'wrong',
+    }),
     expect: { status: 400, code: 'invalid_grant', challenge: null },
     explanation:
       'RFC 6749 §5.2 answers a wrong user password with 400 invalid_grant, not 401: the grant (the resource owner’s credentials) is invalid, not the client. A surprise for many clients that expect 401 here.',
@@ -135,17 +129,12 @@ export const scenarios: Scenario[] = [
     id: 'auth-token-invalid-scope',
     family: 'tokens',
     title: 'A user asking for the admin scope',
-    trigger: {
-      method: 'POST',
-      path: '/auth/token',
-      body: {
-        grant_type: 'password',
-        username: 'my_username',
-        password: 'my_password',
-        scope: 'admin',
-      },
-      contentType: 'form',
-    },
+    trigger: postForm('/auth/token', {
+      grant_type: 'password',
+      username: 'my_username',
+      password: 'my_password',
+      scope: 'admin',
+    }),
     expect: { status: 400, code: 'invalid_scope', challenge: null },
     explanation: 'The credentials are right, but the scope is more than this user may have.',
     rfc: problemCatalog.invalid_scope.rfc,
@@ -154,12 +143,7 @@ export const scenarios: Scenario[] = [
     id: 'auth-token-unsupported-grant',
     family: 'tokens',
     title: 'A grant type this server does not serve',
-    trigger: {
-      method: 'POST',
-      path: '/auth/token',
-      body: { grant_type: 'authorization_code', code: 'abc' },
-      contentType: 'form',
-    },
+    trigger: postForm('/auth/token', { grant_type: 'authorization_code', code: 'abc' }),
     expect: { status: 400, code: 'unsupported_grant_type', challenge: null },
     explanation: 'The grant types served are listed in /.well-known/oauth-authorization-server.',
     rfc: problemCatalog.unsupported_grant_type.rfc,
@@ -168,12 +152,10 @@ export const scenarios: Scenario[] = [
     id: 'auth-token-bad-refresh',
     family: 'tokens',
     title: 'A refresh token that is not one',
-    trigger: {
-      method: 'POST',
-      path: '/auth/token',
-      body: { grant_type: 'refresh_token', refresh_token: 'not-a-refresh-token' },
-      contentType: 'form',
-    },
+    trigger: postForm('/auth/token', {
+      grant_type: 'refresh_token',
+      refresh_token: 'not-a-refresh-token',
+    }),
     expect: { status: 400, code: 'invalid_grant', challenge: null },
     explanation:
       'Unknown, forged, expired or revoked refresh tokens are all invalid_grant (400). The client cannot refresh; it must sign in again.',
@@ -183,18 +165,13 @@ export const scenarios: Scenario[] = [
     id: 'auth-token-public-client',
     family: 'tokens',
     title: 'A public client names itself, without a secret',
-    trigger: {
-      method: 'POST',
-      path: '/auth/token',
-      body: {
-        grant_type: 'password',
-        username: 'my_username',
-        password: 'my_password',
-        client_id: 'four-oh-one-public',
-      },
-      contentType: 'form',
-    },
-    expect: { status: 200, challenge: null, headers: { 'cache-control': 'no-store' } },
+    trigger: postForm('/auth/token', {
+      grant_type: 'password',
+      username: 'my_username',
+      password: 'my_password',
+      client_id: 'four-oh-one-public',
+    }),
+    expect: OK_NO_STORE,
     explanation:
       'four-oh-one-public is a public client (RFC 6749 §2.1): a CLI, a browser app or an OAuth library with no secret to keep. It names itself with `client_id` alone (RFC 6749 §3.2.1), which the metadata announces as the token endpoint auth method `none`, and its tokens carry `client_id: four-oh-one-public`. A request with no client at all is taken as this client too. A public client may use the password and refresh grants and revoke its tokens; it cannot use client_credentials or introspection, which need a client that authenticates.',
     rfc: [rfc(6749, '2.1'), rfc(6749, '3.2.1'), rfc(8414, '2')],
@@ -203,17 +180,11 @@ export const scenarios: Scenario[] = [
     id: 'auth-token-public-client-credentials',
     family: 'tokens',
     title: 'The public client asking for client_credentials',
-    trigger: {
-      method: 'POST',
-      path: '/auth/token',
-      body: { grant_type: 'client_credentials', client_id: 'four-oh-one-public' },
-      contentType: 'form',
-    },
-    expect: {
-      status: 401,
-      code: 'invalid_client',
-      challenge: 'Basic realm="four-oh-one", charset="UTF-8"',
-    },
+    trigger: postForm('/auth/token', {
+      grant_type: 'client_credentials',
+      client_id: 'four-oh-one-public',
+    }),
+    expect: INVALID_CLIENT,
     explanation:
       'The client credentials grant is for confidential clients only (RFC 6749 §4.4): the client is its own resource owner, so its authentication is the whole grant. A public client has no secret, so naming it proves nothing: 401 invalid_client, with the Basic challenge a confidential client answers.',
     rfc: [rfc(6749, '4.4'), rfc(6749, '2.1'), rfc(6749, '5.2')],
@@ -222,17 +193,11 @@ export const scenarios: Scenario[] = [
     id: 'auth-token-refresh-confidential-unauthenticated',
     family: 'tokens',
     title: 'A confidential client’s refresh token, without the client’s authentication',
-    trigger: {
-      method: 'POST',
-      path: '/auth/token',
-      body: { grant_type: 'refresh_token', refresh_token: '{{token:client_refresh}}' },
-      contentType: 'form',
-    },
-    expect: {
-      status: 401,
-      code: 'invalid_client',
-      challenge: 'Basic realm="four-oh-one", charset="UTF-8"',
-    },
+    trigger: postForm('/auth/token', {
+      grant_type: 'refresh_token',
+      refresh_token: '{{token:client_refresh}}',
+    }),
+    expect: INVALID_CLIENT,
     explanation:
       'This refresh token was issued to the article’s API client (YOUR_VALID_API_KEY), a confidential client: it has a secret. RFC 6749 §6 makes such a client authenticate whenever it refreshes, so a stolen refresh token alone is worth nothing. Without the client’s authentication the answer is 401 invalid_client with a Basic challenge, before the token is looked at; with it (HTTP Basic, client_id and client_secret, or the article’s api_key and api_secret in the body) the refresh proceeds. Refresh tokens of the public client need none.',
     articleNote:
@@ -243,17 +208,11 @@ export const scenarios: Scenario[] = [
     id: 'auth-introspect-public-client',
     family: 'tokens',
     title: 'The public client asking to introspect',
-    trigger: {
-      method: 'POST',
-      path: '/auth/introspect',
-      body: { token: '{{token:valid}}', client_id: 'four-oh-one-public' },
-      contentType: 'form',
-    },
-    expect: {
-      status: 401,
-      code: 'invalid_client',
-      challenge: 'Basic realm="four-oh-one", charset="UTF-8"',
-    },
+    trigger: postForm('/auth/introspect', {
+      token: '{{token:valid}}',
+      client_id: 'four-oh-one-public',
+    }),
+    expect: INVALID_CLIENT,
     explanation:
       'Introspection tells whoever asks what a token is worth, so RFC 7662 §2.1 requires the caller to authenticate (here: a confidential client). The public client cannot, having no secret: 401 invalid_client.',
     rfc: [rfc(7662, '2.1'), rfc(7662, '4'), rfc(6749, '5.2')],
@@ -262,12 +221,10 @@ export const scenarios: Scenario[] = [
     id: 'auth-token-refresh-reused',
     family: 'tokens',
     title: 'A refresh token used a second time',
-    trigger: {
-      method: 'POST',
-      path: '/auth/token',
-      body: { grant_type: 'refresh_token', refresh_token: '{{token:used_refresh}}' },
-      contentType: 'form',
-    },
+    trigger: postForm('/auth/token', {
+      grant_type: 'refresh_token',
+      refresh_token: '{{token:used_refresh}}',
+    }),
     expect: { status: 400, code: 'refresh_token_reused', challenge: null },
     explanation:
       'This refresh token was already exchanged once. Its reuse revokes the whole family: the refresh token issued in exchange and every access token issued from the family now answer 401 token_revoked. Clients that refresh from two tabs or threads at once meet this.',
@@ -291,12 +248,10 @@ export const scenarios: Scenario[] = [
     id: 'auth-revoke-missing-token',
     family: 'tokens',
     title: 'A revocation request without the token to revoke',
-    trigger: {
-      method: 'POST',
-      path: '/auth/revoke',
-      body: { client_id: 'YOUR_VALID_API_KEY', client_secret: 'YOUR_VALID_API_SECRET' },
-      contentType: 'form',
-    },
+    trigger: postForm('/auth/revoke', {
+      client_id: 'YOUR_VALID_API_KEY',
+      client_secret: 'YOUR_VALID_API_SECRET',
+    }),
     expect: { status: 400, code: 'invalid_request', challenge: null },
     explanation:
       'RFC 7009 §2.1: `token` is required. The client authenticated, but the request names nothing to revoke, so it is invalid_request (400). An unknown or already revoked token, by contrast, answers 200: revocation says nothing about which tokens exist.',
@@ -306,17 +261,8 @@ export const scenarios: Scenario[] = [
     id: 'auth-introspect-no-client',
     family: 'tokens',
     title: 'Introspection without client authentication',
-    trigger: {
-      method: 'POST',
-      path: '/auth/introspect',
-      body: { token: 'any-token' },
-      contentType: 'form',
-    },
-    expect: {
-      status: 401,
-      code: 'invalid_client',
-      challenge: 'Basic realm="four-oh-one", charset="UTF-8"',
-    },
+    trigger: postForm('/auth/introspect', { token: 'any-token' }),
+    expect: INVALID_CLIENT,
     explanation:
       'RFC 7662 §2.1: the introspection endpoint must not tell strangers whether a token is active, so it requires the caller to authenticate. No client credentials came, so it is 401 invalid_client with a Basic challenge, before the token is looked at.',
     rfc: [rfc(7662, '2.1'), rfc(7662, '4'), rfc(6749, '5.2')],
