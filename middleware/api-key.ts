@@ -1,7 +1,9 @@
 import type { Request, RequestHandler } from 'express';
+import { apiKeyChallenge, REALM } from '../src/auth/challenges';
+import { textEqual } from '../src/auth/compare';
+import { isToken } from '../src/auth/scheme';
 import { API_KEY_CHECKS, API_KEY_GUARD, traceOf } from '../src/explain';
-import { challenge, problem, REALM } from '../src/problems';
-import { textEqual } from './basic-auth';
+import { problem } from '../src/problems';
 
 export interface ApiKeyOptions {
   /** The request header that carries the key; `X-API-Key` unless told otherwise. */
@@ -9,18 +11,6 @@ export interface ApiKeyOptions {
   /** The key this request must carry (httpbin-style routes name it in the path). */
   keyFor: (req: Request) => string;
   realm?: string;
-}
-
-/** RFC 9110 §5.6.2 token: what a header name may be. */
-const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-/**
- * The challenge for a key in a header of its own. No HTTP authentication scheme is registered
- * for that, so, like the Cookie challenge of the sessions, this one is this server's own: it
- * names the header a client must send.
- */
-export function apiKeyChallenge(header = 'X-API-Key', realm: string = REALM): string {
-  return challenge('ApiKey', { realm, header });
 }
 
 /**
@@ -32,7 +22,7 @@ export function apiKeyAuth(options: ApiKeyOptions): RequestHandler {
     throw new TypeError('apiKeyAuth: keyFor must be a function');
   }
   const header = options.header ?? 'X-API-Key';
-  if (!FIELD_NAME.test(header)) throw new TypeError(`apiKeyAuth: not a header name: ${header}`);
+  if (!isToken(header)) throw new TypeError(`apiKeyAuth: not a header name: ${header}`);
   const lower = header.toLowerCase();
   if (lower === 'authorization' || lower === 'cookie') {
     throw new TypeError(`apiKeyAuth: ${header} has its own schemes; use another header`);

@@ -1,111 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
+import { parseBasic } from '../src/auth/basic';
+import { basicChallenge, REALM } from '../src/auth/challenges';
 import { BASIC_CHECKS, BASIC_GUARD, traceOf } from '../src/explain';
-import { challenge, problem, REALM } from '../src/problems';
-
-declare module 'express-serve-static-core' {
-  interface Locals {
-    /** The user-id a Basic request authenticated as, set by middleware/basic-auth.ts. */
-    basicUser?: string;
-  }
-}
-
-/** What an Authorization header holds, as far as a Basic resource cares. */
-export type ParsedBasic =
-  | { kind: 'none' }
-  | { kind: 'other'; scheme: string }
-  | { kind: 'malformed'; reason: string }
-  | { kind: 'basic'; user: string; password: string };
-
-/**
- * The longest Authorization value read as Basic credentials. Real user-ids and passwords are far
- * shorter; past this the header is refused before any decoding work.
- */
-export const MAX_BASIC_HEADER = 4096;
-
-/** RFC 9110 §5.6.2: what an auth-scheme name may be. */
-const SCHEME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** RFC 7617 §2: `Basic` 1*SP token68, where the token68 is base64 (RFC 4648 §4), padded or not. */
-const BASIC_CREDENTIALS = /^ +([A-Za-z0-9+/]+={0,2}) *$/;
-/** RFC 7617 §2: neither the user-id nor the password may hold control characters. */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x1f\x7f]/;
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * The credential bytes as text: UTF-8, which the challenge's `charset="UTF-8"` asks for
- * (RFC 7617 §2.1), else ISO-8859-1, which clients that ignore the charset send (Python requests
- * encodes str credentials as latin-1; RFC 7617 Appendix B).
- */
-export function decodeCredentialBytes(bytes: Buffer): string {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return bytes.toString('latin1');
-  }
-}
-
-/** Classifies an Authorization header value for a Basic resource. Never throws, whatever the input. */
-export function parseBasic(header: string | undefined): ParsedBasic {
-  if (header === undefined || header.trim() === '') return { kind: 'none' };
-  const scheme = /^\S*/.exec(header)?.[0] ?? '';
-  if (scheme.toLowerCase() !== 'basic') {
-    return { kind: 'other', scheme: SCHEME.test(scheme) ? scheme.slice(0, 32) : '(unreadable)' };
-  }
-  if (header.length > MAX_BASIC_HEADER) {
-    return {
-      kind: 'malformed',
-      reason: `The Basic credentials are longer than ${MAX_BASIC_HEADER} characters.`,
-    };
-  }
-  const rest = header.slice(scheme.length);
-  if (rest.trim() === '') {
-    return { kind: 'malformed', reason: 'The Basic scheme is followed by no credentials.' };
-  }
-  const b64 = BASIC_CREDENTIALS.exec(rest)?.[1];
-  if (b64 === undefined || !base64Length(b64)) {
-    return {
-      kind: 'malformed',
-      reason:
-        'The Basic credentials must be one base64 string (RFC 4648 §4) of "user-id:password", after one space.',
-    };
-  }
-  const decoded = decodeCredentialBytes(Buffer.from(b64, 'base64'));
-  const colon = decoded.indexOf(':');
-  if (colon < 0) {
-    return {
-      kind: 'malformed',
-      reason: 'The decoded Basic credentials hold no ":" between user-id and password.',
-    };
-  }
-  const user = decoded.slice(0, colon);
-  const password = decoded.slice(colon + 1);
-  if (CONTROL.test(user) || CONTROL.test(password)) {
-    return {
-      kind: 'malformed',
-      reason: 'The user-id or password holds control characters, which RFC 7617 §2 forbids.',
-    };
-  }
-  return { kind: 'basic', user, password };
-}
-
-/** Unpadded base64 is accepted; padded must fill whole quanta, and 4n+1 characters never decode. */
-function base64Length(b64: string): boolean {
-  const unpadded = b64.replace(/=+$/, '');
-  if (unpadded.length % 4 === 1) return false;
-  return b64 === unpadded || b64.length % 4 === 0;
-}
-
-const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest();
-
-/**
- * Equal in constant time: both sides are hashed first, so not even the length leaks. For
- * verifiers that compare credentials they hold in the clear (httpbin-style routes).
- */
-export function textEqual(given: string, expected: string): boolean {
-  return timingSafeEqual(sha256(given), sha256(expected));
-}
+import { problem, routeNotFound } from '../src/problems';
 
 export interface BasicAuthOptions {
   /** Whether the credentials are right; may read the request (httpbin's routes name them in the path). */
@@ -117,11 +14,6 @@ export interface BasicAuthOptions {
    * cannot be told apart from one that does not exist (httpbin's hidden-basic-auth).
    */
   hidden?: boolean;
-}
-
-/** The Basic challenge (RFC 7617 §2.1), with the only charset RFC 7617 allows. */
-export function basicChallenge(realm: string = REALM): string {
-  return challenge('Basic', { realm, charset: 'UTF-8' });
 }
 
 /**
@@ -149,9 +41,9 @@ export function basicAuth(options: BasicAuthOptions): RequestHandler {
       return;
     }
     if (hidden) {
-      // Word for word what an unknown path gets (src/problems.ts notFound), and no trace of its
-      // own, so that /explain tells it apart no more than the answer does.
-      throw problem('not_found', { detail: `No route serves ${req.method} ${req.path}.` });
+      // Word for word what an unknown path gets, and no trace of its own, so that /explain tells
+      // it apart no more than the answer does.
+      throw routeNotFound(req);
     }
     const fail = (check: (typeof BASIC_CHECKS)[number], facts?: Record<string, string>) => {
       res.locals.trace = traceOf(BASIC_GUARD, BASIC_CHECKS, check, facts ? { facts } : {});

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
+import { clientCredentials } from '../src/auth/client';
 import { PUBLIC_CLIENT_ID, type Directory } from '../src/identities';
-import { oauthError } from '../src/issuer';
-import { challenge, REALM, type HttpError } from '../src/problems';
+import { invalidClient, oauthError } from '../src/problems';
 import {
   clientAccount,
   MAX_ACCOUNT_NAME,
@@ -21,53 +21,6 @@ export interface ClientAuthOptions {
   publicClients?: boolean;
 }
 
-const BASIC_CHALLENGE = challenge('Basic', { realm: REALM, charset: 'UTF-8' });
-
-/** 401 invalid_client with the Basic challenge: the client must (re)authenticate (RFC 6749 §5.2). */
-export function invalidClient(detail: string): HttpError {
-  return oauthError('invalid_client', 'invalid_client', detail, {
-    'WWW-Authenticate': BASIC_CHALLENGE,
-  });
-}
-
-/** RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding. */
-function formDecode(value: string): string | undefined {
-  try {
-    return decodeURIComponent(value.replace(/\+/g, ' '));
-  } catch {
-    return undefined;
-  }
-}
-
-/** The client credentials a request presents, by whichever one method it used. */
-function presented(
-  authorization: string | undefined,
-  body: Record<string, unknown>,
-): { id: unknown; secret: unknown; method: string }[] {
-  const found: { id: unknown; secret: unknown; method: string }[] = [];
-  const basic = /^basic +([A-Za-z0-9+/]+=*) *$/i.exec(authorization ?? '');
-  if (authorization !== undefined && /^basic(\s|$)/i.test(authorization)) {
-    const decoded = basic?.[1] ? Buffer.from(basic[1], 'base64').toString('utf8') : '';
-    const colon = decoded.indexOf(':');
-    found.push({
-      id: colon > 0 ? formDecode(decoded.slice(0, colon)) : undefined,
-      secret: colon > 0 ? formDecode(decoded.slice(colon + 1)) : undefined,
-      method: 'HTTP Basic',
-    });
-  }
-  if (body.client_id !== undefined || body.client_secret !== undefined) {
-    found.push({
-      id: body.client_id,
-      secret: body.client_secret,
-      method: 'client_id/client_secret',
-    });
-  }
-  if (body.api_key !== undefined || body.api_secret !== undefined) {
-    found.push({ id: body.api_key, secret: body.api_secret, method: 'api_key/api_secret' });
-  }
-  return found;
-}
-
 /**
  * Authenticates an OAuth client (RFC 6749 §2.3): HTTP Basic, or `client_id`/`client_secret` in
  * the body, or the article's `api_key`/`api_secret`. Exactly one method may be used. A public
@@ -80,7 +33,7 @@ export function clientAuth(options: ClientAuthOptions): RequestHandler {
   const { directory, required, publicClients = false } = options;
 
   return function clientAuthMiddleware(req, res, next) {
-    const methods = presented(
+    const methods = clientCredentials(
       req.headers.authorization,
       (req.body ?? {}) as Record<string, unknown>,
     );
@@ -170,13 +123,14 @@ export function clientCredentialLimit(
         }
         return userAccount(directory, body.username);
       }
-      const [creds] = presented(req.headers.authorization, body);
+      const [creds] = clientCredentials(req.headers.authorization, body);
       return clientAccount(directory, creds?.id);
     },
     counts(req, res) {
       if (res.locals.problemCode === 'invalid_grant') return bodyOf(req).grant_type === 'password';
       return (
-        refusedClient(req, res) && presented(req.headers.authorization, bodyOf(req)).length > 0
+        refusedClient(req, res) &&
+        clientCredentials(req.headers.authorization, bodyOf(req)).length > 0
       );
     },
     refuse: (detail, headers) => oauthError('too_many_attempts', 'slow_down', detail, headers),

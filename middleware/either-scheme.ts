@@ -1,6 +1,8 @@
 import type { RequestHandler } from 'express';
+import { challenges } from '../src/auth/challenges';
+import { schemeOf } from '../src/auth/scheme';
 import { EITHER_SCHEME_CHECKS, EITHER_SCHEME_GUARD, shortFact, traceOf } from '../src/explain';
-import { challenges, HttpError, problem } from '../src/problems';
+import { HttpError, problem } from '../src/problems';
 
 /** One authentication scheme a resource accepts: its guard and its plain challenge. */
 export interface SchemeGuard {
@@ -44,7 +46,7 @@ export function eitherScheme(...guards: SchemeGuard[]): RequestHandler {
   };
 
   return async function eitherSchemeMiddleware(req, res, next) {
-    const scheme = /^\S*/.exec(req.headers.authorization ?? '')?.[0]?.toLowerCase() ?? '';
+    const scheme = schemeOf(req.headers.authorization).toLowerCase();
     const chosen = byScheme.get(scheme);
     if (!chosen) {
       res.locals.trace =

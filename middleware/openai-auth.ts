@@ -1,9 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { bearerTrace, HEADER_CHECKS, PRESENTATION_CHECKS } from '../src/explain';
-import { bearerChallenges, problem } from '../src/problems';
+import { B64TOKEN, bearerRefusals, presentation, refusalError } from '../src/auth/bearer';
+import { bearerChallenges } from '../src/auth/challenges';
+import { secretsEqual, sha256 } from '../src/auth/compare';
+import { bearerTrace, PRESENTATION_CHECKS } from '../src/explain';
+import { problem } from '../src/problems';
 import { ACCESS_CHECKS, JWS_CHECKS, type Verdict } from '../src/tokens';
-import { formBodyHasToken, presentation, presentationRefusals } from './bearer-auth';
 
 export interface OpenAiAuthOptions {
   /** Verifies an access token (src/tokens.ts `createTokenVerifier`). */
@@ -14,17 +15,19 @@ export interface OpenAiAuthOptions {
   resourceMetadata?: string;
 }
 
-/** RFC 6750 §2.1 b64token: what a key must look like to travel as `Bearer <key>` at all. */
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-
-const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest();
-
 /** For /explain: a key that is not the API key must be an access token, judged as on /api/v1/data. */
 const GUARD = 'API key or Bearer access token (/v1, OpenAI-compatible)';
 const NOT_THE_KEY = 'the API key, or shaped like a JWT';
 const CHECKS = [...PRESENTATION_CHECKS, NOT_THE_KEY, ...JWS_CHECKS, ...ACCESS_CHECKS];
 const trace = (failed: string | undefined, evidence = {}) =>
   bearerTrace(failed, evidence, GUARD, CHECKS);
+
+/** OpenAI's own wording, so clients' error messages read as they would against the real API. */
+const OPENAI_WORDS = {
+  none: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+  other: (scheme: string) =>
+    `This API takes the key as "Authorization: Bearer YOUR_KEY", not with the ${scheme} scheme.`,
+};
 
 /**
  * Guards the OpenAI-compatible API: `Authorization: Bearer <key>` where the key is the configured
@@ -41,74 +44,40 @@ export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
       'openaiAuth: apiKey (DEMO_OPENAI_KEY) must be an RFC 6750 b64token: letters, digits, -._~+/ and trailing =',
     );
   }
-  // Compared as digests: equal lengths always, so neither the key nor its length leaks by timing.
   const keyDigest = sha256(options.apiKey);
   const { resourceMetadata } = options;
-  const {
-    noCredentials,
-    invalidRequest,
-    invalidToken: challengeFor,
-  } = bearerChallenges(resourceMetadata);
+  const { invalidToken: challengeFor } = bearerChallenges(resourceMetadata);
   // The same reading of how the key was presented as on /api/v1/data (middleware/bearer-auth.ts).
-  const refusalOf = presentationRefusals(resourceMetadata);
+  const judge = bearerRefusals(resourceMetadata, OPENAI_WORDS);
 
   return async function openaiAuthMiddleware(req, res, next) {
-    let parsed = presentation(req);
-    if (parsed.kind === 'none' && (await formBodyHasToken(req, res))) parsed = { kind: 'body' };
-    const refused = refusalOf(parsed);
-    if (refused) {
-      res.locals.trace = trace(refused.check);
-      throw problem(refused.code, {
-        detail: refused.detail,
-        headers: { 'WWW-Authenticate': refused.challenge },
+    const judged = judge(await presentation(req, res));
+    if (judged.kind === 'refused') {
+      res.locals.trace = trace(judged.check, { facts: judged.facts });
+      throw refusalError(judged);
+    }
+    const { token } = judged;
+    if (secretsEqual(token, keyDigest)) {
+      next();
+      return;
+    }
+    // Not the key, and not shaped like a JWT: a wrong key, not a broken token.
+    if (token.split('.').length !== 3) {
+      res.locals.trace = trace(NOT_THE_KEY);
+      throw problem('api_key_invalid', {
+        detail: 'The key is neither the API key nor an access token issued by this server.',
+        headers: { 'WWW-Authenticate': challengeFor('api_key_invalid') },
       });
     }
-    switch (parsed.kind) {
-      case 'none':
-        res.locals.trace = trace(HEADER_CHECKS[0]);
-        // OpenAI's own wording, so clients' error messages read as they would against the real API.
-        throw problem('token_missing', {
-          detail:
-            "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-          headers: { 'WWW-Authenticate': noCredentials },
-        });
-      case 'other':
-        res.locals.trace = trace(HEADER_CHECKS[1], { facts: { scheme: parsed.scheme } });
-        throw problem('auth_scheme_unsupported', {
-          detail: `This API takes the key as "Authorization: Bearer YOUR_KEY", not with the ${parsed.scheme} scheme.`,
-          headers: { 'WWW-Authenticate': noCredentials },
-        });
-      case 'malformed':
-        res.locals.trace = trace(HEADER_CHECKS[2]);
-        throw problem('authorization_malformed', {
-          detail: parsed.reason,
-          headers: { 'WWW-Authenticate': invalidRequest },
-        });
-      case 'bearer': {
-        const { token } = parsed;
-        if (timingSafeEqual(sha256(token), keyDigest)) {
-          next();
-          return;
-        }
-        // Not the key, and not shaped like a JWT: a wrong key, not a broken token.
-        if (token.split('.').length !== 3) {
-          res.locals.trace = trace(NOT_THE_KEY);
-          throw problem('api_key_invalid', {
-            detail: 'The key is neither the API key nor an access token issued by this server.',
-            headers: { 'WWW-Authenticate': challengeFor('api_key_invalid') },
-          });
-        }
-        const verdict = await options.verify(token);
-        if (!verdict.ok) {
-          res.locals.trace = trace(verdict.check, verdict.evidence);
-          throw problem(verdict.code, {
-            detail: verdict.detail,
-            headers: { 'WWW-Authenticate': challengeFor(verdict.code) },
-          });
-        }
-        res.locals.auth = { claims: verdict.claims, kid: verdict.kid, kidless: verdict.kidless };
-        next();
-      }
+    const verdict = await options.verify(token);
+    if (!verdict.ok) {
+      res.locals.trace = trace(verdict.check, verdict.evidence);
+      throw problem(verdict.code, {
+        detail: verdict.detail,
+        headers: { 'WWW-Authenticate': challengeFor(verdict.code) },
+      });
     }
+    res.locals.auth = { claims: verdict.claims, kid: verdict.kid, kidless: verdict.kidless };
+    next();
   };
 }

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
-import { bearerChallenge, problem } from '../src/problems';
+import { bearerChallenge } from '../src/auth/challenges';
+import { problem } from '../src/problems';
 import { problemCatalog } from '../src/scenarios/catalog';
 import type { Clock } from '../src/store';
 import { isNumericDate } from '../src/tokens';

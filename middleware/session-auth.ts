@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
+import { cookieChallenge } from '../src/auth/challenges';
 import { SESSION_CHECKS, SESSION_GUARD, traceOf } from '../src/explain';
-import { challenge, problem, REALM } from '../src/problems';
+import { problem } from '../src/problems';
 import type { ProblemCode } from '../src/scenarios/catalog';
 import type { Clock } from '../src/store';
 import { sessionCookieExpiresAt, type SessionRecord } from '../src/store/session-store';
@@ -11,11 +12,6 @@ export interface SessionAuthOptions {
   cookieName: string;
   /** The attributes the cookie was set with, so clearing it matches (RFC 6265 §5.3 step 11). */
   cookieOptions: { path: string; httpOnly: boolean; sameSite: 'lax'; secure: boolean };
-}
-
-/** The cookie-session challenge (after draft-broyer-http-cookie-auth; no registered scheme exists). */
-export function cookieChallenge(cookieName: string): string {
-  return challenge('Cookie', { realm: REALM, 'form-action': '/login', 'cookie-name': cookieName });
 }
 
 function hasCookie(req: Request, name: string): boolean {

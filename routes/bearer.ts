@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
-import { bearerChallenges, methodNotAllowed, problem } from '../src/problems';
+import { bearerChallenges } from '../src/auth/challenges';
+import { methodNotAllowed, problem } from '../src/problems';
 import type { Store } from '../src/store';
 import type { Visitors } from '../src/visitors';
 

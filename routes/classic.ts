@@ -1,5 +1,9 @@
 import { STATUS_CODES } from 'node:http';
-import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import express, { Router, type Request, type RequestHandler } from 'express';
+import { apiKeyAuth } from '../middleware/api-key';
+import { basicAuth } from '../middleware/basic-auth';
+import { digestAuth } from '../middleware/digest-auth';
+import { eitherScheme } from '../middleware/either-scheme';
 import {
   addressRateLimit,
   OTHER_ACCOUNT,
@@ -7,27 +11,15 @@ import {
   userAccount,
   type FailureLimiter,
 } from '../middleware/rate-limit';
-import { apiKeyAuth } from '../middleware/api-key';
-import { basicAuth, basicChallenge, parseBasic, textEqual } from '../middleware/basic-auth';
-import { parseAuthorization } from '../middleware/bearer-auth';
-import { HEADER_CHECKS, traceOf } from '../src/explain';
-import {
-  digestAlgorithm,
-  digestAuth,
-  type DigestAlgorithm,
-  type DigestExpectation,
-} from '../middleware/digest-auth';
-import { eitherScheme } from '../middleware/either-scheme';
+import { parseBasic } from '../src/auth/basic';
+import { bearerRefusals, parseBearer, refusalError } from '../src/auth/bearer';
+import { basicChallenge, bearerChallenge } from '../src/auth/challenges';
+import { textEqual } from '../src/auth/compare';
+import { digestAlgorithm, type DigestAlgorithm, type DigestExpectation } from '../src/auth/digest';
 import type { Config } from '../src/config';
+import { HEADER_CHECKS, traceOf } from '../src/explain';
 import type { Directory } from '../src/identities';
-import {
-  bearerChallenges,
-  methodNotAllowed,
-  occurrenceUrn,
-  problem,
-  problemBody,
-  PROBLEM_CONTENT_TYPE,
-} from '../src/problems';
+import { methodNotAllowed, problem, RequestedStatusError, routeNotFound } from '../src/problems';
 import type { Clock, Store } from '../src/store';
 import type { Visitors } from '../src/visitors';
 
@@ -55,7 +47,6 @@ export interface ClassicDeps {
 export function classicRouter(deps: ClassicDeps): Router {
   const router = Router();
   const resourceMetadata = `${deps.config.publicUrl}/.well-known/oauth-protected-resource`;
-  const bearer = bearerChallenges(resourceMetadata);
   const pathCredentials = basicAuth({ verify: matchesPath });
   const hiddenPathCredentials = basicAuth({ verify: matchesPath, hidden: true });
   const digest = digestAuth({
@@ -88,8 +79,7 @@ export function classicRouter(deps: ClassicDeps): Router {
     counts: (req, res) =>
       res.statusCode === 404 && parseBasic(req.headers.authorization).kind === 'basic',
     quiet: true,
-    refuse: (_detail, _headers, req) =>
-      problem('not_found', { detail: `No route serves ${req.method} ${req.path}.` }),
+    refuse: (_detail, _headers, req) => routeNotFound(req),
   });
   const digestPathLimit = pathLimit('digest_credentials_invalid');
   const apiKeyPathLimit = pathLimit('api_key_header_invalid');
@@ -117,16 +107,17 @@ export function classicRouter(deps: ClassicDeps): Router {
     .route('/digest-auth/:qop/:user/:passwd{/:algorithm{/:stale_after}}')
     .get(digestLimit, digestPathLimit, rawBody, digest, authenticated)
     .all(methodNotAllowed('GET'));
-  router
-    .route('/bearer')
-    .get(lenientBearer(bearer.noCredentials, bearer.invalidRequest))
-    .all(methodNotAllowed('GET'));
+  router.route('/bearer').get(lenientBearer(resourceMetadata)).all(methodNotAllowed('GET'));
   router
     .route('/bearer-or-basic')
     .get(
       demoUserLimit,
       eitherScheme(
-        { scheme: 'Bearer', guard: deps.bearerAuth, challenge: bearer.noCredentials },
+        {
+          scheme: 'Bearer',
+          guard: deps.bearerAuth,
+          challenge: bearerChallenge({ resourceMetadata }),
+        },
         {
           scheme: 'Basic',
           guard: basicAuth({
@@ -242,38 +233,28 @@ function digestExpectation(req: Request): DigestExpectation {
 /** For /explain: /bearer checks the header's shape only, never the token. */
 const LENIENT_GUARD = 'any Bearer token (httpbin’s /bearer: the header’s shape only)';
 
+/** What /bearer says to no token and to another scheme. */
+const LENIENT_WORDS = {
+  none: 'Send any token as "Authorization: Bearer <token>".',
+  other: (scheme: string) => `This resource accepts the Bearer scheme, not ${scheme}.`,
+};
+
 /**
  * httpbin's /bearer: any syntactically valid token is accepted and echoed. The lenient contrast
  * to /api/v1/data, which verifies it; refusals are still this server's problems and challenges.
  */
-function lenientBearer(noCredentials: string, invalidRequest: string): RequestHandler {
+function lenientBearer(resourceMetadata: string): RequestHandler {
+  const judge = bearerRefusals(resourceMetadata, LENIENT_WORDS);
   return function lenientBearer(req, res) {
-    const parsed = parseAuthorization(req.headers.authorization);
-    switch (parsed.kind) {
-      case 'none':
-        res.locals.trace = traceOf(LENIENT_GUARD, HEADER_CHECKS, HEADER_CHECKS[0]);
-        throw problem('token_missing', {
-          detail: 'Send any token as "Authorization: Bearer <token>".',
-          headers: { 'WWW-Authenticate': noCredentials },
-        });
-      case 'other':
-        res.locals.trace = traceOf(LENIENT_GUARD, HEADER_CHECKS, HEADER_CHECKS[1], {
-          facts: { scheme: parsed.scheme },
-        });
-        throw problem('auth_scheme_unsupported', {
-          detail: `This resource accepts the Bearer scheme, not ${parsed.scheme}.`,
-          headers: { 'WWW-Authenticate': noCredentials },
-        });
-      case 'malformed':
-        res.locals.trace = traceOf(LENIENT_GUARD, HEADER_CHECKS, HEADER_CHECKS[2]);
-        throw problem('authorization_malformed', {
-          detail: parsed.reason,
-          headers: { 'WWW-Authenticate': invalidRequest },
-        });
-      case 'bearer':
-        res.setHeader('Cache-Control', 'no-store');
-        res.json({ authenticated: true, token: parsed.token });
+    const judged = judge(parseBearer(req.headers.authorization));
+    if (judged.kind === 'refused') {
+      res.locals.trace = traceOf(LENIENT_GUARD, HEADER_CHECKS, judged.check, {
+        facts: judged.facts,
+      });
+      throw refusalError(judged);
     }
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ authenticated: true, token: judged.token });
   };
 }
 
@@ -344,34 +325,14 @@ const statusOnRequest: RequestHandler = function statusOnRequest(req, res) {
     return;
   }
   if (status >= 400) {
-    requestedStatus(req, res, status);
-    return;
+    throw new RequestedStatusError(
+      status,
+      `You asked for ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd() + '.',
+    );
   }
   if (REDIRECTS.has(status)) res.setHeader('Location', REDIRECT_LOCATION);
   res.status(status).end();
 };
-
-/**
- * Writes the problem for an error status a client asked for. An HttpError cannot carry it: an
- * error's status comes from the catalog, one per code, which keeps every other answer honest, and
- * two hundred catalog entries differing only in their number would bury the real ones. So this
- * one answer is written here, from the one `status_requested` entry through problemBody, with
- * `status` set to the status asked for (RFC 9457 §3.1.2: it must equal the HTTP status), and the
- * headers sendProblem sets. Nothing was refused, so it is not logged as a refusal.
- */
-function requestedStatus(req: Request, res: Response, status: number): void {
-  const err = problem('status_requested', {
-    detail: `You asked for ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd() + '.',
-  });
-  const body = {
-    ...problemBody(err, occurrenceUrn(res), String(res.locals.requestId ?? '')),
-    status,
-  };
-  res.status(status);
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
-  res.end(JSON.stringify(body));
-}
 
 /** httpbin's /redirect/:n, far enough for /status/3xx: n more hops, the last to /status/200. */
 const redirectHop: RequestHandler = function redirectHop(req, res) {

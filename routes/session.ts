@@ -1,5 +1,5 @@
 import { Router, type Request, type RequestHandler } from 'express';
-import { cookieChallenge } from '../middleware/session-auth';
+import { cookieChallenge } from '../src/auth/challenges';
 import { jsonOrForm, secondsParam } from '../src/body';
 import type { Config } from '../src/config';
 import type { Directory } from '../src/identities';

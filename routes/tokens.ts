@@ -1,11 +1,11 @@
 import { Router, type Request, type RequestHandler } from 'express';
-import { clientAuth, invalidClient } from '../middleware/client-auth';
+import { clientAuth } from '../middleware/client-auth';
 import { jsonOrForm, secondsParam } from '../src/body';
 import type { Config } from '../src/config';
 import { PUBLIC_CLIENT_ID, type Client, type Directory, type Principal } from '../src/identities';
-import { oauthError, type TokenService } from '../src/issuer';
+import type { TokenService } from '../src/issuer';
 import type { KeyRing } from '../src/keys';
-import { methodNotAllowed, problem } from '../src/problems';
+import { invalidClient, methodNotAllowed, oauthError, problem } from '../src/problems';
 import { scenarios } from '../src/scenarios';
 import type { SpecimenBook } from '../src/specimens';
 import { isSpecimen } from '../src/tokens';

@@ -10,6 +10,7 @@ import {
   type Evidence,
   type TokenCheck,
 } from './tokens';
+import type { DecisionTrace } from './trace';
 
 /**
  * Decision traces: how a credential was judged, step by step, for `GET /explain/:request_id`
@@ -17,37 +18,6 @@ import {
  * token, a signature, a cookie, a password or a secret, so it may be shown to anyone who has
  * the request id.
  */
-
-/** How a guard judged the credentials of one request. */
-export interface DecisionTrace {
-  /** What judged them, e.g. "bearer access token (RFC 6750, RFC 9068)". */
-  guard: string;
-  /** The checks that passed, in the order they ran. */
-  passed: string[];
-  /** The check that failed; absent when every check passed and a later step refused. */
-  failed?: string;
-  /** The checks that never ran because an earlier one failed. */
-  not_reached: string[];
-  /**
-   * Checks that do not apply to this credential, neither passed nor failed: for a token without
-   * a kid, "kid is a string" and "kid names a key" (its key is the current key of its alg).
-   */
-  not_applicable?: string[];
-  /** The times involved, ISO 8601 UTC, with the server clock and the tolerance applied. */
-  times?: Record<string, string | number>;
-  /** What the credential said about itself: key id, algorithm, type. Never the credential. */
-  facts?: Record<string, string | number>;
-}
-
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace -- augmenting Express's own namespace
-  namespace Express {
-    interface Locals {
-      /** How the request's credentials were judged; read by the log line and /explain. */
-      trace?: DecisionTrace;
-    }
-  }
-}
 
 /**
  * A trace over an ordered list of checks: those before `failed` passed, those after never ran,

@@ -1,6 +1,8 @@
 import type { Client } from './identities';
 import type { AccessClaims } from './tokens';
+import type { DecisionTrace } from './trace';
 
+/** Every field an app's middleware leaves in `res.locals` for the ones after it, in one place. */
 declare global {
   namespace Express {
     interface Locals {
@@ -15,6 +17,10 @@ declare global {
       claimExplanation?: () => string | undefined;
       /** The verified caller, set by an authentication middleware. */
       auth?: { claims: AccessClaims; kid: string; kidless?: boolean };
+      /** The user-id a Basic request authenticated as, set by middleware/basic-auth.ts. */
+      basicUser?: string;
+      /** The user a Digest request authenticated as, set by middleware/digest-auth.ts. */
+      digestUser?: string;
       /** The authenticated OAuth client, set by middleware/client-auth.ts. */
       client?: Client;
       /** The logged-in cookie session, set by middleware/session-auth.ts. */
@@ -23,6 +29,8 @@ declare global {
         idleExpiresAt: number;
         absoluteExpiresAt: number;
       };
+      /** How the request's credentials were judged; read by the log line and /explain. */
+      trace?: DecisionTrace;
       /** The problem code and detail of a refused request, for the log line. */
       problemCode?: string;
       problemDetail?: string;

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { secretsEqual, sha256 } from './auth/compare';
 import type { Config } from './config';
 
 /** Who a token speaks for. `type` is the identity type the article's admin check reads. */
@@ -31,13 +31,6 @@ const PUBLIC_CLIENT: Client = {
   public: true,
 };
 
-const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
-
-/** Equal in constant time: both sides are hashed first, so not even the length leaks. */
-export function secretsEqual(given: string, expected: Buffer): boolean {
-  return timingSafeEqual(digest(given), expected);
-}
-
 interface Entry<T> {
   secret: Buffer;
   value: T;
@@ -51,19 +44,19 @@ interface Entry<T> {
 export class Directory {
   private readonly clients = new Map<string, Entry<Client>>();
   private readonly users = new Map<string, Entry<Principal>>();
-  private readonly dummy = digest('four-oh-one: no such identity');
+  private readonly dummy = sha256('four-oh-one: no such identity');
 
   constructor(demo: Config['demo']) {
     this.clients.set(demo.apiKey, {
-      secret: digest(demo.apiSecret),
+      secret: sha256(demo.apiSecret),
       value: { sub: demo.apiKey, clientId: demo.apiKey, type: 'client', scopes: ['data:read'] },
     });
     this.users.set(demo.username, {
-      secret: digest(demo.password),
+      secret: sha256(demo.password),
       value: { sub: demo.username, type: 'user', scopes: ['data:read'] },
     });
     this.users.set(demo.adminUsername, {
-      secret: digest(demo.adminPassword),
+      secret: sha256(demo.adminPassword),
       value: { sub: demo.adminUsername, type: 'admin', scopes: ['data:read', 'admin'] },
     });
   }

@@ -1,8 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from './config';
 import type { Principal } from './identities';
-import { problem, type HttpError } from './problems';
-import type { ProblemCode } from './scenarios/catalog';
+import { oauthError } from './problems';
 import {
   familyRevokedKey,
   isNumericDate,
@@ -88,20 +87,6 @@ function parseUse(value: string | undefined): RefreshUse | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** An OAuth error: the problem body also carries RFC 6749 §5.2 `error` and `error_description`. */
-export function oauthError(
-  code: ProblemCode,
-  error: string,
-  detail: string,
-  headers?: Record<string, string>,
-): HttpError {
-  return problem(code, {
-    detail,
-    headers,
-    extensions: { error, error_description: detail.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '') },
-  });
 }
 
 const invalidGrant = (detail: string) => oauthError('invalid_grant', 'invalid_grant', detail);

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { basicChallenge, rfc6750Text } from './auth/challenges';
 import { storeFailureLog } from './outage-log';
 import { problemCatalog, type ProblemCode } from './scenarios/catalog';
-
-/** The realm every challenge names. */
-export const REALM = 'four-oh-one';
 
 export interface ProblemOptions {
   /** For a person: what exactly went wrong. Never a token, a secret or a stack trace. */
@@ -44,6 +42,22 @@ export function problem(code: ProblemCode, options?: ProblemOptions): HttpError 
   return new HttpError(code, options);
 }
 
+/**
+ * The answer of a fixture asked for an error status (httpbin's /status/:code): the one
+ * `status_requested` problem, with the status asked for (RFC 9457 §3.1.2: `status` equals the
+ * HTTP status). Any other error's status comes from the catalog, one per code, which keeps every
+ * other answer honest; two hundred catalog entries differing only in their number would bury the
+ * real ones. Nothing was refused, so the writer neither logs nor explains it as a refusal.
+ */
+export class RequestedStatusError extends HttpError {
+  override readonly status: number;
+
+  constructor(status: number, detail: string) {
+    super('status_requested', { detail });
+    this.status = status;
+  }
+}
+
 /** Thrown by a store that cannot answer; becomes 503, never 401 (nobody is logged out by an outage). */
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
@@ -66,116 +80,7 @@ export class QuotaExceededError extends Error {
   }
 }
 
-// --- Challenges (RFC 9110 §11.6.1) -------------------------------------------------------------
-
-/** RFC 9110 §5.6.2 token characters: what may stand unquoted as a scheme or parameter name. */
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-/** Quotes a value as an RFC 9110 §5.6.4 quoted-string, dropping characters it cannot carry. */
-export function quote(value: string): string {
-  // qdtext allows HTAB, SP, VCHAR and obs-text; control characters cannot be sent at all.
-  // eslint-disable-next-line no-control-regex
-  const clean = value.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, '');
-  return `"${clean.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-}
-
-/**
- * Builds one challenge: `Scheme name="value", ...`. Parameters whose value is undefined are left
- * out; names must be tokens. Values are always quoted, which every parser accepts.
- */
-export function challenge(scheme: string, params: Record<string, string | undefined> = {}): string {
-  if (!TOKEN.test(scheme)) throw new TypeError(`challenge scheme is not a token: ${scheme}`);
-  const parts: string[] = [];
-  for (const [name, value] of Object.entries(params)) {
-    if (value === undefined) continue;
-    if (!TOKEN.test(name)) throw new TypeError(`challenge parameter is not a token: ${name}`);
-    parts.push(`${name}=${quote(value)}`);
-  }
-  return parts.length > 0 ? `${scheme} ${parts.join(', ')}` : scheme;
-}
-
-/** Several challenges in one header field, comma-separated (RFC 9110 §11.6.1). */
-export function challenges(...list: string[]): string {
-  return list.join(', ');
-}
-
-/** RFC 6750 §3: `error_description` may hold only %x20-21 / %x23-5B / %x5D-7E. */
-export function rfc6750Text(text: string): string {
-  return text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '');
-}
-
-export interface BearerChallengeOptions {
-  error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | string;
-  errorDescription?: string;
-  scope?: string;
-  /** RFC 9728 §5.1: where a client finds the protected resource metadata. */
-  resourceMetadata?: string;
-  [param: string]: string | undefined;
-}
-
-/** A Bearer challenge per RFC 6750 §3; without `error` when the request carried no credentials. */
-export function bearerChallenge(options: BearerChallengeOptions = {}): string {
-  const { error, errorDescription, scope, resourceMetadata, ...rest } = options;
-  return challenge('Bearer', {
-    realm: REALM,
-    scope,
-    error,
-    error_description: errorDescription === undefined ? undefined : rfc6750Text(errorDescription),
-    ...rest,
-    resource_metadata: resourceMetadata,
-  });
-}
-
-/** The Bearer challenges a protected resource sends, built once per resource (RFC 6750 §3). */
-export interface BearerChallenges {
-  /** For a request with no (usable) credentials: no `error` parameter. */
-  noCredentials: string;
-  /** For a broken Authorization header: `error="invalid_request"`. */
-  invalidRequest: string;
-  /** For a refused token: `error="invalid_token"` described by the problem's title. */
-  invalidToken(code: ProblemCode): string;
-}
-
-export function bearerChallenges(resourceMetadata?: string): BearerChallenges {
-  const invalidToken = new Map<ProblemCode, string>();
-  return {
-    noCredentials: bearerChallenge({ resourceMetadata }),
-    invalidRequest: bearerChallenge({
-      error: 'invalid_request',
-      errorDescription: problemCatalog.authorization_malformed.title,
-      resourceMetadata,
-    }),
-    invalidToken(code) {
-      let value = invalidToken.get(code);
-      if (value === undefined) {
-        value = bearerChallenge({
-          error: 'invalid_token',
-          errorDescription: problemCatalog[code].title,
-          resourceMetadata,
-        });
-        invalidToken.set(code, value);
-      }
-      return value;
-    },
-  };
-}
-
-// --- The one writer of error bodies ----------------------------------------------------------
-
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
-
-/** The body of every error response (RFC 9457), plus this server's `code`, `request_id`, `remedy`. */
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance: string;
-  code: ProblemCode;
-  request_id: string;
-  remedy: string;
-  [extension: string]: unknown;
-}
+// --- From anything thrown to an HttpError ----------------------------------------------------
 
 /** body-parser's error `type`s, and the problems they are. */
 const BODY_ERRORS: Record<string, ProblemCode> = {
@@ -189,6 +94,28 @@ const BODY_ERRORS: Record<string, ProblemCode> = {
   'charset.unsupported': 'media_type_unsupported',
 };
 
+/** The store's failures, most specific first: their problem, detail and Retry-After. */
+const STORE_ERRORS: {
+  type: typeof StoreUnavailableError;
+  code: ProblemCode;
+  detail: string;
+  retryAfter: string;
+}[] = [
+  {
+    type: StoreFullError,
+    code: 'store_full',
+    detail:
+      'The server holds as much state as its operator allows (every visitor, not only you). Your credentials were not judged; try again later.',
+    retryAfter: '60',
+  },
+  {
+    type: StoreUnavailableError,
+    code: 'store_unavailable',
+    detail: 'The state store did not answer. Your credentials were not judged; try again shortly.',
+    retryAfter: '2',
+  },
+];
+
 /** Turns anything thrown into an HttpError; unknown errors become a generic 500. */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
@@ -199,21 +126,10 @@ export function toHttpError(err: unknown): HttpError {
       cause: err,
     });
   }
-  if (err instanceof StoreFullError) {
-    return problem('store_full', {
-      detail:
-        'The server holds as much state as its operator allows (every visitor, not only you). Your credentials were not judged; try again later.',
-      headers: { 'Retry-After': '60' },
-      cause: err,
-    });
-  }
-  if (err instanceof StoreUnavailableError) {
-    return problem('store_unavailable', {
-      detail:
-        'The state store did not answer. Your credentials were not judged; try again shortly.',
-      headers: { 'Retry-After': '2' },
-      cause: err,
-    });
+  const store = STORE_ERRORS.find((e) => err instanceof e.type);
+  if (store) {
+    const { code, detail, retryAfter } = store;
+    return problem(code, { detail, headers: { 'Retry-After': retryAfter }, cause: err });
   }
   if (typeof err === 'object' && err !== null) {
     const e = err as { type?: unknown; status?: unknown; statusCode?: unknown; expose?: unknown };
@@ -252,18 +168,36 @@ function bodyErrorDetail(code: ProblemCode): string {
   }
 }
 
-/**
- * How an error body is spoken: RFC 9457 problem+json, or the same members as `application/json`
- * with RFC 6749 §5.2 `error` and `error_description` always present (the OAuth endpoints).
- */
-export type ErrorDialect = 'problem' | 'oauth';
+// --- The bodies --------------------------------------------------------------------------------
 
-/** Builds the problem body for an error on a request; used by the handler and by the catalog. */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+/** The body of every error response (RFC 9457), plus this server's `code`, `request_id`, `remedy`. */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance: string;
+  code: ProblemCode;
+  request_id: string;
+  remedy: string;
+  [extension: string]: unknown;
+}
+
+/**
+ * How an error body is spoken: RFC 9457 problem+json; the same members as `application/json`
+ * with RFC 6749 §5.2 `error` and `error_description` always present (the OAuth endpoints); or
+ * OpenAI's envelope (`/v1/*`).
+ */
+export type ErrorDialect = 'problem' | 'oauth' | 'openai';
+
+/** Builds the problem body for an error on a request; used by the writer and by the catalog. */
 export function problemBody(
   err: HttpError,
   instance: string,
   requestId: string,
-  dialect: ErrorDialect = 'problem',
+  dialect: Exclude<ErrorDialect, 'openai'> = 'problem',
 ): ProblemBody {
   const def = problemCatalog[err.code];
   const body: ProblemBody = {
@@ -298,28 +232,48 @@ export function occurrenceUrn(res: Parameters<RequestHandler>[1]): string {
   return `urn:uuid:${(id ?? randomUUID()).toLowerCase()}`;
 }
 
+// --- The one writer of error bodies ----------------------------------------------------------
+
+/** Each dialect's media type. */
+const CONTENT_TYPES: Record<ErrorDialect, string> = {
+  problem: PROBLEM_CONTENT_TYPE,
+  oauth: 'application/json; charset=utf-8',
+  openai: 'application/json; charset=utf-8',
+};
+export const OAUTH_ERROR_CONTENT_TYPE = CONTENT_TYPES.oauth;
+export const OPENAI_ERROR_CONTENT_TYPE = CONTENT_TYPES.openai;
+
+/** The dialect errors on a path are written in: a property of the route, never of the error. */
+export function dialectOf(path: string): ErrorDialect {
+  if (isOpenAiPath(path)) return 'openai';
+  return isOAuthPath(path) ? 'oauth' : 'problem';
+}
+
 /**
- * Writes a problem response. The only place in the server that writes an error body. Its
- * `instance` is this occurrence: the `/explain/{id}` URI where it is explained, or when it is
- * not (the address spent its explanations) a `urn:uuid:` of the request.
+ * Writes an error response: the only place in the server that writes an error body. A refusal's
+ * `instance` is this occurrence: the `/explain/{id}` URI where it is explained, or when it is not
+ * (the address spent its explanations) a `urn:uuid:` of the request. OpenAI's envelope has no
+ * room for more members: there the header alone names the explanation.
  */
-export function sendProblem(
+export function sendError(
   res: Parameters<RequestHandler>[1],
   err: HttpError,
   dialect: ErrorDialect = 'problem',
 ): void {
   const requestId = String(res.locals.requestId ?? '');
-  res.locals.problemCode = err.code;
-  const explanation = explanationOf(res);
-  const instance = explanation ?? occurrenceUrn(res);
+  const refusal = !(err instanceof RequestedStatusError);
+  // A refusal is logged (its code) and explained; a fixture's answer is neither.
+  if (refusal) res.locals.problemCode = err.code;
+  const explanation = refusal ? explanationOf(res) : undefined;
   res.status(err.status);
   for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
   res.setHeader('Cache-Control', 'no-store');
-  res.setHeader(
-    'Content-Type',
-    dialect === 'oauth' ? OAUTH_ERROR_CONTENT_TYPE : PROBLEM_CONTENT_TYPE,
-  );
-  const body = problemBody(err, instance, requestId, dialect);
+  res.setHeader('Content-Type', CONTENT_TYPES[dialect]);
+  if (dialect === 'openai') {
+    res.end(JSON.stringify(openAiErrorBody(err, requestId)));
+    return;
+  }
+  const body = problemBody(err, explanation ?? occurrenceUrn(res), requestId, dialect);
   if (explanation !== undefined && !('explanation' in body)) body.explanation = explanation;
   res.end(JSON.stringify(body));
 }
@@ -350,18 +304,20 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     const httpError = toHttpError(err);
     // An outage fails every request the same way: counted, one line a second, no stack.
     if (err instanceof StoreUnavailableError) storeFailures.note(httpError.code, err);
-    // A deliberate 503 (an instance draining) says all in its access line; other 5xx are
-    // failures worth their stack.
-    else if (httpError.status >= 500 && !(err instanceof HttpError && err.status === 503)) {
+    // A deliberate 503 (an instance draining) says all in its access line, and a status asked
+    // for is no failure; other 5xx are failures worth their stack.
+    else if (
+      httpError.status >= 500 &&
+      !(err instanceof HttpError && err.status === 503) &&
+      !(err instanceof RequestedStatusError)
+    ) {
       logger.error(
         { err, requestId: res.locals.requestId, code: httpError.code },
         'request failed',
       );
     }
-    res.locals.problemDetail = httpError.detail;
-    const path = req.originalUrl.split('?')[0] ?? '/';
-    if (isOpenAiPath(path)) sendOpenAiError(res, httpError);
-    else sendProblem(res, httpError, isOAuthPath(path) ? 'oauth' : 'problem');
+    if (!(httpError instanceof RequestedStatusError)) res.locals.problemDetail = httpError.detail;
+    sendError(res, httpError, dialectOf(req.originalUrl.split('?')[0] ?? '/'));
   };
 }
 
@@ -393,14 +349,35 @@ export function isOAuthPath(path: string): boolean {
   return OAUTH_PATH.test(path);
 }
 
-export const OAUTH_ERROR_CONTENT_TYPE = 'application/json; charset=utf-8';
+/** An OAuth error: the problem body also carries RFC 6749 §5.2 `error` and `error_description`. */
+export function oauthError(
+  code: ProblemCode,
+  error: string,
+  detail: string,
+  headers?: Record<string, string>,
+): HttpError {
+  return problem(code, {
+    detail,
+    headers,
+    extensions: { error, error_description: rfc6750Text(detail) },
+  });
+}
+
+const CLIENT_CHALLENGE = basicChallenge();
+
+/** 401 invalid_client with the Basic challenge: the client must (re)authenticate (RFC 6749 §5.2). */
+export function invalidClient(detail: string): HttpError {
+  return oauthError('invalid_client', 'invalid_client', detail, {
+    'WWW-Authenticate': CLIENT_CHALLENGE,
+  });
+}
 
 /**
- * The RFC 6749 §5.2 `error` of a problem that names none itself (oauthError in src/issuer.ts
- * names the OAuth ones): so that an OAuth library reads every refusal of these endpoints, a 415
- * or a 503 included. 401 is a client that failed to authenticate; 429 the `slow_down` of RFC
- * 8628 §3.5; 503 and 500 the `temporarily_unavailable` and `server_error` of RFC 6749 §4.1.2.1;
- * any other 4xx a request that is not as the endpoint reads it.
+ * The RFC 6749 §5.2 `error` of a problem that names none itself (oauthError names the OAuth
+ * ones): so that an OAuth library reads every refusal of these endpoints, a 415 or a 503
+ * included. 401 is a client that failed to authenticate; 429 the `slow_down` of RFC 8628 §3.5;
+ * 503 and 500 the `temporarily_unavailable` and `server_error` of RFC 6749 §4.1.2.1; any other
+ * 4xx a request that is not as the endpoint reads it.
  */
 export function oauthErrorCode(err: HttpError): string {
   const named = err.extensions.error;
@@ -421,8 +398,6 @@ const OPENAI_PATH = /^\/v1(?:\/|$)/i;
 export function isOpenAiPath(path: string): boolean {
   return OPENAI_PATH.test(path);
 }
-
-export const OPENAI_ERROR_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** OpenAI's error body, which its SDKs turn into `APIError` (`message`, `type`, `param`, `code`). */
 export interface OpenAiErrorBody {
@@ -476,22 +451,16 @@ export function openAiErrorBody(err: HttpError, requestId: string): OpenAiErrorB
   };
 }
 
-/** Writes an error on `/v1/*`: the same status, headers and log fields as a problem, OpenAI's body. */
-function sendOpenAiError(res: Parameters<RequestHandler>[1], err: HttpError): void {
-  const requestId = String(res.locals.requestId ?? '');
-  res.locals.problemCode = err.code;
-  // OpenAI's envelope has no room for more members: the header alone names the explanation.
-  explanationOf(res);
-  res.status(err.status);
-  for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Content-Type', OPENAI_ERROR_CONTENT_TYPE);
-  res.end(JSON.stringify(openAiErrorBody(err, requestId)));
+// --- The routes' own errors --------------------------------------------------------------------
+
+/** The 404 of a path no route serves; a hidden resource answers it word for word. */
+export function routeNotFound(req: { method: string; path: string }): HttpError {
+  return problem('not_found', { detail: `No route serves ${req.method} ${req.path}.` });
 }
 
 /** A problem+json 404 for anything no route claimed. */
 export const notFound: RequestHandler = function notFoundMiddleware(req, _res, next) {
-  next(problem('not_found', { detail: `No route serves ${req.method} ${req.path}.` }));
+  next(routeNotFound(req));
 };
 
 /**

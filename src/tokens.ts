@@ -1,10 +1,10 @@
 import { createHmac, randomUUID, timingSafeEqual, verify as verifySignature } from 'node:crypto';
 import type { Config } from './config';
-import type { DecisionTrace } from './explain';
 import type { Key, KeyRing } from './keys';
 import type { ProblemCode } from './scenarios/catalog';
 import type { Clock, Store } from './store';
 import { EPOCH_KEY, issuedBeforeEpoch, type StoreEpoch } from './store/epoch';
+import type { DecisionTrace } from './trace';
 import { isVisitorTag } from './visitors';
 
 /** The claims of an RFC 9068 access token, as this server issues them. */

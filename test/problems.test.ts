@@ -2,63 +2,15 @@ import express from 'express';
 import pino from 'pino';
 import request from 'supertest';
 import {
-  bearerChallenge,
-  challenge,
-  challenges,
   methodNotAllowed,
   notFound,
   problem,
   problemHandler,
-  quote,
-  rfc6750Text,
   StoreUnavailableError,
 } from '../src/problems';
 import { problemCatalog, type ProblemCode } from '../src/scenarios/catalog';
 import { requestId } from '../middleware/request-id';
 import { expectProblem } from './helpers';
-
-describe('challenge builders', () => {
-  it('quotes values as RFC 9110 quoted-strings', () => {
-    expect(quote('a"b\\c')).toBe('"a\\"b\\\\c"');
-    expect(quote('tab\there')).toBe('"tab\there"');
-    expect(quote('line\r\nbreak\u0000')).toBe('"linebreak"');
-  });
-
-  it('builds a challenge and leaves out undefined parameters', () => {
-    expect(challenge('Basic', { realm: 'r', charset: 'UTF-8', x: undefined })).toBe(
-      'Basic realm="r", charset="UTF-8"',
-    );
-    expect(challenge('Negotiate')).toBe('Negotiate');
-  });
-
-  it('refuses a scheme or parameter name that is not a token', () => {
-    expect(() => challenge('Bad Scheme')).toThrow(TypeError);
-    expect(() => challenge('Basic', { 'bad name': 'x' })).toThrow(TypeError);
-  });
-
-  it('joins several challenges in one field', () => {
-    expect(challenges('Basic realm="a"', 'Bearer realm="a"')).toBe(
-      'Basic realm="a", Bearer realm="a"',
-    );
-  });
-
-  it('keeps only RFC 6750 characters in error_description', () => {
-    expect(rfc6750Text('say "hi" \\ caf\u00e9\n!')).toBe('say hi  caf!');
-    expect(
-      bearerChallenge({
-        error: 'invalid_token',
-        errorDescription: 'bad "token"',
-        resourceMetadata: 'http://x/m',
-      }),
-    ).toBe(
-      'Bearer realm="four-oh-one", error="invalid_token", error_description="bad token", resource_metadata="http://x/m"',
-    );
-  });
-
-  it('sends no error parameter when asked for none', () => {
-    expect(bearerChallenge()).toBe('Bearer realm="four-oh-one"');
-  });
-});
 
 describe('the problem handler', () => {
   const logged: string[] = [];

@@ -113,7 +113,7 @@ describe('the cards the table test does not fire', () => {
     it('answers as documented when a verified answer comes again', async () => {
       const s = card('digest-auth-replayed');
       const ctx = buildApp();
-      const { digestResponse } = await import('../middleware/digest-auth');
+      const { digestResponse } = await import('../src/auth/digest');
       const first = await ctx.http().get(s.trigger.path);
       const challenge = String(first.headers['www-authenticate']);
       const nonce = /nonce="([^"]+)"/.exec(challenge)?.[1] ?? '';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Response } from 'supertest';
-import { digestResponse } from '../../middleware/digest-auth';
+import { digestResponse } from '../../src/auth/digest';
 import { StoreUnavailableError } from '../../src/problems';
 import { MemoryStore, type Store } from '../../src/store';
 import { buildApp, expectProblem, type TestContext } from '../helpers';

@@ -1,0 +1,207 @@
+import express, { type Request, type Response } from 'express';
+import { HEADER_CHECKS, ONE_AUTHORIZATION_FIELD, TOKEN_IN_HEADER_ONLY } from '../explain';
+import { problem, type HttpError } from '../problems';
+import type { ProblemCode } from '../scenarios/catalog';
+import { bearerChallenges } from './challenges';
+import { readScheme } from './scheme';
+
+/**
+ * The Bearer scheme (RFC 6750) as every Bearer resource here reads it: the Authorization parser,
+ * how a request presents its token, and the refusal of each way it can be presented wrongly.
+ */
+
+/** What an Authorization header holds, as far as a Bearer resource cares. */
+export type ParsedBearer =
+  | { kind: 'none' }
+  | { kind: 'other'; scheme: string }
+  | { kind: 'malformed'; reason: string }
+  | { kind: 'bearer'; token: string };
+
+/** RFC 6750 §2.1: `Bearer` 1*SP b64token, b64token = 1*( ALPHA / DIGIT / "-._~+/" ) *"=" */
+const BEARER_CREDENTIALS = /^ +([A-Za-z0-9\-._~+/]+=*)$/;
+
+/** RFC 6750 §2.1 b64token: what a credential must look like to travel as `Bearer <token>`. */
+export const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/** Classifies an Authorization header value. Never throws, whatever the input. */
+export function parseBearer(header: string | undefined): ParsedBearer {
+  const read = readScheme(header, 'Bearer');
+  if (read.kind !== 'credentials') return read;
+  const { rest } = read;
+  if (rest.trim() === '')
+    return { kind: 'malformed', reason: 'The Bearer scheme is followed by no token.' };
+  const match = BEARER_CREDENTIALS.exec(rest);
+  if (!match?.[1]) {
+    return {
+      kind: 'malformed',
+      reason: /\S\s+\S/.test(rest.trim())
+        ? 'More than one token follows the Bearer scheme.'
+        : 'The Bearer token must follow one space and hold only b64token characters (RFC 6750 §2.1).',
+    };
+  }
+  return { kind: 'bearer', token: match[1] };
+}
+
+/**
+ * How a request presents its credentials to a strict Bearer resource: the Authorization header
+ * as read above, or one of the ways this resource refuses before reading it — the field sent more
+ * than once, or an access_token in the query (RFC 6750 §2.3) or a form body (§2.2), methods this
+ * resource does not support, alone or beside the header.
+ */
+export type Presentation =
+  | ParsedBearer
+  | { kind: 'repeated'; fields: number }
+  | { kind: 'multiple' }
+  | { kind: 'query' }
+  | { kind: 'body' };
+
+/** How many Authorization fields a request has: Node keeps the first in req.headers, drops the rest. */
+function authorizationFields(raw: readonly string[]): number {
+  let fields = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') fields++;
+  }
+  return fields;
+}
+
+/** Whether the query has an access_token parameter (RFC 6750 §2.3), however it is encoded. */
+function queryHasToken(url: string): boolean {
+  const q = url.indexOf('?');
+  return q !== -1 && new URLSearchParams(url.slice(q + 1)).has('access_token');
+}
+
+/**
+ * Reads how a request presents its credentials, its body aside. On the usual path, one header
+ * and no query, this is a scan of the raw header names and one indexOf.
+ */
+function presentationWithoutBody(req: Request): Presentation {
+  const fields = authorizationFields(req.rawHeaders);
+  if (fields > 1) return { kind: 'repeated', fields };
+  const parsed = parseBearer(req.headers.authorization);
+  if (parsed.kind === 'malformed' || !queryHasToken(req.originalUrl)) return parsed;
+  return parsed.kind === 'bearer' ? { kind: 'multiple' } : { kind: 'query' };
+}
+
+const formBody = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 32 });
+
+/**
+ * Whether a form body carries access_token (RFC 6750 §2.2: application/x-www-form-urlencoded).
+ * Asked only of a request with no Authorization header, on its way to a refusal, so a request
+ * with a header keeps its body for the route. A body that cannot be read (over 8 KiB, another
+ * charset) shows no token: the answer stays the 401 it was going to be, token_missing, and these
+ * routes answer no status they did not before.
+ */
+async function formBodyHasToken(req: Request, res: Response): Promise<boolean> {
+  if (!req.is('application/x-www-form-urlencoded')) return false;
+  if (req.body === undefined) {
+    const read = await new Promise<boolean>((resolve) => {
+      formBody(req, res, (err?: unknown) => resolve(err === undefined));
+    });
+    if (!read) return false;
+  }
+  const body: unknown = req.body;
+  return typeof body === 'object' && body !== null && Object.hasOwn(body, 'access_token');
+}
+
+/** How a request presents its credentials to a strict Bearer resource, a form body included. */
+export async function presentation(req: Request, res: Response): Promise<Presentation> {
+  const p = presentationWithoutBody(req);
+  return p.kind === 'none' && (await formBodyHasToken(req, res)) ? { kind: 'body' } : p;
+}
+
+/** A presentation a Bearer resource refuses before judging a token: what it answers. */
+export interface BearerRefusal {
+  kind: 'refused';
+  code: ProblemCode;
+  detail: string;
+  challenge: string;
+  /** The check that failed, for /explain (src/explain.ts PRESENTATION_CHECKS). */
+  check: string;
+  /** What the request said that the trace may show (the scheme it used). */
+  facts?: Record<string, string>;
+}
+
+/** What a resource says to a request with no token, or with another scheme, in its own words. */
+export interface BearerWords {
+  none: string;
+  other: (scheme: string) => string;
+}
+
+const STRICT_WORDS: BearerWords = {
+  none: 'Send an access token as "Authorization: Bearer <token>".',
+  other: (scheme) => `This resource accepts the Bearer scheme, not ${scheme}.`,
+};
+
+/**
+ * The refusals of how a token was presented, with their challenges built once: the token, or
+ * what the resource answers instead. RFC 6750 §3.1 decides the status: a broken header, a
+ * repeated field and a token sent two ways are broken requests (400 invalid_request: "uses more
+ * than one method"); no token, another scheme, or a token only where this resource does not look
+ * ("an unsupported authentication method") are no credentials to it (401, no error), each with a
+ * code of its own that says where the token must go.
+ */
+export function bearerRefusals(
+  resourceMetadata?: string,
+  words: BearerWords = STRICT_WORDS,
+): (p: Presentation) => BearerRefusal | { kind: 'bearer'; token: string } {
+  const { noCredentials, invalidRequest } = bearerChallenges(resourceMetadata);
+  const refused = (
+    code: ProblemCode,
+    detail: string,
+    challenge: string,
+    check: string,
+    facts?: Record<string, string>,
+  ): BearerRefusal => ({ kind: 'refused', code, detail, challenge, check, facts });
+  return function judgePresentation(p) {
+    switch (p.kind) {
+      case 'bearer':
+        return p;
+      case 'none':
+        return refused('token_missing', words.none, noCredentials, HEADER_CHECKS[0]);
+      case 'other':
+        return refused(
+          'auth_scheme_unsupported',
+          words.other(p.scheme),
+          noCredentials,
+          HEADER_CHECKS[1],
+          { scheme: p.scheme },
+        );
+      case 'malformed':
+        return refused('authorization_malformed', p.reason, invalidRequest(), HEADER_CHECKS[2]);
+      case 'repeated':
+        return refused(
+          'authorization_repeated',
+          `The request has ${p.fields} Authorization fields; it may have one (RFC 9110 §5.3), holding one set of credentials.`,
+          invalidRequest('authorization_repeated'),
+          ONE_AUTHORIZATION_FIELD,
+        );
+      case 'multiple':
+        return refused(
+          'token_multiple_methods',
+          'A token came in the Authorization header and another as the access_token query parameter; send one token, one way: in the header (RFC 6750 §3.1).',
+          invalidRequest('token_multiple_methods'),
+          TOKEN_IN_HEADER_ONLY,
+        );
+      case 'query':
+        return refused(
+          'token_in_query_refused',
+          'This resource takes the token in the Authorization header only, not as the access_token query parameter (RFC 6750 §2.3): send "Authorization: Bearer <token>".',
+          noCredentials,
+          TOKEN_IN_HEADER_ONLY,
+        );
+      case 'body':
+        return refused(
+          'token_in_body_refused',
+          'This resource takes the token in the Authorization header only, not as access_token in a form body (RFC 6750 §2.2): send "Authorization: Bearer <token>".',
+          noCredentials,
+          TOKEN_IN_HEADER_ONLY,
+        );
+    }
+  };
+}
+
+/** The error a refusal is answered with: its code and detail, and its challenge. */
+export function refusalError(r: BearerRefusal): HttpError {
+  return problem(r.code, { detail: r.detail, headers: { 'WWW-Authenticate': r.challenge } });
+}

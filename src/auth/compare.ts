@@ -1,0 +1,22 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** SHA-256 of a string's UTF-8 bytes. */
+export function sha256(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * Whether a secret given by a client is the one whose SHA-256 is `expected`, in constant time:
+ * digests have one length, so neither the secret nor its length leaks by timing.
+ */
+export function secretsEqual(given: string, expected: Buffer): boolean {
+  return timingSafeEqual(sha256(given), expected);
+}
+
+/**
+ * Equal in constant time: both sides are hashed first, so not even the length leaks. For
+ * verifiers that compare credentials they hold in the clear (httpbin-style routes, Digest).
+ */
+export function textEqual(given: string, expected: string): boolean {
+  return secretsEqual(given, sha256(expected));
+}
