@@ -246,6 +246,9 @@ const schema = z.object({
 /** The variables `loadConfig` reads, for the README and for error messages. */
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
 
+/** The schema itself: test/config.test.ts holds the README's table to its defaults and ranges. */
+export const CONFIG_SCHEMA = schema;
+
 export interface LoadConfigOptions {
   /** Source of randomness for the generated secret; injected by tests. */
   randomBytes?: (size: number) => Buffer;

@@ -1,4 +1,6 @@
-import { ConfigError, loadConfig } from '../src/config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONFIG_SCHEMA, CONFIG_VARIABLES, ConfigError, loadConfig } from '../src/config';
 
 const SECRET = 's'.repeat(32);
 const ORIGINS = 'CORS_ORIGINS: must list exact origins, scheme://host[:port], comma-separated; ';
@@ -287,5 +289,124 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SHUTDOWN_DRAIN_SECONDS: '301' })).toThrow(
       /^SHUTDOWN_DRAIN_SECONDS: /,
     );
+  });
+});
+
+// --- The README's table of variables: every variable, its default, what startup accepts ----------
+
+/** What the schema says of one variable: its default, integer range, choices, byte minimum. */
+interface Rule {
+  default?: unknown;
+  min?: number;
+  max?: number;
+  choices?: string[];
+  minBytes?: number;
+}
+
+interface ZodNode {
+  _zod: { def: Record<string, unknown> };
+  minValue?: number | null;
+  maxValue?: number | null;
+  safeParse: (v: unknown) => { success: boolean; error?: { issues: { message: string }[] } };
+}
+
+/** Walks a variable's schema (default → pipe → number, enum, …) and collects what it enforces. */
+function ruleOf(schema: ZodNode): Rule {
+  const rule: Rule = {};
+  const walk = (node: ZodNode | undefined): void => {
+    if (!node) return;
+    const def = node._zod.def;
+    if (def.type === 'default') rule.default = def.defaultValue;
+    if (def.type === 'number') {
+      rule.min = node.minValue ?? undefined;
+      rule.max = node.maxValue ?? undefined;
+    }
+    if (def.type === 'enum' && rule.choices === undefined) {
+      rule.choices = Object.values(def.entries as Record<string, string>);
+    }
+    for (const key of ['innerType', 'in', 'out']) walk(def[key] as ZodNode | undefined);
+  };
+  walk(schema);
+  const refused = schema.safeParse('x');
+  const bytes = /at least (\d+) bytes/.exec(refused.error?.issues[0]?.message ?? '');
+  if (bytes) rule.minBytes = Number(bytes[1]);
+  return rule;
+}
+
+/** The rows of the README's Configuration table, by variable: [default, accepted, meaning]. */
+function readmeRows(): Map<string, string[]> {
+  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Configuration'));
+  const table = section.slice(0, section.indexOf('\n## ', 1));
+  const rows = new Map<string, string[]>();
+  for (const line of table.split('\n').filter((l) => l.startsWith('| `'))) {
+    const [names = '', ...cells] = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
+    for (const [, variable] of names.matchAll(/`([A-Z][A-Z0-9_]*)`/g)) {
+      rows.set(variable as string, cells);
+    }
+  }
+  return rows;
+}
+
+describe("the README's variables table", () => {
+  const rows = readmeRows();
+  const shape = CONFIG_SCHEMA.shape as unknown as Record<string, ZodNode>;
+
+  it('names every variable loadConfig reads, and no other', () => {
+    expect([...rows.keys()].sort()).toEqual([...CONFIG_VARIABLES].sort());
+  });
+
+  it.each(CONFIG_VARIABLES)('%s: its default, and the values startup accepts', (variable) => {
+    const [defaults = '', accepted = ''] = rows.get(variable) ?? [];
+    const plain = accepted.replace(/(\d),(?=\d{3})/g, '$1');
+    const rule = ruleOf(shape[variable] as ZodNode);
+    if (rule.default !== undefined) expect(defaults).toContain(`\`${String(rule.default)}\``);
+    else expect(defaults).not.toBe('');
+    if (rule.min !== undefined) expect(plain).toContain(`${rule.min}–${rule.max}`);
+    for (const choice of rule.choices ?? []) expect(accepted).toContain(`\`${choice}\``);
+    if (rule.minBytes !== undefined) expect(accepted).toContain(`at least ${rule.minBytes} bytes`);
+    expect(accepted).not.toBe('');
+  });
+
+  it.each(CONFIG_VARIABLES.filter((v) => ruleOf(shape[v] as ZodNode).min !== undefined))(
+    '%s: a value outside the documented range stops startup, naming it',
+    (variable) => {
+      const { min = 0, max = 0 } = ruleOf(shape[variable] as ZodNode);
+      expect(() => loadConfig({ [variable]: String(max + 1) })).toThrow(
+        new RegExp(`^${variable}: `),
+      );
+      if (min > 0) {
+        expect(() => loadConfig({ [variable]: String(min - 1) })).toThrow(
+          new RegExp(`^${variable}: `),
+        );
+      }
+    },
+  );
+
+  // The limits startup enforces across variables, which no schema of one variable shows.
+  it.each([
+    [
+      'ACCESS_TOKEN_TTL_SECONDS',
+      'ACCESS_TOKEN_MAX_TTL_SECONDS',
+      { ACCESS_TOKEN_TTL_SECONDS: '3601' },
+    ],
+    ['SESSION_IDLE_SECONDS', 'SESSION_ABSOLUTE_SECONDS', { SESSION_IDLE_SECONDS: '28801' }],
+    ['CORS_DEMO_PORT', 'PORT', { CORS_DEMO_PORT: '3000' }],
+    [
+      'JWT_PREVIOUS_SECRET',
+      'JWT_PREVIOUS_SECRET_VALID_UNTIL',
+      { JWT_PREVIOUS_SECRET: 'p'.repeat(32) },
+    ],
+    [
+      'JWT_PREVIOUS_SECRET_VALID_UNTIL',
+      'JWT_PREVIOUS_SECRET',
+      { JWT_PREVIOUS_SECRET_VALID_UNTIL: '2026-12-01T00:00:00Z' },
+    ],
+  ])('%s: startup refuses it against %s, and the table says so', (variable, other, env) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(rows.get(variable)?.[1]).toContain(`\`${other}\``);
   });
 });

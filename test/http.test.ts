@@ -19,6 +19,20 @@ function raw(server: Server, bytes: string | Buffer): Promise<string> {
 
 const bodyOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
 
+/**
+ * Like every answer (README, The error contract), one to a request Node could not parse names
+ * its request id in X-Request-Id and in the body, the occurrence in `instance`, and a remedy.
+ */
+function expectIdentified(answer: string): void {
+  const id = /\r\nX-Request-Id: ([0-9a-f-]{36})\r\n/.exec(answer)?.[1];
+  expect(id).toBeDefined();
+  expect(bodyOf(answer)).toMatchObject({
+    request_id: id,
+    instance: `urn:uuid:${id}`,
+    remedy: expect.any(String),
+  });
+}
+
 describe('the HTTP server', () => {
   const ctx = buildApp();
   let server: Server;
@@ -42,12 +56,14 @@ describe('the HTTP server', () => {
       code: 'bad_request',
       type: '/problems/bad_request',
     });
+    expectIdentified(answer);
   });
 
   it('answers a broken request line with a problem+json 400', async () => {
     const answer = await raw(server, 'NOT HTTP AT ALL\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     expect(bodyOf(answer).code).toBe('bad_request');
+    expectIdentified(answer);
   });
 
   it('answers headers over 32 KiB with a problem+json 431', async () => {
@@ -57,6 +73,7 @@ describe('the HTTP server', () => {
     );
     expect(answer).toMatch(/^HTTP\/1\.1 431 /);
     expect(bodyOf(answer)).toMatchObject({ status: 431, code: 'header_too_large' });
+    expectIdentified(answer);
   });
 
   it('still judges a 20 KB token: 401 token_malformed, not 431', async () => {

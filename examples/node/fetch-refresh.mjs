@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /* global process, console, fetch, URLSearchParams, AbortSignal */
-// Refresh-on-401 with plain fetch (Node 18+), against four-oh-one.
+// Refresh-on-401 with plain fetch (Node 20+, as package.json's engines), against four-oh-one.
 //
 // 1. Get tokens with the first article's JSON {"api_key", "api_secret"} at POST /auth/token.
 // 2. Call GET /api/v1/flaky?fail=1&key=<random>: the server answers 401 token_expired once
