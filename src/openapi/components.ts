@@ -1,0 +1,234 @@
+/** The document's components: schemas, headers, shared responses and security schemes. */
+import { problemCatalog } from '../scenarios/catalog';
+import { problemExample } from './examples';
+import { int, iso, obj, ref, str } from './schemas';
+import type { Schema } from './types';
+
+/** `components` for a server whose session cookie is `cookieName`. */
+export function components(cookieName: string): Schema {
+  return {
+    schemas: {
+      Problem: {
+        type: 'object',
+        description: 'RFC 9457 problem details, with this server’s code, request_id and remedy.',
+        required: ['type', 'title', 'status', 'instance', 'code', 'request_id', 'remedy'],
+        properties: {
+          type: {
+            type: 'string',
+            description: 'Dereferences to the documentation: /problems/{code}.',
+          },
+          title: str,
+          status: { type: 'integer', minimum: 400, maximum: 599 },
+          detail: { type: 'string', description: 'For a person; never a token or a secret.' },
+          instance: {
+            type: 'string',
+            format: 'uri-reference',
+            description:
+              'This occurrence (RFC 9457 §3.1.5), never the resource: /explain/{id} where the refusal is explained (equal to `explanation`), else urn:uuid: and the request id.',
+            pattern: '^(/explain/[A-Za-z0-9._:-]+|urn:uuid:[0-9a-f-]{36})$',
+          },
+          code: {
+            type: 'string',
+            enum: Object.keys(problemCatalog),
+            description: 'Stable; branch on it.',
+          },
+          request_id: { type: 'string', description: 'Equals the X-Request-Id header.' },
+          remedy: { type: 'string', description: 'What the client should do next.' },
+          explanation: {
+            type: 'string',
+            description:
+              'Where this refusal is explained, /explain/{id}, with the id of the X-Explanation-Id header; absent when the client address spent its explanations for the minute.',
+          },
+          error: {
+            type: 'string',
+            description:
+              'RFC 6749 §5.2 error: always present on /auth/token, /auth/revoke and /auth/introspect, whose errors are application/json.',
+          },
+          error_description: str,
+          // The extensions (RFC 9457 §3.2) some problems carry, each documented with its code.
+          param: {
+            type: 'string',
+            description:
+              'body_invalid, model_not_found: the parameter at fault (as OpenAI names it).',
+          },
+          required_scope: {
+            type: 'string',
+            description: 'insufficient_scope: the scope a token needs here (RFC 6750 §3.1).',
+          },
+          required_role: {
+            type: 'string',
+            description: 'role_insufficient: the role (identity type) this resource needs.',
+          },
+          max_age: {
+            type: 'integer',
+            minimum: 1,
+            description:
+              'insufficient_user_authentication: how old a login may be, in seconds (RFC 9470).',
+          },
+          refused_count: {
+            type: 'integer',
+            minimum: 1,
+            description: 'How often this very token was refused in the last minute.',
+          },
+          scripted: {
+            const: true,
+            description: 'GET /api/v1/flaky: this token_expired is a scripted failure.',
+          },
+          attempt: {
+            type: 'integer',
+            minimum: 1,
+            description: 'GET /api/v1/flaky: this call’s number.',
+          },
+          failures: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 10,
+            description: 'GET /api/v1/flaky: the failures asked for (`fail`).',
+          },
+        },
+        additionalProperties: false,
+      },
+      OpenAiError: {
+        type: 'object',
+        description: 'OpenAI’s error envelope, used on /v1/* instead of problem+json.',
+        required: ['error'],
+        additionalProperties: false,
+        properties: {
+          error: {
+            type: 'object',
+            required: ['message', 'type', 'param', 'code'],
+            additionalProperties: false,
+            properties: {
+              message: { type: 'string', description: 'Ends with "(request id: …)".' },
+              type: { enum: ['invalid_request_error', 'server_error'] },
+              param: { type: ['string', 'null'] },
+              code: { type: ['string', 'null'] },
+            },
+          },
+        },
+      },
+      TokenResponse: obj(
+        {
+          access_token: str,
+          token_type: { const: 'Bearer' },
+          expires_in: int,
+          refresh_token: str,
+          scope: str,
+        },
+        ['access_token', 'token_type', 'expires_in'],
+      ),
+      Explanation: obj(
+        {
+          request_id: str,
+          at: iso,
+          method: str,
+          path: str,
+          status: int,
+          code: str,
+          title: str,
+          detail: str,
+          trace: {
+            oneOf: [
+              { type: 'null' },
+              obj(
+                {
+                  guard: str,
+                  passed: { type: 'array', items: str },
+                  failed: str,
+                  not_reached: { type: 'array', items: str },
+                  not_applicable: { type: 'array', items: str },
+                  times: { type: 'object' },
+                  facts: { type: 'object' },
+                },
+                ['guard', 'passed', 'not_reached'],
+              ),
+            ],
+          },
+          type: str,
+          remedy: str,
+        },
+        ['request_id', 'status', 'code', 'trace', 'type', 'remedy'],
+      ),
+    },
+    headers: {
+      'X-Request-Id': {
+        description:
+          'The request id, also in the body and the log line: the client’s own X-Request-Id when it sent a sane one, else one the server generated.',
+        schema: str,
+      },
+      'X-Explanation-Id': {
+        description:
+          'On a refusal: the id to ask /explain/{request_id} with, always one the server generated (equal to X-Request-Id when the client sent none). Absent when the client address spent its explanations for the minute.',
+        schema: str,
+      },
+      'WWW-Authenticate': {
+        description: 'At least one challenge on every 401 (RFC 9110 §15.5.2).',
+        required: true,
+        schema: str,
+      },
+      'Retry-After': { description: 'Seconds to wait before retrying.', schema: str },
+    },
+    responses: {
+      NotFound: {
+        description:
+          'not_found: no route serves the path (problem+json; OpenAI’s envelope under /v1/).',
+        content: {
+          'application/problem+json': {
+            schema: ref('Problem'),
+            example: problemExample('not_found', '/no/such/path'),
+          },
+          'application/json': {
+            schema: ref('OpenAiError'),
+            example: problemExample('not_found', '/v1/engines'),
+          },
+        },
+      },
+      MethodNotAllowed: {
+        description:
+          'method_not_allowed: the path does not serve the method; Allow lists those it does.',
+        headers: { Allow: { description: 'The methods served.', schema: str } },
+        content: {
+          'application/problem+json': {
+            schema: ref('Problem'),
+            example: problemExample('method_not_allowed', '/api/v1/data'),
+          },
+          'application/json': {
+            schema: ref('OpenAiError'),
+            example: problemExample('method_not_allowed', '/v1/models'),
+          },
+        },
+      },
+    },
+    securitySchemes: {
+      bearer: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'An access token from POST /auth/token (RFC 6750, RFC 9068).',
+      },
+      cookieSession: {
+        type: 'apiKey',
+        in: 'cookie',
+        name: cookieName,
+        description:
+          'The session cookie POST /login sets (challenge: Cookie, after draft-broyer-http-cookie-auth).',
+      },
+      basic: {
+        type: 'http',
+        scheme: 'basic',
+        description: 'RFC 7617; on /auth/*, the API client’s key and secret.',
+      },
+      digest: {
+        type: 'http',
+        scheme: 'digest',
+        description: 'RFC 7616 (MD5, SHA-256, SHA-512-256).',
+      },
+      apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      openaiKey: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'The demo key sk-demo-four-oh-one (DEMO_OPENAI_KEY), or an access token.',
+      },
+    },
+  };
+}

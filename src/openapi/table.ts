@@ -1,0 +1,38 @@
+/**
+ * The route table: every route the app serves, one row each, in the order of the routers (one
+ * file per family in ./paths). test/openapi.test.ts walks the app's router stack and checks that
+ * every route served is in the document and every route documented is served.
+ */
+import { adminRoutes } from './paths/admin';
+import { bearerRoutes } from './paths/bearer';
+import { classicRoutes } from './paths/classic';
+import { corsRoutes } from './paths/cors';
+import { learnRoutes } from './paths/learn';
+import { openaiRoutes } from './paths/openai';
+import { sessionRoutes } from './paths/session';
+import { tokensRoutes } from './paths/tokens';
+import type { RouteDoc } from './types';
+
+export const ROUTES: RouteDoc[] = [
+  ...learnRoutes,
+  ...bearerRoutes,
+  ...tokensRoutes,
+  ...sessionRoutes,
+  ...adminRoutes,
+  ...corsRoutes,
+  ...classicRoutes,
+  ...openaiRoutes,
+];
+
+const templateRegex = (path: string) =>
+  new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}$`);
+const MATCHERS = [...new Set(ROUTES.map((r) => r.path))].map((path) => ({
+  path,
+  regex: templateRegex(path),
+}));
+
+/** The documented path template a concrete path falls under, if any. */
+export function documentedPath(concrete: string): string | undefined {
+  const path = concrete.split('?')[0] ?? concrete;
+  return MATCHERS.find((m) => m.regex.test(path))?.path;
+}
