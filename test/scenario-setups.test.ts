@@ -66,6 +66,7 @@ function breakable(inner: Store): { store: Store; fail: (err: Error | undefined)
 
 /** Which cards are realised here; any other unfired card must say why it cannot be. */
 const REALISED = new Set([
+  'auth-token-refresh-retry',
   'session-too-many-attempts',
   'digest-auth-replayed',
   'digest-auth-rate-limited',
@@ -83,6 +84,30 @@ describe('the cards the table test does not fire', () => {
   it('are each set up here, or say why they cannot be', () => {
     const unfired = scenarios.filter((s) => s.trigger.fired === false).map((s) => s.id);
     expect(unfired.filter((id) => !REALISED.has(id) && !(id in NOT_REALISABLE))).toEqual([]);
+  });
+
+  describe('auth-token-refresh-retry', () => {
+    it('answers as documented: the same pair again, and the family lives on', async () => {
+      const s = card('auth-token-refresh-retry');
+      const ctx = buildApp();
+      const send = (refresh_token: string) =>
+        ctx
+          .http()
+          [s.trigger.method.toLowerCase() as 'post'](s.trigger.path)
+          .type('form')
+          .send({ ...s.trigger.body, refresh_token });
+      const login = await ctx
+        .http()
+        .post('/auth/token')
+        .type('form')
+        .send({ grant_type: 'password', username: 'my_username', password: 'my_password' });
+      const first = await send(login.body.refresh_token);
+      ctx.clock.advance(5000);
+      const again = await send(login.body.refresh_token);
+      expect(again.status).toBe(s.expect.status);
+      expect(again.body).toEqual(first.body);
+      expect((await send(again.body.refresh_token)).status).toBe(200);
+    });
   });
 
   describe('session-too-many-attempts', () => {

@@ -231,6 +231,24 @@ export const scenarios: Scenario[] = [
     rfc: problemCatalog.refresh_token_reused.rfc,
   },
   {
+    id: 'auth-token-refresh-retry',
+    family: 'tokens',
+    title: 'The same refresh token again, at once, by the same client: a retry, not reuse',
+    trigger: {
+      ...postForm('/auth/token', {
+        grant_type: 'refresh_token',
+        refresh_token: '<the refresh token you just used>',
+      }),
+      fired: false,
+      setup:
+        'Get a refresh token (the password grant), use it once, then send the same one again within REFRESH_REUSE_GRACE_SECONDS (30 s), from the same client. Not fired here: it needs a refresh token used moments ago.',
+    },
+    expect: { status: 200, challenge: null },
+    explanation:
+      'A client that loses the answer to a refresh (a dropped connection, a 503 it was told to retry after) sends the same refresh token again. Within the grace window, the same client gets the very pair its first use got, re-signed from what that use recorded; the family lives on. After the window, or from another client, a second use is reuse: refresh_token_reused, and the family is revoked (RFC 9700 §4.14.2).',
+    rfc: [rfc(9700, '4.14.2'), rfc(6749, '6')],
+  },
+  {
     id: 'specimen-cannot-revoke',
     family: 'tokens',
     title: 'A shared specimen token cannot change state',
