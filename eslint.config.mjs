@@ -3,6 +3,11 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
+/** Globals of Node that a page's script does not have. */
+const NODE_GLOBALS = ['process', 'require', 'module', 'exports', 'Buffer', 'global', '__dirname'];
+/** Globals of a page that the server does not have. */
+const BROWSER_GLOBALS = ['window', 'document', 'navigator', 'location', 'localStorage', 'self'];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'artifacts/**'] },
   js.configs.recommended,
@@ -27,6 +32,28 @@ export default tseslint.config(
       'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
     },
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  {
+    // Browser code (tsconfig.browser.json: lib DOM, no Node types) and the modules it shares with
+    // the server. typescript-eslint leaves undefined names to the type checker (no-undef is off
+    // for TypeScript), which knows the browser's globals from lib DOM; Node's are refused here by
+    // name too, so that an editor says so before the type check does.
+    files: ['src/site/browser/**/*.ts', 'src/site/shared/**/*.ts'],
+    rules: { 'no-restricted-globals': ['error', ...NODE_GLOBALS] },
+  },
+  {
+    // The pages load these as classic scripts, which an import statement (`import type` too: it
+    // makes the file a module, compiled with an `export {}`) would break: their types come as
+    // `import('…').Name`.
+    files: ['src/site/browser/**/*.ts'],
+    rules: {
+      '@typescript-eslint/consistent-type-imports': ['error', { disallowTypeAnnotations: false }],
+    },
+  },
+  {
+    // Shared modules run on both sides: the browser's globals are not there on the server.
+    files: ['src/site/shared/**/*.ts'],
+    rules: { 'no-restricted-globals': ['error', ...NODE_GLOBALS, ...BROWSER_GLOBALS] },
   },
   {
     files: ['**/*.js', '**/*.cjs'],

@@ -1,9 +1,10 @@
 import { Router, type Request } from 'express';
-import { html } from '../src/html';
+import { html } from '../src/site/html';
 import { methodNotAllowed, problem } from '../src/problems';
 import { isProblemCode, problemCatalog } from '../src/scenarios/catalog';
 import { families, scenarios, scenariosFor, type Scenario, type Trigger } from '../src/scenarios';
-import { layout, statusClass } from '../src/site';
+import { layout } from '../src/site/layout';
+import { statusClass } from '../src/site/shared/status-class';
 import {
   fillBody,
   fillHeaders,

@@ -1,10 +1,11 @@
 import { Router, type Request } from 'express';
 import { SANE_REQUEST_ID } from '../middleware/request-id';
 import { EXPLANATION_TTL_MS, type Explanation, type ExplanationBook } from '../src/explain';
-import { html } from '../src/html';
+import { html } from '../src/site/html';
 import { methodNotAllowed, problem } from '../src/problems';
 import { problemCatalog } from '../src/scenarios/catalog';
-import { layout, prose, statusClass } from '../src/site';
+import { layout, prose } from '../src/site/layout';
+import { statusClass } from '../src/site/shared/status-class';
 
 const wantsHtml = (req: Request) => req.accepts(['application/json', 'text/html']) === 'text/html';
 

@@ -1,17 +1,14 @@
 import { Router } from 'express';
-import { html, type Html } from '../src/html';
-import { PLAYGROUND_SCRIPT } from '../src/playground-client';
 import { methodNotAllowed } from '../src/problems';
 import { problemCatalog } from '../src/scenarios/catalog';
 import { families, scenarios, type Family, type Scenario } from '../src/scenarios';
-import { layout, prose, SITE_CSS, statusClass } from '../src/site';
+import { assetRouter } from '../src/site/assets';
+import { html, type Html } from '../src/site/html';
+import { layout, prose } from '../src/site/layout';
+import { statusClass } from '../src/site/shared/status-class';
 import { fetchFor, forbiddenHeaders, pythonFor } from '../src/snippets';
 import type { SpecimenBook, Specimens } from '../src/specimens';
 import { curlFor } from './catalog';
-
-/** The site's icon: the brand mark, "401" on red. */
-const FAVICON =
-  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" fill="#c81e1e"/><text x="32" y="42" font-family="monospace" font-size="26" font-weight="700" text-anchor="middle" fill="#fff">401</text></svg>';
 
 export interface PlaygroundDeps {
   specimens: SpecimenBook;
@@ -245,7 +242,7 @@ function renderPlayground(deps: PlaygroundDeps, specimens: Specimens): string {
  * `GET /playground`: every registry scenario by family, each with its explanation, remedy, RFCs,
  * a Run button that fires its trigger from the browser, and curl, Python and JavaScript
  * snippets. Rendered per request with fresh specimen tokens; its script and stylesheet are
- * served beside it, so helmet's strict CSP (script-src 'self') holds.
+ * files served beside it (src/site/assets.ts), so helmet's strict CSP (script-src 'self') holds.
  */
 export function playgroundRouter(deps: PlaygroundDeps): Router {
   const router = Router();
@@ -257,27 +254,12 @@ export function playgroundRouter(deps: PlaygroundDeps): Router {
       res.type('html').send(renderPlayground(deps, specimens));
     })
     .all(methodNotAllowed('GET'));
-  router
-    .route('/playground.js')
-    .get(function playgroundJs(_req, res) {
-      res.setHeader('Cache-Control', 'no-cache');
-      res.type('text/javascript').send(PLAYGROUND_SCRIPT);
-    })
-    .all(methodNotAllowed('GET'));
-  // Browsers ask every origin for this; a 404 would be an error in every page's console.
-  router
-    .route('/favicon.ico')
-    .get(function favicon(_req, res) {
-      res.setHeader('Cache-Control', 'public, max-age=86400');
-      res.type('image/svg+xml').send(FAVICON);
-    })
-    .all(methodNotAllowed('GET'));
-  router
-    .route('/playground.css')
-    .get(function playgroundCss(_req, res) {
-      res.setHeader('Cache-Control', 'no-cache');
-      res.type('css').send(SITE_CSS);
-    })
-    .all(methodNotAllowed('GET'));
+  // Its script, stylesheet and icon (the icon because browsers ask every origin for it, and a
+  // 404 would be an error in every page's console).
+  router.use(
+    assetRouter(['/playground.js', '/shared/status-class.js', '/playground.css', '/favicon.ico'], {
+      otherMethods: methodNotAllowed('GET'),
+    }),
+  );
   return router;
 }

@@ -4,8 +4,6 @@ import express, { type ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, publishedDemoSecret } from './config';
-import { CORS_DEMO_SCRIPT } from './cors-demo-client';
-import { html, Html, page } from './html';
 import { createServer } from './http';
 import {
   families,
@@ -14,6 +12,10 @@ import {
   type BrowserView,
   type Scenario,
 } from './scenarios';
+import { assetRouter } from './site/assets';
+import { html, Html } from './site/html';
+import { plainPage } from './site/layout';
+import type { DemoData, DemoStep } from './site/shared/cors-demo-data';
 
 /** `{{token:NAME}}` values for the views' headers. */
 export type DemoTokens = () => Promise<Partial<Record<string, string>>>;
@@ -31,12 +33,6 @@ export interface CorsDemoOptions {
   tokens: DemoTokens;
 }
 
-/** A view as the page's script gets it: tokens filled in, and whether any origin may read it. */
-interface PageView extends BrowserView {
-  /** The answer says `Access-Control-Allow-Origin: *`: readable without credentials anywhere. */
-  anyOrigin: boolean;
-}
-
 /** The scenarios that have something to show in a browser, in registry order. */
 export const demoScenarios: Scenario[] = scenarios.filter((s) => (s.browser ?? []).length > 0);
 
@@ -51,7 +47,10 @@ export function demoViews(): { id: string; scenario: Scenario; view: BrowserView
  * The cookie-session steps, which depend on each other and so are not registry views. The login
  * carries no password when the operator set one: the page's script takes it from a field.
  */
-function cookieSteps(user: { username: string; password: string | undefined }) {
+function cookieSteps(user: {
+  username: string;
+  password: string | undefined;
+}): Record<string, DemoStep> {
   return {
     login: {
       label: 'Log in',
@@ -78,7 +77,7 @@ function cookieSteps(user: { username: string; password: string | undefined }) {
       label: 'Heartbeat without credentials',
       fetch: { method: 'POST', path: '/keepalive', credentials: 'omit' },
     },
-  } as const;
+  };
 }
 
 function fillTokens(value: string, tokens: Partial<Record<string, string>>): string {
@@ -131,7 +130,7 @@ function renderPage(
   at: PageAddress,
 ): string {
   const { apiBase } = options;
-  const views: Record<string, PageView> = {};
+  const views: DemoData['views'] = {};
   for (const { id, scenario, view } of demoViews()) {
     const headers = view.fetch.headers
       ? Object.fromEntries(
@@ -146,49 +145,13 @@ function renderPage(
   }
   const password = publishedDemoSecret('password', options.user.password);
   const steps = cookieSteps({ username: options.user.username, password });
-  const data = { apiBase, origins: options.origins, views, steps };
+  const data: DemoData = { apiBase, origins: options.origins, views, steps };
   const missingTokens = !tokens.valid || !tokens.expired;
   // The loopback host under its other name: another site than the API if this one is the same.
   const otherName = at.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
   const otherUrl = `http://${otherName}:${at.port}/`;
 
-  const body: Html = html`<style>
-      .note {
-        padding: 0.5rem 0.75rem;
-        border-radius: 4px;
-        background: #eef2ff;
-      }
-      .note.warn {
-        background: #fff4e5;
-      }
-      .note.good {
-        background: #e8f7ee;
-      }
-      .view,
-      .step {
-        border-left: 3px solid #d0d5dd;
-        padding: 0.25rem 0 0.25rem 0.75rem;
-        margin: 0.75rem 0;
-      }
-      .verdict.as-documented {
-        color: #046c4e;
-        font-weight: 600;
-      }
-      .verdict.differs {
-        color: #9b1c1c;
-        font-weight: 600;
-      }
-      .broken h3::before {
-        content: 'broken on purpose: ';
-        color: #9b1c1c;
-      }
-      iframe {
-        width: 100%;
-        height: 2.5rem;
-        border: 1px dashed #d0d5dd;
-      }
-    </style>
-    <p class="muted">
+  const body: Html = html`<p class="muted">
       <a href="${apiBase}/scenarios">scenarios</a> · <a href="${apiBase}/problems">problems</a> ·
       CORS demo
     </p>
@@ -199,10 +162,10 @@ function renderPage(
       makes one <code>fetch</code> call and shows what the script could read of the answer, next to
       what the scenario’s documentation says it will see.
     </p>
-    <p id="origin-status" class="note">Checking this page’s origin…</p>
+    <p id="origin-status" class="callout">Checking this page’s origin…</p>
     ${
       missingTokens
-        ? html`<p class="note warn">
+        ? html`<p class="callout warn">
             The API’s ready-made tokens could not be fetched (GET ${apiBase}/tokens/specimens); the
             calls that need a token send a placeholder.
           </p>`
@@ -281,7 +244,7 @@ function renderPage(
     </p>
     ${
       password === undefined
-        ? html`<p class="note">
+        ? html`<p class="callout">
             The operator of this server set its own demo password (DEMO_PASSWORD), so this page does
             not show it. Type it here to log in as <code>${options.user.username}</code>:
             <label
@@ -307,13 +270,17 @@ function renderPage(
       ${new Html(scriptJson(data))}
     </script>
     <script src="/demo.js"></script>`;
-  return page('CORS demo', body);
+  return plainPage('CORS demo', body);
 }
 
 const FRAME_PAGE = `<!doctype html>
 <html lang="en">
-  <head><meta charset="utf-8" /><title>origin null</title></head>
-  <body data-role="frame" style="margin:0.4rem;font:13px system-ui,sans-serif;color:#5b6475">
+  <head>
+    <meta charset="utf-8" />
+    <title>origin null</title>
+    <link rel="stylesheet" href="/playground.css" />
+  </head>
+  <body data-role="frame">
     sandboxed frame: its calls carry Origin: null
     <script src="/demo.js"></script>
   </body>
@@ -355,11 +322,8 @@ export function createCorsDemoApp(options: CorsDemoOptions): express.Application
   app.get('/frame', function demoFrame(_req, res) {
     res.type('html').send(FRAME_PAGE);
   });
-  app.get('/demo.js', function demoScript(_req, res) {
-    // The sandboxed frame loads it too, from an opaque origin, which is cross-origin to all.
-    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-    res.type('text/javascript').send(CORS_DEMO_SCRIPT);
-  });
+  // The sandboxed frame loads these too, from an opaque origin, to which every origin is another.
+  app.use(assetRouter(['/demo.js', '/playground.css'], { crossOrigin: true }));
   app.get('/favicon.ico', function noFavicon(_req, res) {
     res.status(204).end();
   });

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { createCorsDemoApp, demoViews, describeSees } from '../src/cors-demo';
-import { CORS_DEMO_SCRIPT } from '../src/cors-demo-client';
 import { scenarios } from '../src/scenarios';
+import { PUBLIC_DIR } from '../src/site/assets';
 
 const API = 'http://127.0.0.1:3000';
 
@@ -97,7 +99,7 @@ describe('the CORS demo page', () => {
     const res = await request(app).get('/demo.js');
     expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(res.headers['cross-origin-resource-policy']).toBe('cross-origin');
-    expect(res.text).toBe(CORS_DEMO_SCRIPT);
+    expect(res.text).toBe(readFileSync(join(PUBLIC_DIR, 'browser/cors-demo.js'), 'utf8'));
     const frame = await request(app).get('/frame');
     expect(frame.text).toContain('data-role="frame"');
     expect(frame.text).toContain('<script src="/demo.js"></script>');

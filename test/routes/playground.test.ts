@@ -1,7 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { createServer } from '../../src/http';
-import { PLAYGROUND_SCRIPT } from '../../src/playground-client';
 import { scenarios } from '../../src/scenarios';
 import {
   fetchFor,
@@ -56,8 +55,17 @@ describe('GET /playground', () => {
   it('serves its script and stylesheet', async () => {
     const js = await ctx.http().get('/playground.js').expect(200);
     expect(js.headers['content-type']).toMatch(/^text\/javascript/);
-    expect(() => new Function(js.text)).not.toThrow(); // it parses
-    expect(PLAYGROUND_SCRIPT).not.toContain('${');
+    // A classic script, as the page loads it: no import or export statement.
+    expect(() => new Function(js.text)).not.toThrow();
+    // The module it imports, at the URL its relative name has from /playground.js.
+    const imported = [...js.text.matchAll(/import\('([^']+)'\)/g)].map((m) => m[1] ?? '');
+    expect(imported).toEqual(['../shared/status-class.js']);
+    for (const name of imported) {
+      const { pathname } = new URL(name, 'http://x/playground.js');
+      const module = await ctx.http().get(pathname).expect(200);
+      expect(module.headers['content-type']).toMatch(/^text\/javascript/);
+      expect(module.text).toContain('export function statusClass');
+    }
     const css = await ctx.http().get('/playground.css').expect(200);
     expect(css.headers['content-type']).toMatch(/^text\/css/);
     const icon = await ctx.http().get('/favicon.ico').expect(200);

@@ -28,6 +28,13 @@ export const learnRoutes: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/shared/status-class.js',
+    tag: 'learn',
+    summary: "A module the playground's script imports: the status colours the pages share",
+    success: [{ status: 200, description: 'JavaScript.', type: 'text/javascript', schema: str }],
+  },
+  {
+    method: 'get',
     path: '/scenarios',
     tag: 'learn',
     summary: 'Every scenario: trigger (with real tokens), expected answer, curl, RFCs',
@@ -119,7 +126,7 @@ export const learnRoutes: RouteDoc[] = [
     method: 'get',
     path: '/playground.css',
     tag: 'learn',
-    summary: 'The stylesheet of the playground and /explain pages',
+    summary: 'The stylesheet of every page',
     success: [{ status: 200, description: 'CSS.', type: 'text/css', schema: str }],
   },
   // operations

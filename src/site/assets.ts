@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Router, type RequestHandler } from 'express';
+
+/**
+ * The site's static files: the browser scripts (src/site/browser and src/site/shared, compiled
+ * by tsconfig.browser.json) and src/site/static (the stylesheet and the icon, copied), all in
+ * dist/public after `npm run build`. Found from this module, compiled (dist/src/site) or run from
+ * its source by ts-jest (src/site).
+ */
+export const PUBLIC_DIR = resolve(
+  __dirname,
+  __filename.endsWith('.ts') ? '../../dist/public' : '../../public',
+);
+
+/**
+ * Every URL stays what pages, the OpenAPI document and clients already name, and an upgrade
+ * must never pair a page with an older script: so a copy is kept anywhere but asked about
+ * before each use (no-cache), and the answer to If-None-Match is a 304 without a body, by an
+ * ETag that hashes the file once at startup.
+ */
+const REVALIDATE = 'public, no-cache';
+
+interface SiteAsset {
+  /** Its path in PUBLIC_DIR. */
+  file: string;
+  type: string;
+  cacheControl: string;
+}
+
+const js = (file: string): SiteAsset => ({
+  file,
+  type: 'text/javascript; charset=utf-8',
+  cacheControl: REVALIDATE,
+});
+
+/** Every file the site serves, by URL; each server mounts the ones its pages use. */
+export const SITE_ASSETS = {
+  '/playground.css': {
+    file: 'site.css',
+    type: 'text/css; charset=utf-8',
+    cacheControl: REVALIDATE,
+  },
+  '/playground.js': js('browser/playground.js'),
+  // Where '../shared/status-class.js' leads from /playground.js.
+  '/shared/status-class.js': js('shared/status-class.js'),
+  // Pages name it by no URL of theirs (browsers ask every origin), and it never changes.
+  '/favicon.ico': {
+    file: 'favicon.svg',
+    type: 'image/svg+xml; charset=utf-8',
+    cacheControl: 'public, max-age=86400',
+  },
+  '/demo.js': js('browser/cors-demo.js'),
+} satisfies Record<string, SiteAsset>;
+
+export type AssetUrl = keyof typeof SITE_ASSETS;
+
+export interface AssetRouterOptions {
+  /** For the other methods on an asset's URL (the API answers 405); none: they fall through. */
+  otherMethods?: RequestHandler;
+  /**
+   * Cross-Origin-Resource-Policy: cross-origin, for files that a document with an opaque origin
+   * (the CORS demo's sandboxed frame) loads: to it every origin is another.
+   */
+  crossOrigin?: boolean;
+}
+
+/**
+ * Serves `urls` from PUBLIC_DIR, read once here. A file the build has not made (ts-jest on a
+ * tree never built) falls through to the 404; its route stays, as the OpenAPI document lists it.
+ */
+export function assetRouter(urls: AssetUrl[], options: AssetRouterOptions = {}): Router {
+  const router = Router();
+  for (const url of urls) {
+    const asset: SiteAsset = SITE_ASSETS[url];
+    const body = readAsset(asset.file);
+    const etag = body && `"${createHash('sha256').update(body).digest('base64url')}"`;
+    const route = router.route(url).get(function siteAsset(_req, res, next) {
+      if (!body || !etag) return next('route');
+      res.setHeader('Cache-Control', asset.cacheControl);
+      res.setHeader('ETag', etag);
+      if (options.crossOrigin) res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+      res.setHeader('Content-Type', asset.type);
+      // send() answers a matching If-None-Match with a 304 (it checks req.fresh).
+      res.send(body);
+    });
+    if (options.otherMethods) route.all(options.otherMethods);
+  }
+  return router;
+}
+
+function readAsset(file: string): Buffer | undefined {
+  try {
+    return readFileSync(resolve(PUBLIC_DIR, file));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * The playground's script, served as /playground.js (src/site/assets.ts) to the page that
+ * routes/playground.ts renders; test/e2e/playground-browser.test.ts runs it in Chromium.
+ *
+ * It fetches GET /scenarios for the triggers with fresh specimen tokens (again when they are
+ * older than five minutes), runs one with fetch on a click, and shows what came back. Cookies
+ * are never sent (credentials: 'omit'): a scenario gets exactly the headers it documents, and
+ * a login scenario leaves no session in this browser.
+ *
+ * A classic script (the page loads it with `<script defer>`), so it has no import statement: the
+ * status colours come by import() from the module the server's pages use. From /playground.js,
+ * '../shared/status-class.js' is /shared/status-class.js, where the server serves it.
+ */
+void (async () => {
+  const { statusClass } = await import('../shared/status-class.js');
+
+  /** A scenario as GET /scenarios serves it: the parts this page reads. */
+  interface ServedScenario {
+    id: string;
+    trigger: {
+      method: string;
+      path: string;
+      /** A list is a field sent twice; such a trigger has no Run button. */
+      headers?: Record<string, string | string[]>;
+      body?: Record<string, unknown>;
+      content_type?: 'json' | 'form';
+    };
+    expect: { status: number; code?: string; envelope?: 'openai' };
+  }
+
+  /** What one Run came back with: the response and its text, or why there was none. */
+  type Outcome = { res: Response; text: string; ms: number } | { error: string };
+
+  const FRESH_MS = 5 * 60 * 1000;
+  const LANG_KEY = 'four-oh-one.snippet-lang';
+  let triggers: Record<string, ServedScenario> | null = null;
+  let loadedAt = 0;
+  const count = byId('count');
+  const filter = byId('filter') as HTMLInputElement;
+  const empty = byId('empty');
+  let statusFilter = 'all';
+
+  function byId(id: string): HTMLElement {
+    const node = document.getElementById(id);
+    if (!node) throw new Error(`the page has no #${id}`);
+    return node;
+  }
+
+  function el(tag: string, className?: string, text?: string): HTMLElement {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // --- The triggers, with tokens this server minted ---------------------------------------------
+  async function loadTriggers(): Promise<Record<string, ServedScenario>> {
+    const res = await fetch('/scenarios', {
+      headers: { Accept: 'application/json' },
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+    if (!res.ok) throw new Error(`GET /scenarios answered ${res.status}`);
+    const data = (await res.json()) as { scenarios: ServedScenario[] };
+    const byScenario: Record<string, ServedScenario> = {};
+    for (const s of data.scenarios) byScenario[s.id] = s;
+    triggers = byScenario;
+    loadedAt = Date.now();
+    return byScenario;
+  }
+
+  function freshTriggers(): Promise<Record<string, ServedScenario>> {
+    if (triggers && Date.now() - loadedAt < FRESH_MS) return Promise.resolve(triggers);
+    return loadTriggers();
+  }
+
+  // --- Running a scenario ---------------------------------------------------------------------
+  function requestFor(s: ServedScenario): { url: string; init: RequestInit } {
+    const t = s.trigger;
+    const headers: Record<string, string> = {};
+    // fetch joins a list with commas, as String() does.
+    for (const [name, value] of Object.entries(t.headers ?? {})) headers[name] = String(value);
+    const init: RequestInit = { method: t.method, headers, credentials: 'omit', cache: 'no-store' };
+    if (t.body !== undefined) {
+      if (t.content_type === 'form') {
+        const form = new URLSearchParams();
+        for (const [k, v] of Object.entries(t.body)) form.append(k, String(v));
+        init.body = form;
+      } else {
+        // JSON, unless the trigger names its own Content-Type (a charset the server refuses).
+        const typed = Object.keys(headers).some((h) => h.toLowerCase() === 'content-type');
+        if (!typed) headers['Content-Type'] = 'application/json';
+        init.body = JSON.stringify(t.body);
+      }
+    }
+    return { url: t.path, init };
+  }
+
+  function pretty(text: string, type: string | null): string {
+    if (type && /json/.test(type)) {
+      try {
+        return JSON.stringify(JSON.parse(text), null, 2);
+      } catch {
+        return text;
+      }
+    }
+    return text;
+  }
+
+  function bodyCode(text: string): string | null {
+    try {
+      const body: unknown = JSON.parse(text);
+      if (body && typeof body === 'object' && 'code' in body && typeof body.code === 'string') {
+        return body.code;
+      }
+    } catch {
+      // not JSON
+    }
+    return null;
+  }
+
+  function showResult(box: HTMLElement, s: ServedScenario | null, outcome: Outcome): void {
+    box.textContent = '';
+    box.hidden = false;
+    const line = el('div', 'line');
+    if ('error' in outcome || !s) {
+      const error = 'error' in outcome ? outcome.error : 'no scenario';
+      line.appendChild(el('span', 'verdict-bad', `The request failed: ${error}`));
+      box.appendChild(line);
+      return;
+    }
+    const { res } = outcome;
+    const pill = el('span', `pill ${statusClass(res.status)}`, String(res.status));
+    pill.dataset.status = String(res.status);
+    line.appendChild(pill);
+    line.appendChild(el('span', '', res.statusText || ''));
+    const expected = s.expect.status;
+    const expectedCode = s.expect.envelope === 'openai' ? null : s.expect.code || null;
+    const code = bodyCode(outcome.text);
+    const matches = res.status === expected && (!expectedCode || code === expectedCode);
+    const verdict = el(
+      'span',
+      matches ? 'verdict-ok' : 'verdict-bad',
+      matches
+        ? '\u2713 as documented'
+        : `\u2717 documented: ${expected}${s.expect.code ? ` ${s.expect.code}` : ''}`,
+    );
+    verdict.dataset.matches = String(matches);
+    line.appendChild(verdict);
+    line.appendChild(el('span', 'muted', `${outcome.ms} ms`));
+    // A refusal names its explanation (kept under an id the server chose) in this header.
+    const id = res.headers.get('x-explanation-id');
+    if (res.status >= 400 && id) {
+      const why = el('a', '', 'Why exactly? \u2192') as HTMLAnchorElement;
+      why.href = `/explain/${encodeURIComponent(id)}`;
+      line.appendChild(why);
+    }
+    box.appendChild(line);
+
+    box.appendChild(el('div', 'label', 'Response headers'));
+    const headerLines: string[] = [];
+    res.headers.forEach((value, name) => headerLines.push(`${name}: ${value}`));
+    const headersPre = el('pre');
+    headersPre.appendChild(el('code', '', headerLines.sort().join('\n')));
+    box.appendChild(headersPre);
+    box.appendChild(el('div', 'label', 'Body'));
+    const bodyPre = el('pre');
+    const shown = pretty(outcome.text, res.headers.get('content-type')) || '(empty)';
+    bodyPre.appendChild(el('code', '', shown));
+    box.appendChild(bodyPre);
+  }
+
+  async function run(button: HTMLButtonElement, id: string): Promise<void> {
+    const card = byId(id);
+    const box = card.querySelector<HTMLElement>('.result');
+    if (!box) return;
+    button.disabled = true;
+    button.textContent = 'Running\u2026';
+    try {
+      const s = (await freshTriggers())[id];
+      if (!s) throw new Error(`GET /scenarios does not list ${id}`);
+      const r = requestFor(s);
+      const started = performance.now();
+      const res = await fetch(r.url, r.init);
+      const text = await res.text();
+      showResult(box, s, { res, text, ms: Math.round(performance.now() - started) });
+    } catch (err) {
+      showResult(box, null, { error: err instanceof Error ? err.message : String(err) });
+    }
+    button.disabled = false;
+    button.textContent = 'Run again';
+    card.dataset.ran = 'true';
+  }
+
+  // --- Snippets: tabs and copy ----------------------------------------------------------------
+  function selectLang(card: Element, lang: string): void {
+    card.querySelectorAll<HTMLElement>('.tabs button').forEach((tab) => {
+      tab.setAttribute('aria-selected', String(tab.dataset.lang === lang));
+    });
+    card.querySelectorAll<HTMLElement>('.snippet').forEach((snippet) => {
+      snippet.hidden = snippet.dataset.lang !== lang;
+    });
+  }
+
+  function selectEverywhere(lang: string): void {
+    document.querySelectorAll('details.scenario').forEach((card) => selectLang(card, lang));
+  }
+
+  function copy(button: HTMLButtonElement): void {
+    const code = button.parentElement?.querySelector('code');
+    if (!code) return;
+    const done = (label: string) => {
+      button.textContent = label;
+      setTimeout(() => (button.textContent = 'Copy'), 1500);
+    };
+    const byHand = () => {
+      const range = document.createRange();
+      range.selectNodeContents(code);
+      const selection = window.getSelection();
+      selection?.removeAllRanges();
+      selection?.addRange(range);
+      done('Press Ctrl+C');
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(code.textContent ?? '').then(() => done('Copied'), byHand);
+    } else {
+      byHand();
+    }
+  }
+
+  // --- Filtering --------------------------------------------------------------------------------
+  function statusMatches(status: number): boolean {
+    if (statusFilter === 'all') return true;
+    if (statusFilter === '2xx') return status < 300;
+    if (statusFilter === '404') return status === 404 || status === 405;
+    if (statusFilter === 'other')
+      return ![400, 401, 403, 404, 405].includes(status) && status >= 300;
+    return String(status) === statusFilter;
+  }
+
+  function applyFilter(): void {
+    const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+    let shown = 0;
+    document.querySelectorAll<HTMLElement>('details.scenario').forEach((card) => {
+      const text = card.dataset.search ?? '';
+      const ok = statusMatches(Number(card.dataset.status)) && words.every((w) => text.includes(w));
+      card.hidden = !ok;
+      if (ok) shown += 1;
+    });
+    document.querySelectorAll<HTMLElement>('section.family').forEach((section) => {
+      section.hidden = section.querySelectorAll('details.scenario:not([hidden])').length === 0;
+    });
+    count.textContent = `${shown}${shown === 1 ? ' scenario' : ' scenarios'}`;
+    empty.hidden = shown !== 0;
+  }
+
+  // --- Deep links: /playground#token-expired opens that scenario ----------------------------------
+  function openFromHash(): void {
+    const id = decodeURIComponent(location.hash.slice(1));
+    if (!id) return;
+    const card = document.getElementById(id);
+    if (card instanceof HTMLDetailsElement) {
+      card.open = true;
+      card.scrollIntoView({ block: 'start' });
+    }
+  }
+
+  // --- Wiring ---------------------------------------------------------------------------------
+  document.addEventListener('click', (event) => {
+    const target = event.target instanceof Element ? event.target.closest('button') : null;
+    if (!target) return;
+    const { run: id, lang, statusFilter: wanted } = target.dataset;
+    if (id) void run(target, id);
+    else if (target.classList.contains('copy')) copy(target);
+    else if (lang) {
+      try {
+        localStorage.setItem(LANG_KEY, lang);
+      } catch {
+        // private mode
+      }
+      selectEverywhere(lang);
+    } else if (wanted) {
+      statusFilter = wanted;
+      document.querySelectorAll('[data-status-filter]').forEach((b) => {
+        b.setAttribute('aria-pressed', String(b === target));
+      });
+      applyFilter();
+    }
+  });
+  filter.addEventListener('input', applyFilter);
+  window.addEventListener('hashchange', openFromHash);
+
+  let savedLang: string | null = null;
+  try {
+    savedLang = localStorage.getItem(LANG_KEY);
+  } catch {
+    // private mode
+  }
+  if (savedLang && savedLang !== 'curl') selectEverywhere(savedLang);
+  openFromHash();
+
+  try {
+    await loadTriggers();
+    document.querySelectorAll<HTMLButtonElement>('button[data-run]').forEach((b) => {
+      b.disabled = false;
+    });
+    document.body.dataset.ready = 'true';
+  } catch (err) {
+    count.textContent = `Could not load the scenarios: ${err instanceof Error ? err.message : String(err)}`;
+    document.body.dataset.ready = 'error';
+  }
+})();
