@@ -3,7 +3,7 @@ import { clientAuth } from '../middleware/client-auth';
 import { jsonOrForm, secondsParam } from '../src/body';
 import type { Config } from '../src/config';
 import { PUBLIC_CLIENT_ID, type Client, type Directory, type Principal } from '../src/identities';
-import type { TokenService } from '../src/issuer';
+import type { Grant, TokenService } from '../src/issuer';
 import type { KeyRing } from '../src/keys';
 import { invalidClient, methodNotAllowed, oauthError, problem } from '../src/problems';
 import { scenarios } from '../src/scenarios';
@@ -138,6 +138,13 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
       const visitor = deps.visitors.of(req);
       const grantType = param(body, 'grant_type');
       const expiresIn = lifetime(body);
+      /** Answers with tokens for this grant, scoped as asked, on this request's lifetime. */
+      const issue = async (
+        grant: Pick<Grant, 'principal' | 'clientId' | 'refresh' | 'authTime'>,
+      ) => {
+        const scopes = scopesFor(grant.principal, body);
+        res.json(await service.issue({ ...grant, scopes, expiresIn, visitor }));
+      };
 
       // The article's shape: JSON {"api_key", "api_secret"}, no grant_type. It is the
       // client_credentials grant by another name; it also gets a refresh token so that a
@@ -148,16 +155,7 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
         (body.api_key !== undefined || body.api_secret !== undefined)
       ) {
         if (!client) throw invalidRequest('Send both "api_key" and "api_secret".');
-        res.json(
-          await service.issue({
-            principal: client,
-            clientId: client.clientId,
-            scopes: scopesFor(client, body),
-            expiresIn,
-            refresh: true,
-            visitor,
-          }),
-        );
+        await issue({ principal: client, clientId: client.clientId, refresh: true });
         return;
       }
       switch (grantType) {
@@ -175,16 +173,7 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
             );
           }
           // RFC 6749 §4.4.3: no refresh token for client credentials.
-          res.json(
-            await service.issue({
-              principal: client,
-              clientId: client.clientId,
-              scopes: scopesFor(client, body),
-              expiresIn,
-              refresh: false,
-              visitor,
-            }),
-          );
+          await issue({ principal: client, clientId: client.clientId, refresh: false });
           return;
         }
         case 'password': {
@@ -197,17 +186,12 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
               'invalid_grant',
               'The username or password is wrong.',
             );
-          res.json(
-            await service.issue({
-              principal: user,
-              clientId: client?.clientId ?? PUBLIC_CLIENT_ID,
-              scopes: scopesFor(user, body),
-              expiresIn,
-              refresh: true,
-              authTime: service.nowSeconds(),
-              visitor,
-            }),
-          );
+          await issue({
+            principal: user,
+            clientId: client?.clientId ?? PUBLIC_CLIENT_ID,
+            refresh: true,
+            authTime: service.nowSeconds(),
+          });
           return;
         }
         case 'refresh_token': {

@@ -3,8 +3,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type express from 'express';
-import { PROBLEM_CONTENT_TYPE } from './problems';
-import { problemCatalog } from './scenarios/catalog';
+import { problem, problemBody, PROBLEM_CONTENT_TYPE } from './problems';
 
 /** Headers beyond this are refused with 431: room for a 20 KB token to be judged, not cut off. */
 export const MAX_HEADER_BYTES = 32 * 1024;
@@ -21,25 +20,18 @@ export function createServer(app: express.Application): Server {
       return;
     }
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-    const code = tooLarge ? 'header_too_large' : 'bad_request';
-    const { status, title, remedy } = problemCatalog[code];
+    const error = tooLarge
+      ? problem('header_too_large', {
+          detail: `The request headers exceed ${MAX_HEADER_BYTES} bytes.`,
+        })
+      : problem('bad_request', { detail: 'The request could not be parsed as HTTP/1.1.' });
     // The request was never read, so no client id can be kept: this one is the server's, and like
     // every answer it names it in X-Request-Id and in the body, and the occurrence in instance.
+    // Express never sees this request: the body is the writer's, the bytes are written here.
     const requestId = randomUUID();
-    const body = JSON.stringify({
-      type: `/problems/${code}`,
-      title,
-      status,
-      detail: tooLarge
-        ? `The request headers exceed ${MAX_HEADER_BYTES} bytes.`
-        : 'The request could not be parsed as HTTP/1.1.',
-      instance: `urn:uuid:${requestId}`,
-      code,
-      request_id: requestId,
-      remedy,
-    });
+    const body = JSON.stringify(problemBody(error, `urn:uuid:${requestId}`, requestId));
     socket.end(
-      `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `HTTP/1.1 ${error.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
         `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
         `X-Request-Id: ${requestId}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
     );

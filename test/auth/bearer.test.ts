@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { parseBearer } from '../../src/auth/bearer';
+import {
+  bearerRefusals,
+  parseBearer,
+  refusalError,
+  type Presentation,
+} from '../../src/auth/bearer';
+import { TOKEN_IN_HEADER_ONLY } from '../../src/explain';
+import { problemCatalog } from '../../src/scenarios/catalog';
 
 describe('parseBearer', () => {
   // After go-httpbin's TestBearer table.
@@ -69,5 +76,80 @@ describe('parseBearer', () => {
         },
       ),
     );
+  });
+});
+
+describe('bearerRefusals', () => {
+  const judge = bearerRefusals('http://x/m');
+  const NO_CREDENTIALS = 'Bearer realm="four-oh-one", resource_metadata="http://x/m"';
+  const invalidRequest = (code: keyof typeof problemCatalog) =>
+    `Bearer realm="four-oh-one", error="invalid_request", error_description="${problemCatalog[code].title}", resource_metadata="http://x/m"`;
+
+  it('passes a token on', () => {
+    expect(judge({ kind: 'bearer', token: 't' })).toEqual({ kind: 'bearer', token: 't' });
+  });
+
+  // RFC 6750 §3.1: broken requests are 400 invalid_request; no usable credentials are 401
+  // without error, each with its own code.
+  it.each([
+    [{ kind: 'none' }, 'token_missing', NO_CREDENTIALS, 'credentials sent'],
+    [
+      { kind: 'other', scheme: 'Basic' },
+      'auth_scheme_unsupported',
+      NO_CREDENTIALS,
+      'scheme is Bearer',
+    ],
+    [
+      { kind: 'malformed', reason: 'why' },
+      'authorization_malformed',
+      invalidRequest('authorization_malformed'),
+      'exactly one token after "Bearer "',
+    ],
+    [
+      { kind: 'repeated', fields: 2 },
+      'authorization_repeated',
+      invalidRequest('authorization_repeated'),
+      'at most one Authorization field',
+    ],
+    [
+      { kind: 'multiple' },
+      'token_multiple_methods',
+      invalidRequest('token_multiple_methods'),
+      TOKEN_IN_HEADER_ONLY,
+    ],
+    [{ kind: 'query' }, 'token_in_query_refused', NO_CREDENTIALS, TOKEN_IN_HEADER_ONLY],
+    [{ kind: 'body' }, 'token_in_body_refused', NO_CREDENTIALS, TOKEN_IN_HEADER_ONLY],
+  ] as [Presentation, string, string, string][])(
+    'refuses %j as %s',
+    (presented, code, challenge, check) => {
+      expect(judge(presented)).toMatchObject({ kind: 'refused', code, challenge, check });
+    },
+  );
+
+  it('says what the resource wants in its own words, and names the scheme as a fact', () => {
+    const own = bearerRefusals(undefined, { none: 'Send a key.', other: (s) => `Not ${s}.` });
+    expect(own({ kind: 'none' })).toMatchObject({
+      detail: 'Send a key.',
+      challenge: 'Bearer realm="four-oh-one"',
+    });
+    expect(own({ kind: 'other', scheme: 'Basic' })).toMatchObject({
+      detail: 'Not Basic.',
+      facts: { scheme: 'Basic' },
+    });
+    expect(own({ kind: 'malformed', reason: 'The reason.' })).toMatchObject({
+      detail: 'The reason.',
+    });
+  });
+
+  it('makes each refusal its error: the code, the detail and the challenge', () => {
+    const refused = judge({ kind: 'query' });
+    if (refused.kind !== 'refused') throw new Error('not refused');
+    const err = refusalError(refused);
+    expect({ status: err.status, code: err.code, detail: err.detail }).toEqual({
+      status: 401,
+      code: 'token_in_query_refused',
+      detail: refused.detail,
+    });
+    expect(err.headers).toEqual({ 'WWW-Authenticate': NO_CREDENTIALS });
   });
 });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  createDigest,
   digestHash,
   digestResponse,
   NonceBook,
@@ -8,6 +9,8 @@ import {
   readCredentials,
   type DigestAlgorithm,
 } from '../../src/auth/digest';
+import { MemoryStore } from '../../src/store';
+import { testClock } from '../helpers';
 
 describe('parseAuthParams', () => {
   it.each([
@@ -272,5 +275,109 @@ describe('NonceBook', () => {
     expect(new NonceBook(Buffer.from('a secret of at least sixteen bytes')).opaque).toBe(
       book.opaque,
     );
+  });
+});
+
+describe('createDigest', () => {
+  const secret = Buffer.alloc(32, 7);
+  const want = { user: 'u', password: 'p', qop: 'auth' as const, algorithms: ['SHA-256'] as const };
+  const setup = (staleAfter?: number) => {
+    const clock = testClock();
+    const store = new MemoryStore({ maxEntries: 100, sweepIntervalMs: 0, clock });
+    const digest = createDigest({ secret, store, clock, nonceTtlMs: 60_000 });
+    return { clock, digest, want: { ...want, staleAfter } };
+  };
+  /** Answers a challenge of `digest` for GET /x as a client would. */
+  const answerTo = (challenge: string, password = 'p', nc = '00000001') => {
+    const nonce = /nonce="([^"]+)"/.exec(challenge)?.[1] as string;
+    const opaque = /opaque="([^"]+)"/.exec(challenge)?.[1] as string;
+    const input = {
+      algorithm: 'SHA-256' as const,
+      username: 'u',
+      realm: 'four-oh-one',
+      password,
+      method: 'GET',
+      uri: '/x',
+      nonce,
+      nc,
+      cnonce: 'c',
+      qop: 'auth' as const,
+    };
+    return (
+      `Digest username="u", realm="four-oh-one", nonce="${nonce}", uri="/x", algorithm=SHA-256, ` +
+      `response="${digestResponse(input)}", qop=auth, nc=${nc}, cnonce="c", opaque="${opaque}"`
+    );
+  };
+  const request = (authorization?: string) => ({
+    authorization,
+    method: 'GET',
+    uri: '/x',
+    body: Buffer.alloc(0),
+  });
+
+  it('offers one challenge per algorithm, and a fresh nonce each time', () => {
+    const { digest } = setup();
+    const [one] = digest.challenges({ ...want, algorithms: ['SHA-256', 'MD5'] }, false);
+    expect(digest.challenges({ ...want, algorithms: ['SHA-256', 'MD5'] }, true)).toEqual([
+      expect.stringMatching(/algorithm=SHA-256, .*, stale=true$/),
+      expect.stringMatching(/algorithm=MD5, .*, stale=true$/),
+    ]);
+    expect(digest.challenges(want, false)[0]).not.toBe(one);
+  });
+
+  it('accepts a right answer once, with the Authentication-Info that proves the server', async () => {
+    const { digest, want } = setup();
+    const authorization = answerTo(digest.challenges(want, false)[0] as string);
+    const first = await digest.check(request(authorization), want);
+    expect(first).toEqual({
+      ok: true,
+      user: 'u',
+      authenticationInfo: expect.stringMatching(
+        /^qop=auth, rspauth="[0-9a-f]{64}", cnonce="c", nc=00000001$/,
+      ),
+    });
+    expect(await digest.check(request(authorization), want)).toMatchObject({
+      ok: false,
+      code: 'digest_nonce_replayed',
+      check: 'nonce count not used before',
+      challenge: 'fresh',
+    });
+  });
+
+  it.each([
+    ['no credentials', undefined, 'digest_credentials_missing', 'fresh'],
+    ['another scheme', 'Basic dTpw', 'digest_credentials_missing', 'fresh'],
+    ['broken syntax', 'Digest a="', 'digest_malformed', 'none'],
+  ])('refuses %s as %s, with challenge %s', async (_n, authorization, code, challenge) => {
+    const { digest, want } = setup();
+    expect(await digest.check(request(authorization), want)).toMatchObject({
+      ok: false,
+      code,
+      challenge,
+    });
+  });
+
+  it('refuses a wrong password before the age of the nonce, and a right one to an old nonce as stale', async () => {
+    const { digest, want, clock } = setup();
+    const challenge = digest.challenges(want, false)[0] as string;
+    clock.advance(60_001);
+    expect(await digest.check(request(answerTo(challenge, 'x')), want)).toMatchObject({
+      code: 'digest_credentials_invalid',
+      challenge: 'fresh',
+    });
+    expect(await digest.check(request(answerTo(challenge)), want)).toMatchObject({
+      code: 'digest_nonce_stale',
+      challenge: 'stale',
+    });
+  });
+
+  it('lets one nonce authenticate staleAfter requests, then answers stale', async () => {
+    const { digest, want } = setup(1);
+    const challenge = digest.challenges(want, false)[0] as string;
+    expect(await digest.check(request(answerTo(challenge)), want)).toMatchObject({ ok: true });
+    expect(await digest.check(request(answerTo(challenge, 'p', '00000002')), want)).toMatchObject({
+      code: 'digest_nonce_stale',
+      check: 'nonce within the requests this resource allows it',
+    });
   });
 });

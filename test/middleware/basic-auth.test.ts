@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { basicAuth } from '../../middleware/basic-auth';
 import { buildApp, expectProblem } from '../helpers';
+import { check, get, type Send } from './check';
 
 const CHALLENGE = 'Basic realm="four-oh-one", charset="UTF-8"';
 const b64 = (text: string, encoding: BufferEncoding = 'utf8') =>
@@ -157,5 +158,53 @@ describe('Basic at GET /basic-auth/user/passwd', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('basicAuth() with only itself in the app', () => {
+  const guard = basicAuth({ verify: (user, password) => user === 'u' && password === 'p' });
+  const basic =
+    (credentials: string): Send =>
+    (agent) =>
+      agent.get('/a/b').set('Authorization', `Basic ${b64(credentials)}`);
+
+  it('puts the user-id in res.locals.basicUser', async () => {
+    const res = await check(guard, basic('u:p'), { status: 200 });
+    expect(res.body.locals.basicUser).toBe('u');
+  });
+
+  it.each([
+    { name: 'no credentials', send: get, status: 401, code: 'basic_credentials_missing' },
+    {
+      name: 'a wrong password',
+      send: basic('u:x'),
+      status: 401,
+      code: 'basic_credentials_invalid',
+    },
+    { name: 'no colon', send: basic('up'), status: 400, code: 'basic_malformed' },
+  ])('answers $name with $status $code', async ({ send, status, code }) => {
+    const challenge = status === 401 ? CHALLENGE : null;
+    await check(guard, send, { status, code, headers: { 'WWW-Authenticate': challenge } });
+  });
+
+  it('names its own realm in the challenge', async () => {
+    await check(basicAuth({ verify: () => false, realm: 'r' }), get, {
+      status: 401,
+      code: 'basic_credentials_missing',
+      headers: { 'WWW-Authenticate': 'Basic realm="r", charset="UTF-8"' },
+    });
+  });
+
+  it('when hidden, answers every refusal as the plain 404 of an unknown path', async () => {
+    const hidden = basicAuth({ verify: (user) => user === 'u', hidden: true });
+    for (const send of [(a) => a.get('/a/b'), basic('x:p'), basic('up')] as Send[]) {
+      const res = await check(hidden, send, {
+        status: 404,
+        code: 'not_found',
+        headers: { 'WWW-Authenticate': null },
+      });
+      expect(res.body.detail).toBe('No route serves GET /a/b.');
+    }
+    await check(hidden, basic('u:p'), { status: 200 });
   });
 });

@@ -2,12 +2,13 @@ import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import fc from 'fast-check';
-import { bearerAuth } from '../../middleware/bearer-auth';
+import { bearerAuth, REPEAT_THRESHOLD } from '../../middleware/bearer-auth';
 import { createServer } from '../../src/http';
 import { StoreUnavailableError } from '../../src/problems';
-import type { Store } from '../../src/store';
-import { isNumericDate } from '../../src/tokens';
+import { MemoryStore, type Store } from '../../src/store';
+import { isNumericDate, type Verdict } from '../../src/tokens';
 import { buildApp, expectProblem } from '../helpers';
+import { check, get, type Send } from './check';
 
 const METADATA = 'resource_metadata="http://127.0.0.1:3000/.well-known/oauth-protected-resource"';
 const NO_ERROR = `Bearer realm="four-oh-one", ${METADATA}`;
@@ -382,5 +383,62 @@ describe('with the store down', () => {
     const ctx = buildApp({ store: new DownStore() });
     const res = await ctx.http().get('/api/v1/data').set('Authorization', `Bearer ${ctx.token()}`);
     expectProblem(res, { status: 503, code: 'store_unavailable' });
+  });
+});
+
+describe('bearerAuth() with only itself in the app', () => {
+  const CHALLENGE = 'Bearer realm="four-oh-one", resource_metadata="http://x/m"';
+  const EXPIRED = `Bearer realm="four-oh-one", error="invalid_token", error_description="Access token expired", resource_metadata="http://x/m"`;
+  /** Accepts "good"; refuses anything else as expired, with the token itself as its jti. */
+  const verify = async (token: string): Promise<Verdict> =>
+    token === 'good'
+      ? { ok: true, claims: { sub: 'alice' } as never, kid: 'k1' }
+      : { ok: false, code: 'token_expired', detail: 'Expired.', jti: token };
+  const bearer =
+    (token: string): Send =>
+    (agent) =>
+      agent.get('/').set('Authorization', `Bearer ${token}`);
+
+  it('puts the verified caller in res.locals.auth', async () => {
+    const res = await check(bearerAuth({ verify }), bearer('good'), { status: 200 });
+    expect(res.body.locals.auth).toEqual({ claims: { sub: 'alice' }, kid: 'k1' });
+  });
+
+  it.each([
+    { name: 'no token', send: get, status: 401, code: 'token_missing', challenge: CHALLENGE },
+    {
+      name: 'a refused token',
+      send: bearer('old'),
+      status: 401,
+      code: 'token_expired',
+      challenge: EXPIRED,
+    },
+    {
+      name: 'a token in the query',
+      send: ((a) => a.get('/?access_token=good')) as Send,
+      status: 401,
+      code: 'token_in_query_refused',
+      challenge: CHALLENGE,
+    },
+  ])('answers $name with $status $code', async ({ send, status, code, challenge }) => {
+    const guard = bearerAuth({ verify, resourceMetadata: 'http://x/m' });
+    await check(guard, send, { status, code, headers: { 'WWW-Authenticate': challenge } });
+  });
+
+  it(`says so from the ${REPEAT_THRESHOLD}rd refusal of one token in a minute, and never counts specimens`, async () => {
+    const store = new MemoryStore({ maxEntries: 100, sweepIntervalMs: 0 });
+    const guard = bearerAuth({ verify, store });
+    const expired = { status: 401, code: 'token_expired' };
+    for (let i = 1; i < REPEAT_THRESHOLD; i++) {
+      const res = await check(guard, bearer('again'), expired);
+      expect(res.body.refused_count).toBeUndefined();
+    }
+    const res = await check(guard, bearer('again'), expired);
+    expect(res.body.refused_count).toBe(REPEAT_THRESHOLD);
+    expect(res.body.detail).toMatch(/^Expired\. This same token has been refused 3 times/);
+    for (let i = 0; i < REPEAT_THRESHOLD; i++) {
+      const specimen = await check(guard, bearer('specimen-1'), expired);
+      expect(specimen.body.refused_count).toBeUndefined();
+    }
   });
 });

@@ -1,4 +1,8 @@
-import { buildApp, expectProblem, type TestContext } from '../helpers';
+import express from 'express';
+import { clientAuth } from '../../middleware/client-auth';
+import { Directory } from '../../src/identities';
+import { buildApp, expectProblem, testConfig, type TestContext } from '../helpers';
+import { check, type Send } from './check';
 
 /**
  * Public and confidential clients at the OAuth endpoints (RFC 6749 §2.1, §2.3, §3.2.1, §6;
@@ -218,5 +222,75 @@ describe('answers an OAuth library can read', () => {
     const res = await send();
     expect({ status: res.status, error: res.body.error }).toEqual({ status, error });
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+  });
+});
+
+describe('clientAuth() with only itself in the app', () => {
+  const directory = new Directory(testConfig().demo);
+  const required = clientAuth({ directory, required: true });
+  const optional = clientAuth({ directory, required: false, publicClients: true });
+  const form =
+    (body: Record<string, string>, authorization?: string): Send =>
+    (agent) => {
+      const req = agent.post('/').type('form');
+      return (authorization ? req.set('Authorization', authorization) : req).send(body);
+    };
+  const parsed = express.urlencoded({ extended: false });
+
+  it('throws at once without a directory', () => {
+    expect(() => clientAuth({} as never)).toThrow('clientAuth: directory is required');
+  });
+
+  it.each([
+    ['HTTP Basic', form({}, BASIC)],
+    ['client_id and client_secret', form(CLIENT_FORM)],
+    ['the article’s api_key and api_secret', form(ARTICLE)],
+  ])('puts a client that authenticates with %s in res.locals.client', async (_n, send) => {
+    const res = await check([parsed, required], send, { status: 200 });
+    expect(res.body.locals.client).toMatchObject({
+      clientId: 'YOUR_VALID_API_KEY',
+      type: 'client',
+    });
+  });
+
+  it('lets the public client name itself where public clients may come, and nowhere else', async () => {
+    const res = await check([parsed, optional], form(PUBLIC), { status: 200 });
+    expect(res.body.locals.client).toMatchObject({ clientId: 'four-oh-one-public', public: true });
+    await check([parsed, required], form(PUBLIC), {
+      status: 401,
+      code: 'invalid_client',
+      headers: { 'WWW-Authenticate': BASIC_CHALLENGE },
+    });
+  });
+
+  it.each([
+    ['no client credentials where they are required', required, form({}), 401, 'invalid_client'],
+    [
+      'a wrong secret',
+      required,
+      form({ ...CLIENT_FORM, client_secret: 'x' }),
+      401,
+      'invalid_client',
+    ],
+    [
+      'Basic credentials that are no base64',
+      required,
+      form({}, 'Basic not-base64!'),
+      401,
+      'invalid_client',
+    ],
+    ['two methods at once', optional, form(CLIENT_FORM, BASIC), 400, 'invalid_request'],
+  ])('refuses %s', async (_n, guard, send, status, code) => {
+    const res = await check([parsed, guard], send, {
+      status,
+      code,
+      headers: { 'WWW-Authenticate': status === 401 ? BASIC_CHALLENGE : null },
+    });
+    expect(res.body.error).toBe(code);
+  });
+
+  it('lets a request without client credentials through where none are required', async () => {
+    const res = await check([parsed, optional], form({}), { status: 200 });
+    expect(res.body.locals.client).toBeUndefined();
   });
 });

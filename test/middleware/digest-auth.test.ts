@@ -3,10 +3,12 @@ import fc from 'fast-check';
 import type { Response } from 'supertest';
 import { digestAuth } from '../../middleware/digest-auth';
 import { DEFAULT_NONCE_TTL_MS } from '../../src/auth/digest';
+import { problem } from '../../src/problems';
 import { MemoryStore } from '../../src/store';
 import { RedisStore } from '../../src/store/redis';
 import { buildApp, expectProblem, testClock, type TestContext } from '../helpers';
 import { describeRedis, redisUrl } from '../redis';
+import { check, get, type Send } from './check';
 
 // --- A Digest client written from RFC 7616 alone, independent of the middleware ----------------
 
@@ -140,6 +142,83 @@ describe('digestAuth()', () => {
     expect(() => digestAuth({ ...good, nonceTtlMs: 10 })).toThrow(
       'digestAuth: nonceTtlMs must be a whole number of at least 1000',
     );
+  });
+});
+
+describe('digestAuth() with only itself in the app', () => {
+  const clock = testClock();
+  const want = {
+    user: 'u',
+    password: 'p',
+    qop: 'auth' as const,
+    algorithms: ['SHA-256', 'MD5'] as const,
+  };
+  const guard = (store = new MemoryStore({ maxEntries: 100, sweepIntervalMs: 0 })) =>
+    digestAuth({ secret: Buffer.alloc(32, 1), store, clock, expectFor: () => want });
+
+  /** The first challenge of a refusal, answered as RFC 7616 says (the client above). */
+  async function answered(uri = '/x', a: Omit<Answer, 'uri'> = {}): Promise<Send> {
+    const first = await check(guard(), (agent) => agent.get(uri), {
+      status: 401,
+      code: 'digest_credentials_missing',
+    });
+    const challenge = challengesOf(first)[0] as Record<string, string>;
+    const authorization = answer(challenge, { user: 'u', password: 'p', ...a, uri });
+    return (agent) => agent.get(uri).set('Authorization', authorization);
+  }
+
+  it('refuses no credentials with one challenge field per algorithm, sharing a nonce', async () => {
+    const res = await check(guard(), get, { status: 401, code: 'digest_credentials_missing' });
+    const fields = rawFields(res, 'WWW-Authenticate');
+    expect(fields).toEqual([
+      expect.stringMatching(digestChallenge('SHA-256', 'auth')),
+      expect.stringMatching(digestChallenge('MD5', 'auth')),
+    ]);
+    expect(new Set(fields.map((f) => /nonce="([^"]+)"/.exec(f)?.[1])).size).toBe(1);
+  });
+
+  it('refuses a header that is not Digest syntax with 400 and no challenge', async () => {
+    await check(guard(), (agent) => agent.get('/').set('Authorization', 'Digest a="open'), {
+      status: 400,
+      code: 'digest_malformed',
+      headers: { 'WWW-Authenticate': null },
+    });
+  });
+
+  it('lets a right answer through: the user in res.locals, and Authentication-Info', async () => {
+    const res = await check(guard(), await answered(), {
+      status: 200,
+      headers: {
+        'Authentication-Info': /^qop=auth, rspauth="[0-9a-f]{64}", cnonce="[^"]+", nc=00000001$/,
+      },
+    });
+    expect(res.body.locals.digestUser).toBe('u');
+  });
+
+  it('refuses a wrong password with fresh challenges', async () => {
+    await check(guard(), await answered('/x', { password: 'wrong' }), {
+      status: 401,
+      code: 'digest_credentials_invalid',
+      headers: {
+        'WWW-Authenticate': /^Digest realm="four-oh-one", qop="auth", algorithm=SHA-256, /,
+      },
+    });
+  });
+
+  it('answers the problem expectFor throws for a route it cannot judge', async () => {
+    const bad = digestAuth({
+      secret: Buffer.alloc(32, 1),
+      store: new MemoryStore({ maxEntries: 10, sweepIntervalMs: 0 }),
+      clock,
+      expectFor: () => {
+        throw problem('parameter_invalid', { detail: 'No such qop.' });
+      },
+    });
+    await check(bad, get, {
+      status: 400,
+      code: 'parameter_invalid',
+      headers: { 'WWW-Authenticate': null },
+    });
   });
 });
 

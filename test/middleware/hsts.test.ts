@@ -1,4 +1,6 @@
+import { hstsWhenSecure } from '../../middleware/hsts';
 import { buildApp } from '../helpers';
+import { check, get, type Send } from './check';
 
 /** RFC 6797 §7.2: Strict-Transport-Security only over a secure transport, never over plain http. */
 describe('Strict-Transport-Security', () => {
@@ -26,5 +28,30 @@ describe('Strict-Transport-Security', () => {
     const res = await ctx.http().get('/api/v1/data').set('X-Forwarded-Proto', 'https');
     expect(res.status).toBe(401);
     expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+  });
+});
+
+describe('hstsWhenSecure() with only itself in the app', () => {
+  const HSTS = 'max-age=31536000; includeSubDomains';
+  const https: Send = (agent) => agent.get('/').set('X-Forwarded-Proto', 'https');
+
+  it('sends nothing over plain http', async () => {
+    await check(hstsWhenSecure(), get, {
+      status: 200,
+      headers: { 'Strict-Transport-Security': null },
+    });
+  });
+
+  it('believes X-Forwarded-Proto only from a proxy the app trusts', async () => {
+    await check(hstsWhenSecure(), https, {
+      status: 200,
+      headers: { 'Strict-Transport-Security': null },
+    });
+    await check(
+      hstsWhenSecure(),
+      https,
+      { status: 200, headers: { 'Strict-Transport-Security': HSTS } },
+      { 'trust proxy': 'loopback' },
+    );
   });
 });

@@ -1,8 +1,10 @@
 import pino from 'pino';
 import request from 'supertest';
+import { requestId } from '../../middleware/request-id';
 import { createApp } from '../../src/app';
 import { MemoryStore } from '../../src/store';
 import { buildApp, testConfig } from '../helpers';
+import { check, get, type Send } from './check';
 
 describe('request ids', () => {
   const ctx = buildApp();
@@ -75,5 +77,38 @@ describe('the request log line', () => {
     expect(all).toContain('token_malformed');
     // No header is logged: no "authorization" or "cookie" member (trace texts may name them).
     expect(all).not.toMatch(/secret-token-value|secret-cookie|leak-me|"authorization"|"cookie"/i);
+  });
+});
+
+describe('requestId() with only itself in the app', () => {
+  let n = 0;
+  const guard = requestId({ generate: () => `gen-${++n}` });
+  const withId =
+    (id: string): Send =>
+    (agent) =>
+      agent.get('/').set('X-Request-Id', id);
+
+  it('throws at once on a generate that is no function', () => {
+    expect(() => requestId({ generate: 'x' as never })).toThrow(
+      'requestId: generate must be a function',
+    );
+  });
+
+  it('makes an id, and keeps explanations under that same server-made id', async () => {
+    const res = await check(guard, get, { status: 200, headers: { 'X-Request-Id': /^gen-\d+$/ } });
+    expect(res.body.locals.requestId).toBe(res.headers['x-request-id']);
+    expect(res.body.locals.explanationId).toBe(res.headers['x-request-id']);
+  });
+
+  it('keeps a sane client id, but keeps explanations under an id of its own', async () => {
+    const res = await check(guard, withId('client-1'), {
+      status: 200,
+      headers: { 'X-Request-Id': 'client-1' },
+    });
+    expect(res.body.locals.explanationId).toMatch(/^gen-\d+$/);
+  });
+
+  it.each(['a b', 'x'.repeat(129), '<id>'])('replaces the client id %j', async (id) => {
+    await check(guard, withId(id), { status: 200, headers: { 'X-Request-Id': /^gen-\d+$/ } });
   });
 });

@@ -1,15 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
 import fc from 'fast-check';
 import OpenAI from 'openai';
 import pino from 'pino';
 import request, { type Response } from 'supertest';
-import { openaiAuth } from '../../middleware/openai-auth';
-import { requestId } from '../../middleware/request-id';
 import { createApp } from '../../src/app';
 import { createServer } from '../../src/http';
-import { problemHandler } from '../../src/problems';
 import { MemoryStore } from '../../src/store';
 import { buildApp, expectProblem, testConfig, type TestContext } from '../helpers';
 
@@ -651,40 +647,6 @@ describe('the OpenAI-compatible API (/v1/*)', () => {
         res: { statusCode: 401 },
       });
       expect(lines.join('\n')).not.toContain('sk-wrong');
-    });
-  });
-
-  describe('openaiAuth()', () => {
-    const verify = async () => ({
-      ok: false as const,
-      code: 'token_malformed' as const,
-      detail: '',
-    });
-
-    it('throws at once on a bad option', () => {
-      expect(() => openaiAuth({ verify: undefined as never, apiKey: KEY })).toThrow(TypeError);
-      expect(() => openaiAuth({ verify, apiKey: '' })).toThrow(TypeError);
-      expect(() => openaiAuth({ verify, apiKey: 'has space' })).toThrow(
-        /DEMO_OPENAI_KEY.*b64token/,
-      );
-    });
-
-    it('names no resource metadata when given none', async () => {
-      const app = express();
-      app.use(requestId());
-      app.get('/v1/x', openaiAuth({ verify, apiKey: KEY }), (_req, res) => {
-        res.end('ok');
-      });
-      app.use(problemHandler(pino({ level: 'silent' })));
-      const missing = await request(app).get('/v1/x');
-      expect(missing.headers['www-authenticate']).toBe('Bearer realm="four-oh-one"');
-      const wrong = await request(app).get('/v1/x').set('Authorization', 'Bearer a.b.c');
-      expect(wrong.headers['www-authenticate']).toBe(
-        'Bearer realm="four-oh-one", error="invalid_token", error_description="Access token is not a well-formed JWT"',
-      );
-      expect(wrong.body.error.message).toMatch(/^Invalid Token \(request id: /);
-      const ok = await request(app).get('/v1/x').set('Authorization', `Bearer ${KEY}`);
-      expect(ok.text).toBe('ok');
     });
   });
 });
