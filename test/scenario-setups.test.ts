@@ -90,10 +90,11 @@ describe('the cards the table test does not fire', () => {
     it('answers as documented: the same pair again, and the family lives on', async () => {
       const s = card('auth-token-refresh-retry');
       const ctx = buildApp();
+      expect(s.trigger.method).toBe('POST');
       const send = (refresh_token: string) =>
         ctx
           .http()
-          [s.trigger.method.toLowerCase() as 'post'](s.trigger.path)
+          .post(s.trigger.path)
           .type('form')
           .send({ ...s.trigger.body, refresh_token });
       const login = await ctx
