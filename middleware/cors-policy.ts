@@ -1,4 +1,4 @@
-import cors from 'cors';
+import cors, { type CorsOptions } from 'cors';
 import type { RequestHandler } from 'express';
 import { originProblem } from '../src/config';
 
@@ -40,6 +40,25 @@ export const CORS_ALLOWED_METHODS: readonly string[] = [
 /** How long a browser may cache a preflight's answer (Chromium caps it at 7200). */
 export const CORS_MAX_AGE_SECONDS = 600;
 
+/**
+ * The policy as options for `cors()`: exactly these origins, credentials, the lists above, and
+ * preflights answered 204 before any authentication. The broken set-ups of routes/cors-broken.ts
+ * each start from it and change one thing.
+ */
+export function corsOptions(origins: readonly string[]): CorsOptions {
+  const allowed: ReadonlySet<string> = new Set(origins);
+  return {
+    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
+    credentials: true,
+    methods: [...CORS_ALLOWED_METHODS],
+    allowedHeaders: [...CORS_ALLOWED_HEADERS],
+    exposedHeaders: [...CORS_EXPOSED_HEADERS],
+    maxAge: CORS_MAX_AGE_SECONDS,
+    preflightContinue: false,
+    optionsSuccessStatus: 204,
+  };
+}
+
 export interface CorsPolicyOptions {
   /** Exact origins, as browsers send them in `Origin`: `scheme://host[:port]`. */
   origins: readonly string[];
@@ -63,17 +82,7 @@ export function corsPolicy(options: CorsPolicyOptions): RequestHandler {
     const problem = originProblem(origin);
     if (problem !== undefined) throw new TypeError(`corsPolicy: origins ${problem}`);
   }
-  const allowed: ReadonlySet<string> = new Set(options.origins);
-  const handle = cors({
-    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
-    credentials: true,
-    methods: [...CORS_ALLOWED_METHODS],
-    allowedHeaders: [...CORS_ALLOWED_HEADERS],
-    exposedHeaders: [...CORS_EXPOSED_HEADERS],
-    maxAge: CORS_MAX_AGE_SECONDS,
-    preflightContinue: false,
-    optionsSuccessStatus: 204,
-  });
+  const handle = cors(corsOptions(options.origins));
   return function corsPolicyMiddleware(req, res, next) {
     res.vary('Origin');
     handle(req, res, next);

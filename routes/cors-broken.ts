@@ -1,13 +1,7 @@
-import cors, { type CorsOptions } from 'cors';
+import cors from 'cors';
 import { Router, type RequestHandler } from 'express';
+import { CORS_EXPOSED_HEADERS, corsOptions, corsPolicy } from '../middleware/cors-policy';
 import { methodNotAllowed } from '../src/problems';
-import {
-  CORS_ALLOWED_HEADERS,
-  CORS_ALLOWED_METHODS,
-  CORS_EXPOSED_HEADERS,
-  CORS_MAX_AGE_SECONDS,
-  corsPolicy,
-} from '../middleware/cors-policy';
 
 export interface CorsBrokenDeps {
   /** The same allowlist the real policy uses: these routes are wrong in other ways. */
@@ -29,9 +23,8 @@ export interface CorsBrokenDeps {
  */
 export function corsBrokenRouter(deps: CorsBrokenDeps): Router {
   const { bearerAuth, requireDataRead, session, sessionAuth } = deps;
-  const allowed: ReadonlySet<string> = new Set(deps.origins);
-  const exactOrigin: CorsOptions['origin'] = (origin, callback) =>
-    callback(null, origin !== undefined && allowed.has(origin));
+  // The real policy's options, of which each set-up below changes one thing.
+  const policy = corsOptions(deps.origins);
   const router = Router();
 
   // 1. CORS after authentication. Preflights were "fixed" with their own cors(), but for the
@@ -53,16 +46,7 @@ export function corsBrokenRouter(deps: CorsBrokenDeps): Router {
   //    WWW-Authenticate and X-Request-Id read as null.
   router
     .route('/cors/broken/unexposed')
-    .all(
-      cors({
-        origin: exactOrigin,
-        credentials: true,
-        methods: [...CORS_ALLOWED_METHODS],
-        allowedHeaders: [...CORS_ALLOWED_HEADERS],
-        maxAge: CORS_MAX_AGE_SECONDS,
-        optionsSuccessStatus: 204,
-      }),
-    )
+    .all(cors({ ...policy, exposedHeaders: undefined }))
     .get(
       bearerAuth,
       requireDataRead,
@@ -76,18 +60,7 @@ export function corsBrokenRouter(deps: CorsBrokenDeps): Router {
   //    (any call with an Authorization header) fails, with a valid token too.
   router
     .route('/cors/broken/preflight-needs-auth')
-    .all(
-      cors({
-        origin: exactOrigin,
-        credentials: true,
-        methods: [...CORS_ALLOWED_METHODS],
-        allowedHeaders: [...CORS_ALLOWED_HEADERS],
-        exposedHeaders: [...CORS_EXPOSED_HEADERS],
-        maxAge: CORS_MAX_AGE_SECONDS,
-        preflightContinue: true,
-      }),
-      bearerAuth,
-    )
+    .all(cors({ ...policy, preflightContinue: true }), bearerAuth)
     .get(
       requireDataRead,
       brokenData('Unreachable from a browser: the preflight before this request failed.'),

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { methodNotAllowed } from '../src/problems';
 
 /**
@@ -8,11 +8,11 @@ import { methodNotAllowed } from '../src/problems';
  */
 export function corsRouter(): Router {
   const router = Router();
-  router
-    .route('/')
-    .get(function helloWorld(_req, res) {
-      res.json({ message: 'Hello World!' });
-    })
-    .all(methodNotAllowed('GET'));
+  router.route('/').get(helloWorld).all(methodNotAllowed('GET'));
   return router;
 }
+
+/** The article's `hello_world()`. */
+const helloWorld: RequestHandler = function helloWorld(_req, res) {
+  res.json({ message: 'Hello World!' });
+};

@@ -116,25 +116,21 @@ export function sessionRouter(deps: SessionRoutesDeps): Router {
     })
     .all(methodNotAllowed('POST'));
 
-  router
-    .route('/keepalive')
-    .post(session, sessionAuth, function keepalive(_req, res) {
+  /** Answers the session sessionAuth let through (activity already counted), after `lead`. */
+  const sessionState = (lead: Record<string, string>): RequestHandler =>
+    function sessionState(_req, res) {
       const s = res.locals.session;
-      if (!s) throw new Error('keepalive: sessionAuth did not run');
+      if (!s) throw new Error('sessionState: sessionAuth did not run');
       res.setHeader('Cache-Control', 'no-store');
-      res.json({ message: 'Session kept alive.', ...describe(s) });
-    })
-    .all(methodNotAllowed('POST'));
+      res.json({ ...lead, ...describe(s) });
+    };
 
   router
-    .route('/me')
-    .get(session, sessionAuth, function me(_req, res) {
-      const s = res.locals.session;
-      if (!s) throw new Error('me: sessionAuth did not run');
-      res.setHeader('Cache-Control', 'no-store');
-      res.json(describe(s));
-    })
-    .all(methodNotAllowed('GET'));
+    .route('/keepalive')
+    .post(session, sessionAuth, sessionState({ message: 'Session kept alive.' }))
+    .all(methodNotAllowed('POST'));
+
+  router.route('/me').get(session, sessionAuth, sessionState({})).all(methodNotAllowed('GET'));
 
   router
     .route('/logout')

@@ -7,35 +7,59 @@ import { fillBody, fillTemplate, type Specimens } from './specimens';
  * the server at `baseUrl`. test/snippets.test.ts runs the generated Python and JavaScript.
  */
 
-/** A JSON value as a Python literal (JSON's strings and numbers are valid Python). */
-export function pythonLiteral(value: unknown, indent = ''): string {
-  if (value === null || value === undefined) return 'None';
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (typeof value === 'number' || typeof value === 'string') return JSON.stringify(value);
-  const inner = `${indent}    `;
+/** How a language writes a JSON value: its scalars, its indent and its object keys. */
+interface LiteralSyntax {
+  /** A scalar's text; undefined for an array or object. */
+  scalar(value: unknown): string | undefined;
+  indent: string;
+  key(name: string): string;
+}
+
+function literal(value: unknown, syntax: LiteralSyntax, indent: string): string {
+  const scalar = syntax.scalar(value);
+  if (scalar !== undefined) return scalar;
+  const inner = `${indent}${syntax.indent}`;
+  const lines = (items: string[]) =>
+    `\n${items.map((item) => `${inner}${item},`).join('\n')}\n${indent}`;
   if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    return `[\n${value.map((v) => `${inner}${pythonLiteral(v, inner)},`).join('\n')}\n${indent}]`;
+    return value.length === 0 ? '[]' : `[${lines(value.map((v) => literal(v, syntax, inner)))}]`;
   }
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length === 0) return '{}';
-  return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${pythonLiteral(v, inner)},`).join('\n')}\n${indent}}`;
+  return `{${lines(entries.map(([k, v]) => `${syntax.key(k)}: ${literal(v, syntax, inner)}`))}}`;
+}
+
+const PYTHON: LiteralSyntax = {
+  scalar(value) {
+    if (value === null || value === undefined) return 'None';
+    if (value === true) return 'True';
+    if (value === false) return 'False';
+    return typeof value === 'number' || typeof value === 'string'
+      ? JSON.stringify(value)
+      : undefined;
+  },
+  indent: '    ',
+  key: (name) => JSON.stringify(name),
+};
+
+const JAVASCRIPT: LiteralSyntax = {
+  scalar(value) {
+    if (value === undefined) return 'undefined';
+    return value === null || typeof value !== 'object' ? JSON.stringify(value) : undefined;
+  },
+  indent: '  ',
+  // Quoted only where they must be.
+  key: (name) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name)),
+};
+
+/** A JSON value as a Python literal (JSON's strings and numbers are valid Python). */
+export function pythonLiteral(value: unknown, indent = ''): string {
+  return literal(value, PYTHON, indent);
 }
 
 /** A JSON value as a JavaScript literal, keys quoted only where they must be. */
 export function jsLiteral(value: unknown, indent = ''): string {
-  if (value === undefined) return 'undefined';
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  const inner = `${indent}  `;
-  if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    return `[\n${value.map((v) => `${inner}${jsLiteral(v, inner)},`).join('\n')}\n${indent}]`;
-  }
-  const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length === 0) return '{}';
-  const key = (k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k));
-  return `{\n${entries.map(([k, v]) => `${inner}${key(k)}: ${jsLiteral(v, inner)},`).join('\n')}\n${indent}}`;
+  return literal(value, JAVASCRIPT, indent);
 }
 
 const isRedirectTest = (expectedStatus?: number) =>
@@ -66,13 +90,17 @@ function cannotSend(repeated: string[], comment: string, client: string) {
   );
 }
 
-/** Python `requests`: the call, then the status, the challenge and the body. */
-export function pythonFor(
+/** Writes a trigger as code that sends it, with its specimens filled in. */
+type SnippetWriter = (
   baseUrl: string,
   trigger: Trigger,
   specimens: Specimens,
+  /** The status the trigger answers: a redirect is shown, not followed; a 407 explained. */
   expectedStatus?: number,
-): string {
+) => string;
+
+/** Python `requests`: the call, then the status, the challenge and the body. */
+export const pythonFor: SnippetWriter = function pythonFor(baseUrl, trigger, specimens, status) {
   const { headers, body, repeated } = filled(trigger, specimens);
   const args = [`    ${JSON.stringify(baseUrl + trigger.path)},`];
   if (Object.keys(headers).length > 0) args.push(`    headers=${pythonLiteral(headers, '    ')},`);
@@ -81,7 +109,7 @@ export function pythonFor(
       `    ${trigger.contentType === 'form' ? 'data' : 'json'}=${pythonLiteral(body, '    ')},`,
     );
   }
-  if (isRedirectTest(expectedStatus)) args.push('    allow_redirects=False,');
+  if (isRedirectTest(status)) args.push('    allow_redirects=False,');
   args.push('    timeout=10,');
   return [
     'import requests',
@@ -93,15 +121,10 @@ export function pythonFor(
     'print(response.status_code, response.headers.get("WWW-Authenticate"))',
     'print(response.text)',
   ].join('\n');
-}
+};
 
 /** JavaScript `fetch` (Node 18+, as an ES module): the call, then status, challenge and body. */
-export function fetchFor(
-  baseUrl: string,
-  trigger: Trigger,
-  specimens: Specimens,
-  expectedStatus?: number,
-): string {
+export const fetchFor: SnippetWriter = function fetchFor(baseUrl, trigger, specimens, status) {
   const { headers, body, repeated } = filled(trigger, specimens);
   const init: string[] = [`  method: ${JSON.stringify(trigger.method)},`];
   // JSON unless the trigger names its own Content-Type (a charset this server refuses, say).
@@ -117,10 +140,10 @@ export function fetchFor(
         : `  body: JSON.stringify(${jsLiteral(body, '  ')}),`,
     );
   }
-  if (isRedirectTest(expectedStatus)) init.push(`  redirect: "manual",`);
+  if (isRedirectTest(status)) init.push(`  redirect: "manual",`);
   return [
     '// Node 18+: save as try.mjs, then run node try.mjs',
-    ...(expectedStatus === 407
+    ...(status === 407
       ? [
           '// fetch, in Node as in browsers, turns a 407 from a server that is not your proxy into',
           '// a network error: this throws "TypeError: fetch failed". curl and Python show the 407.',
@@ -139,7 +162,7 @@ export function fetchFor(
     'console.log(response.status, response.headers.get("www-authenticate"));',
     'console.log(await response.text());',
   ].join('\n');
-}
+};
 
 /** Headers a page's script may not set (Fetch: forbidden request-headers). */
 const FORBIDDEN = new Set([
