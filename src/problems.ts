@@ -343,7 +343,7 @@ const OAUTH_PATH = /^\/auth\/(?:token|revoke|introspect)\/?$/i;
 /**
  * Whether errors on a path are answered as `application/json` (RFC 6749 §5.2): oauth4webapi and
  * openid-client refuse any other media type and would never read `error`. The body keeps every
- * problem member; only the media type changes (DESIGN.md).
+ * problem member; only the media type changes.
  */
 export function isOAuthPath(path: string): boolean {
   return OAUTH_PATH.test(path);
@@ -394,7 +394,7 @@ export function oauthErrorCode(err: HttpError): string {
 /** Express matches routes case-insensitively, so `/V1/models` is the same API and envelope. */
 const OPENAI_PATH = /^\/v1(?:\/|$)/i;
 
-/** Whether errors on a path are written in OpenAI's envelope instead of problem+json (DESIGN.md). */
+/** Whether errors on a path are written in OpenAI's envelope instead of problem+json. */
 export function isOpenAiPath(path: string): boolean {
   return OPENAI_PATH.test(path);
 }
