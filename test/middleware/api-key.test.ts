@@ -1,12 +1,9 @@
 import { apiKeyAuth } from '../../middleware/api-key';
-import { check, get, type Send } from './check';
+import { check, get, withHeader } from './check';
 
 const CHALLENGE = 'ApiKey realm="four-oh-one", header="X-API-Key"';
 const guard = apiKeyAuth({ keyFor: () => 'k3y' });
-const withKey =
-  (value: string): Send =>
-  (agent) =>
-    agent.get('/').set('X-API-Key', value);
+const withKey = (value: string) => withHeader('X-API-Key', value);
 
 describe('apiKeyAuth()', () => {
   it('throws at once on bad options', () => {

@@ -8,7 +8,7 @@ import { StoreUnavailableError } from '../../src/problems';
 import { MemoryStore, type Store } from '../../src/store';
 import { isNumericDate, type Verdict } from '../../src/tokens';
 import { buildApp, expectProblem } from '../helpers';
-import { check, get, type Send } from './check';
+import { check, get, type Send, withBearer } from './check';
 
 const METADATA = 'resource_metadata="http://127.0.0.1:3000/.well-known/oauth-protected-resource"';
 const NO_ERROR = `Bearer realm="four-oh-one", ${METADATA}`;
@@ -394,13 +394,9 @@ describe('bearerAuth() with only itself in the app', () => {
     token === 'good'
       ? { ok: true, claims: { sub: 'alice' } as never, kid: 'k1' }
       : { ok: false, code: 'token_expired', detail: 'Expired.', jti: token };
-  const bearer =
-    (token: string): Send =>
-    (agent) =>
-      agent.get('/').set('Authorization', `Bearer ${token}`);
 
   it('puts the verified caller in res.locals.auth', async () => {
-    const res = await check(bearerAuth({ verify }), bearer('good'), { status: 200 });
+    const res = await check(bearerAuth({ verify }), withBearer('good'), { status: 200 });
     expect(res.body.locals.auth).toEqual({ claims: { sub: 'alice' }, kid: 'k1' });
   });
 
@@ -408,7 +404,7 @@ describe('bearerAuth() with only itself in the app', () => {
     { name: 'no token', send: get, status: 401, code: 'token_missing', challenge: CHALLENGE },
     {
       name: 'a refused token',
-      send: bearer('old'),
+      send: withBearer('old'),
       status: 401,
       code: 'token_expired',
       challenge: EXPIRED,
@@ -430,14 +426,14 @@ describe('bearerAuth() with only itself in the app', () => {
     const guard = bearerAuth({ verify, store });
     const expired = { status: 401, code: 'token_expired' };
     for (let i = 1; i < REPEAT_THRESHOLD; i++) {
-      const res = await check(guard, bearer('again'), expired);
+      const res = await check(guard, withBearer('again'), expired);
       expect(res.body.refused_count).toBeUndefined();
     }
-    const res = await check(guard, bearer('again'), expired);
+    const res = await check(guard, withBearer('again'), expired);
     expect(res.body.refused_count).toBe(REPEAT_THRESHOLD);
     expect(res.body.detail).toMatch(/^Expired\. This same token has been refused 3 times/);
     for (let i = 0; i < REPEAT_THRESHOLD; i++) {
-      const specimen = await check(guard, bearer('specimen-1'), expired);
+      const specimen = await check(guard, withBearer('specimen-1'), expired);
       expect(specimen.body.refused_count).toBeUndefined();
     }
   });

@@ -25,6 +25,15 @@ export type Send = (agent: ReturnType<typeof request>) => Test;
 /** GET /, with nothing else. */
 export const get: Send = (agent) => agent.get('/');
 
+/** GET / with one request header. */
+export const withHeader =
+  (name: string, value: string): Send =>
+  (agent) =>
+    agent.get('/').set(name, value);
+
+/** GET / with `Authorization: Bearer <token>`. */
+export const withBearer = (token: string): Send => withHeader('Authorization', `Bearer ${token}`);
+
 /**
  * After helmet's test helper `check(middleware, expectedHeaders)`: a tiny app of its own for
  * each request, holding only the request id (the error writer names it), the middleware under

@@ -2,7 +2,7 @@ import { basicAuth } from '../../middleware/basic-auth';
 import { eitherScheme, type SchemeGuard } from '../../middleware/either-scheme';
 import { basicChallenge } from '../../src/auth/challenges';
 import { problem } from '../../src/problems';
-import { check, get, type Send } from './check';
+import { check, get, withHeader } from './check';
 
 const BASIC = basicChallenge();
 const TOKEN = 'Token realm="four-oh-one"';
@@ -27,10 +27,7 @@ const basicGuard: SchemeGuard = {
   guard: basicAuth({ verify: (user, password) => user === 'u' && password === 'p' }),
 };
 const guard = eitherScheme(basicGuard, tokenGuard);
-const authorization =
-  (value: string): Send =>
-  (agent) =>
-    agent.get('/').set('Authorization', value);
+const authorization = (value: string) => withHeader('Authorization', value);
 
 describe('eitherScheme()', () => {
   it('throws at once on fewer than two schemes, or one without a guard', () => {

@@ -5,7 +5,7 @@ import { openaiAuth } from '../../middleware/openai-auth';
 import { requestId } from '../../middleware/request-id';
 import { problemHandler } from '../../src/problems';
 import type { Verdict } from '../../src/tokens';
-import { check, get, type Send } from './check';
+import { check, get, type Send, withBearer } from './check';
 
 /** The default DEMO_OPENAI_KEY. */
 const KEY = 'sk-demo-four-oh-one';
@@ -13,10 +13,6 @@ const METADATA = 'resource_metadata="http://x/m"';
 const NO_CREDENTIALS = `Bearer realm="four-oh-one", ${METADATA}`;
 const invalidToken = (description: string) =>
   `Bearer realm="four-oh-one", error="invalid_token", error_description="${description}", ${METADATA}`;
-const bearer =
-  (token: string): Send =>
-  (agent) =>
-    agent.get('/').set('Authorization', `Bearer ${token}`);
 
 /** A verifier that accepts "a.b.ok" and refuses any other JWT as expired. */
 const verified: string[] = [];
@@ -40,13 +36,13 @@ describe('openaiAuth() with only itself in the app', () => {
   });
 
   it('lets the API key through without verifying it as a token', async () => {
-    const res = await check(guard, bearer(KEY), { status: 200 });
+    const res = await check(guard, withBearer(KEY), { status: 200 });
     expect(res.body.locals.auth).toBeUndefined();
     expect(verified).toEqual([]);
   });
 
   it('lets through an access token the verifier accepts, as the caller', async () => {
-    const res = await check(guard, bearer('a.b.ok'), { status: 200 });
+    const res = await check(guard, withBearer('a.b.ok'), { status: 200 });
     expect(res.body.locals.auth).toEqual({ claims: { sub: 'alice' }, kid: 'k1' });
   });
 
@@ -67,14 +63,14 @@ describe('openaiAuth() with only itself in the app', () => {
     },
     {
       name: 'a key that is no JWT',
-      send: bearer('sk-wrong'),
+      send: withBearer('sk-wrong'),
       code: 'api_key_invalid',
       challenge: invalidToken('API key is invalid'),
       detail: /^The key is neither the API key nor an access token/,
     },
     {
       name: 'a JWT the verifier refuses',
-      send: bearer('a.b.c'),
+      send: withBearer('a.b.c'),
       code: 'token_expired',
       challenge: invalidToken('Access token expired'),
       detail: /^The token expired\.$/,
@@ -89,12 +85,12 @@ describe('openaiAuth() with only itself in the app', () => {
   });
 
   it('verifies only what is shaped like a JWT', async () => {
-    await check(guard, bearer('sk-wrong'), { status: 401, code: 'api_key_invalid' });
+    await check(guard, withBearer('sk-wrong'), { status: 401, code: 'api_key_invalid' });
     expect(verified).toEqual([]);
   });
 
   it('reads how the key is presented as the strict Bearer guard does', async () => {
-    await check(guard, bearer('x y'), { status: 400, code: 'authorization_malformed' });
+    await check(guard, withBearer('x y'), { status: 400, code: 'authorization_malformed' });
     await check(guard, (a) => a.get(`/?access_token=${KEY}`), {
       status: 401,
       code: 'token_in_query_refused',
