@@ -19,7 +19,9 @@ const { clearInterval, setInterval } = require('node:timers');
 const { URLSearchParams } = require('node:url');
 
 // The built server's own mapping of problem codes to OpenAI's (npm test and the bench build first).
-const { openAiErrorCode } = require(path.join(__dirname, '..', 'dist', 'src', 'problems.js'));
+const { openAiErrorCode } = require(
+  path.join(__dirname, '..', 'dist', 'src', 'http', 'problems.js'),
+);
 
 const DEMO = {
   apiKey: 'YOUR_VALID_API_KEY',

@@ -32,9 +32,9 @@ const RESULTS_FILE = path.join(__dirname, 'RESULTS.md');
 const HISTORY_LIMIT = 20;
 
 const { CONFIG_VARIABLES, loadConfig } = require(path.join(DIST, 'src/config.js'));
-const { createKeyRing } = require(path.join(DIST, 'src/keys.js'));
+const { createKeyRing } = require(path.join(DIST, 'src/tokens/keys.js'));
 const { createTokenVerifier, issueAccessToken, verifySignedJwt } = require(
-  path.join(DIST, 'src/tokens.js'),
+  path.join(DIST, 'src/tokens/verify.js'),
 );
 const { MemoryStore } = require(path.join(DIST, 'src/store/memory.js'));
 
@@ -163,7 +163,7 @@ async function httpThroughput(ctx) {
         `bar ${DATA_HEALTHZ_BAR}: **${verdict}**.`,
       `No token vs /healthz: ${fixed(stats.get(missing).mean / base, 3)}; ` +
         `expired token vs /healthz: ${fixed(stats.get(expiredTarget).mean / base, 3)}.`,
-      'The valid-token request verifies the HS256 signature with node:crypto (src/tokens.ts) and ' +
+      'The valid-token request verifies the HS256 signature with node:crypto (src/tokens/verify.ts) and ' +
         'asks the store about revocation with one `getMany` of three keys (memory store here).',
       methodNote(),
     ],
@@ -230,7 +230,7 @@ async function issuanceThroughput(ctx) {
       'What one issuance costs here: both requests get an access token and a refresh token, i.e. two ' +
         'HS256 signatures (`jsonwebtoken.sign` with a KeyObject), and at most one store read (the ' +
         "subject's revoke-all mark; memory store here) and no store write. The credentials are " +
-        'checked by comparing SHA-256 digests (src/identities.ts), not with a slow KDF: a server ' +
+        'checked by comparing SHA-256 digests (src/tokens/identities.ts), not with a slow KDF: a server ' +
         'that hashes passwords with bcrypt, scrypt or Argon2 would issue tokens far slower.',
       `Every response was checked for status 200 and an \`access_token\` in the body; one response of each was parsed and checked before timing.`,
       `Its own server process, with its own /healthz as the base (compare ratios, not req/s, with the section above). ${methodNote()}`,
@@ -552,7 +552,7 @@ async function verifyMicro(ctx) {
     ]),
     notes: [
       `A string secret makes \`jsonwebtoken.verify\` **${fixed(slowdown, 1)}x** slower than a KeyObject ` +
-        `on this machine (Buffer: ${fixed(key.opsPerSec / buf.opsPerSec, 1)}x); STYLE.md and src/keys.ts say ~40x.`,
+        `on this machine (Buffer: ${fixed(key.opsPerSec / buf.opsPerSec, 1)}x); STYLE.md and src/tokens/keys.ts say ~40x.`,
       'The string and Buffer cases pay for `crypto.createPublicKey` throwing on the secret before ' +
         '`createSecretKey` is tried (jsonwebtoken 9 `verify.js`), on every call.',
       `The server no longer calls \`jsonwebtoken.verify\`: its signature check (size, split, one ` +

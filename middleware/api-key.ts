@@ -2,8 +2,8 @@ import type { Request, RequestHandler } from 'express';
 import { apiKeyChallenge, REALM } from '../src/auth/challenges';
 import { textEqual } from '../src/auth/compare';
 import { isToken } from '../src/auth/scheme';
-import { API_KEY_CHECKS, API_KEY_GUARD, traceOf } from '../src/explain';
-import { problem } from '../src/problems';
+import { API_KEY_CHECKS, API_KEY_GUARD, traceOf } from '../src/teaching/explain';
+import { problem } from '../src/http/problems';
 
 export interface ApiKeyOptions {
   /** The request header that carries the key; `X-API-Key` unless told otherwise. */

@@ -1,8 +1,8 @@
 import type { Request, RequestHandler } from 'express';
 import { parseBasic } from '../src/auth/basic';
 import { basicChallenge, REALM } from '../src/auth/challenges';
-import { BASIC_CHECKS, BASIC_GUARD, traceOf } from '../src/explain';
-import { problem, routeNotFound } from '../src/problems';
+import { BASIC_CHECKS, BASIC_GUARD, traceOf } from '../src/teaching/explain';
+import { problem, routeNotFound } from '../src/http/problems';
 
 export interface BasicAuthOptions {
   /** Whether the credentials are right; may read the request (httpbin's routes name them in the path). */

@@ -2,14 +2,14 @@ import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { bearerRefusals, presentation, refusalError } from '../src/auth/bearer';
 import { bearerChallenges } from '../src/auth/challenges';
-import { bearerTrace } from '../src/explain';
-import { problem } from '../src/problems';
-import { SPECIMEN_JTI_PREFIX } from '../src/specimens';
+import { bearerTrace } from '../src/teaching/explain';
+import { problem } from '../src/http/problems';
+import { SPECIMEN_JTI_PREFIX } from '../src/tokens/specimens';
 import type { Store } from '../src/store';
-import type { Verdict } from '../src/tokens';
+import type { Verdict } from '../src/tokens/verify';
 
 export interface BearerAuthOptions {
-  /** Verifies a token (src/tokens.ts `createTokenVerifier`). */
+  /** Verifies a token (src/tokens/verify.ts `createTokenVerifier`). */
   verify: (token: string) => Promise<Verdict>;
   /** RFC 9728 protected resource metadata URL, named in every challenge when set. */
   resourceMetadata?: string;
@@ -22,7 +22,7 @@ export interface BearerAuthOptions {
   store?: Store;
   /** Told, at debug level, when the refusal count could not be kept. */
   logger?: Logger;
-  /** Whose store quota a refusal count is charged to (src/visitors.ts). */
+  /** Whose store quota a refusal count is charged to (src/http/visitors.ts). */
   owner?: (req: Request) => string;
 }
 

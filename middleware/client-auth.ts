@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { clientCredentials } from '../src/auth/client';
-import { PUBLIC_CLIENT_ID, type Directory } from '../src/identities';
-import { invalidClient, oauthError } from '../src/problems';
+import { PUBLIC_CLIENT_ID, type Directory } from '../src/tokens/identities';
+import { invalidClient, oauthError } from '../src/http/problems';
 import {
   clientAccount,
   MAX_ACCOUNT_NAME,

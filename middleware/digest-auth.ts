@@ -5,13 +5,13 @@ import {
   type DigestExpectation,
   type DigestOptions,
 } from '../src/auth/digest';
-import { DIGEST_CHECKS, DIGEST_GUARD, traceOf } from '../src/explain';
-import { problem } from '../src/problems';
+import { DIGEST_CHECKS, DIGEST_GUARD, traceOf } from '../src/teaching/explain';
+import { problem } from '../src/http/problems';
 
 export interface DigestAuthOptions extends DigestOptions {
   /** What the request must authenticate as; may throw a problem for a bad route. */
   expectFor: (req: Request) => DigestExpectation;
-  /** Whose store quota the nonce counts are charged to (src/visitors.ts). */
+  /** Whose store quota the nonce counts are charged to (src/http/visitors.ts). */
   owner?: (req: Request) => string;
 }
 

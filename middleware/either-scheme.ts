@@ -1,8 +1,13 @@
 import type { RequestHandler } from 'express';
 import { challenges } from '../src/auth/challenges';
 import { schemeOf } from '../src/auth/scheme';
-import { EITHER_SCHEME_CHECKS, EITHER_SCHEME_GUARD, shortFact, traceOf } from '../src/explain';
-import { HttpError, problem } from '../src/problems';
+import {
+  EITHER_SCHEME_CHECKS,
+  EITHER_SCHEME_GUARD,
+  shortFact,
+  traceOf,
+} from '../src/teaching/explain';
+import { HttpError, problem } from '../src/http/problems';
 
 /** One authentication scheme a resource accepts: its guard and its plain challenge. */
 export interface SchemeGuard {

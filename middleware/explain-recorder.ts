@@ -6,9 +6,9 @@ import {
   buildExplanation,
   traceForCode,
   type ExplanationBook,
-} from '../src/explain';
-import { storeFailureLog } from '../src/outage-log';
-import { StoreUnavailableError } from '../src/problems';
+} from '../src/teaching/explain';
+import { storeFailureLog } from '../src/http/outage-log';
+import { StoreUnavailableError } from '../src/http/problems';
 import { isProblemCode } from '../src/scenarios/catalog';
 import type { Clock } from '../src/store';
 
@@ -59,7 +59,7 @@ export function explainRecorder(options: ExplainRecorderOptions): RequestHandler
       const code = res.locals.problemCode;
       if (claimed === undefined || code === undefined || !isProblemCode(code)) return;
       // A token that passed every check, refused later (a scope, a role, a step-up): the check
-      // that refused it. A refusal no guard traced: the check its code names (src/explain.ts).
+      // that refused it. A refusal no guard traced: the check its code names (src/teaching/explain.ts).
       if (res.locals.trace === undefined && res.locals.auth !== undefined) {
         res.locals.trace = acceptedBearerTrace(
           res.locals.auth,
@@ -82,7 +82,7 @@ export function explainRecorder(options: ExplainRecorderOptions): RequestHandler
       book.record(claimed, explanation, address).catch((err: unknown) => {
         if (!logger) return;
         // During an outage every refusal fails to be explained the same way: counted, one line
-        // a second, no stack (src/outage-log.ts); a visitor over its share, one short line.
+        // a second, no stack (src/http/outage-log.ts); a visitor over its share, one short line.
         if (err instanceof StoreUnavailableError) storeFailureLog(logger).note('explanation', err);
         else
           logger.warn(

@@ -2,12 +2,12 @@ import type { RequestHandler } from 'express';
 import { B64TOKEN, bearerRefusals, presentation, refusalError } from '../src/auth/bearer';
 import { bearerChallenges } from '../src/auth/challenges';
 import { secretsEqual, sha256 } from '../src/auth/compare';
-import { bearerTrace, PRESENTATION_CHECKS } from '../src/explain';
-import { problem } from '../src/problems';
-import { ACCESS_CHECKS, JWS_CHECKS, type Verdict } from '../src/tokens';
+import { bearerTrace, PRESENTATION_CHECKS } from '../src/teaching/explain';
+import { problem } from '../src/http/problems';
+import { ACCESS_CHECKS, JWS_CHECKS, type Verdict } from '../src/tokens/verify';
 
 export interface OpenAiAuthOptions {
-  /** Verifies an access token (src/tokens.ts `createTokenVerifier`). */
+  /** Verifies an access token (src/tokens/verify.ts `createTokenVerifier`). */
   verify: (token: string) => Promise<Verdict>;
   /** The API key that opens `/v1/*` besides access tokens (config.demo.openaiKey). */
   apiKey: string;

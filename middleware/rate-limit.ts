@@ -4,8 +4,8 @@ import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import type { FailureLimits } from '../src/config';
-import type { Directory } from '../src/identities';
-import { problem, type HttpError } from '../src/problems';
+import type { Directory } from '../src/tokens/identities';
+import { problem, type HttpError } from '../src/http/problems';
 import type { Clock, Store } from '../src/store';
 
 /**

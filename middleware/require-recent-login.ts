@@ -1,9 +1,9 @@
 import type { RequestHandler } from 'express';
 import { bearerChallenge } from '../src/auth/challenges';
-import { problem } from '../src/problems';
+import { problem } from '../src/http/problems';
 import { problemCatalog } from '../src/scenarios/catalog';
 import type { Clock } from '../src/store';
-import { isNumericDate } from '../src/tokens';
+import { isNumericDate } from '../src/tokens/verify';
 
 export interface RequireRecentLoginOptions {
   /** How old the user's login (`auth_time`) may be, in seconds. */

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { problem } from '../src/problems';
+import { problem } from '../src/http/problems';
 
 /**
  * Lets through only callers whose identity `type` is `role` (the article's

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { bearerChallenge } from '../src/auth/challenges';
-import { problem } from '../src/problems';
+import { problem } from '../src/http/problems';
 import { problemCatalog } from '../src/scenarios/catalog';
 
 /** RFC 6749 §3.3: a scope token is printable ASCII without space, `"` or `\`. */

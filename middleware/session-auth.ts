@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { cookieChallenge } from '../src/auth/challenges';
-import { SESSION_CHECKS, SESSION_GUARD, traceOf } from '../src/explain';
-import { problem } from '../src/problems';
+import { SESSION_CHECKS, SESSION_GUARD, traceOf } from '../src/teaching/explain';
+import { problem } from '../src/http/problems';
 import type { ProblemCode } from '../src/scenarios/catalog';
 import type { Clock } from '../src/store';
 import { sessionCookieExpiresAt, type SessionRecord } from '../src/store/session-store';

@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { methodNotAllowed } from '../src/problems';
+import { methodNotAllowed } from '../src/http/problems';
 
 /**
  * Section 4 of the article: an admin panel behind a role check, plus a route that needs a recent

@@ -1,8 +1,8 @@
 import { Router, type RequestHandler } from 'express';
 import { bearerChallenges } from '../src/auth/challenges';
-import { methodNotAllowed, problem } from '../src/problems';
+import { methodNotAllowed, problem } from '../src/http/problems';
 import type { Store } from '../src/store';
-import type { Visitors } from '../src/visitors';
+import type { Visitors } from '../src/http/visitors';
 
 /**
  * Section 1 of the article: `GET /api/v1/data` with `Authorization: Bearer <jwt>`.

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { html } from '../src/site/html';
-import { methodNotAllowed, problem } from '../src/problems';
+import { methodNotAllowed, problem } from '../src/http/problems';
 import { isProblemCode, problemCatalog } from '../src/scenarios/catalog';
 import { families, scenarios, scenariosFor, type Scenario, type Trigger } from '../src/scenarios';
 import { layout } from '../src/site/layout';
@@ -11,7 +11,7 @@ import {
   headerLines,
   type SpecimenBook,
   type Specimens,
-} from '../src/specimens';
+} from '../src/tokens/specimens';
 
 /** Single-quotes a string for a POSIX shell. */
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

@@ -17,11 +17,16 @@ import { basicChallenge, bearerChallenge } from '../src/auth/challenges';
 import { textEqual } from '../src/auth/compare';
 import { digestAlgorithm, type DigestAlgorithm, type DigestExpectation } from '../src/auth/digest';
 import type { Config } from '../src/config';
-import { HEADER_CHECKS, traceOf } from '../src/explain';
-import type { Directory } from '../src/identities';
-import { methodNotAllowed, problem, RequestedStatusError, routeNotFound } from '../src/problems';
+import { HEADER_CHECKS, traceOf } from '../src/teaching/explain';
+import type { Directory } from '../src/tokens/identities';
+import {
+  methodNotAllowed,
+  problem,
+  RequestedStatusError,
+  routeNotFound,
+} from '../src/http/problems';
 import type { Clock, Store } from '../src/store';
-import type { Visitors } from '../src/visitors';
+import type { Visitors } from '../src/http/visitors';
 
 export interface ClassicDeps {
   config: Config;

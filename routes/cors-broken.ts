@@ -1,7 +1,7 @@
 import cors from 'cors';
 import { Router, type RequestHandler } from 'express';
 import { CORS_EXPOSED_HEADERS, corsOptions, corsPolicy } from '../middleware/cors-policy';
-import { methodNotAllowed } from '../src/problems';
+import { methodNotAllowed } from '../src/http/problems';
 
 export interface CorsBrokenDeps {
   /** The same allowlist the real policy uses: these routes are wrong in other ways. */

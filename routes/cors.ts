@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { methodNotAllowed } from '../src/problems';
+import { methodNotAllowed } from '../src/http/problems';
 
 /**
  * Section 3 of the second article: the Flask route behind `CORS(app)`. It needs no credentials;

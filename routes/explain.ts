@@ -1,8 +1,12 @@
 import { Router, type Request } from 'express';
 import { SANE_REQUEST_ID } from '../middleware/request-id';
-import { EXPLANATION_TTL_MS, type Explanation, type ExplanationBook } from '../src/explain';
+import {
+  EXPLANATION_TTL_MS,
+  type Explanation,
+  type ExplanationBook,
+} from '../src/teaching/explain';
 import { html } from '../src/site/html';
-import { methodNotAllowed, problem } from '../src/problems';
+import { methodNotAllowed, problem } from '../src/http/problems';
 import { problemCatalog } from '../src/scenarios/catalog';
 import { layout, prose } from '../src/site/layout';
 import { statusClass } from '../src/site/shared/status-class';

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { methodNotAllowed, problem, StoreFullError } from '../src/problems';
+import { methodNotAllowed, problem, StoreFullError } from '../src/http/problems';
 import type { Store } from '../src/store';
 import type { StoreEpoch } from '../src/store/epoch';
 

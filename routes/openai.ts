@@ -1,5 +1,5 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
-import { methodNotAllowed, problem } from '../src/problems';
+import { methodNotAllowed, problem } from '../src/http/problems';
 import type { Clock } from '../src/store';
 
 /** The one model this server serves: it answers by quoting the last user message back. */

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { buildOpenApi } from '../src/openapi';
-import { methodNotAllowed } from '../src/problems';
+import { methodNotAllowed } from '../src/http/problems';
 import type { Scenario } from '../src/scenarios';
 
 /** The package version, from the package.json above this file (in src/ or in dist/). */

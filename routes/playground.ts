@@ -1,20 +1,20 @@
 import { Router } from 'express';
-import { methodNotAllowed } from '../src/problems';
+import { methodNotAllowed } from '../src/http/problems';
 import { problemCatalog } from '../src/scenarios/catalog';
 import { families, scenarios, type Family, type Scenario } from '../src/scenarios';
 import { assetRouter } from '../src/site/assets';
 import { html, type Html } from '../src/site/html';
 import { layout, prose } from '../src/site/layout';
 import { statusClass } from '../src/site/shared/status-class';
-import { fetchFor, forbiddenHeaders, pythonFor } from '../src/snippets';
-import type { SpecimenBook, Specimens } from '../src/specimens';
+import { fetchFor, forbiddenHeaders, pythonFor } from '../src/teaching/snippets';
+import type { SpecimenBook, Specimens } from '../src/tokens/specimens';
 import { curlFor } from './catalog';
 
 export interface PlaygroundDeps {
   specimens: SpecimenBook;
   /** PUBLIC_URL: the host the snippets name. */
   baseUrl: string;
-  /** The registry under this configuration (src/scenarios.ts `registryFor`). */
+  /** The registry under this configuration (src/scenarios/registry.ts `registryFor`). */
   registry?: Scenario[];
   /** The CORS demo page, for the scenarios only a cross-origin page can show; none when off. */
   corsDemoUrl?: string;

@@ -1,12 +1,12 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { cookieChallenge } from '../src/auth/challenges';
-import { jsonOrForm, secondsParam } from '../src/body';
+import { jsonOrForm, secondsParam } from '../src/http/body';
 import type { Config } from '../src/config';
-import type { Directory } from '../src/identities';
-import { methodNotAllowed, problem } from '../src/problems';
+import type { Directory } from '../src/tokens/identities';
+import { methodNotAllowed, problem } from '../src/http/problems';
 import type { Clock } from '../src/store';
 import { sessionCookieExpiresAt, type SessionRecord } from '../src/store/session-store';
-import type { Visitors } from '../src/visitors';
+import type { Visitors } from '../src/http/visitors';
 
 export interface SessionRoutesDeps {
   config: Config;

@@ -1,15 +1,20 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { clientAuth } from '../middleware/client-auth';
-import { jsonOrForm, secondsParam } from '../src/body';
+import { jsonOrForm, secondsParam } from '../src/http/body';
 import type { Config } from '../src/config';
-import { PUBLIC_CLIENT_ID, type Client, type Directory, type Principal } from '../src/identities';
-import type { Grant, TokenService } from '../src/issuer';
-import type { KeyRing } from '../src/keys';
-import { invalidClient, methodNotAllowed, oauthError, problem } from '../src/problems';
+import {
+  PUBLIC_CLIENT_ID,
+  type Client,
+  type Directory,
+  type Principal,
+} from '../src/tokens/identities';
+import type { Grant, TokenService } from '../src/tokens/issuer';
+import type { KeyRing } from '../src/tokens/keys';
+import { invalidClient, methodNotAllowed, oauthError, problem } from '../src/http/problems';
 import { scenarios } from '../src/scenarios';
-import type { SpecimenBook } from '../src/specimens';
-import { isSpecimen } from '../src/tokens';
-import type { Visitors } from '../src/visitors';
+import type { SpecimenBook } from '../src/tokens/specimens';
+import { isSpecimen } from '../src/tokens/verify';
+import type { Visitors } from '../src/http/visitors';
 
 export interface TokenRoutesDeps {
   config: Config;

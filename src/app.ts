@@ -30,19 +30,19 @@ import { playgroundRouter } from '../routes/playground';
 import { tokensRouter } from '../routes/tokens';
 import { digestSpecimens } from './auth/digest';
 import type { Config } from './config';
-import { ExplanationBook } from './explain';
-import { Directory } from './identities';
-import { TokenService } from './issuer';
-import { createKeyRing, type KeyRing } from './keys';
-import { notFound, problemHandler } from './problems';
-import { redactPath } from './redact';
+import { ExplanationBook } from './teaching/explain';
+import { Directory } from './tokens/identities';
+import { TokenService } from './tokens/issuer';
+import { createKeyRing, type KeyRing } from './tokens/keys';
+import { notFound, problemHandler } from './http/problems';
+import { redactPath } from './http/redact';
 import { registryFor, registrySettings, sessionCookieName } from './scenarios';
-import { SpecimenBook } from './specimens';
+import { SpecimenBook } from './tokens/specimens';
 import { systemClock, type Clock, type Store } from './store';
 import { StoreEpoch } from './store/epoch';
 import { mintExpiredSessions, SessionStore } from './store/session-store';
-import { createTokenVerifier } from './tokens';
-import { createVisitors } from './visitors';
+import { createTokenVerifier } from './tokens/verify';
+import { createVisitors } from './http/visitors';
 
 /** What the app is built from, besides configuration; tests inject their own. */
 export interface Deps {
@@ -123,7 +123,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
     name: 'credentials',
     limits: config.credentialLimits,
   });
-  // Who is asking, as a tag: every write a visitor causes is charged to it (src/visitors.ts).
+  // Who is asking, as a tag: every write a visitor causes is charged to it (src/http/visitors.ts).
   const visitors = createVisitors(config.session.secret);
   // RFC 9728 §5.1: every Bearer challenge says where to find the resource's metadata.
   const resourceMetadata = `${config.publicUrl}/.well-known/oauth-protected-resource`;
@@ -287,7 +287,7 @@ function corsDemoUrl(config: Config): string | undefined {
 
 /**
  * An access line's level: a 503 is the server doing its job during an outage or a drain
- * (summarised elsewhere, src/outage-log.ts), so it warns; other 5xx are errors.
+ * (summarised elsewhere, src/http/outage-log.ts), so it warns; other 5xx are errors.
  */
 function accessLogLevel(status: number, err: unknown): 'info' | 'warn' | 'error' {
   if (status === 503) return 'warn';

@@ -4,7 +4,7 @@ import express, { type ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, publishedDemoSecret } from './config';
-import { createServer } from './http';
+import { createServer } from './http/server';
 import {
   families,
   scenarios,

@@ -1,6 +1,6 @@
-import type { Client } from './identities';
-import type { AccessClaims } from './tokens';
-import type { DecisionTrace } from './trace';
+import type { Client } from './tokens/identities';
+import type { AccessClaims } from './tokens/verify';
+import type { DecisionTrace } from './teaching/trace';
 
 /** Every field an app's middleware leaves in `res.locals` for the ones after it, in one place. */
 declare global {

@@ -3,8 +3,8 @@ import pino from 'pino';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { startCorsDemo } from './cors-demo';
-import { createServer, listen, ListenError } from './http';
-import type { SpecimenBook } from './specimens';
+import { createServer, listen, ListenError } from './http/server';
+import type { SpecimenBook } from './tokens/specimens';
 import { createStore } from './store';
 
 /** The entry point: configuration, store, app, listen, and a graceful shutdown. */

@@ -3,12 +3,12 @@ import request from 'supertest';
 import pino from 'pino';
 import { createApp } from '../src/app';
 import { loadConfig, type Config } from '../src/config';
-import { createServer } from '../src/http';
-import { isOAuthPath } from '../src/problems';
-import { createKeyRing, type KeyRing } from '../src/keys';
-import type { SpecimenBook } from '../src/specimens';
+import { createServer } from '../src/http/server';
+import { isOAuthPath } from '../src/http/problems';
+import { createKeyRing, type KeyRing } from '../src/tokens/keys';
+import type { SpecimenBook } from '../src/tokens/specimens';
 import { MemoryStore, type Clock, type Store } from '../src/store';
-import { issueAccessToken, type IssueOptions } from '../src/tokens';
+import { issueAccessToken, type IssueOptions } from '../src/tokens/verify';
 
 export const TEST_SECRET = 'four-oh-one-test-secret-of-at-least-32-bytes';
 

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createServer } from '../src/http';
+import { createServer } from '../src/http/server';
 import { buildApp } from './helpers';
 
 /** Sends raw bytes and returns the raw answer: for requests no well-behaved client can send. */

@@ -5,7 +5,7 @@ import addFormats from 'ajv-formats';
 import type { Response } from 'supertest';
 import { documentedPath } from '../src/openapi';
 import { scenarios, type Scenario } from '../src/scenarios';
-import { fillBody, fillHeaders, type Specimens } from '../src/specimens';
+import { fillBody, fillHeaders, type Specimens } from '../src/tokens/specimens';
 import fc from 'fast-check';
 import type request from 'supertest';
 import { buildApp } from './helpers';

@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createApp } from '../src/app';
-import { createServer } from '../src/http';
-import { createKeyRing } from '../src/keys';
-import { StoreUnavailableError } from '../src/problems';
+import { createServer } from '../src/http/server';
+import { createKeyRing } from '../src/tokens/keys';
+import { StoreUnavailableError } from '../src/http/problems';
 import { MemoryStore, type Store } from '../src/store';
 import { testClock, testConfig } from './helpers';
 

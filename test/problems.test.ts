@@ -7,7 +7,7 @@ import {
   problem,
   problemHandler,
   StoreUnavailableError,
-} from '../src/problems';
+} from '../src/http/problems';
 import { problemCatalog, type ProblemCode } from '../src/scenarios/catalog';
 import { requestId } from '../middleware/request-id';
 import { expectProblem } from './helpers';

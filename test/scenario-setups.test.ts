@@ -1,10 +1,10 @@
 import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../src/app';
-import { createServer } from '../src/http';
-import { StoreFullError, StoreUnavailableError } from '../src/problems';
+import { createServer } from '../src/http/server';
+import { StoreFullError, StoreUnavailableError } from '../src/http/problems';
 import { scenarios, type Scenario } from '../src/scenarios';
-import { fillBody, fillHeaders, type Specimens } from '../src/specimens';
+import { fillBody, fillHeaders, type Specimens } from '../src/tokens/specimens';
 import { MemoryStore, type Store } from '../src/store';
 import { buildApp, expectProblem, testClock, testConfig, type TestContext } from './helpers';
 

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { Response } from 'supertest';
-import { OPENAI_ERROR_CONTENT_TYPE, openAiErrorCode } from '../src/problems';
+import { OPENAI_ERROR_CONTENT_TYPE, openAiErrorCode } from '../src/http/problems';
 import { problemCatalog, type ProblemCode } from '../src/scenarios/catalog';
 import {
   families,
@@ -9,7 +9,7 @@ import {
   scenarios,
   type Scenario,
 } from '../src/scenarios';
-import { fillBody, fillHeaders, SPECIMEN_NAMES, type Specimens } from '../src/specimens';
+import { fillBody, fillHeaders, SPECIMEN_NAMES, type Specimens } from '../src/tokens/specimens';
 import { buildApp, expectChallenge, expectOccurrence, expectProblem } from './helpers';
 
 /** A PEM private key made for this run, as JWT_PRIVATE_KEY takes it (newlines escaped). */

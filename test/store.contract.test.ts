@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
-import { QuotaExceededError, StoreUnavailableError } from '../src/problems';
+import { QuotaExceededError, StoreUnavailableError } from '../src/http/problems';
 import { MemoryStore } from '../src/store/memory';
 import { RedisStore } from '../src/store/redis';
 import type { Clock, Store } from '../src/store/types';

@@ -1,8 +1,8 @@
 import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
-import { createKeyRing, KeyRing, RETIRED_DEMO_KID_PREFIX, type Key } from '../src/keys';
-import { StoreUnavailableError } from '../src/problems';
+import { createKeyRing, KeyRing, RETIRED_DEMO_KID_PREFIX, type Key } from '../src/tokens/keys';
+import { StoreUnavailableError } from '../src/http/problems';
 import { MemoryStore } from '../src/store';
 import {
   createTokenVerifier,
@@ -12,7 +12,7 @@ import {
   subjectRevokedKey,
   type TokenOptions,
   type Verdict,
-} from '../src/tokens';
+} from '../src/tokens/verify';
 import { testClock, testConfig, type TestClock } from './helpers';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');

@@ -1,6 +1,6 @@
 import express, { type Request, type Response } from 'express';
-import { HEADER_CHECKS, ONE_AUTHORIZATION_FIELD, TOKEN_IN_HEADER_ONLY } from '../explain';
-import { problem, type HttpError } from '../problems';
+import { HEADER_CHECKS, ONE_AUTHORIZATION_FIELD, TOKEN_IN_HEADER_ONLY } from '../teaching/explain';
+import { problem, type HttpError } from '../http/problems';
 import type { ProblemCode } from '../scenarios/catalog';
 import { bearerChallenges } from './challenges';
 import { readScheme } from './scheme';
@@ -116,7 +116,7 @@ export interface BearerRefusal {
   code: ProblemCode;
   detail: string;
   challenge: string;
-  /** The check that failed, for /explain (src/explain.ts PRESENTATION_CHECKS). */
+  /** The check that failed, for /explain (src/teaching/explain.ts PRESENTATION_CHECKS). */
   check: string;
   /** What the request said that the trace may show (the scheme it used). */
   facts?: Record<string, string>;

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { DIGEST_CHECKS } from '../explain';
+import type { DIGEST_CHECKS } from '../teaching/explain';
 import type { ProblemCode } from '../scenarios/catalog';
 import type { Clock, Store } from '../store';
 import { decodeCredentialBytes } from './basic';

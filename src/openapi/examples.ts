@@ -1,5 +1,5 @@
 /** The examples the document shows: problem bodies as this server writes them, and scenarios. */
-import { isOAuthPath, openAiErrorBody, problem, problemBody } from '../problems';
+import { isOAuthPath, openAiErrorBody, problem, problemBody } from '../http/problems';
 import { problemCatalog, type ProblemCode } from '../scenarios/catalog';
 import type { Scenario } from '../scenarios';
 import { ref } from './schemas';

@@ -1,6 +1,6 @@
 /**
  * The problem catalog: every error `code` this server answers, declared once with its status,
- * title, explanation, remedy and RFCs. The error writer (src/problems.ts), the problem pages
+ * title, explanation, remedy and RFCs. The error writer (src/http/problems.ts), the problem pages
  * (`GET /problems/:code`) and the registry's expectations all read it; a new code goes here,
  * and its registry scenario in the family's file beside this one.
  *

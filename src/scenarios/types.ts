@@ -15,7 +15,7 @@ export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 
 
 /**
  * A request that produces the scenario. Header values may hold `{{token:NAME}}`, replaced by the
- * specimen token NAME (src/specimens.ts) minted with this server's keys when the trigger is served.
+ * specimen token NAME (src/tokens/specimens.ts) minted with this server's keys when the trigger is served.
  */
 export interface Trigger {
   method: HttpMethod;

@@ -1,4 +1,4 @@
-import { QuotaExceededError, StoreFullError, StoreUnavailableError } from '../problems';
+import { QuotaExceededError, StoreFullError, StoreUnavailableError } from '../http/problems';
 import {
   checkSize,
   checkTtl,

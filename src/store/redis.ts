@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { QuotaExceededError, StoreFullError, StoreUnavailableError } from '../problems';
+import { QuotaExceededError, StoreFullError, StoreUnavailableError } from '../http/problems';
 import { RedisConnection, type RedisClient } from './redis-connection';
 import {
   checkSize,

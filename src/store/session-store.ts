@@ -11,7 +11,7 @@ export interface SessionRecord {
   lastSeenAt?: number;
   idleMs?: number;
   absoluteMs?: number;
-  /** The visitor whose quota the record is charged to (see src/visitors.ts). */
+  /** The visitor whose quota the record is charged to (see src/http/visitors.ts). */
   owner?: string;
 }
 

@@ -5,7 +5,7 @@ import {
   refusalError,
   type Presentation,
 } from '../../src/auth/bearer';
-import { TOKEN_IN_HEADER_ONLY } from '../../src/explain';
+import { TOKEN_IN_HEADER_ONLY } from '../../src/teaching/explain';
 import { problemCatalog } from '../../src/scenarios/catalog';
 
 describe('parseBearer', () => {

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/app';
-import { createKeyRing } from '../../src/keys';
+import { createKeyRing } from '../../src/tokens/keys';
 import { RedisStore } from '../../src/store/redis';
 import { testConfig } from '../helpers';
 import { freePort, redisServerSuite, startRedis, type StartedRedis } from './support';

@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { bearerAuth, REPEAT_THRESHOLD } from '../../middleware/bearer-auth';
-import { createServer } from '../../src/http';
-import { StoreUnavailableError } from '../../src/problems';
+import { createServer } from '../../src/http/server';
+import { StoreUnavailableError } from '../../src/http/problems';
 import { MemoryStore, type Store } from '../../src/store';
-import { isNumericDate, type Verdict } from '../../src/tokens';
+import { isNumericDate, type Verdict } from '../../src/tokens/verify';
 import { buildApp, expectProblem } from '../helpers';
 import { check, get, type Send, withBearer } from './check';
 

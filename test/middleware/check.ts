@@ -2,7 +2,7 @@ import express, { type RequestHandler } from 'express';
 import pino from 'pino';
 import request, { type Response, type Test } from 'supertest';
 import { requestId } from '../../middleware/request-id';
-import { problemHandler } from '../../src/problems';
+import { problemHandler } from '../../src/http/problems';
 
 /** What one request through a middleware must answer. */
 export interface Expected {

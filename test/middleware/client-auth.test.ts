@@ -1,6 +1,6 @@
 import express from 'express';
 import { clientAuth } from '../../middleware/client-auth';
-import { Directory } from '../../src/identities';
+import { Directory } from '../../src/tokens/identities';
 import { buildApp, expectProblem, testConfig, type TestContext } from '../helpers';
 import { check, type Send } from './check';
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { Response } from 'supertest';
 import { digestAuth } from '../../middleware/digest-auth';
 import { DEFAULT_NONCE_TTL_MS } from '../../src/auth/digest';
-import { problem } from '../../src/problems';
+import { problem } from '../../src/http/problems';
 import { MemoryStore } from '../../src/store';
 import { RedisStore } from '../../src/store/redis';
 import { buildApp, expectProblem, testClock, type TestContext } from '../helpers';

@@ -1,7 +1,7 @@
 import { basicAuth } from '../../middleware/basic-auth';
 import { eitherScheme, type SchemeGuard } from '../../middleware/either-scheme';
 import { basicChallenge } from '../../src/auth/challenges';
-import { problem } from '../../src/problems';
+import { problem } from '../../src/http/problems';
 import { check, get, withHeader } from './check';
 
 const BASIC = basicChallenge();

@@ -3,9 +3,9 @@ import pino from 'pino';
 import request from 'supertest';
 import { explainRecorder } from '../../middleware/explain-recorder';
 import { requestId } from '../../middleware/request-id';
-import type { ExplanationBook } from '../../src/explain';
-import { createServer } from '../../src/http';
-import { problem, problemHandler } from '../../src/problems';
+import type { ExplanationBook } from '../../src/teaching/explain';
+import { createServer } from '../../src/http/server';
+import { problem, problemHandler } from '../../src/http/problems';
 import { testClock } from '../helpers';
 
 describe('explainRecorder()', () => {

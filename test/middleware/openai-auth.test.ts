@@ -3,8 +3,8 @@ import pino from 'pino';
 import request from 'supertest';
 import { openaiAuth } from '../../middleware/openai-auth';
 import { requestId } from '../../middleware/request-id';
-import { problemHandler } from '../../src/problems';
-import type { Verdict } from '../../src/tokens';
+import { problemHandler } from '../../src/http/problems';
+import type { Verdict } from '../../src/tokens/verify';
 import { check, get, type Send, withBearer } from './check';
 
 /** The default DEMO_OPENAI_KEY. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Response } from 'supertest';
 import { digestResponse } from '../../src/auth/digest';
-import { StoreUnavailableError } from '../../src/problems';
+import { StoreUnavailableError } from '../../src/http/problems';
 import { MemoryStore, type Store } from '../../src/store';
 import { buildApp, expectProblem, type TestContext } from '../helpers';
 

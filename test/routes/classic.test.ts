@@ -2,7 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
-import { createServer } from '../../src/http';
+import { createServer } from '../../src/http/server';
 import { buildApp, expectProblem } from '../helpers';
 
 const METADATA = 'resource_metadata="http://127.0.0.1:3000/.well-known/oauth-protected-resource"';

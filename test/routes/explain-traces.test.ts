@@ -8,11 +8,11 @@ import {
   KID_CHECKS,
   REQUEST_GUARD,
   type Explanation,
-} from '../../src/explain';
-import { EXPLANATION_ID_HEADER } from '../../src/problems';
+} from '../../src/teaching/explain';
+import { EXPLANATION_ID_HEADER } from '../../src/http/problems';
 import { scenarios, type Scenario } from '../../src/scenarios';
-import { fillBody, fillHeaders, type Specimens } from '../../src/specimens';
-import { NO_KID } from '../../src/tokens';
+import { fillBody, fillHeaders, type Specimens } from '../../src/tokens/specimens';
+import { NO_KID } from '../../src/tokens/verify';
 import { buildApp } from '../helpers';
 
 /**

@@ -13,16 +13,21 @@ import {
   buildExplanation,
   explanationJson,
   type Explanation,
-} from '../../src/explain';
-import { createServer } from '../../src/http';
-import { QuotaExceededError } from '../../src/problems';
+} from '../../src/teaching/explain';
+import { createServer } from '../../src/http/server';
+import { QuotaExceededError } from '../../src/http/problems';
 import { scenarios, type Scenario } from '../../src/scenarios';
-import { fillBody, fillHeaders, type SpecimenBook, type Specimens } from '../../src/specimens';
+import {
+  fillBody,
+  fillHeaders,
+  type SpecimenBook,
+  type Specimens,
+} from '../../src/tokens/specimens';
 import { MemoryStore, type Store } from '../../src/store';
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import { RedisStore } from '../../src/store/redis';
-import { redactPath } from '../../src/redact';
+import { redactPath } from '../../src/http/redact';
 import { buildApp, expectProblem, testClock, testConfig } from '../helpers';
 import { describeRedis, redisUrl } from '../redis';
 

@@ -3,10 +3,10 @@ import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import { createKeyRing } from '../../src/keys';
+import { createKeyRing } from '../../src/tokens/keys';
 import { MemoryStore, systemClock, type Store } from '../../src/store';
 import { RedisStore } from '../../src/store/redis';
-import { issueAccessToken } from '../../src/tokens';
+import { issueAccessToken } from '../../src/tokens/verify';
 import { describeRedis, redisUrl } from '../redis';
 import { expectOccurrence } from '../helpers';
 

@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import pino from 'pino';
 import request, { type Response } from 'supertest';
 import { createApp } from '../../src/app';
-import { createServer } from '../../src/http';
+import { createServer } from '../../src/http/server';
 import { MemoryStore } from '../../src/store';
 import { buildApp, expectProblem, testConfig, type TestContext } from '../helpers';
 

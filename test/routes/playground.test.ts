@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import { createServer } from '../../src/http';
+import { createServer } from '../../src/http/server';
 import { scenarios } from '../../src/scenarios';
 import {
   fetchFor,
@@ -8,8 +8,8 @@ import {
   jsLiteral,
   pythonFor,
   pythonLiteral,
-} from '../../src/snippets';
-import type { Specimens } from '../../src/specimens';
+} from '../../src/teaching/snippets';
+import type { Specimens } from '../../src/tokens/specimens';
 import { buildApp, expectProblem } from '../helpers';
 
 describe('GET /playground', () => {

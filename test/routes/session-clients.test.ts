@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createApp } from '../../src/app';
-import { createServer } from '../../src/http';
+import { createServer } from '../../src/http/server';
 import { MemoryStore, systemClock } from '../../src/store';
 import { testConfig } from '../helpers';
 

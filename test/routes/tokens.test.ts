@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { StoreUnavailableError } from '../../src/problems';
+import { StoreUnavailableError } from '../../src/http/problems';
 import { MemoryStore, type Store } from '../../src/store';
 import { buildApp, expectProblem, type TestContext } from '../helpers';
 

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { StoreUnavailableError } from '../../src/problems';
+import { StoreUnavailableError } from '../../src/http/problems';
 import { RedisStore } from '../../src/store/redis';
 import { redisServerSuite, startRedis, type StartedRedis } from '../e2e/support';
 

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Config } from './config';
+import type { Config } from '../config';
 import type { Principal } from './identities';
-import { oauthError } from './problems';
+import { oauthError } from '../http/problems';
 import {
   familyRevokedKey,
   isNumericDate,
@@ -13,9 +13,9 @@ import {
   verifySignedJwt,
   type TokenOptions,
   type Verdict,
-} from './tokens';
-import { EPOCH_KEY, issuedBeforeEpoch } from './store/epoch';
-import { isVisitorTag, type VisitorTag } from './visitors';
+} from './verify';
+import { EPOCH_KEY, issuedBeforeEpoch } from '../store/epoch';
+import { isVisitorTag, type VisitorTag } from '../http/visitors';
 
 /** The RFC 6749 §5.1 token response. */
 export interface TokenResponse {

@@ -1,11 +1,11 @@
 import { createHmac, randomUUID, timingSafeEqual, verify as verifySignature } from 'node:crypto';
-import type { Config } from './config';
+import type { Config } from '../config';
 import type { Key, KeyRing } from './keys';
-import type { ProblemCode } from './scenarios/catalog';
-import type { Clock, Store } from './store';
-import { EPOCH_KEY, issuedBeforeEpoch, type StoreEpoch } from './store/epoch';
-import type { DecisionTrace } from './trace';
-import { isVisitorTag } from './visitors';
+import type { ProblemCode } from '../scenarios/catalog';
+import type { Clock, Store } from '../store';
+import { EPOCH_KEY, issuedBeforeEpoch, type StoreEpoch } from '../store/epoch';
+import type { DecisionTrace } from '../teaching/trace';
+import { isVisitorTag } from '../http/visitors';
 
 /** The claims of an RFC 9068 access token, as this server issues them. */
 export interface AccessClaims {
@@ -57,7 +57,7 @@ export type Evidence = Pick<DecisionTrace, 'times' | 'facts'>;
 
 /**
  * The `kid` a trace shows for a token whose header names none: such a token is checked with the
- * current key of its alg, so the kid checks did not apply to it (src/explain.ts).
+ * current key of its alg, so the kid checks did not apply to it (src/teaching/explain.ts).
  */
 export const NO_KID = '(none)';
 

@@ -1,5 +1,5 @@
-import { secretsEqual, sha256 } from './auth/compare';
-import type { Config } from './config';
+import { secretsEqual, sha256 } from '../auth/compare';
+import type { Config } from '../config';
 
 /** Who a token speaks for. `type` is the identity type the article's admin check reads. */
 export interface Principal {

@@ -1,6 +1,6 @@
 /**
  * The shape of a decision trace: how a credential was judged, step by step. Its own module, so
- * that the token verifier (src/tokens.ts) and the teaching surface (src/explain.ts) both name it
+ * that the token verifier (src/tokens/verify.ts) and the teaching surface (src/teaching/explain.ts) both name it
  * without depending on each other.
  */
 

@@ -10,7 +10,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { Config } from './config';
+import type { Config } from '../config';
 
 /** The algorithms a key may be pinned to (RFC 8725 §3.1: one key, one algorithm). */
 export type Algorithm = 'HS256' | 'ES256' | 'RS256';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { basicChallenge, rfc6750Text } from './auth/challenges';
+import { basicChallenge, rfc6750Text } from '../auth/challenges';
 import { storeFailureLog } from './outage-log';
-import { problemCatalog, type ProblemCode } from './scenarios/catalog';
+import { problemCatalog, type ProblemCode } from '../scenarios/catalog';
 
 export interface ProblemOptions {
   /** For a person: what exactly went wrong. Never a token, a secret or a stack trace. */

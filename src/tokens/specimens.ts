@@ -8,7 +8,7 @@ import {
   SPECIMEN_JTI_PREFIX,
   type AccessClaims,
   type TokenOptions,
-} from './tokens';
+} from './verify';
 
 /**
  * The token from section 1 of the article: jwt.io's example, HS256-signed with the secret
@@ -58,7 +58,7 @@ export const SPECIMEN_NAMES = [
 export type SpecimenName = (typeof SPECIMEN_NAMES)[number];
 export type Specimens = Record<SpecimenName, string>;
 
-export { SPECIMEN_JTI_PREFIX } from './tokens';
+export { SPECIMEN_JTI_PREFIX } from './verify';
 const specimenJti = (kind?: string) =>
   `${SPECIMEN_JTI_PREFIX}${kind ? `${kind}-` : ''}${randomUUID()}`;
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { problemCatalog, type ProblemCode } from './scenarios/catalog';
-import { redactPath } from './redact';
-import type { Store } from './store';
+import { problemCatalog, type ProblemCode } from '../scenarios/catalog';
+import { redactPath } from '../http/redact';
+import type { Store } from '../store';
 import {
   ACCESS_CHECKS,
   JWS_CHECKS,
@@ -9,7 +9,7 @@ import {
   type AccessClaims,
   type Evidence,
   type TokenCheck,
-} from './tokens';
+} from '../tokens/verify';
 import type { DecisionTrace } from './trace';
 
 /**
@@ -309,7 +309,7 @@ export interface Explanation {
   /** When the answer was sent, ISO 8601. */
   at: string;
   method: string;
-  /** The path, with any credential in it replaced by "[redacted]" (src/redact.ts). */
+  /** The path, with any credential in it replaced by "[redacted]" (src/http/redact.ts). */
   path: string;
   status: number;
   code: ProblemCode;

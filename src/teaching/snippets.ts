@@ -1,5 +1,5 @@
-import type { Trigger } from './scenarios';
-import { fillBody, fillTemplate, type Specimens } from './specimens';
+import type { Trigger } from '../scenarios';
+import { fillBody, fillTemplate, type Specimens } from '../tokens/specimens';
 
 /**
  * Copyable client code for a registry trigger, beside the curl line of GET /scenarios: Python
