@@ -255,6 +255,22 @@ export interface LoadConfigOptions {
 }
 
 /**
+ * For the entry points (src/server.ts, src/cors-demo.ts): the configuration, or one line
+ * naming the bad variable and exit code 2.
+ */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`four-oh-one: configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/**
  * Turns an environment into a `Config`, or throws a `ConfigError` whose message names the first
  * bad variable. Pure but for the random secret made when JWT_SECRET is unset.
  */

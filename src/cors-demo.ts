@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
-import { ConfigError, loadConfig, publishedDemoSecret } from './config';
+import { loadConfigOrExit, publishedDemoSecret } from './config';
 import { createServer } from './http/server';
 import {
   families,
@@ -377,16 +377,7 @@ export function tokensFromApi(apiBase: string): DemoTokens {
 
 /** `npm run demo:cors`: the demo page alone, for an API that runs elsewhere (PUBLIC_URL). */
 function main(): void {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`four-oh-one: configuration error: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(process.env);
   const logger = pino({ level: config.logLevel });
   const server = startCorsDemo({
     apiBase: config.publicUrl,

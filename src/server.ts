@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import { loadConfigOrExit } from './config';
 import { startCorsDemo } from './cors-demo';
 import { createServer, listen, ListenError } from './http/server';
 import type { SpecimenBook } from './tokens/specimens';
@@ -9,16 +9,7 @@ import { createStore } from './store';
 
 /** The entry point: configuration, store, app, listen, and a graceful shutdown. */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`four-oh-one: configuration error: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(process.env);
   const logger = pino({ level: config.logLevel });
   for (const warning of config.warnings) logger.warn(warning);
 
