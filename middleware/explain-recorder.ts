@@ -1,5 +1,4 @@
 import type { RequestHandler } from 'express';
-import { ipKeyGenerator } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import {
   acceptedBearerTrace,
@@ -8,6 +7,7 @@ import {
   type ExplanationBook,
 } from '../src/teaching/explain';
 import { storeFailureLog } from '../src/http/outage-log';
+import { clientAddress } from '../src/http/visitors';
 import { StoreUnavailableError } from '../src/http/problems';
 import { isProblemCode } from '../src/scenarios/catalog';
 import type { Clock } from '../src/store';
@@ -49,7 +49,7 @@ export function explainRecorder(options: ExplainRecorderOptions): RequestHandler
     let claimed: string | undefined;
     let address = '';
     res.locals.claimExplanation = () => {
-      address = ipKeyGenerator(req.ip ?? 'unknown');
+      address = clientAddress(req);
       if (claimed === undefined && book.claim(address)) {
         claimed = res.locals.explanationId ?? res.locals.requestId;
       }

@@ -1,23 +1,10 @@
-import { createHash } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import type { FailureLimits } from '../src/config';
 import type { Directory } from '../src/tokens/identities';
 import { problem, type HttpError } from '../src/http/problems';
 import type { Clock, Store } from '../src/store';
-
-/**
- * The client address Express trusts (TRUST_PROXY), IPv6 grouped by /56 as the library advises.
- * With TRUST_PROXY=true, Express takes any X-Forwarded-For text as the address; text that is no
- * address is counted under its hash, so a counter's key stays short whatever the header holds.
- */
-export function clientAddress(req: Request): string {
-  const ip = req.ip ?? '';
-  if (isIP(ip) !== 0) return ipKeyGenerator(ip);
-  return `?${createHash('sha256').update(ip).digest('base64url').slice(0, 16)}`;
-}
+import { clientAddress } from '../src/http/visitors';
 
 /**
  * The account every name outside the demo directory is counted under, one per client address:

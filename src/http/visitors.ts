@@ -1,4 +1,5 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { Request } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 
@@ -8,7 +9,13 @@ import { ipKeyGenerator } from 'express-rate-limit';
  * whose state could change what others see (revoke-all, the scripted failures) are kept per
  * visitor. Visitors behind one NAT are one visitor; locally, a learner is one visitor.
  */
-export const clientAddress = (req: Request): string => ipKeyGenerator(req.ip ?? 'unknown');
+export function clientAddress(req: Request): string {
+  const ip = req.ip ?? '';
+  if (isIP(ip) !== 0) return ipKeyGenerator(ip);
+  // With TRUST_PROXY=true, Express takes any X-Forwarded-For text as the address; text that is
+  // no address is named by its hash, so every key built from it stays short.
+  return `?${createHash('sha256').update(ip).digest('base64url').slice(0, 16)}`;
+}
 
 /**
  * A visitor's tag: an HMAC of its address, so that store keys and token claims name a visitor
