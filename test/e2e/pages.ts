@@ -1,0 +1,49 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from 'playwright-core';
+import { ROOT } from './support';
+
+/**
+ * What every page test asks of a page a learner opens: no serious or critical accessibility
+ * violation (axe-core, the WCAG 2 A/AA rules), nothing wider than a phone's screen, and a
+ * screenshot to look at (artifacts/pages/, git-ignored).
+ */
+
+/** The two widths every page is tried at: a laptop and a 390 px phone. */
+export const VIEWPORTS = {
+  desktop: { width: 1280, height: 900 },
+  phone: { width: 390, height: 844 },
+} as const;
+export type ViewportName = keyof typeof VIEWPORTS;
+
+/** axe's serious and critical violations on the page as it is now, one line each. */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help} (${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(' '))
+          .join(', ')}${v.nodes.length > 3 ? ', …' : ''})`,
+    );
+}
+
+/** How many CSS pixels the document is wider than the viewport (0 when nothing overflows). */
+export function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const doc = document.scrollingElement ?? document.documentElement;
+    return Math.max(0, doc.scrollWidth - window.innerWidth);
+  });
+}
+
+/** A full-page screenshot at artifacts/pages/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = join(ROOT, 'artifacts', 'pages');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
