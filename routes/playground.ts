@@ -3,6 +3,7 @@ import { methodNotAllowed } from '../src/http/problems';
 import { problemCatalog } from '../src/scenarios/catalog';
 import { families, scenarios, type Family, type Scenario } from '../src/scenarios';
 import { assetRouter } from '../src/site/assets';
+import { diagramForFamily } from '../src/site/diagrams';
 import { html, type Html } from '../src/site/html';
 import { layout, prose } from '../src/site/layout';
 import { statusClass } from '../src/site/shared/status-class';
@@ -228,6 +229,7 @@ function renderPlayground(deps: PlaygroundDeps, specimens: Specimens): string {
               html`<section class="family" id="family-${f.id}">
                 <h2>${f.title}</h2>
                 <p>${prose(f.summary)}</p>
+                ${diagramForFamily(f.id, registry)}
                 ${f.list.map((s) => scenarioCard(s, deps, specimens))}
               </section>`,
           )}

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { createServer } from '../../src/http/server';
-import { scenarios } from '../../src/scenarios';
+import { families, scenarios } from '../../src/scenarios';
 import {
   fetchFor,
   forbiddenHeaders,
@@ -29,6 +29,19 @@ describe('GET /playground', () => {
     const cards = res.text.match(/<details\s+class="scenario"/g) ?? [];
     expect(cards).toHaveLength(scenarios.length);
     expect(res.text.match(/data-lang="python"/g)?.length).toBeGreaterThanOrEqual(scenarios.length);
+  });
+
+  it('draws each family’s sequence diagrams in its section, configured like the registry', async () => {
+    const cors = buildApp({ env: { CORS_ORIGINS: 'https://app.example' } });
+    const res = await cors.http().get('/playground').expect(200);
+    for (const family of Object.keys(families)) {
+      const section = res.text.split(`id="family-${family}"`)[1]?.split('<section')[0] ?? '';
+      expect({
+        family,
+        diagram: /<figure class="diagram"[^]*<svg[^]*role="img"/.test(section),
+      }).toEqual({ family, diagram: true });
+    }
+    expect(res.text).toContain('Access-Control-Allow-Origin: https://app.example');
   });
 
   it('offers Run for a trigger a page can send, and says why not for the others', async () => {

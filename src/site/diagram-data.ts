@@ -1,0 +1,277 @@
+import type { Family, HttpMethod } from '../scenarios/types';
+
+/**
+ * The sequence diagrams, as data. A step that is an exchange names a registry scenario (`ask`):
+ * its method and path come from the scenario's trigger, and its answer (status, problem code,
+ * challenge parameters, headers) from the scenario's expectation, so a diagram cannot say
+ * something the server does not (src/site/diagrams.ts resolves them; test/site/diagrams.test.ts
+ * checks every label against the registry). Only what a diagram adds is written here: what the
+ * request carries, in words, and which parts of the answer to show.
+ *
+ * An answer no stateless replay can make (a refresh with a refresh token just issued, a heartbeat
+ * on a live session, a Digest response to a fresh nonce) has no scenario; such a step is `http`,
+ * and the test checks its status against the routes' documented successes (src/openapi/table.ts).
+ */
+
+/** An exchange taken from a registry scenario: a request arrow and its answer arrow. */
+export interface AskStep {
+  ask: string;
+  /** Lane indexes; by default 0 (the client) asks 1 (the server). */
+  from?: number;
+  to?: number;
+  /** What the request carries, in words (its method and path come from the scenario). */
+  send?: string;
+  /** The challenge parameters to show, beside its scheme; none: the scheme and realm. */
+  params?: string[];
+  /** Response headers of the scenario's expectation to show, by name. */
+  headers?: string[];
+  /** What the answer means, in a few words. */
+  say?: string;
+}
+
+/** An exchange no registry scenario can show (see above): its success status is documented. */
+export interface HttpStep {
+  http: { method: HttpMethod; path: string; status: number };
+  from?: number;
+  to?: number;
+  send?: string;
+  say?: string;
+}
+
+/** A message that is not HTTP (a script calling fetch, the browser answering it). */
+export interface MessageStep {
+  message: string;
+  from: number;
+  to: number;
+}
+
+/** Time passing, or a choice the client makes, across every lane. */
+export interface NoteStep {
+  note: string;
+}
+
+export type StepSpec = AskStep | HttpStep | MessageStep | NoteStep;
+
+export interface DiagramSpec {
+  /** Unique on a page: element ids derive from it. */
+  id: string;
+  family: Family;
+  title: string;
+  /** One or two sentences: the SVG's <desc>, and the caption. */
+  summary: string;
+  /** The lanes, left to right. */
+  participants: string[];
+  steps: StepSpec[];
+}
+
+const DATA_LANES = ['Client', 'Server'];
+
+const LOGIN: AskStep = {
+  ask: 'session-login',
+  send: 'username, password (a form)',
+  say: 'Set-Cookie: the session',
+};
+
+/** A heartbeat on a live session: no scenario, as the cookie of a live session is nobody's. */
+const heartbeat = (send: string, say: string): HttpStep => ({
+  http: { method: 'POST', path: '/keepalive', status: 200 },
+  send: `Cookie: the session, ${send}`,
+  say,
+});
+
+export const DIAGRAMS: readonly DiagramSpec[] = [
+  {
+    id: 'bearer-challenge',
+    family: 'bearer',
+    title: 'Bearer challenge and response',
+    summary:
+      'A request without a token gets 401 and a challenge that names the scheme; the client retries with a Bearer token and gets the data.',
+    participants: DATA_LANES,
+    steps: [
+      { ask: 'bearer-missing', send: 'no Authorization header', say: 'which scheme to use' },
+      { note: 'The client gets an access token (POST /auth/token, the tokens family).' },
+      { ask: 'bearer-valid', send: 'Authorization: Bearer <access token>', say: 'the data' },
+    ],
+  },
+  {
+    id: 'refresh-and-retry',
+    family: 'tokens',
+    title: 'Refresh and retry once',
+    summary:
+      'The first article’s fix: on 401 token_expired the client refreshes its token at POST /auth/token and retries the request once; a second 401 is final.',
+    participants: ['Client', 'GET /api/v1/data', 'POST /auth/token'],
+    steps: [
+      {
+        ask: 'token-expired',
+        send: 'Authorization: Bearer <expired token>',
+        params: ['error', 'error_description'],
+      },
+      {
+        http: { method: 'POST', path: '/auth/token', status: 200 },
+        to: 2,
+        send: 'grant_type=refresh_token, refresh_token=<refresh token>',
+        say: 'a new access token and a new refresh token (rotation)',
+      },
+      { ask: 'bearer-valid', send: 'Authorization: Bearer <new access token>', say: 'the data' },
+      { note: 'Retry once only: a second 401 means log in again, never loop.' },
+    ],
+  },
+  {
+    id: 'session-idle',
+    family: 'session',
+    title: 'Session: the heartbeat keeps the idle timeout away',
+    summary:
+      'Each request within SESSION_IDLE_SECONDS restarts the idle window; a gap longer than that ends the session.',
+    participants: DATA_LANES,
+    steps: [
+      LOGIN,
+      heartbeat('sooner than SESSION_IDLE_SECONDS', 'kept alive: the idle window starts again'),
+      { note: 'No request for longer than SESSION_IDLE_SECONDS.' },
+      { ask: 'session-idle-expired', send: 'Cookie: the idle session', params: ['form-action'] },
+    ],
+  },
+  {
+    id: 'session-absolute',
+    family: 'session',
+    title: 'Session: the absolute lifetime ends it anyway',
+    summary:
+      'However often the heartbeat runs, a session ends SESSION_ABSOLUTE_SECONDS after login; the client logs in again.',
+    participants: DATA_LANES,
+    steps: [
+      LOGIN,
+      heartbeat('every few seconds', 'kept alive'),
+      { note: 'SESSION_ABSOLUTE_SECONDS after the login, heartbeats or not.' },
+      {
+        ask: 'session-absolute-expired',
+        send: 'Cookie: the busy session',
+        params: ['form-action'],
+      },
+      { ask: 'session-login', send: 'username, password again', say: 'a new session' },
+    ],
+  },
+  {
+    id: 'step-up',
+    family: 'admin',
+    title: 'Step-up: a valid token whose login is too old (RFC 9470)',
+    summary:
+      'A sensitive route refuses a valid token whose login is older than max_age with 401 insufficient_user_authentication; the user logs in again and the new token passes.',
+    participants: DATA_LANES,
+    steps: [
+      {
+        ask: 'step-up-stale-login',
+        send: 'Authorization: Bearer <token from an old login>',
+        params: ['error', 'max_age'],
+      },
+      {
+        ask: 'auth-token-password',
+        send: 'grant_type=password: the user logs in again',
+        say: 'a token with a fresh auth_time',
+      },
+      { ask: 'step-up-fresh-login', send: 'Authorization: Bearer <fresh token>' },
+    ],
+  },
+  {
+    id: 'admin-401-403',
+    family: 'admin',
+    title: '401 versus 403 at the admin panel',
+    summary:
+      'No token is 401 with a challenge: authenticate. A valid token of a user who is not an admin is 403: another login of the same user would not help.',
+    participants: DATA_LANES,
+    steps: [
+      { ask: 'admin-no-token', send: 'no Authorization header' },
+      { ask: 'admin-as-user', send: 'Authorization: Bearer <a user’s token>', say: 'no challenge' },
+      { ask: 'admin-as-admin', send: 'Authorization: Bearer <an admin’s token>' },
+    ],
+  },
+  {
+    id: 'cors-preflight',
+    family: 'cors',
+    title: 'A CORS preflight, then the request with credentials',
+    summary:
+      'A script on another origin sends an Authorization header, so the browser first asks with an OPTIONS preflight that carries no credentials; the server allows the origin, then the real request’s 401 reaches the script with its challenge exposed.',
+    participants: ['Page script', 'Browser', 'Server'],
+    steps: [
+      { message: 'fetch("/api/v1/data", Authorization: Bearer …)', from: 0, to: 1 },
+      {
+        ask: 'cors-preflight',
+        from: 1,
+        to: 2,
+        send: 'Origin, Access-Control-Request-Headers: authorization; no credentials',
+        headers: ['access-control-allow-origin', 'access-control-allow-headers'],
+      },
+      {
+        ask: 'cors-expired-token',
+        from: 1,
+        to: 2,
+        send: 'Origin, Authorization: Bearer <expired token>',
+        params: ['error'],
+        headers: ['access-control-allow-origin', 'access-control-expose-headers'],
+      },
+      { message: 'response: status 401 and WWW-Authenticate readable', from: 1, to: 0 },
+    ],
+  },
+  {
+    id: 'digest-stale',
+    family: 'classic',
+    title: 'The Digest handshake, and a stale nonce',
+    summary:
+      'The server challenges with a nonce; the client answers with a hash of the password and that nonce. When the nonce ages out the server says stale=true, and the client retries with the new nonce without asking the user again.',
+    participants: DATA_LANES,
+    steps: [
+      { ask: 'digest-auth-challenge', send: 'no Authorization header', params: ['qop', 'nonce'] },
+      {
+        http: { method: 'GET', path: '/digest-auth/auth/user/passwd/SHA-256', status: 200 },
+        send: 'Authorization: Digest username, nonce, nc, cnonce, response',
+        say: 'authenticated',
+      },
+      { note: 'Later: the nonce has expired.' },
+      {
+        ask: 'digest-auth-stale-nonce',
+        send: 'Authorization: Digest … with the old nonce',
+        params: ['nonce', 'stale'],
+        say: 'the password was right: retry',
+      },
+      {
+        http: { method: 'GET', path: '/digest-auth/auth/user/passwd/SHA-256', status: 200 },
+        send: 'Authorization: Digest … with the new nonce',
+        say: 'no new prompt for the password',
+      },
+    ],
+  },
+  {
+    id: 'basic-challenge',
+    family: 'classic',
+    title: 'Basic challenge and response',
+    summary:
+      'Without credentials the server answers 401 with a Basic challenge; the client sends user:password in base64 and gets in.',
+    participants: DATA_LANES,
+    steps: [
+      { ask: 'basic-auth-missing', send: 'no Authorization header', params: ['charset'] },
+      { ask: 'basic-auth-valid', send: 'Authorization: Basic base64(user:passwd)' },
+    ],
+  },
+  {
+    id: 'openai-key',
+    family: 'openai',
+    title: 'An OpenAI-style client and its key',
+    summary:
+      'Without a key the API answers 401 in OpenAI’s error envelope, still with a Bearer challenge; with the key (or an access token) it lists the models.',
+    participants: DATA_LANES,
+    steps: [
+      { ask: 'openai-missing-key', send: 'no Authorization header' },
+      { ask: 'openai-valid-key', send: 'Authorization: Bearer sk-demo-four-oh-one' },
+    ],
+  },
+  {
+    id: 'platform-errors',
+    family: 'platform',
+    title: 'Answers that are not about credentials',
+    summary:
+      'A path nobody serves is 404 and a method a path does not take is 405 with Allow: no challenge, since no credentials would help.',
+    participants: DATA_LANES,
+    steps: [
+      { ask: 'platform-not-found', say: 'no challenge' },
+      { ask: 'platform-method-not-allowed', headers: ['Allow'] },
+    ],
+  },
+];
