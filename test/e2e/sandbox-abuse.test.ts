@@ -1,20 +1,6 @@
+// Shared with the bench's "abuse" section (bench/run.ts).
+import { runAbuse, type AbuseReport } from '../../bench/abuse';
 import { startRedis, startServer, type StartedRedis, type StartedServer } from './support';
-
-// Plain JavaScript shared with bench/run.js's "abuse" section.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { runAbuse } = require('../../bench/abuse.js') as {
-  runAbuse: (
-    base: string,
-    options: { pid: number; addresses: string[]; requests: number },
-  ) => Promise<AbuseReport>;
-};
-
-interface AbuseReport {
-  adversary: { sent: number; byStatus: Record<string, number> };
-  bystander: { checked: number; mismatches: string[] };
-  peakRssMb: number;
-  readyz: { status: number; usage?: { entries: number; bytes: number } };
-}
 
 /**
  * Issue 10's proof: one visitor runs every attack from six addresses while another replays

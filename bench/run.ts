@@ -1,4 +1,3 @@
-'use strict';
 /**
  * `npm run bench`: load and micro benchmarks, all in one run so that their ratios compare like
  * with like on one machine. Each section is an async function that returns a table; a section
@@ -6,37 +5,43 @@
  * one) records a failure, and the process then exits 1 without overwriting bench/RESULTS.md.
  * A low ratio is a result, not a failure: it is reported, and the process exits 0.
  *
- *   npm run bench                 all sections, then bench/RESULTS.md is rewritten
- *   node bench/run.js http        only the named sections; RESULTS.md is left alone
+ *   npm run bench                      all sections, then bench/RESULTS.md is rewritten
+ *   npm run bench -- verify memory     only the named sections; RESULTS.md is left alone
+ *
+ * `npm run bench` builds the server (npm run build), then this directory with
+ * tsconfig.bench.json (into dist/bench, with the process helpers it shares with the e2e tests,
+ * test/e2e/processes.ts), and runs `node dist/bench/run.js`.
  *
  * BENCH_DURATION (seconds per autocannon run, default 6) and BENCH_ROUNDS (default 3, at
  * least 2) shorten or lengthen the two autocannon sections (http, issuance); with the defaults
  * the whole bench takes about three minutes.
  */
-const { execFileSync, spawn } = require('node:child_process');
-const { Buffer } = require('node:buffer');
-const { createSecretKey } = require('node:crypto');
-const fs = require('node:fs');
-const http = require('node:http');
-const net = require('node:net');
-const os = require('node:os');
-const path = require('node:path');
-const { URLSearchParams } = require('node:url');
-const { setTimeout: sleep } = require('node:timers/promises');
-const autocannon = require('autocannon');
-const jwt = require('jsonwebtoken');
+import { execFileSync } from 'node:child_process';
+import { createSecretKey } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import jwt from 'jsonwebtoken';
+import { CONFIG_VARIABLES, loadConfig } from '../src/config';
+import { MemoryStore } from '../src/store/memory';
+import { createKeyRing } from '../src/tokens/keys';
+import { createTokenVerifier, issueAccessToken, verifySignedJwt } from '../src/tokens/verify';
+import {
+  freePort,
+  ROOT,
+  startRedis,
+  startServer,
+  type StartedRedis,
+  type StartedServer,
+} from '../test/e2e/processes';
+import { runAbuse } from './abuse';
+import { runFaults } from './faults';
 
-const ROOT = path.join(__dirname, '..');
-const DIST = path.join(ROOT, 'dist');
-const RESULTS_FILE = path.join(__dirname, 'RESULTS.md');
+const RESULTS_FILE = path.join(ROOT, 'bench', 'RESULTS.md');
 const HISTORY_LIMIT = 20;
-
-const { CONFIG_VARIABLES, loadConfig } = require(path.join(DIST, 'src/config.js'));
-const { createKeyRing } = require(path.join(DIST, 'src/tokens/keys.js'));
-const { createTokenVerifier, issueAccessToken, verifySignedJwt } = require(
-  path.join(DIST, 'src/tokens/verify.js'),
-);
-const { MemoryStore } = require(path.join(DIST, 'src/store/memory.js'));
 
 /** The issue's bar: a valid-token request keeps at least this share of /healthz throughput. */
 const DATA_HEALTHZ_BAR = 0.85;
@@ -55,12 +60,30 @@ const MICRO = { iterations: 20_000, warmup: 2_000, timeBoxMs: 3_000 };
 
 // --- Sections ---------------------------------------------------------------------------------
 
+/** What a section may do besides returning its table: record a failure, and clean up after. */
+interface Ctx {
+  fail: (message: string) => void;
+  onCleanup: (fn: () => unknown) => void;
+}
+
+/** A section's table; `summary` is the few words the history line keeps. */
+interface Report {
+  columns: string[];
+  rows: string[][];
+  notes?: string[];
+  summary?: string;
+}
+
+interface Section {
+  name: string;
+  title: string;
+  run: (ctx: Ctx) => Promise<Report>;
+}
+
 /**
- * Every section: `run(ctx)` resolves to `{ columns, rows, notes?, summary? }`; `summary` is the
- * few words the history line keeps. Later benches (memory of 100k sessions, ...) are one more
- * entry here.
+ * Every section: `run(ctx)` resolves to its Report. Later benches are one more entry here.
  */
-const sections = [
+const sections: Section[] = [
   {
     name: 'http',
     title: 'HTTP throughput (autocannon against `node dist/src/server.js` in a child process)',
@@ -78,7 +101,7 @@ const sections = [
   },
   {
     name: 'memory',
-    title: 'Memory: 100k live cookie sessions in the embedded store (bench/session-memory.js)',
+    title: 'Memory: 100k live cookie sessions in the embedded store (bench/session-memory.ts)',
     run: sessionMemory,
   },
   {
@@ -101,10 +124,10 @@ const SESSION_RSS_BAR_MB = 150;
 
 // --- HTTP throughput --------------------------------------------------------------------------
 
-async function httpThroughput(ctx) {
+async function httpThroughput(ctx: Ctx): Promise<Report> {
   const port = await freePort();
   const env = benchEnv(port);
-  const server = await startServer(env, ctx);
+  const server = await benchServer(env, ctx);
 
   const config = loadConfig(env);
   const keys = createKeyRing(config);
@@ -119,81 +142,97 @@ async function httpThroughput(ctx) {
     { ...issue, expiresIn: 60 },
   );
 
-  const targets = [
-    { name: 'GET /healthz', path: '/healthz', status: 200 },
-    {
+  const get = ({
+    code,
+    token,
+    ...t
+  }: {
+    name: string;
+    path: string;
+    status: number;
+    code?: string;
+    token?: string;
+  }): Target => ({
+    ...t,
+    method: 'GET',
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    ...(code ? { check: (res: Reply) => expectCode(res, code) } : {}),
+  });
+  const targets = await measure(ctx, server, [
+    get({ name: 'GET /healthz', path: '/healthz', status: 200 }),
+    get({
       name: 'GET /api/v1/data, valid token',
       path: '/api/v1/data',
       status: 200,
       token: valid.token,
-    },
-    {
+    }),
+    get({
       name: 'GET /api/v1/data, no token',
       path: '/api/v1/data',
       status: 401,
       code: 'token_missing',
-    },
-    {
+    }),
+    get({
       name: 'GET /api/v1/data, expired token',
       path: '/api/v1/data',
       status: 401,
       code: 'token_expired',
       token: expired.token,
-    },
-  ].map((t) => ({
-    ...t,
-    method: 'GET',
-    headers: t.token ? { authorization: `Bearer ${t.token}` } : {},
-    check: t.code ? (res) => expectCode(res, t.code) : undefined,
-  }));
-
-  await measure(ctx, server, targets);
-
+    }),
+  ]);
   const [healthz, data, missing, expiredTarget] = targets;
-  const stats = new Map(targets.map((t) => [t, summarize(t.samples)]));
-  const base = stats.get(healthz).mean;
-  const ratio = stats.get(data).mean / base;
-  const perRound = data.samples.map((s, i) => s.rps / healthz.samples[i].rps);
+  const stats = statsOf(targets);
+  const base = stats(healthz).mean;
+  const ratio = stats(data).mean / base;
+  const perRound = ratiosPerRound(data, healthz);
   const verdict = ratio >= DATA_HEALTHZ_BAR ? 'PASS' : 'FAIL';
 
   return {
     ...throughputTable(targets, stats, base),
     notes: [
-      `Valid token vs /healthz: **${fixed(ratio, 3)}** (per round: ${perRound.map((r) => fixed(r, 3)).join(', ')}); ` +
+      `Valid token vs /healthz: **${fixed(ratio, 3)}** (per round: ${perRound}); ` +
         `bar ${DATA_HEALTHZ_BAR}: **${verdict}**.`,
-      `No token vs /healthz: ${fixed(stats.get(missing).mean / base, 3)}; ` +
-        `expired token vs /healthz: ${fixed(stats.get(expiredTarget).mean / base, 3)}.`,
+      `No token vs /healthz: ${fixed(stats(missing).mean / base, 3)}; ` +
+        `expired token vs /healthz: ${fixed(stats(expiredTarget).mean / base, 3)}.`,
       'The valid-token request verifies the HS256 signature with node:crypto (src/tokens/verify.ts) and ' +
         'asks the store about revocation with one `getMany` of three keys (memory store here).',
       methodNote(),
     ],
     summary:
-      `healthz ${int(base)} req/s, data ${int(stats.get(data).mean)} req/s, ` +
+      `healthz ${int(base)} req/s, data ${int(stats(data).mean)} req/s, ` +
       `ratio ${fixed(ratio, 3)} (${verdict} vs ${DATA_HEALTHZ_BAR}), ` +
-      `401 none ${int(stats.get(missing).mean)}, 401 expired ${int(stats.get(expiredTarget).mean)}`,
+      `401 none ${int(stats(missing).mean)}, 401 expired ${int(stats(expiredTarget).mean)}`,
   };
 }
 
 // --- Token issuance ---------------------------------------------------------------------------
 
-async function issuanceThroughput(ctx) {
+async function issuanceThroughput(ctx: Ctx): Promise<Report> {
   const port = await freePort();
   const env = benchEnv(port);
-  const server = await startServer(env, ctx);
+  const server = await benchServer(env, ctx);
   const { demo } = loadConfig(env);
 
   // Every token response must carry an access token; checked on every response of every run
   // (a cheap regex: the load generator shares the CPUs with the server).
-  const hasAccessToken = (body) => /"access_token":\s*"[\w-]+\.[\w-]+\.[\w-]+"/.test(body);
-  const tokenTarget = (t) => ({
+  const hasAccessToken = (body: string) => /"access_token":\s*"[\w-]+\.[\w-]+\.[\w-]+"/.test(body);
+  const tokenTarget = ({
+    sub,
+    ...t
+  }: {
+    name: string;
+    headers: Record<string, string>;
+    body: string;
+    sub: string;
+  }): Target => ({
     ...t,
     method: 'POST',
     path: '/auth/token',
     status: 200,
     verifyBody: hasAccessToken,
-    check: (res) => expectTokenResponse(res, t.sub),
+    check: (res) => expectTokenResponse(res, sub),
   });
-  const targets = [
+  const targets = await measure(ctx, server, [
     { name: 'GET /healthz', method: 'GET', path: '/healthz', status: 200, headers: {} },
     tokenTarget({
       name: 'POST /auth/token, JSON api_key/api_secret',
@@ -211,16 +250,12 @@ async function issuanceThroughput(ctx) {
       }).toString(),
       sub: demo.username,
     }),
-  ];
-
-  await measure(ctx, server, targets);
-
+  ]);
   const [healthz, json, password] = targets;
-  const stats = new Map(targets.map((t) => [t, summarize(t.samples)]));
-  const base = stats.get(healthz).mean;
-  const ratioOf = (t) => stats.get(t).mean / base;
-  const perRound = (t) =>
-    t.samples.map((s, i) => fixed(s.rps / healthz.samples[i].rps, 3)).join(', ');
+  const stats = statsOf(targets);
+  const base = stats(healthz).mean;
+  const ratioOf = (t: Measured) => stats(t).mean / base;
+  const perRound = (t: Measured) => ratiosPerRound(t, healthz);
 
   return {
     ...throughputTable(targets, stats, base),
@@ -236,52 +271,84 @@ async function issuanceThroughput(ctx) {
       `Its own server process, with its own /healthz as the base (compare ratios, not req/s, with the section above). ${methodNote()}`,
     ],
     summary:
-      `issuance JSON ${int(stats.get(json).mean)} req/s (${fixed(ratioOf(json), 3)} of healthz ${int(base)}), ` +
-      `password grant ${int(stats.get(password).mean)} req/s (${fixed(ratioOf(password), 3)})`,
+      `issuance JSON ${int(stats(json).mean)} req/s (${fixed(ratioOf(json), 3)} of healthz ${int(base)}), ` +
+      `password grant ${int(stats(password).mean)} req/s (${fixed(ratioOf(password), 3)})`,
   };
 }
 
 /** A token response (RFC 6749 §5.1) for `sub`, with an access token and a refresh token. */
-function expectTokenResponse(res, sub) {
-  let body;
+function expectTokenResponse(res: Reply, sub: string): string | undefined {
+  let body: { access_token?: unknown; token_type?: unknown; refresh_token?: unknown };
   try {
-    body = JSON.parse(res.body);
+    body = JSON.parse(res.body) as typeof body;
   } catch {
     return 'the body is not JSON';
   }
   if (typeof body.access_token !== 'string') return 'no access_token';
-  if (body.token_type !== 'Bearer') return `token_type ${body.token_type}, not Bearer`;
+  if (body.token_type !== 'Bearer') return `token_type ${String(body.token_type)}, not Bearer`;
   if (typeof body.refresh_token !== 'string') return 'no refresh_token';
-  let claims;
+  let claims: { sub?: unknown };
   try {
-    claims = JSON.parse(Buffer.from(body.access_token.split('.')[1] ?? '', 'base64url').toString());
+    const payload = body.access_token.split('.')[1] ?? '';
+    claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as typeof claims;
   } catch {
     return 'the access token payload is not JSON';
   }
-  if (claims.sub !== sub) return `the access token is for ${claims.sub}, not ${sub}`;
+  if (claims.sub !== sub) return `the access token is for ${String(claims.sub)}, not ${sub}`;
   return undefined;
 }
 
 /** A problem response with the expected `code`. */
-function expectCode(res, expected) {
-  let code;
+function expectCode(res: Reply, expected: string): string | undefined {
+  let code: unknown;
   try {
-    code = JSON.parse(res.body).code;
+    code = (JSON.parse(res.body) as { code?: unknown }).code;
   } catch {
     code = undefined;
   }
-  return code === expected ? undefined : `code ${code}, not ${expected}`;
+  return code === expected ? undefined : `code ${String(code)}, not ${expected}`;
 }
 
 // --- Shared by the autocannon sections --------------------------------------------------------
 
+/** An answer to `request`. */
+interface Reply {
+  status: number;
+  body: string;
+}
+
+/** One request that an autocannon section measures, and what every answer to it must be. */
+interface Target {
+  name: string;
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  status: number;
+  /** A problem with the answer, checked on one request before timing; undefined if none. */
+  check?: (res: Reply) => string | undefined;
+  /** Checked by autocannon on every answer. */
+  verifyBody?: (body: string) => boolean;
+}
+
+interface Sample {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+type Measured = Target & { samples: Sample[] };
+
 /**
  * One request per target first, then a warm-up per target, then `HTTP.rounds` rounds in which
- * the targets alternate; fills `target.samples`. A target is `{ name, method, path, headers,
- * body?, status, check?(res) -> problem | undefined, verifyBody?(body) -> boolean }`.
+ * the targets alternate; returns the targets with their samples, in order.
  */
-async function measure(ctx, server, targets) {
-  for (const t of targets) t.samples = [];
+async function measure<T extends Target[]>(
+  ctx: Ctx,
+  server: StartedServer,
+  plain: [...T],
+): Promise<{ [K in keyof T]: Measured }> {
+  const targets = plain.map((t) => ({ ...t, samples: [] as Sample[] }));
 
   // One request each first: a bench of the wrong answer measures nothing.
   for (const t of targets) {
@@ -315,13 +382,29 @@ async function measure(ctx, server, targets) {
       });
     }
   }
+  return targets as { [K in keyof T]: Measured };
 }
 
-function throughputTable(targets, stats, base) {
+/** Mean req/s of each target, and the largest deviation of a round from it. */
+function statsOf(targets: readonly Measured[]): (t: Measured) => { mean: number; spread: number } {
+  const stats = new Map(targets.map((t) => [t, summarize(t.samples)]));
+  return (t) => stats.get(t) ?? { mean: NaN, spread: NaN };
+}
+
+/** `target`'s req/s over `base`'s, round by round. */
+function ratiosPerRound(target: Measured, base: Measured): string {
+  return target.samples.map((s, i) => fixed(s.rps / (base.samples[i]?.rps ?? NaN), 3)).join(', ');
+}
+
+function throughputTable(
+  targets: readonly Measured[],
+  stats: ReturnType<typeof statsOf>,
+  base: number,
+): Pick<Report, 'columns' | 'rows'> {
   return {
     columns: ['target', 'req/s (mean)', 'spread', 'per round', 'p50 ms', 'p99 ms', 'vs /healthz'],
     rows: targets.map((t) => {
-      const s = stats.get(t);
+      const s = stats(t);
       return [
         t.name,
         int(s.mean),
@@ -335,7 +418,7 @@ function throughputTable(targets, stats, base) {
   };
 }
 
-function methodNote() {
+function methodNote(): string {
   return (
     `${HTTP.connections} connections, pipelining ${HTTP.pipelining}, ${HTTP.durationSeconds} s per run ` +
     `after a ${HTTP.warmupSeconds} s warm-up per target, ${HTTP.rounds} alternating rounds; ` +
@@ -344,13 +427,15 @@ function methodNote() {
   );
 }
 
-function cannon(url, target, durationSeconds) {
+function cannon(url: string, target: Target, durationSeconds: number): Promise<autocannon.Result> {
   return autocannon({
     url: `${url}${target.path}`,
     method: target.method,
     headers: target.headers,
     ...(target.body === undefined ? {} : { body: target.body }),
-    ...(target.verifyBody ? { verifyBody: target.verifyBody } : {}),
+    ...(target.verifyBody
+      ? { verifyBody: (body: unknown) => target.verifyBody?.(String(body)) ?? true }
+      : {}),
     connections: HTTP.connections,
     pipelining: HTTP.pipelining,
     duration: durationSeconds,
@@ -358,11 +443,14 @@ function cannon(url, target, durationSeconds) {
 }
 
 /** Every response of a run must carry the target's status (and body), with no errors or timeouts. */
-function checkStatuses(ctx, target, result, phase) {
-  const counts = Object.entries(result.statusCodeStats ?? {}).map(([s, v]) => [Number(s), v.count]);
+function checkStatuses(ctx: Ctx, target: Target, result: autocannon.Result, phase: string): void {
+  const counts = Object.entries(result.statusCodeStats ?? {}).map(([s, v]): [number, number] => [
+    Number(s),
+    v.count ?? 0,
+  ]);
   const wrong = counts.filter(([status]) => status !== target.status);
   const right = counts.find(([status]) => status === target.status)?.[1] ?? 0;
-  const problems = [];
+  const problems: string[] = [];
   if (wrong.length > 0)
     problems.push(`unexpected statuses ${wrong.map(([s, n]) => `${s}×${n}`).join(', ')}`);
   if (right === 0) problems.push(`no ${target.status} at all`);
@@ -375,8 +463,10 @@ function checkStatuses(ctx, target, result, phase) {
 }
 
 /** Everything the server reads, set explicitly: variables from the caller's shell do not leak in. */
-function benchEnv(port) {
-  const env = { ...process.env };
+function benchEnv(port: number): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env))
+    if (value !== undefined) env[name] = value;
   for (const name of CONFIG_VARIABLES) env[name] = ''; // empty means unset to loadConfig
   return Object.assign(env, {
     PORT: String(port),
@@ -388,62 +478,49 @@ function benchEnv(port) {
   });
 }
 
-/** Starts the server as a child process and resolves once /healthz answers 200. */
-async function startServer(env, ctx) {
-  const child = spawn(process.execPath, [...NODE_FLAGS, path.join(DIST, 'src/server.js')], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
+/**
+ * The server as `npm start` runs it, in a child process (test/e2e/processes.ts), stopped when
+ * the section ends; resolves once /healthz answers 200.
+ */
+async function benchServer(env: Record<string, string>, ctx: Ctx): Promise<StartedServer> {
+  const server = await startServer(env, {
+    nodeFlags: NODE_FLAGS,
+    timeoutMs: 15_000,
+    healthz: true,
   });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => {
-    stderr = (stderr + chunk).slice(-4000);
-  });
-  let exited = null;
-  const exit = new Promise((resolve) => {
-    child.once('exit', (code, signal) => {
-      exited = { code, signal };
-      resolve();
-    });
-  });
-  ctx.onCleanup(async () => {
-    if (exited) return;
-    child.kill('SIGTERM');
-    const killed = await Promise.race([exit.then(() => true), sleep(5000).then(() => false)]);
-    if (!killed) {
-      child.kill('SIGKILL');
-      await exit;
-    }
-  });
-
-  const url = `http://127.0.0.1:${env.PORT}`;
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (exited) {
-      throw new Error(
-        `server exited before answering /healthz (code ${exited.code}, signal ${exited.signal}):\n${stderr}`,
-      );
-    }
-    try {
-      const res = await request(`${url}/healthz`);
-      if (res.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline)
-      throw new Error(`server did not answer /healthz within 15 s:\n${stderr}`);
-    await sleep(100);
-  }
-  log(`server pid ${child.pid} listening on ${url}`);
-  const died = () =>
-    exited &&
-    `server pid ${child.pid} exited (code ${exited.code}, signal ${exited.signal})` +
-      (stderr ? `; its stderr ends:\n${stderr.slice(-1500)}` : ' with nothing on stderr');
-  return { url, child, died };
+  ctx.onCleanup(server.stop);
+  log(`server pid ${server.child.pid} listening on ${server.url}`);
+  return server;
 }
 
-/** One request without keep-alive: `{ method = 'GET', headers = {}, body? }`. */
-function request(url, { method = 'GET', headers = {}, body } = {}) {
+/**
+ * A server on a Redis of its own (the abuse and faults sections), both stopped when the section
+ * ends; resolves once /readyz answers 200 (the store connected).
+ */
+async function serverOnRedis(
+  env: Record<string, string>,
+  ctx: Ctx,
+): Promise<{ server: StartedServer; redis: StartedRedis }> {
+  const redis = await startRedis();
+  ctx.onCleanup(redis.stop);
+  const server = await benchServer({ ...env, REDIS_URL: redis.url }, ctx);
+  await untilReady(server);
+  return { server, redis };
+}
+
+/** Waits up to 5 s for /readyz to answer 200. */
+async function untilReady(server: StartedServer): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    if ((await request(`${server.url}/readyz`)).status === 200) return;
+    await sleep(100);
+  }
+}
+
+/** One request without keep-alive. */
+function request(
+  url: string,
+  { method = 'GET', headers = {}, body }: Partial<Pick<Target, 'method' | 'headers' | 'body'>> = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const sized =
       body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) };
@@ -451,8 +528,8 @@ function request(url, { method = 'GET', headers = {}, body } = {}) {
     const req = http.request(url, options, (res) => {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode, body: text }));
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`timeout: ${method} ${url}`)));
@@ -461,20 +538,16 @@ function request(url, { method = 'GET', headers = {}, body } = {}) {
   });
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 // --- Token verification -----------------------------------------------------------------------
 
-async function verifyMicro(ctx) {
+interface MicroCase {
+  name: string;
+  fn: () => unknown;
+  async?: boolean;
+  ok?: (out: unknown) => boolean;
+}
+
+async function verifyMicro(ctx: Ctx): Promise<Report> {
   const config = loadConfig(benchEnv(0));
   const keys = createKeyRing(config);
   const clock = { now: () => Date.now() };
@@ -482,7 +555,7 @@ async function verifyMicro(ctx) {
     { keys, jwt: config.jwt, clock },
     { sub: 'bench', clientId: 'bench', scope: 'data:read', expiresIn: 3600 },
   );
-  const options = { algorithms: ['HS256'] };
+  const options: jwt.VerifyOptions = { algorithms: ['HS256'] };
   const asString = JWT_SECRET;
   const asBuffer = Buffer.from(JWT_SECRET, 'utf8');
   const asKeyObject = createSecretKey(asBuffer);
@@ -493,7 +566,10 @@ async function verifyMicro(ctx) {
   const verdict = await verifyAccessToken(token);
   if (!verdict.ok) throw new Error(`createTokenVerifier refused the bench token: ${verdict.code}`);
 
-  const cases = [
+  const verified = (out: unknown) =>
+    (out as { ok: boolean; claims?: { sub: string } }).ok &&
+    (out as { claims?: { sub: string } }).claims?.sub === 'bench';
+  const cases: MicroCase[] = [
     {
       name: '`jsonwebtoken.verify`, secret as string',
       fn: () => jwt.verify(token, asString, options),
@@ -509,41 +585,43 @@ async function verifyMicro(ctx) {
     {
       name: 'server signature check (`verifySignedJwt`, node:crypto HMAC)',
       fn: () => verifySignedJwt(token, keys, clock),
-      ok: (out) => out.ok && out.claims.sub === 'bench',
+      ok: verified,
     },
     {
       name: 'server verifier (`createTokenVerifier`: signature, claims, store `getMany`)',
       fn: () => verifyAccessToken(token),
       async: true,
-      ok: (out) => out.ok && out.claims.sub === 'bench',
+      ok: verified,
     },
   ];
   for (const c of cases) {
     const out = c.async ? await c.fn() : c.fn();
-    if (!(c.ok ? c.ok(out) : out.sub === 'bench')) throw new Error(`${c.name}: did not verify`);
+    const ok = c.ok ? c.ok(out) : (out as { sub?: string }).sub === 'bench';
+    if (!ok) throw new Error(`${c.name}: did not verify`);
   }
 
   // Two alternating halves per case, so that JIT and GC drift lands on every case alike.
   for (const c of cases) await time(c, MICRO.warmup, MICRO.timeBoxMs);
-  for (const c of cases) c.runs = [];
+  const runs = new Map(cases.map((c) => [c, [] as { n: number; ms: number }[]]));
   for (let half = 0; half < 2; half++) {
     for (const c of cases) {
       log(`verify: ${c.name.replace(/`/g, '')} (half ${half + 1}/2)`);
-      c.runs.push(await time(c, MICRO.iterations / 2, MICRO.timeBoxMs / 2));
+      runs.get(c)?.push(await time(c, MICRO.iterations / 2, MICRO.timeBoxMs / 2));
     }
   }
-  for (const c of cases) {
-    const n = c.runs.reduce((a, r) => a + r.n, 0);
-    const ms = c.runs.reduce((a, r) => a + r.ms, 0);
-    c.opsPerSec = (n * 1000) / ms;
-    c.n = n;
-  }
+  const timed = cases.map((c) => {
+    const done = runs.get(c) ?? [];
+    const n = done.reduce((a, r) => a + r.n, 0);
+    const ms = done.reduce((a, r) => a + r.ms, 0);
+    return { ...c, n, opsPerSec: (n * 1000) / ms };
+  });
 
-  const [str, buf, key, signed, server] = cases;
+  const [str, buf, key, signed, server] = timed;
+  if (!str || !buf || !key || !signed || !server) throw new Error('verify: a case is missing');
   const slowdown = key.opsPerSec / str.opsPerSec;
   return {
     columns: ['what', 'ops/s', 'µs/op', 'iterations', 'vs KeyObject'],
-    rows: cases.map((c) => [
+    rows: timed.map((c) => [
       c.name,
       int(c.opsPerSec),
       fixed(1e6 / c.opsPerSec, 1),
@@ -574,20 +652,30 @@ async function verifyMicro(ctx) {
  * RSS of a process that loaded the whole app and then holds 100k live sessions, measured in a
  * fresh process (bench/session-memory.js) with the flags `npm start` uses, and without them.
  */
-async function sessionMemory() {
-  const measure = (flags) => {
+interface SessionMemory {
+  sessions: number;
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  heapUsedAfterMb: number;
+  bytesPerSession: number;
+  writeMs: number;
+}
+
+async function sessionMemory(): Promise<Report> {
+  const measure = (flags: string[]): SessionMemory => {
     const out = execFileSync(
       process.execPath,
       ['--expose-gc', ...flags, path.join(__dirname, 'session-memory.js'), String(SESSIONS)],
       { encoding: 'utf8', timeout: 120_000 },
     );
-    return JSON.parse(out.trim().split('\n').pop());
+    return JSON.parse(out.trim().split('\n').pop() ?? '') as SessionMemory;
   };
   const runs = [
     { label: `npm start's flags (${NODE_FLAGS.join(' ')})`, result: measure(NODE_FLAGS) },
     { label: "node's defaults", result: measure([]) },
   ];
-  const [started] = runs;
+  const [started, defaults] = runs;
+  if (!started || !defaults) throw new Error('memory: a run is missing');
   const pass = started.result.rssAfterMb < SESSION_RSS_BAR_MB;
   return {
     columns: [
@@ -613,7 +701,7 @@ async function sessionMemory() {
       "Each session is written through the app's SessionStore in the shape POST /login leaves (user, createdAt, lastSeenAt, idle and absolute timeouts; the cookie object is rebuilt on read, not stored). RSS after three forced GCs; a fresh process per row.",
       'The young generation is most of the difference between the rows: node reserves up to 16 MB per semi-space by default; the heap holding the sessions is the same.',
     ],
-    summary: `sessions ${int(SESSIONS)}: RSS ${fixed(started.result.rssAfterMb, 1)} MB with npm start's flags (${fixed(runs[1].result.rssAfterMb, 1)} MB without)`,
+    summary: `sessions ${int(SESSIONS)}: RSS ${fixed(started.result.rssAfterMb, 1)} MB with npm start's flags (${fixed(defaults.result.rssAfterMb, 1)} MB without)`,
   };
 }
 
@@ -626,37 +714,20 @@ const ABUSE = {
 };
 
 /**
- * bench/abuse.js against a server with the default store bounds, once with the memory store and
+ * bench/abuse.ts against a server with the default store bounds, once with the memory store and
  * once with a Redis of its own: adversary requests by status, the bystander's documented answers
  * matched, peak RSS, and what the store holds afterwards (from /readyz).
  */
-async function abuse(ctx) {
-  const { runAbuse } = require('./abuse.js');
-  const rows = [];
-  const summaries = [];
+async function abuse(ctx: Ctx): Promise<Report> {
+  const rows: string[][] = [];
+  const summaries: string[] = [];
   for (const kind of ['memory', 'redis']) {
     const port = await freePort();
     const env = { ...benchEnv(port), TRUST_PROXY: 'loopback' };
-    if (kind === 'redis') {
-      const redisPort = await freePort();
-      const redis = spawn(
-        'redis-server',
-        ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        { stdio: 'ignore' },
-      );
-      ctx.onCleanup(async () => {
-        redis.kill('SIGKILL');
-      });
-      await sleep(300);
-      env.REDIS_URL = `redis://127.0.0.1:${redisPort}`;
-    }
-    const server = await startServer(env, ctx);
-    for (let i = 0; i < 50; i++) {
-      if ((await request(`${server.url}/readyz`)).status === 200) break;
-      await sleep(100);
-    }
+    const server =
+      kind === 'redis' ? (await serverOnRedis(env, ctx)).server : await benchServer(env, ctx);
     const r = await runAbuse(server.url, {
-      pid: server.child.pid,
+      pid: server.child.pid ?? 0,
       addresses: ABUSE.addresses,
       requests: ABUSE.requests,
     });
@@ -669,7 +740,7 @@ async function abuse(ctx) {
       .map(([status, n]) => `${status}: ${int(n)}`)
       .join(', ');
     const matched = r.bystander.checked - r.bystander.mismatches.length;
-    const usage = r.readyz.usage ?? {};
+    const usage = r.readyz.usage;
     rows.push([
       kind,
       int(r.adversary.sent),
@@ -677,8 +748,8 @@ async function abuse(ctx) {
       statuses,
       `${matched}/${r.bystander.checked}`,
       fixed(r.peakRssMb, 1),
-      int(usage.entries ?? 0),
-      int(usage.bytes ?? 0),
+      int(usage?.entries ?? 0),
+      int(usage?.bytes ?? 0),
     ]);
     summaries.push(
       `${kind}: ${matched}/${r.bystander.checked} bystander answers, peak RSS ${fixed(r.peakRssMb, 0)} MB`,
@@ -697,7 +768,7 @@ async function abuse(ctx) {
     ],
     rows,
     notes: [
-      `Every attack of issue 10 (bench/abuse.js) from ${ABUSE.addresses.length} addresses (TRUST_PROXY=loopback, X-Forwarded-For), 8 at a time, with the default store bounds and visitor quotas; a bystander from its own address replays every registry scenario and the articles' flows during the attack and once after. RSS bar ${ABUSE.rssBarMb} MB.`,
+      `Every attack of issue 10 (bench/abuse.ts) from ${ABUSE.addresses.length} addresses (TRUST_PROXY=loopback, X-Forwarded-For), 8 at a time, with the default store bounds and visitor quotas; a bystander from its own address replays every registry scenario and the articles' flows during the attack and once after. RSS bar ${ABUSE.rssBarMb} MB.`,
       'Store bytes: the memory store counts keys, values and 64 bytes an entry; Redis reports its used_memory (its whole process). Entries: live entries, or Redis keys (with the per-visitor indexes).',
     ],
     summary: summaries.join('; '),
@@ -707,38 +778,20 @@ async function abuse(ctx) {
 // --- Faults (issue 11) -------------------------------------------------------------------------
 
 /**
- * bench/faults.js: 20 clients, each with a session and a refresh chain, keep alive, rotate and
+ * bench/faults.ts: 20 clients, each with a session and a refresh chain, keep alive, rotate and
  * read while the server's Redis (its own) is paused for 10 s. Nothing may be lost.
  */
-async function faults(ctx) {
-  const { runFaults } = require('./faults.js');
-  const redisPort = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  ctx.onCleanup(async () => {
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
-  });
-  await sleep(300);
+async function faults(ctx: Ctx): Promise<Report> {
   const port = await freePort();
-  const server = await startServer(
-    { ...benchEnv(port), REDIS_URL: `redis://127.0.0.1:${redisPort}` },
-    ctx,
-  );
-  for (let i = 0; i < 50; i++) {
-    if ((await request(`${server.url}/readyz`)).status === 200) break;
-    await sleep(100);
-  }
-  const r = await runFaults(server.url, { pid: server.child.pid, redis: { child } });
+  // SIGKILL at cleanup ends a paused Redis too.
+  const { server, redis } = await serverOnRedis(benchEnv(port), ctx);
+  const r = await runFaults(server.url, { pid: server.child.pid ?? 0, redis });
   const died = server.died();
   if (died) ctx.fail(`faults: ${died}`);
   if (r.sessionsLost > 0 || r.familiesLost > 0) {
     ctx.fail(`faults: ${r.sessionsLost} sessions and ${r.familiesLost} refresh families lost`);
   }
-  const statuses = (phase) =>
+  const statuses = (phase: keyof typeof r.byPhase) =>
     Object.entries(r.byPhase[phase])
       .map(([status, n]) => `${status}: ${int(n)}`)
       .join(', ');
@@ -758,7 +811,11 @@ async function faults(ctx) {
 }
 
 /** Runs a case up to `n` times or until `timeBoxMs` has passed; returns calls made and ms taken. */
-async function time(c, n, timeBoxMs) {
+async function time(
+  c: MicroCase,
+  n: number,
+  timeBoxMs: number,
+): Promise<{ n: number; ms: number }> {
   const start = process.hrtime.bigint();
   const limit = start + BigInt(Math.round(timeBoxMs * 1e6));
   let done = 0;
@@ -775,7 +832,7 @@ async function time(c, n, timeBoxMs) {
 
 // --- Runner and report ------------------------------------------------------------------------
 
-async function main() {
+async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const unknown = only.filter((n) => !sections.some((s) => s.name === n));
   if (unknown.length > 0) {
@@ -785,25 +842,25 @@ async function main() {
   }
   const chosen = only.length > 0 ? sections.filter((s) => only.includes(s.name)) : sections;
 
-  const failures = [];
-  const cleanups = [];
-  const ctx = {
+  const failures: string[] = [];
+  const cleanups: (() => unknown)[] = [];
+  const ctx: Ctx = {
     fail: (message) => {
       failures.push(message);
       log(`FAILURE: ${message}`);
     },
     onCleanup: (fn) => cleanups.push(fn),
   };
-  const stopOnSignal = (signal) => {
+  const stopOnSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: cleaning up`);
-    runCleanups(cleanups).finally(() => process.exit(130));
+    void runCleanups(cleanups).finally(() => process.exit(130));
   };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
 
   const started = new Date();
-  const loadBefore = os.loadavg()[0];
-  const reports = [];
+  const loadBefore = os.loadavg()[0] ?? NaN;
+  const reports: Reported[] = [];
   for (const section of chosen) {
     log(`== ${section.name}`);
     try {
@@ -833,9 +890,19 @@ async function main() {
   log(`wrote ${path.relative(ROOT, RESULTS_FILE)}`);
 }
 
-async function runCleanups(cleanups) {
-  while (cleanups.length > 0) {
-    const fn = cleanups.pop();
+type Reported = Report & { section: Section };
+
+interface Machine {
+  cpu: string;
+  cores: number;
+  memory: string;
+  node: string;
+  os: string;
+  loadBefore: number;
+}
+
+async function runCleanups(cleanups: (() => unknown)[]): Promise<void> {
+  for (let fn = cleanups.pop(); fn; fn = cleanups.pop()) {
     try {
       await fn();
     } catch (err) {
@@ -844,7 +911,7 @@ async function runCleanups(cleanups) {
   }
 }
 
-function describeMachine() {
+function describeMachine(): Omit<Machine, 'loadBefore'> {
   const cpus = os.cpus();
   return {
     cpu: cpus[0]?.model.trim() ?? 'unknown CPU',
@@ -855,7 +922,7 @@ function describeMachine() {
   };
 }
 
-function renderLatest(started, machine, reports) {
+function renderLatest(started: Date, machine: Machine, reports: Reported[]): string {
   const lines = [
     `## Latest run: ${utc(started)}`,
     '',
@@ -873,7 +940,12 @@ function renderLatest(started, machine, reports) {
   return lines.join('\n').trimEnd();
 }
 
-async function writeResults(started, machine, latest, reports) {
+async function writeResults(
+  started: Date,
+  machine: Machine,
+  latest: string,
+  reports: Reported[],
+): Promise<void> {
   const entry =
     `- ${utc(started)} (${machine.cores}× ${machine.cpu}, Node ${machine.node}): ` +
     reports
@@ -884,7 +956,7 @@ async function writeResults(started, machine, latest, reports) {
   const text = [
     '# Benchmark results',
     '',
-    'Written by `npm run bench` (bench/run.js); the latest run replaces the section below and ' +
+    'Written by `npm run bench` (bench/run.ts); the latest run replaces the section below and ' +
       `adds a line to the history (last ${HISTORY_LIMIT} runs). Numbers compare only within one run.`,
     '',
     latest,
@@ -897,8 +969,8 @@ async function writeResults(started, machine, latest, reports) {
   fs.writeFileSync(RESULTS_FILE, await prettierFormat(text));
 }
 
-function previousHistory() {
-  let old;
+function previousHistory(): string[] {
+  let old: string;
   try {
     old = fs.readFileSync(RESULTS_FILE, 'utf8');
   } catch {
@@ -913,9 +985,9 @@ function previousHistory() {
 }
 
 /** The file is formatted as `npm run lint` (prettier --check .) expects it. */
-async function prettierFormat(text) {
+async function prettierFormat(text: string): Promise<string> {
   try {
-    const prettier = require('prettier');
+    const prettier = await import('prettier');
     const options = (await prettier.resolveConfig(RESULTS_FILE)) ?? {};
     return await prettier.format(text, { ...options, filepath: RESULTS_FILE });
   } catch (err) {
@@ -927,8 +999,8 @@ async function prettierFormat(text) {
 }
 
 /** The commit measured, marked when the server's sources differ from it (others' edits). */
-function gitCommit() {
-  const git = (...args) =>
+function gitCommit(): string {
+  const git = (...args: string[]) =>
     execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     const head = git('rev-parse', '--short', 'HEAD').trim();
@@ -941,40 +1013,40 @@ function gitCommit() {
 
 // --- Small helpers ----------------------------------------------------------------------------
 
-function table(columns, rows) {
+function table(columns: string[], rows: string[][]): string[] {
   const cells = [columns, ...rows].map((row) => row.map(String));
-  const widths = columns.map((_, i) => Math.max(3, ...cells.map((row) => row[i].length)));
-  const line = (row) => `| ${row.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  return [line(cells[0]), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)];
+  const widths = columns.map((_, i) => Math.max(3, ...cells.map((row) => (row[i] ?? '').length)));
+  const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)];
 }
 
-function summarize(samples) {
+function summarize(samples: Sample[]): { mean: number; spread: number } {
   const rps = samples.map((s) => s.rps);
   const m = mean(rps);
   return { mean: m, spread: Math.max(...rps.map((x) => Math.abs(x - m))) / m };
 }
 
-function mean(xs) {
+function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
-function int(x) {
+function int(x: number): string {
   return Math.round(x).toLocaleString('en-US');
 }
 
-function fixed(x, digits) {
+function fixed(x: number, digits: number): string {
   return x.toFixed(digits);
 }
 
-function pct(x) {
+function pct(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
 }
 
-function utc(date) {
+function utc(date: Date): string {
   return date.toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
-function positiveNumber(name, fallback) {
+function positiveNumber(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
@@ -982,11 +1054,11 @@ function positiveNumber(name, fallback) {
   return n;
 }
 
-function log(message) {
+function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   process.stderr.write(`bench: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 });

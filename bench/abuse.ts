@@ -1,4 +1,3 @@
-'use strict';
 /**
  * A hostile stranger and a bystander, against one running server (TRUST_PROXY=loopback, so
  * X-Forwarded-For lets one machine play many client addresses). Shared by
@@ -10,20 +9,14 @@
  * bystander, from an address of its own, replays every registry scenario and the articles'
  * flows; each answer must be the documented one.
  */
-const { Buffer } = require('node:buffer');
-const { randomBytes } = require('node:crypto');
-const { readFileSync } = require('node:fs');
-const http = require('node:http');
-const path = require('node:path');
-const { clearInterval, setInterval } = require('node:timers');
-const { URLSearchParams } = require('node:url');
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http, { type IncomingHttpHeaders } from 'node:http';
+// The server's own mapping of problem codes to OpenAI's.
+import { openAiErrorCode } from '../src/http/problems';
+import type { ProblemCode } from '../src/scenarios/catalog';
 
-// The built server's own mapping of problem codes to OpenAI's (npm test and the bench build first).
-const { openAiErrorCode } = require(
-  path.join(__dirname, '..', 'dist', 'src', 'http', 'problems.js'),
-);
-
-const DEMO = {
+export const DEMO = {
   apiKey: 'YOUR_VALID_API_KEY',
   apiSecret: 'YOUR_VALID_API_SECRET',
   username: 'my_username',
@@ -34,10 +27,54 @@ const DEMO = {
 
 const rand = (n = 8) => randomBytes(n).toString('hex');
 
+/** What the exercise reads from the server's JSON answers (every member optional: it checks). */
+interface Body {
+  access_token?: string;
+  refresh_token?: string;
+  code?: string;
+  error?: { code?: string };
+  scenarios?: CatalogScenario[];
+  specimens?: { name: string; token: string }[];
+  usage?: { entries: number; bytes: number };
+}
+
+/** A scenario as GET /scenarios lists it. */
+interface CatalogScenario {
+  id: string;
+  trigger: {
+    method: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: Record<string, string>;
+    content_type?: 'form' | 'json';
+    fired?: boolean;
+  };
+  expect: { status: number; code?: ProblemCode; envelope?: 'openai' };
+}
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Body | undefined;
+  text: string;
+}
+
+interface CallOptions {
+  headers?: Record<string, string>;
+  form?: Record<string, string>;
+  json?: unknown;
+}
+
 /** One HTTP exchange from a given client address; never throws on a status. */
-function call(base, address, method, path, { headers = {}, form, json } = {}) {
-  const h = { 'X-Forwarded-For': address, ...headers };
-  let body;
+function call(
+  base: string,
+  address: string,
+  method: string,
+  path: string,
+  { headers = {}, form, json }: CallOptions = {},
+): Promise<Answer> {
+  const h: Record<string, string> = { 'X-Forwarded-For': address, ...headers };
+  let body: string | undefined;
   if (form !== undefined) {
     h['Content-Type'] = 'application/x-www-form-urlencoded';
     body = new URLSearchParams(form).toString();
@@ -54,17 +91,17 @@ function call(base, address, method, path, { headers = {}, form, json } = {}) {
   // node:http rather than fetch: triggers send headers fetch refuses to (malformed on purpose).
   return new Promise((resolve, reject) => {
     const req = http.request(base + path, { method, headers: h, agent }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        let parsed;
+        let parsed: Body | undefined;
         try {
-          parsed = JSON.parse(text);
+          parsed = JSON.parse(text) as Body;
         } catch {
           parsed = undefined;
         }
-        resolve({ status: res.statusCode, headers: res.headers, body: parsed, text });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed, text });
       });
       res.on('error', reject);
     });
@@ -75,16 +112,32 @@ function call(base, address, method, path, { headers = {}, form, json } = {}) {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
-const bearer = (token) => ({ Authorization: `Bearer ${token}` });
-const basic = (user, pass) => ({
+const bearer = (token: string | undefined) => ({ Authorization: `Bearer ${token}` });
+const basic = (user: string, pass: string) => ({
   Authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`,
 });
 
+/** One attacking address: `c(method, path, options)` is one request from it, `grant` a password grant. */
+interface Attacker {
+  c: (method: string, path: string, options?: CallOptions) => Promise<Answer>;
+  grant: (username: string, password: string) => Promise<Answer>;
+}
+
+/** What an address keeps between its attacks. */
+interface AttackState {
+  admin?: string;
+  refresh?: string;
+  user?: string;
+}
+
+type Specimens = Record<string, string>;
+
 /**
- * The attacks, each a function of ({ c, grant }, state) sending a few requests: `c(method, path,
- * options)` is one request from the attacking address, `grant` a password grant from it.
+ * The attacks, each a function of ({ c, grant }, state) sending a few requests.
  */
-function attacks(specimens) {
+function attacks(
+  specimens: Specimens,
+): ((attacker: Attacker, state: AttackState) => Promise<void>)[] {
   return [
     // 1, 2: revoke-all with random and long subjects, with an admin token of one's own.
     async ({ c, grant }, s) => {
@@ -130,7 +183,7 @@ function attacks(specimens) {
     // 6: revoke every shared specimen.
     async ({ c }) => {
       for (const token of [specimens.valid, specimens.admin, specimens.used_refresh]) {
-        await c('POST', '/auth/revoke', { form: { token } });
+        await c('POST', '/auth/revoke', { form: { token: token ?? '' } });
       }
     },
     // 7: password and secret guessing everywhere one is checked.
@@ -148,7 +201,7 @@ function attacks(specimens) {
     // 8: replay the reused-refresh scenario and rotate refresh chains (used markers).
     async ({ c, grant }, s) => {
       await c('POST', '/auth/token', {
-        form: { grant_type: 'refresh_token', refresh_token: specimens.used_refresh },
+        form: { grant_type: 'refresh_token', refresh_token: specimens.used_refresh ?? '' },
       });
       s.refresh ??= (await grant(DEMO.username, DEMO.password)).body?.refresh_token;
       if (!s.refresh) return;
@@ -180,7 +233,7 @@ function attacks(specimens) {
   ];
 }
 
-function passwordGrant(base, address, username, password) {
+function passwordGrant(base: string, address: string, username: string, password: string) {
   return call(base, address, 'POST', '/auth/token', {
     form: { grant_type: 'password', username, password },
   });
@@ -190,19 +243,27 @@ function passwordGrant(base, address, username, password) {
  * The adversary: about `requests` requests across `addresses`, attacks in turn, `concurrency`
  * at a time. Returns how many it sent, by status.
  */
-async function adversary(base, { addresses, requests, concurrency = 8, specimens }) {
+async function adversary(
+  base: string,
+  {
+    addresses,
+    requests,
+    concurrency = 8,
+    specimens,
+  }: { addresses: string[]; requests: number; concurrency?: number; specimens: Specimens },
+): Promise<{ sent: number; byStatus: Record<string, number> }> {
   const list = attacks(specimens);
-  const byStatus = {};
+  const byStatus: Record<string, number> = {};
   let sent = 0;
-  const state = new Map(addresses.map((a) => [a, {}]));
-  const from = (address) => {
-    const c = async (method, path, options) => {
+  const state = new Map(addresses.map((a): [string, AttackState] => [a, {}]));
+  const from = (address: string): Attacker => {
+    const c: Attacker['c'] = async (method, path, options) => {
       const res = await call(base, address, method, path, options);
       sent += 1;
       byStatus[res.status] = (byStatus[res.status] ?? 0) + 1;
       return res;
     };
-    const grant = (username, password) =>
+    const grant = (username: string, password: string) =>
       c('POST', '/auth/token', { form: { grant_type: 'password', username, password } });
     return { c, grant };
   };
@@ -211,8 +272,11 @@ async function adversary(base, { addresses, requests, concurrency = 8, specimens
   const worker = async () => {
     while (sent < requests) {
       const i = turn++;
-      const address = addresses[i % addresses.length];
-      await list[i % list.length](clients.get(address), state.get(address));
+      const address = addresses[i % addresses.length] ?? '';
+      const attack = list[i % list.length];
+      const client = clients.get(address);
+      const kept = state.get(address);
+      if (attack && client && kept) await attack(client, kept);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -223,10 +287,13 @@ async function adversary(base, { addresses, requests, concurrency = 8, specimens
  * The bystander: every registry scenario (from /scenarios, with its specimens), then the
  * articles' flows. Returns the number checked and every mismatch.
  */
-async function bystander(base, address) {
-  const mismatches = [];
+async function bystander(
+  base: string,
+  address: string,
+): Promise<{ checked: number; mismatches: string[] }> {
+  const mismatches: string[] = [];
   let checked = 0;
-  const expect = (what, ok, got) => {
+  const expect = (what: string, ok: boolean, got: string | number) => {
     checked += 1;
     if (!ok) mismatches.push(`${what}: ${got}`);
   };
@@ -236,15 +303,15 @@ async function bystander(base, address) {
     headers: bearer('not-a-token'),
   });
   const id = refused.headers['x-explanation-id'] ?? refused.headers['x-request-id'];
-  const explained = await call(base, address, 'GET', `/explain/${id}`);
+  const explained = await call(base, address, 'GET', `/explain/${String(id)}`);
   expect('explain', explained.status === 200, `${explained.status} ${explained.body?.code ?? ''}`);
   const catalog = await call(base, address, 'GET', '/scenarios');
-  for (const s of catalog.body.scenarios) {
+  for (const s of catalog.body?.scenarios ?? []) {
     const t = s.trigger;
     // A card whose answer needs a state a replay cannot make (an outage, a spent quota).
     if (t.fired === false) continue;
     const headers = { ...t.headers };
-    const opts = { headers };
+    const opts: CallOptions = { headers };
     if (t.body !== undefined) {
       if (t.content_type === 'form') opts.form = t.body;
       else opts.json = t.body;
@@ -273,7 +340,7 @@ async function bystander(base, address) {
     form: { username: DEMO.username, password: DEMO.password },
   });
   expect('login', login.status === 200, `${login.status} ${login.body?.code ?? ''}`);
-  const cookie = (login.headers['set-cookie']?.[0] ?? '').split(';')[0];
+  const cookie = (login.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
   const keepalive = await call(base, address, 'POST', '/keepalive', {
     headers: { Cookie: cookie },
   });
@@ -294,7 +361,7 @@ async function bystander(base, address) {
 }
 
 /** Resident set size of a process, in MB (Linux /proc). */
-function rssMb(pid) {
+export function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return kb / 1024;
@@ -304,16 +371,33 @@ function rssMb(pid) {
  * The whole exercise: the bystander before, during and after the adversary. `pid` is sampled
  * for peak RSS. Returns everything the test asserts and the bench reports.
  */
-async function runAbuse(base, { pid, addresses, requests, bystanderAddress = '192.0.2.99' }) {
-  const specimens = (await call(base, bystanderAddress, 'GET', '/tokens/specimens')).body.specimens;
-  const byName = Object.fromEntries(specimens.map((s) => [s.name, s.token]));
+export interface AbuseReport {
+  adversary: { sent: number; byStatus: Record<string, number> };
+  seconds: number;
+  bystander: { checked: number; mismatches: string[] };
+  peakRssMb: number;
+  readyz: { status: number; usage?: { entries: number; bytes: number } };
+}
+
+export async function runAbuse(
+  base: string,
+  {
+    pid,
+    addresses,
+    requests,
+    bystanderAddress = '192.0.2.99',
+  }: { pid: number; addresses: string[]; requests: number; bystanderAddress?: string },
+): Promise<AbuseReport> {
+  const specimens = (await call(base, bystanderAddress, 'GET', '/tokens/specimens')).body
+    ?.specimens;
+  const byName: Specimens = Object.fromEntries((specimens ?? []).map((s) => [s.name, s.token]));
   // The admin and used-refresh specimens are not bearer ones: take them from /scenarios.
   const catalog = await call(base, bystanderAddress, 'GET', '/scenarios');
-  for (const s of catalog.body.scenarios) {
+  for (const s of catalog.body?.scenarios ?? []) {
     const auth = s.trigger.headers?.Authorization;
     if (s.id === 'admin-as-admin' && auth) byName.admin = auth.replace(/^Bearer /, '');
     if (s.trigger.body?.grant_type === 'refresh_token' && s.expect.code === 'refresh_token_reused')
-      byName.used_refresh = s.trigger.body.refresh_token;
+      byName.used_refresh = s.trigger.body.refresh_token ?? '';
   }
   let peakRss = rssMb(pid);
   const sampler = setInterval(() => {
@@ -340,11 +424,9 @@ async function runAbuse(base, { pid, addresses, requests, bystanderAddress = '19
         mismatches: [...during.mismatches, ...after.mismatches],
       },
       peakRssMb: peakRss,
-      readyz: { status: ready.status, usage: ready.body?.usage },
+      readyz: { status: ready.status, ...(ready.body?.usage ? { usage: ready.body.usage } : {}) },
     };
   } finally {
     clearInterval(sampler);
   }
 }
-
-module.exports = { runAbuse, rssMb, DEMO };

@@ -1,4 +1,3 @@
-'use strict';
 /**
  * Issue 11's measurement: a server on a Redis of its own, under a mixed load of clients that
  * keep sessions alive, rotate refresh tokens and read data, while Redis is paused (SIGSTOP) for
@@ -6,30 +5,41 @@
  * server answers again, peak RSS during the outage, and how many sessions and refresh families
  * were lost (the bar: none). Used by bench/run.js's "faults" section.
  */
-const { Buffer } = require('node:buffer');
-const http = require('node:http');
-const { setTimeout: sleep } = require('node:timers/promises');
-const { URLSearchParams } = require('node:url');
-const { rssMb } = require('./abuse.js');
+import type { ChildProcess } from 'node:child_process';
+import http, { type IncomingHttpHeaders } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { rssMb } from './abuse';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
-function call(base, method, path, { headers = {}, form } = {}) {
+interface Answer {
+  /** 0: no answer within 5 s. */
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: { access_token?: string; refresh_token?: string } | undefined;
+}
+
+function call(
+  base: string,
+  method: string,
+  path: string,
+  { headers = {}, form }: { headers?: Record<string, string>; form?: Record<string, string> } = {},
+): Promise<Answer> {
   const body = form === undefined ? undefined : new URLSearchParams(form).toString();
-  const h = { ...headers };
+  const h: Record<string, string> = { ...headers };
   if (body !== undefined) h['Content-Type'] = 'application/x-www-form-urlencoded';
   return new Promise((resolve) => {
     const req = http.request(base + path, { method, headers: h, agent, timeout: 5000 }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        let json;
+        let json: Answer['body'];
         try {
-          json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Answer['body'];
         } catch {
           json = undefined;
         }
-        resolve({ status: res.statusCode, headers: res.headers, body: json });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: json });
       });
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
@@ -40,43 +50,67 @@ function call(base, method, path, { headers = {}, form } = {}) {
 
 const USER = { username: 'my_username', password: 'my_password' };
 
+type Phase = 'before' | 'stall' | 'after';
+
+export interface FaultsReport {
+  clients: number;
+  stallSeconds: number;
+  /** Answers by status in each phase (status 0: no answer within 5 s). */
+  byPhase: Record<Phase, Record<string, number>>;
+  /** From SIGCONT to the first /readyz 200; undefined if that took over 30 s. */
+  recoveredMs: number | undefined;
+  peakRssMb: number;
+  sessionsLost: number;
+  familiesLost: number;
+}
+
 /**
  * `redis`: { child } of a running redis-server; `pid`: the server's. Returns the report.
  */
-async function runFaults(base, { pid, redis, clients = 20, stallSeconds = 10 }) {
-  const sessions = [];
-  const chains = [];
+export async function runFaults(
+  base: string,
+  {
+    pid,
+    redis,
+    clients = 20,
+    stallSeconds = 10,
+  }: { pid: number; redis: { child: ChildProcess }; clients?: number; stallSeconds?: number },
+): Promise<FaultsReport> {
+  const sessions: string[] = [];
+  const chains: { refresh?: string | undefined; access?: string | undefined }[] = [];
   for (let i = 0; i < clients; i++) {
     const login = await call(base, 'POST', '/login', { form: USER });
-    sessions.push(String(login.headers['set-cookie']?.[0] ?? '').split(';')[0]);
+    sessions.push((login.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '');
     const grant = await call(base, 'POST', '/auth/token', {
       form: { grant_type: 'password', ...USER },
     });
     chains.push({ refresh: grant.body?.refresh_token, access: grant.body?.access_token });
   }
-  let phase = 'before';
-  const byPhase = { before: {}, stall: {}, after: {} };
-  const count = (status) => {
+  let phase: Phase = 'before';
+  const byPhase: FaultsReport['byPhase'] = { before: {}, stall: {}, after: {} };
+  const count = (status: number) => {
     byPhase[phase][status] = (byPhase[phase][status] ?? 0) + 1;
   };
   let running = true;
-  const worker = async (w) => {
+  const worker = async (w: number) => {
     for (let n = w; running; n += 8) {
       const i = n % clients;
+      const chain = chains[i] ?? {};
       switch (n % 3) {
         case 0:
           count(
-            (await call(base, 'POST', '/keepalive', { headers: { Cookie: sessions[i] } })).status,
+            (await call(base, 'POST', '/keepalive', { headers: { Cookie: sessions[i] ?? '' } }))
+              .status,
           );
           break;
         case 1: {
           // A client retries a refresh answered 503 with the same token, as Retry-After says.
           const res = await call(base, 'POST', '/auth/token', {
-            form: { grant_type: 'refresh_token', refresh_token: chains[i].refresh },
+            form: { grant_type: 'refresh_token', refresh_token: chain.refresh ?? '' },
           });
           count(res.status);
           if (res.status === 200) {
-            chains[i] = { refresh: res.body.refresh_token, access: res.body.access_token };
+            chains[i] = { refresh: res.body?.refresh_token, access: res.body?.access_token };
           }
           break;
         }
@@ -84,7 +118,7 @@ async function runFaults(base, { pid, redis, clients = 20, stallSeconds = 10 }) 
           count(
             (
               await call(base, 'GET', '/api/v1/data', {
-                headers: { Authorization: `Bearer ${chains[i].access}` },
+                headers: { Authorization: `Bearer ${chain.access}` },
               })
             ).status,
           );
@@ -104,7 +138,7 @@ async function runFaults(base, { pid, redis, clients = 20, stallSeconds = 10 }) 
   redis.child.kill('SIGCONT');
   const resumed = Date.now();
   phase = 'after';
-  let recoveredMs;
+  let recoveredMs: number | undefined;
   while (recoveredMs === undefined && Date.now() - resumed < 30_000) {
     const ready = await call(base, 'GET', '/readyz');
     if (ready.status === 200) recoveredMs = Date.now() - resumed;
@@ -122,7 +156,7 @@ async function runFaults(base, { pid, redis, clients = 20, stallSeconds = 10 }) 
   let familiesLost = 0;
   for (const chain of chains) {
     const res = await call(base, 'POST', '/auth/token', {
-      form: { grant_type: 'refresh_token', refresh_token: chain.refresh },
+      form: { grant_type: 'refresh_token', refresh_token: chain.refresh ?? '' },
     });
     if (res.status !== 200) familiesLost += 1;
   }
@@ -136,5 +170,3 @@ async function runFaults(base, { pid, redis, clients = 20, stallSeconds = 10 }) 
     familiesLost,
   };
 }
-
-module.exports = { runFaults };

@@ -1,26 +1,27 @@
-'use strict';
 /**
  * Memory of the embedded store holding N live cookie sessions, measured in a fresh process
- * (run by bench/run.js, or alone: `node --expose-gc bench/session-memory.js 100000`). It loads
+ * (run by bench/run.ts, or alone after `npm run bench` built it:
+ * `node --expose-gc dist/bench/session-memory.js 100000`). It loads
  * the whole app first, so the RSS it reports is what a server process with that many sessions
  * costs, not the store alone. Sessions are written through the same SessionStore the app
  * uses, in express-session's own format, as POST /login leaves them. Prints one JSON line.
  */
-const path = require('node:path');
-const crypto = require('node:crypto');
-
-const DIST = path.join(__dirname, '..', 'dist');
-const { loadConfig } = require(path.join(DIST, 'src/config.js'));
-const { createApp } = require(path.join(DIST, 'src/app.js'));
-const { MemoryStore } = require(path.join(DIST, 'src/store/memory.js'));
-const { SessionStore } = require(path.join(DIST, 'src/store/session-store.js'));
+import crypto from 'node:crypto';
+import type { SessionData } from 'express-session';
+import { createApp } from '../src/app';
+import { loadConfig } from '../src/config';
+import { MemoryStore } from '../src/store/memory';
+import { SessionStore } from '../src/store/session-store';
 
 const count = Number(process.argv[2] ?? 100_000);
-if (typeof global.gc !== 'function') throw new Error('run with node --expose-gc');
+const gc = ((collect) => {
+  if (typeof collect !== 'function') throw new Error('run with node --expose-gc');
+  return collect;
+})(globalThis.gc);
 
-const mb = (bytes) => Math.round((bytes / 1024 / 1024) * 10) / 10;
-function settle() {
-  for (let i = 0; i < 3; i++) global.gc();
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+function settle(): NodeJS.MemoryUsage {
+  for (let i = 0; i < 3; i++) gc();
   return process.memoryUsage();
 }
 
@@ -50,8 +51,10 @@ async function main() {
       idleMs: 900_000,
       absoluteMs: 28_800_000,
     };
-    await new Promise((resolve, reject) =>
-      sessions.set(sid, record, (err) => (err ? reject(err) : resolve())),
+    await new Promise<void>((resolve, reject) =>
+      sessions.set(sid, record as unknown as SessionData, (err) =>
+        err ? reject(err as Error) : resolve(),
+      ),
     );
   }
   const writeMs = Number(process.hrtime.bigint() - started) / 1e6;
@@ -68,7 +71,7 @@ async function main() {
   );
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err.stack ?? err}\n`);
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });

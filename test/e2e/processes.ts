@@ -1,0 +1,247 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { basename, dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * Child processes for the e2e tests and the bench: the compiled server, a throwaway
+ * redis-server, any script run to its end, free ports. Plain Node (no Jest globals, no browser):
+ * bench/ imports it too, compiled into dist/ by tsconfig.bench.json. test/e2e/support.ts
+ * re-exports it with the Jest and Chromium helpers.
+ */
+
+/** The repository: two levels up from test/e2e/, three from dist/test/e2e/ (the bench's build). */
+const up = join(__dirname, '..', '..');
+export const ROOT = basename(up) === 'dist' ? dirname(up) : up;
+/** The compiled server; `npm test` builds it first (the pretest script), `npm run bench` too. */
+export const ENTRY = join(ROOT, 'dist', 'src', 'server.js');
+
+/** A port nothing listens on right now, on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface StartedServer {
+  child: ChildProcessWithoutNullStreams;
+  port: number;
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** Everything it wrote to stdout and stderr, chunk by chunk. */
+  logs: string[];
+  /** Why it is gone (exit code or signal, the end of its output), or undefined while it runs. */
+  died: () => string | undefined;
+  /** SIGTERM, then SIGKILL if it has not exited within 5 s; resolves once it has. */
+  stop: () => Promise<void>;
+}
+
+export interface StartOptions {
+  /** Node's flags before the entry point (the bench runs the server as `npm start` does). */
+  nodeFlags?: string[];
+  /** How long it may take to be ready; 10 s unless given. */
+  timeoutMs?: number;
+  /**
+   * Ready once GET /healthz answers 200 on the given PORT rather than once the "listening" log
+   * line (logged at info) names the port: for a server run with LOG_LEVEL=warn or silent.
+   */
+  healthz?: boolean;
+}
+
+/**
+ * Starts the compiled server with exactly this environment (PORT=0 unless given) and resolves
+ * once it is ready (its "listening" log line names the port, or see `healthz`); rejects if it
+ * exits first or is not ready in time.
+ */
+export function startServer(
+  env: Record<string, string>,
+  { nodeFlags = [], timeoutMs = 10_000, healthz = false }: StartOptions = {},
+): Promise<StartedServer> {
+  const givenPort = Number(env.PORT ?? 0);
+  if (healthz && !(givenPort > 0)) {
+    return Promise.reject(new Error('startServer: waiting for /healthz needs a PORT'));
+  }
+  const child = spawn(process.execPath, [...nodeFlags, ENTRY], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
+  });
+  const logs: string[] = [];
+  let exit: string | undefined;
+  const gone = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exit = signal === null ? `code ${code}` : `signal ${signal}`;
+      resolve();
+    }),
+  );
+  const output = () => logs.join('');
+  const started = (port: number): StartedServer => ({
+    child,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    logs,
+    died: () =>
+      exit &&
+      `server pid ${child.pid} exited (${exit})` +
+        (logs.length > 0 ? `; its output ends:\n${output().slice(-1500)}` : ' with no output'),
+    stop: async () => {
+      if (exit !== undefined) return;
+      child.kill('SIGTERM');
+      if (!(await Promise.race([gone.then(() => true), sleep(5000).then(() => false)]))) {
+        child.kill('SIGKILL');
+        await gone;
+      }
+    },
+  });
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (error?: Error, port = 0) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve(started(port));
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      finish(new Error(`server did not start within ${timeoutMs} ms:\n${output()}`));
+    }, timeoutMs);
+    child.stderr.on('data', (c: Buffer) => logs.push(c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      logs.push(c.toString());
+      const match = done || healthz ? null : /"port":(\d+)/.exec(output());
+      if (match) finish(undefined, Number(match[1]));
+    });
+    void gone.then(() => finish(new Error(`server exited with ${exit}:\n${output()}`)));
+    const poll = async (): Promise<void> => {
+      while (!done) {
+        try {
+          const res = await fetch(`http://127.0.0.1:${givenPort}/healthz`);
+          if (res.ok) return finish(undefined, givenPort);
+        } catch {
+          // not listening yet
+        }
+        await sleep(50);
+      }
+    };
+    if (healthz) void poll();
+  });
+}
+
+/** The exit code of a child process, once it has exited. */
+export function exited(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.on('exit', (code) => resolve(code));
+  });
+}
+
+export interface Ran {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/**
+ * Runs a program to its end (killed with SIGTERM after `timeoutMs`) with exactly this
+ * environment, from the repository's root; resolves with what it printed.
+ */
+export function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<Ran> {
+  const began = Date.now();
+  const child = spawn(command, args, { cwd: ROOT, env, timeout: timeoutMs });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - began }),
+    );
+  });
+}
+
+/** Debian's redis-server (.ci/run installs it); REDIS_SERVER overrides. */
+export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
+export const redisServerFound = existsSync(REDIS_SERVER);
+
+export interface StartedRedis {
+  child: ChildProcessWithoutNullStreams;
+  port: number;
+  url: string;
+  /** Ends it (SIGKILL, it holds nothing worth keeping) and waits for the exit. */
+  stop: () => Promise<void>;
+}
+
+/**
+ * A throwaway redis-server on a free loopback port (or `port`, to start one again where another
+ * was killed), no persistence; resolves once it answers.
+ */
+export async function startRedis(extraArgs: string[] = [], at?: number): Promise<StartedRedis> {
+  if (!redisServerFound)
+    throw new Error(`no redis-server at ${REDIS_SERVER}: apt-get install redis-server`);
+  const port = at ?? (await freePort());
+  const child = spawn(REDIS_SERVER, [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    ...extraArgs,
+  ]);
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const deadline = Date.now() + 10_000;
+  while (!(await answersPing(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`redis-server did not start on port ${port}:\n${output}`);
+    }
+    await sleep(50);
+  }
+  return {
+    child,
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      // A paused (SIGSTOP) server still dies on SIGKILL.
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+  };
+}
+
+/** Whether something on this port answers a RESP PING with +PONG. */
+function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let reply = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (c: Buffer) => {
+      reply += c.toString();
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+    });
+  });
+}
