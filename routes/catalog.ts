@@ -1,66 +1,39 @@
-import { Router, type Request } from 'express';
-import { html } from '../src/site/html';
+import { Router } from 'express';
 import { methodNotAllowed, problem } from '../src/http/problems';
 import { isProblemCode, problemCatalog } from '../src/scenarios/catalog';
-import { families, scenarios, scenariosFor, type Scenario, type Trigger } from '../src/scenarios';
-import { layout } from '../src/site/layout';
-import { statusClass } from '../src/site/shared/status-class';
-import {
-  fillBody,
-  fillHeaders,
-  headerLines,
-  type SpecimenBook,
-  type Specimens,
-} from '../src/tokens/specimens';
+import { families, scenarios, scenariosFor, type Scenario } from '../src/scenarios';
+import { wantsHtml } from '../src/site/negotiate';
+import { curlFor } from '../src/teaching/snippets';
+import { fillBody, fillHeaders, type SpecimenBook, type Specimens } from '../src/tokens/specimens';
+import { problemPage, problemsIndexPage } from './problem-pages';
 
-/** Single-quotes a string for a POSIX shell. */
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+// Where it lived first; routes/playground.ts imports it from here.
+export { curlFor };
 
-/** A curl command line that fires a trigger. */
-export function curlFor(baseUrl: string, trigger: Trigger, specimens: Specimens): string {
-  const parts = ['curl -i'];
-  if (trigger.method === 'HEAD') parts.push('--head');
-  // A body makes curl POST unless told otherwise: a GET with a body says so.
-  else if (trigger.method !== 'GET' || trigger.body !== undefined) {
-    parts.push(`-X ${trigger.method}`);
-  }
-  parts.push(shellQuote(baseUrl + trigger.path));
-  // One -H per field line: curl sends a header given twice twice.
-  for (const [name, value] of headerLines(trigger.headers, specimens)) {
-    parts.push(`-H ${shellQuote(`${name}: ${value}`)}`);
-  }
-  if (trigger.body !== undefined) {
-    const body = fillBody(trigger.body, specimens);
-    if (trigger.contentType === 'form') {
-      for (const [k, v] of Object.entries(body))
-        parts.push(`--data-urlencode ${shellQuote(`${k}=${String(v)}`)}`);
-    } else {
-      parts.push(`-H 'Content-Type: application/json' -d ${shellQuote(JSON.stringify(body))}`);
-    }
-  }
-  return parts.join(' ');
+/** A scenario's trigger as served: specimens filled in, with its curl line. */
+function describeTrigger(s: Scenario, baseUrl: string, specimens: Specimens) {
+  return {
+    method: s.trigger.method,
+    path: s.trigger.path,
+    headers: fillHeaders(s.trigger.headers, specimens),
+    ...(s.trigger.body === undefined
+      ? {}
+      : {
+          body: fillBody(s.trigger.body, specimens),
+          content_type: s.trigger.contentType ?? 'json',
+        }),
+    curl: curlFor(baseUrl, s.trigger, specimens),
+    // A documented answer no stateless replay can produce: how to see it instead.
+    ...(s.trigger.fired === false ? { fired: false, setup: s.trigger.setup } : {}),
+  };
 }
 
 function describeScenario(s: Scenario, baseUrl: string, specimens: Specimens) {
-  const headers = fillHeaders(s.trigger.headers, specimens);
   return {
     id: s.id,
     family: s.family,
     title: s.title,
-    trigger: {
-      method: s.trigger.method,
-      path: s.trigger.path,
-      headers,
-      ...(s.trigger.body === undefined
-        ? {}
-        : {
-            body: fillBody(s.trigger.body, specimens),
-            content_type: s.trigger.contentType ?? 'json',
-          }),
-      curl: curlFor(baseUrl, s.trigger, specimens),
-      // A documented answer no stateless replay can produce: how to see it instead.
-      ...(s.trigger.fired === false ? { fired: false, setup: s.trigger.setup } : {}),
-    },
+    trigger: describeTrigger(s, baseUrl, specimens),
     expect: s.expect,
     docs: s.expect.code ? `/problems/${s.expect.code}` : undefined,
     explanation: s.explanation,
@@ -69,9 +42,7 @@ function describeScenario(s: Scenario, baseUrl: string, specimens: Specimens) {
   };
 }
 
-const wantsHtml = (req: Request) => req.accepts(['application/json', 'text/html']) === 'text/html';
-
-/** The registry, served: `GET /scenarios` (JSON) and `GET /problems/:code` (JSON or HTML). */
+/** The registry served: `GET /scenarios` (JSON), `GET /problems` and `/problems/:code` (JSON or HTML). */
 export function catalogRouter(deps: {
   specimens: SpecimenBook;
   baseUrl: string;
@@ -81,6 +52,8 @@ export function catalogRouter(deps: {
   const router = Router();
   const { baseUrl } = deps;
   const registry = deps.registry ?? scenarios;
+  // Depends only on the configuration: rendered once.
+  const problemsIndex = problemsIndexPage(registry, baseUrl);
 
   router
     .route('/scenarios')
@@ -95,7 +68,12 @@ export function catalogRouter(deps: {
 
   router
     .route('/problems')
-    .get(function listProblems(_req, res) {
+    .get(function listProblems(req, res) {
+      res.vary('Accept');
+      if (wantsHtml(req)) {
+        res.type('html').send(problemsIndex);
+        return;
+      }
       res.json({
         problems: Object.entries(problemCatalog).map(([code, p]) => ({
           code,
@@ -109,7 +87,7 @@ export function catalogRouter(deps: {
 
   router
     .route('/problems/:code')
-    .get(function showProblem(req, res) {
+    .get(async function showProblem(req, res) {
       const code = req.params.code ?? '';
       if (!isProblemCode(code)) {
         throw problem('not_found', {
@@ -118,60 +96,24 @@ export function catalogRouter(deps: {
       }
       const def = problemCatalog[code];
       const related = scenariosFor(code, registry);
+      const specimens = await deps.specimens.get();
       res.vary('Accept');
       if (!wantsHtml(req)) {
         res.json({
           type: `/problems/${code}`,
           code,
           ...def,
-          scenarios: related.map((s) => ({ id: s.id, title: s.title, trigger: s.trigger })),
+          scenarios: related.map((s) => ({
+            id: s.id,
+            title: s.title,
+            trigger: describeTrigger(s, baseUrl, specimens),
+          })),
         });
         return;
       }
-      res.type('html').send(
-        layout(
-          def.title,
-          html`<p class="muted">
-              <a href="/playground">playground</a> · <a href="/scenarios">scenarios</a> ·
-              <a href="/problems">problems</a>
-            </p>
-            <h1>${def.title}</h1>
-            <p>
-              <span class="pill ${statusClass(def.status)}">${def.status}</span>
-              <code>${code}</code>
-            </p>
-            <h2>Why</h2>
-            <p>${def.explanation}</p>
-            <h2>What the client should do</h2>
-            <p>${def.remedy}</p>
-            <h2>References</h2>
-            <ul>
-              ${def.rfc.map((r) => html`<li><a href="${r.url}">${r.label}</a></li>`)}
-            </ul>
-            ${
-              related.length === 0
-                ? ''
-                : html`<h2>Scenarios</h2>
-                    ${related.map(
-                      (s) =>
-                        html`<h3>${s.title}</h3>
-                          <p>${s.explanation}</p>
-                          <p><a href="/playground#${s.id}">Run it in the playground →</a></p>
-                          ${
-                            s.articleNote
-                              ? html`<p>
-                                  <strong>The article says otherwise:</strong> ${s.articleNote}
-                                </p>`
-                              : ''
-                          }
-                          <pre>
-${s.trigger.method} ${s.trigger.path}${Object.entries(s.trigger.headers ?? {}).flatMap(([k, v]) =>
-                              (Array.isArray(v) ? v : [v]).map((x) => `\n${k}: ${x}`),
-                            )}</pre>`,
-                    )}`
-            }`,
-        ),
-      );
+      // Fresh specimen tokens in the triggers, as on the playground.
+      res.setHeader('Cache-Control', 'no-store');
+      res.type('html').send(problemPage(code, related, baseUrl, specimens));
     })
     .all(methodNotAllowed('GET'));
 

@@ -6,9 +6,11 @@ import { methodNotAllowed } from '../src/http/problems';
  * whether a page on another origin may read it is decided by the CORS policy (middleware/
  * cors-policy.ts), which runs before every router.
  */
-export function corsRouter(): Router {
+export function corsRouter(deps: { frontDoor: RequestHandler }): Router {
   const router = Router();
-  router.route('/').get(helloWorld).all(methodNotAllowed('GET'));
+  // A browser's navigation gets the site's front door (routes/home.ts); every other client
+  // gets the article's JSON.
+  router.route('/').get(deps.frontDoor, helloWorld).all(methodNotAllowed('GET'));
   return router;
 }
 

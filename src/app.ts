@@ -23,7 +23,9 @@ import { corsRouter } from '../routes/cors';
 import { corsBrokenRouter } from '../routes/cors-broken';
 import { explainRouter } from '../routes/explain';
 import { healthRouter } from '../routes/health';
+import { frontDoor } from '../routes/home';
 import { sessionRouter } from '../routes/session';
+import { sourcesRouter } from '../routes/sources';
 import { openaiRouter } from '../routes/openai';
 import { openapiRouter } from '../routes/openapi';
 import { playgroundRouter } from '../routes/playground';
@@ -204,13 +206,22 @@ export function createApp(config: Config, deps: Deps): express.Application {
   // The CORS policy before every router: preflights are answered before any authentication,
   // and every 401 and 403 to an allowed origin carries the headers that let its script read it.
   app.use(corsPolicy({ origins: config.cors.origins }));
-  app.use(corsRouter());
+  app.use(
+    corsRouter({
+      frontDoor: frontDoor({
+        registry,
+        baseUrl: config.publicUrl,
+        corsDemoUrl: corsDemoUrl(config),
+      }),
+    }),
+  );
   // The hot paths first: each router a request passes costs a little (measured in bench/).
   app.use(healthRouter(store, { draining: deps.draining, epoch }));
   app.use(
     bearerRouter({ bearerAuth: requireBearer, requireDataRead, store, resourceMetadata, visitors }),
   );
   app.use(catalogRouter({ specimens, baseUrl: config.publicUrl, registry }));
+  app.use(sourcesRouter());
   app.use(explainRouter({ book: explanations }));
   app.use(
     playgroundRouter({

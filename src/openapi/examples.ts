@@ -1,11 +1,14 @@
-/** The examples the document shows: problem bodies as this server writes them, and scenarios. */
+/**
+ * The examples the document shows (problem bodies as this server writes them, and scenarios); the
+ * problem pages (routes/problem-pages.ts) show the same.
+ */
 import { isOAuthPath, openAiErrorBody, problem, problemBody } from '../http/problems';
 import { problemCatalog, type ProblemCode } from '../scenarios/catalog';
 import type { Scenario } from '../scenarios';
 import { ref } from './schemas';
 import type { Example } from './types';
 
-const EXAMPLE_REQUEST_ID = '9f4c2c1e-4b7a-4d0e-8a55-3c1f0e2d7b61';
+export const EXAMPLE_REQUEST_ID = '9f4c2c1e-4b7a-4d0e-8a55-3c1f0e2d7b61';
 const isOpenAi = (path: string) => path.startsWith('/v1/');
 
 /** A problem body as this server writes it on `path`, for an example. */

@@ -2,6 +2,7 @@ import { problemCatalog } from './catalog';
 import { rfc } from './refs';
 import { insufficientScope, noError, RESOURCE_METADATA } from './shared';
 import type { FamilyInfo, Scenario } from './types';
+import { cite } from './sources';
 
 /** RFC 9470 §3: a valid token whose login is not recent enough, with the max_age wanted. */
 const STEP_UP = `Bearer realm="four-oh-one", error="insufficient_user_authentication", error_description="${problemCatalog.insufficient_user_authentication.title}", max_age="{{step_up_max_age}}", ${RESOURCE_METADATA}`;
@@ -9,8 +10,7 @@ const STEP_UP = `Bearer realm="four-oh-one", error="insufficient_user_authentica
 /** The family's heading in /scenarios, the playground and the OpenAPI tags. */
 export const family: FamilyInfo = {
   title: 'Roles and recent logins: 401 versus 403',
-  summary:
-    'Section 4 of the second article: an admin panel behind a role check. The article answers 401 to a signed-in non-admin; this server answers 403, and shows the one case where a valid token still earns a 401: a login that is too old (RFC 9470 step-up).',
+  summary: `${cite('explained', 4)}: an admin panel behind a role check. The article answers 401 to a signed-in non-admin; this server answers 403, and shows the one case where a valid token still earns a 401: a login that is too old (RFC 9470 step-up).`,
 };
 
 /** The family's scenarios, in the order /scenarios and the playground list them. */
@@ -51,8 +51,7 @@ export const scenarios: Scenario[] = [
     expect: { status: 403, code: 'role_insufficient', challenge: null },
     explanation:
       'The token is valid; the user is simply not an admin, which is the article’s `current_user["type"] == "admin"` check. RFC 9110 §15.5.4: a server that understood the credentials and refuses anyway answers 403. It is a role, not a scope: no token of this user would pass, so it is not insufficient_scope and carries no challenge to ask for more.',
-    articleNote:
-      'The article’s Flask example returns 401 with "You are not authorized to access this resource." for a logged-in non-admin. A 401 tells the client its credentials are missing or bad, so a well-behaved client refreshes or re-prompts and gets 401 again, forever. 403 says: these credentials are fine, and they will never be enough.',
+    articleNote: `The Flask example in ${cite('explained', 4)} returns 401 with "You are not authorized to access this resource." for a logged-in non-admin. A 401 tells the client its credentials are missing or bad, so a well-behaved client refreshes or re-prompts and gets 401 again, forever. 403 says: these credentials are fine, and they will never be enough.`,
     rfc: problemCatalog.role_insufficient.rfc,
   },
   {

@@ -9,6 +9,7 @@ import {
   RESOURCE_METADATA,
 } from './shared';
 import type { FamilyInfo, Scenario } from './types';
+import { cite } from './sources';
 
 const invalidRequest = `Bearer realm="four-oh-one", error="invalid_request", error_description="${problemCatalog.authorization_malformed.title}", ${RESOURCE_METADATA}`;
 
@@ -43,7 +44,8 @@ function tokenScenario(
 export const family: FamilyInfo = {
   title: 'Bearer tokens on GET /api/v1/data',
   summary:
-    'Section 1 of the article: `requests.get(".../api/v1/data", headers={"Authorization": "Bearer <jwt>"})`, which prints "Invalid or missing auth token" on 401. Every way a bearer token is refused, each with its own code.',
+    cite('explained', 1) +
+    ': `requests.get(".../api/v1/data", headers={"Authorization": "Bearer <jwt>"})`, which prints "Invalid or missing auth token" on 401. Every way a bearer token is refused, each with its own code.',
 };
 
 /** The family's scenarios, in the order /scenarios and the playground list them. */
@@ -74,8 +76,7 @@ export const scenarios: Scenario[] = [
     title: 'No Authorization header',
     trigger: { method: 'GET', path: DATA },
     expect: { status: 401, code: 'token_missing', challenge: noError },
-    explanation:
-      'The first case of the article: the request has no token, so the script prints "Invalid or missing auth token". The challenge tells the client which scheme to use and carries no error, since no credentials were sent.',
+    explanation: `The first case in ${cite('explained', 1)}: the request has no token, so the script prints "Invalid or missing auth token". The challenge tells the client which scheme to use and carries no error, since no credentials were sent.`,
     rfc: problemCatalog.token_missing.rfc,
   },
   {
@@ -200,7 +201,9 @@ export const scenarios: Scenario[] = [
       'The article’s jwt.io sample token',
       'jwt_io_sample',
       'token_signature_invalid',
-      'The token in section 1 of the article is jwt.io’s example (`{"sub": "1234567890", "name": "John Doe", "iat": 1516239022}`), signed with the secret "your-256-bit-secret". It is a valid JWT — just not one this server signed — so the signature check fails and the article’s script prints "Invalid or missing auth token".',
+      'The token in ' +
+        cite('explained', 1) +
+        ' is jwt.io’s example (`{"sub": "1234567890", "name": "John Doe", "iat": 1516239022}`), signed with the secret "your-256-bit-secret". It is a valid JWT — just not one this server signed — so the signature check fails and the article’s script prints "Invalid or missing auth token".',
     ),
   },
   tokenScenario(
@@ -257,7 +260,7 @@ export const scenarios: Scenario[] = [
     'An expired token',
     'expired',
     'token_expired',
-    'The most common 401 in practice, and the one the first article’s retry logic exists for. The problem detail gives the expiry time and the server time, so clock skew is easy to see.',
+    `The most common 401 in practice, and the one the retry logic of ${cite('invalidToken', 4)} exists for. The problem detail gives the expiry time and the server time, so clock skew is easy to see.`,
   ),
   tokenScenario(
     'token-not-yet-valid',

@@ -7,6 +7,7 @@
  * Data only: it imports nothing from the server, so anything may import it.
  */
 import { rfc, type RfcRef } from './refs';
+import { cite } from './sources';
 
 export interface ProblemDef {
   status: number;
@@ -223,7 +224,9 @@ export const problemCatalog = {
     status: 401,
     title: 'API key is invalid',
     explanation:
-      'The OpenAI-compatible API (`/v1/*`) takes `Authorization: Bearer <key>`, where the key is this server’s API key (DEMO_OPENAI_KEY) or an access token it issued. This one is neither: a mistyped, revoked or foreign key. The body’s message is "Invalid Token (request id: …)", word for word what the article’s gateway answered; OpenAI’s own API words it "Incorrect API key provided: …" in the same envelope, with the same type "invalid_request_error" and code "invalid_api_key", so an SDK raises the same AuthenticationError for both. Like every 401 the answer carries a Bearer challenge with error="invalid_token".',
+      'The OpenAI-compatible API (`/v1/*`) takes `Authorization: Bearer <key>`, where the key is this server’s API key (DEMO_OPENAI_KEY) or an access token it issued. This one is neither: a mistyped, revoked or foreign key. The body’s message is "Invalid Token (request id: …)", word for word what the gateway in ' +
+      cite('invalidToken') +
+      ' answered; OpenAI’s own API words it "Incorrect API key provided: …" in the same envelope, with the same type "invalid_request_error" and code "invalid_api_key", so an SDK raises the same AuthenticationError for both. Like every 401 the answer carries a Bearer challenge with error="invalid_token".',
     remedy:
       'Check the key (the environment variable your client reads it from, and the base URL it is sent to); retrying the same key will not help.',
     rfc: [rfc(6750, '3.1'), rfc(9110, '15.5.2')],
@@ -231,8 +234,7 @@ export const problemCatalog = {
   token_signature_invalid: {
     status: 401,
     title: 'Access token signature is invalid',
-    explanation:
-      'The signature does not verify with the key the token names. Either the token was altered after signing, or it was signed by someone else — like the jwt.io sample token in the article, signed with the secret "your-256-bit-secret", which this server has never held.',
+    explanation: `The signature does not verify with the key the token names. Either the token was altered after signing, or it was signed by someone else — like the jwt.io sample token in ${cite('explained', 1)}, signed with the secret "your-256-bit-secret", which this server has never held.`,
     remedy: BEARER_RETRY,
     rfc: [rfc(7515, '5.2'), rfc(6750, '3.1')],
   },
@@ -409,7 +411,9 @@ export const problemCatalog = {
     status: 403,
     title: 'Your role does not allow this',
     explanation:
-      'The token is valid and carries the scopes this resource needs, but the identity it speaks for does not have the role (the article’s `current_user["type"] == "admin"` check). A role belongs to the user, not to the token: no token of this user, with any scope, will pass, so this is not insufficient_scope and the answer carries no challenge. 403, not 401: RFC 9110 §15.5.4, the server understood the credentials and refuses anyway.',
+      'The token is valid and carries the scopes this resource needs, but the identity it speaks for does not have the role (the `current_user["type"] == "admin"` check of ' +
+      cite('explained', 4) +
+      '). A role belongs to the user, not to the token: no token of this user, with any scope, will pass, so this is not insufficient_scope and the answer carries no challenge. 403, not 401: RFC 9110 §15.5.4, the server understood the credentials and refuses anyway.',
     remedy:
       'Do not retry, refresh or ask for more scopes: this user will be refused here every time. Sign in as a user who holds the role (an admin).',
     rfc: [rfc(9110, '15.5.4')],
@@ -470,8 +474,7 @@ export const problemCatalog = {
   session_idle_expired: {
     status: 401,
     title: 'Session expired after inactivity',
-    explanation:
-      'The session saw no authenticated request for longer than its idle timeout (SESSION_IDLE_SECONDS). This is the article\u2019s "session timeout": the heartbeat (POST /keepalive) exists to prevent it. The session is destroyed and its cookie cleared.',
+    explanation: `The session saw no authenticated request for longer than its idle timeout (SESSION_IDLE_SECONDS). This is the "session timeout" of ${cite('explained', 2)}: the heartbeat (POST /keepalive) exists to prevent it. The session is destroyed and its cookie cleared.`,
     remedy:
       'Log in again; to stay logged in while idle, send POST /keepalive more often than the idle timeout.',
     rfc: [rfc(9110, '15.5.2'), rfc(6265, '4.1.2')],

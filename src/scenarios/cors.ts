@@ -2,6 +2,7 @@ import { problemCatalog, type ProblemCode } from './catalog';
 import { fetchStandard, rfc, rfc6265bis } from './refs';
 import { bearer, cookieChallenge, DATA, invalidToken, noError } from './shared';
 import type { BrowserSees, FamilyInfo, Scenario } from './types';
+import { cite } from './sources';
 
 /**
  * The origin the CORS scenarios call from: the first on the allowlist (CORS_ORIGINS, by default
@@ -50,7 +51,8 @@ function hidden(consoleSays: string): BrowserSees {
 export const family: FamilyInfo = {
   title: 'CORS around a 401: what a script on another origin can see',
   summary:
-    'Section 3 of the second article: a script calling another origin "gets 401", fixed with Flask’s `CORS(app)`. In a browser it is subtler: a refused origin gets no 401 at all, the browser hides the answer and `fetch` throws; a preflight never carries credentials, so one behind authentication fails; a 401 without CORS headers is invisible to the script; and WWW-Authenticate and X-Request-Id read as null unless exposed. The demo page (CORS_DEMO_PORT, default http://127.0.0.1:3001) runs each call in your browser.',
+    cite('explained', 3) +
+    ': a script calling another origin "gets 401", fixed with Flask’s `CORS(app)`. In a browser it is subtler: a refused origin gets no 401 at all, the browser hides the answer and `fetch` throws; a preflight never carries credentials, so one behind authentication fails; a 401 without CORS headers is invisible to the script; and WWW-Authenticate and X-Request-Id read as null unless exposed. The demo page (CORS_DEMO_PORT, default http://127.0.0.1:3001) runs each call in your browser.',
 };
 
 /** The family's scenarios, in the order /scenarios and the playground list them. */
@@ -60,9 +62,10 @@ export const scenarios: Scenario[] = [
     family: 'cors',
     title: 'The article’s Hello World, read from another origin',
     trigger: { method: 'GET', path: '/', headers: { Origin: DEMO_ORIGIN } },
-    expect: { status: 200, challenge: null, headers: CORS_ALLOWED },
+    // The path is also the site's front door for browsers (routes/home.ts): it varies on Accept.
+    expect: { status: 200, challenge: null, headers: { ...CORS_ALLOWED, vary: 'Origin, Accept' } },
     explanation:
-      'The Flask route behind `CORS(app)`: `{"message": "Hello World!"}`. The origin is on the allowlist (CORS_ORIGINS), so the answer names it in Access-Control-Allow-Origin (the exact origin, never `*` and never an origin it did not check), allows credentials, and says Vary: Origin so that a cache never serves one origin’s answer to another. The script reads status 200 and the body.',
+      'The Flask route behind `CORS(app)`: `{"message": "Hello World!"}`. The origin is on the allowlist (CORS_ORIGINS), so the answer names it in Access-Control-Allow-Origin (the exact origin, never `*` and never an origin it did not check), allows credentials, and says Vary: Origin so that a cache never serves one origin’s answer to another (and Vary: Accept, since a browser that asks for HTML gets this site’s front door instead). The script reads status 200 and the body.',
     articleNote:
       '`CORS(app)` answers every origin with `Access-Control-Allow-Origin: *`. Harmless on a public route like this one; but a wildcard can never carry cookies or an Authorization-bearing session (see cors-broken-wildcard-credentials), so an app with logins needs a list of origins.',
     rfc: [fetchStandard('3.2', 'http-cors-protocol'), rfc(6454, '7'), rfc(9110, '12.5.5')],
@@ -79,8 +82,7 @@ export const scenarios: Scenario[] = [
     expect: { status: 401, code: 'token_missing', challenge: noError, headers: CORS_ALLOWED },
     explanation:
       'CORS is not authentication: the origin is allowed, the request has no token, so it is refused exactly as for curl. Because the CORS policy runs before authentication, the 401 carries Access-Control-Allow-Origin and Access-Control-Expose-Headers, and the script reads everything: status 401, the problem body with code token_missing, WWW-Authenticate and X-Request-Id.',
-    articleNote:
-      'The article says a script calling another origin "gets 401" and cures it with CORS(app). A 401 comes from missing or bad credentials, never from the origin; CORS only decides whether the script may read the answer. A refused origin does not get a 401 it can see at all (cors-refused-origin).',
+    articleNote: `The article (${cite('explained', 3)}) says a script calling another origin "gets 401" and cures it with CORS(app). A 401 comes from missing or bad credentials, never from the origin; CORS only decides whether the script may read the answer. A refused origin does not get a 401 it can see at all (cors-refused-origin).`,
     rfc: [rfc(9110, '15.5.2'), rfc(6750, '3'), fetchStandard('3.2', 'http-cors-protocol')],
     browser: [
       {
@@ -176,8 +178,7 @@ export const scenarios: Scenario[] = [
     },
     explanation:
       'The origin is not on CORS_ORIGINS, so the answer carries no CORS header at all (not even Allow-Credentials). The server still answers, 401 as to anyone without a token, and curl sees that 401. In the browser, `fetch` rejects with `TypeError: Failed to fetch`: the script learns no status, no header, no body, and cannot tell a refused origin from a server that is down; only the DevTools console says why. The demo page shows it from a sandboxed frame, whose origin (null) is not on the list either.',
-    articleNote:
-      'This is the article’s "gets 401", seen from where the script runs: the 401 exists on the wire, but the script never gets it. The fix is not to make the 401 readable to everyone, but to list the origins that may read it.',
+    articleNote: `This is the "gets 401" of ${cite('explained', 3)}, seen from where the script runs: the 401 exists on the wire, but the script never gets it. The fix is not to make the 401 readable to everyone, but to list the origins that may read it.`,
     rfc: [fetchStandard('3.2', 'http-cors-protocol'), rfc(6454, '7')],
     browser: [
       {

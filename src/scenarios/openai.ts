@@ -2,12 +2,14 @@ import { problemCatalog } from './catalog';
 import { rfc } from './refs';
 import { invalidToken, noError } from './shared';
 import type { FamilyInfo, Scenario } from './types';
+import { cite } from './sources';
 
 /** The family's heading in /scenarios, the playground and the OpenAPI tags. */
 export const family: FamilyInfo = {
   title: 'OpenAI-compatible API on /v1/*',
   summary:
-    'The first article: an OpenAI-style client fails with `Invalid Token (request id: …)`. Point any OpenAI SDK at this server (base URL `…/v1`, the demo key `sk-demo-four-oh-one` or an access token) and it gets that exact error. Errors here use OpenAI’s envelope `{"error": {"message", "type", "param", "code"}}` instead of problem+json, still with X-Request-Id and a Bearer challenge.',
+    cite('invalidToken') +
+    ': an OpenAI-style client fails with `Invalid Token (request id: …)`. Point any OpenAI SDK at this server (base URL `…/v1`, the demo key `sk-demo-four-oh-one` or an access token) and it gets that exact error. Errors here use OpenAI’s envelope `{"error": {"message", "type", "param", "code"}}` instead of problem+json, still with X-Request-Id and a Bearer challenge.',
 };
 
 /** The family's scenarios, in the order /scenarios and the playground list them. */
@@ -135,7 +137,9 @@ export const scenarios: Scenario[] = [
     explanation:
       'The article’s error, reproduced: the body is `{"error": {"message": "Invalid Token (request id: <id>)", "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}}`, where <id> is the X-Request-Id response header — quote it when you report the error, and the server’s log line for that id names the real reason. An OpenAI-style API still answers 401 with `WWW-Authenticate: Bearer …, error="invalid_token"`: HTTP requires the challenge on every 401, and it tells generic HTTP clients and proxies which scheme failed. A key that is simply wrong will not get better by retrying: check the key and the base URL.',
     articleNote:
-      'The article’s server answered `{"error": {"code": "", "type": "rix_api_error", …}}`, a proxy’s variant. This server answers as OpenAI does, with code "invalid_api_key" and type "invalid_request_error"; the message, "Invalid Token (request id: …)", is the article’s.',
+      'The gateway in ' +
+      cite('invalidToken') +
+      ' answered `{"error": {"code": "", "type": "rix_api_error", …}}`, a proxy’s variant. This server answers as OpenAI does, with code "invalid_api_key" and type "invalid_request_error"; the message, "Invalid Token (request id: …)", is the article’s.',
     rfc: [...problemCatalog.api_key_invalid.rfc],
   },
   {

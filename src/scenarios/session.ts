@@ -2,12 +2,14 @@ import { problemCatalog } from './catalog';
 import { rfc, rfc6265bis } from './refs';
 import { cookieChallenge, OK_NO_STORE, postForm } from './shared';
 import type { FamilyInfo, Scenario } from './types';
+import { cite } from './sources';
 
 /** The family's heading in /scenarios, the playground and the OpenAPI tags. */
 export const family: FamilyInfo = {
   title: 'Cookie sessions with a heartbeat: /login, /keepalive',
   summary:
-    'Section 2 of the second article: `session.post("/login", data=login_data)`, then `session.post("/keepalive")` in a loop, logging in again on 401. Sessions end after SESSION_IDLE_SECONDS without a request and SESSION_ABSOLUTE_SECONDS after login, whatever the heartbeat does; each ending is its own 401.',
+    cite('explained', 2) +
+    ': `session.post("/login", data=login_data)`, then `session.post("/keepalive")` in a loop, logging in again on 401. Sessions end after SESSION_IDLE_SECONDS without a request and SESSION_ABSOLUTE_SECONDS after login, whatever the heartbeat does; each ending is its own 401.',
 };
 
 /** The family's scenarios, in the order /scenarios and the playground list them. */

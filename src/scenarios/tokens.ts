@@ -2,6 +2,7 @@ import { problemCatalog } from './catalog';
 import { rfc } from './refs';
 import { BASIC, OK_NO_STORE, postForm } from './shared';
 import type { Expectation, FamilyInfo, Scenario } from './types';
+import { cite } from './sources';
 
 /** Bad client credentials: the one OAuth error answered 401, with the Basic challenge (§5.2). */
 const INVALID_CLIENT: Expectation = { status: 401, code: 'invalid_client', challenge: BASIC };
@@ -10,7 +11,8 @@ const INVALID_CLIENT: Expectation = { status: 401, code: 'invalid_client', chall
 export const family: FamilyInfo = {
   title: 'Getting, refreshing and revoking tokens: /auth/*',
   summary:
-    'The first article: a client gets `Invalid Token (request id: …)`, fetches a new token with POST /auth/token and JSON {"api_key", "api_secret"}, and retries once. Here is that endpoint, with the standard OAuth grants, rotating refresh tokens, revocation and introspection, and every way they refuse.',
+    cite('invalidToken', 3) +
+    ': a client gets `Invalid Token (request id: …)`, fetches a new token with POST /auth/token and JSON {"api_key", "api_secret"}, and retries once. Here is that endpoint, with the standard OAuth grants, rotating refresh tokens, revocation and introspection, and every way they refuse.',
 };
 
 /** The family's scenarios, in the order /scenarios and the playground list them. */
@@ -26,7 +28,9 @@ export const scenarios: Scenario[] = [
     },
     expect: OK_NO_STORE,
     explanation:
-      'The first article’s `get_new_token()` posts exactly this and reads `access_token`. It runs unchanged against this server with the article’s placeholder credentials, which are the demo credentials here. The answer is an RFC 6749 §5.1 token response: access_token, token_type Bearer, expires_in, refresh_token and scope, never cached. The refresh token is the client’s: using it needs the same api_key and api_secret (or HTTP Basic) again, since RFC 6749 §6 makes a confidential client authenticate when it refreshes.',
+      '`get_new_token()` in ' +
+      cite('invalidToken', 3) +
+      ' posts exactly this and reads `access_token`. It runs unchanged against this server with the article’s placeholder credentials, which are the demo credentials here. The answer is an RFC 6749 §5.1 token response: access_token, token_type Bearer, expires_in, refresh_token and scope, never cached. The refresh token is the client’s: using it needs the same api_key and api_secret (or HTTP Basic) again, since RFC 6749 §6 makes a confidential client authenticate when it refreshes.',
     rfc: [rfc(6749, '4.4'), rfc(6749, '5.1')],
   },
   {
@@ -201,7 +205,9 @@ export const scenarios: Scenario[] = [
     explanation:
       'This refresh token was issued to the article’s API client (YOUR_VALID_API_KEY), a confidential client: it has a secret. RFC 6749 §6 makes such a client authenticate whenever it refreshes, so a stolen refresh token alone is worth nothing. Without the client’s authentication the answer is 401 invalid_client with a Basic challenge, before the token is looked at; with it (HTTP Basic, client_id and client_secret, or the article’s api_key and api_secret in the body) the refresh proceeds. Refresh tokens of the public client need none.',
     articleNote:
-      'The article never refreshes: its `refresh_token()` is undefined, and its text says to get a new token with get_new_token(), which sends the api_key and api_secret anyway. So the article’s code runs unchanged. A client that keeps the refresh token from the article’s JSON answer must send the same credentials when it uses it.',
+      'The article (' +
+      cite('invalidToken', 4) +
+      ') never refreshes: its `refresh_token()` is undefined, and its text says to get a new token with get_new_token(), which sends the api_key and api_secret anyway. So the article’s code runs unchanged. A client that keeps the refresh token from the article’s JSON answer must send the same credentials when it uses it.',
     rfc: [rfc(6749, '6'), rfc(6749, '2.3.1'), rfc(6749, '5.2')],
   },
   {

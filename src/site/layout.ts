@@ -7,12 +7,30 @@ import { html, type Html } from './html';
  * carry no inline script or style, so helmet's strict CSP holds.
  */
 
-/** Registry text, with its `backticked` spans as code. */
+/** A Markdown link to a page of this site (`[text](/path#fragment)`); no other URL is a link. */
+const SITE_LINK = /\[([^\]]+)\]\((\/[\w./#-]*)\)/g;
+
+/** Registry text outside code spans: its links to this site's pages as links. */
+function linked(text: string): Html {
+  const out: Html[] = [];
+  let last = 0;
+  for (const m of text.matchAll(SITE_LINK)) {
+    out.push(html`${text.slice(last, m.index)}<a href="${m[2]}">${m[1]}</a>`);
+    last = m.index + m[0].length;
+  }
+  out.push(html`${text.slice(last)}`);
+  return html`${out}`;
+}
+
+/**
+ * Registry text, with its `backticked` spans as code and its `[links](/to/a/page)` to this
+ * site's pages (the Sources page, src/scenarios/sources.ts `cite`) as links.
+ */
 export function prose(text: string): Html {
   const parts = text.split('`');
   // An odd number of parts means every backtick was paired.
-  if (parts.length % 2 === 0) return html`${text}`;
-  return html`${parts.map((part, i) => (i % 2 === 1 ? html`<code>${part}</code>` : html`${part}`))}`;
+  if (parts.length % 2 === 0) return linked(text);
+  return html`${parts.map((part, i) => (i % 2 === 1 ? html`<code>${part}</code>` : linked(part)))}`;
 }
 
 interface PageOptions {
@@ -46,11 +64,13 @@ export function layout(title: string, body: Html, options: { script?: string } =
     icon: true,
     body: html`<body>
       <header class="topbar">
-        <a class="brand" href="/playground"><span class="brand-mark">401</span> four-oh-one</a>
-        <nav>
+        <a class="brand" href="/"><span class="brand-mark">401</span> four-oh-one</a>
+        <nav aria-label="Site">
+          <a href="/">Home</a>
           <a href="/playground">Playground</a>
-          <a href="/docs">API docs</a>
           <a href="/problems">Problems</a>
+          <a href="/docs/">API docs</a>
+          <a href="/sources">Sources</a>
           <a href="/scenarios">Scenarios (JSON)</a>
           <a href="/openapi.json">OpenAPI</a>
         </nav>

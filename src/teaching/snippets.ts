@@ -1,5 +1,5 @@
 import type { Trigger } from '../scenarios';
-import { fillBody, fillTemplate, type Specimens } from '../tokens/specimens';
+import { fillBody, fillTemplate, headerLines, type Specimens } from '../tokens/specimens';
 
 /**
  * Copyable client code for a registry trigger, beside the curl line of GET /scenarios: Python
@@ -195,4 +195,32 @@ export function forbiddenHeaders(trigger: Trigger): string[] {
     const n = name.toLowerCase();
     return FORBIDDEN.has(n) || n.startsWith('proxy-') || n.startsWith('sec-');
   });
+}
+
+/** Single-quotes a string for a POSIX shell. */
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** A curl command line that fires a trigger. */
+export function curlFor(baseUrl: string, trigger: Trigger, specimens: Specimens): string {
+  const parts = ['curl -i'];
+  if (trigger.method === 'HEAD') parts.push('--head');
+  // A body makes curl POST unless told otherwise: a GET with a body says so.
+  else if (trigger.method !== 'GET' || trigger.body !== undefined) {
+    parts.push(`-X ${trigger.method}`);
+  }
+  parts.push(shellQuote(baseUrl + trigger.path));
+  // One -H per field line: curl sends a header given twice twice.
+  for (const [name, value] of headerLines(trigger.headers, specimens)) {
+    parts.push(`-H ${shellQuote(`${name}: ${value}`)}`);
+  }
+  if (trigger.body !== undefined) {
+    const body = fillBody(trigger.body, specimens);
+    if (trigger.contentType === 'form') {
+      for (const [k, v] of Object.entries(body))
+        parts.push(`--data-urlencode ${shellQuote(`${k}=${String(v)}`)}`);
+    } else {
+      parts.push(`-H 'Content-Type: application/json' -d ${shellQuote(JSON.stringify(body))}`);
+    }
+  }
+  return parts.join(' ');
 }

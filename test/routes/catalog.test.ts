@@ -2,6 +2,8 @@ import { problemCatalog } from '../../src/scenarios/catalog';
 import { scenarios } from '../../src/scenarios';
 import { buildApp, expectProblem } from '../helpers';
 
+const BROWSER = 'text/html,application/xhtml+xml,*/*;q=0.8';
+
 describe('the catalog routes', () => {
   const ctx = buildApp();
 
@@ -53,9 +55,24 @@ describe('the catalog routes', () => {
   describe('GET /problems', () => {
     it('lists every problem code', async () => {
       const res = await ctx.http().get('/problems');
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.headers.vary).toMatch(/\bAccept\b/);
       expect(res.body.problems.map((p: { code: string }) => p.code)).toEqual(
         Object.keys(problemCatalog),
       );
+    });
+
+    it('renders an index for a browser: every code, linked, grouped by status with 401 first', async () => {
+      const res = await ctx.http().get('/problems').set('Accept', BROWSER);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      expect(res.headers.vary).toMatch(/\bAccept\b/);
+      for (const code of Object.keys(problemCatalog)) {
+        expect(res.text).toContain(`<a href="/problems/${code}"><code>${code}</code></a>`);
+      }
+      const groups = [...res.text.matchAll(/<section class="problem-group" id="status-(\d+)"/g)];
+      expect(groups[0]?.[1]).toBe('401');
+      expect(res.text).not.toContain('<script');
     });
   });
 
@@ -84,6 +101,65 @@ describe('the catalog routes', () => {
       expect(res.text).toContain('An expired token');
       expect(res.text).toContain('https://www.rfc-editor.org/rfc/rfc7519#section-4.1.4');
       expect(res.text).not.toContain('<script');
+    });
+
+    describe('for a browser, on a server at its configured PUBLIC_URL', () => {
+      const configured = buildApp({ env: { PUBLIC_URL: 'https://api.four-oh-one.example' } });
+      const page = () => configured.http().get('/problems/token_expired').set('Accept', BROWSER);
+
+      it('shows an example answer: status line, the challenge on the configured origin, the body', async () => {
+        const res = await page();
+        const example =
+          /<pre class="wire" id="example-response"><code>([\s\S]*?)<\/code><\/pre>/.exec(
+            res.text,
+          )?.[1];
+        expect(example).toMatch(
+          /^HTTP\/1\.1 401 Unauthorized\nContent-Type: application\/problem\+json\n/,
+        );
+        expect(example).toContain(
+          '<strong class="challenge">WWW-Authenticate: Bearer realm=&#34;four-oh-one&#34;, error=&#34;invalid_token&#34;, error_description=&#34;Access token expired&#34;, resource_metadata=&#34;https://api.four-oh-one.example/.well-known/oauth-protected-resource&#34;</strong>',
+        );
+        expect(example).toContain('&#34;code&#34;: &#34;token_expired&#34;');
+        expect(example).toContain('&#34;type&#34;: &#34;/problems/token_expired&#34;');
+      });
+
+      it('fills every placeholder: live specimen tokens, the configured origin, never the default', async () => {
+        const res = await page();
+        const specimens = await configured.specimens.get();
+        expect(res.text).not.toMatch(/\{\{/);
+        expect(res.text).toContain(`Authorization: Bearer ${specimens.expired}`);
+        expect(res.text).toContain(
+          `curl -i &#39;https://api.four-oh-one.example/api/v1/data&#39; -H &#39;Authorization: Bearer ${specimens.expired}&#39;`,
+        );
+        expect(res.text).not.toContain('127.0.0.1:3000');
+        expect(res.headers['cache-control']).toBe('no-store');
+      });
+
+      it('links each scenario that produces it to the playground, and says the remedy', async () => {
+        const res = await page();
+        expect(res.text).toContain('<a class="run-link" href="/playground#token-expired">');
+        expect(res.text).toContain(
+          `<p class="remedy">${problemCatalog.token_expired.remedy.replace(/'/g, '&#39;')}</p>`,
+        );
+      });
+
+      it('fills the specimens in the JSON documentation too', async () => {
+        const res = await configured.http().get('/problems/token_expired');
+        const specimens = await configured.specimens.get();
+        expect(JSON.stringify(res.body)).not.toMatch(/\{\{/);
+        expect(res.body.scenarios[0].trigger.headers.Authorization).toBe(
+          `Bearer ${specimens.expired}`,
+        );
+      });
+
+      it('renders the registry’s links to the Sources page as links', async () => {
+        const res = await configured
+          .http()
+          .get('/problems/role_insufficient')
+          .set('Accept', BROWSER);
+        expect(res.text).toMatch(/<a href="\/sources#[\w-]+">/);
+        expect(res.text).not.toMatch(/\]\(\/sources/);
+      });
     });
 
     it('escapes what it renders', async () => {

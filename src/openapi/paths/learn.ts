@@ -58,8 +58,9 @@ export const learnRoutes: RouteDoc[] = [
     success: [
       {
         status: 200,
-        description: 'The catalog.',
+        description: 'The catalog (an HTML page for a browser).',
         schema: obj({ problems: { type: 'array' } }, ['problems']),
+        alternatives: html,
       },
     ],
   },
@@ -80,7 +81,15 @@ export const learnRoutes: RouteDoc[] = [
         alternatives: html,
       },
     ],
-    errors: ['not_found'],
+    // Its scenarios' triggers carry fresh specimen tokens, minted through the store.
+    errors: ['not_found', ...STORE],
+  },
+  {
+    method: 'get',
+    path: '/sources',
+    tag: 'learn',
+    summary: 'The two articles this server reproduces, quoted, and where it differs from them',
+    success: [{ status: 200, description: 'An HTML page.', type: 'text/html', schema: str }],
   },
   {
     method: 'get',
