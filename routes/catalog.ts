@@ -113,7 +113,7 @@ export function catalogRouter(deps: {
       }
       // Fresh specimen tokens in the triggers, as on the playground.
       res.setHeader('Cache-Control', 'no-store');
-      res.type('html').send(problemPage(code, related, baseUrl, specimens));
+      res.type('html').send(problemPage(code, registry, baseUrl, specimens));
     })
     .all(methodNotAllowed('GET'));
 

@@ -1,7 +1,8 @@
 import { STATUS_CODES } from 'node:http';
 import { EXPLANATION_ID_HEADER } from '../src/http/problems';
 import { EXAMPLE_REQUEST_ID, errorMedia, scenarioExample } from '../src/openapi/examples';
-import { problemCatalog, type ProblemCode, type Scenario } from '../src/scenarios';
+import { problemCatalog, scenariosFor, type ProblemCode, type Scenario } from '../src/scenarios';
+import { diagramForProblem } from '../src/site/diagrams';
 import { html, type Html } from '../src/site/html';
 import { layout, prose } from '../src/site/layout';
 import { statusClass } from '../src/site/shared/status-class';
@@ -153,13 +154,23 @@ function scenarioSection(s: Scenario, baseUrl: string, specimens: Specimens): Ht
   </section>`;
 }
 
+/** The exchanges (src/site/diagrams.ts) in which this code is an answer, if any. */
+function diagramSection(code: ProblemCode, registry: Scenario[]): Html {
+  const diagrams = diagramForProblem(code, registry);
+  return diagrams.value === ''
+    ? html``
+    : html`<h2>The exchange</h2>
+        ${diagrams}`;
+}
+
 /** `GET /problems/:code` for a browser. */
 export function problemPage(
   code: ProblemCode,
-  related: Scenario[],
+  registry: Scenario[],
   baseUrl: string,
   specimens: Specimens,
 ): string {
+  const related = scenariosFor(code, registry);
   const def = problemCatalog[code];
   const example = exampleScenario(related);
   return layout(
@@ -186,6 +197,7 @@ export function problemPage(
               <pre class="wire" id="example-response"><code>${responseText(example)}</code></pre>`
           : ''
       }
+      ${diagramSection(code, registry)}
       <h2>References</h2>
       <ul>
         ${def.rfc.map((r) => html`<li><a href="${r.url}">${r.label}</a></li>`)}

@@ -137,10 +137,16 @@ describe('the catalog routes', () => {
 
       it('links each scenario that produces it to the playground, and says the remedy', async () => {
         const res = await page();
-        expect(res.text).toContain('<a class="run-link" href="/playground#token-expired">');
+        expect(res.text).toMatch(/<a\s+class="run-link"\s+href="\/playground#token-expired"\s*>/);
         expect(res.text).toContain(
           `<p class="remedy">${problemCatalog.token_expired.remedy.replace(/'/g, '&#39;')}</p>`,
         );
+      });
+
+      it('draws the exchange in which the code is an answer', async () => {
+        const res = await page();
+        expect(res.text).toContain('<h2>The exchange</h2>');
+        expect(res.text).toMatch(/<figure class="diagram" id="diagram-[\w-]+"/);
       });
 
       it('fills the specimens in the JSON documentation too', async () => {
