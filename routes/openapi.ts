@@ -4,6 +4,7 @@ import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { buildOpenApi } from '../src/openapi';
 import { methodNotAllowed } from '../src/http/problems';
+import { assetRouter } from '../src/site/assets';
 import type { Scenario } from '../src/scenarios';
 
 /** The package version, from the package.json above this file (in src/ or in dist/). */
@@ -49,11 +50,13 @@ export function openapiRouter(deps: {
     .all(methodNotAllowed('GET'));
 
   // Swagger UI's scripts are all files served from here, so the strict CSP (script-src 'self')
-  // holds; its inline <style> is allowed by the default style-src, as on every page.
+  // holds; what we add to its look is a file too (/docs.css). Its own template still carries an
+  // inline <style>, allowed by helmet's default style-src.
   const page = swaggerUi.setup(undefined, {
     customSiteTitle: 'four-oh-one API',
     swaggerOptions: SWAGGER_OPTIONS,
-    customCss: '.swagger-ui .topbar { display: none }',
+    customCssUrl: '/docs.css',
+    customfavIcon: '/favicon.ico',
   });
   router
     .route('/docs')
@@ -68,6 +71,7 @@ export function openapiRouter(deps: {
     })
     .all(methodNotAllowed('GET'));
   router.use('/docs', swaggerUi.serveFiles(undefined, { swaggerOptions: SWAGGER_OPTIONS }));
+  router.use(assetRouter(['/docs.css'], { otherMethods: methodNotAllowed('GET') }));
 
   return router;
 }

@@ -481,3 +481,38 @@ describe('GET /docs', () => {
     await ctx.http().get('/docs/swagger-ui-bundle.js').expect(200);
   });
 });
+
+describe('the order /docs shows', () => {
+  const ctx = buildApp();
+  type Ordered = {
+    info: { description: string };
+    tags: { name: string }[];
+    paths: Record<string, Record<string, { tags: string[] }>>;
+  };
+  let doc: Ordered;
+  beforeAll(async () => {
+    doc = (await ctx.http().get('/openapi.json').expect(200)).body as Ordered;
+  });
+  const firstTag = (path: string) => Object.values(doc.paths[path] ?? {})[0]?.tags[0];
+
+  it('opens on the teaching routes: the families first, the site’s files last', () => {
+    const tags = doc.tags.map((t) => t.name);
+    expect(tags[0]).toBe('bearer');
+    expect(tags.slice(-3)).toEqual(['learn', 'operations', 'assets']);
+    expect(Object.keys(doc.paths)[0]).toBe('/api/v1/data');
+  });
+
+  it.each(['/favicon.ico', '/playground.js', '/shared/status-class.js', '/playground.css'])(
+    'files %s under "assets", after every teaching route',
+    (path) => {
+      expect(firstTag(path)).toBe('assets');
+      const paths = Object.keys(doc.paths);
+      expect(paths.indexOf(path)).toBeGreaterThan(paths.indexOf('/problems/{code}'));
+    },
+  );
+
+  it('gives the page a way back to the site', () => {
+    expect(doc.info.description).toMatch(/^\[← four-oh-one\]\(\/\)/);
+    expect(doc.info.description).toContain('[Sources](/sources)');
+  });
+});

@@ -45,20 +45,25 @@ export function buildOpenApi(options: {
       title: 'four-oh-one',
       version: options.version,
       summary: 'Every way an HTTP request ends in 401, and the answers people confuse with it.',
+      // Markdown: Swagger UI renders the links, the way back to the site.
       description:
+        '[← four-oh-one](/) · [Playground](/playground) · [Problems](/problems) · [Sources](/sources)\n\n' +
         'Each error is an RFC 9457 problem (`application/problem+json`) with a stable `code`, a `request_id` equal to the X-Request-Id header, and a `type` that links to its documentation; `/v1/*` answers in OpenAI’s error envelope instead, and the OAuth endpoints (/auth/token, /auth/revoke, /auth/introspect) answer the same problem members as `application/json`, always with `error` and `error_description` (RFC 6749 §5.2), which OAuth libraries require. The examples are the registry’s scenarios: try each one at /playground, and ask /explain/{request_id} why a request was refused.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: publicUrl }],
+    // Swagger UI (/docs) shows the tags in this order: the families first, the plumbing last.
     tags: [
-      {
-        name: 'learn',
-        description: 'The playground, the catalog, explanations and this document.',
-      },
       ...Object.entries(families)
         .filter(([name]) => name !== 'platform')
         .map(([name, f]) => ({ name, description: `${f.title}. ${f.summary}` })),
+      {
+        name: 'learn',
+        description:
+          'The pages for people: the front door, the playground, the problems, the sources, explanations, and this document.',
+      },
       { name: 'operations', description: 'Liveness and readiness.' },
+      { name: 'assets', description: 'The site’s stylesheet, scripts and icon.' },
     ],
     paths,
     components: components(cookieName),

@@ -1,9 +1,10 @@
 /**
- * The route table: every route the app serves, one row each, in the order of the routers (one
- * file per family in ./paths). test/openapi.test.ts walks the app's router stack and checks that
- * every route served is in the document and every route documented is served.
+ * The route table: every route the app serves, one row each (one file per family in ./paths).
+ * test/openapi.test.ts walks the app's router stack and checks that every route served is in the
+ * document and every route documented is served.
  */
 import { adminRoutes } from './paths/admin';
+import { assetRoutes } from './paths/assets';
 import { bearerRoutes } from './paths/bearer';
 import { classicRoutes } from './paths/classic';
 import { corsRoutes } from './paths/cors';
@@ -13,8 +14,11 @@ import { sessionRoutes } from './paths/session';
 import { tokensRoutes } from './paths/tokens';
 import type { RouteDoc } from './types';
 
+/**
+ * In the order /docs shows them: the families a learner came for first, then the teaching
+ * surface and health, and the site's files last.
+ */
 export const ROUTES: RouteDoc[] = [
-  ...learnRoutes,
   ...bearerRoutes,
   ...tokensRoutes,
   ...sessionRoutes,
@@ -22,6 +26,8 @@ export const ROUTES: RouteDoc[] = [
   ...corsRoutes,
   ...classicRoutes,
   ...openaiRoutes,
+  ...learnRoutes,
+  ...assetRoutes,
 ];
 
 const templateRegex = (path: string) =>

@@ -23,7 +23,7 @@ export interface RouteDoc {
   method: Method;
   /** The OpenAPI path, `{name}` for parameters. */
   path: string;
-  tag: Family | 'learn' | 'operations';
+  tag: Family | 'learn' | 'operations' | 'assets';
   summary: string;
   description?: string;
   /** Alternatives: any one of them (an empty list: none needed). Absent: no credentials. */

@@ -52,6 +52,12 @@ export const SITE_ASSETS = {
     cacheControl: 'public, max-age=86400',
   },
   '/demo.js': js('browser/cors-demo.js'),
+  // What /docs (Swagger UI) adds to its own stylesheet.
+  '/docs.css': {
+    file: 'docs.css',
+    type: 'text/css; charset=utf-8',
+    cacheControl: REVALIDATE,
+  },
 } satisfies Record<string, SiteAsset>;
 
 export type AssetUrl = keyof typeof SITE_ASSETS;

@@ -34,6 +34,7 @@ describe('the site assets on the API', () => {
     ['/shared/status-class.js', 'text/javascript; charset=utf-8', 'public, no-cache'],
     ['/playground.css', 'text/css; charset=utf-8', 'public, no-cache'],
     ['/favicon.ico', 'image/svg+xml; charset=utf-8', 'public, max-age=86400'],
+    ['/docs.css', 'text/css; charset=utf-8', 'public, no-cache'],
   ] as const)('serves %s as %s, cached with %s', async (url, type, cacheControl) => {
     const res = await ctx.http().get(url).expect(200);
     expect(res.headers['content-type']).toBe(type);
@@ -65,6 +66,13 @@ describe('the site assets on the API', () => {
     });
   });
 
+  it('gives /docs its additions as a file, and no style attribute or inline script', async () => {
+    const res = await ctx.http().get('/docs/').expect(200);
+    expect(res.text).toContain("<link href='/docs.css' rel='stylesheet'>");
+    expect(res.text).not.toMatch(/\.topbar \{ display: none \}/);
+    expect(res.text).not.toMatch(/<script(?![^>]*\ssrc=)/);
+  });
+
   it('serves nothing else from the build', async () => {
     const res = await ctx.http().get('/shared/cors-demo-data.js');
     expect(res.status).toBe(404);
@@ -74,8 +82,11 @@ describe('the site assets on the API', () => {
   it('names its stylesheet on every page, and no page carries a style or script of its own', async () => {
     const refused = await ctx.http().get('/api/v1/data').expect(401);
     const pages = [
+      '/',
       '/playground',
+      '/problems',
       '/problems/token_expired',
+      '/sources',
       `/explain/${refused.headers['x-explanation-id']}`,
     ];
     for (const path of pages) {

@@ -14,27 +14,6 @@ export const learnRoutes: RouteDoc[] = [
   },
   {
     method: 'get',
-    path: '/favicon.ico',
-    tag: 'learn',
-    summary: 'The site’s icon',
-    success: [{ status: 200, description: 'An SVG icon.', type: 'image/svg+xml', schema: str }],
-  },
-  {
-    method: 'get',
-    path: '/playground.js',
-    tag: 'learn',
-    summary: "The playground's script",
-    success: [{ status: 200, description: 'JavaScript.', type: 'text/javascript', schema: str }],
-  },
-  {
-    method: 'get',
-    path: '/shared/status-class.js',
-    tag: 'learn',
-    summary: "A module the playground's script imports: the status colours the pages share",
-    success: [{ status: 200, description: 'JavaScript.', type: 'text/javascript', schema: str }],
-  },
-  {
-    method: 'get',
     path: '/scenarios',
     tag: 'learn',
     summary: 'Every scenario: trigger (with real tokens), expected answer, curl, RFCs',
@@ -130,13 +109,6 @@ export const learnRoutes: RouteDoc[] = [
       { status: 200, description: 'The page, at /docs/.', type: 'text/html', schema: str },
       { status: 301, description: 'From /docs to /docs/.', headers: { Location: 'Where to.' } },
     ],
-  },
-  {
-    method: 'get',
-    path: '/playground.css',
-    tag: 'learn',
-    summary: 'The stylesheet of every page',
-    success: [{ status: 200, description: 'CSS.', type: 'text/css', schema: str }],
   },
   // operations
   {
