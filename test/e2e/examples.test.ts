@@ -1,7 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ENTRY, exited, freePort, ROOT, startServer, type StartedServer } from './support';
+import {
+  freePort,
+  ROOT,
+  run,
+  startServerOnFreePort,
+  type Ran,
+  type StartedServer,
+} from './support';
 
 /**
  * The articles' Python clients (examples/python/) against the real compiled server, with only
@@ -39,19 +45,12 @@ const itIfPython = python === undefined ? it.skip : it;
 
 // --- Running one example -----------------------------------------------------------------------
 
-interface Ran {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
 function runExample(file: string, baseUrl: string): Promise<Ran> {
   if (python === undefined) throw new Error(MISSING_PYTHON);
-  const began = Date.now();
-  const child = spawn(python, [join(EXAMPLES, file)], {
-    env: {
+  return run(
+    python,
+    [join(EXAMPLES, file)],
+    {
       ...process.env,
       FOUR_OH_ONE_URL: baseUrl,
       PYTHONIOENCODING: 'utf-8', // the article's messages are Chinese, whatever the locale
@@ -59,18 +58,8 @@ function runExample(file: string, baseUrl: string): Promise<Ran> {
       NO_PROXY: '127.0.0.1,localhost', // a proxy set for the machine must not see these requests
       no_proxy: '127.0.0.1,localhost',
     },
-    timeout: PYTHON_TIMEOUT_MS,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) =>
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - began }),
-    );
-  });
+    PYTHON_TIMEOUT_MS,
+  );
 }
 
 /** Fails with the whole transcript unless the example exited 0. */
@@ -96,22 +85,14 @@ describe("the articles' Python examples against the built server", () => {
 
   beforeAll(async () => {
     if (python === undefined) return;
-    if (!existsSync(ENTRY)) {
-      throw new Error(`${ENTRY} is missing: run npm run build (npm test does)`);
-    }
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    server = await startServer({
-      PORT: String(port),
-      PUBLIC_URL: baseUrl,
+    server = await startServerOnFreePort({
       JWT_SECRET: 'four-oh-one examples e2e: a fixed secret of 32+ bytes',
     });
+    baseUrl = server.url;
   }, 15_000);
 
   afterAll(async () => {
-    if (!server) return;
-    server.child.kill('SIGTERM');
-    await exited(server.child);
+    await server?.stop();
   });
 
   itIfPython(
@@ -212,23 +193,14 @@ describe("the articles' Python examples against the built server", () => {
 
 const NODE_EXAMPLES = join(ROOT, 'examples', 'node');
 
+/** From the repository's root (run's cwd): axios resolves from this project's node_modules. */
 function runNodeExample(file: string, baseUrl: string): Promise<Ran> {
-  const began = Date.now();
-  const child = spawn(process.execPath, [join(NODE_EXAMPLES, file)], {
-    cwd: ROOT, // axios resolves from this project's node_modules
-    env: { PATH: process.env.PATH ?? '', FOUR_OH_ONE_URL: baseUrl },
-    timeout: PYTHON_TIMEOUT_MS,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) =>
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - began }),
-    );
-  });
+  return run(
+    process.execPath,
+    [join(NODE_EXAMPLES, file)],
+    { PATH: process.env.PATH ?? '', FOUR_OH_ONE_URL: baseUrl },
+    PYTHON_TIMEOUT_MS,
+  );
 }
 
 describe('the Node examples against the built server', () => {
@@ -236,23 +208,15 @@ describe('the Node examples against the built server', () => {
   let baseUrl = '';
 
   beforeAll(async () => {
-    if (!existsSync(ENTRY)) {
-      throw new Error(`${ENTRY} is missing: run npm run build (npm test does)`);
-    }
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    server = await startServer({
-      PORT: String(port),
-      PUBLIC_URL: baseUrl,
+    server = await startServerOnFreePort({
       CORS_DEMO_PORT: '0',
       JWT_SECRET: 'four-oh-one node examples e2e: a fixed secret',
     });
+    baseUrl = server.url;
   }, 15_000);
 
   afterAll(async () => {
-    if (!server) return;
-    server.child.kill('SIGTERM');
-    await exited(server.child);
+    await server?.stop();
   });
 
   it.each(['fetch-refresh.mjs', 'axios-refresh.mjs'])(

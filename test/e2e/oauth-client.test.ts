@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENTRY, exited, freePort, ROOT, startServer, type StartedServer } from './support';
+import { ROOT, run, startServerOnFreePort, type StartedServer } from './support';
 
 /**
  * A real OAuth client library (oauth4webapi, a devDependency) against the built server: its flows,
@@ -40,24 +38,6 @@ interface Seen {
     parsed: Challenge[] | null;
     error?: string;
   }[];
-}
-
-function runScript(
-  baseUrl: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [SCRIPT], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', FOUR_OH_ONE_URL: baseUrl },
-    timeout: TIMEOUT_MS,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 /**
@@ -112,20 +92,19 @@ describe('oauth4webapi, a real OAuth client library, against the built server', 
   let seen: Seen;
 
   beforeAll(async () => {
-    if (!existsSync(ENTRY)) {
-      throw new Error(`${ENTRY} is missing: run npm run build (npm test does)`);
-    }
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    server = await startServer({
-      PORT: String(port),
-      PUBLIC_URL: baseUrl,
+    server = await startServerOnFreePort({
       CORS_DEMO_PORT: '0',
       JWT_SECRET: 'four-oh-one oauth client e2e: a fixed secret',
       // A second use of a refresh token is reuse at once, not a retry within a window.
       REFRESH_REUSE_GRACE_SECONDS: '0',
     });
-    const ran = await runScript(baseUrl);
+    baseUrl = server.url;
+    const ran = await run(
+      process.execPath,
+      [SCRIPT],
+      { PATH: process.env.PATH ?? '', FOUR_OH_ONE_URL: baseUrl },
+      TIMEOUT_MS,
+    );
     if (ran.code !== 0) {
       throw new Error(
         `oauth-client.mjs exited with ${ran.code}\n--- stdout\n${ran.stdout}\n--- stderr\n${ran.stderr}`,
@@ -135,9 +114,7 @@ describe('oauth4webapi, a real OAuth client library, against the built server', 
   }, TIMEOUT_MS + 15_000);
 
   afterAll(async () => {
-    if (!server) return;
-    server.child.kill('SIGTERM');
-    await exited(server.child);
+    await server?.stop();
   });
 
   describe('runs the flows', () => {

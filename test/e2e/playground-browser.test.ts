@@ -1,5 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   browserSuite,
@@ -7,9 +6,9 @@ import {
   CHROMIUM_FLAGS,
   launchChromium,
   chromiumFound,
-  ENTRY,
-  freePort,
   ROOT,
+  startServerOnFreePort,
+  type StartedServer,
 } from './support';
 import type { BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { scenarios } from '../../src/scenarios';
@@ -25,39 +24,6 @@ const ARTIFACTS = join(ROOT, 'artifacts', 'playground');
 const FLAGS = CHROMIUM_FLAGS;
 
 const describeBrowser = browserSuite('playground');
-
-function start(env: Record<string, string>): Promise<ChildProcessWithoutNullStreams> {
-  const child = spawn(process.execPath, [ENTRY], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
-  });
-  let logs = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start:\n${logs}`));
-    }, 10_000);
-    child.stderr.on('data', (c: Buffer) => (logs += c.toString()));
-    child.stdout.on('data', (c: Buffer) => (logs += c.toString()));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${logs}`));
-    });
-    const poll = async () => {
-      try {
-        const res = await fetch(`${env.PUBLIC_URL}/healthz`);
-        if (res.ok) {
-          clearTimeout(timer);
-          resolve(child);
-          return;
-        }
-      } catch {
-        // not listening yet
-      }
-      setTimeout(poll, 50);
-    };
-    void poll();
-  });
-}
 
 /** What a page logged that is a fault: script errors, CSP refusals, failed loads of its files. */
 interface Faults {
@@ -86,7 +52,7 @@ function watch(page: Page, triggerPaths: Set<string>): Faults {
 }
 
 describeBrowser('the playground in Chromium', () => {
-  let server: ChildProcessWithoutNullStreams | undefined;
+  let server: StartedServer | undefined;
   let context: BrowserContext;
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let base: string;
@@ -99,17 +65,16 @@ describeBrowser('the playground in Chromium', () => {
           '.ci/run installs Debian’s chromium; or set CHROMIUM_PATH.',
       );
     }
-    if (!existsSync(ENTRY)) {
-      throw new Error(`${ENTRY} is missing: run npm run build (npm test does)`);
-    }
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = await start({
-      PORT: String(port),
-      PUBLIC_URL: base,
-      CORS_DEMO_PORT: '0',
-      JWT_SECRET: 'four-oh-one-playground-browser-test-secret',
-    });
+    server = await startServerOnFreePort(
+      {
+        LOG_LEVEL: 'warn',
+        CORS_DEMO_PORT: '0',
+        JWT_SECRET: 'four-oh-one-playground-browser-test-secret',
+      },
+      // Only warnings are logged, so there is no "listening" line to wait for.
+      { healthz: true },
+    );
+    base = server.url;
     mkdirSync(ARTIFACTS, { recursive: true });
     browser = await launchChromium({ width: 1280, height: 900 }, FLAGS);
     context = browser.context;
@@ -117,7 +82,7 @@ describeBrowser('the playground in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) server.kill('SIGTERM');
+    await server?.stop();
   }, 30_000);
 
   async function open(path: string): Promise<{ page: Page; faults: Faults }> {

@@ -133,6 +133,20 @@ export function startServer(
   });
 }
 
+/**
+ * The compiled server on a free port chosen in advance, with PUBLIC_URL to match (pages and
+ * clients that are given the base URL); fails at once, naming the fix, when it was not built.
+ */
+export async function startServerOnFreePort(
+  env: Record<string, string>,
+  options: StartOptions = {},
+): Promise<StartedServer> {
+  if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run npm run build (npm test does)`);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  return startServer({ PORT: String(port), PUBLIC_URL: url, ...env }, options);
+}
+
 /** The exit code of a child process, once it has exited. */
 export function exited(child: ChildProcessWithoutNullStreams): Promise<number | null> {
   return new Promise((resolve) => {
