@@ -104,14 +104,16 @@ async function main() {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    // fetch says only "fetch failed" when nothing answered; the cause says why.
-    const unreachable = err?.message === 'fetch failed' || err?.name === 'TimeoutError';
-    console.log(
-      `FAILED: ${err?.message ?? err}${unreachable ? ` (is the server up at ${BASE_URL}?)` : ''}`,
-    );
-    process.exit(unreachable ? 2 : 1);
-  },
-);
+// The exit status: main()'s, or 1 if it threw (2 when nothing answered). A module may await at
+// its top level.
+let status;
+try {
+  status = await main();
+} catch (err) {
+  // fetch says only "fetch failed" when nothing answered; the cause says why.
+  const unreachable = err?.message === 'fetch failed' || err?.name === 'TimeoutError';
+  const hint = unreachable ? ` (is the server up at ${BASE_URL}?)` : '';
+  console.log(`FAILED: ${err?.message ?? err}${hint}`);
+  status = unreachable ? 2 : 1;
+}
+process.exit(status);

@@ -163,8 +163,9 @@ def main():
 
 if __name__ == "__main__":
     try:
-        sys.exit(main())
+        status = main()
     except requests.exceptions.ConnectionError as err:
         print(f"Cannot reach {BASE_URL} ({err.__class__.__name__}): start the server with "
               "`npm start`, or set FOUR_OH_ONE_URL.", file=sys.stderr)
-        sys.exit(2)
+        status = 2
+    sys.exit(status)

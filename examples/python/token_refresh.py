@@ -17,7 +17,8 @@
 #   - The article's top-level lines (get a token, build headers, "使用新的headers重新发送请求")
 #     and the calls that drive the functions sit in main(), which returns an exit status:
 #     0 when the flow is 401 "Invalid Token" -> refresh_token() -> 200, and a 2-second token is
-#     valid at once and expired 3 s later by check_token_validity(); 1 otherwise.
+#     valid at once and expired 3 s later by check_token_validity(); 1 otherwise; 2 when the
+#     server cannot be reached or stops answering (a request times out).
 #   - requests.post is wrapped (traced_post below) to print and record every POST and its answer.
 #     That is how each step is shown and checked without editing the article's functions.
 #
@@ -224,7 +225,8 @@ def main():
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except requests.exceptions.ConnectionError as err:
+    # A server that stopped answering mid-flow (a refresh, a retry) counts as not reachable too.
+    except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as err:
         print(f"Cannot reach {BASE_URL} ({err.__class__.__name__}): start the server with "
               "`npm start`, or set FOUR_OH_ONE_URL.", file=sys.stderr)
         sys.exit(2)
