@@ -52,29 +52,43 @@ describeBrowser('the sequence diagrams on the playground', () => {
   });
 
   /** What the page shows of each diagram, per family section. */
-  function diagramsBySection(page: Page) {
-    return page.evaluate(() =>
-      [...document.querySelectorAll('section.family')].map((section) => ({
-        family: section.id.replace(/^family-/, ''),
-        diagrams: [...section.querySelectorAll('figure.diagram')].map((figure) => {
-          const svg = figure.querySelector('svg');
-          const parsed = new DOMParser().parseFromString(svg?.outerHTML ?? '', 'image/svg+xml');
-          const frame = figure.querySelector<HTMLElement>('.diagram-frame');
-          return {
-            id: figure.id,
-            role: svg?.getAttribute('role'),
-            title: svg?.querySelector('title')?.textContent ?? '',
-            desc: svg?.querySelector('desc')?.textContent ?? '',
-            wellFormed: parsed.querySelector('parsererror') === null,
-            steps: figure.querySelectorAll('.diagram-text li').length,
-            frameRight: frame?.getBoundingClientRect().right ?? Infinity,
-            screen: window.innerWidth,
-            frameScrolls: (frame?.scrollWidth ?? 0) > (frame?.clientWidth ?? 0),
-          };
-        }),
-      })),
-    );
+  interface Shown {
+    family: string;
+    diagrams: {
+      id: string;
+      role: string | null;
+      title: string;
+      desc: string;
+      wellFormed: boolean;
+      steps: number;
+      frameRight: number;
+      screen: number;
+      frameScrolls: boolean;
+    }[];
   }
+
+  /** Runs in the page: a string, since this file is type-checked without the DOM's types. */
+  const READ_DIAGRAMS = `[...document.querySelectorAll('section.family')].map((section) => ({
+    family: section.id.replace(/^family-/, ''),
+    diagrams: [...section.querySelectorAll('figure.diagram')].map((figure) => {
+      const svg = figure.querySelector('svg');
+      const frame = figure.querySelector('.diagram-frame');
+      const parsed = new DOMParser().parseFromString(svg.outerHTML, 'image/svg+xml');
+      return {
+        id: figure.id,
+        role: svg.getAttribute('role'),
+        title: svg.querySelector('title').textContent,
+        desc: svg.querySelector('desc').textContent,
+        wellFormed: parsed.querySelector('parsererror') === null,
+        steps: figure.querySelectorAll('.diagram-text li').length,
+        frameRight: frame.getBoundingClientRect().right,
+        screen: window.innerWidth,
+        frameScrolls: frame.scrollWidth > frame.clientWidth,
+      };
+    }),
+  }))`;
+
+  const diagramsBySection = (page: Page) => page.evaluate<Shown[]>(READ_DIAGRAMS);
 
   it.each(Object.keys(VIEWPORTS) as ViewportName[])(
     'shows every family its diagrams at %s width, accessibly and within the screen',
