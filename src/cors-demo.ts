@@ -7,14 +7,17 @@ import { loadConfigOrExit, publishedDemoSecret } from './config';
 import { createServer } from './http/server';
 import {
   families,
+  registryFor,
+  registrySettings,
   scenarios,
   type BrowserSees,
   type BrowserView,
   type Scenario,
 } from './scenarios';
+import { ARTICLES, SOURCES_PATH } from './scenarios/sources';
 import { assetRouter } from './site/assets';
 import { html, Html } from './site/html';
-import { plainPage } from './site/layout';
+import { plainPage, prose } from './site/layout';
 import type { DemoData, DemoStep } from './site/shared/cors-demo-data';
 
 /** `{{token:NAME}}` values for the views' headers. */
@@ -31,14 +34,23 @@ export interface CorsDemoOptions {
    */
   user: { username: string; password: string };
   tokens: DemoTokens;
+  /**
+   * The API's registry under its configuration (src/scenarios `registryFor`), so that the texts
+   * name its real origins; the default configuration's when absent.
+   */
+  registry?: Scenario[];
 }
 
 /** The scenarios that have something to show in a browser, in registry order. */
-export const demoScenarios: Scenario[] = scenarios.filter((s) => (s.browser ?? []).length > 0);
+export function demoScenarios(registry: Scenario[] = scenarios): Scenario[] {
+  return registry.filter((s) => (s.browser ?? []).length > 0);
+}
 
 /** Every view's id on the page (`<scenario id>/<index>`), with its scenario and view. */
-export function demoViews(): { id: string; scenario: Scenario; view: BrowserView }[] {
-  return demoScenarios.flatMap((scenario) =>
+export function demoViews(
+  registry: Scenario[] = scenarios,
+): { id: string; scenario: Scenario; view: BrowserView }[] {
+  return demoScenarios(registry).flatMap((scenario) =>
     (scenario.browser ?? []).map((view, i) => ({ id: `${scenario.id}/${i}`, scenario, view })),
   );
 }
@@ -130,8 +142,9 @@ function renderPage(
   at: PageAddress,
 ): string {
   const { apiBase } = options;
+  const registry = options.registry ?? scenarios;
   const views: DemoData['views'] = {};
-  for (const { id, scenario, view } of demoViews()) {
+  for (const { id, scenario, view } of demoViews(registry)) {
     const headers = view.fetch.headers
       ? Object.fromEntries(
           Object.entries(view.fetch.headers).map(([k, v]) => [k, fillTokens(v, tokens)]),
@@ -151,9 +164,11 @@ function renderPage(
   const otherName = at.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
   const otherUrl = `http://${otherName}:${at.port}/`;
 
+  const session = ARTICLES.explained.sections[2];
   const body: Html = html`<p class="muted">
-      <a href="${apiBase}/scenarios">scenarios</a> · <a href="${apiBase}/problems">problems</a> ·
-      CORS demo
+      <a href="${apiBase}/">four-oh-one</a> · <a href="${apiBase}/playground">playground</a> ·
+      <a href="${apiBase}/problems">problems</a> · <a href="${apiBase}/sources">sources</a> · CORS
+      demo
     </p>
     <h1>CORS around a 401</h1>
     <p>
@@ -198,13 +213,19 @@ function renderPage(
     </p>
     <p><button type="button" id="run-all">Run every scenario</button></p>
     <h2>Scenarios</h2>
-    <p class="muted">${families.cors.summary}</p>
-    ${demoScenarios.map(
+    <p class="muted">${prose(families.cors.summary, apiBase)}</p>
+    ${demoScenarios(registry).map(
       (s) =>
         html`<section id="${s.id}" class="${s.id.startsWith('cors-broken-') ? 'broken' : ''}">
           <h3>${s.title}</h3>
-          <p>${s.explanation}</p>
-          ${s.articleNote ? html`<p><strong>The article:</strong> ${s.articleNote}</p>` : ''}
+          <p>${prose(s.explanation, apiBase)}</p>
+          ${
+            s.articleNote
+              ? html`<p>
+                  <strong>Where the article differs:</strong> ${prose(s.articleNote, apiBase)}
+                </p>`
+              : ''
+          }
           ${(s.browser ?? []).map(
             (view, i) =>
               html`<div class="view" data-view="${s.id}/${i}" data-state="idle">
@@ -227,14 +248,16 @@ function renderPage(
     )}
     <h2>A cookie login across origins</h2>
     <p>
-      The second article’s section 2 from a browser: log in with the form, then keep the session
-      alive. Each call here uses <code>credentials: 'include'</code> but the last. From this page on
-      the same site as the API: the login is 200 and stores the cookie, the heartbeat and
-      <code>/me</code> are 200, logging out clears it, and the next heartbeat is 401
-      <code>session_missing</code>, which the script can read, challenge and all. With a short idle
-      timeout, wait past it: the heartbeat is 401 <code>session_idle_expired</code>. From another
-      site (see above) the heartbeat is 401 <code>session_missing</code> right after a successful
-      login.
+      <a href="${apiBase}${SOURCES_PATH}#${session.anchor}"
+        >${ARTICLES.explained.short}, section 2</a
+      >
+      from a browser: log in with the form, then keep the session alive. Each call here uses
+      <code>credentials: 'include'</code> but the last. From this page on the same site as the API:
+      the login is 200 and stores the cookie, the heartbeat and <code>/me</code> are 200, logging
+      out clears it, and the next heartbeat is 401 <code>session_missing</code>, which the script
+      can read, challenge and all. With a short idle timeout, wait past it: the heartbeat is 401
+      <code>session_idle_expired</code>. From another site (see above) the heartbeat is 401
+      <code>session_missing</code> right after a successful login.
     </p>
     <p>
       <label
@@ -384,6 +407,7 @@ function main(): void {
     origins: config.cors.origins,
     user: { username: config.demo.username, password: config.demo.password },
     tokens: tokensFromApi(config.publicUrl),
+    registry: registryFor(registrySettings(config)),
     port: config.cors.demoPort,
     host: config.host,
     logger,

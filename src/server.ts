@@ -3,6 +3,7 @@ import pino from 'pino';
 import { createApp } from './app';
 import { loadConfigOrExit } from './config';
 import { startCorsDemo } from './cors-demo';
+import { registryFor, registrySettings } from './scenarios';
 import { createServer, listen, ListenError } from './http/server';
 import type { SpecimenBook } from './tokens/specimens';
 import { createStore } from './store';
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
       origins: config.cors.origins,
       user: { username: config.demo.username, password: config.demo.password },
       tokens: () => specimens.get(),
+      registry: registryFor(registrySettings(config)),
       port: config.cors.demoPort,
       host: config.host,
       logger,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createCorsDemoApp, demoViews, describeSees } from '../src/cors-demo';
-import { scenarios } from '../src/scenarios';
+import { DEFAULT_REGISTRY_SETTINGS, registryFor, scenarios } from '../src/scenarios';
 import { PUBLIC_DIR } from '../src/site/assets';
 
 const API = 'http://127.0.0.1:3000';
@@ -121,6 +121,36 @@ describe('the CORS demo page', () => {
   it('links to the page under the loopback host’s other name', async () => {
     const res = await request(app).get('/').set('Host', '127.0.0.1:3001');
     expect(res.text).toMatch(/id="other-name-link">http:\/\/localhost:\d+\/</);
+  });
+
+  it('renders the registry’s `code` spans as code and its links on the API’s origin', async () => {
+    const res = await request(app).get('/');
+    expect(res.text).not.toMatch(/>[^<]*`[^<]*</);
+    expect(res.text).toContain('<code>CORS(app)</code>');
+    expect(res.text).toMatch(new RegExp(`<a href="${API}/sources#explained-cors">`));
+    expect(res.text).toMatch(new RegExp(`<a\\s+href="${API}/sources#explained-session"`));
+    expect(res.text).toContain(`<a href="${API}/">four-oh-one</a>`);
+  });
+
+  it('names the origins of the configuration it runs with, not the default ports', async () => {
+    const api = 'http://127.0.0.1:48123';
+    const origins = ['http://127.0.0.1:48124', 'http://localhost:48124'];
+    const registry = registryFor({
+      ...DEFAULT_REGISTRY_SETTINGS,
+      publicUrl: api,
+      origins,
+    });
+    const res = await request(
+      createCorsDemoApp({
+        apiBase: api,
+        origins,
+        user: { username: 'my_username', password: 'my_password' },
+        tokens: async () => ({}),
+        registry,
+      }),
+    ).get('/');
+    expect(res.text).toMatch(new RegExp(`API\\s+at\\s+<code>${api}</code>`));
+    expect(res.text).not.toMatch(/:300[01]\b/);
   });
 
   it('answers anything else 404 in plain text', async () => {

@@ -52,7 +52,7 @@ export const family: FamilyInfo = {
   title: 'CORS around a 401: what a script on another origin can see',
   summary:
     cite('explained', 3) +
-    ': a script calling another origin "gets 401", fixed with Flask’s `CORS(app)`. In a browser it is subtler: a refused origin gets no 401 at all, the browser hides the answer and `fetch` throws; a preflight never carries credentials, so one behind authentication fails; a 401 without CORS headers is invisible to the script; and WWW-Authenticate and X-Request-Id read as null unless exposed. The demo page (CORS_DEMO_PORT, default http://127.0.0.1:3001) runs each call in your browser.',
+    ': a script calling another origin "gets 401", fixed with Flask’s `CORS(app)`. In a browser it is subtler: a refused origin gets no 401 at all, the browser hides the answer and `fetch` throws; a preflight never carries credentials, so one behind authentication fails; a 401 without CORS headers is invisible to the script; and WWW-Authenticate and X-Request-Id read as null unless exposed. The CORS demo page (on CORS_DEMO_PORT, linked from the front door) runs each call in your browser.',
 };
 
 /** The family's scenarios, in the order /scenarios and the playground list them. */
@@ -281,7 +281,7 @@ export const scenarios: Scenario[] = [
       headers: { ...CORS_ALLOWED, 'cache-control': 'no-store' },
     },
     explanation:
-      'The article’s login form, posted by a script with `credentials: "include"`. The answer allows credentials, so the script reads it, and the browser stores the HttpOnly, SameSite=Lax cookie only if the page is on the same site as the API (the same scheme and registrable domain; ports never count): with the default ports, the demo page on http://127.0.0.1:3001 calling http://127.0.0.1:3000 is another origin (the port differs) but the same site, so later calls with credentials carry it. From http://localhost:3001 the call is cross-site: the login reads 200, yet the cookie is dropped and the next heartbeat is 401 session_missing. Set-Cookie itself is never readable by a script.',
+      'The article’s login form, posted by a script with `credentials: "include"`. The answer allows credentials, so the script reads it, and the browser stores the HttpOnly, SameSite=Lax cookie only if the page is on the same site as the API (the same scheme and registrable domain; ports never count): the demo page, on the API’s host and another port, is another origin (the port differs) but the same site, so later calls with credentials carry it. From the same page under the loopback’s other name (localhost for 127.0.0.1, or the other way round) the call is cross-site: the login reads 200, yet the cookie is dropped and the next heartbeat is 401 session_missing. Set-Cookie itself is never readable by a script.',
     rfc: [
       fetchStandard('3.2.5', 'cors-protocol-and-credentials'),
       rfc(6265, '5.4'),

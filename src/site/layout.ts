@@ -11,11 +11,11 @@ import { html, type Html } from './html';
 const SITE_LINK = /\[([^\]]+)\]\((\/[\w./#-]*)\)/g;
 
 /** Registry text outside code spans: its links to this site's pages as links. */
-function linked(text: string): Html {
+function linked(text: string, site: string): Html {
   const out: Html[] = [];
   let last = 0;
   for (const m of text.matchAll(SITE_LINK)) {
-    out.push(html`${text.slice(last, m.index)}<a href="${m[2]}">${m[1]}</a>`);
+    out.push(html`${text.slice(last, m.index)}<a href="${site}${m[2]}">${m[1]}</a>`);
     last = m.index + m[0].length;
   }
   out.push(html`${text.slice(last)}`);
@@ -24,13 +24,16 @@ function linked(text: string): Html {
 
 /**
  * Registry text, with its `backticked` spans as code and its `[links](/to/a/page)` to this
- * site's pages (the Sources page, src/scenarios/sources.ts `cite`) as links.
+ * site's pages (the Sources page, src/scenarios/sources.ts `cite`) as links; `site` is the API's
+ * origin for a page served from another one (the CORS demo), else the links stay relative.
  */
-export function prose(text: string): Html {
+export function prose(text: string, site = ''): Html {
   const parts = text.split('`');
   // An odd number of parts means every backtick was paired.
-  if (parts.length % 2 === 0) return linked(text);
-  return html`${parts.map((part, i) => (i % 2 === 1 ? html`<code>${part}</code>` : linked(part)))}`;
+  if (parts.length % 2 === 0) return linked(text, site);
+  return html`${parts.map((part, i) =>
+    i % 2 === 1 ? html`<code>${part}</code>` : linked(part, site),
+  )}`;
 }
 
 interface PageOptions {
