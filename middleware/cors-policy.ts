@@ -85,6 +85,8 @@ export function corsPolicy(options: CorsPolicyOptions): RequestHandler {
   const handle = cors(corsOptions(options.origins));
   return function corsPolicyMiddleware(req, res, next) {
     res.vary('Origin');
-    handle(req, res, next);
+    // No Origin (curl, servers, same-origin GETs): cors() would refuse it and do nothing else.
+    if (req.headers.origin === undefined) next();
+    else handle(req, res, next);
   };
 }

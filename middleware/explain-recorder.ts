@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import {
   acceptedBearerTrace,
@@ -31,8 +31,8 @@ export interface ExplainRecorderOptions {
  * kept under (`res.locals.explanationId`, see middleware/request-id.ts), which the answer then
  * carries. A refusal over its address's budget is not explained and its answer says nothing.
  *
- * Mount it before pino-http: its listener then runs first and completes `res.locals.trace`, so
- * the log line and the stored explanation carry the same trace.
+ * The claim completes `res.locals.trace` at once, so the access log line and the stored
+ * explanation carry the same trace.
  */
 export function explainRecorder(options: ExplainRecorderOptions): RequestHandler {
   const { book, clock, toleranceSeconds, logger } = options;
@@ -43,23 +43,14 @@ export function explainRecorder(options: ExplainRecorderOptions): RequestHandler
     throw new TypeError('explainRecorder: toleranceSeconds must be a number of seconds');
   }
 
-  return function explainRecorderMiddleware(req, res, next) {
-    const method = req.method;
-    const path = req.originalUrl.split('?')[0] ?? '/';
-    let claimed: string | undefined;
-    let address = '';
-    res.locals.claimExplanation = () => {
-      address = clientAddress(req);
-      if (claimed === undefined && book.claim(address)) {
-        claimed = res.locals.explanationId ?? res.locals.requestId;
-      }
-      return claimed;
-    };
-    const record = () => {
-      const code = res.locals.problemCode;
-      if (claimed === undefined || code === undefined || !isProblemCode(code)) return;
-      // A token that passed every check, refused later (a scope, a role, a step-up): the check
-      // that refused it. A refusal no guard traced: the check its code names (src/teaching/explain.ts).
+  /** Completes the trace the log line and the explanation share, then stores it after the answer. */
+  const recordAfterAnswer = (req: Request, res: Response, claimed: string, address: string) => {
+    // A token that passed every check, refused later (a scope, a role, a step-up): the check
+    // that refused it. A refusal no guard traced: the check its code names (src/teaching/explain.ts).
+    // Completed now, while the refusal is written: the access log line, written on 'finish',
+    // carries the same trace.
+    const code = res.locals.problemCode;
+    if (code !== undefined && isProblemCode(code)) {
       if (res.locals.trace === undefined && res.locals.auth !== undefined) {
         res.locals.trace = acceptedBearerTrace(
           res.locals.auth,
@@ -69,15 +60,19 @@ export function explainRecorder(options: ExplainRecorderOptions): RequestHandler
         );
       }
       res.locals.trace ??= traceForCode(code);
+    }
+    const record = () => {
+      const code = res.locals.problemCode;
+      if (code === undefined || !isProblemCode(code)) return;
       const explanation = buildExplanation({
         requestId: res.locals.requestId,
         at: clock.now(),
-        method,
-        path,
+        method: req.method,
+        path: req.originalUrl.split('?')[0] ?? '/',
         status: res.statusCode,
         code,
         detail: res.locals.problemDetail,
-        trace: res.locals.trace,
+        trace: res.locals.trace ?? traceForCode(code),
       });
       book.record(claimed, explanation, address).catch((err: unknown) => {
         if (!logger) return;
@@ -106,6 +101,23 @@ export function explainRecorder(options: ExplainRecorderOptions): RequestHandler
     };
     res.on('finish', onDone);
     res.on('close', onDone);
+  };
+
+  // Per request, only the claim: the address, the trace and the listeners that store the
+  // explanation cost nothing until a refusal is written (the hot paths are 200s and refusals
+  // over their address's budget).
+  return function explainRecorderMiddleware(req, res, next) {
+    let claimed: string | undefined;
+    let asked = false;
+    res.locals.claimExplanation = () => {
+      if (asked) return claimed;
+      asked = true;
+      const address = clientAddress(req);
+      if (!book.claim(address)) return undefined;
+      claimed = res.locals.explanationId ?? res.locals.requestId;
+      if (claimed !== undefined) recordAfterAnswer(req, res, claimed, address);
+      return claimed;
+    };
     next();
   };
 }

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Router } from 'express';
-import swaggerUi from 'swagger-ui-express';
-import { buildOpenApi } from '../src/openapi';
+import { Router, type RequestHandler } from 'express';
+import type * as SwaggerUi from 'swagger-ui-express';
+import type * as OpenApi from '../src/openapi';
+import { sequence } from '../middleware/sequence';
 import { methodNotAllowed } from '../src/http/problems';
 import { assetRouter } from '../src/site/assets';
 import type { Scenario } from '../src/scenarios';
@@ -29,8 +30,10 @@ const SWAGGER_OPTIONS = {
 };
 
 /**
- * `GET /openapi.json` (OpenAPI 3.1, built once from the route table and the registry) and
+ * `GET /openapi.json` (OpenAPI 3.1, built from the route table and the registry) and
  * `GET /docs/` (Swagger UI, served from this server's own node_modules, nothing from a CDN).
+ * Both are built on their first request, not at startup: neither is on the way to the first
+ * /healthz answer, and building them costs the first visitor some 30 ms.
  */
 export function openapiRouter(deps: {
   publicUrl: string;
@@ -38,26 +41,43 @@ export function openapiRouter(deps: {
   registry?: Scenario[];
 }): Router {
   const router = Router();
-  const document = buildOpenApi({ ...deps, version: packageVersion() });
-  const body = JSON.stringify(document, null, 2);
+  let body: string | undefined;
+  const documentBody = () => {
+    if (body !== undefined) return body;
+    // Loaded here, not at startup: the document's modules are a tenth of the server's code.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { buildOpenApi } = require('../src/openapi') as typeof OpenApi;
+    body = JSON.stringify(buildOpenApi({ ...deps, version: packageVersion() }), null, 2);
+    return body;
+  };
 
   router
     .route('/openapi.json')
     .get(function openapiJson(_req, res) {
       res.setHeader('Cache-Control', 'no-cache');
-      res.type('json').send(body);
+      res.type('json').send(documentBody());
     })
     .all(methodNotAllowed('GET'));
 
   // Swagger UI's scripts are all files served from here, so the strict CSP (script-src 'self')
   // holds; what we add to its look is a file too (/docs.css). Its own template still carries an
   // inline <style>, allowed by helmet's default style-src.
-  const page = swaggerUi.setup(undefined, {
-    customSiteTitle: 'four-oh-one API',
-    swaggerOptions: SWAGGER_OPTIONS,
-    customCssUrl: '/docs.css',
-    customfavIcon: '/favicon.ico',
-  });
+  let swagger: { page: RequestHandler; files: RequestHandler[] } | undefined;
+  const swaggerUi = () => {
+    if (swagger) return swagger;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const ui = require('swagger-ui-express') as typeof SwaggerUi;
+    swagger = {
+      page: ui.setup(undefined, {
+        customSiteTitle: 'four-oh-one API',
+        swaggerOptions: SWAGGER_OPTIONS,
+        customCssUrl: '/docs.css',
+        customfavIcon: '/favicon.ico',
+      }),
+      files: ui.serveFiles(undefined, { swaggerOptions: SWAGGER_OPTIONS }),
+    };
+    return swagger;
+  };
   router
     .route('/docs')
     .get(function docs(req, res, next) {
@@ -67,10 +87,14 @@ export function openapiRouter(deps: {
         return;
       }
       res.setHeader('Cache-Control', 'no-cache');
-      page(req, res, next);
+      swaggerUi().page(req, res, next);
     })
     .all(methodNotAllowed('GET'));
-  router.use('/docs', swaggerUi.serveFiles(undefined, { swaggerOptions: SWAGGER_OPTIONS }));
+  let files: RequestHandler | undefined;
+  router.use('/docs', function swaggerFiles(req, res, next) {
+    files ??= sequence(...swaggerUi().files);
+    files(req, res, next);
+  });
   router.use(assetRouter(['/docs.css'], { otherMethods: methodNotAllowed('GET') }));
 
   return router;

@@ -1,6 +1,5 @@
 import express from 'express';
 import session from 'express-session';
-import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
 import pinoHttp from 'pino-http';
 import { bearerAuth } from '../middleware/bearer-auth';
@@ -14,6 +13,8 @@ import { requestId } from '../middleware/request-id';
 import { requireRecentLogin } from '../middleware/require-recent-login';
 import { requireRole } from '../middleware/require-role';
 import { requireScope } from '../middleware/require-scope';
+import { securityHeaders } from '../middleware/security-headers';
+import { sequence } from '../middleware/sequence';
 import { sessionAuth } from '../middleware/session-auth';
 import { adminRouter } from '../routes/admin';
 import { bearerRouter } from '../routes/bearer';
@@ -143,8 +144,6 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.set('json spaces', 2);
   app.set('etag', false);
 
-  app.use(requestId({ generate: deps.generateRequestId }));
-  // Before pino-http, so that the log line and /explain/:request_id carry the same trace.
   // In memory, explanations sit on a shelf of their own where the oldest give way, so a flood
   // of refusals never fills the store that holds sessions and revocations. With Redis, the
   // shared store, so that any instance can explain a request another one answered.
@@ -153,44 +152,29 @@ export function createApp(config: Config, deps: Deps): express.Application {
     now: () => clock.now(),
     perAddressPerMinute: config.explainPerAddressPerMinute,
   });
+  // What every request passes, as one layer (middleware/sequence.ts): its id, the explanation
+  // claim, the access log line, helmet's headers (worked out once) and HSTS over TLS.
   app.use(
-    explainRecorder({
-      book: explanations,
-      clock,
-      toleranceSeconds: config.jwt.clockToleranceSeconds,
-      logger,
-    }),
+    sequence(
+      requestId({ generate: deps.generateRequestId }),
+      explainRecorder({
+        book: explanations,
+        clock,
+        toleranceSeconds: config.jwt.clockToleranceSeconds,
+        logger,
+      }),
+      // A silent logger writes nothing: no access-log middleware at all then (bench/RESULTS.md).
+      ...(logger.isLevelEnabled('fatal') ? [accessLog(logger)] : []),
+      // A JSON API with server-rendered HTML docs: helmet's defaults (strict CSP, no sniffing,
+      // ...) fit both, except upgrade-insecure-requests, which would break the pages on
+      // plain-http localhost where learners run the server.
+      securityHeaders({
+        contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+        strictTransportSecurity: false,
+      }),
+      hstsWhenSecure(),
+    ),
   );
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (_req, res) => (res as Res).locals?.requestId ?? '',
-      // Never log headers: they hold tokens, cookies and passwords. Never log the query either,
-      // nor a password or key that the path itself carries (/basic-auth/:user/:passwd).
-      serializers: {
-        req: (req: { method?: string; url?: string; remoteAddress?: string }) => ({
-          method: req.method,
-          path: redactPath(req.url?.split('?')[0] ?? ''),
-          remoteAddress: req.remoteAddress,
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) => accessLogLevel(res.statusCode, err),
-      customSuccessObject: (_req, res, value: object) => withRejection(res as Res, value),
-      customErrorObject: (_req, res, _err, value: object) =>
-        withRejection(res as Res, withoutSyntheticError(res as Res, value)),
-    }),
-  );
-  // A JSON API with server-rendered HTML docs: helmet's defaults (strict CSP, no sniffing, ...)
-  // fit both, except upgrade-insecure-requests, which would break the pages on plain-http
-  // localhost where learners run the server.
-  app.use(
-    helmet({
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-      strictTransportSecurity: false,
-    }),
-  );
-  app.use(hstsWhenSecure());
 
   // CORS set-ups that are wrong on purpose, for the demo page and the browser tests; mounted
   // before the real policy, which therefore never touches /cors/broken/*.
@@ -286,6 +270,31 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(notFound);
   app.use(problemHandler(logger));
   return app;
+}
+
+/**
+ * pino-http's access line: one JSON line per answer, no headers, no query, secrets in paths
+ * redacted; a refusal's line names its request id, code, reason and trace.
+ */
+function accessLog(logger: Logger): express.RequestHandler {
+  return pinoHttp({
+    logger,
+    genReqId: (_req, res) => (res as Res).locals?.requestId ?? '',
+    // Never log headers: they hold tokens, cookies and passwords. Never log the query either,
+    // nor a password or key that the path itself carries (/basic-auth/:user/:passwd).
+    serializers: {
+      req: (req: { method?: string; url?: string; remoteAddress?: string }) => ({
+        method: req.method,
+        path: redactPath(req.url?.split('?')[0] ?? ''),
+        remoteAddress: req.remoteAddress,
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    customLogLevel: (_req, res, err) => accessLogLevel(res.statusCode, err),
+    customSuccessObject: (_req, res, value: object) => withRejection(res as Res, value),
+    customErrorObject: (_req, res, _err, value: object) =>
+      withRejection(res as Res, withoutSyntheticError(res as Res, value)),
+  });
 }
 
 /** The CORS demo page on its own port (src/server.ts starts it), if it is on. */

@@ -28,9 +28,15 @@ export class HttpError extends Error {
   readonly extensions: Readonly<Record<string, unknown>>;
 
   constructor(code: ProblemCode, options: ProblemOptions = {}) {
+    const status = problemCatalog[code].status;
+    // A refusal is an answer, not a failure: its code says where it came from, the writer logs
+    // stacks of 5xx only, and capturing a stack on every refusal was a hot spot (bench/RESULTS.md).
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (status < 500) Error.stackTraceLimit = 0;
     super(options.detail ?? problemCatalog[code].title, { cause: options.cause });
+    Error.stackTraceLimit = stackTraceLimit;
     this.code = code;
-    this.status = problemCatalog[code].status;
+    this.status = status;
     this.detail = options.detail;
     this.headers = options.headers ?? {};
     this.extensions = options.extensions ?? {};

@@ -9,7 +9,7 @@ import {
   type JsonWebKey,
   type KeyObject,
 } from 'node:crypto';
-import jwt from 'jsonwebtoken';
+import type * as Jwt from 'jsonwebtoken';
 import type { Config } from '../config';
 
 /** The algorithms a key may be pinned to (RFC 8725 §3.1: one key, one algorithm). */
@@ -83,7 +83,7 @@ export class KeyRing {
 
   /** Signs claims with a key (the signing key by default), pinned to that key's algorithm. */
   sign(claims: object, header: { typ: string }, key: Key = this.signing): string {
-    return jwt.sign(claims, key.signKey, {
+    return jsonwebtoken().sign(claims, key.signKey, {
       algorithm: key.alg,
       header: { alg: key.alg, typ: header.typ, kid: key.kid },
     });
@@ -183,4 +183,16 @@ function retiredDemoKey(secret: Buffer): Key {
     kid: `${RETIRED_DEMO_KID_PREFIX}${key.kid}`,
     retiredAfter: RETIRED_DEMO_KEY_GRACE_ENDED,
   };
+}
+
+let loadedJsonwebtoken: typeof Jwt | undefined;
+
+/**
+ * jsonwebtoken, loaded on the first signature: only issuing and the specimens sign, and loading
+ * it (and semver, lodash, ...) at startup delayed the first /healthz answer.
+ */
+export function jsonwebtoken(): typeof Jwt {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loadedJsonwebtoken ??= require('jsonwebtoken') as typeof Jwt;
+  return loadedJsonwebtoken;
 }

@@ -1,6 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import jwt from 'jsonwebtoken';
-import { jwsSignature, RETIRED_DEMO_KID_PREFIX, type Key } from './keys';
+import { jsonwebtoken, jwsSignature, RETIRED_DEMO_KID_PREFIX, type Key } from './keys';
 import {
   issueAccessToken,
   revokedKey,
@@ -200,7 +199,7 @@ export class SpecimenBook {
       bad_signature: `${vh}.${tamperedPayload}.${vs}`,
       alg_none: `${b64({ alg: 'none', typ: 'at+jwt' })}.${vp}.`,
       alg_confusion: `${confusionInput}.${confusionSig}`,
-      alg_not_allowed: jwt.sign({ ...claims, jti: specimenJti() }, hmac.signKey, {
+      alg_not_allowed: jsonwebtoken().sign({ ...claims, jti: specimenJti() }, hmac.signKey, {
         algorithm: 'HS512',
         header: { alg: 'HS512', typ: 'at+jwt', kid: hmac.kid },
       }),

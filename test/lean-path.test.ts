@@ -1,0 +1,91 @@
+import express from 'express';
+import pino from 'pino';
+import request from 'supertest';
+import { explainRecorder } from '../middleware/explain-recorder';
+import { requestId } from '../middleware/request-id';
+import { createApp } from '../src/app';
+import { problem, problemHandler } from '../src/http/problems';
+import { MemoryStore } from '../src/store';
+import { ExplanationBook } from '../src/teaching/explain';
+import { testClock, testConfig } from './helpers';
+
+/** What every request costs (issue 17): nothing is built that the answer does not need. */
+describe('the per-request path', () => {
+  describe('the access log', () => {
+    const appWith = (level: string) => {
+      const logger = pino({ level }, { write: () => undefined });
+      const child = jest.spyOn(logger, 'child');
+      const clock = testClock();
+      const store = new MemoryStore({ maxEntries: 10_000, clock, sweepIntervalMs: 0 });
+      const app = createApp(testConfig(), { store, clock, logger });
+      return { app, child };
+    };
+
+    it('is not built at all when the level is silent', async () => {
+      const { app, child } = appWith('silent');
+      await request(app).get('/healthz').expect(200);
+      await request(app).get('/api/v1/data').expect(401);
+      expect(child).not.toHaveBeenCalled();
+    });
+
+    it('runs for every answer when the level writes', async () => {
+      const { app, child } = appWith('info');
+      await request(app).get('/healthz').expect(200);
+      expect(child).toHaveBeenCalled();
+    });
+  });
+
+  describe('the explanation recorder', () => {
+    /** How many 'finish' and 'close' listeners the answer carries when the route runs. */
+    const listeners = async (withRecorder: boolean, refuse: boolean) => {
+      const clock = testClock();
+      const app = express();
+      app.use(requestId());
+      if (withRecorder) {
+        const book = new ExplanationBook({ now: () => clock.now(), perAddressPerMinute: 10 });
+        app.use(explainRecorder({ book, clock, toleranceSeconds: 30 }));
+      }
+      let counted = -1;
+      app.get('/', (_req, res, next) => {
+        if (refuse) {
+          // The writer claims the explanation while writing the refusal; count after that.
+          res.once('finish', () => undefined);
+          next(problem('token_missing'));
+          counted = res.listenerCount('finish') + res.listenerCount('close');
+          return;
+        }
+        counted = res.listenerCount('finish') + res.listenerCount('close');
+        res.json({});
+      });
+      app.use(problemHandler(pino({ level: 'silent' })));
+      await request(app).get('/');
+      return counted;
+    };
+
+    it('adds no listener to an answer that is not a refusal', async () => {
+      expect(await listeners(true, false)).toBe(await listeners(false, false));
+    });
+
+    it('listens for the end of a refusal it explains', async () => {
+      expect(await listeners(true, true)).toBeGreaterThan(await listeners(false, true));
+    });
+  });
+
+  describe('a problem', () => {
+    it('captures no stack when it is a refusal (4xx): its code says where it came from', () => {
+      expect(problem('token_missing').stack).not.toMatch(/\n\s+at /);
+      expect(problem('visitor_quota_exceeded').stack).not.toMatch(/\n\s+at /);
+    });
+
+    it('keeps its stack when it is a failure (5xx)', () => {
+      expect(problem('internal_error').stack).toMatch(/\n\s+at /);
+    });
+
+    it('leaves the stack depth of every other error as it was', () => {
+      const before = Error.stackTraceLimit;
+      problem('token_missing');
+      expect(Error.stackTraceLimit).toBe(before);
+      expect(new Error('x').stack).toMatch(/\n\s+at /);
+    });
+  });
+});
