@@ -16,7 +16,7 @@ interface Answer {
   /** 0: no answer within 5 s. */
   status: number;
   headers: IncomingHttpHeaders;
-  body: { access_token?: string; refresh_token?: string } | undefined;
+  body: { access_token?: string; refresh_token?: string; code?: string } | undefined;
 }
 
 function call(
@@ -62,6 +62,8 @@ export interface FaultsReport {
   peakRssMb: number;
   sessionsLost: number;
   familiesLost: number;
+  /** Why each lost session or family was refused: `status code`, counted. */
+  lostBecause: Record<string, number>;
 }
 
 /**
@@ -148,17 +150,23 @@ export async function runFaults(
   running = false;
   await Promise.all(workers);
   // Every session and family must have survived.
+  const lostBecause: Record<string, number> = {};
+  const lost = (res: Answer) => {
+    const why = `${res.status} ${res.body?.code ?? ''}`.trim();
+    lostBecause[why] = (lostBecause[why] ?? 0) + 1;
+    return 1;
+  };
   let sessionsLost = 0;
   for (const cookie of sessions) {
     const res = await call(base, 'POST', '/keepalive', { headers: { Cookie: cookie } });
-    if (res.status !== 200) sessionsLost += 1;
+    if (res.status !== 200) sessionsLost += lost(res);
   }
   let familiesLost = 0;
   for (const chain of chains) {
     const res = await call(base, 'POST', '/auth/token', {
       form: { grant_type: 'refresh_token', refresh_token: chain.refresh ?? '' },
     });
-    if (res.status !== 200) familiesLost += 1;
+    if (res.status !== 200) familiesLost += lost(res);
   }
   return {
     clients,
@@ -168,5 +176,6 @@ export async function runFaults(
     peakRssMb: peakRss,
     sessionsLost,
     familiesLost,
+    lostBecause,
   };
 }
