@@ -73,6 +73,7 @@ export function explainRecorder(options: ExplainRecorderOptions): RequestHandler
         code,
         detail: res.locals.problemDetail,
         trace: res.locals.trace ?? traceForCode(code),
+        headers: res.getHeaders(),
       });
       book.record(claimed, explanation, address).catch((err: unknown) => {
         if (!logger) return;

@@ -10,6 +10,11 @@ import { methodNotAllowed, problem } from '../src/http/problems';
 import { problemCatalog } from '../src/scenarios/catalog';
 import { layout, prose } from '../src/site/layout';
 import { statusClass } from '../src/site/shared/status-class';
+import { HEADER_KIND_NOTES, sortHeaders, type SortedHeader } from '../src/site/shared/headers';
+import { culpritOf } from '../src/site/shared/jwt';
+import { jwtView, tokenFromTrace } from '../src/site/jwt-view';
+import { assetRouter } from '../src/site/assets';
+import { STATUS_CODES } from 'node:http';
 
 const wantsHtml = (req: Request) => req.accepts(['application/json', 'text/html']) === 'text/html';
 
@@ -39,6 +44,8 @@ export function explainRouter(deps: { book: ExplanationBook }): Router {
       else res.json(found);
     })
     .all(methodNotAllowed('GET'));
+  // The page's script: the token's times in the reader's zone (its modules are the playground's).
+  router.use(assetRouter(['/explain.js'], { otherMethods: methodNotAllowed('GET') }));
 
   return router;
 }
@@ -58,6 +65,7 @@ function renderExplanation(id: string, e: Explanation): string {
           <code>${e.method} ${e.path}</code> at ${e.at} · request id <code>${e.request_id}</code>
         </p>
       </header>
+      ${answerCard(e)}
       <section class="card">
         <h2>What the server said</h2>
         <p>${e.detail ?? def.title}</p>
@@ -66,6 +74,7 @@ function renderExplanation(id: string, e: Explanation): string {
         <h2>What the client should do</h2>
         <p>${prose(e.remedy)}</p>
       </section>
+      ${tokenCard(e)}
       <section class="card">
         <h2>The decision</h2>
         ${
@@ -106,7 +115,73 @@ function renderExplanation(id: string, e: Explanation): string {
         ${Math.round(EXPLANATION_TTL_MS / 60_000)} minutes; JSON:
         <code>curl -H 'Accept: application/json' …/explain/${id}</code>.
       </p>`,
+    { script: '/explain.js' },
   );
+}
+
+/** One header line; one that matters is marked, and says why on hover. */
+function headerLine(h: SortedHeader) {
+  return h.kind === 'other'
+    ? html`<li class="hdr" data-header="${h.name}">
+        <span class="hdr-name">${h.name}</span>: <span class="hdr-value">${h.value}</span>
+      </li>`
+    : html`<li
+        class="hdr matters ${h.kind}"
+        data-header="${h.name}"
+        data-kind="${h.kind}"
+        title="${HEADER_KIND_NOTES[h.kind]}"
+      >
+        <span class="hdr-name">${h.name}</span>: <span class="hdr-value">${h.value}</span>
+      </li>`;
+}
+
+/**
+ * The answer as the client got it: the status line, then the headers that matter (the
+ * challenge first), the others folded, as the playground's Run results show them.
+ */
+function answerCard(e: Explanation) {
+  if (!e.headers) return '';
+  const { important, other } = sortHeaders(e.headers);
+  return html`<section class="card answer">
+    <h2>The answer</h2>
+    <p class="status-line">
+      <code>HTTP/1.1 ${e.status} ${STATUS_CODES[e.status] ?? ''}</code>
+    </p>
+    ${
+      important.length > 0
+        ? html`<ul class="hdrs important">
+            ${important.map(headerLine)}
+          </ul>`
+        : html`<p class="muted">No challenge, CORS or retry header came with this answer.</p>`
+    }
+    <details class="other-headers">
+      <summary>other headers (${other.length})</summary>
+      <ul class="hdrs">
+        ${other.map(headerLine)}
+      </ul>
+    </details>
+  </section>`;
+}
+
+/** The token as the server read it (never the token: an explanation keeps none). */
+function tokenCard(e: Explanation) {
+  const reading = e.trace === null ? undefined : tokenFromTrace(e.trace);
+  if (reading === undefined) return '';
+  const culprit = culpritOf({ code: e.code, failedCheck: e.trace?.failed });
+  return html`<section class="card">
+    <h2>The token, decoded</h2>
+    <p class="muted">
+      What the server read of the token when it judged it: its header and its times, with the claim
+      it refused marked. Times are shown in your time zone once the page has loaded.
+    </p>
+    ${jwtView(reading, {
+      culprit,
+      now: Math.floor(Date.now() / 1000),
+      showToken: false,
+      signatureNote:
+        'An explanation never keeps the token, so neither its text nor its signature is shown here: the checks above say whether the signature verified.',
+    })}
+  </section>`;
 }
 
 function facts(title: string, values: Record<string, string | number> | undefined) {

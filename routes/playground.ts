@@ -5,6 +5,7 @@ import { families, scenarios, type Family, type Scenario } from '../src/scenario
 import { assetRouter } from '../src/site/assets';
 import { diagramForFamily } from '../src/site/diagrams';
 import { html, type Html } from '../src/site/html';
+import { triggerTokensView } from '../src/site/jwt-view';
 import { layout, prose } from '../src/site/layout';
 import { statusClass } from '../src/site/shared/status-class';
 import { fetchFor, forbiddenHeaders, pythonFor } from '../src/teaching/snippets';
@@ -81,6 +82,7 @@ function scenarioCard(s: Scenario, deps: PlaygroundDeps, specimens: Specimens): 
   const def = code ? problemCatalog[code] : undefined;
   const challenge = s.expect.challenge;
   const why = cannotRun(s, deps.corsDemoUrl);
+  const tokens = triggerTokensView(s.trigger, specimens, code, Math.floor(Date.now() / 1000));
   const snippets = [
     ['curl', 'curl', curlFor(deps.baseUrl, s.trigger, specimens)],
     ['python', 'Python', pythonFor(deps.baseUrl, s.trigger, specimens, s.expect.status)],
@@ -120,6 +122,12 @@ function scenarioCard(s: Scenario, deps: PlaygroundDeps, specimens: Specimens): 
           ${code ? html`<a class="chip" href="/problems/${code}">${code}</a> ${def?.title}` : 'no error'}
         </p>
         ${challenge ? html`<p><code>WWW-Authenticate: ${challenge}</code></p>` : ''}
+        ${
+          tokens.value
+            ? html`<h3>The token it sends</h3>
+                ${tokens}`
+            : ''
+        }
         <h3>References</h3>
         <ul class="refs">
           ${s.rfc.map((r) => html`<li><a href="${r.url}">${r.label}</a></li>`)}
@@ -259,9 +267,18 @@ export function playgroundRouter(deps: PlaygroundDeps): Router {
   // Its script, stylesheet and icon (the icon because browsers ask every origin for it, and a
   // 404 would be an error in every page's console).
   router.use(
-    assetRouter(['/playground.js', '/shared/status-class.js', '/playground.css', '/favicon.ico'], {
-      otherMethods: methodNotAllowed('GET'),
-    }),
+    assetRouter(
+      [
+        '/playground.js',
+        '/shared/status-class.js',
+        '/shared/headers.js',
+        '/shared/jwt.js',
+        '/local-times.js',
+        '/playground.css',
+        '/favicon.ico',
+      ],
+      { otherMethods: methodNotAllowed('GET') },
+    ),
   );
   return router;
 }

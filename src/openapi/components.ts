@@ -144,6 +144,12 @@ export function components(cookieName: string): Schema {
               ),
             ],
           },
+          headers: {
+            type: 'array',
+            description:
+              'The answer’s response headers as [name, value] pairs (never Set-Cookie); only those that matter (the challenge, Retry-After, RateLimit, CORS, Vary) when all would not fit.',
+            items: { type: 'array', items: str, minItems: 2, maxItems: 2 },
+          },
           type: str,
           remedy: str,
         },

@@ -45,6 +45,12 @@ export const SITE_ASSETS = {
   '/playground.js': js('browser/playground.js'),
   // Where '../shared/status-class.js' leads from /playground.js.
   '/shared/status-class.js': js('shared/status-class.js'),
+  // The headers that matter first, and the JWT decoder (display only): shared with the server.
+  '/shared/headers.js': js('shared/headers.js'),
+  '/shared/jwt.js': js('shared/jwt.js'),
+  // Shows a page's token times in the reader's time zone and from now; /explain's script.
+  '/local-times.js': js('browser/local-times.js'),
+  '/explain.js': js('browser/explain.js'),
   // Pages name it by no URL of theirs (browsers ask every origin), and it never changes.
   '/favicon.ico': {
     file: 'favicon.svg',

@@ -11,6 +11,7 @@ import {
   type TokenCheck,
 } from '../tokens/verify';
 import type { DecisionTrace } from './trace';
+import { headerKind } from '../site/shared/headers';
 
 /**
  * Decision traces: how a credential was judged, step by step, for `GET /explain/:request_id`
@@ -162,7 +163,12 @@ export function acceptedBearerTrace(
     after,
     {
       times,
-      facts: auth.kidless ? { kid: NO_KID, key: auth.kid } : { kid: auth.kid },
+      facts: {
+        ...(auth.kidless ? { kid: NO_KID, key: auth.kid } : { kid: auth.kid }),
+        // What a later check (scope, role) judged, for /explain to point at.
+        ...(typeof claims.scope === 'string' ? { scope: shortFact(claims.scope) ?? '' } : {}),
+        ...(typeof claims.type === 'string' ? { type: shortFact(claims.type) ?? '' } : {}),
+      },
       ...(auth.kidless ? { notApplicable: KID_CHECKS } : {}),
     },
   );
@@ -318,6 +324,12 @@ export interface Explanation {
   detail?: string;
   /** The decision trace; null when the refusal came from no credential check (a 404, a body). */
   trace: DecisionTrace | null;
+  /**
+   * The answer's response headers as [name, value] pairs (values cut to 512 characters), never
+   * Set-Cookie: /explain shows those that matter first (src/site/shared/headers.ts). Only those
+   * are kept when the whole would not fit MAX_EXPLANATION_BYTES.
+   */
+  headers?: [string, string][];
   /** The problem's documentation: why, and what to do. */
   type: string;
   remedy: string;
@@ -332,6 +344,8 @@ export function buildExplanation(fields: {
   code: ProblemCode;
   detail?: string;
   trace?: DecisionTrace;
+  /** The response's headers, as `res.getHeaders()` gives them. */
+  headers?: Record<string, number | string | string[] | undefined>;
 }): Explanation {
   const def = problemCatalog[fields.code];
   return {
@@ -344,19 +358,47 @@ export function buildExplanation(fields: {
     title: def.title,
     ...(fields.detail === undefined ? {} : { detail: redactPath(fields.detail).slice(0, 1024) }),
     trace: fields.trace ?? null,
+    ...(fields.headers === undefined ? {} : { headers: keptHeaders(fields.headers) }),
     type: `/problems/${fields.code}`,
     remedy: def.remedy,
   };
 }
 
+/** The longest header value an explanation keeps, and the most headers. */
+const MAX_HEADER_VALUE = 512;
+const MAX_HEADERS = 40;
+
+/** Response headers as an explanation keeps them: pairs, bounded, never a cookie being set. */
+function keptHeaders(
+  headers: Record<string, number | string | string[] | undefined>,
+): [string, string][] {
+  const kept: [string, string][] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || name.toLowerCase() === 'set-cookie') continue;
+    const text = Array.isArray(value) ? value.join(', ') : String(value);
+    kept.push([name.toLowerCase().slice(0, 64), text.slice(0, MAX_HEADER_VALUE)]);
+    if (kept.length >= MAX_HEADERS) break;
+  }
+  return kept;
+}
+
 /**
  * The explanation as stored: at most MAX_EXPLANATION_BYTES of JSON. Every part is bounded when
- * built, so this only guards the sum: past it the trace keeps its checks but loses its times
- * and facts, and the detail is cut; undefined if even that does not fit.
+ * built, so this only guards the sum: past it the headers that do not matter go first; then the
+ * trace keeps its checks but loses its times and facts, and the detail is cut; undefined if
+ * even that does not fit.
  */
 export function explanationJson(explanation: Explanation): string | undefined {
   let json = JSON.stringify(explanation);
   if (Buffer.byteLength(json) <= MAX_EXPLANATION_BYTES) return json;
+  if (explanation.headers !== undefined) {
+    explanation = {
+      ...explanation,
+      headers: explanation.headers.filter(([name]) => headerKind(name) !== 'other'),
+    };
+    json = JSON.stringify(explanation);
+    if (Buffer.byteLength(json) <= MAX_EXPLANATION_BYTES) return json;
+  }
   const { trace, detail } = explanation;
   json = JSON.stringify({
     ...explanation,

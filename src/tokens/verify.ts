@@ -130,13 +130,16 @@ const refuse = (code: ProblemCode, detail: string, check: TokenCheck, evidence?:
   ...(evidence ? { evidence } : {}),
 });
 
+/** An untrusted text made short and printable for a trace. */
+// eslint-disable-next-line no-control-regex
+const printable = (value: string) => value.replace(/[\x00-\x1f\x7f]/g, '').slice(0, 64);
+
 /** The header's alg, kid and typ, shortened: what a trace may show of an untrusted token. */
 function headerFacts(header: Record<string, unknown>): Record<string, string> {
   const facts: Record<string, string> = {};
   for (const name of ['alg', 'kid', 'typ'] as const) {
     const value = header[name];
-    // eslint-disable-next-line no-control-regex
-    if (typeof value === 'string') facts[name] = value.replace(/[\x00-\x1f\x7f]/g, '').slice(0, 64);
+    if (typeof value === 'string') facts[name] = printable(value);
   }
   if (header.kid === undefined) facts.kid = NO_KID;
   return facts;
@@ -477,7 +480,13 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
     // Times join the evidence once the claims that hold them are known to be there. Evidence
     // is built only for a refusal, never for a valid token (bench/RESULTS.md: the hot path).
     const later: { times?: () => Evidence['times'] } = {};
-    const refuse = (code: ProblemCode, detail: string, check: TokenCheck): Verdict => ({
+    const refuse = (
+      code: ProblemCode,
+      detail: string,
+      check: TokenCheck,
+      /** The claim the refusal is about, when it is no time: iss or aud, shortened. */
+      claim?: Record<string, string>,
+    ): Verdict => ({
       ok: false,
       code,
       detail,
@@ -488,6 +497,7 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
         facts: {
           ...headerFacts(header),
           ...(header.kid === undefined ? { key: key.kid } : { kid: key.kid }),
+          ...claim,
         },
         ...(later.times ? { times: later.times() } : {}),
       },
@@ -554,6 +564,7 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
         'token_issuer_invalid',
         `This resource trusts tokens issued by ${issuer} only.`,
         'iss: this issuer',
+        { iss: printable(c.iss) },
       );
     }
     const audiences = Array.isArray(c.aud) ? c.aud : [c.aud];
@@ -562,6 +573,7 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
         'token_audience_invalid',
         `This resource accepts tokens for the audience "${audience}" only.`,
         'aud: this audience',
+        { aud: printable(audiences.join(', ')) },
       );
     }
     // The store's epoch rides along with the revocation keys: no extra round trip.

@@ -235,6 +235,53 @@ describe('GET /explain/:request_id', () => {
     expect(res.text).not.toContain('<script>');
   });
 
+  it('keeps the answer’s headers, and shows the status line, then WWW-Authenticate marked, the others folded', async () => {
+    const { answer, e } = await explain(byId('token-expired'));
+    expect(e.headers).toContainEqual(['www-authenticate', answer.headers['www-authenticate']]);
+    expect(e.headers).toContainEqual(['x-content-type-options', 'nosniff']);
+    const res = await ctx
+      .http()
+      .get(`/explain/${e.request_id}`)
+      .set('Accept', 'text/html')
+      .expect(200);
+    const page = res.text;
+    const status = page.indexOf('HTTP/1.1 401 Unauthorized');
+    const challenge = page.indexOf('class="hdr matters challenge"');
+    const fold = page.search(/<details class="other-headers">\s*<summary>other headers \(\d+\)/);
+    const nosniff = page.indexOf('data-header="x-content-type-options"');
+    expect(status).toBeGreaterThan(-1);
+    expect([status < challenge, challenge < fold, fold < nosniff]).toEqual([true, true, true]);
+    expect(page).toContain('/explain.js');
+  });
+
+  it('decodes what the server read of the token, with the claim that refused it marked', async () => {
+    const expired = await explain(byId('token-expired'));
+    const page = (
+      await ctx.http().get(`/explain/${expired.e.request_id}`).set('Accept', 'text/html')
+    ).text;
+    expect(page).toMatch(/<div class="claim culprit" data-claim="exp">\s*<dt><code>exp<\/code>/);
+    expect(page).toContain('refused for this');
+    expect(page).toMatch(/<time datetime="[^"]+Z" data-claim="exp" data-seconds="\d+"/);
+    expect(page).toMatch(/<span class="rel">expired \d+ (s|min|h|days) ago<\/span>/);
+    expect(page).toMatch(/data-claim="alg"/);
+
+    const audience = await explain(byId('token-wrong-audience'));
+    expect(audience.e.trace?.facts).toMatchObject({ aud: expect.any(String) });
+    const audPage = (
+      await ctx.http().get(`/explain/${audience.e.request_id}`).set('Accept', 'text/html')
+    ).text;
+    expect(audPage).toContain('<div class="claim culprit" data-claim="aud">');
+    expect(audPage).not.toContain('class="claim culprit" data-claim="exp"');
+
+    // A refusal before any token was read shows no decoded token.
+    const missing = await explain(byId('bearer-missing'));
+    const missingPage = (
+      await ctx.http().get(`/explain/${missing.e.request_id}`).set('Accept', 'text/html')
+    ).text;
+    expect(missingPage).not.toContain('The token, decoded');
+    expect(missingPage).toContain('class="hdr matters challenge"');
+  });
+
   it('serves GET only', async () => {
     expectProblem(await ctx.http().post('/explain/x'), { status: 405, code: 'method_not_allowed' });
   });
@@ -507,6 +554,49 @@ describe('ExplanationBook', () => {
     await shelf.put('new', '{}');
     expect(shelf.usage.entries).toBe(1);
     expect(await shelf.get('new')).toBe('{}');
+  });
+
+  it('never keeps a cookie being set, and drops the headers that do not matter first when too large', () => {
+    const kept = buildExplanation({
+      requestId: 'h',
+      at: 0,
+      method: 'GET',
+      path: '/api/v1/data',
+      status: 401,
+      code: 'token_expired',
+      detail: 'é'.repeat(1000),
+      trace: {
+        guard: 'g',
+        passed: [],
+        failed: 'exp: not expired',
+        not_reached: [],
+        times: { exp: '2026-11-22T06:00:00Z' },
+      },
+      headers: {
+        'set-cookie': ['sid=secret-session; HttpOnly'],
+        'www-authenticate': 'Bearer realm="four-oh-one", error="invalid_token"',
+        'content-security-policy': 'x'.repeat(2000),
+        ...Object.fromEntries([1, 2, 3, 4].map((i) => [`x-padding-${i}`, 'y'.repeat(2000)])),
+        'content-length': 12,
+      },
+    });
+    expect(kept.headers?.map(([name]) => name)).toEqual([
+      'www-authenticate',
+      'content-security-policy',
+      'x-padding-1',
+      'x-padding-2',
+      'x-padding-3',
+      'x-padding-4',
+      'content-length',
+    ]);
+    // Each value cut to 512 characters.
+    expect(kept.headers?.[1]?.[1]).toHaveLength(512);
+    expect(JSON.stringify(kept)).not.toContain('secret-session');
+    const stored = JSON.parse(explanationJson(kept)!) as Explanation;
+    expect(stored.headers).toEqual([
+      ['www-authenticate', 'Bearer realm="four-oh-one", error="invalid_token"'],
+    ]);
+    expect(stored.trace?.times).toEqual({ exp: '2026-11-22T06:00:00Z' });
   });
 
   it('keeps no explanation larger than MAX_EXPLANATION_BYTES', () => {

@@ -72,12 +72,22 @@ describe('GET /playground', () => {
     expect(() => new Function(js.text)).not.toThrow();
     // The module it imports, at the URL its relative name has from /playground.js.
     const imported = [...js.text.matchAll(/import\('([^']+)'\)/g)].map((m) => m[1] ?? '');
-    expect(imported).toEqual(['../shared/status-class.js']);
-    for (const name of imported) {
+    expect(imported).toEqual([
+      '../shared/status-class.js',
+      '../shared/headers.js',
+      './local-times.js',
+    ]);
+    const exports = ['statusClass', 'sortHeaders', 'keepTimesLocal'];
+    for (const [i, name] of imported.entries()) {
       const { pathname } = new URL(name, 'http://x/playground.js');
       const module = await ctx.http().get(pathname).expect(200);
       expect(module.headers['content-type']).toMatch(/^text\/javascript/);
-      expect(module.text).toContain('export function statusClass');
+      expect(module.text).toContain(`export function ${exports[i]}`);
+      // And what that module imports in turn (the time words of the JWT decoder).
+      for (const [, next] of module.text.matchAll(/from '([^']+)'/g)) {
+        const url = new URL(next ?? '', `http://x${pathname}`).pathname;
+        expect(`${url} ${(await ctx.http().get(url)).status}`).toBe(`${url} 200`);
+      }
     }
     const css = await ctx.http().get('/playground.css').expect(200);
     expect(css.headers['content-type']).toMatch(/^text\/css/);

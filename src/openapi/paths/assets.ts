@@ -5,6 +5,15 @@
 import { str } from '../schemas';
 import type { RouteDoc } from '../types';
 
+/** A script or module of the site's pages. */
+const script = (path: string, summary: string): RouteDoc => ({
+  method: 'get',
+  path,
+  tag: 'assets',
+  summary,
+  success: [{ status: 200, description: 'JavaScript.', type: 'text/javascript', schema: str }],
+});
+
 export const assetRoutes: RouteDoc[] = [
   {
     method: 'get',
@@ -20,20 +29,27 @@ export const assetRoutes: RouteDoc[] = [
     summary: 'What /docs adds to Swagger UI’s stylesheet',
     success: [{ status: 200, description: 'CSS.', type: 'text/css', schema: str }],
   },
-  {
-    method: 'get',
-    path: '/playground.js',
-    tag: 'assets',
-    summary: "The playground's script",
-    success: [{ status: 200, description: 'JavaScript.', type: 'text/javascript', schema: str }],
-  },
-  {
-    method: 'get',
-    path: '/shared/status-class.js',
-    tag: 'assets',
-    summary: "A module the playground's script imports: the status colours the pages share",
-    success: [{ status: 200, description: 'JavaScript.', type: 'text/javascript', schema: str }],
-  },
+  script('/playground.js', "The playground's script"),
+  script(
+    '/shared/status-class.js',
+    "A module the playground's script imports: the status colours the pages share",
+  ),
+  script(
+    '/shared/headers.js',
+    "A module the playground's script imports: which response headers matter first",
+  ),
+  script(
+    '/shared/jwt.js',
+    "A module the pages' scripts import: the JWT decoder (display only, never verifies)",
+  ),
+  script(
+    '/local-times.js',
+    "A module the pages' scripts import: token times in the reader's time zone",
+  ),
+  script(
+    '/explain.js',
+    "The script of /explain/{request_id}: token times in the reader's time zone",
+  ),
   {
     method: 'get',
     path: '/favicon.ico',

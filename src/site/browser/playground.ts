@@ -8,11 +8,17 @@
  * a login scenario leaves no session in this browser.
  *
  * A classic script (the page loads it with `<script defer>`), so it has no import statement: the
- * status colours come by import() from the module the server's pages use. From /playground.js,
- * '../shared/status-class.js' is /shared/status-class.js, where the server serves it.
+ * status colours and the order of the response headers come by import() from the modules the
+ * server's pages use. From /playground.js, '../shared/status-class.js' is
+ * /shared/status-class.js, where the server serves it.
  */
 void (async () => {
   const { statusClass } = await import('../shared/status-class.js');
+  const { sortHeaders, HEADER_KIND_NOTES } = await import('../shared/headers.js');
+  type SortedHeader = import('../shared/headers.js').SortedHeader;
+  // The decoded tokens' times, in this reader's zone and from now (src/site/jwt-view.ts).
+  const { keepTimesLocal } = await import('./local-times.js');
+  keepTimesLocal(document);
 
   /** A scenario as GET /scenarios serves it: the parts this page reads. */
   interface ServedScenario {
@@ -157,17 +163,46 @@ void (async () => {
     }
     box.appendChild(line);
 
-    box.appendChild(el('div', 'label', 'Response headers'));
-    const headerLines: string[] = [];
-    res.headers.forEach((value, name) => headerLines.push(`${name}: ${value}`));
-    const headersPre = el('pre');
-    headersPre.appendChild(el('code', '', headerLines.sort().join('\n')));
-    box.appendChild(headersPre);
+    box.appendChild(headerList(res.headers));
     box.appendChild(el('div', 'label', 'Body'));
-    const bodyPre = el('pre');
+    const bodyPre = el('pre', 'wrap');
     const shown = pretty(outcome.text, res.headers.get('content-type')) || '(empty)';
     bodyPre.appendChild(el('code', '', shown));
     box.appendChild(bodyPre);
+  }
+
+  /**
+   * The response headers, those that matter first and marked (the challenge, Retry-After and
+   * RateLimit, CORS, Vary: src/site/shared/headers.ts), the rest folded under "other headers".
+   */
+  function headerList(headers: Headers): HTMLElement {
+    const { important, other } = sortHeaders(headers.entries());
+    const box = el('div', 'headers');
+    box.appendChild(el('div', 'label', 'Response headers'));
+    const line = (h: SortedHeader) => {
+      const item = el('li', h.kind === 'other' ? 'hdr' : `hdr matters ${h.kind}`);
+      item.dataset.header = h.name.toLowerCase();
+      if (h.kind !== 'other') {
+        item.dataset.kind = h.kind;
+        item.title = HEADER_KIND_NOTES[h.kind];
+      }
+      item.appendChild(el('span', 'hdr-name', h.name));
+      item.appendChild(document.createTextNode(': '));
+      item.appendChild(el('span', 'hdr-value', h.value));
+      return item;
+    };
+    if (important.length > 0) {
+      const list = el('ul', 'hdrs important');
+      important.forEach((h) => list.appendChild(line(h)));
+      box.appendChild(list);
+    }
+    const fold = el('details', 'other-headers');
+    fold.appendChild(el('summary', '', `other headers (${other.length})`));
+    const rest = el('ul', 'hdrs');
+    other.forEach((h) => rest.appendChild(line(h)));
+    fold.appendChild(rest);
+    box.appendChild(fold);
+    return box;
   }
 
   async function run(button: HTMLButtonElement, id: string): Promise<void> {
