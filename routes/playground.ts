@@ -162,7 +162,7 @@ function scenarioCard(s: Scenario, deps: PlaygroundDeps, specimens: Specimens): 
           ([lang, , text], i) =>
             html`<div class="snippet" data-lang="${lang}" ${i === 0 ? '' : html`hidden`}>
               <button class="copy" type="button">Copy</button>
-              <pre><code>${text}</code></pre>
+              <pre tabindex="0"><code>${text}</code></pre>
             </div>`,
         )}
       </div>

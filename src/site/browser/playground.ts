@@ -166,6 +166,8 @@ void (async () => {
     box.appendChild(headerList(res.headers));
     box.appendChild(el('div', 'label', 'Body'));
     const bodyPre = el('pre', 'wrap');
+    // It scrolls past 18rem: focusable, so that a keyboard can scroll it too.
+    bodyPre.tabIndex = 0;
     const shown = pretty(outcome.text, res.headers.get('content-type')) || '(empty)';
     bodyPre.appendChild(el('code', '', shown));
     box.appendChild(bodyPre);
