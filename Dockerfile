@@ -27,6 +27,8 @@ EXPOSE 3000
 # while draining on SIGTERM).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "const r = require('node:http').get({ host: '127.0.0.1', port: process.env.PORT || 3000, path: '/readyz', timeout: 3000 }, (res) => process.exit(res.statusCode === 200 ? 0 : 1)); r.on('timeout', () => r.destroy()); r.on('error', () => process.exit(1));"]
-# node is PID 1 here: src/server.ts handles SIGTERM/SIGINT itself (graceful shutdown).
+# node is PID 1 here: src/server.ts handles SIGTERM/SIGINT itself (graceful shutdown). With
+# WEB_CONCURRENCY=N and REDIS_URL (docker-compose.yml sets both) it is a cluster's primary that
+# passes the signals on to N workers sharing the port; without Redis it stays one process.
 # A young generation of 8 MB (default 16): ~20 MB less RSS at 100k sessions, bench/RESULTS.md.
 CMD ["node", "--max-semi-space-size=8", "--enable-source-maps", "dist/src/server.js"]

@@ -63,6 +63,11 @@ export interface Config {
   /** Requests per minute per client address on /digest-auth (each may store a nonce count). */
   digestRequestsPerMinute: number;
   redisUrl: string | undefined;
+  /**
+   * Worker processes behind one port (node:cluster; src/cluster.ts); 1 is one plain process.
+   * More than one needs REDIS_URL: the embedded store lives in a single process.
+   */
+  webConcurrency: number;
   /** Passed to Express's `trust proxy` setting as is. */
   trustProxy: boolean | number | string;
   shutdown: {
@@ -168,6 +173,7 @@ const schema = z.object({
   REDIS_URL: z
     .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
     .optional(),
+  WEB_CONCURRENCY: integer(1, 64).default(1),
   TRUST_PROXY: z
     .string()
     .regex(
@@ -258,9 +264,9 @@ export interface LoadConfigOptions {
  * For the entry points (src/server.ts, src/cors-demo.ts): the configuration, or one line
  * naming the bad variable and exit code 2.
  */
-export function loadConfigOrExit(env: NodeJS.ProcessEnv): Config {
+export function loadConfigOrExit(env: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): Config {
   try {
-    return loadConfig(env);
+    return loadConfig(env, options);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`four-oh-one: configuration error: ${err.message}\n`);
@@ -304,6 +310,11 @@ export function loadConfig(
   if ((e.JWT_PREVIOUS_SECRET === undefined) !== (e.JWT_PREVIOUS_SECRET_VALID_UNTIL === undefined)) {
     throw new ConfigError(
       'JWT_PREVIOUS_SECRET_VALID_UNTIL: set it together with JWT_PREVIOUS_SECRET (the end of the grace period)',
+    );
+  }
+  if (e.WEB_CONCURRENCY > 1 && e.REDIS_URL === undefined) {
+    throw new ConfigError(
+      'WEB_CONCURRENCY: more than 1 worker needs REDIS_URL (the embedded store lives in one process; its sessions, revocations and limits would differ from worker to worker)',
     );
   }
   const secretGenerated = e.JWT_SECRET === undefined;
@@ -380,6 +391,7 @@ export function loadConfig(
     },
     digestRequestsPerMinute: e.DIGEST_MAX_REQUESTS_PER_MINUTE,
     redisUrl: e.REDIS_URL,
+    webConcurrency: e.WEB_CONCURRENCY,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     shutdown: { drainSeconds: e.SHUTDOWN_DRAIN_SECONDS },
     store: {

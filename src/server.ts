@@ -1,136 +1,26 @@
-import type { AddressInfo } from 'node:net';
-import pino from 'pino';
-import { createApp } from './app';
+import cluster from 'node:cluster';
+import { runPrimary, takeSharedSecret } from './cluster';
 import { loadConfigOrExit } from './config';
-import { startCorsDemo } from './cors-demo';
-import { registryFor, registrySettings } from './scenarios';
-import { createServer, listen, ListenError } from './http/server';
-import type { SpecimenBook } from './tokens/specimens';
-import { createStore } from './store';
+import type * as InstanceModule from './instance';
 
-/** The entry point: configuration, store, app, listen, and a graceful shutdown. */
-async function main(): Promise<void> {
-  const config = loadConfigOrExit(process.env);
-  const logger = pino({ level: config.logLevel });
-  for (const warning of config.warnings) logger.warn(warning);
-
-  let draining = false;
-  const store = createStore(config, { logger });
-  const app = createApp(config, { store, logger, draining: () => draining });
-  const server = createServer(app);
-
-  // Requests being answered: a shutdown waits for them, and says truly how many it left.
-  let inFlight = 0;
-  let closing = false;
-  server.prependListener('request', (_req, res) => {
-    inFlight += 1;
-    // Draining: every answer closes its connection, so clients reconnect elsewhere.
-    if (draining) res.setHeader('Connection', 'close');
-    res.once('close', () => {
-      inFlight -= 1;
-      if (closing && inFlight === 0) server.closeAllConnections();
-    });
+/**
+ * The entry point: the configuration (one line and exit 2 when it is wrong), then one server
+ * process (src/instance.ts), or with WEB_CONCURRENCY above 1 a cluster's primary
+ * (src/cluster.ts), which loads no app and forks the workers that each run src/instance.ts.
+ */
+function main(): void {
+  // A worker reads the same environment as its primary, and the secret the primary made when
+  // JWT_SECRET is unset (src/cluster.ts), so that every worker signs and checks alike.
+  const shared = cluster.isWorker ? takeSharedSecret(process.env) : undefined;
+  const config = loadConfigOrExit(process.env, shared ? { randomBytes: () => shared } : {});
+  if (cluster.isPrimary && config.webConcurrency > 1) {
+    runPrimary(config);
+    return;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  void (require('./instance') as typeof InstanceModule).serve(config, {
+    warn: cluster.isPrimary,
   });
-
-  let demo: ReturnType<typeof startCorsDemo> | undefined;
-
-  /**
-   * Stops accepting, lets the requests in flight finish (idle keep-alive connections are closed
-   * at once, the others as their answer ends), closes the store without waiting on a stalled
-   * Redis, and exits 0; 1 only if requests are still running after STOP_TIMEOUT_MS.
-   */
-  const close = () => {
-    closing = true;
-    const started = Date.now();
-    logger.info({ inFlight }, 'shutting down: no new connections, finishing requests in flight');
-    server.close(() => {
-      void Promise.race([store.close(), sleep(STORE_CLOSE_TIMEOUT_MS)])
-        .catch((err: unknown) => logger.warn({ err: String(err) }, 'store did not close cleanly'))
-        .finally(() => {
-          logger.info({ ms: Date.now() - started }, 'stopped');
-          process.exit(0);
-        });
-    });
-    if (inFlight === 0) server.closeAllConnections();
-    else server.closeIdleConnections();
-    demo?.close();
-    demo?.closeAllConnections();
-    setTimeout(() => {
-      logger.warn(
-        { inFlight },
-        `${inFlight} request(s) still running after ${STOP_TIMEOUT_MS / 1000} s; exiting`,
-      );
-      process.exit(1);
-    }, STOP_TIMEOUT_MS).unref();
-  };
-
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    // SIGTERM comes from an orchestrator: fail readiness first so the balancer drains this
-    // instance. SIGINT is a person at a terminal: no reason to wait.
-    const drainMs = signal === 'SIGTERM' ? config.shutdown.drainSeconds * 1000 : 0;
-    draining = true;
-    if (drainMs === 0) {
-      close();
-      return;
-    }
-    logger.info(
-      { signal, drainSeconds: drainMs / 1000 },
-      'draining: /readyz answers 503 while requests are still served',
-    );
-    setTimeout(close, drainMs);
-  };
-  // Before listening: a signal that comes while the server starts still stops it gracefully.
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-
-  let address: AddressInfo;
-  try {
-    address = await listen(server, config.port, config.host);
-  } catch (err) {
-    if (err instanceof ListenError) {
-      process.stderr.write(`four-oh-one: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  // After listening, a server error (e.g. too many open files on accept) is logged, never fatal.
-  server.on('error', (err: Error) => logger.error({ err: String(err) }, 'http server error'));
-  const { port } = address;
-  logger.info(
-    {
-      url: `http://${config.host}:${port}`,
-      port,
-      store: store.kind,
-      docs: `${config.publicUrl}/scenarios`,
-    },
-    'four-oh-one listening',
-  );
-  // The CORS demo page: a second origin that calls this server from the browser.
-  if (config.cors.demoPort !== 0) {
-    // With PORT=0 and no PUBLIC_URL, the default public URL names port 0: use the real one.
-    const defaultUrl = `http://127.0.0.1:${config.port}`;
-    const specimens = app.locals.specimens as SpecimenBook;
-    demo = startCorsDemo({
-      apiBase: config.publicUrl === defaultUrl ? `http://127.0.0.1:${port}` : config.publicUrl,
-      origins: config.cors.origins,
-      user: { username: config.demo.username, password: config.demo.password },
-      tokens: () => specimens.get(),
-      registry: registryFor(registrySettings(config)),
-      port: config.cors.demoPort,
-      host: config.host,
-      logger,
-    });
-  }
 }
 
-/** The longest a shutdown waits for requests in flight (after the drain). */
-const STOP_TIMEOUT_MS = 10_000;
-/** The longest a shutdown waits for the store to close (a stalled Redis must not hold it up). */
-const STORE_CLOSE_TIMEOUT_MS = 2000;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-void main();
+main();

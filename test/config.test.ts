@@ -280,6 +280,19 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads WEB_CONCURRENCY (default 1); more than one worker needs REDIS_URL', () => {
+    expect(loadConfig({}).webConcurrency).toBe(1);
+    const redis = { REDIS_URL: 'redis://redis:6379' };
+    expect(loadConfig({ ...redis, WEB_CONCURRENCY: '4' }).webConcurrency).toBe(4);
+    expect(() => loadConfig({ WEB_CONCURRENCY: '2' })).toThrow(
+      /^WEB_CONCURRENCY: more than 1 worker needs REDIS_URL /,
+    );
+    expect(() => loadConfig({ ...redis, WEB_CONCURRENCY: '0' })).toThrow(/^WEB_CONCURRENCY: /);
+    expect(() => loadConfig({ ...redis, WEB_CONCURRENCY: 'two' })).toThrow(
+      /^WEB_CONCURRENCY: must be a whole number$/,
+    );
+  });
+
   it('reads SHUTDOWN_DRAIN_SECONDS (default 2) and refuses a bad one in one line', () => {
     expect(loadConfig({}).shutdown.drainSeconds).toBe(2);
     expect(loadConfig({ SHUTDOWN_DRAIN_SECONDS: '0' }).shutdown.drainSeconds).toBe(0);
@@ -395,6 +408,7 @@ describe("the README's variables table", () => {
     ],
     ['SESSION_IDLE_SECONDS', 'SESSION_ABSOLUTE_SECONDS', { SESSION_IDLE_SECONDS: '28801' }],
     ['CORS_DEMO_PORT', 'PORT', { CORS_DEMO_PORT: '3000' }],
+    ['WEB_CONCURRENCY', 'REDIS_URL', { WEB_CONCURRENCY: '2' }],
     [
       'JWT_PREVIOUS_SECRET',
       'JWT_PREVIOUS_SECRET_VALID_UNTIL',

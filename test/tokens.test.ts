@@ -421,6 +421,44 @@ describe('the access-token verifier', () => {
     );
   });
 
+  describe('the ES256 key published when none is configured', () => {
+    const es256 = (secret: string) =>
+      createKeyRing(testConfig({ JWT_SECRET: secret }))
+        .jwks()
+        .keys.find((k) => k.alg === 'ES256');
+
+    it('is derived from JWT_SECRET: every instance and worker publishes the same one', () => {
+      const a = es256('a'.repeat(32));
+      expect(a).toMatchObject({ kty: 'EC', crv: 'P-256', use: 'sig' });
+      expect(es256('a'.repeat(32))).toEqual(a);
+      expect(es256('b'.repeat(32))?.kid).not.toBe(a?.kid);
+      expect(a).not.toHaveProperty('d');
+    });
+
+    it('signs tokens that every ring from the same secret accepts', async () => {
+      const cfg = testConfig({ JWT_SECRET: 'c'.repeat(32) });
+      const signer = createKeyRing(cfg);
+      const key = signer.jwks().keys.find((k) => k.alg === 'ES256');
+      const es = signer.firstOf('ES256') as Key;
+      expect(es.kid).toBe(key?.kid);
+      // A ring that signs with it, as one configured with that key would.
+      const esSigner = new KeyRing([es], es.kid);
+      const token = issueAccessToken(
+        { ...options, keys: esSigner, jwt: cfg.jwt },
+        { sub: 'u', clientId: 'c', expiresIn: 60 },
+      ).token;
+      expect(
+        JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()),
+      ).toMatchObject({
+        alg: 'ES256',
+        kid: es.kid,
+      });
+      const other = createKeyRing(cfg);
+      const v = createTokenVerifier({ ...options, keys: other, jwt: cfg.jwt });
+      expect(refused(await v(token))).toBe('ok');
+    });
+  });
+
   describe('remembering verified signatures', () => {
     it('still judges a remembered token against the clock and the denylist on every request', async () => {
       const { token, claims } = issue(60);

@@ -1,10 +1,10 @@
 import {
+  createECDH,
   createHash,
   createHmac,
   createPrivateKey,
   createPublicKey,
   createSecretKey,
-  generateKeyPairSync,
   sign as signWithKey,
   type JsonWebKey,
   type KeyObject,
@@ -135,17 +135,42 @@ export function asymmetricKey(privateKey: KeyObject): Key {
   };
 }
 
-/** A fresh ES256 key pair. */
-export function generateEs256Key(): Key {
-  return asymmetricKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+/**
+ * The ES256 key published when none is configured, derived from JWT_SECRET: every instance and
+ * every worker of one deployment publishes the same JWKS and accepts the same ES256 tokens
+ * (a key made per process would differ from worker to worker behind one port). Its private
+ * half is as secret as JWT_SECRET, which can sign tokens anyway.
+ */
+export function derivedEs256Key(secret: Buffer): Key {
+  // A P-256 private key is a number from 1 to n-1; an HMAC output is one but with a chance of
+  // about 2^-32, in which case the next counter is tried.
+  for (let counter = 0; ; counter += 1) {
+    const d = createHmac('sha256', secret).update(`four-oh-one es256 key ${counter}`).digest();
+    const ecdh = createECDH('prime256v1');
+    try {
+      ecdh.setPrivateKey(d);
+    } catch {
+      continue;
+    }
+    const point = ecdh.getPublicKey(); // uncompressed: 0x04 || x || y
+    const jwk = {
+      kty: 'EC',
+      crv: 'P-256',
+      d: d.toString('base64url'),
+      x: point.subarray(1, 33).toString('base64url'),
+      y: point.subarray(33, 65).toString('base64url'),
+    };
+    return asymmetricKey(createPrivateKey({ key: jwk, format: 'jwk' }));
+  }
 }
 
 /**
  * The key ring for a configuration.
  * - HS256 from JWT_SECRET signs access tokens (as in the article's Flask example), unless
  *   JWT_PRIVATE_KEY is set, in which case that key signs and HS256 tokens still verify.
- * - An ES256 key is always published in the JWKS (generated per process unless configured), so
- *   the algorithm-confusion scenario has a real public key to abuse.
+ * - An ES256 key is always published in the JWKS (derived from JWT_SECRET unless configured,
+ *   so all instances and workers agree), so the algorithm-confusion scenario has a real public
+ *   key to abuse.
  * - JWT_PREVIOUS_SECRET is a rotated-out secret whose tokens verify until its grace period ends.
  * - A built-in retired key, derived from JWT_SECRET so all instances agree, whose grace period is
  *   long over: it signs the `retired_key` specimen.
@@ -155,7 +180,10 @@ export function createKeyRing(config: Pick<Config, 'jwt' | 'keys'>): KeyRing {
   const configured = config.keys.privateKeyPem
     ? asymmetricKey(createPrivateKey(config.keys.privateKeyPem))
     : undefined;
-  const keys = [hmac, configured?.alg === 'ES256' ? configured : generateEs256Key()];
+  const keys = [
+    hmac,
+    configured?.alg === 'ES256' ? configured : derivedEs256Key(config.jwt.secret),
+  ];
   if (configured?.alg === 'RS256') keys.push(configured);
   if (config.keys.previousSecret) {
     keys.push({
