@@ -58,7 +58,8 @@ export const SITE_ASSETS = {
     cacheControl: 'public, max-age=86400',
   },
   '/demo.js': js('browser/cors-demo.js'),
-  // What /docs (Swagger UI) adds to its own stylesheet.
+  // What /docs (Swagger UI) adds to its own stylesheet and scripts.
+  '/docs.js': js('browser/docs.js'),
   '/docs.css': {
     file: 'docs.css',
     type: 'text/css; charset=utf-8',

@@ -35,6 +35,7 @@ describe('the site assets on the API', () => {
     ['/playground.css', 'text/css; charset=utf-8', 'public, no-cache'],
     ['/favicon.ico', 'image/svg+xml; charset=utf-8', 'public, max-age=86400'],
     ['/docs.css', 'text/css; charset=utf-8', 'public, no-cache'],
+    ['/docs.js', 'text/javascript; charset=utf-8', 'public, no-cache'],
   ] as const)('serves %s as %s, cached with %s', async (url, type, cacheControl) => {
     const res = await ctx.http().get(url).expect(200);
     expect(res.headers['content-type']).toBe(type);
@@ -66,9 +67,10 @@ describe('the site assets on the API', () => {
     });
   });
 
-  it('gives /docs its additions as a file, and no style attribute or inline script', async () => {
+  it('gives /docs its additions as files, and no style attribute or inline script', async () => {
     const res = await ctx.http().get('/docs/').expect(200);
     expect(res.text).toContain("<link href='/docs.css' rel='stylesheet'>");
+    expect(res.text).toContain("<script src='/docs.js'></script>");
     expect(res.text).not.toMatch(/\.topbar \{ display: none \}/);
     expect(res.text).not.toMatch(/<script(?![^>]*\ssrc=)/);
   });

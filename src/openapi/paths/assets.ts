@@ -29,6 +29,10 @@ export const assetRoutes: RouteDoc[] = [
     summary: 'What /docs adds to Swagger UI’s stylesheet',
     success: [{ status: 200, description: 'CSS.', type: 'text/css', schema: str }],
   },
+  script(
+    '/docs.js',
+    'What /docs adds to Swagger UI’s scripts: an accessible name for its server chooser',
+  ),
   script('/playground.js', "The playground's script"),
   script(
     '/shared/status-class.js',

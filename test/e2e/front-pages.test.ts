@@ -1,0 +1,189 @@
+import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { families, scenarios } from '../../src/scenarios';
+import {
+  horizontalOverflow,
+  screenshot,
+  seriousViolations,
+  VIEWPORTS,
+  type ViewportName,
+} from './pages';
+import {
+  browserSuite,
+  ENTRY,
+  exited,
+  freePort,
+  launchChromium,
+  startServer,
+  type StartedServer,
+} from './support';
+
+/**
+ * The pages a learner opens first, in Debian's Chromium at a laptop's width and a 390 px phone's:
+ * the front door, the problems index, a problem page, the sources, /docs and the CORS demo page.
+ * Each has no serious or critical axe violation, nothing wider than the screen, no CSP refusal,
+ * and shows what a learner must see. Screenshots: artifacts/pages/front-<page>-<width>.png.
+ */
+const describeBrowser = browserSuite('front pages');
+
+describeBrowser('the front pages in a browser', () => {
+  let server: StartedServer | undefined;
+  let baseUrl = '';
+  let demoUrl = '';
+
+  beforeAll(async () => {
+    if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run npm run build`);
+    const port = await freePort();
+    const demoPort = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    demoUrl = `http://127.0.0.1:${demoPort}/`;
+    server = await startServer({
+      PORT: String(port),
+      PUBLIC_URL: baseUrl,
+      CORS_DEMO_PORT: String(demoPort),
+      JWT_SECRET: 'four-oh-one front pages e2e: a secret of 32+ bytes',
+    });
+  }, 15_000);
+
+  afterAll(async () => {
+    if (!server) return;
+    server.child.kill('SIGTERM');
+    await exited(server.child);
+  });
+
+  /** What every page must be: readable, within the screen, accessible; then a screenshot. */
+  async function checkPage(page: Page, name: string, viewport: ViewportName): Promise<void> {
+    expect({ name, overflow: await horizontalOverflow(page) }).toEqual({ name, overflow: 0 });
+    expect({ name, violations: await seriousViolations(page) }).toEqual({ name, violations: [] });
+    await screenshot(page, `front-${name}-${viewport}`);
+  }
+
+  /** Opens `url` in a fresh page, collecting script errors and CSP refusals. */
+  async function open(browser: Awaited<ReturnType<typeof launchChromium>>, url: string) {
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/.test(m.text())) errors.push(m.text());
+    });
+    await page.goto(url, { waitUntil: 'load' });
+    return { page, errors };
+  }
+
+  const text = (page: Page, selector: string) => page.locator(selector).first().innerText();
+
+  describe.each(Object.keys(VIEWPORTS) as ViewportName[])('at %s width', (viewport) => {
+    let browser: Awaited<ReturnType<typeof launchChromium>>;
+    beforeAll(async () => {
+      browser = await launchChromium(VIEWPORTS[viewport]);
+    }, 30_000);
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it('the front door: what a 401 is, every door, the families with their counts', async () => {
+      const { page, errors } = await open(browser, `${baseUrl}/`);
+      await expect(text(page, 'h1')).resolves.toBe('Every way an HTTP request ends in 401');
+      await expect(text(page, '.lede')).resolves.toMatch(/403 Forbidden.*407.*429/s);
+      // Strings run in the page, since this file is type-checked without the DOM's types.
+      const doors = await page.evaluate<string[][]>(
+        `[...document.querySelectorAll('.door')].map((a) => [a.getAttribute('href'), a.querySelector('strong').textContent])`,
+      );
+      expect(doors).toEqual([
+        ['/playground', 'Playground'],
+        ['/problems', 'Problems'],
+        ['/docs/', 'API docs'],
+        ['/sources', 'Sources'],
+        [demoUrl, 'CORS demo'],
+      ]);
+      for (const [id] of Object.entries(families)) {
+        const n = scenarios.filter((s) => s.family === id).length;
+        const card = page.locator('.families li', {
+          has: page.locator(`a[href="/playground#family-${id}"]`),
+        });
+        await expect(card.locator('.count').innerText()).resolves.toMatch(
+          new RegExp(`^${n} scenarios?\\b`),
+        );
+      }
+      // By keyboard: the first Tab reaches the brand, which leads home; a door opens with Enter.
+      await page.keyboard.press('Tab');
+      await expect(page.evaluate('document.activeElement.className')).resolves.toBe('brand');
+      await page.locator('.door[href="/playground"]').focus();
+      await Promise.all([page.waitForURL(`${baseUrl}/playground`), page.keyboard.press('Enter')]);
+      await page.goBack();
+      await checkPage(page, 'home', viewport);
+      expect(errors).toEqual([]);
+    }, 60_000);
+
+    it('the problems index: every code, 401 first, each a link', async () => {
+      const { page, errors } = await open(browser, `${baseUrl}/problems`);
+      await expect(text(page, '.problem-group h2')).resolves.toMatch(/^401\s+Unauthorized/);
+      await expect(page.locator('a[href="/problems/token_expired"]').isVisible()).resolves.toBe(
+        true,
+      );
+      await checkPage(page, 'problems', viewport);
+      expect(errors).toEqual([]);
+    }, 60_000);
+
+    it('a problem page: the example answer with its WWW-Authenticate first-class, runnable scenarios', async () => {
+      const { page, errors } = await open(browser, `${baseUrl}/problems/token_expired`);
+      const example = await text(page, '#example-response');
+      expect(example).toMatch(/^HTTP\/1\.1 401 Unauthorized\n/);
+      expect(example).toContain(
+        `WWW-Authenticate: Bearer realm="four-oh-one", error="invalid_token", error_description="Access token expired", resource_metadata="${baseUrl}/.well-known/oauth-protected-resource"`,
+      );
+      await expect(page.locator('#example-response .challenge').isVisible()).resolves.toBe(true);
+      expect(await page.content()).not.toContain('{{');
+      await expect(
+        page.locator('a.run-link[href="/playground#token-expired"]').isVisible(),
+      ).resolves.toBe(true);
+      await expect(text(page, '.remedy')).resolves.toMatch(/refresh/i);
+      await checkPage(page, 'problem', viewport);
+      expect(errors).toEqual([]);
+    }, 60_000);
+
+    it('the sources: both articles by title, and what the server does differently', async () => {
+      const { page, errors } = await open(browser, `${baseUrl}/sources`);
+      await expect(text(page, '#http-401-explained')).resolves.toBe('401 HTTP错误码详解');
+      await expect(text(page, '#invalid-token')).resolves.toContain('Invalid Token (request id:');
+      await expect(text(page, '#differs-admin')).resolves.toBe(
+        'A signed-in non-admin gets 403, not 401',
+      );
+      await expect(text(page, '#differs-cors')).resolves.toBe(
+        'A cross-origin call is not answered 401',
+      );
+      await checkPage(page, 'sources', viewport);
+      expect(errors).toEqual([]);
+    }, 60_000);
+
+    it('/docs: opens on the teaching routes, with a way back to the site', async () => {
+      const { page, errors } = await open(browser, `${baseUrl}/docs/`);
+      await page.locator('.opblock-tag-section').first().waitFor();
+      const tags = await page.locator('.opblock-tag-section h3').allInnerTexts();
+      expect(tags[0]).toMatch(/^bearer/);
+      expect(tags.at(-1)).toMatch(/^assets/);
+      await expect(page.locator('.info .description a[href="/"]').isVisible()).resolves.toBe(true);
+      await checkPage(page, 'docs', viewport);
+      expect(errors).toEqual([]);
+    }, 60_000);
+
+    it('the CORS demo page: code as code, one "Broken on purpose", styled buttons, real origins', async () => {
+      const { page, errors } = await open(browser, demoUrl);
+      const body = await page.locator('body').innerText();
+      expect(body).not.toContain('`');
+      expect(body).not.toMatch(/broken on purpose: broken on purpose/i);
+      expect(body).not.toMatch(/:300[01]\b/);
+      await expect(
+        page.locator('#cors-hello-world code', { hasText: 'CORS(app)' }).count(),
+      ).resolves.toBeGreaterThan(0);
+      const [background, border] = await page.evaluate<string[]>(
+        `(() => { const s = getComputedStyle(document.getElementById('run-all')); return [s.backgroundColor, s.borderTopColor]; })()`,
+      );
+      // Not the browser's grey default (rgb(239, 239, 239)): the site's link colour.
+      expect(background).not.toBe('rgb(239, 239, 239)');
+      expect(border).toBe(background);
+      await checkPage(page, 'cors-demo', viewport);
+      expect(errors).toEqual([]);
+    }, 60_000);
+  });
+});
