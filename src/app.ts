@@ -22,6 +22,7 @@ import { catalogRouter } from '../routes/catalog';
 import { classicRouter } from '../routes/classic';
 import { corsRouter } from '../routes/cors';
 import { corsBrokenRouter } from '../routes/cors-broken';
+import { echoRouter } from '../routes/echo';
 import { explainRouter } from '../routes/explain';
 import { healthRouter } from '../routes/health';
 import { frontDoor } from '../routes/home';
@@ -266,6 +267,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
   );
   const apiKey = config.demo.openaiKey;
   app.use(openaiRouter({ openaiAuth: openaiAuth({ verify, apiKey, resourceMetadata }), clock }));
+  // httpbin's echo: what the client sent, its secrets decoded but never echoed (no state).
+  app.use(echoRouter());
 
   app.use(notFound);
   app.use(problemHandler(logger));

@@ -8,6 +8,7 @@ import { assetRoutes } from './paths/assets';
 import { bearerRoutes } from './paths/bearer';
 import { classicRoutes } from './paths/classic';
 import { corsRoutes } from './paths/cors';
+import { echoRoutes } from './paths/echo';
 import { learnRoutes } from './paths/learn';
 import { openaiRoutes } from './paths/openai';
 import { sessionRoutes } from './paths/session';
@@ -26,6 +27,7 @@ export const ROUTES: RouteDoc[] = [
   ...corsRoutes,
   ...classicRoutes,
   ...openaiRoutes,
+  ...echoRoutes,
   ...learnRoutes,
   ...assetRoutes,
 ];

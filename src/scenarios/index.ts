@@ -15,6 +15,7 @@ import type { ProblemCode } from './catalog';
 import * as bearer from './bearer';
 import * as classic from './classic';
 import * as cors from './cors';
+import * as echo from './echo';
 import * as openai from './openai';
 import * as platform from './platform';
 import { DEFAULT_REGISTRY_SETTINGS, registryOf } from './registry';
@@ -36,6 +37,7 @@ const FAMILIES: Record<Family, { family: FamilyInfo; scenarios: Scenario[] }> = 
   cors,
   classic,
   openai,
+  echo,
   platform,
 };
 

@@ -3,7 +3,7 @@ import type { ProblemCode } from './catalog';
 import type { RfcRef } from './refs';
 
 export type Family =
-  'bearer' | 'tokens' | 'session' | 'admin' | 'cors' | 'classic' | 'openai' | 'platform';
+  'bearer' | 'tokens' | 'session' | 'admin' | 'cors' | 'classic' | 'openai' | 'echo' | 'platform';
 
 /** A family's heading in /scenarios, the playground and the OpenAPI tags. */
 export interface FamilyInfo {

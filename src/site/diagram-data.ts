@@ -263,6 +263,26 @@ export const DIAGRAMS: readonly DiagramSpec[] = [
     ],
   },
   {
+    id: 'echo',
+    family: 'echo',
+    title: 'The echo: what your client sent, secrets decoded',
+    summary:
+      'The echo answers the request as the server received it: every header field, and the credentials read without their secrets.',
+    participants: DATA_LANES,
+    steps: [
+      {
+        ask: 'echo-headers',
+        send: 'X-Hello: from the playground',
+        say: 'the fields as they arrived',
+      },
+      {
+        ask: 'echo-bearer-jwt',
+        send: 'Authorization: Bearer <expired JWT>',
+        say: 'its header and payload decoded, not verified; no signature',
+      },
+    ],
+  },
+  {
     id: 'platform-errors',
     family: 'platform',
     title: 'Answers that are not about credentials',

@@ -146,12 +146,13 @@ function headerFacts(header: Record<string, unknown>): Record<string, string> {
 }
 
 /** A JWT part decoded: its JSON text, and the object JSON.parse made of it. */
-interface JsonPart {
+export interface JsonPart {
   text: string;
   value: Record<string, unknown>;
 }
 
-function decodeJsonPart(part: string): JsonPart | undefined {
+/** A JWT part decoded, or undefined when it is not base64url of a JSON object. */
+export function decodeJsonPart(part: string): JsonPart | undefined {
   try {
     const text = Buffer.from(part, 'base64url').toString('utf8');
     const value: unknown = JSON.parse(text);
