@@ -282,6 +282,25 @@ describe('GET /explain/:request_id', () => {
     expect(missingPage).toContain('class="hdr matters challenge"');
   });
 
+  it('renders the page of every refusal: its answer first, and a decoded token only for a token', async () => {
+    const tokenChecks = new Set(['signature verifies']);
+    for (const s of refusals) {
+      const { e } = await explain(s);
+      const page = await ctx.http().get(`/explain/${e.request_id}`).set('Accept', 'text/html');
+      expect(`${s.id} ${page.status}`).toBe(`${s.id} 200`);
+      expect(page.text).toContain('<section class="card answer">');
+      const judgedAToken = [...(e.trace?.passed ?? []), e.trace?.failed].some((c) =>
+        tokenChecks.has(c ?? ''),
+      );
+      // A token whose signature was judged is shown decoded; a Basic, session or request refusal never.
+      if (judgedAToken)
+        expect(`${s.id}: ${page.text.includes('The token, decoded')}`).toBe(`${s.id}: true`);
+      if (e.trace === null || !e.trace.guard.includes('Bearer')) {
+        expect(`${s.id}: ${page.text.includes('The token, decoded')}`).toBe(`${s.id}: false`);
+      }
+    }
+  });
+
   it('serves GET only', async () => {
     expectProblem(await ctx.http().post('/explain/x'), { status: 405, code: 'method_not_allowed' });
   });
