@@ -16,7 +16,7 @@ import { decodeJsonPart } from '../tokens/verify';
 
 /** Said in every echo, so that nobody takes a masked value for what was sent. */
 export const ECHO_NOTE =
-  'Secrets are not echoed: passwords, tokens, keys and cookie values are shown by length only, Basic credentials by user name, a Bearer JWT by its decoded header and payload (never its signature). Nothing of this request is stored or logged.';
+  'Secrets are not echoed: passwords, tokens, keys and cookie values are shown by length only, Basic credentials by user name, a Bearer JWT by its decoded header and payload (never its signature). Nothing is stored; the log line of this request holds only its method, path, status and address.';
 
 /** Header fields that carry credentials: shown as "[not echoed: …]" with their reading below. */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization']);
