@@ -516,3 +516,14 @@ describe('the order /docs shows', () => {
     expect(doc.info.description).toContain('[Sources](/sources)');
   });
 });
+
+describe('the examples', () => {
+  const ctx = buildApp();
+
+  it('link each scenario to its playground card', async () => {
+    const res = await ctx.http().get('/openapi.json').expect(200);
+    const text = JSON.stringify(res.body);
+    expect(text).toContain('[run it in the playground](/playground#token-expired)');
+    expect(text).not.toContain('run it at /playground');
+  });
+});

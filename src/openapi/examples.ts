@@ -40,7 +40,7 @@ export function scenarioExample(s: Scenario): Example {
     s.expect.challenge === null ? '' : `\n\nWWW-Authenticate: \`${s.expect.challenge}\``;
   return {
     summary: `${code}: ${s.title}`,
-    description: `${s.explanation}${challenge}\n\nScenario \`${s.id}\`: run it at /playground#${s.id}.`,
+    description: `${s.explanation}${challenge}\n\nScenario \`${s.id}\`: [run it in the playground](/playground#${s.id}).`,
     value:
       s.expect.status === problemCatalog[code].status
         ? body
