@@ -230,6 +230,22 @@ describe('the echo routes', () => {
     });
   });
 
+  it('keeps no credential in the explanation of a refused echo', async () => {
+    const refused = await ctx
+      .http()
+      .post('/anything?token=q-secret-1')
+      .set('Authorization', basic('ada', 'pw-secret-2'))
+      .type('text/plain')
+      .send('body-secret-3');
+    expectProblem(refused, { status: 415, code: 'media_type_unsupported' });
+    const id = refused.headers['x-explanation-id'] as string;
+    const explanation = await ctx.http().get(`/explain/${id}`).set('Accept', 'application/json');
+    expect(explanation.status).toBe(200);
+    expect(explanation.text).toContain('media_type_unsupported');
+    expect(explanation.text).not.toMatch(/secret-[123]/);
+    expect(explanation.text).not.toContain(basic('ada', 'pw-secret-2').slice(6));
+  });
+
   it('creates no state and logs no header, query or body', async () => {
     const lines: string[] = [];
     const sink = new Writable({
