@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { clientCredentials } from '../src/auth/client';
+import { SPA_CLIENT_ID } from '../src/oauth/clients';
 import { PUBLIC_CLIENT_ID, type Directory } from '../src/tokens/identities';
 import { invalidClient, oauthError } from '../src/http/problems';
 import {
@@ -63,13 +64,13 @@ export function clientAuth(options: ClientAuthOptions): RequestHandler {
       }
       if (publicClient) {
         throw invalidClient(
-          `${PUBLIC_CLIENT_ID} is a public client: it has no secret, and this endpoint answers only a client that authenticates.`,
+          `${publicClient.clientId} is a public client: it has no secret, and this endpoint answers only a client that authenticates.`,
         );
       }
       if (typeof creds.id === 'string') {
         // The same words for a known and an unknown client_id: nothing tells which exist.
         throw invalidClient(
-          `Only the public client ${PUBLIC_CLIENT_ID} may leave out client_secret; any other client_id needs its secret.`,
+          `Only the public clients ${PUBLIC_CLIENT_ID} and ${SPA_CLIENT_ID} may leave out client_secret; any other client_id needs its secret.`,
         );
       }
     }

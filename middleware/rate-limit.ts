@@ -295,3 +295,19 @@ export function addressRateLimit(options: {
     },
   );
 }
+
+/**
+ * The login form of GET /authorize, on the budget of POST /login (a limiter named `login`): a
+ * refused password there is a 401 page, and counts like a `login_failed` here.
+ */
+export function authorizeLoginLimit(limiter: FailureLimiter, directory: Directory): RequestHandler {
+  return limiter.guard({
+    account(req) {
+      const username = (req.body as Record<string, unknown> | undefined)?.username;
+      return typeof username === 'string' && username.length <= MAX_ACCOUNT_NAME
+        ? userAccount(directory, username)
+        : OTHER_ACCOUNT;
+    },
+    counts: (_req, res) => res.statusCode === 401,
+  });
+}

@@ -9,6 +9,7 @@ import {
   type Principal,
 } from '../src/tokens/identities';
 import type { Grant, TokenService } from '../src/tokens/issuer';
+import type { CodeFlow } from '../src/oauth/codes';
 import type { KeyRing } from '../src/tokens/keys';
 import { invalidClient, methodNotAllowed, oauthError, problem } from '../src/http/problems';
 import { scenarios } from '../src/scenarios';
@@ -28,6 +29,8 @@ export interface TokenRoutesDeps {
   /** Throttles refused client credentials and passwords (middleware/client-auth.ts). */
   credentialLimit: RequestHandler;
   visitors: Visitors;
+  /** The authorization_code grant (src/oauth/codes.ts). */
+  codeFlow: CodeFlow;
 }
 
 const invalidRequest = (detail: string) => oauthError('invalid_request', 'invalid_request', detail);
@@ -177,6 +180,13 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
                 : 'client_credentials needs client authentication.',
             );
           }
+          if (client.scopes.length === 0) {
+            throw oauthError(
+              'unauthorized_client',
+              'unauthorized_client',
+              `${client.clientId} acts only for users (the authorization_code grant); it has no scopes of its own.`,
+            );
+          }
           // RFC 6749 §4.4.3: no refresh token for client credentials.
           await issue({ principal: client, clientId: client.clientId, refresh: false });
           return;
@@ -197,6 +207,21 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
             refresh: true,
             authTime: service.nowSeconds(),
           });
+          return;
+        }
+        case 'authorization_code': {
+          const code = required(body, 'code');
+          // RFC 6749 §4.1.3: a public client names itself; a confidential one authenticates.
+          if (!client) {
+            throw invalidRequest('"client_id" is required (or the client\'s authentication).');
+          }
+          const exchange = {
+            code,
+            redirectUri: param(body, 'redirect_uri'),
+            codeVerifier: param(body, 'code_verifier'),
+            clientId: client.clientId,
+          };
+          res.json(await deps.codeFlow.exchange(exchange, visitor));
           return;
         }
         case 'refresh_token': {
@@ -278,12 +303,21 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
 
   const authServerMetadata = {
     issuer,
+    authorization_endpoint: `${issuer}/authorize`,
     token_endpoint: `${issuer}/auth/token`,
     revocation_endpoint: `${issuer}/auth/revoke`,
     introspection_endpoint: `${issuer}/auth/introspect`,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
-    grant_types_supported: ['client_credentials', 'password', 'refresh_token'],
-    response_types_supported: [],
+    grant_types_supported: [
+      'authorization_code',
+      'client_credentials',
+      'password',
+      'refresh_token',
+    ],
+    response_types_supported: ['code'],
+    code_challenge_methods_supported: ['S256'],
+    // RFC 9207: the authorization response names its issuer.
+    authorization_response_iss_parameter_supported: true,
     // `none`: the public client four-oh-one-public (RFC 6749 §2.1) names itself with client_id.
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     revocation_endpoint_auth_methods_supported: [
@@ -292,7 +326,7 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
       'none',
     ],
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    scopes_supported: ALL_SCOPES,
+    scopes_supported: ['openid', 'profile', ...ALL_SCOPES],
     service_documentation: `${config.publicUrl}/scenarios`,
   };
   const resourceMetadata = {

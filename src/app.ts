@@ -8,7 +8,7 @@ import { explainRecorder } from '../middleware/explain-recorder';
 import { hstsWhenSecure } from '../middleware/hsts';
 import { openaiAuth } from '../middleware/openai-auth';
 import { clientCredentialLimit } from '../middleware/client-auth';
-import { failureLimiter, loginRateLimit } from '../middleware/rate-limit';
+import { authorizeLoginLimit, failureLimiter, loginRateLimit } from '../middleware/rate-limit';
 import { requestId } from '../middleware/request-id';
 import { requireRecentLogin } from '../middleware/require-recent-login';
 import { requireRole } from '../middleware/require-role';
@@ -32,6 +32,10 @@ import { openaiRouter } from '../routes/openai';
 import { openapiRouter } from '../routes/openapi';
 import { playgroundRouter } from '../routes/playground';
 import { tokensRouter } from '../routes/tokens';
+import { authorizeRouter } from '../routes/authorize';
+import { registeredClients } from './oauth/clients';
+import { CodeFlow } from './oauth/codes';
+import { formKeys } from './oauth/forms';
 import { digestSpecimens } from './auth/digest';
 import type { Config } from './config';
 import { ExplanationBook } from './teaching/explain';
@@ -118,6 +122,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
   });
   const tokens = new TokenService({ ...tokenOptions, tokens: config.tokens }, verify);
   const directory = new Directory(config.demo);
+  // The authorization-code flow's codes and pending consents (src/oauth/codes.ts).
+  const codeFlow = new CodeFlow({ store, clock, config, keys, service: tokens });
   // One budget of refused secrets for every place a password or key is checked, but /login,
   // which keeps its own (stricter) one: middleware/rate-limit.ts.
   const credentials = failureLimiter({
@@ -228,6 +234,24 @@ export function createApp(config: Config, deps: Deps): express.Application {
       requireAdmin,
       credentialLimit: clientCredentialLimit(credentials, directory),
       visitors,
+      codeFlow,
+    }),
+  );
+  app.use(
+    authorizeRouter({
+      config,
+      clients: registeredClients(config),
+      directory,
+      flow: codeFlow,
+      forms: formKeys(config.session.secret),
+      clock,
+      visitors,
+      loginLimit: authorizeLoginLimit(
+        failureLimiter({ store, clock, logger, name: 'login', limits: config.loginLimits }),
+        directory,
+      ),
+      bearerAuth: requireBearer,
+      requireOpenid: requireScope('openid', { resourceMetadata }),
     }),
   );
   app.use(

@@ -7,6 +7,7 @@ import { scenarios, type Scenario } from '../src/scenarios';
 import { fillBody, fillHeaders, type Specimens } from '../src/tokens/specimens';
 import { MemoryStore, type Store } from '../src/store';
 import { buildApp, expectProblem, testClock, testConfig, type TestContext } from './helpers';
+import { formFields, pkce, runFlow, toConsent, WEB } from './oauth-flow';
 
 /**
  * The cards the table test cannot fire (test/scenarios.test.ts): their answer needs a state no
@@ -74,6 +75,13 @@ const REALISED = new Set([
   'platform-store-full',
   'platform-visitor-quota',
   'platform-shutting-down',
+  'oauth-authorize-deny',
+  'oauth-authorize-answered-twice',
+  'oauth-token-code-expired',
+  'oauth-token-code-reused',
+  'oauth-token-pkce-mismatch',
+  'oauth-token-redirect-mismatch',
+  'oauth-token-client-mismatch',
 ]);
 /** Unfired cards no test can set up, and why. */
 const NOT_REALISABLE: Record<string, string> = {
@@ -224,6 +232,95 @@ describe('the cards the table test does not fire', () => {
       });
       const res = await request(createServer(app)).get(s.trigger.path);
       await expectDocumented(res, s);
+    });
+  });
+
+  describe('the authorization-code cards, after a real flow (test/oauth-flow.ts)', () => {
+    const callback = `${testConfig().publicUrl}/oauth/callback`;
+
+    /** A code from a real flow (as `clientId`), and the trigger's body with it filled in. */
+    async function codeFor(ctx: TestContext, s: Scenario, clientId?: string) {
+      const flow = await runFlow(ctx.http, { redirectUri: callback, clientId });
+      const body = { ...(s.trigger.body as Record<string, string>) };
+      body.code = flow.params.get('code') ?? '';
+      if (body.code_verifier?.startsWith('<')) body.code_verifier = flow.pkce.verifier;
+      return body;
+    }
+    const post = (ctx: TestContext, s: Scenario, body: Record<string, string>) =>
+      ctx.http().post(s.trigger.path).type('form').send(body);
+
+    it('oauth-token-code-expired answers as documented 61 seconds after the redirect', async () => {
+      const s = card('oauth-token-code-expired');
+      const ctx = buildApp();
+      const body = await codeFor(ctx, s);
+      ctx.clock.advance(61_000);
+      await expectDocumented(await post(ctx, s, body), s);
+    });
+
+    it('oauth-token-code-reused answers as documented, and revokes the first answer', async () => {
+      const s = card('oauth-token-code-reused');
+      const ctx = buildApp();
+      const body = await codeFor(ctx, s);
+      const first = await post(ctx, s, body);
+      expect(first.status).toBe(200);
+      await expectDocumented(await post(ctx, s, body), s);
+      const data = await ctx
+        .http()
+        .get('/api/v1/data')
+        .auth(first.body.access_token, { type: 'bearer' });
+      expectProblem(data, { status: 401, code: 'token_revoked' });
+    });
+
+    it.each(['oauth-token-pkce-mismatch', 'oauth-token-redirect-mismatch'])(
+      '%s answers as documented',
+      async (id) => {
+        const s = card(id);
+        const ctx = buildApp();
+        await expectDocumented(await post(ctx, s, await codeFor(ctx, s)), s);
+      },
+    );
+
+    it('oauth-token-client-mismatch answers as documented for a code issued to the web client', async () => {
+      const s = card('oauth-token-client-mismatch');
+      const ctx = buildApp();
+      await expectDocumented(await post(ctx, s, await codeFor(ctx, s, WEB)), s);
+    });
+
+    /** The consent form of a real flow: its pending id and csrf_token. */
+    async function consentForm(ctx: TestContext) {
+      const { consent } = await toConsent(
+        ctx.http,
+        { redirectUri: callback, state: 'af0ifjsldkj' },
+        pkce(),
+      );
+      const fields = formFields(consent.text);
+      return { pending: fields.pending ?? '', csrf_token: fields.csrf_token ?? '' };
+    }
+
+    it('oauth-authorize-deny answers as documented: access_denied on the redirect', async () => {
+      const s = card('oauth-authorize-deny');
+      const ctx = buildApp();
+      const res = await ctx
+        .http()
+        .post(s.trigger.path)
+        .type('form')
+        .send({ ...(await consentForm(ctx)), action: 'deny' });
+      expect(res.status).toBe(s.expect.status);
+      for (const [name, value] of Object.entries(s.expect.headers ?? {})) {
+        expect(res.headers[name]).toBe(
+          value
+            .replace('{{issuer_in_query}}', encodeURIComponent(ctx.config.jwt.issuer))
+            .replaceAll('{{public_url}}', ctx.config.publicUrl),
+        );
+      }
+    });
+
+    it('oauth-authorize-answered-twice answers as documented', async () => {
+      const s = card('oauth-authorize-answered-twice');
+      const ctx = buildApp();
+      const form = { ...(await consentForm(ctx)), action: 'approve' };
+      expect((await ctx.http().post(s.trigger.path).type('form').send(form)).status).toBe(303);
+      await expectDocumented(await ctx.http().post(s.trigger.path).type('form').send(form), s);
     });
   });
 });

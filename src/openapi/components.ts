@@ -114,6 +114,10 @@ export function components(cookieName: string): Schema {
           expires_in: int,
           refresh_token: str,
           scope: str,
+          id_token: {
+            type: 'string',
+            description: 'OpenID Connect (scope openid): ES256, for the client.',
+          },
         },
         ['access_token', 'token_type', 'expires_in'],
       ),

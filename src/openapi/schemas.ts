@@ -39,7 +39,12 @@ export const sessionView = obj(
 );
 export const tokenBody = obj(
   {
-    grant_type: { enum: ['client_credentials', 'password', 'refresh_token'] },
+    grant_type: {
+      enum: ['authorization_code', 'client_credentials', 'password', 'refresh_token'],
+    },
+    code: str,
+    redirect_uri: str,
+    code_verifier: str,
     api_key: str,
     api_secret: str,
     client_id: str,

@@ -10,6 +10,7 @@ import { classicRoutes } from './paths/classic';
 import { corsRoutes } from './paths/cors';
 import { echoRoutes } from './paths/echo';
 import { learnRoutes } from './paths/learn';
+import { oauthRoutes } from './paths/oauth';
 import { openaiRoutes } from './paths/openai';
 import { sessionRoutes } from './paths/session';
 import { tokensRoutes } from './paths/tokens';
@@ -22,6 +23,7 @@ import type { RouteDoc } from './types';
 export const ROUTES: RouteDoc[] = [
   ...bearerRoutes,
   ...tokensRoutes,
+  ...oauthRoutes,
   ...sessionRoutes,
   ...adminRoutes,
   ...corsRoutes,

@@ -385,7 +385,7 @@ export const problemCatalog = {
     status: 400,
     title: 'Grant type not supported',
     explanation:
-      'This server issues tokens for the client_credentials, password and refresh_token grants, and for the article\u2019s JSON {"api_key", "api_secret"} shape. Other grant types (authorization_code, device_code, …) are not served here.',
+      'This server issues tokens for the authorization_code, client_credentials, password and refresh_token grants, and for the article\u2019s JSON {"api_key", "api_secret"} shape. Other grant types (device_code, token exchange, …) are not served here.',
     remedy: 'Use one of the grant types listed in /.well-known/oauth-authorization-server.',
     rfc: [rfc(6749, '5.2'), rfc(8414, '2')],
   },
@@ -397,6 +397,100 @@ export const problemCatalog = {
     remedy:
       'Ask for a scope listed in the metadata and granted to you, or omit scope to get all yours.',
     rfc: [rfc(6749, '3.3'), rfc(6749, '5.2')],
+  },
+  // --- the authorization-code flow (GET/POST /authorize, the authorization_code grant) --------
+  unauthorized_client: {
+    status: 400,
+    title: 'Client may not use this grant',
+    explanation:
+      'The client authenticated, but it is not registered for this grant type (RFC 6749 §5.2 unauthorized_client). The confidential web client four-oh-one-web acts only for users, through the authorization code flow: it has no scopes of its own to ask for with client_credentials.',
+    remedy:
+      'Send the user through GET /authorize and exchange the code, or use a client registered for client_credentials (the demo api_key).',
+    rfc: [rfc(6749, '5.2'), rfc(6749, '4.4')],
+  },
+  authorize_client_unknown: {
+    status: 400,
+    title: 'Unknown client_id',
+    explanation:
+      'The authorization request names no registered client (or names one twice). RFC 6749 §4.1.2.1 forbids redirecting then: without a known client there is no trusted redirect URI, and sending the user to whatever the request says would make this server an open redirector. The user sees this error here instead.',
+    remedy: 'Send client_id exactly as registered (four-oh-one-spa or four-oh-one-web), once.',
+    rfc: [rfc(6749, '4.1.2.1'), rfc(6749, '2.2'), rfc(9700, '4.11')],
+  },
+  authorize_redirect_uri_invalid: {
+    status: 400,
+    title: 'redirect_uri is not registered',
+    explanation:
+      'redirect_uri is missing, repeated, or not one of the client’s registered URIs compared as exact strings (RFC 9700 §4.1.3: no prefix, no wildcard, no added path or query). RFC 6749 §4.1.2.1 forbids redirecting to it, since a code sent there could be stolen, so the error is shown here.',
+    remedy:
+      'Send a redirect_uri registered for the client, character for character (the README lists them).',
+    rfc: [rfc(6749, '4.1.2.1'), rfc(6749, '3.1.2'), rfc(9700, '4.1.3')],
+  },
+  csrf_token_invalid: {
+    status: 403,
+    title: 'The form is not one this server issued',
+    explanation:
+      'The login and consent forms of /authorize carry a token bound to the very authorization request, to your address and to the time the form was made. This post carried none, one for another request, or one older than ten minutes: it may come from a page of another site (cross-site request forgery), so nothing was done.',
+    remedy: 'Start again from GET /authorize and submit the form it shows.',
+    rfc: [rfc(6749, '10.12'), rfc(9700, '4.7')],
+  },
+  authorize_request_expired: {
+    status: 400,
+    title: 'The authorization request is over',
+    explanation:
+      'The consent form answered an authorization request this server no longer holds: it was already answered (Approve or Deny work once), or it expired ten minutes after the login.',
+    remedy: 'Start again from GET /authorize.',
+    rfc: [rfc(6749, '4.1.1'), rfc(6749, '4.1.2.1')],
+  },
+  authorization_code_invalid: {
+    status: 400,
+    title: 'Authorization code is not known',
+    explanation:
+      'No code with this value was issued here, or it was issued so long ago that the server forgot it. Codes are random, stored only as a digest, and live 60 seconds (RFC 6749 §4.1.2 recommends at most 10 minutes).',
+    remedy:
+      'Send the code from the redirect, once, within 60 seconds; or start a new authorization.',
+    rfc: [rfc(6749, '4.1.3'), rfc(6749, '5.2')],
+  },
+  authorization_code_expired: {
+    status: 400,
+    title: 'Authorization code expired',
+    explanation:
+      'The code was issued more than 60 seconds ago. A code is a one-shot, short-lived hand-over from the browser to the client: a client that holds on to it (a queue, a retry loop with long back-off, a slow debugger session) loses it.',
+    remedy: 'Exchange the code as soon as the redirect arrives; start a new authorization now.',
+    rfc: [rfc(6749, '4.1.2'), rfc(6749, '5.2')],
+  },
+  authorization_code_reused: {
+    status: 400,
+    title: 'Authorization code was already used',
+    explanation:
+      'A code works once. A second exchange means the code leaked (browser history, a log, a Referer header) or the client posted twice; the server cannot tell which, so RFC 6749 §4.1.2 says to refuse it and revoke the tokens already issued from it: the access token and the refresh-token family of the first exchange stop working now (token_revoked, invalid_grant).',
+    remedy:
+      'Exchange each code exactly once and keep the tokens; after this error, start a new authorization. Never log or persist codes.',
+    rfc: [rfc(6749, '4.1.2'), rfc(6749, '10.5'), rfc(9700, '4.5')],
+  },
+  pkce_verifier_mismatch: {
+    status: 400,
+    title: 'code_verifier does not match the code_challenge',
+    explanation:
+      'RFC 7636: the authorization request carried code_challenge = BASE64URL(SHA-256(code_verifier)); the token request must carry that very code_verifier. It did not, so whoever sent this code may have intercepted it and cannot prove it started the flow. The code is spent either way.',
+    remedy:
+      'Keep the code_verifier you made for this authorization (per flow, 43-128 characters of [A-Za-z0-9-._~]) and send it; start a new authorization.',
+    rfc: [rfc(7636, '4.6'), rfc(7636, '4.1'), rfc(9700, '2.1.1')],
+  },
+  redirect_uri_mismatch: {
+    status: 400,
+    title: 'redirect_uri differs from the authorization request',
+    explanation:
+      'RFC 6749 §4.1.3: when the authorization request named a redirect_uri, the token request must send the identical value. It differs, so the code may be exchanged by someone who redirected it elsewhere.',
+    remedy: 'Send the same redirect_uri string in both requests; start a new authorization.',
+    rfc: [rfc(6749, '4.1.3'), rfc(6749, '10.6')],
+  },
+  authorization_code_client_mismatch: {
+    status: 400,
+    title: 'Authorization code was issued to another client',
+    explanation:
+      'The code was issued to one client and is being exchanged by another (RFC 6749 §4.1.3: ensure the code was issued to the authenticated confidential client, or to the public client named). One client cannot spend codes meant for another.',
+    remedy: 'Exchange the code as the client that started the authorization.',
+    rfc: [rfc(6749, '4.1.3'), rfc(6749, '10.5')],
   },
   insufficient_scope: {
     status: 403,

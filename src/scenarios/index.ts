@@ -16,6 +16,7 @@ import * as bearer from './bearer';
 import * as classic from './classic';
 import * as cors from './cors';
 import * as echo from './echo';
+import * as oauth from './oauth';
 import * as openai from './openai';
 import * as platform from './platform';
 import { DEFAULT_REGISTRY_SETTINGS, registryOf } from './registry';
@@ -32,6 +33,7 @@ export * from './types';
 const FAMILIES: Record<Family, { family: FamilyInfo; scenarios: Scenario[] }> = {
   bearer,
   tokens,
+  oauth,
   session,
   admin,
   cors,

@@ -15,6 +15,8 @@ export interface RegistrySettings {
   cookieName: string;
   /** STEP_UP_MAX_AGE_SECONDS, the step-up challenge's max_age. */
   stepUpMaxAgeSeconds: number;
+  /** The token issuer (JWT_ISSUER, else PUBLIC_URL): the `iss` of authorization responses. */
+  issuer: string;
 }
 
 /** The session cookie's name (the `__Host-` prefix needs Secure, so only with COOKIE_SECURE). */
@@ -28,12 +30,14 @@ export function registrySettings(config: {
   cors: { origins: readonly string[] };
   session: { cookieSecure: boolean };
   tokens: { stepUpMaxAgeSeconds: number };
+  jwt: { issuer: string };
 }): RegistrySettings {
   return {
     publicUrl: config.publicUrl,
     origins: config.cors.origins,
     cookieName: sessionCookieName(config.session.cookieSecure),
     stepUpMaxAgeSeconds: config.tokens.stepUpMaxAgeSeconds,
+    issuer: config.jwt.issuer,
   };
 }
 
@@ -48,6 +52,7 @@ export const DEFAULT_REGISTRY_SETTINGS: RegistrySettings = {
   ],
   cookieName: 'four-oh-one.sid',
   stepUpMaxAgeSeconds: 300,
+  issuer: 'http://127.0.0.1:3000',
 };
 
 /** What stands for the allowed origin when the allowlist is empty (those cards are not fired). */
@@ -73,6 +78,8 @@ function placeholders(settings: RegistrySettings): Record<string, string> {
     lookalike_origin: `${url.protocol}//${url.hostname}.evil.example${url.port ? `:${url.port}` : ''}`,
     cookie_name: settings.cookieName,
     step_up_max_age: String(settings.stepUpMaxAgeSeconds),
+    // The issuer as a redirect's query carries it (RFC 9207 `iss`, form-encoded).
+    issuer_in_query: new URLSearchParams({ iss: settings.issuer }).toString().slice('iss='.length),
   };
 }
 

@@ -147,7 +147,10 @@ export const scenarios: Scenario[] = [
     id: 'auth-token-unsupported-grant',
     family: 'tokens',
     title: 'A grant type this server does not serve',
-    trigger: postForm('/auth/token', { grant_type: 'authorization_code', code: 'abc' }),
+    trigger: postForm('/auth/token', {
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      device_code: 'abc',
+    }),
     expect: { status: 400, code: 'unsupported_grant_type', challenge: null },
     explanation: 'The grant types served are listed in /.well-known/oauth-authorization-server.',
     rfc: problemCatalog.unsupported_grant_type.rfc,

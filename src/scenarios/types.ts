@@ -3,7 +3,16 @@ import type { ProblemCode } from './catalog';
 import type { RfcRef } from './refs';
 
 export type Family =
-  'bearer' | 'tokens' | 'session' | 'admin' | 'cors' | 'classic' | 'openai' | 'echo' | 'platform';
+  | 'bearer'
+  | 'tokens'
+  | 'oauth'
+  | 'session'
+  | 'admin'
+  | 'cors'
+  | 'classic'
+  | 'openai'
+  | 'echo'
+  | 'platform';
 
 /** A family's heading in /scenarios, the playground and the OpenAPI tags. */
 export interface FamilyInfo {

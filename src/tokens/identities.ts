@@ -1,5 +1,6 @@
 import { secretsEqual, sha256 } from '../auth/compare';
 import type { Config } from '../config';
+import { SPA_CLIENT_ID, WEB_CLIENT_ID, WEB_CLIENT_SECRET } from '../oauth/clients';
 
 /** Who a token speaks for. `type` is the identity type the article's admin check reads. */
 export interface Principal {
@@ -30,6 +31,8 @@ const PUBLIC_CLIENT: Client = {
   scopes: [],
   public: true,
 };
+/** The authorization-code flow's public browser client (src/oauth/clients.ts). */
+const SPA_CLIENT: Client = { ...PUBLIC_CLIENT, sub: SPA_CLIENT_ID, clientId: SPA_CLIENT_ID };
 
 interface Entry<T> {
   secret: Buffer;
@@ -50,6 +53,12 @@ export class Directory {
     this.clients.set(demo.apiKey, {
       secret: sha256(demo.apiSecret),
       value: { sub: demo.apiKey, clientId: demo.apiKey, type: 'client', scopes: ['data:read'] },
+    });
+    // The authorization-code flow's confidential client acts only for users: no scopes of its
+    // own, so the client_credentials grant refuses it (unauthorized_client).
+    this.clients.set(WEB_CLIENT_ID, {
+      secret: sha256(WEB_CLIENT_SECRET),
+      value: { sub: WEB_CLIENT_ID, clientId: WEB_CLIENT_ID, type: 'client', scopes: [] },
     });
     this.users.set(demo.username, {
       secret: sha256(demo.password),
@@ -83,7 +92,9 @@ export class Directory {
 
   /** The public client named by `clientId`, if it names one: it has no secret to check. */
   publicClient(clientId: string): Client | undefined {
-    return clientId === PUBLIC_CLIENT_ID && !this.clients.has(clientId) ? PUBLIC_CLIENT : undefined;
+    if (this.clients.has(clientId)) return undefined;
+    if (clientId === PUBLIC_CLIENT_ID) return PUBLIC_CLIENT;
+    return clientId === SPA_CLIENT_ID ? SPA_CLIENT : undefined;
   }
 
   /** Whether tokens issued to `clientId` may only be used by that client authenticating. */

@@ -37,6 +37,8 @@ export interface Grant {
   refresh: boolean;
   /** When the user last logged in (RFC 9470); absent for clients. */
   authTime?: number;
+  /** How the user logged in (RFC 9470 `acr`), when the authorization-code flow knows it. */
+  acr?: string;
   /** The visitor the tokens are issued to (the `vis` claim): revoke-all is per visitor. */
   visitor: VisitorTag;
 }
@@ -55,11 +57,19 @@ interface RefreshClaims {
   scope: string;
   type: Principal['type'];
   auth_time?: number;
+  acr?: string;
   vis?: string;
   rev?: number;
 }
 
 const usedKey = (jti: string) => `rt:used:${jti}`;
+
+/**
+ * The jti a seeded issuance gives its token of a kind (`at`, `rt`): an authorization code's
+ * tokens are seeded by the code, so that its reuse can revoke them (RFC 6749 §4.1.2).
+ */
+export const seededJti = (kind: string, seed: string): string =>
+  createHash('sha256').update(`${kind}:${seed}`).digest('base64url').slice(0, 32);
 
 /**
  * What the first use of a refresh token leaves behind, enough to sign its answer again: when,
@@ -111,8 +121,15 @@ export class TokenService {
     return Math.floor(this.options.clock.now() / 1000);
   }
 
-  /** Issues an access token (and a refresh token when asked) for a grant. */
-  async issue(grant: Grant, family?: { fid: string; exp: number }): Promise<TokenResponse> {
+  /**
+   * Issues an access token (and a refresh token when asked) for a grant. With a `seed`, the
+   * token ids are `seededJti(kind, seed)`.
+   */
+  async issue(
+    grant: Grant,
+    family?: { fid: string; exp: number },
+    seed?: string,
+  ): Promise<TokenResponse> {
     // A token names the revoke-all mark it was issued after (`rev`): a later mark revokes it,
     // this one does not, so a login right after "log out everywhere" works with a true iat.
     const mark = await this.options.store.get(
@@ -121,6 +138,7 @@ export class TokenService {
     return this.sign(grant, family, {
       at: this.options.clock.now(),
       ...(mark === undefined ? {} : { rev: Number(mark) }),
+      ...(seed === undefined ? {} : { seed }),
     });
   }
 
@@ -137,10 +155,8 @@ export class TokenService {
     const { principal } = grant;
     const rev = issuance.rev === undefined ? {} : { rev: issuance.rev };
     const iat = Math.floor(issuance.at / 1000);
-    const jti = (kind: string) =>
-      issuance.seed === undefined
-        ? randomUUID()
-        : createHash('sha256').update(`${kind}:${issuance.seed}`).digest('base64url').slice(0, 32);
+    const seed = issuance.seed;
+    const jti = (kind: string) => (seed === undefined ? randomUUID() : seededJti(kind, seed));
     const scope = grant.scopes.join(' ');
     const fid = grant.refresh ? (family?.fid ?? randomUUID()) : undefined;
     const { token } = issueAccessToken(this.options, {
@@ -156,6 +172,7 @@ export class TokenService {
         ...rev,
         ...(fid ? { fid } : {}),
         ...(grant.authTime === undefined ? {} : { auth_time: grant.authTime }),
+        ...(grant.acr === undefined ? {} : { acr: grant.acr }),
       },
     });
     const response: TokenResponse = {
@@ -177,6 +194,7 @@ export class TokenService {
         scope,
         type: principal.type,
         ...(grant.authTime === undefined ? {} : { auth_time: grant.authTime }),
+        ...(grant.acr === undefined ? {} : { acr: grant.acr }),
         vis: grant.visitor,
         ...rev,
       };
@@ -268,6 +286,7 @@ export class TokenService {
       expiresIn,
       refresh: true,
       authTime: claims.auth_time,
+      acr: typeof claims.acr === 'string' ? claims.acr : undefined,
       // The family stays the visitor's it was first issued to, whoever refreshes it.
       visitor: isVisitorTag(claims.vis) ? claims.vis : caller,
     };

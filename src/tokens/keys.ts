@@ -168,9 +168,9 @@ export function derivedEs256Key(secret: Buffer): Key {
  * The key ring for a configuration.
  * - HS256 from JWT_SECRET signs access tokens (as in the article's Flask example), unless
  *   JWT_PRIVATE_KEY is set, in which case that key signs and HS256 tokens still verify.
- * - An ES256 key is always published in the JWKS (derived from JWT_SECRET unless configured,
- *   so all instances and workers agree), so the algorithm-confusion scenario has a real public
- *   key to abuse.
+ * - An ES256 key is always published in the JWKS: JWT_PRIVATE_KEY when it is EC P-256, else one
+ *   derived from JWT_SECRET (the same in every process that shares the secret). It signs
+ *   OpenID Connect id_tokens, and the algorithm-confusion scenario has a real public key to abuse.
  * - JWT_PREVIOUS_SECRET is a rotated-out secret whose tokens verify until its grace period ends.
  * - A built-in retired key, derived from JWT_SECRET so all instances agree, whose grace period is
  *   long over: it signs the `retired_key` specimen.

@@ -52,6 +52,7 @@ export const SPECIMEN_NAMES = [
   'non_canonical_signature',
   'sender_constrained',
   'issued_before_store_loss',
+  'id_token',
 ] as const;
 
 export type SpecimenName = (typeof SPECIMEN_NAMES)[number];
@@ -242,6 +243,24 @@ export class SpecimenBook {
       issued_before_store_loss: at({
         iat: Math.floor((since ?? clock.now()) / 1000) - LIFETIME_SECONDS,
       }),
+      // An OpenID Connect id_token as the authorization-code flow issues it (src/oauth/codes.ts):
+      // for a client (aud), `typ: JWT`, ES256. Sent to an API, it must fail as no access token.
+      id_token: es256
+        ? keys.sign(
+            {
+              iss: claims.iss,
+              sub: 'my_username',
+              aud: 'four-oh-one-spa',
+              azp: 'four-oh-one-spa',
+              iat: now,
+              exp: now + LIFETIME_SECONDS,
+              auth_time: now,
+              nonce: 'specimen-nonce',
+            },
+            { typ: 'JWT' },
+            es256,
+          )
+        : '',
       used_refresh: keys.sign(
         {
           iss: claims.iss,

@@ -645,7 +645,16 @@ describe('metadata and specimens', () => {
       revocation_endpoint: 'http://127.0.0.1:3000/auth/revoke',
       introspection_endpoint: 'http://127.0.0.1:3000/auth/introspect',
       jwks_uri: 'http://127.0.0.1:3000/.well-known/jwks.json',
-      grant_types_supported: ['client_credentials', 'password', 'refresh_token'],
+      authorization_endpoint: 'http://127.0.0.1:3000/authorize',
+      grant_types_supported: [
+        'authorization_code',
+        'client_credentials',
+        'password',
+        'refresh_token',
+      ],
+      response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
     });
   });
 

@@ -109,12 +109,15 @@ export const tokensRoutes: RouteDoc[] = [
         schema: closed(
           {
             issuer: uri,
+            authorization_endpoint: uri,
             token_endpoint: uri,
             revocation_endpoint: uri,
             introspection_endpoint: uri,
             jwks_uri: uri,
             grant_types_supported: strings,
             response_types_supported: strings,
+            code_challenge_methods_supported: strings,
+            authorization_response_iss_parameter_supported: bool,
             token_endpoint_auth_methods_supported: strings,
             revocation_endpoint_auth_methods_supported: strings,
             introspection_endpoint_auth_methods_supported: strings,

@@ -1,0 +1,286 @@
+import { createPublicKey } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { buildApp, expectProblem } from '../helpers';
+import {
+  authorizeQuery,
+  exchange,
+  formFields,
+  pkce,
+  runFlow,
+  SPA,
+  toConsent,
+  WEB,
+  WEB_SECRET,
+} from '../oauth-flow';
+
+const ctx = buildApp();
+const issuer = ctx.config.jwt.issuer;
+const callback = `${ctx.config.publicUrl}/oauth/callback`;
+
+/** The query of a redirect, after asserting it is a 303 to the callback. */
+function redirected(res: { status: number; headers: Record<string, unknown> }): URLSearchParams {
+  expect(res.status).toBe(303);
+  const location = new URL(String(res.headers.location));
+  expect(`${location.origin}${location.pathname}`).toBe(callback);
+  return location.searchParams;
+}
+
+describe('GET /authorize', () => {
+  it('shows a login page, stores nothing, and carries the request in the form', async () => {
+    const before = await ctx.store.usage();
+    const p = pkce();
+    const res = await ctx
+      .http()
+      .get('/authorize')
+      .query(authorizeQuery({ redirectUri: callback }, p));
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['content-security-policy']).toMatch(/script-src 'self'/);
+    expect(res.text).not.toMatch(/<script(?![^>]*src=)|style=/);
+    const fields = formFields(res.text);
+    expect(fields).toMatchObject({
+      client_id: SPA,
+      redirect_uri: callback,
+      code_challenge: p.challenge,
+      state: 'state-123',
+    });
+    expect(fields.csrf_token).toMatch(/^\d+\.[\w-]{43}$/);
+    expect((await ctx.store.usage()).entries).toBe(before.entries);
+  });
+
+  it.each([
+    ['an unknown client_id', { client_id: 'nobody' }, 'authorize_client_unknown'],
+    ['no client_id', { client_id: undefined }, 'authorize_client_unknown'],
+    [
+      'an unregistered redirect_uri',
+      { redirect_uri: 'https://evil.example/cb' },
+      'authorize_redirect_uri_invalid',
+    ],
+    [
+      'a redirect_uri with a suffix',
+      { redirect_uri: `${callback}/x` },
+      'authorize_redirect_uri_invalid',
+    ],
+    ['no redirect_uri', { redirect_uri: undefined }, 'authorize_redirect_uri_invalid'],
+  ])('answers %s on an error page, never a redirect', async (_name, change, code) => {
+    const query: Record<string, string | undefined> = {
+      ...authorizeQuery({ redirectUri: callback }, pkce()),
+      ...change,
+    };
+    for (const k of Object.keys(query)) if (query[k] === undefined) delete query[k];
+    const res = await ctx.http().get('/authorize').query(query);
+    expectProblem(res, { status: 400, code, challenge: null });
+    expect(res.headers.location).toBeUndefined();
+  });
+
+  it.each([
+    ['response_type=token', { response_type: 'token' }, 'unsupported_response_type'],
+    ['no code_challenge', { code_challenge: undefined }, 'invalid_request'],
+    ['code_challenge_method=plain', { code_challenge_method: 'plain' }, 'invalid_request'],
+    ['no code_challenge_method', { code_challenge_method: undefined }, 'invalid_request'],
+    ['an unknown scope', { scope: 'openid everything' }, 'invalid_scope'],
+    ['prompt=none', { prompt: 'none' }, 'login_required'],
+  ])('sends %s back to the client with state and iss', async (_name, change, error) => {
+    const query: Record<string, string | undefined> = {
+      ...authorizeQuery({ redirectUri: callback }, pkce()),
+      ...change,
+    };
+    for (const k of Object.keys(query)) if (query[k] === undefined) delete query[k];
+    const params = redirected(await ctx.http().get('/authorize').query(query));
+    expect(params.get('error')).toBe(error);
+    expect(params.get('state')).toBe('state-123');
+    expect(params.get('iss')).toBe(issuer);
+    expect(params.get('code')).toBeNull();
+  });
+
+  it('refuses a repeated parameter (RFC 6749 §3.1)', async () => {
+    const q = new URLSearchParams(authorizeQuery({ redirectUri: callback }, pkce()));
+    q.append('scope', 'admin');
+    const params = redirected(await ctx.http().get(`/authorize?${q.toString()}`));
+    expect(params.get('error')).toBe('invalid_request');
+  });
+});
+
+describe('the whole flow', () => {
+  it('logs in, asks consent, redirects with code, state and iss; the code buys tokens once', async () => {
+    const flow = await runFlow(ctx.http, { redirectUri: callback, nonce: 'n-1' });
+    expect(flow.params.get('state')).toBe('state-123');
+    expect(flow.params.get('iss')).toBe(issuer);
+    const code = flow.params.get('code') ?? '';
+    const res = await exchange(ctx.http, {
+      code,
+      redirect_uri: callback,
+      client_id: SPA,
+      code_verifier: flow.pkce.verifier,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toMatchObject({ token_type: 'Bearer', scope: 'openid data:read' });
+    const jwks = (await ctx.http().get('/.well-known/jwks.json')).body.keys as { kid: string }[];
+    const header = jwt.decode(res.body.id_token, { complete: true })?.header;
+    expect(header).toMatchObject({ alg: 'ES256', typ: 'JWT' });
+    const jwk = jwks.find((k) => k.kid === header?.kid);
+    const claims = jwt.verify(
+      res.body.id_token,
+      createPublicKey({ key: jwk as never, format: 'jwk' }),
+      {
+        audience: SPA,
+        issuer,
+        clockTimestamp: Math.floor(ctx.clock.now() / 1000),
+      },
+    ) as jwt.JwtPayload;
+    expect(claims).toMatchObject({
+      sub: 'my_username',
+      nonce: 'n-1',
+      acr: 'urn:four-oh-one:acr:password',
+      auth_time: expect.any(Number),
+    });
+    const data = await ctx
+      .http()
+      .get('/api/v1/data')
+      .auth(res.body.access_token, { type: 'bearer' });
+    expect(data.status).toBe(200);
+    const info = await ctx.http().get('/userinfo').auth(res.body.access_token, { type: 'bearer' });
+    expect(info.body).toEqual({ sub: 'my_username' });
+
+    // A second exchange: invalid_grant, and what the first one got is revoked.
+    const again = await exchange(ctx.http, {
+      code,
+      redirect_uri: callback,
+      client_id: SPA,
+      code_verifier: flow.pkce.verifier,
+    });
+    expectProblem(again, { status: 400, code: 'authorization_code_reused' });
+    expect(again.body.error).toBe('invalid_grant');
+    const after = await ctx
+      .http()
+      .get('/api/v1/data')
+      .auth(res.body.access_token, { type: 'bearer' });
+    expectProblem(after, { status: 401, code: 'token_revoked' });
+    const refresh = await ctx
+      .http()
+      .post('/auth/token')
+      .type('form')
+      .send({ grant_type: 'refresh_token', refresh_token: res.body.refresh_token, client_id: SPA });
+    expectProblem(refresh, { status: 400, code: 'invalid_grant' });
+  });
+
+  it('lets the confidential client exchange with its secret, and refuses it client_credentials', async () => {
+    const flow = await runFlow(ctx.http, {
+      clientId: WEB,
+      redirectUri: callback,
+      scope: 'data:read',
+    });
+    const fields = {
+      code: flow.params.get('code') ?? '',
+      redirect_uri: callback,
+      code_verifier: flow.pkce.verifier,
+    };
+    const res = await exchange(ctx.http, fields, { id: WEB, secret: WEB_SECRET });
+    expect(res.status).toBe(200);
+    expect(res.body.id_token).toBeUndefined();
+    const cc = await ctx
+      .http()
+      .post('/auth/token')
+      .type('form')
+      .auth(WEB, WEB_SECRET)
+      .send({ grant_type: 'client_credentials' });
+    expectProblem(cc, { status: 400, code: 'unauthorized_client' });
+  });
+
+  it('answers Deny with access_denied on the redirect', async () => {
+    const flow = await runFlow(ctx.http, { redirectUri: callback }, 'deny');
+    expect(flow.params.get('error')).toBe('access_denied');
+    expect(flow.params.get('state')).toBe('state-123');
+    expect(flow.params.get('iss')).toBe(issuer);
+  });
+
+  it('remembers the login, and asks the password again for prompt=login, max_age and acr_values', async () => {
+    const first = await runFlow(ctx.http, { redirectUri: callback });
+    expect(first.cookie).toBeDefined();
+    const p = pkce();
+    const remembered = await toConsent(
+      ctx.http,
+      { redirectUri: callback, cookie: first.cookie },
+      p,
+    );
+    expect(remembered.consent.text).toContain('value="approve"');
+    ctx.clock.advance(30_000);
+    const extras: Record<string, string>[] = [
+      { prompt: 'login' },
+      { max_age: '10' },
+      { acr_values: 'urn:four-oh-one:acr:password' },
+    ];
+    for (const extra of extras) {
+      const res = await ctx
+        .http()
+        .get('/authorize')
+        .set('Cookie', first.cookie ?? '')
+        .query(authorizeQuery({ redirectUri: callback, extra }, p));
+      expect({ extra, login: res.text.includes('value="login"') }).toEqual({ extra, login: true });
+    }
+  });
+});
+
+describe('the token endpoint refuses a code', () => {
+  async function code(clientId = SPA) {
+    const flow = await runFlow(ctx.http, { clientId, redirectUri: callback });
+    return { code: flow.params.get('code') ?? '', verifier: flow.pkce.verifier };
+  }
+
+  it('after 60 seconds: authorization_code_expired', async () => {
+    const c = await code();
+    ctx.clock.advance(61_000);
+    const res = await exchange(ctx.http, {
+      code: c.code,
+      redirect_uri: callback,
+      client_id: SPA,
+      code_verifier: c.verifier,
+    });
+    expectProblem(res, { status: 400, code: 'authorization_code_expired' });
+  });
+
+  it('with a wrong code_verifier: pkce_verifier_mismatch', async () => {
+    const c = await code();
+    const res = await exchange(ctx.http, {
+      code: c.code,
+      redirect_uri: callback,
+      client_id: SPA,
+      code_verifier: pkce().verifier,
+    });
+    expectProblem(res, { status: 400, code: 'pkce_verifier_mismatch' });
+  });
+
+  it('with another redirect_uri: redirect_uri_mismatch', async () => {
+    const c = await code();
+    const res = await exchange(ctx.http, {
+      code: c.code,
+      redirect_uri: `${callback}?x=1`,
+      client_id: SPA,
+      code_verifier: c.verifier,
+    });
+    expectProblem(res, { status: 400, code: 'redirect_uri_mismatch' });
+  });
+
+  it('issued to another client: authorization_code_client_mismatch', async () => {
+    const c = await code(WEB);
+    const res = await exchange(ctx.http, {
+      code: c.code,
+      redirect_uri: callback,
+      client_id: SPA,
+      code_verifier: c.verifier,
+    });
+    expectProblem(res, { status: 400, code: 'authorization_code_client_mismatch' });
+  });
+
+  it('that was never issued: authorization_code_invalid', async () => {
+    const res = await exchange(ctx.http, {
+      code: 'A'.repeat(43),
+      redirect_uri: callback,
+      client_id: SPA,
+      code_verifier: pkce().verifier,
+    });
+    expectProblem(res, { status: 400, code: 'authorization_code_invalid' });
+  });
+});
