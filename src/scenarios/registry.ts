@@ -15,8 +15,8 @@ export interface RegistrySettings {
   cookieName: string;
   /** STEP_UP_MAX_AGE_SECONDS, the step-up challenge's max_age. */
   stepUpMaxAgeSeconds: number;
-  /** The token issuer (JWT_ISSUER, else PUBLIC_URL): the `iss` of authorization responses. */
-  issuer: string;
+  /** The token issuer (JWT_ISSUER; PUBLIC_URL when absent): the `iss` of authorization responses. */
+  issuer?: string;
 }
 
 /** The session cookie's name (the `__Host-` prefix needs Secure, so only with COOKIE_SECURE). */
@@ -79,7 +79,9 @@ function placeholders(settings: RegistrySettings): Record<string, string> {
     cookie_name: settings.cookieName,
     step_up_max_age: String(settings.stepUpMaxAgeSeconds),
     // The issuer as a redirect's query carries it (RFC 9207 `iss`, form-encoded).
-    issuer_in_query: new URLSearchParams({ iss: settings.issuer }).toString().slice('iss='.length),
+    issuer_in_query: new URLSearchParams({ iss: settings.issuer ?? settings.publicUrl })
+      .toString()
+      .slice('iss='.length),
   };
 }
 

@@ -117,6 +117,53 @@ export const DIAGRAMS: readonly DiagramSpec[] = [
     ],
   },
   {
+    id: 'authorization-code',
+    family: 'oauth',
+    title: 'The authorization code flow with PKCE',
+    summary:
+      'The app sends the browser to /authorize with a code_challenge; the user logs in and allows; the browser brings back a code that works once, for 60 seconds, with the code_verifier.',
+    participants: ['Browser', 'Client app', 'Authorization server'],
+    steps: [
+      { message: 'Sign in: go to /authorize', from: 1, to: 0 },
+      {
+        http: { method: 'GET', path: '/authorize', status: 200 },
+        from: 0,
+        to: 2,
+        send: 'client_id, redirect_uri, state, code_challenge (S256)',
+        say: 'the login page (nothing stored yet)',
+      },
+      {
+        http: { method: 'POST', path: '/authorize', status: 200 },
+        from: 0,
+        to: 2,
+        send: 'username, password, csrf_token',
+        say: 'the consent page',
+      },
+      {
+        http: { method: 'POST', path: '/authorize', status: 303 },
+        from: 0,
+        to: 2,
+        send: 'action=approve',
+        say: 'Location: redirect_uri?code, state, iss',
+      },
+      { message: 'code, state (checked against its own)', from: 0, to: 1 },
+      {
+        http: { method: 'POST', path: '/auth/token', status: 200 },
+        from: 1,
+        to: 2,
+        send: 'grant_type=authorization_code, code, code_verifier',
+        say: 'access token, refresh token, id_token',
+      },
+      {
+        ask: 'oauth-token-code-reused',
+        from: 1,
+        to: 2,
+        send: 'the same code again',
+        say: 'and the first tokens are revoked',
+      },
+    ],
+  },
+  {
     id: 'session-idle',
     family: 'session',
     title: 'Session: the heartbeat keeps the idle timeout away',
