@@ -166,6 +166,24 @@ describeBrowser('Run results and /explain in Chromium', () => {
           card.locator('.result details.other-headers li').first().isVisible(),
         ).resolves.toBe(true);
 
+        // Tokens an answer issues are decoded under the body, folded.
+        const grant = page.locator('details#auth-token-password');
+        await grant.locator(':scope > summary').click();
+        await grant.locator('button[data-run]').click();
+        await page.waitForSelector('details#auth-token-password[data-ran="true"]');
+        const issued = grant.locator('.result details.jwt-fold');
+        await expect(issued.locator('summary').allInnerTexts()).resolves.toEqual([
+          'access_token, decoded',
+          'refresh_token, decoded',
+        ]);
+        await issued.first().locator('summary').click();
+        await expect(
+          issued.first().locator('.claim[data-claim="exp"] .rel').innerText(),
+        ).resolves.toMatch(/^expires in \d+ (s|min|h|days)$/);
+        await expect(
+          issued.first().locator('.claim[data-claim="exp"] time').innerText(),
+        ).resolves.toMatch(/GMT\+5:30/);
+
         await card.scrollIntoViewIfNeeded();
         await expect(horizontalOverflow(page)).resolves.toBe(0);
         expect(await seriousViolations(page)).toEqual([]);

@@ -76,8 +76,9 @@ describe('GET /playground', () => {
       '../shared/status-class.js',
       '../shared/headers.js',
       './local-times.js',
+      '../shared/jwt.js',
     ]);
-    const exports = ['statusClass', 'sortHeaders', 'keepTimesLocal'];
+    const exports = ['statusClass', 'sortHeaders', 'keepTimesLocal', 'decodeJwt'];
     for (const [i, name] of imported.entries()) {
       const { pathname } = new URL(name, 'http://x/playground.js');
       const module = await ctx.http().get(pathname).expect(200);

@@ -17,8 +17,9 @@ void (async () => {
   const { sortHeaders, HEADER_KIND_NOTES } = await import('../shared/headers.js');
   type SortedHeader = import('../shared/headers.js').SortedHeader;
   // The decoded tokens' times, in this reader's zone and from now (src/site/jwt-view.ts).
-  const { keepTimesLocal } = await import('./local-times.js');
+  const { keepTimesLocal, localiseTimes } = await import('./local-times.js');
   keepTimesLocal(document);
+  const jwt = await import('../shared/jwt.js');
 
   /** A scenario as GET /scenarios serves it: the parts this page reads. */
   interface ServedScenario {
@@ -171,6 +172,74 @@ void (async () => {
     const shown = pretty(outcome.text, res.headers.get('content-type')) || '(empty)';
     bodyPre.appendChild(el('code', '', shown));
     box.appendChild(bodyPre);
+    issuedTokens(outcome.text).forEach((t) => box.appendChild(t));
+    localiseTimes(box);
+  }
+
+  /**
+   * The tokens an answer issued (access_token, refresh_token, id_token in a JSON body), each
+   * decoded under a fold: display only, as the cards show theirs (src/site/jwt-view.ts). The
+   * tokens are read from the answer this page already holds: never sent or kept anywhere.
+   */
+  function issuedTokens(text: string): HTMLElement[] {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return [];
+    }
+    if (!body || typeof body !== 'object') return [];
+    const folds: HTMLElement[] = [];
+    for (const name of ['access_token', 'refresh_token', 'id_token']) {
+      const token: unknown = (body as Record<string, unknown>)[name];
+      if (typeof token !== 'string') continue;
+      const reading = jwt.decodeJwt(token);
+      const fold = el('details', 'jwt-fold');
+      fold.appendChild(el('summary', '', `${name}, decoded`));
+      const view = el('div', 'jwt');
+      if (!reading.ok) {
+        view.appendChild(el('p', '', reading.reason));
+      } else {
+        view.appendChild(part('header', 'Header', reading.header));
+        view.appendChild(part('payload', 'Payload', reading.payload));
+        const sig = el('div', 'jwt-part jwt-signature');
+        sig.appendChild(el('p', 'jwt-label', 'Signature'));
+        sig.appendChild(el('span', 'claim-note', 'Not checked on this page: only the server can.'));
+        view.appendChild(sig);
+      }
+      fold.appendChild(view);
+      folds.push(fold);
+    }
+    return folds;
+  }
+
+  /** One part of a decoded token: each member, what it means, a time in words. */
+  function part(which: 'header' | 'payload', label: string, values: Record<string, unknown>) {
+    const box = el('div', `jwt-part jwt-${which}`);
+    box.appendChild(el('p', 'jwt-label', label));
+    const list = el('dl', 'claims');
+    for (const [name, value] of Object.entries(values)) {
+      const row = el('div', 'claim');
+      row.dataset.claim = name;
+      row.appendChild(el('dt')).appendChild(el('code', '', name));
+      const dd = el('dd');
+      dd.appendChild(el('code', 'claim-value', JSON.stringify(value) ?? String(value)));
+      if (which === 'payload' && jwt.isTimeClaim(name) && jwt.isNumericDate(value)) {
+        const when = el('span', 'when');
+        const time = el('time', '', jwt.isoOf(value)) as HTMLTimeElement;
+        time.dateTime = jwt.isoOf(value);
+        time.dataset.claim = name;
+        time.dataset.seconds = String(value);
+        when.append(' ', time, ' \u00b7 ', el('span', 'rel'));
+        dd.appendChild(when);
+      }
+      const note = jwt.claimNote(which, name);
+      if (note) dd.appendChild(el('span', 'claim-note', note));
+      row.appendChild(dd);
+      list.appendChild(row);
+    }
+    box.appendChild(list);
+    return box;
   }
 
   /**
