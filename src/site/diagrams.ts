@@ -164,11 +164,17 @@ function laneX(lanes: number, i: number): number {
   return lanes === 1 ? WIDTH / 2 : MARGIN + (i * (WIDTH - 2 * MARGIN)) / (lanes - 1);
 }
 
-/** Greedy word wrap at `max` characters; a word longer than a line is cut. */
+/**
+ * Greedy word wrap at `max` characters. A quoted string (a challenge parameter's value) stays on
+ * one line when it fits one; a word longer than a line is cut.
+ */
 export function wrap(text: string, max: number): string[] {
+  const words = (text.match(/(?:[^\s"]+|"[^"]*"?)+/g) ?? []).flatMap((w) =>
+    w.length > max ? w.split(' ') : [w],
+  );
   const out: string[] = [];
   let line = '';
-  for (let word of text.split(' ')) {
+  for (let word of words) {
     while (word.length > max) {
       if (line) out.push(line);
       line = '';

@@ -223,6 +223,8 @@ describe('the sequence diagrams', () => {
   it('wraps a label at word boundaries, cutting only a word longer than a line', () => {
     expect(wrap('aa bb cc', 5)).toEqual(['aa bb', 'cc']);
     expect(wrap('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
+    expect(wrap('a, b="x y z", c', 10)).toEqual(['a,', 'b="x y z",', 'c']);
+    expect(wrap('b="x y z"', 6)).toEqual(['b="x y', 'z"']);
   });
 
   it('reads a challenge parameter as sent, quoted or bare', () => {
