@@ -34,45 +34,117 @@ const FLAKY_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 const FLAKY_WINDOW_MS = 10 * 60 * 1000;
 const FLAKY_MAX_FAILURES = 10;
 
+/** What a scripted 429 names: a short wait, so a retry test need not sleep long. */
+const SCRIPTED_RETRY_AFTER = '2';
+export const SCRIPTED_RATE_LIMIT_HEADERS = {
+  'Retry-After': SCRIPTED_RETRY_AFTER,
+  RateLimit: `"flaky"; r=0; t=${SCRIPTED_RETRY_AFTER}`,
+  'RateLimit-Policy': '"flaky"; q=10; w=60',
+} as const;
+
+/** The failure a script answers with: `status` on the query, 401 unless told. */
+type ScriptedStatus = '401' | '429' | '503';
+const SCRIPTED_STATUSES: readonly ScriptedStatus[] = ['401', '429', '503'];
+
+/** One query parameter as a single string, or a 400 naming it (a repeated one is an array). */
+function queryText(value: unknown, name: string, rule: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    throw problem('parameter_invalid', { detail: `"${name}" must be given once: ${rule}` });
+  }
+  return value;
+}
+
+/** Reads `fail`, `key` and `status`: a count (with its key) or "always", and the failure's status. */
+function flakyScript(query: Record<string, unknown>): {
+  failures: number | 'always';
+  key: string | undefined;
+  status: ScriptedStatus;
+} {
+  const failRule = `a whole number from 0 to ${FLAKY_MAX_FAILURES}, or "always".`;
+  const fail = queryText(query.fail, 'fail', failRule);
+  const always = fail === 'always';
+  if (
+    !always &&
+    (fail === undefined || !/^\d{1,2}$/.test(fail) || Number(fail) > FLAKY_MAX_FAILURES)
+  ) {
+    throw problem('parameter_invalid', { detail: `"fail" must be ${failRule}` });
+  }
+  const keyRule = '1-64 characters of A-Z, a-z, 0-9, "_" and "-".';
+  const key = queryText(query.key, 'key', keyRule);
+  // A count needs a key to count under; "always" counts nothing, so it needs none.
+  if ((key === undefined && !always) || (key !== undefined && !FLAKY_KEY.test(key))) {
+    throw problem('parameter_invalid', { detail: `"key" must be ${keyRule}` });
+  }
+  const statusRule = '401 (the default), 429 or 503.';
+  const status = queryText(query.status, 'status', statusRule) ?? '401';
+  if (!SCRIPTED_STATUSES.includes(status as ScriptedStatus)) {
+    throw problem('parameter_invalid', { detail: `"status" must be ${statusRule}` });
+  }
+  return { failures: always ? 'always' : Number(fail), key, status: status as ScriptedStatus };
+}
+
 /**
- * A deterministic target for retry-with-refresh logic: with a valid token, the first `fail`
- * calls for `key` answer 401 token_expired, later ones 200. Counters are per visitor, caller and
+ * A deterministic target for retry logic: with a valid token, the first `fail` calls for `key`
+ * answer a scripted failure, later ones 200; `fail=always` fails every call and counts nothing.
+ * The failure is 401 token_expired (refresh, then retry), or with `status=429` a 429 with
+ * Retry-After and RateLimit fields (wait, then retry) or with `status=503` a store outage (keep
+ * the token, retry later): what a client must tell apart. Counters are per visitor, caller and
  * key, in the store (charged to the visitor), and expire ten minutes after the first call; only
- * authenticated calls create one.
+ * authenticated calls with a count create one, and nothing is ever locked: it is a script.
  */
 function flaky(store: Store, visitors: Visitors, challenge: string): RequestHandler {
   return async function flakyHandler(req, res) {
-    const { fail, key } = req.query;
-    if (typeof fail !== 'string' || !/^\d{1,2}$/.test(fail) || Number(fail) > FLAKY_MAX_FAILURES) {
-      throw problem('parameter_invalid', {
-        detail: `"fail" must be a whole number from 0 to ${FLAKY_MAX_FAILURES}.`,
-      });
+    const { failures, key, status } = flakyScript(req.query);
+    let attempt: number | undefined;
+    if (failures !== 'always') {
+      const sub = res.locals.auth?.claims.sub ?? '';
+      // Per visitor too: everyone shares the demo accounts, and one visitor's script must not
+      // spend another's scripted failures.
+      const visitor = visitors.of(req);
+      attempt = await store.increment(`flaky:${visitor}:${sub}:${key}`, FLAKY_WINDOW_MS, visitor);
     }
-    if (typeof key !== 'string' || !FLAKY_KEY.test(key)) {
-      throw problem('parameter_invalid', {
-        detail: '"key" must be 1-64 characters of A-Z, a-z, 0-9, "_" and "-".',
-      });
-    }
-    const sub = res.locals.auth?.claims.sub ?? '';
-    // Per visitor too: everyone shares the demo accounts, and one visitor's script must not
-    // spend another's scripted failures.
-    const visitor = visitors.of(req);
-    const attempt = await store.increment(
-      `flaky:${visitor}:${sub}:${key}`,
-      FLAKY_WINDOW_MS,
-      visitor,
-    );
-    const failures = Number(fail);
-    if (attempt <= failures) {
-      throw problem('token_expired', {
-        detail: `Scripted failure ${attempt} of ${failures} for key "${key}": refresh your token and retry.`,
-        headers: { 'WWW-Authenticate': challenge },
-        extensions: { scripted: true, attempt, failures },
-      });
+    if (failures === 'always' || (attempt !== undefined && attempt <= failures)) {
+      const which =
+        failures === 'always'
+          ? 'Scripted failure (fail=always)'
+          : `Scripted failure ${attempt} of ${failures} for key "${key}"`;
+      const extensions =
+        failures === 'always' ? { scripted: true } : { scripted: true, attempt, failures };
+      throw scriptedFailure(status, which, extensions, challenge);
     }
     res.setHeader('Cache-Control', 'no-store');
     res.json({ message: 'Success after scripted failures.', attempt, failures, key });
   };
+}
+
+/** The scripted failure of a status: the answer a real refusal of that kind would give. */
+function scriptedFailure(
+  status: ScriptedStatus,
+  which: string,
+  extensions: Record<string, unknown>,
+  challenge: string,
+) {
+  switch (status) {
+    case '429':
+      return problem('rate_limited', {
+        detail: `${which}: too many requests; wait for the Retry-After delay, then retry. Your token is fine.`,
+        headers: SCRIPTED_RATE_LIMIT_HEADERS,
+        extensions,
+      });
+    case '503':
+      return problem('store_unavailable', {
+        detail: `${which}: the state store is (pretend) down. Your token was not judged: keep it and retry after the Retry-After delay.`,
+        headers: { 'Retry-After': SCRIPTED_RETRY_AFTER },
+        extensions,
+      });
+    case '401':
+      return problem('token_expired', {
+        detail: `${which}: refresh your token and retry.`,
+        headers: { 'WWW-Authenticate': challenge },
+        extensions,
+      });
+  }
 }
 
 const getData: RequestHandler = function getData(_req, res) {

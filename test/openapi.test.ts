@@ -285,7 +285,16 @@ describe('GET /openapi.json', () => {
   it('types the numeric parameters as the numbers the server reads', () => {
     const schemaOf = (path: string, name: string) =>
       doc.paths[path]?.get?.parameters?.find((p) => p.name === name)?.schema;
-    expect(schemaOf('/api/v1/flaky', 'fail')).toEqual({ type: 'integer', minimum: 0, maximum: 10 });
+    expect(schemaOf('/api/v1/flaky', 'fail')).toEqual({
+      oneOf: [
+        { type: 'integer', minimum: 0, maximum: 10 },
+        { type: 'string', enum: ['always'] },
+      ],
+    });
+    expect(schemaOf('/api/v1/flaky', 'status')).toEqual({
+      type: 'string',
+      enum: ['401', '429', '503'],
+    });
     expect(schemaOf('/status/{code}', 'code')).toEqual({
       type: 'integer',
       minimum: 200,

@@ -69,6 +69,7 @@ function breakable(inner: Store): { store: Store; fail: (err: Error | undefined)
 const REALISED = new Set([
   'auth-token-refresh-retry',
   'session-too-many-attempts',
+  'auth-token-too-many-attempts',
   'digest-auth-replayed',
   'digest-auth-rate-limited',
   'platform-store-unavailable',
@@ -128,6 +129,21 @@ describe('the cards the table test does not fire', () => {
       const res = await fire(ctx.http, s, specimens);
       await expectDocumented(res, s);
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    });
+  });
+
+  describe('auth-token-too-many-attempts', () => {
+    it('answers as documented once the client’s failures from this address are spent', async () => {
+      const s = card('auth-token-too-many-attempts');
+      const ctx = buildApp({ env: { CREDENTIAL_MAX_FAILURES_PER_ACCOUNT: '2' } });
+      const specimens = await ctx.specimens.get();
+      for (let i = 0; i < 2; i++) expect((await fire(ctx.http, s, specimens)).status).toBe(401);
+      const res = await fire(ctx.http, s, specimens);
+      await expectDocumented(res, s);
+      expect(res.body.error).toBe('slow_down');
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      expect(res.headers.ratelimit).toMatch(/; r=0; t=\d+/);
+      expect(res.headers['ratelimit-policy']).toMatch(/"credentials-account"; q=2; w=60/);
     });
   });
 

@@ -72,12 +72,13 @@ export function components(cookieName: string): Schema {
           },
           scripted: {
             const: true,
-            description: 'GET /api/v1/flaky: this token_expired is a scripted failure.',
+            description:
+              'GET /api/v1/flaky: this token_expired, rate_limited or store_unavailable is a scripted failure.',
           },
           attempt: {
             type: 'integer',
             minimum: 1,
-            description: 'GET /api/v1/flaky: this call’s number.',
+            description: 'GET /api/v1/flaky: this call’s number (absent with fail=always).',
           },
           failures: {
             type: 'integer',

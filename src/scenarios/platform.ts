@@ -140,6 +140,48 @@ export const scenarios: Scenario[] = [
     rfc: problemCatalog.store_unavailable.rfc,
   },
   {
+    id: 'platform-scripted-rate-limited',
+    family: 'platform',
+    title: 'A scripted 429: wait for Retry-After, keep the token',
+    trigger: {
+      method: 'GET',
+      path: '/api/v1/flaky?fail=always&status=429',
+      headers: bearer('valid'),
+    },
+    expect: {
+      status: 429,
+      code: 'rate_limited',
+      challenge: null,
+      headers: {
+        'retry-after': '2',
+        ratelimit: '"flaky"; r=0; t=2',
+        'ratelimit-policy': '"flaky"; q=10; w=60',
+      },
+    },
+    explanation:
+      'What a rate limit answers, on request and without limiting anyone: `/api/v1/flaky?status=429` fails with 429 every time (`fail=always`), or the first N times for a key (`fail=N&key=K`, then 200), so a client can test its back-off. The token is fine and no WWW-Authenticate comes: a 429 is never a reason to refresh or log in again. Retry-After says how long to wait (RFC 9110 §10.2.3); RateLimit-Policy names the quota and window, RateLimit what is left and when it resets (draft-ietf-httpapi-ratelimit-headers). The real limits answer the same way: the login form and the token endpoint with too_many_attempts, the Digest routes with rate_limited.',
+    rfc: [rfc(6585, '4'), rfc(9110, '10.2.3')],
+  },
+  {
+    id: 'platform-scripted-store-unavailable',
+    family: 'platform',
+    title: 'A scripted outage: 503, which is not a logout',
+    trigger: {
+      method: 'GET',
+      path: '/api/v1/flaky?fail=always&status=503',
+      headers: bearer('valid'),
+    },
+    expect: {
+      status: 503,
+      code: 'store_unavailable',
+      challenge: null,
+      headers: { 'retry-after': '2' },
+    },
+    explanation:
+      'The answer of a store outage (the card above), on request: `/api/v1/flaky?status=503` fails with it every time (`fail=always`), or the first N times for a key. A client that treats every non-2xx as "log in again" throws away a good token here; the right move is to keep it and retry after Retry-After, with back-off. No WWW-Authenticate comes with it: nothing was said about the credentials.',
+    rfc: problemCatalog.store_unavailable.rfc,
+  },
+  {
     id: 'platform-store-full',
     family: 'platform',
     title: 'The store holds all it may',

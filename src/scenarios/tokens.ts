@@ -258,6 +258,23 @@ export const scenarios: Scenario[] = [
     rfc: [rfc(9700, '4.14.2'), rfc(6749, '6')],
   },
   {
+    id: 'auth-token-too-many-attempts',
+    family: 'tokens',
+    title: 'Too many wrong client secrets at the token endpoint',
+    trigger: {
+      method: 'POST',
+      path: '/auth/token',
+      body: { api_key: 'YOUR_VALID_API_KEY', api_secret: 'not-the-secret' },
+      fired: false,
+      setup:
+        'Send this wrong secret more often than CREDENTIAL_MAX_FAILURES_PER_ACCOUNT (20) from one address within CREDENTIAL_WINDOW_SECONDS (60): the next attempt answers this. Not fired here: it would throttle this client for this address for the rest of the window; GET /api/v1/flaky?fail=always&status=429 shows a 429 without throttling anyone.',
+    },
+    expect: { status: 429, code: 'too_many_attempts', challenge: null },
+    explanation:
+      'The token endpoint counts refused client secrets per client and address, and per address, like the login form counts passwords. The answer is OAuth JSON with error "slow_down" besides the problem members, Retry-After, and RateLimit and RateLimit-Policy naming each counter. The right secret from another address still works. A client must stop and wait, not retry the same secret.',
+    rfc: problemCatalog.too_many_attempts.rfc,
+  },
+  {
     id: 'specimen-cannot-revoke',
     family: 'tokens',
     title: 'A shared specimen token cannot change state',

@@ -754,6 +754,11 @@ describe('GET /api/v1/flaky', () => {
     'fail=1&key=a%20b',
     `fail=1&key=${'a'.repeat(65)}`,
     'fail=1&fail=2&key=a',
+    'fail=ALWAYS',
+    'fail=always&key=a%20b',
+    'fail=1&key=a&status=500',
+    'fail=1&key=a&status=',
+    'fail=always&status=429&status=503',
   ])('answers ?%s with 400 parameter_invalid', async (query) => {
     const { access_token } = await login(ctx);
     const res = await ctx
@@ -761,6 +766,87 @@ describe('GET /api/v1/flaky', () => {
       .get(`/api/v1/flaky?${query}`)
       .set('Authorization', `Bearer ${access_token}`);
     expectProblem(res, { status: 400, code: 'parameter_invalid' });
+  });
+
+  describe('with status=429', () => {
+    it('answers the first N calls 429 rate_limited with Retry-After and RateLimit, no challenge, then 200', async () => {
+      const { access_token } = await login(ctx);
+      const call = () =>
+        ctx
+          .http()
+          .get('/api/v1/flaky?fail=1&key=throttled&status=429')
+          .set('Authorization', `Bearer ${access_token}`);
+      const res = await call();
+      expectProblem(res, { status: 429, code: 'rate_limited', challenge: null });
+      expect(res.headers['retry-after']).toBe('2');
+      expect(res.headers.ratelimit).toBe('"flaky"; r=0; t=2');
+      expect(res.headers['ratelimit-policy']).toBe('"flaky"; q=10; w=60');
+      expect(res.body).toMatchObject({ scripted: true, attempt: 1, failures: 1 });
+      expect((await call()).status).toBe(200);
+    });
+  });
+
+  describe('with status=503', () => {
+    it('answers 503 store_unavailable with Retry-After and no challenge: not a logout', async () => {
+      const { access_token } = await login(ctx);
+      const res = await ctx
+        .http()
+        .get('/api/v1/flaky?fail=1&key=outage&status=503')
+        .set('Authorization', `Bearer ${access_token}`);
+      expectProblem(res, { status: 503, code: 'store_unavailable', challenge: null });
+      expect(res.headers['retry-after']).toBe('2');
+      expect(res.body).toMatchObject({ scripted: true, attempt: 1, failures: 1 });
+    });
+  });
+
+  describe('with fail=always', () => {
+    it.each([
+      ['', 401, 'token_expired'],
+      ['&status=401', 401, 'token_expired'],
+      ['&status=429', 429, 'rate_limited'],
+      ['&status=503', 503, 'store_unavailable'],
+    ] as const)(
+      '?fail=always%s fails every call and writes nothing',
+      async (extra, status, code) => {
+        const { access_token } = await login(ctx);
+        const increment = jest.spyOn(ctx.store, 'increment');
+        for (let i = 0; i < 3; i++) {
+          const res = await ctx
+            .http()
+            .get(`/api/v1/flaky?fail=always${extra}`)
+            .set('Authorization', `Bearer ${access_token}`);
+          expectProblem(res, { status, code });
+          expect(res.body.scripted).toBe(true);
+          expect(res.body.attempt).toBeUndefined();
+        }
+        expect(increment).not.toHaveBeenCalled();
+        increment.mockRestore();
+      },
+    );
+  });
+
+  it('answers any query with 200 or a problem, never a 5xx it was not asked for', async () => {
+    const { access_token } = await login(ctx);
+    const value = fc.oneof(
+      fc.constantFrom('always', '0', '1', '10', '429', '503', '401', ''),
+      fc.string({ maxLength: 12 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(fc.constantFrom('fail', 'key', 'status', 'x'), value, { maxKeys: 4 }),
+        async (params) => {
+          const query = new URLSearchParams(params).toString();
+          const res = await ctx
+            .http()
+            .get(`/api/v1/flaky?${query}`)
+            .set('Authorization', `Bearer ${access_token}`);
+          if (res.status === 503) expect(params.status).toBe('503');
+          else expect(res.status).toBeLessThan(500);
+          if (res.status !== 200) expect(res.type).toBe('application/problem+json');
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 
   it('creates no state for anonymous callers', async () => {

@@ -25,16 +25,29 @@ export const bearerRoutes: RouteDoc[] = [
     method: 'get',
     path: '/api/v1/flaky',
     tag: 'bearer',
-    summary: 'Scripted 401s for retry logic: the first `fail` calls per `key` answer token_expired',
+    summary:
+      'Scripted failures for retry logic: the first `fail` calls per `key` (or every call, `fail=always`) answer 401 token_expired, 429 rate_limited or 503 store_unavailable',
     security: [['bearer']],
     params: {
       fail: {
-        description: 'Failures before success, 0-10.',
-        schema: { type: 'integer', minimum: 0, maximum: 10 },
+        description:
+          'Failures before success, 0-10 (counted per caller and key for ten minutes), or "always": every call fails and nothing is counted or stored.',
+        schema: {
+          oneOf: [
+            { type: 'integer', minimum: 0, maximum: 10 },
+            { type: 'string', enum: ['always'] },
+          ],
+        },
       },
       key: {
-        description: '1-64 characters of A-Z a-z 0-9 _ -.',
+        description:
+          '1-64 characters of A-Z a-z 0-9 _ -; required with a count, ignored with fail=always.',
         schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+      },
+      status: {
+        description:
+          'What the scripted failures answer: 401 token_expired (the default: refresh and retry), 429 rate_limited with Retry-After, RateLimit and RateLimit-Policy (wait and retry), or 503 store_unavailable with Retry-After (keep the token, retry later: not a logout). Never a real limit: nobody is locked out.',
+        schema: { type: 'string', enum: ['401', '429', '503'] },
       },
     },
     success: [
@@ -48,6 +61,6 @@ export const bearerRoutes: RouteDoc[] = [
         ]),
       },
     ],
-    errors: ['token_expired', 'insufficient_scope', 'parameter_invalid', ...STORE],
+    errors: ['token_expired', 'rate_limited', 'insufficient_scope', 'parameter_invalid', ...STORE],
   },
 ];
