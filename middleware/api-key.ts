@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { apiKeyChallenge, REALM } from '../src/auth/challenges';
 import { textEqual } from '../src/auth/compare';
+import { queryCredential } from '../src/auth/bearer';
 import { isToken } from '../src/auth/scheme';
 import { API_KEY_CHECKS, API_KEY_GUARD, traceOf } from '../src/teaching/explain';
 import { problem } from '../src/http/problems';
@@ -31,6 +32,17 @@ export function apiKeyAuth(options: ApiKeyOptions): RequestHandler {
   const { keyFor } = options;
 
   return function apiKeyAuthMiddleware(req, res, next) {
+    // A key in the URL is refused, beside the header or not: the URL is logged on its way here.
+    const param = queryCredential(req.originalUrl);
+    if (param !== undefined) {
+      res.locals.trace = traceOf(API_KEY_GUARD, API_KEY_CHECKS, 'key header sent', {
+        facts: { header, param },
+      });
+      throw problem('api_key_in_query_refused', {
+        detail: `This resource takes the key in the ${header} header only, not as the ${param} query parameter: URLs are logged. Send "${header}: <key>", and replace the key, which may now sit in logs.`,
+        headers,
+      });
+    }
     const given = req.headers[lower];
     // Node joins repeated headers with ", "; two keys are one wrong key.
     const value = Array.isArray(given) ? given.join(', ') : given;

@@ -51,8 +51,9 @@ export function parseBearer(header: string | undefined): ParsedBearer {
 export type Presentation =
   | ParsedBearer
   | { kind: 'repeated'; fields: number }
-  | { kind: 'multiple' }
+  | { kind: 'multiple'; param: string }
   | { kind: 'query' }
+  | { kind: 'query_key'; param: string }
   | { kind: 'body' };
 
 /** How many Authorization fields a request has: Node keeps the first in req.headers, drops the rest. */
@@ -65,10 +66,22 @@ function authorizationFields(raw: readonly string[]): number {
   return fields;
 }
 
-/** Whether the query has an access_token parameter (RFC 6750 §2.3), however it is encoded. */
-function queryHasToken(url: string): boolean {
+/**
+ * The query parameters that carry a credential: RFC 6750 §2.3's access_token, and the names APIs
+ * take keys under (`?api_key=`, `?apikey=`, `?api-key=`), whatever their case. `key` alone is no
+ * credential here: /api/v1/flaky names its counters with it.
+ */
+export const QUERY_KEY_NAMES: ReadonlySet<string> = new Set(['api_key', 'apikey', 'api-key']);
+
+/** The first credential the query carries, by parameter name as sent (decoded), or undefined. */
+export function queryCredential(url: string): string | undefined {
   const q = url.indexOf('?');
-  return q !== -1 && new URLSearchParams(url.slice(q + 1)).has('access_token');
+  if (q === -1) return undefined;
+  for (const name of new URLSearchParams(url.slice(q + 1)).keys()) {
+    const lower = name.toLowerCase();
+    if (name === 'access_token' || QUERY_KEY_NAMES.has(lower)) return name;
+  }
+  return undefined;
 }
 
 /**
@@ -79,8 +92,11 @@ function presentationWithoutBody(req: Request): Presentation {
   const fields = authorizationFields(req.rawHeaders);
   if (fields > 1) return { kind: 'repeated', fields };
   const parsed = parseBearer(req.headers.authorization);
-  if (parsed.kind === 'malformed' || !queryHasToken(req.originalUrl)) return parsed;
-  return parsed.kind === 'bearer' ? { kind: 'multiple' } : { kind: 'query' };
+  if (parsed.kind === 'malformed') return parsed;
+  const param = queryCredential(req.originalUrl);
+  if (param === undefined) return parsed;
+  if (parsed.kind === 'bearer') return { kind: 'multiple', param };
+  return param === 'access_token' ? { kind: 'query' } : { kind: 'query_key', param };
 }
 
 const formBody = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 32 });
@@ -179,7 +195,7 @@ export function bearerRefusals(
       case 'multiple':
         return refused(
           'token_multiple_methods',
-          'A token came in the Authorization header and another as the access_token query parameter; send one token, one way: in the header (RFC 6750 §3.1).',
+          `A token came in the Authorization header and another as the ${p.param} query parameter; send one token, one way: in the header (RFC 6750 §3.1).`,
           invalidRequest('token_multiple_methods'),
           TOKEN_IN_HEADER_ONLY,
         );
@@ -189,6 +205,14 @@ export function bearerRefusals(
           'This resource takes the token in the Authorization header only, not as the access_token query parameter (RFC 6750 §2.3): send "Authorization: Bearer <token>".',
           noCredentials,
           TOKEN_IN_HEADER_ONLY,
+        );
+      case 'query_key':
+        return refused(
+          'api_key_in_query_refused',
+          `This resource takes the key in the Authorization header only, not as the ${p.param} query parameter: URLs are logged. Send "Authorization: Bearer <key>", and replace the key, which may now sit in logs.`,
+          noCredentials,
+          TOKEN_IN_HEADER_ONLY,
+          { param: p.param },
         );
       case 'body':
         return refused(

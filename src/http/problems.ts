@@ -434,6 +434,7 @@ const KEY_NOT_JUDGED: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
   'token_missing',
   'auth_scheme_unsupported',
   'token_in_query_refused',
+  'api_key_in_query_refused',
   'token_in_body_refused',
 ]);
 

@@ -48,14 +48,31 @@ function compile(templates: readonly string[]): RegExp {
 const SECRET_PATH = compile(SECRET_PATHS);
 
 /**
- * An access token in a query (RFC 6750 §2.3): refused by every Bearer resource here, and a
- * credential all the same, so its value is never logged (RFC 6750 §5.3: URLs end up in logs).
+ * A credential in a query: an access token (RFC 6750 §2.3) or an API key (`api_key`, `apikey`,
+ * `api-key`), refused by every resource here and a credential all the same, so its value is
+ * never logged (RFC 6750 §5.3: URLs end up in logs). Each parameter's name is judged as decoded,
+ * whatever its case or percent-encoding; the expression stops at "&", "#" and whitespace, so
+ * matching is linear.
  */
-const QUERY_TOKEN = /([?&]access(?:_|%5f)token=)[^&#\s]*/gi;
+const QUERY_PARAM = /([?&])([^=&#\s]*)=([^&#\s]*)/g;
+const CREDENTIAL_PARAMS: ReadonlySet<string> = new Set([
+  'access_token',
+  'api_key',
+  'apikey',
+  'api-key',
+]);
+
+function decodedName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' ')).toLowerCase();
+  } catch {
+    return raw.toLowerCase();
+  }
+}
 
 /**
- * Replaces the secret segment of every credential-carrying path in `text`, and the value of an
- * access_token query parameter, with "[redacted]".
+ * Replaces the secret segment of every credential-carrying path in `text`, and the value of every
+ * credential query parameter, with "[redacted]".
  */
 export function redactPath(text: string): string {
   return text
@@ -64,5 +81,7 @@ export function redactPath(text: string): string {
       const groups = args.slice(1, -2).filter((g): g is string => typeof g === 'string');
       return groups.map((g) => `${g}${REDACTED}`).join('');
     })
-    .replace(QUERY_TOKEN, `$1${REDACTED}`);
+    .replace(QUERY_PARAM, (whole, lead: string, name: string) =>
+      CREDENTIAL_PARAMS.has(decodedName(name)) ? `${lead}${name}=${REDACTED}` : whole,
+    );
 }

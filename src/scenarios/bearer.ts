@@ -160,6 +160,16 @@ export const scenarios: Scenario[] = [
     rfc: problemCatalog.token_in_query_refused.rfc,
   },
   {
+    id: 'bearer-api-key-in-query',
+    family: 'bearer',
+    title: 'An API key in the URL query (?api_key=)',
+    trigger: { method: 'GET', path: `${DATA}?api_key=mF_9.B5f-4.1JqM` },
+    expect: { status: 401, code: 'api_key_in_query_refused', challenge: noError },
+    explanation:
+      'A key sent the way many APIs take them: `?api_key=` (or `apikey`, `api-key`). It is refused unread, as no credentials, with a code that names the header form; a valid token in `Authorization: Bearer` is served. The key’s value never reaches this server’s log line or its explanation.',
+    rfc: problemCatalog.api_key_in_query_refused.rfc,
+  },
+  {
     id: 'bearer-token-in-form-body',
     family: 'bearer',
     title: 'A token in a form body: requests.get(url, data={"access_token": token})',

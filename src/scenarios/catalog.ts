@@ -189,9 +189,9 @@ export const problemCatalog = {
     status: 400,
     title: 'Access token sent in more than one way',
     explanation:
-      'A token came in the Authorization header and another as the access_token query parameter. RFC 6750 §3.1 names this case: a request that "uses more than one method for including an access token" is invalid_request, 400. The server does not guess which one counts.',
+      'A token came in the Authorization header and another in the query: the access_token parameter, or an API key as api_key, apikey or api-key. RFC 6750 §3.1 names this case: a request that "uses more than one method for including an access token" is invalid_request, 400. The server does not guess which one counts.',
     remedy:
-      'Send the token in the Authorization header only, and take access_token out of the URL; a token that was in a URL may sit in logs and browser history, so revoke it.',
+      'Send the token in the Authorization header only, and take access_token (or the api_key) out of the URL; a token that was in a URL may sit in logs and browser history, so revoke it.',
     rfc: [rfc(6750, '2'), rfc(6750, '3.1'), rfc(6750, '5.3')],
   },
   token_in_query_refused: {
@@ -202,6 +202,15 @@ export const problemCatalog = {
     remedy:
       'Send it as `Authorization: Bearer <token>` and drop access_token from the URL; a token that travelled in a URL may have been logged, so revoke it and get a new one.',
     rfc: [rfc(6750, '2.3'), rfc(6750, '3'), rfc(6750, '5.3')],
+  },
+  api_key_in_query_refused: {
+    status: 401,
+    title: 'API key in the URL is not accepted here',
+    explanation:
+      'The key came as a query parameter (`?api_key=`, `?apikey=` or `?api-key=`), a habit many APIs allow. A URL is the worst place for a secret: access logs, proxies, CDNs and load balancers record it, browsers keep it in history and send it on in Referer, and screenshots and support tickets carry it. RFC 6750 says the URI query method "SHOULD NOT be used" unless the header is impossible (§2.3) and that tokens must not travel in page URLs (§5.3); OWASP’s REST Security Cheat Sheet says the same of API keys. This server could accept it with a warning; it refuses instead, because a sandbox that accepts it teaches the habit. To the resource a key where it does not look is no credential, an unsupported authentication method (RFC 6750 §3): 401 with its challenge and no error, with a code of its own that names where the key goes. Beside a key in the header it is two methods at once, 400 token_multiple_methods. The value is never logged here: this server redacts it from its log line and its explanation.',
+    remedy:
+      'Send the key in a header: `Authorization: Bearer <key>` on /v1 and /api/v1 (curl -H, requests headers=, the OpenAI SDKs do it for you), `X-API-Key: <key>` on /api-key. Then rotate the key: the URL that carried it may sit in logs you do not control.',
+    rfc: [rfc(6750, '2.3'), rfc(6750, '5.3'), rfc(6750, '3')],
   },
   token_in_body_refused: {
     status: 401,

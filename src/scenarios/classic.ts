@@ -531,6 +531,16 @@ export const scenarios: Scenario[] = [
     rfc: problemCatalog.api_key_header_missing.rfc,
   },
   {
+    id: 'api-key-in-query',
+    family: 'classic',
+    title: 'The key in the URL (?api_key=) instead of X-API-Key',
+    trigger: { method: 'GET', path: '/api-key/demo-key-123?api_key=demo-key-123' },
+    expect: { status: 401, code: 'api_key_in_query_refused', challenge: API_KEY },
+    explanation:
+      'The right key, as a query parameter. Refused before the header is read, even if X-API-Key is sent too: the key has already been written into every access log between client and server. The challenge names the header to use. (The path naming the key is httpbin’s fixture style; this server redacts it from logs for the same reason.)',
+    rfc: problemCatalog.api_key_in_query_refused.rfc,
+  },
+  {
     id: 'api-key-wrong',
     family: 'classic',
     title: 'A wrong X-API-Key',

@@ -124,6 +124,21 @@ export const scenarios: Scenario[] = [
     rfc: [rfc(9110, '15.5.2'), rfc(6750, '3')],
   },
   {
+    id: 'openai-api-key-in-query',
+    family: 'openai',
+    title: 'The API key in the URL: /v1/models?api_key=…',
+    trigger: { method: 'GET', path: '/v1/models?api_key=sk-demo-four-oh-one' },
+    expect: {
+      status: 401,
+      code: 'api_key_in_query_refused',
+      challenge: noError,
+      envelope: 'openai',
+    },
+    explanation:
+      'The right key, in the wrong place: OpenAI and this server read keys from `Authorization: Bearer` only, and a URL is logged by every proxy on the way. The envelope’s code is invalid_api_key, as OpenAI SDKs expect of a 401, and its message says where the key goes; the WWW-Authenticate challenge has no error, since no credentials came where they are read. The same key in the header is served.',
+    rfc: problemCatalog.api_key_in_query_refused.rfc,
+  },
+  {
     id: 'openai-invalid-key',
     family: 'openai',
     title: 'A wrong API key: "Invalid Token (request id: …)"',

@@ -1,7 +1,15 @@
 import { problemCatalog } from './catalog';
 import { rfc } from './refs';
 import { bearer, DATA, postForm } from './shared';
-import type { FamilyInfo, Scenario } from './types';
+import type { Expectation, FamilyInfo, Scenario } from './types';
+
+/** A store outage's answer, real or scripted: 503 with Retry-After, and no challenge. */
+const STORE_UNAVAILABLE: Expectation = {
+  status: 503,
+  code: 'store_unavailable',
+  challenge: null,
+  headers: { 'retry-after': '2' },
+};
 
 /** The family's heading in /scenarios, the playground and the OpenAPI tags. */
 export const family: FamilyInfo = {
@@ -129,12 +137,7 @@ export const scenarios: Scenario[] = [
       setup:
         'Stop Redis (or pause it: redis-cli DEBUG SLEEP 30) while the server runs with REDIS_URL, then send a valid token. Not fired here: it needs an outage.',
     },
-    expect: {
-      status: 503,
-      code: 'store_unavailable',
-      challenge: null,
-      headers: { 'retry-after': '2' },
-    },
+    expect: STORE_UNAVAILABLE,
     explanation:
       'The token’s signature and claims are fine, but whether it was revoked lives in the store, which did not answer. Failing closed with 401 would log everyone out whenever Redis blinks; the server answers 503 with Retry-After, and the client keeps its token.',
     rfc: problemCatalog.store_unavailable.rfc,
@@ -171,12 +174,7 @@ export const scenarios: Scenario[] = [
       path: '/api/v1/flaky?fail=always&status=503',
       headers: bearer('valid'),
     },
-    expect: {
-      status: 503,
-      code: 'store_unavailable',
-      challenge: null,
-      headers: { 'retry-after': '2' },
-    },
+    expect: STORE_UNAVAILABLE,
     explanation:
       'The answer of a store outage (the card above), on request: `/api/v1/flaky?status=503` fails with it every time (`fail=always`), or the first N times for a key. A client that treats every non-2xx as "log in again" throws away a good token here; the right move is to keep it and retry after Retry-After, with back-off. No WWW-Authenticate comes with it: nothing was said about the credentials.',
     rfc: problemCatalog.store_unavailable.rfc,

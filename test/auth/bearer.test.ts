@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import {
   bearerRefusals,
   parseBearer,
+  queryCredential,
   refusalError,
   type Presentation,
 } from '../../src/auth/bearer';
@@ -112,12 +113,18 @@ describe('bearerRefusals', () => {
       'at most one Authorization field',
     ],
     [
-      { kind: 'multiple' },
+      { kind: 'multiple', param: 'access_token' },
       'token_multiple_methods',
       invalidRequest('token_multiple_methods'),
       TOKEN_IN_HEADER_ONLY,
     ],
     [{ kind: 'query' }, 'token_in_query_refused', NO_CREDENTIALS, TOKEN_IN_HEADER_ONLY],
+    [
+      { kind: 'query_key', param: 'api_key' },
+      'api_key_in_query_refused',
+      NO_CREDENTIALS,
+      TOKEN_IN_HEADER_ONLY,
+    ],
     [{ kind: 'body' }, 'token_in_body_refused', NO_CREDENTIALS, TOKEN_IN_HEADER_ONLY],
   ] as [Presentation, string, string, string][])(
     'refuses %j as %s',
@@ -151,5 +158,47 @@ describe('bearerRefusals', () => {
       detail: refused.detail,
     });
     expect(err.headers).toEqual({ 'WWW-Authenticate': NO_CREDENTIALS });
+  });
+});
+
+describe('queryCredential', () => {
+  it.each([
+    ['/api/v1/data?access_token=x', 'access_token'],
+    ['/api/v1/data?api_key=x', 'api_key'],
+    ['/v1/models?APIKEY=x', 'APIKEY'],
+    ['/v1/models?x=1&Api-Key=x', 'Api-Key'],
+    ['/v1/models?api%5Fkey=x', 'api_key'],
+    ['/api/v1/data?api_key', 'api_key'],
+  ])('finds the credential in %s: %s', (url, name) => {
+    expect(queryCredential(url)).toBe(name);
+  });
+
+  it.each([
+    '/api/v1/data',
+    '/api/v1/data?',
+    '/api/v1/flaky?fail=1&key=k',
+    '/api/v1/data?api_keys=x',
+    '/api/v1/data?ACCESS_TOKEN=x',
+    '/api/v1/data?x=api_key',
+  ])('finds none in %s', (url) => {
+    expect(queryCredential(url)).toBeUndefined();
+  });
+
+  it('never throws, whatever the query holds', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 64 }),
+        fc.string({ unit: 'binary', maxLength: 32 }),
+        (a, b) => {
+          const found = queryCredential(`/p?${a}&${b}`);
+          if (found !== undefined) {
+            expect(['access_token', 'api_key', 'apikey', 'api-key']).toContain(
+              found === 'access_token' ? found : found.toLowerCase(),
+            );
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -33,6 +33,25 @@ describe('apiKeyAuth()', () => {
     await check(guard, send, { status: 401, code, headers: { 'WWW-Authenticate': CHALLENGE } });
   });
 
+  it.each([
+    {
+      name: 'the key as ?api_key=',
+      send: (a: Parameters<typeof get>[0]) => a.get('/?api_key=k3y'),
+    },
+    {
+      name: 'the key as ?apikey= beside a right header',
+      send: (a: Parameters<typeof get>[0]) => a.get('/?apikey=k3y').set('X-API-Key', 'k3y'),
+    },
+  ])('refuses $name with 401 api_key_in_query_refused, naming the header', async ({ send }) => {
+    const res = await check(guard, send, {
+      status: 401,
+      code: 'api_key_in_query_refused',
+      headers: { 'WWW-Authenticate': CHALLENGE },
+    });
+    expect(res.body.detail).toContain('Send "X-API-Key: <key>"');
+    expect(res.body.detail).not.toContain('k3y');
+  });
+
   it('names its own header and realm in the challenge and the detail', async () => {
     const res = await check(
       apiKeyAuth({ keyFor: () => 'k', header: 'X-Token', realm: 'r' }),

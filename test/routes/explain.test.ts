@@ -506,6 +506,38 @@ describe('credentials in paths', () => {
     );
     expect(redactPath('/api/v1/data?access_tokens=abc')).toBe('/api/v1/data?access_tokens=abc');
   });
+
+  it('redact the value of an API key query parameter, however its name is spelled', () => {
+    expect(redactPath('/v1/models?api_key=sk-1&x=1')).toBe('/v1/models?api_key=[redacted]&x=1');
+    expect(redactPath('/v1/models?x=1&APIKEY=sk-1#f')).toBe('/v1/models?x=1&APIKEY=[redacted]#f');
+    expect(redactPath('/v1/models?Api-Key=sk-1')).toBe('/v1/models?Api-Key=[redacted]');
+    expect(redactPath('/v1/models?%61pi%5fkey=sk-1')).toBe('/v1/models?%61pi%5fkey=[redacted]');
+    expect(redactPath('/v1/models?%E0%A4%A=1&api_key=sk-1')).toBe(
+      '/v1/models?%E0%A4%A=1&api_key=[redacted]',
+    );
+    expect(redactPath('/api/v1/flaky?fail=1&key=k')).toBe('/api/v1/flaky?fail=1&key=k');
+    expect(redactPath('/v1/models?api_keys=k')).toBe('/v1/models?api_keys=k');
+  });
+
+  it.each([
+    '/v1/models?api_key=SeCrEtKeyInQuery1',
+    '/api/v1/data?apikey=SeCrEtKeyInQuery1',
+    '/api-key/k?api-key=SeCrEtKeyInQuery1',
+  ])('never log or explain the key of %s', async (path) => {
+    const { lines, http } = appWithLog();
+    const res = await http().get(path);
+    expect(res.status).toBe(401);
+    const code = res.body.code ?? res.body.error?.code;
+    expect(['api_key_in_query_refused', 'invalid_api_key']).toContain(code);
+    const id = res.headers['x-explanation-id'] as string;
+    const json = await http().get(`/explain/${id}`).expect(200);
+    expect(json.body.code).toBe('api_key_in_query_refused');
+    expect(JSON.stringify(json.body)).not.toContain('SeCrEtKeyInQuery1');
+    const line = lines.find((l) => l.requestId === res.headers['x-request-id']);
+    expect(line).toMatchObject({ code: 'api_key_in_query_refused' });
+    expect(JSON.stringify(line)).not.toContain('SeCrEtKeyInQuery1');
+    expect(JSON.stringify(res.body)).not.toContain('SeCrEtKeyInQuery1');
+  });
 });
 
 describe('ExplanationBook', () => {

@@ -303,6 +303,34 @@ describe('the OpenAI-compatible API (/v1/*)', () => {
         });
       });
 
+      it.each(['api_key', 'apikey', 'API-KEY'])(
+        'answers the key as ?%s= 401 api_key_in_query_refused, teaching the header',
+        async (param) => {
+          const res = await ctx.http().get(`/v1/models?${param}=${KEY}`);
+          expectEnvelope(res, {
+            status: 401,
+            code: 'invalid_api_key',
+            message: new RegExp(`Authorization header only, not as the ${param} query parameter`),
+            challenge: NO_CREDENTIALS,
+          });
+          expect(res.body.error.message).toContain('Authorization: Bearer <key>');
+          expect(res.body.error.message).not.toContain(KEY);
+        },
+      );
+
+      it('answers ?api_key= beside the key in the header 400: two methods', async () => {
+        const res = await ctx
+          .http()
+          .get(`/v1/models?api_key=${KEY}`)
+          .set('Authorization', `Bearer ${KEY}`);
+        expectEnvelope(res, {
+          status: 400,
+          code: 'invalid_api_key',
+          message: /another as the api_key query parameter/,
+          challenge: invalidRequest('Access token sent in more than one way'),
+        });
+      });
+
       it('answers the key only in a form body 401, saying where it goes', async () => {
         const res = await ctx
           .http()
