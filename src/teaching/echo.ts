@@ -23,7 +23,13 @@ const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization']);
 
 /** Names of headers, query parameters and body members whose values are secrets. */
 const SECRET_NAME =
-  /pass(word|wd)?$|secret|token|api[-_]?key|^key$|credential|session|cookie|signature|^x-amz-security/i;
+  /pass(word|wd|phrase)?$|secret|token|api[-_]?key|private[-_]?key|^key$|credential|session|cookie|signature|^x-amz-security/i;
+
+/**
+ * A value that is a credential whatever its name: a scheme and its credentials, or a JWT
+ * (base64url of `{"`, then two more parts), as a header, query parameter or member may carry.
+ */
+const SECRET_VALUE = /\b(?:Bearer|Basic|Digest)\s+\S|eyJ[\w-]{6,}\.[\w-]+\./i;
 
 /** How a secret value of `length` characters is shown. */
 export function notEchoed(length: number): string {
@@ -165,7 +171,7 @@ export function headersView(rawHeaders: readonly string[]): {
       append(credentials, lower, credentialsView(value));
     } else if (lower === 'cookie') {
       shown = cookieView(value);
-    } else if (SECRET_NAME.test(lower)) {
+    } else if (SECRET_NAME.test(lower) || SECRET_VALUE.test(value)) {
       shown = notEchoed(value.length);
     }
     append(headers, name, shown);
@@ -196,6 +202,7 @@ function cookieView(value: string): string {
 export function withoutSecrets(value: unknown, depth = 0): unknown {
   if (depth > 32) return '[not echoed: nested too deeply]';
   if (Array.isArray(value)) return value.map((v) => withoutSecrets(v, depth + 1));
+  if (typeof value === 'string' && SECRET_VALUE.test(value)) return notEchoed(value.length);
   if (typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};
   for (const [name, v] of Object.entries(value)) {

@@ -177,6 +177,21 @@ describe('the echo routes', () => {
       expect(res.text).not.toMatch(/abcdef|hunter22|s3cr3t/);
     });
 
+    it('measures a token wherever it is, whatever its name: header, query, body', async () => {
+      const token = ctx.token();
+      const res = await ctx
+        .http()
+        .post(`/anything?next=${token}`)
+        .set('X-Upstream', `Bearer ${token}`)
+        .set('X-Forwarded-Jwt', token)
+        .send({ note: `here: ${token}`, list: [`Basic ${'a'.repeat(12)}`] })
+        .expect(200);
+      expect(res.text).not.toContain(token.split('.')[1]);
+      expect(res.body.headers['X-Upstream']).toBe(notEchoed(token.length + 7));
+      expect(res.body.query.next).toBe(notEchoed(token.length));
+      expect(res.body.body.list).toEqual([notEchoed(18)]);
+    });
+
     it('parses a form as well', async () => {
       const res = await ctx
         .http()
