@@ -251,6 +251,8 @@ describe('claims in words', () => {
     ['iat', -7200, 'issued 2 h ago'],
     ['iat', 86400 * 3, 'says it was issued 3 days from now (in the future)'],
     ['auth_time', -45, 'signed in 45 s ago'],
+    ['iat', -(8 * 365.25 * 86400 + 5), 'issued 8 years ago'],
+    ['exp', 400 * 86400, 'expires in 400 days'],
   ])('%s %i s from now reads "%s"', (claim, delta, words) => {
     const now = 1_780_000_000;
     expect(relativeTime(claim, now + delta, now)).toBe(words);

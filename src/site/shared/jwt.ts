@@ -224,13 +224,14 @@ export function isNumericDate(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 253402300799;
 }
 
-/** A span of seconds in a few characters: "12 s", "3 min", "5 h", "2 days". */
+/** A span of seconds in a few characters: "12 s", "3 min", "5 h", "2 days", "8 years". */
 export function span(seconds: number): string {
   const s = Math.floor(Math.abs(seconds));
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min`;
   if (s < 48 * 3600) return `${Math.floor(s / 3600)} h`;
-  return `${Math.floor(s / 86400)} days`;
+  if (s < 2 * 365 * 86400) return `${Math.floor(s / 86400)} days`;
+  return `${Math.floor(s / (365.25 * 86400))} years`;
 }
 
 /**
