@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { families } from '../../src/scenarios';
@@ -10,15 +9,7 @@ import {
   VIEWPORTS,
   type ViewportName,
 } from './pages';
-import {
-  browserSuite,
-  ENTRY,
-  exited,
-  freePort,
-  launchChromium,
-  startServer,
-  type StartedServer,
-} from './support';
+import { browserSuite, launchChromium, startServerOnFreePort, type StartedServer } from './support';
 
 /**
  * The sequence diagrams in a real browser (Debian's Chromium), at a laptop's width and a 390 px
@@ -34,22 +25,14 @@ describeBrowser('the sequence diagrams on the playground', () => {
   let baseUrl = '';
 
   beforeAll(async () => {
-    if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run npm run build`);
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    server = await startServer({
-      PORT: String(port),
-      PUBLIC_URL: baseUrl,
-      CORS_DEMO_PORT: String(await freePort()),
+    server = await startServerOnFreePort({
+      CORS_DEMO_PORT: '0',
       JWT_SECRET: 'four-oh-one diagram pages e2e: a secret of 32+ bytes',
     });
+    baseUrl = server.url;
   }, 15_000);
 
-  afterAll(async () => {
-    if (!server) return;
-    server.child.kill('SIGTERM');
-    await exited(server.child);
-  });
+  afterAll(() => server?.stop());
 
   /** What the page shows of each diagram, per family section. */
   interface Shown {
