@@ -16,7 +16,7 @@
  * least 2) shorten or lengthen the two autocannon sections (http, issuance); with the defaults
  * the whole bench takes about three minutes.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createSecretKey } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -39,12 +39,19 @@ import {
 } from '../test/e2e/processes';
 import { runAbuse } from './abuse';
 import { runFaults } from './faults';
+import {
+  BARE_NODE_ARGS,
+  rssMb,
+  startBareExpress,
+  startBareNode,
+  startHttpbin,
+  status,
+  type Peer,
+} from './peers';
 
 const RESULTS_FILE = path.join(ROOT, 'bench', 'RESULTS.md');
 const HISTORY_LIMIT = 20;
 
-/** The issue's bar: a valid-token request keeps at least this share of /healthz throughput. */
-const DATA_HEALTHZ_BAR = 0.85;
 /** Fixed, so that the bench mints tokens the server accepts (the HS256 kid derives from it). */
 const JWT_SECRET = 'four-oh-one-bench-secret-0123456789abcdef';
 
@@ -90,6 +97,11 @@ const sections: Section[] = [
     run: httpThroughput,
   },
   {
+    name: 'startup',
+    title: 'Start-up: from spawn to the first /healthz 200, and RSS once idle',
+    run: startup,
+  },
+  {
     name: 'issuance',
     title: 'Token issuance (autocannon, POST /auth/token, against its own server process)',
     run: issuanceThroughput,
@@ -118,16 +130,49 @@ const sections: Section[] = [
 
 /** How `npm start` and the Docker image run node (package.json "start", Dockerfile CMD). */
 const NODE_FLAGS = ['--max-semi-space-size=8'];
+/** npm start's flags in full: source maps cost start-up time, so the start-up section has them. */
+const START_FLAGS = [...NODE_FLAGS, '--enable-source-maps'];
 /** The issue's bar: the embedded store holds 100k live sessions in under this much RSS. */
 const SESSIONS = 100_000;
-const SESSION_RSS_BAR_MB = 150;
+const SESSION_RSS_BAR_MB = 140;
 
 // --- HTTP throughput --------------------------------------------------------------------------
+
+/** Issue 17's bars, each a ratio of req/s in the same run. */
+const BARS = {
+  /** One process: /healthz against a bare Express 5 app answering res.json. */
+  healthzVsExpress: 0.8,
+  /** Every refusal path, and the valid-token path, against /healthz. */
+  vsHealthz: 0.9,
+  /** The cluster (WEB_CONCURRENCY=2) valid-token path against python httpbin's /bearer. */
+  clusterVsHttpbin: 1.5,
+};
+/** Workers of the cluster-mode server measured beside the single process. */
+const CLUSTER_WORKERS = 2;
 
 async function httpThroughput(ctx: Ctx): Promise<Report> {
   const port = await freePort();
   const env = benchEnv(port);
   const server = await benchServer(env, ctx);
+
+  // The same server in cluster mode, on a Redis of its own (more than one worker needs one).
+  const clusterPort = await freePort();
+  // One issuer for both (PUBLIC_URL): the same tokens are sent to each.
+  const { server: cluster } = await serverOnRedis(
+    {
+      ...benchEnv(clusterPort),
+      PUBLIC_URL: env.PUBLIC_URL ?? '',
+      WEB_CONCURRENCY: String(CLUSTER_WORKERS),
+    },
+    ctx,
+  );
+  const bareNode = await startBareNode();
+  ctx.onCleanup(bareNode.stop);
+  const bareExpress = await startBareExpress();
+  ctx.onCleanup(bareExpress.stop);
+  const httpbin = await startHttpbin();
+  if (typeof httpbin !== 'string') ctx.onCleanup(httpbin.stop);
+  else log(`httpbin: ${httpbin}`);
 
   const config = loadConfig(env);
   const keys = createKeyRing(config);
@@ -141,67 +186,260 @@ async function httpThroughput(ctx: Ctx): Promise<Report> {
     { keys, jwt: config.jwt, clock: { now: () => Date.now() - 2 * 3600 * 1000 } },
     { ...issue, expiresIn: 60 },
   );
+  // The valid token with the last signature character changed: a bad signature.
+  const last = valid.token.slice(-1) === 'A' ? 'B' : 'A';
+  const badSignature = `${valid.token.slice(0, -5)}${last}AAAA`;
 
-  const get = ({
-    code,
-    token,
-    ...t
-  }: {
-    name: string;
-    path: string;
-    status: number;
-    code?: string;
-    token?: string;
-  }): Target => ({
+  const get = (
+    at: Peer | StartedServer,
+    {
+      code,
+      token,
+      ...t
+    }: {
+      name: string;
+      path: string;
+      status: number;
+      code?: string;
+      token?: string;
+      headers?: Record<string, string>;
+    },
+  ): Target => ({
     ...t,
+    at,
     method: 'GET',
-    headers: token ? { authorization: `Bearer ${token}` } : {},
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...t.headers },
     ...(code ? { check: (res: Reply) => expectCode(res, code) } : {}),
   });
-  const targets = await measure(ctx, server, [
-    get({ name: 'GET /healthz', path: '/healthz', status: 200 }),
-    get({
+  const peers = [
+    get(bareNode, { name: 'bare node:http, GET /healthz', path: '/healthz', status: 200 }),
+    get(bareExpress, { name: 'bare Express 5, GET /healthz', path: '/healthz', status: 200 }),
+    ...(typeof httpbin === 'string'
+      ? []
+      : [
+          {
+            ...get(httpbin, {
+              name: 'python httpbin (gunicorn, 2 workers), GET /bearer',
+              path: '/bearer',
+              status: 200,
+              token: 'any-token',
+            }),
+            tolerateErrors: true,
+          },
+        ]),
+  ];
+  const ours = [
+    get(server, { name: 'GET /healthz', path: '/healthz', status: 200 }),
+    get(server, {
       name: 'GET /api/v1/data, valid token',
       path: '/api/v1/data',
       status: 200,
       token: valid.token,
     }),
-    get({
+    get(server, {
       name: 'GET /api/v1/data, no token',
       path: '/api/v1/data',
       status: 401,
       code: 'token_missing',
     }),
-    get({
+    get(server, {
       name: 'GET /api/v1/data, expired token',
       path: '/api/v1/data',
       status: 401,
       code: 'token_expired',
       token: expired.token,
     }),
-  ]);
-  const [healthz, data, missing, expiredTarget] = targets;
+    get(server, {
+      name: 'GET /api/v1/data, bad signature',
+      path: '/api/v1/data',
+      status: 401,
+      code: 'token_signature_invalid',
+      token: badSignature,
+    }),
+    {
+      ...get(server, {
+        name: 'GET /v1/models, bad key',
+        path: '/v1/models',
+        status: 401,
+        token: 'sk-not-the-demo-key',
+      }),
+      check: (res: Reply) => expectOpenAiCode(res, 'invalid_api_key'),
+    },
+    get(server, {
+      name: 'GET /me, session missing',
+      path: '/me',
+      status: 401,
+      code: 'session_missing',
+    }),
+  ];
+  const clustered = [
+    get(cluster, {
+      name: `cluster (${CLUSTER_WORKERS} workers, Redis), GET /healthz`,
+      path: '/healthz',
+      status: 200,
+    }),
+    get(cluster, {
+      name: `cluster (${CLUSTER_WORKERS} workers, Redis), GET /api/v1/data, valid token`,
+      path: '/api/v1/data',
+      status: 200,
+      token: valid.token,
+    }),
+  ];
+  const idle = { single: rssMb(server.child.pid ?? 0), cluster: rssMb(cluster.child.pid ?? 0) };
+  const targets = await measure(ctx, [...peers, ...ours, ...clustered]);
+  const byName = (name: string) => targets.find((t) => t.name === name);
   const stats = statsOf(targets);
-  const base = stats(healthz).mean;
-  const ratio = stats(data).mean / base;
-  const perRound = ratiosPerRound(data, healthz);
-  const verdict = ratio >= DATA_HEALTHZ_BAR ? 'PASS' : 'FAIL';
+  const rps = (name: string) => {
+    const t = byName(name);
+    return t ? stats(t).mean : NaN;
+  };
+  const healthz = rps('GET /healthz');
+  const verdicts: { what: string; ratio: number; bar: number }[] = [
+    {
+      what: '/healthz vs bare Express 5',
+      ratio: healthz / rps('bare Express 5, GET /healthz'),
+      bar: BARS.healthzVsExpress,
+    },
+    ...ours.slice(1).map((t) => ({
+      what: `${t.name.replace(/^GET /, '')} vs /healthz`,
+      ratio: rps(t.name) / healthz,
+      bar: BARS.vsHealthz,
+    })),
+    {
+      what: `cluster valid token vs python httpbin /bearer`,
+      ratio: rps(clustered[1]?.name ?? '') / rps(peers[2]?.name ?? ''),
+      bar: BARS.clusterVsHttpbin,
+    },
+  ];
+  const verdict = (v: { ratio: number; bar: number }) =>
+    Number.isNaN(v.ratio) ? 'not measured' : v.ratio >= v.bar ? 'PASS' : 'FAIL';
+  const passed = verdicts.filter((v) => verdict(v) === 'PASS').length;
 
   return {
-    ...throughputTable(targets, stats, base),
+    ...throughputTable(targets, stats, healthz),
     notes: [
-      `Valid token vs /healthz: **${fixed(ratio, 3)}** (per round: ${perRound}); ` +
-        `bar ${DATA_HEALTHZ_BAR}: **${verdict}**.`,
-      `No token vs /healthz: ${fixed(stats(missing).mean / base, 3)}; ` +
-        `expired token vs /healthz: ${fixed(stats(expiredTarget).mean / base, 3)}.`,
-      'The valid-token request verifies the HS256 signature with node:crypto (src/tokens/verify.ts) and ' +
-        'asks the store about revocation with one `getMany` of three keys (memory store here).',
+      ...verdicts.map(
+        (v) => `${v.what}: **${fixed(v.ratio, 3)}**, bar ${v.bar}: **${verdict(v)}**.`,
+      ),
+      `Floor: four-oh-one's /healthz is ${fixed(healthz / rps(peers[0]?.name ?? ''), 3)} of bare node:http.` +
+        (typeof httpbin === 'string' ? ` python httpbin was not measured: ${httpbin}.` : ''),
+      `python httpbin's sync workers answer each request with Connection: close and take one ` +
+        `connection at a time: autocannon counted ${int(targets.find((t) => t.tolerateErrors)?.errors ?? 0)} ` +
+        'connection errors on it (not counted as answers; req/s counts answers only).',
+      'Every target in one run, alternating round by round: the bare peers and python httpbin ' +
+        '(gunicorn --workers 2, sync; its /bearer checks only that a Bearer token is there) each in ' +
+        'their own process; four-oh-one as one process (memory store), and in cluster mode ' +
+        `(WEB_CONCURRENCY=${CLUSTER_WORKERS}, a Redis of its own: the revocation check of every ` +
+        'valid-token request is a Redis round trip there). The refusals each answer their one ' +
+        'problem code (checked before timing); the valid-token request verifies the HS256 ' +
+        'signature (node:crypto) and asks the store about revocation with one `getMany`.',
+      `RSS idle before the load: ${fixed(idle.single, 1)} MB for the single process; ` +
+        `${fixed(idle.cluster, 1)} MB for the cluster (primary and ${CLUSTER_WORKERS} workers together).`,
+      'autocannon runs in the bench process and takes a core of its own: on a 2-core machine a ' +
+        'two-worker server or gunicorn shares the second core with it.',
       methodNote(),
     ],
     summary:
-      `healthz ${int(base)} req/s, data ${int(stats(data).mean)} req/s, ` +
-      `ratio ${fixed(ratio, 3)} (${verdict} vs ${DATA_HEALTHZ_BAR}), ` +
-      `401 none ${int(stats(missing).mean)}, 401 expired ${int(stats(expiredTarget).mean)}`,
+      `healthz ${int(healthz)} req/s (${fixed(healthz / rps('bare Express 5, GET /healthz'), 3)} of Express), ` +
+      `data ${int(rps(ours[1]?.name ?? ''))} req/s (${fixed(rps(ours[1]?.name ?? '') / healthz, 3)}), ` +
+      `cluster data ${int(rps(clustered[1]?.name ?? ''))} req/s ` +
+      `(${fixed(rps(clustered[1]?.name ?? '') / rps(peers[2]?.name ?? ''), 3)} of httpbin), ` +
+      `${passed}/${verdicts.length} bars passed`,
+  };
+}
+
+/** An OpenAI error envelope with the expected `error.code`. */
+function expectOpenAiCode(res: Reply, expected: string): string | undefined {
+  let code: unknown;
+  try {
+    code = (JSON.parse(res.body) as { error?: { code?: unknown } }).error?.code;
+  } catch {
+    code = undefined;
+  }
+  return code === expected ? undefined : `error.code ${String(code)}, not ${expected}`;
+}
+
+// --- Start-up --------------------------------------------------------------------------------
+
+/** Issue 17's bar: the first /healthz 200 within this many ms of spawning the default server. */
+const STARTUP_BAR_MS = 300;
+const STARTUP_RUNS = 10;
+
+/**
+ * Time from spawn to the first /healthz 200 (polled every 5 ms on fresh connections), median of
+ * STARTUP_RUNS alternating runs, for the server as `npm start` runs it with the default
+ * configuration and for bare node:http; then each one's RSS after a second idle.
+ */
+async function startup(ctx: Ctx): Promise<Report> {
+  // The default configuration (LOG_LEVEL info, a generated JWT secret, the memory store), but
+  // for the CORS demo page's fixed port 3001, which other work on a shared machine may hold.
+  const defaults = (port: number) => ({
+    ...benchEnv(port),
+    LOG_LEVEL: '',
+    JWT_SECRET: '',
+    PUBLIC_URL: '',
+  });
+  const cases = [
+    {
+      name: 'bare node:http',
+      args: BARE_NODE_ARGS,
+      env: (port: number) => ({ PORT: String(port) }),
+    },
+    {
+      name: `four-oh-one, default configuration (node ${START_FLAGS.join(' ')})`,
+      args: [...START_FLAGS, path.join(ROOT, 'dist', 'src', 'server.js')],
+      env: defaults,
+    },
+  ];
+  const times = cases.map(() => [] as number[]);
+  const rss = cases.map(() => [] as number[]);
+  for (let run = 0; run < STARTUP_RUNS; run++) {
+    for (const [i, c] of cases.entries()) {
+      const port = await freePort();
+      const child = spawn(process.execPath, c.args, {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', ...c.env(port) },
+        stdio: 'ignore',
+      });
+      const began = process.hrtime.bigint();
+      const deadline = Date.now() + 10_000;
+      while ((await status(`http://127.0.0.1:${port}/healthz`)) !== 200) {
+        if (child.exitCode !== null || Date.now() > deadline) {
+          child.kill('SIGKILL');
+          throw new Error(`${c.name} did not answer /healthz (exit ${child.exitCode})`);
+        }
+        await sleep(5);
+      }
+      times[i]?.push(Number(process.hrtime.bigint() - began) / 1e6);
+      if (run < 3) {
+        await sleep(1000);
+        rss[i]?.push(rssMb(child.pid ?? 0));
+      }
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await gone;
+    }
+  }
+  const medianOf = (xs: number[]) =>
+    [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  const ours = medianOf(times[1] ?? []);
+  const verdict = ours <= STARTUP_BAR_MS ? 'PASS' : 'FAIL';
+  if (Number.isNaN(ours)) ctx.fail('startup: no time measured');
+  return {
+    columns: ['what', 'median ms', 'min ms', 'max ms', 'RSS idle, MB (median of 3)'],
+    rows: cases.map((c, i) => [
+      c.name,
+      fixed(medianOf(times[i] ?? []), 0),
+      fixed(Math.min(...(times[i] ?? [])), 0),
+      fixed(Math.max(...(times[i] ?? [])), 0),
+      fixed(medianOf(rss[i] ?? []), 1),
+    ]),
+    notes: [
+      `four-oh-one's first /healthz 200 **${fixed(ours, 0)} ms** after spawning (median of ${STARTUP_RUNS}); bar ${STARTUP_BAR_MS} ms: **${verdict}**.`,
+      'What only some routes need loads on first use, not before listening: the OpenAPI document and Swagger UI, jsonwebtoken (signing), the specimens, the Redis client (with REDIS_URL). What remains is mostly loading modules: Node itself, Express (with body-parser), zod (the configuration) and pino (the log).',
+      `Default configuration: LOG_LEVEL info (to a pipe nobody reads), JWT_SECRET unset, the memory store; CORS_DEMO_PORT=0 because its default port is fixed and the machine is shared. ${STARTUP_RUNS} runs, alternating; the time includes spawning node and the 5 ms polling.`,
+    ],
+    summary: `start-up ${fixed(ours, 0)} ms (${verdict} vs ${STARTUP_BAR_MS}), bare node ${fixed(medianOf(times[0] ?? []), 0)} ms`,
   };
 }
 
@@ -226,14 +464,15 @@ async function issuanceThroughput(ctx: Ctx): Promise<Report> {
     sub: string;
   }): Target => ({
     ...t,
+    at: server,
     method: 'POST',
     path: '/auth/token',
     status: 200,
     verifyBody: hasAccessToken,
     check: (res) => expectTokenResponse(res, sub),
   });
-  const targets = await measure(ctx, server, [
-    { name: 'GET /healthz', method: 'GET', path: '/healthz', status: 200, headers: {} },
+  const targets = await measure(ctx, [
+    { name: 'GET /healthz', at: server, method: 'GET', path: '/healthz', status: 200, headers: {} },
     tokenTarget({
       name: 'POST /auth/token, JSON api_key/api_secret',
       headers: { 'content-type': 'application/json' },
@@ -320,6 +559,8 @@ interface Reply {
 /** One request that an autocannon section measures, and what every answer to it must be. */
 interface Target {
   name: string;
+  /** The server it is sent to. */
+  at: { url: string; died: () => string | undefined };
   method: 'GET' | 'POST';
   path: string;
   headers: Record<string, string>;
@@ -329,6 +570,12 @@ interface Target {
   check?: (res: Reply) => string | undefined;
   /** Checked by autocannon on every answer. */
   verifyBody?: (body: string) => boolean;
+  /**
+   * Connection errors are the peer's way, not a failure (gunicorn's sync workers close every
+   * connection after one answer); they are counted in `errors` instead.
+   */
+  tolerateErrors?: boolean;
+  errors?: number;
 }
 
 interface Sample {
@@ -345,14 +592,13 @@ type Measured = Target & { samples: Sample[] };
  */
 async function measure<T extends Target[]>(
   ctx: Ctx,
-  server: StartedServer,
   plain: [...T],
 ): Promise<{ [K in keyof T]: Measured }> {
   const targets = plain.map((t) => ({ ...t, samples: [] as Sample[] }));
 
   // One request each first: a bench of the wrong answer measures nothing.
   for (const t of targets) {
-    const res = await request(`${server.url}${t.path}`, t);
+    const res = await request(`${t.at.url}${t.path}`, t);
     const problem = res.status === t.status ? t.check?.(res) : `status ${res.status}`;
     if (problem !== undefined) {
       throw new Error(
@@ -363,8 +609,8 @@ async function measure<T extends Target[]>(
 
   for (const t of targets) {
     log(`warm-up ${t.name} (${HTTP.warmupSeconds}s)`);
-    const result = await cannon(server.url, t, HTTP.warmupSeconds);
-    if (server.died()) throw new Error(`${t.name} (warm-up): ${server.died()}`);
+    const result = await cannon(t.at.url, t, HTTP.warmupSeconds);
+    if (t.at.died()) throw new Error(`${t.name} (warm-up): ${t.at.died()}`);
     checkStatuses(ctx, t, result, 'warm-up');
   }
   // Alternate the targets round by round, so that drift (thermal, noisy neighbours) spreads
@@ -372,8 +618,8 @@ async function measure<T extends Target[]>(
   for (let round = 1; round <= HTTP.rounds; round++) {
     for (const t of targets) {
       log(`round ${round}/${HTTP.rounds}: ${t.name} (${HTTP.durationSeconds}s)`);
-      const result = await cannon(server.url, t, HTTP.durationSeconds);
-      if (server.died()) throw new Error(`${t.name} (round ${round}): ${server.died()}`);
+      const result = await cannon(t.at.url, t, HTTP.durationSeconds);
+      if (t.at.died()) throw new Error(`${t.name} (round ${round}): ${t.at.died()}`);
       checkStatuses(ctx, t, result, `round ${round}`);
       t.samples.push({
         rps: result.requests.total / result.duration,
@@ -454,7 +700,8 @@ function checkStatuses(ctx: Ctx, target: Target, result: autocannon.Result, phas
   if (wrong.length > 0)
     problems.push(`unexpected statuses ${wrong.map(([s, n]) => `${s}×${n}`).join(', ')}`);
   if (right === 0) problems.push(`no ${target.status} at all`);
-  if (result.errors > 0) problems.push(`${result.errors} errors`);
+  if (target.tolerateErrors) target.errors = (target.errors ?? 0) + result.errors;
+  else if (result.errors > 0) problems.push(`${result.errors} errors`);
   if (result.timeouts > 0) problems.push(`${result.timeouts} timeouts`);
   if (result.mismatches > 0) problems.push(`${result.mismatches} bodies failed the body check`);
   if (problems.length > 0) {
@@ -969,6 +1216,7 @@ async function writeResults(
     'Written by `npm run bench` (bench/run.ts); the latest run replaces the section below and ' +
       `adds a line to the history (last ${HISTORY_LIMIT} runs). Numbers compare only within one run.`,
     '',
+    ...previousSection('## Findings'),
     latest,
     '',
     '## History',
@@ -977,6 +1225,23 @@ async function writeResults(
     '',
   ].join('\n');
   fs.writeFileSync(RESULTS_FILE, await prettierFormat(text));
+}
+
+/**
+ * A hand-written section of the previous file (e.g. `## Findings`: what the profiles showed),
+ * kept as it is, up to the next `## ` heading; empty when there is none.
+ */
+function previousSection(heading: string): string[] {
+  let old: string;
+  try {
+    old = fs.readFileSync(RESULTS_FILE, 'utf8');
+  } catch {
+    return [];
+  }
+  const at = old.indexOf(`\n${heading}`);
+  if (at < 0) return [];
+  const end = old.indexOf('\n## ', at + 1);
+  return [old.slice(at + 1, end < 0 ? undefined : end).trimEnd(), ''];
 }
 
 function previousHistory(): string[] {

@@ -14,10 +14,17 @@ export interface SessionAuthOptions {
   cookieOptions: { path: string; httpOnly: boolean; sameSite: 'lax'; secure: boolean };
 }
 
-function hasCookie(req: Request, name: string): boolean {
+/**
+ * Whether the request carries a cookie of this name (its value is not looked at), read as the
+ * `cookie` package that express-session uses reads names: up to the first `=`, trimmed.
+ */
+export function hasCookie(req: Request, name: string): boolean {
   const header = req.headers.cookie;
   if (!header) return false;
-  return header.split(';').some((part) => part.trim().startsWith(`${name}=`));
+  return header.split(';').some((part) => {
+    const eq = part.indexOf('=');
+    return eq > 0 && part.slice(0, eq).trim() === name;
+  });
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -7,6 +7,7 @@ import { methodNotAllowed, problem } from '../src/http/problems';
 import type { Clock } from '../src/store';
 import { sessionCookieExpiresAt, type SessionRecord } from '../src/store/session-store';
 import type { Visitors } from '../src/http/visitors';
+import { hasCookie } from '../middleware/session-auth';
 
 export interface SessionRoutesDeps {
   config: Config;
@@ -125,12 +126,23 @@ export function sessionRouter(deps: SessionRoutesDeps): Router {
       res.json({ ...lead, ...describe(s) });
     };
 
+  // The routes that only read an existing session: without its cookie there is none to load, and
+  // sessionAuth refuses session_missing on its own; express-session would first make (and then
+  // drop) a new empty session with a fresh random id, the most of that refusal's cost.
+  const existingSession: RequestHandler = function existingSession(req, res, next) {
+    if (hasCookie(req, deps.cookieName)) session(req, res, next);
+    else next();
+  };
+
   router
     .route('/keepalive')
-    .post(session, sessionAuth, sessionState({ message: 'Session kept alive.' }))
+    .post(existingSession, sessionAuth, sessionState({ message: 'Session kept alive.' }))
     .all(methodNotAllowed('POST'));
 
-  router.route('/me').get(session, sessionAuth, sessionState({})).all(methodNotAllowed('GET'));
+  router
+    .route('/me')
+    .get(existingSession, sessionAuth, sessionState({}))
+    .all(methodNotAllowed('GET'));
 
   router
     .route('/logout')

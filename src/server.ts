@@ -1,3 +1,5 @@
+// First: the modules after it are compiled with the cache it enables (Node 22.1+).
+import './compile-cache';
 import cluster from 'node:cluster';
 import { runPrimary, takeSharedSecret } from './cluster';
 import { loadConfigOrExit } from './config';

@@ -1,5 +1,5 @@
-import type { RequestHandler } from 'express';
-import { sessionAuth } from '../../middleware/session-auth';
+import type { Request, RequestHandler } from 'express';
+import { hasCookie, sessionAuth } from '../../middleware/session-auth';
 import { EXPIRED_SESSION_KEPT_MS, type SessionRecord } from '../../src/store/session-store';
 import { testClock } from '../helpers';
 import { check, get, type Send } from './check';
@@ -116,3 +116,19 @@ function keep(record: SessionRecord & { cookie: { maxAge: number } }): RequestHa
     next();
   };
 }
+
+describe('hasCookie()', () => {
+  const req = (cookie?: string) => ({ headers: { cookie } }) as unknown as Request;
+  it.each([
+    ['four-oh-one.sid=abc', true],
+    ['a=1; four-oh-one.sid=abc', true],
+    ['a=1;four-oh-one.sid =abc', true],
+    ['four-oh-one.sid2=abc', false],
+    ['x-four-oh-one.sid=abc', false],
+    ['a=four-oh-one.sid=abc', false],
+    ['four-oh-one.sid', false],
+    [undefined, false],
+  ])('reads %j as having the cookie: %s (names as express-session reads them)', (header, has) => {
+    expect(hasCookie(req(header), 'four-oh-one.sid')).toBe(has);
+  });
+});
