@@ -228,6 +228,22 @@ const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
       invalid_grant: 'grant valid (password right; refresh token known, unexpired, unrevoked)',
       refresh_token_reused: 'refresh token not used before',
       invalid_scope: 'scope allowed to this client or user',
+      unauthorized_client: 'grant type registered for this client',
+      authorization_code_invalid: 'code issued here (known)',
+      authorization_code_expired: 'code within its 60 seconds',
+      authorization_code_reused: 'code not used before',
+      authorization_code_client_mismatch: 'code issued to this client',
+      redirect_uri_mismatch: 'redirect_uri as in the authorization request',
+      pkce_verifier_mismatch: 'code_verifier matches the code_challenge (PKCE)',
+    },
+  },
+  {
+    guard: 'authorization endpoint (RFC 6749 §4.1, GET/POST /authorize)',
+    failedBy: {
+      authorize_client_unknown: 'client_id registered',
+      authorize_redirect_uri_invalid: 'redirect_uri registered for the client, exactly',
+      csrf_token_invalid: 'form token issued for this request, recent',
+      authorize_request_expired: 'authorization request pending (not answered, not expired)',
     },
   },
   {
