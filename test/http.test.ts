@@ -24,6 +24,10 @@ const bodyOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\
  * its request id in X-Request-Id and in the body, the occurrence in `instance`, and a remedy.
  */
 function expectIdentified(answer: string): void {
+  // And a Date (RFC 9110 §6.6.1), the server's clock, by which a client measures its skew.
+  const date = /\r\nDate: ([^\r]+)\r\n/.exec(answer)?.[1] ?? '';
+  expect(date).toMatch(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+  expect(Math.abs(Date.parse(date) - Date.now())).toBeLessThan(5000);
   const id = /\r\nX-Request-Id: ([0-9a-f-]{36})\r\n/.exec(answer)?.[1];
   expect(id).toBeDefined();
   expect(bodyOf(answer)).toMatchObject({

@@ -33,7 +33,10 @@ export function createServer(app: express.Application): Server {
     socket.end(
       `HTTP/1.1 ${error.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
         `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `X-Request-Id: ${requestId}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+        // Date, as Node writes on every other answer (RFC 9110 §6.6.1: a 4xx from a server with a
+        // clock must have one), so a client can measure its clock skew from any answer.
+        `X-Request-Id: ${requestId}\r\nDate: ${new Date().toUTCString()}\r\n` +
+        `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
     );
   });
   return server;

@@ -40,6 +40,85 @@ function tokenScenario(
   };
 }
 
+/** A token one second inside the clock leeway: accepted, whatever the skew it shows. */
+function withinTolerance(
+  claim: 'exp' | 'nbf' | 'iat',
+  title: string,
+  explanation: string,
+): Scenario {
+  return {
+    id: `clock-skew-${claim}-within-tolerance`,
+    family: 'bearer',
+    title,
+    trigger: { method: 'GET', path: DATA, headers: bearer(`${claim}_within_tolerance`) },
+    expect: { status: 200, challenge: null },
+    explanation: `${explanation} ${CLOCK_REMEDY}`,
+    rfc: [rfc(7519, CLAIM_SECTION[claim]), rfc(9110, '6.6.1')],
+  };
+}
+
+const CLAIM_SECTION = { exp: '4.1.4', nbf: '4.1.5', iat: '4.1.6' } as const;
+
+/** What every clock-skew card ends with: how a client measures its own skew. */
+const CLOCK_REMEDY =
+  'Every answer here carries a Date header (RFC 9110 §6.6.1): compare it with your own clock to measure your skew, and keep both clocks on NTP; the refusals name the server time in `detail` too.';
+
+/**
+ * The edges of JWT_CLOCK_TOLERANCE_SECONDS for exp, nbf and iat: a token one second inside the
+ * leeway, accepted, and one beyond it, refused. The specimens are minted every second.
+ */
+function clockSkewScenarios(): Scenario[] {
+  const beyond = (
+    claim: 'exp' | 'nbf' | 'iat',
+    code: ProblemCode,
+    title: string,
+    explanation: string,
+  ): Scenario =>
+    tokenScenario(
+      `clock-skew-${claim}-beyond-tolerance`,
+      title,
+      `${claim}_beyond_tolerance`,
+      code,
+      `${explanation} ${CLOCK_REMEDY}`,
+      [rfc(9110, '6.6.1')],
+    );
+  return [
+    withinTolerance(
+      'exp',
+      'Expired a second ago, inside the clock leeway: still accepted',
+      'Its exp passed one second before it was minted, yet the token is served: the server allows JWT_CLOCK_TOLERANCE_SECONDS ({{clock_tolerance}} s) of skew between the issuer’s clock and its own (RFC 7519 §4.1.4 allows "some small leeway"). It stays accepted for about {{clock_tolerance_inside}} s after /scenarios or the playground served it; after that it is an ordinary expired token, so fetch the trigger again.',
+    ),
+    beyond(
+      'exp',
+      'token_expired',
+      'Expired one second beyond the clock leeway: token_expired',
+      'Its exp lies {{clock_tolerance}} s and one second in the past: one second more than the leeway allows, so it is refused. The detail names the expiry, the server time and the tolerance, which is how a client tells a skewed clock from a token it kept too long.',
+    ),
+    withinTolerance(
+      'nbf',
+      'Not valid for {{clock_tolerance_inside}} more seconds, inside the leeway: accepted',
+      'Its nbf (not before) is {{clock_tolerance_inside}} s ahead of the server clock: an issuer whose clock runs fast by that much. The leeway covers it, so the token is served.',
+    ),
+    beyond(
+      'nbf',
+      'token_not_yet_valid',
+      'nbf beyond the clock leeway: token_not_yet_valid',
+      'Its nbf is {{clock_tolerance}} s plus five and a half minutes ahead: the issuer’s clock (or this server’s) is off by more than the leeway. It is minted that far beyond the edge so that it stays beyond it while you read; a token this far off is a clock to fix, not a moment to wait for.',
+    ),
+    withinTolerance(
+      'iat',
+      'Issued {{clock_tolerance_inside}} s in the future, inside the leeway: accepted',
+      'Its iat is {{clock_tolerance_inside}} s ahead of the server clock. This server refuses a token whose iat lies in the future beyond the leeway (token_issued_in_future); within it, a fast issuer clock is tolerated like for nbf.',
+    ),
+    beyond(
+      'iat',
+      'token_issued_in_future',
+      'iat beyond the clock leeway: token_issued_in_future',
+      'Its iat is {{clock_tolerance}} s plus five and a half minutes ahead of the server clock. RFC 7519 makes iat informational and requires no check on it; this server checks it with the same leeway as nbf, its own choice, since a token from the future is either a skewed issuer or a forgery.',
+    ),
+  ];
+}
+
 /** The family's heading in /scenarios, the playground and the OpenAPI tags. */
 export const family: FamilyInfo = {
   title: 'Bearer tokens on GET /api/v1/data',
@@ -286,6 +365,7 @@ export const scenarios: Scenario[] = [
     'token_issued_in_future',
     'Its iat is one hour ahead of the server clock.',
   ),
+  ...clockSkewScenarios(),
   tokenScenario(
     'token-wrong-issuer',
     'A token from another issuer',

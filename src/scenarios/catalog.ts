@@ -293,7 +293,7 @@ export const problemCatalog = {
     explanation:
       'The token’s exp is in the past (beyond the server’s clock tolerance). This is the 401 a refresh-and-retry client must handle: the credentials were fine once, and a new token will work.',
     remedy:
-      'Use your refresh token (or your client credentials) to get a new access token, then retry once.',
+      'Use your refresh token (or your client credentials) to get a new access token, then retry once. If fresh tokens expire at once, your clock and the server’s disagree: compare the Date header of any answer with your own clock.',
     rfc: [rfc(7519, '4.1.4'), rfc(6750, '3.1')],
   },
   token_not_yet_valid: {
@@ -301,7 +301,8 @@ export const problemCatalog = {
     title: 'Access token not yet valid',
     explanation:
       'The token’s nbf (not before) is in the future beyond the clock tolerance. Usually the issuer’s clock and this server’s disagree.',
-    remedy: 'Check both clocks (NTP); wait until nbf, or get a token without a future nbf.',
+    remedy:
+      'Measure the skew (the Date header of any answer is the server’s clock; detail names it too) and fix the clocks with NTP; wait until nbf, or get a token without a future nbf.',
     rfc: [rfc(7519, '4.1.5')],
   },
   token_issued_in_future: {
@@ -309,7 +310,8 @@ export const problemCatalog = {
     title: 'Access token issued in the future',
     explanation:
       'The token’s iat is later than the server’s clock plus tolerance: it claims to have been issued at a time that has not come yet. Either the issuer’s clock runs fast or the token was forged.',
-    remedy: 'Check the issuer’s clock, then get a new token.',
+    remedy:
+      'Compare the issuer’s clock with the server’s (the Date header of any answer), fix it with NTP, then get a new token.',
     rfc: [rfc(7519, '4.1.6'), rfc(8725, '3.10')],
   },
   token_issuer_invalid: {

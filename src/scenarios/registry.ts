@@ -17,6 +17,8 @@ export interface RegistrySettings {
   stepUpMaxAgeSeconds: number;
   /** The token issuer (JWT_ISSUER; PUBLIC_URL when absent): the `iss` of authorization responses. */
   issuer?: string;
+  /** JWT_CLOCK_TOLERANCE_SECONDS: the leeway the clock-skew cards show the edges of (30 unless told). */
+  clockToleranceSeconds?: number;
 }
 
 /** The session cookie's name (the `__Host-` prefix needs Secure, so only with COOKIE_SECURE). */
@@ -30,7 +32,7 @@ export function registrySettings(config: {
   cors: { origins: readonly string[] };
   session: { cookieSecure: boolean };
   tokens: { stepUpMaxAgeSeconds: number };
-  jwt: { issuer: string };
+  jwt: { issuer: string; clockToleranceSeconds: number };
 }): RegistrySettings {
   return {
     publicUrl: config.publicUrl,
@@ -38,8 +40,12 @@ export function registrySettings(config: {
     cookieName: sessionCookieName(config.session.cookieSecure),
     stepUpMaxAgeSeconds: config.tokens.stepUpMaxAgeSeconds,
     issuer: config.jwt.issuer,
+    clockToleranceSeconds: config.jwt.clockToleranceSeconds,
   };
 }
+
+/** JWT_CLOCK_TOLERANCE_SECONDS's default (src/config.ts). */
+const DEFAULT_CLOCK_TOLERANCE = 30;
 
 /** The settings of `npm start` with no environment (src/config.ts defaults). */
 export const DEFAULT_REGISTRY_SETTINGS: RegistrySettings = {
@@ -53,6 +59,7 @@ export const DEFAULT_REGISTRY_SETTINGS: RegistrySettings = {
   cookieName: 'four-oh-one.sid',
   stepUpMaxAgeSeconds: 300,
   issuer: 'http://127.0.0.1:3000',
+  clockToleranceSeconds: DEFAULT_CLOCK_TOLERANCE,
 };
 
 /** What stands for the allowed origin when the allowlist is empty (those cards are not fired). */
@@ -60,6 +67,7 @@ const NO_ALLOWED_ORIGIN = 'https://an-origin-on-cors-origins.example';
 
 /** The values of the registry's placeholders under some settings. */
 function placeholders(settings: RegistrySettings): Record<string, string> {
+  const tolerance = settings.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE;
   const allowed = settings.origins[0];
   const url = new URL(allowed ?? NO_ALLOWED_ORIGIN);
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
@@ -82,6 +90,8 @@ function placeholders(settings: RegistrySettings): Record<string, string> {
     issuer_in_query: new URLSearchParams({ iss: settings.issuer ?? settings.publicUrl })
       .toString()
       .slice('iss='.length),
+    clock_tolerance: String(tolerance),
+    clock_tolerance_inside: String(Math.max(0, tolerance - 1)),
   };
 }
 
@@ -122,6 +132,15 @@ export function registryOf(templates: readonly Scenario[]): RegistryFor {
           fired: false,
           setup:
             'No origin is on CORS_ORIGINS in this configuration, so no call can come from an allowed origin. Add one (e.g. http://127.0.0.1:3001) to see this answer.',
+        };
+      }
+      // A leeway under two seconds has no inside: a token a second past exp is refused.
+      const tolerance = settings.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE;
+      if (tolerance < 2 && JSON.stringify(template).includes('_within_tolerance}}')) {
+        s.trigger = {
+          ...s.trigger,
+          fired: false,
+          setup: `JWT_CLOCK_TOLERANCE_SECONDS is ${tolerance} in this configuration, so no token can be a second past an edge and still inside the leeway. Start the server with the default (30) to see this answer.`,
         };
       }
       return s;

@@ -53,7 +53,23 @@ export const SPECIMEN_NAMES = [
   'sender_constrained',
   'issued_before_store_loss',
   'id_token',
+  'exp_within_tolerance',
+  'exp_beyond_tolerance',
+  'nbf_within_tolerance',
+  'nbf_beyond_tolerance',
+  'iat_within_tolerance',
+  'iat_beyond_tolerance',
 ] as const;
+
+/** The clock-skew specimens: minted again every second, since their point is a few seconds. */
+type SkewName = Extract<SpecimenName, `${string}_tolerance`>;
+
+/**
+ * How far beyond the leeway the refused nbf and iat specimens lie: they drift towards it as time
+ * passes, and must stay beyond it while a page that showed them is open (the playground fetches
+ * its triggers again after five minutes).
+ */
+export const SKEW_BEYOND_SECONDS = 330;
 
 export type SpecimenName = (typeof SPECIMEN_NAMES)[number];
 export type Specimens = Record<SpecimenName, string>;
@@ -116,6 +132,7 @@ const UNKNOWN_EXTENSION = 'urn:example:must-understand';
  */
 export class SpecimenBook {
   private cached: { at: number; epoch: number | undefined; specimens: Specimens } | undefined;
+  private skew: { second: number; tokens: Record<SkewName, string> } | undefined;
   private readonly remintAfterMs: number;
 
   constructor(private readonly options: SpecimenBookOptions) {
@@ -129,7 +146,7 @@ export class SpecimenBook {
     const epoch = this.options.epoch;
     const stale = this.cached !== undefined && epoch?.current !== this.cached.epoch;
     if (this.cached && !stale && now - this.cached.at < this.remintAfterMs) {
-      return this.cached.specimens;
+      return this.withSkew(this.cached.specimens, now, this.cached.epoch);
     }
     const since = await epoch?.read();
     const { specimens, revokedJti, usedRefreshJti, clientRefreshJti } = this.mint(since);
@@ -142,7 +159,57 @@ export class SpecimenBook {
     // authentication nobody's use can change what the next visitor sees.
     await this.options.store.set(`rt:used:${clientRefreshJti}`, 'specimen', ttlMs);
     this.cached = { at: now, epoch: since, specimens };
-    return specimens;
+    return this.withSkew(specimens, now, since);
+  }
+
+  /**
+   * The specimens with clock-skew tokens minted this second: each lies one second inside the
+   * JWT_CLOCK_TOLERANCE_SECONDS leeway (exp a second ago... accepted while the leeway lasts) or
+   * beyond it, so they cannot be kept ten minutes like the others. Signing six tokens a second
+   * at most, and only when a page or /scenarios asks.
+   */
+  private withSkew(specimens: Specimens, nowMs: number, since: number | undefined): Specimens {
+    const second = Math.floor(nowMs / 1000);
+    if (this.skew?.second !== second) this.skew = { second, tokens: this.mintSkew(second, since) };
+    return { ...specimens, ...this.skew.tokens };
+  }
+
+  private mintSkew(now: number, since: number | undefined): Record<SkewName, string> {
+    const signing = this.options.keys.signing;
+    const header = JSON.stringify({ alg: signing.alg, typ: 'at+jwt', kid: signing.kid });
+    const { jwt } = this.options;
+    const claims = {
+      type: 'user',
+      iss: jwt.issuer,
+      sub: 'demo-user',
+      aud: jwt.audience,
+      client_id: SPECIMEN_CLIENT_ID,
+      scope: 'data:read',
+    };
+    const tolerance = jwt.clockToleranceSeconds;
+    const at = (c: Partial<AccessClaims>) =>
+      jws(signing, header, {
+        ...claims,
+        exp: now + LIFETIME_SECONDS,
+        iat: now,
+        jti: specimenJti('skew'),
+        ...c,
+      });
+    // Inside: one second short of the edge (with a leeway under two seconds there is no inside:
+    // the registry does not fire those cards then). Beyond: exp one second past the edge, which
+    // only grows; nbf and iat SKEW_BEYOND_SECONDS past it, since they drift back towards it.
+    const inside = tolerance - 1;
+    // Issued a minute ago, but never before the store's data began (that is store_state_lost).
+    const issued = Math.max(now - 60, since === undefined ? 0 : Math.ceil(since / 1000));
+    const beyond = tolerance + SKEW_BEYOND_SECONDS;
+    return {
+      exp_within_tolerance: at({ iat: issued, exp: now - 1 }),
+      exp_beyond_tolerance: at({ iat: issued, exp: now - tolerance - 1 }),
+      nbf_within_tolerance: at({ nbf: now + inside }),
+      nbf_beyond_tolerance: at({ nbf: now + beyond }),
+      iat_within_tolerance: at({ iat: now + inside }),
+      iat_beyond_tolerance: at({ iat: now + beyond }),
+    };
   }
 
   /** `since`: the store's epoch (src/store/epoch.ts), when the app keeps one. */
@@ -221,6 +288,13 @@ export class SpecimenBook {
       stale_login: at({ sub: 'my_username', auth_time: now - 2 * LIFETIME_SECONDS }),
       session_idle_expired: '',
       session_absolute_expired: '',
+      // Minted every second by withSkew().
+      exp_within_tolerance: '',
+      exp_beyond_tolerance: '',
+      nbf_within_tolerance: '',
+      nbf_beyond_tolerance: '',
+      iat_within_tolerance: '',
+      iat_beyond_tolerance: '',
       digest_wrong_password: '',
       digest_stale_nonce: '',
       crit_unknown: at({}, { crit: [UNKNOWN_EXTENSION], [UNKNOWN_EXTENSION]: true }),
