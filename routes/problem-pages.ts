@@ -4,6 +4,7 @@ import { EXAMPLE_REQUEST_ID, errorMedia, scenarioExample } from '../src/openapi/
 import { problemCatalog, scenariosFor, type ProblemCode, type Scenario } from '../src/scenarios';
 import { diagramForProblem } from '../src/site/diagrams';
 import { html, type Html } from '../src/site/html';
+import { triggerTokensView } from '../src/site/jwt-view';
 import { layout, prose } from '../src/site/layout';
 import { statusClass } from '../src/site/shared/status-class';
 import { curlFor } from '../src/teaching/snippets';
@@ -149,6 +150,7 @@ function scenarioSection(s: Scenario, baseUrl: string, specimens: Specimens): Ht
       >
     </p>
     <pre class="wire"><code>${requestText(s, specimens)}</code></pre>
+    ${triggerTokensView(s.trigger, specimens, s.expect.code, Math.floor(Date.now() / 1000))}
     <p class="muted">As curl:</p>
     <pre class="wire"><code>${curlFor(baseUrl, s.trigger, specimens)}</code></pre>
   </section>`;

@@ -224,6 +224,28 @@ describeBrowser('Run results and /explain in Chromium', () => {
   );
 
   it.each(Object.keys(VIEWPORTS) as ViewportName[])(
+    'at %s width, a problem page decodes the tokens its scenarios send',
+    async (name) => {
+      const browser = await launchChromium(VIEWPORTS[name]);
+      try {
+        const page = await browser.context.newPage();
+        await page.goto(`${baseUrl}/problems/token_expired`);
+        const exp = await claimRow(page, '#scenario-token-expired', 'exp');
+        // No script on a problem page: the time stays in UTC, counted from when it was rendered.
+        expect(exp).toMatchObject({ culprit: true, label: 'refused for this', local: false });
+        expect(exp?.time).toMatch(/ UTC$/);
+        expect(exp?.rel).toMatch(/^expired \d+ (s|min|h|days) ago$/);
+        await expect(horizontalOverflow(page)).resolves.toBe(0);
+        expect(await seriousViolations(page)).toEqual([]);
+        await screenshot(page, `results-problem-${name}`);
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
+
+  it.each(Object.keys(VIEWPORTS) as ViewportName[])(
     'at %s width, no sticky bar covers the card a link opens',
     async (name) => {
       const browser = await launchChromium(VIEWPORTS[name]);
