@@ -10,7 +10,19 @@ import { ipKeyGenerator } from 'express-rate-limit';
  * visitor. Visitors behind one NAT are one visitor; locally, a learner is one visitor.
  */
 export function clientAddress(req: Request): string {
-  const ip = req.ip ?? '';
+  // Once per request: the guards, the visitor tag and the explanation budget all ask, and
+  // req.ip parses X-Forwarded-For against TRUST_PROXY each time it is read.
+  let address = addresses.get(req);
+  if (address === undefined) {
+    address = addressOf(req.ip ?? '');
+    addresses.set(req, address);
+  }
+  return address;
+}
+
+const addresses = new WeakMap<Request, string>();
+
+function addressOf(ip: string): string {
   if (isIP(ip) !== 0) return ipKeyGenerator(ip);
   // With TRUST_PROXY=true, Express takes any X-Forwarded-For text as the address; text that is
   // no address is named by its hash, so every key built from it stays short.
@@ -36,18 +48,21 @@ const TAG = /^[A-Za-z0-9_-]{16}$/;
 export const isVisitorTag = (value: unknown): value is VisitorTag =>
   typeof value === 'string' && TAG.test(value);
 
+/** Recent addresses' tags kept, so that a busy client's requests do not each compute an HMAC. */
+const RECENT_TAGS = 4096;
+
 export function createVisitors(secret: Buffer): Visitors {
   const key = createHmac('sha256', secret).update('four-oh-one visitor tags').digest();
-  const tags = new WeakMap<Request, VisitorTag>();
+  // Bounded: past RECENT_TAGS addresses, the oldest is forgotten (and computed again if seen).
+  const recent = new Map<string, VisitorTag>();
   return {
     of(req) {
-      let tag = tags.get(req);
+      const address = clientAddress(req);
+      let tag = recent.get(address);
       if (tag === undefined) {
-        tag = createHmac('sha256', key)
-          .update(clientAddress(req))
-          .digest('base64url')
-          .slice(0, TAG_LENGTH);
-        tags.set(req, tag);
+        tag = createHmac('sha256', key).update(address).digest('base64url').slice(0, TAG_LENGTH);
+        if (recent.size >= RECENT_TAGS) recent.delete(recent.keys().next().value as string);
+        recent.set(address, tag);
       }
       return tag;
     },
