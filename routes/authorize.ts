@@ -17,7 +17,13 @@ import {
   type AuthorizationRequest,
   type RedirectError,
 } from '../src/oauth/request';
-import { callbackPage, consentPage, loginPage, type LoginReason } from '../src/site/authorize';
+import {
+  callbackPage,
+  callbackQuery,
+  consentPage,
+  loginPage,
+  type LoginReason,
+} from '../src/site/authorize';
 import type { Clock } from '../src/store';
 import type { Directory, Principal } from '../src/tokens/identities';
 
@@ -35,9 +41,6 @@ export interface AuthorizeRoutesDeps {
   /** The `openid` scope, which /userinfo needs (OpenID Connect Core §5.3). */
   requireOpenid: RequestHandler;
 }
-
-/** The longest value of a callback parameter shown on the callback page. */
-const MAX_SHOWN = 2048;
 
 /**
  * The authorization endpoint (RFC 6749 §4.1, RFC 7636, OpenID Connect Core §3.1), its login and
@@ -277,11 +280,7 @@ export function authorizeRouter(deps: AuthorizeRoutesDeps): Router {
   router
     .route(CALLBACK_PATH)
     .get(noStore, function callback(req, res) {
-      const shown: Record<string, string | undefined> = {};
-      for (const name of ['code', 'state', 'iss', 'error', 'error_description']) {
-        const value = req.query[name];
-        if (typeof value === 'string') shown[name] = value.slice(0, MAX_SHOWN);
-      }
+      const shown = callbackQuery(req.query as Record<string, unknown>);
       res.type('html').send(callbackPage(shown, `${config.publicUrl}/auth/token`));
     })
     .all(methodNotAllowed('GET'));

@@ -15,7 +15,9 @@ import {
   type Scenario,
 } from './scenarios';
 import { ARTICLES, SOURCES_PATH } from './scenarios/sources';
+import { CALLBACK_PATH } from './oauth/clients';
 import { assetRouter } from './site/assets';
+import { callbackBody, callbackQuery } from './site/authorize';
 import { html, Html } from './site/html';
 import { plainPage, prose } from './site/layout';
 import type { DemoData, DemoStep } from './site/shared/cors-demo-data';
@@ -341,6 +343,13 @@ export function createCorsDemoApp(options: CorsDemoOptions): express.Application
     }
     const at = { hostname: req.hostname, port: req.socket.localPort ?? 0 };
     res.type('html').send(renderPage(options, tokens, at));
+  });
+  // The public client's redirect URI on this origin (src/oauth/clients.ts): the browser lands
+  // here after /authorize, as it would on a single-page app's own origin.
+  app.get(CALLBACK_PATH, function demoCallback(req, res) {
+    const shown = callbackQuery(req.query as Record<string, unknown>);
+    const body = callbackBody(shown, `${options.apiBase}/auth/token`);
+    res.type('html').send(plainPage('Authorization response', body));
   });
   app.get('/frame', function demoFrame(_req, res) {
     res.type('html').send(FRAME_PAGE);

@@ -118,39 +118,54 @@ export function consentPage(options: {
   );
 }
 
+/** The longest value of a callback parameter shown. */
+const MAX_SHOWN = 2048;
+
+/** The authorization response's parameters as the callback page shows them (text only, capped). */
+export function callbackQuery(query: Record<string, unknown>): Record<string, string> {
+  const shown: Record<string, string> = {};
+  for (const name of ['code', 'state', 'iss', 'error', 'error_description']) {
+    const value = query[name];
+    if (typeof value === 'string') shown[name] = value.slice(0, MAX_SHOWN);
+  }
+  return shown;
+}
+
 /**
- * The redirect URI's page: shows what came back and, for a code, the token request a
- * confidential client would make next (the code_verifier is the client's; it is not here).
+ * What a redirect URI's page shows: what came back and, for a code, the token request the
+ * client makes next (the code_verifier is the client's; it is not here). The API serves it in
+ * the site's frame; the CORS demo page's server, on the second origin, in its plain one.
  */
-export function callbackPage(query: Record<string, string | undefined>, tokenUrl: string): string {
-  const rows: Html[] = Object.entries(query)
-    .filter((e): e is [string, string] => e[1] !== undefined)
-    .map(
-      ([k, v]) =>
-        html`<tr>
-          <th scope="row"><code>${k}</code></th>
-          <td><code>${v}</code></td>
-        </tr>`,
-    );
-  const code = query.code;
-  return layout(
-    'Authorization response',
-    html`<section class="authz">
-      <h1>${query.error === undefined ? 'Authorization response' : 'Authorization refused'}</h1>
-      <p>What the authorization server sent back to the client’s redirect URI (RFC 6749 §4.1.2).</p>
-      <table class="authz-table">
-        <tbody>
-          ${rows}
-        </tbody>
-      </table>
-      ${
-        code === undefined
-          ? ''
-          : html`<h2>Exchange the code (within 60 seconds, once)</h2>
-              <pre><code>curl -s ${tokenUrl} -d grant_type=authorization_code \\
-  -d code=${code} \\
-  -d redirect_uri=… -d client_id=… -d code_verifier=…</code></pre>`
-      }
-    </section>`,
+export function callbackBody(query: Record<string, string>, tokenUrl: string): Html {
+  const rows: Html[] = Object.entries(query).map(
+    ([k, v]) =>
+      html`<tr>
+        <th scope="row"><code>${k}</code></th>
+        <td><code>${v}</code></td>
+      </tr>`,
   );
+  const code = query.code;
+  return html`<section class="authz">
+    <h1>${query.error === undefined ? 'Authorization response' : 'Authorization refused'}</h1>
+    <p>What the authorization server sent back to the client’s redirect URI (RFC 6749 §4.1.2).</p>
+    <table class="authz-table">
+      <tbody>
+        ${rows}
+      </tbody>
+    </table>
+    ${
+      code === undefined
+        ? ''
+        : html`<h2>Exchange the code (within 60 seconds, once)</h2>
+            <pre
+              tabindex="0"
+              aria-label="The token request"
+            ><code>curl -s ${tokenUrl}   -d grant_type=authorization_code   -d code=${code}   -d redirect_uri=… -d client_id=… -d code_verifier=…</code></pre>`
+    }
+  </section>`;
+}
+
+/** The callback page of the API's origin. */
+export function callbackPage(query: Record<string, string>, tokenUrl: string): string {
+  return layout('Authorization response', callbackBody(query, tokenUrl));
 }

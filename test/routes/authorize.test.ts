@@ -1,5 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import request from 'supertest';
+import { createCorsDemoApp } from '../../src/cors-demo';
 import { buildApp, expectProblem } from '../helpers';
 import {
   authorizeQuery,
@@ -282,5 +284,28 @@ describe('the token endpoint refuses a code', () => {
       code_verifier: pkce().verifier,
     });
     expectProblem(res, { status: 400, code: 'authorization_code_invalid' });
+  });
+});
+
+describe('the callback page on the CORS demo page’s origin', () => {
+  it('is registered for the public client, and served there with the response it carries', async () => {
+    const demo = `http://127.0.0.1:${ctx.config.cors.demoPort}/oauth/callback`;
+    const login = await ctx
+      .http()
+      .get('/authorize')
+      .query(authorizeQuery({ redirectUri: demo }, pkce()));
+    expect(login.status).toBe(200);
+    const app = createCorsDemoApp({
+      apiBase: ctx.config.publicUrl,
+      origins: ctx.config.cors.origins,
+      user: { username: 'my_username', password: 'my_password' },
+      tokens: async () => ({}),
+    });
+    const res = await request(app).get('/oauth/callback?code=abc%3Cb%3E&state=xyz&iss=x&other=1');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-security-policy']).toBeDefined();
+    expect(res.text).toContain('<code>abc&#60;b&#62;</code>');
+    expect(res.text).toContain(`curl -s ${ctx.config.publicUrl}/auth/token`);
+    expect(res.text).not.toContain('<code>other</code>');
   });
 });
