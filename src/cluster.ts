@@ -58,7 +58,7 @@ export function runPrimary(config: Config): void {
       exitCode = 2;
       stop('SIGINT');
     } else if (!stopping) {
-      exitCode = Math.max(exitCode, 1);
+      // Replaced: the exit code says how the server stopped, not that a worker once crashed.
       replace(worker, code, signal);
     } else if (code !== 0) {
       exitCode = Math.max(exitCode, 1);
@@ -75,6 +75,7 @@ export function runPrimary(config: Config): void {
         { pid: worker.process.pid, code, signal },
         `worker died; more than ${MAX_RESTARTS_PER_MINUTE} restarts in a minute, stopping`,
       );
+      exitCode = 1;
       stop('SIGTERM');
       return;
     }

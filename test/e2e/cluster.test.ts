@@ -208,6 +208,27 @@ describe('WEB_CONCURRENCY (cluster mode)', () => {
       expect((await workersOf(server, reads)).size).toBe(2);
     });
 
+    it('replaces a worker that dies, and keeps answering on the port', async () => {
+      const listening = () =>
+        [...server.logs.join('').matchAll(/"pid":(\d+)[^\n]*"msg":"four-oh-one listening"/g)].map(
+          (m) => Number(m[1]),
+        );
+      const [victim] = listening();
+      expect(victim).toBeDefined();
+      process.kill(victim as number, 'SIGKILL');
+      const deadline = Date.now() + 10_000;
+      while (listening().length < 3) {
+        expect(Date.now()).toBeLessThan(deadline);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(server.logs.join('')).toContain('"msg":"worker died; starting another"');
+      const answers = await repeat(6, () => fresh(`${base}/healthz`));
+      expect(answers.map((a) => a.status)).toEqual(Array(6).fill(200));
+      const pids = await workersOf(server, answers);
+      expect(pids.size).toBe(2);
+      expect(pids.has(victim as number)).toBe(false);
+    });
+
     it('stops every worker on SIGTERM and exits 0', async () => {
       server.child.kill('SIGTERM');
       expect(await exited(server.child)).toBe(0);
