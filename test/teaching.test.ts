@@ -33,7 +33,10 @@ describe('the texts', () => {
     ]) {
       expect(text).not.toMatch(/like OpenAI’s own API|as OpenAI’s does/i);
       expect(text).toMatch(/Incorrect API key provided/);
-      expect(text).toMatch(/article’s gateway/);
+      // The gateway of the article, named and linked to where /sources quotes it.
+      expect(text).toMatch(
+        /gateway in \[“Invalid Token \(request id: …\)”\]\(\/sources#invalid-token\)/,
+      );
     }
   });
 

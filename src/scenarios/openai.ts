@@ -173,7 +173,9 @@ export const scenarios: Scenario[] = [
       envelope: 'openai',
     },
     explanation:
-      'The body says only "Invalid Token (request id: …)", as the article’s gateway did (OpenAI’s own API says "Incorrect API key provided" for a key it does not know); the reason is in the challenge’s error_description ("Access token expired") and in the log line for the request id. This is the case the article’s fix is for: on a 401 whose message holds "Invalid Token", get a new token (POST /auth/token), then retry the request once — not in a loop.',
+      'The body says only "Invalid Token (request id: …)", as the gateway in ' +
+      cite('invalidToken') +
+      ' did (OpenAI’s own API says "Incorrect API key provided" for a key it does not know); the reason is in the challenge’s error_description ("Access token expired") and in the log line for the request id. This is the case the article’s fix is for: on a 401 whose message holds "Invalid Token", get a new token (POST /auth/token), then retry the request once — not in a loop.',
     rfc: [...problemCatalog.token_expired.rfc, rfc(9110, '15.5.2')],
   },
   {
