@@ -175,16 +175,16 @@ export function authorizeRouter(deps: AuthorizeRoutesDeps): Router {
   const parseForm = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 32 });
 
   /** Either step of the form: the login (action=login), or the consent (approve, deny). */
-  const loginOrConsent: RequestHandler = async function loginOrConsent(req, res, next) {
+  /** The login step counts refused passwords (429 past the limit); the consent step does not. */
+  const limitLogins: RequestHandler = function limitLogins(req, res, next) {
+    if ((req.body as Record<string, unknown>).action !== 'login') return next();
+    return deps.loginLimit(req, res, next);
+  };
+
+  const loginOrConsent: RequestHandler = async function loginOrConsent(req, res) {
     const body = req.body as Record<string, unknown>;
     const visitor = visitors.of(req);
-    if (body.action === 'login') {
-      deps.loginLimit(req, res, (err?: unknown) => {
-        if (err) next(err);
-        else login(req, res).catch(next);
-      });
-      return;
-    }
+    if (body.action === 'login') return login(req, res);
     if (body.action !== 'approve' && body.action !== 'deny') {
       throw problem('parameter_invalid', { detail: 'action must be login, approve or deny.' });
     }
@@ -249,6 +249,7 @@ export function authorizeRouter(deps: AuthorizeRoutesDeps): Router {
         }
         next();
       },
+      limitLogins,
       loginOrConsent,
     )
     .all(methodNotAllowed('GET', 'POST'));

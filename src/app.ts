@@ -247,7 +247,14 @@ export function createApp(config: Config, deps: Deps): express.Application {
       clock,
       visitors,
       loginLimit: authorizeLoginLimit(
-        failureLimiter({ store, clock, logger, name: 'login', limits: config.loginLimits }),
+        failureLimiter({
+          store,
+          clock,
+          logger,
+          name: 'login',
+          limits: config.loginLimits,
+          what: 'failed logins',
+        }),
         directory,
       ),
       bearerAuth: requireBearer,

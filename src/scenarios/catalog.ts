@@ -529,7 +529,7 @@ export const problemCatalog = {
     explanation:
       'The token is valid, but this action needs a login no older than max_age seconds (RFC 9470 step-up authentication). The token\u2019s auth_time is older, or absent (a client-credentials token, where no user logged in). Refreshing does not help: refresh keeps the original auth_time.',
     remedy:
-      'Send the user through a new authorization request carrying the challenge’s max_age (and its acr_values, when it names some), as RFC 9470 §4 says: the authorization server then makes the user log in again and issues a token with a fresh auth_time. Retry once with that token. Refreshing cannot help, and a client must never collect the password itself: RFC 9700 §2.4 forbids the password grant (this demo server offers it only so that a test can get a fresh login in one call).',
+      'Send the user through a new authorization request carrying the challenge’s max_age (and its acr_values, when it names some), as RFC 9470 §4 says: the authorization server then makes the user log in again and issues a token with a fresh auth_time. Here that is GET /authorize with max_age (the login page comes back even for a remembered login), then the code exchanged at POST /auth/token. Retry once with that token. Refreshing cannot help, and a client must never collect the password itself: RFC 9700 §2.4 forbids the password grant (this demo server offers it only so that a test can get a fresh login in one call).',
     rfc: [rfc(9470, '3'), rfc(9470, '4'), rfc(9700, '2.4'), rfc(6750, '3')],
   },
   parameter_invalid: {

@@ -133,6 +133,9 @@ async function caught(err) {
   if (err instanceof oauth.AuthorizationResponseError) {
     return { class: 'AuthorizationResponseError', error: err.error, state: err.cause.get('state') };
   }
+  if (err instanceof oauth.OperationProcessingError) {
+    return { class: 'OperationProcessingError', code: err.code, message: err.message };
+  }
   if (err instanceof oauth.WWWAuthenticateChallengeError) {
     const body = await err.response.json();
     return { class: 'WWWAuthenticateChallengeError', status: err.status, code: body.code };
@@ -228,6 +231,17 @@ await refusal('invalid_scope', async () => {
   const f = await start(spa, { scope: 'openid photos' });
   const back = await fetch(f.url, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
   oauth.validateAuthResponse(as, spa, new URL(back.headers.get('location')), f.state);
+});
+// The nonce lesson is the client's: an id_token whose nonce is not the one this client sent
+// (a replayed or injected response) must be refused by the client; the server only carries it.
+await refusal('nonce_mismatch', async () => {
+  const f = await start(spa);
+  const back = await browser(f.url);
+  const p = oauth.validateAuthResponse(as, spa, new URL(back.location), f.state);
+  const res = await exchange(spa, oauth.None(), p, f.verifier);
+  await oauth.processAuthorizationCodeResponse(as, spa, res, {
+    expectedNonce: oauth.generateRandomNonce(),
+  });
 });
 await refusal('id_token_as_access_token', () =>
   oauth

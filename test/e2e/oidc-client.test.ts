@@ -101,6 +101,11 @@ describe('oauth4webapi runs the authorization-code flow with PKCE and OpenID Con
         error: 'invalid_grant',
         code: 'pkce_verifier_mismatch',
       },
+      nonce_mismatch: {
+        class: 'OperationProcessingError',
+        code: 'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+        message: expect.stringContaining('nonce'),
+      },
       id_token_as_access_token: {
         class: 'WWWAuthenticateChallengeError',
         status: 401,

@@ -309,3 +309,99 @@ describe('the callback page on the CORS demo page’s origin', () => {
     expect(res.text).not.toContain('<code>other</code>');
   });
 });
+
+describe('the step-up lesson as a flow (RFC 9470)', () => {
+  it('a token from an old login gets insufficient_user_authentication; max_age makes the user log in again, and the new token passes', async () => {
+    const app = buildApp({ env: { STEP_UP_MAX_AGE_SECONDS: '120' } });
+    const first = await runFlow(app.http, { redirectUri: callback });
+    const verifier = first.pkce.verifier;
+    const exchanged = await exchange(app.http, {
+      code: first.params.get('code') ?? '',
+      redirect_uri: callback,
+      client_id: SPA,
+      code_verifier: verifier,
+    });
+    app.clock.advance(10 * 60 * 1000);
+    const refused = await app
+      .http()
+      .get('/account/security')
+      .auth(exchanged.body.access_token, { type: 'bearer' });
+    expectProblem(refused, { status: 401, code: 'insufficient_user_authentication' });
+    expect(refused.headers['www-authenticate']).toContain('max_age="120"');
+
+    // The challenge's max_age, sent to /authorize with the remembered login: the password again.
+    const p = pkce();
+    const again = await app
+      .http()
+      .get('/authorize')
+      .set('Cookie', first.cookie ?? '')
+      .query(authorizeQuery({ redirectUri: callback, extra: { max_age: '120' } }, p));
+    expect(again.text).toContain('value="login"');
+    const fresh = await runFlow(app.http, {
+      redirectUri: callback,
+      cookie: first.cookie,
+      extra: { max_age: '120' },
+      pkce: p,
+    });
+    const tokens = await exchange(app.http, {
+      code: fresh.params.get('code') ?? '',
+      redirect_uri: callback,
+      client_id: SPA,
+      code_verifier: p.verifier,
+    });
+    const ok = await app
+      .http()
+      .get('/account/security')
+      .auth(tokens.body.access_token, { type: 'bearer' });
+    expect(ok.status).toBe(200);
+    const claims = jwt.decode(tokens.body.access_token) as jwt.JwtPayload;
+    expect(claims).toMatchObject({
+      auth_time: Math.floor(app.clock.now() / 1000),
+      acr: 'urn:four-oh-one:acr:password',
+    });
+  });
+});
+
+describe('prompt=none with a remembered login', () => {
+  it('answers consent_required on the redirect: consent always needs a page here', async () => {
+    const first = await runFlow(ctx.http, { redirectUri: callback });
+    const res = await ctx
+      .http()
+      .get('/authorize')
+      .set('Cookie', first.cookie ?? '')
+      .query(authorizeQuery({ redirectUri: callback, extra: { prompt: 'none' } }, pkce()));
+    expect(redirected(res).get('error')).toBe('consent_required');
+  });
+});
+
+describe('wrong passwords on the login form', () => {
+  it('count with POST /login’s: past LOGIN_MAX_FAILURES_PER_ACCOUNT, 429 too_many_attempts', async () => {
+    const app = buildApp({ env: { LOGIN_MAX_FAILURES_PER_ACCOUNT: '2' } });
+    const page = await app
+      .http()
+      .get('/authorize')
+      .query(authorizeQuery({ redirectUri: callback }, pkce()));
+    const form = {
+      ...formFields(page.text),
+      username: 'my_username',
+      password: 'wrong',
+      action: 'login',
+    };
+    for (let i = 0; i < 2; i++) {
+      const res = await app.http().post('/authorize').type('form').send(form);
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toMatch(
+        /^Cookie realm="four-oh-one", form-action="\/authorize"/,
+      );
+    }
+    const limited = await app.http().post('/authorize').type('form').send(form);
+    expectProblem(limited, { status: 429, code: 'too_many_attempts' });
+    // The right password is refused too until the window ends: the limit is per account and address.
+    const right = await app
+      .http()
+      .post('/authorize')
+      .type('form')
+      .send({ ...form, password: 'my_password' });
+    expect(right.status).toBe(429);
+  });
+});
