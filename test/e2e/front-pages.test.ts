@@ -115,6 +115,19 @@ describeBrowser('the front pages in a browser', () => {
       expect(errors).toEqual([]);
     }, 60_000);
 
+    it('in dark mode too: no serious accessibility violation (contrast is per scheme)', async () => {
+      const page = await browser.context.newPage();
+      await page.emulateMedia({ colorScheme: 'dark' });
+      for (const path of ['/', '/problems', '/problems/token_expired', '/sources']) {
+        await page.goto(`${baseUrl}${path}`, { waitUntil: 'load' });
+        expect({ path, violations: await seriousViolations(page) }).toEqual({
+          path,
+          violations: [],
+        });
+      }
+      await screenshot(page, `front-home-dark-${viewport}`);
+    }, 90_000);
+
     it('the problems index: every code, 401 first, each a link', async () => {
       const { page, errors } = await open(browser, `${baseUrl}/problems`);
       await expect(text(page, '.problem-group h2')).resolves.toMatch(/^401\s+Unauthorized/);
