@@ -755,11 +755,18 @@ async function serverOnRedis(
   return { server, redis };
 }
 
-/** Waits up to 5 s for /readyz to answer 200. */
+/**
+ * Waits up to 10 s for /readyz to answer 200 four times in a row, each on a fresh connection:
+ * in cluster mode each goes to the next worker, and every worker must have its store connected.
+ */
 async function untilReady(server: StartedServer): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    if ((await request(`${server.url}/readyz`)).status === 200) return;
-    await sleep(100);
+  let inARow = 0;
+  for (let i = 0; i < 100 && inARow < 4; i++) {
+    if ((await request(`${server.url}/readyz`)).status === 200) inARow += 1;
+    else {
+      inARow = 0;
+      await sleep(100);
+    }
   }
 }
 

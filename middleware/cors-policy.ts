@@ -84,7 +84,9 @@ export function corsPolicy(options: CorsPolicyOptions): RequestHandler {
   }
   const handle = cors(corsOptions(options.origins));
   return function corsPolicyMiddleware(req, res, next) {
-    res.vary('Origin');
+    // Usually the first Vary of the answer: set it without parsing one.
+    if (res.getHeader('Vary') === undefined) res.setHeader('Vary', 'Origin');
+    else res.vary('Origin');
     // No Origin (curl, servers, same-origin GETs): cors() would refuse it and do nothing else.
     if (req.headers.origin === undefined) next();
     else handle(req, res, next);
