@@ -7,6 +7,8 @@ export const CORS_ALLOWED_HEADERS: readonly string[] = [
   'Authorization',
   'Content-Type',
   'X-Request-Id',
+  // The session's CSRF token (middleware/csrf.ts), which a page's heartbeat and logout send.
+  'X-CSRF-Token',
 ];
 
 /**

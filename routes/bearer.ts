@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { bearerChallenges } from '../src/auth/challenges';
 import { methodNotAllowed, problem } from '../src/http/problems';
+import { traceOf } from '../src/teaching/explain';
 import type { Store } from '../src/store';
 import type { Visitors } from '../src/http/visitors';
 
@@ -111,12 +112,20 @@ function flaky(store: Store, visitors: Visitors, challenge: string): RequestHand
           : `Scripted failure ${attempt} of ${failures} for key "${key}"`;
       const extensions =
         failures === 'always' ? { scripted: true } : { scripted: true, attempt, failures };
+      // The token passed every check (bearerAuth's trace is the usual one); the script refused.
+      res.locals.trace = traceOf(SCRIPT_GUARD, SCRIPT_CHECKS, SCRIPT_CHECKS[1], {
+        facts: { fail: String(failures), status },
+      });
       throw scriptedFailure(status, which, extensions, challenge);
     }
     res.setHeader('Cache-Control', 'no-store');
     res.json({ message: 'Success after scripted failures.', attempt, failures, key });
   };
 }
+
+/** For /explain: what a scripted failure passed, and the step that failed on purpose. */
+const SCRIPT_GUARD = 'scripted failures (GET /api/v1/flaky)';
+const SCRIPT_CHECKS = ['valid access token with data:read', 'past the scripted failures'];
 
 /** The scripted failure of a status: the answer a real refusal of that kind would give. */
 function scriptedFailure(

@@ -1,4 +1,5 @@
 import { Router, type Request, type RequestHandler } from 'express';
+import { csrfToken, newCsrfToken, originCheck } from '../middleware/csrf';
 import { cookieChallenge } from '../src/auth/challenges';
 import { jsonOrForm, secondsParam } from '../src/http/body';
 import type { Config } from '../src/config';
@@ -59,71 +60,89 @@ export function sessionRouter(deps: SessionRoutesDeps): Router {
   const router = Router();
   const loginChallenge = cookieChallenge(deps.cookieName);
 
-  const describe = (s: NonNullable<Express.Locals['session']>) => ({
+  const describe = (s: NonNullable<Express.Locals['session']>, token: string) => ({
     user: s.user,
     idle_expires_at: iso(s.idleExpiresAt),
     absolute_expires_at: iso(s.absoluteExpiresAt),
+    // For browser scripts: their state-changing calls send it back in X-CSRF-Token.
+    csrf_token: token,
   });
+  // State-changing requests from another site's page are refused before anything is read.
+  const sameSite = originCheck({ publicUrl: config.publicUrl, origins: config.cors.origins });
+  const requireCsrfToken = csrfToken();
 
   router
     .route('/login')
-    .post(...jsonOrForm(), ...deps.loginRateLimit, session, async function login(req, res) {
-      const body = req.body as Record<string, unknown>;
-      const username = text(body, 'username');
-      const password = text(body, 'password');
-      const idleSeconds =
-        secondsParam(body, 'idle_seconds', config.session.idleSeconds, invalidParam) ??
-        config.session.idleSeconds;
-      const absoluteSeconds =
-        secondsParam(body, 'absolute_seconds', config.session.absoluteSeconds, invalidParam) ??
-        config.session.absoluteSeconds;
-      const user = directory.authenticateUser(username, password);
-      if (!user) {
-        throw problem('login_failed', {
-          detail: 'The username or password is wrong.',
-          headers: { 'WWW-Authenticate': loginChallenge },
+    .post(
+      sameSite,
+      ...jsonOrForm(),
+      ...deps.loginRateLimit,
+      session,
+      async function login(req, res) {
+        const body = req.body as Record<string, unknown>;
+        const username = text(body, 'username');
+        const password = text(body, 'password');
+        const idleSeconds =
+          secondsParam(body, 'idle_seconds', config.session.idleSeconds, invalidParam) ??
+          config.session.idleSeconds;
+        const absoluteSeconds =
+          secondsParam(body, 'absolute_seconds', config.session.absoluteSeconds, invalidParam) ??
+          config.session.absoluteSeconds;
+        const user = directory.authenticateUser(username, password);
+        if (!user) {
+          throw problem('login_failed', {
+            detail: 'The username or password is wrong.',
+            headers: { 'WWW-Authenticate': loginChallenge },
+          });
+        }
+        // A new session id at every login: an id planted before login is worth nothing after.
+        await regenerate(req);
+        const now = clock.now();
+        const record = req.session as typeof req.session & SessionRecord;
+        record.user = { sub: user.sub, type: user.type };
+        // The session is charged to the visitor who logged in, for as long as it is kept.
+        record.owner = deps.visitors.of(req);
+        record.createdAt = now;
+        record.lastSeenAt = now;
+        record.idleMs = Math.min(idleSeconds, absoluteSeconds) * 1000;
+        record.absoluteMs = absoluteSeconds * 1000;
+        record.csrfToken = newCsrfToken();
+        // The cookie outlives the session by the tombstone window: a client that still holds it
+        // after the absolute deadline hears session_absolute_expired, not session_missing.
+        record.cookie.maxAge = sessionCookieExpiresAt(now, record.absoluteMs) - now;
+        try {
+          await save(req);
+        } catch (err) {
+          // Not saved (a full quota, a store outage): send no cookie for a session that is not there.
+          (req as { session?: unknown }).session = null;
+          throw err;
+        }
+        res.setHeader('Cache-Control', 'no-store');
+        res.json({
+          message: `Logged in as ${user.sub}.`,
+          ...describe(
+            {
+              user: record.user,
+              idleExpiresAt: now + record.idleMs,
+              absoluteExpiresAt: now + record.absoluteMs,
+            },
+            record.csrfToken,
+          ),
         });
-      }
-      // A new session id at every login: an id planted before login is worth nothing after.
-      await regenerate(req);
-      const now = clock.now();
-      const record = req.session as typeof req.session & SessionRecord;
-      record.user = { sub: user.sub, type: user.type };
-      // The session is charged to the visitor who logged in, for as long as it is kept.
-      record.owner = deps.visitors.of(req);
-      record.createdAt = now;
-      record.lastSeenAt = now;
-      record.idleMs = Math.min(idleSeconds, absoluteSeconds) * 1000;
-      record.absoluteMs = absoluteSeconds * 1000;
-      // The cookie outlives the session by the tombstone window: a client that still holds it
-      // after the absolute deadline hears session_absolute_expired, not session_missing.
-      record.cookie.maxAge = sessionCookieExpiresAt(now, record.absoluteMs) - now;
-      try {
-        await save(req);
-      } catch (err) {
-        // Not saved (a full quota, a store outage): send no cookie for a session that is not there.
-        (req as { session?: unknown }).session = null;
-        throw err;
-      }
-      res.setHeader('Cache-Control', 'no-store');
-      res.json({
-        message: `Logged in as ${user.sub}.`,
-        ...describe({
-          user: record.user,
-          idleExpiresAt: now + record.idleMs,
-          absoluteExpiresAt: now + record.absoluteMs,
-        }),
-      });
-    })
+      },
+    )
     .all(methodNotAllowed('POST'));
 
   /** Answers the session sessionAuth let through (activity already counted), after `lead`. */
   const sessionState = (lead: Record<string, string>): RequestHandler =>
-    function sessionState(_req, res) {
+    function sessionState(req, res) {
       const s = res.locals.session;
       if (!s) throw new Error('sessionState: sessionAuth did not run');
+      // A session from before tokens existed gets one now (saved with the activity mark).
+      const record = req.session as typeof req.session & SessionRecord;
+      record.csrfToken ??= newCsrfToken();
       res.setHeader('Cache-Control', 'no-store');
-      res.json({ ...lead, ...describe(s) });
+      res.json({ ...lead, ...describe(s, record.csrfToken) });
     };
 
   // The routes that only read an existing session: without its cookie there is none to load, and
@@ -136,7 +155,13 @@ export function sessionRouter(deps: SessionRoutesDeps): Router {
 
   router
     .route('/keepalive')
-    .post(existingSession, sessionAuth, sessionState({ message: 'Session kept alive.' }))
+    .post(
+      sameSite,
+      existingSession,
+      sessionAuth,
+      requireCsrfToken,
+      sessionState({ message: 'Session kept alive.' }),
+    )
     .all(methodNotAllowed('POST'));
 
   router
@@ -146,7 +171,7 @@ export function sessionRouter(deps: SessionRoutesDeps): Router {
 
   router
     .route('/logout')
-    .post(session, async function logout(req, res) {
+    .post(sameSite, session, requireCsrfToken, async function logout(req, res) {
       const loggedIn = Boolean((req.session as SessionRecord | undefined)?.user);
       if (loggedIn) {
         await new Promise<void>((resolve, reject) =>

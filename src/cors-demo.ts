@@ -259,7 +259,11 @@ function renderPage(
       out clears it, and the next heartbeat is 401 <code>session_missing</code>, which the script
       can read, challenge and all. With a short idle timeout, wait past it: the heartbeat is 401
       <code>session_idle_expired</code>. From another site (see above) the heartbeat is 401
-      <code>session_missing</code> right after a successful login.
+      <code>session_missing</code> right after a successful login. The login’s answer carries
+      <code>csrf_token</code>; the heartbeat and the logout send it back in
+      <code>X-CSRF-Token</code> (a header a page of another site cannot know), which makes them
+      preflighted. A page on an origin that is not on <code>CORS_ORIGINS</code> cannot post at all:
+      the API refuses it 403 <code>csrf_origin_refused</code>, unseen.
     </p>
     <p>
       <label

@@ -70,6 +70,8 @@ const REALISED = new Set([
   'auth-token-refresh-retry',
   'session-too-many-attempts',
   'auth-token-too-many-attempts',
+  'session-csrf-token-missing',
+  'session-csrf-token-mismatch',
   'digest-auth-replayed',
   'digest-auth-rate-limited',
   'platform-store-unavailable',
@@ -144,6 +146,52 @@ describe('the cards the table test does not fire', () => {
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
       expect(res.headers.ratelimit).toMatch(/; r=0; t=\d+/);
       expect(res.headers['ratelimit-policy']).toMatch(/"credentials-account"; q=2; w=60/);
+    });
+  });
+
+  describe('session-csrf-token-missing and session-csrf-token-mismatch', () => {
+    const ctx = buildApp();
+    const login = async () => {
+      const res = await ctx
+        .http()
+        .post('/login')
+        .type('form')
+        .send({ username: 'my_username', password: 'my_password' })
+        .expect(200);
+      return {
+        cookie: String(res.headers['set-cookie']).split(';')[0] as string,
+        token: res.body.csrf_token as string,
+      };
+    };
+    /** The card's request, with a live session's cookie for the placeholder. */
+    const send = (s: Scenario, cookie: string, token?: string) => {
+      let req = ctx.http().post(s.trigger.path).set('Cookie', cookie);
+      for (const [name, value] of Object.entries(s.trigger.headers ?? {})) {
+        if (name !== 'Cookie' && name !== 'X-CSRF-Token') req = req.set(name, String(value));
+      }
+      return token === undefined ? req : req.set('X-CSRF-Token', token);
+    };
+
+    it('answers as documented without the token, and counts no heartbeat', async () => {
+      const s = card('session-csrf-token-missing');
+      const { cookie, token } = await login();
+      const before = (await ctx.http().get('/me').set('Cookie', cookie)).body;
+      ctx.clock.advance(5000);
+      await expectDocumented(await send(s, cookie), s);
+      const after = (await ctx.http().get('/me').set('Cookie', cookie)).body;
+      expect(after.csrf_token).toBe(token);
+      // /me counts as activity itself; the refused heartbeat did not move the idle deadline.
+      expect(Date.parse(after.idle_expires_at) - Date.parse(before.idle_expires_at)).toBe(5000);
+      expect((await send(s, cookie, token)).status).toBe(200);
+    });
+
+    it('answers as documented with another session’s token', async () => {
+      const s = card('session-csrf-token-mismatch');
+      const first = await login();
+      const second = await login();
+      expect(second.token).not.toBe(first.token);
+      await expectDocumented(await send(s, first.cookie, second.token), s);
+      expect((await send(s, first.cookie, first.token)).status).toBe(200);
     });
   });
 

@@ -34,6 +34,11 @@ export const sessionView = obj(
     user: obj({ sub: str, type: str }, ['sub', 'type']),
     idle_expires_at: iso,
     absolute_expires_at: iso,
+    csrf_token: {
+      type: 'string',
+      description:
+        'The session’s CSRF token: a browser sends it back in X-CSRF-Token on POST /keepalive and /logout.',
+    },
   },
   ['user', 'idle_expires_at', 'absolute_expires_at'],
 );

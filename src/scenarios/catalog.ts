@@ -6,7 +6,7 @@
  *
  * Data only: it imports nothing from the server, so anything may import it.
  */
-import { rfc, type RfcRef } from './refs';
+import { rfc, rfc6265bis, type RfcRef } from './refs';
 import { cite } from './sources';
 
 export interface ProblemDef {
@@ -608,6 +608,34 @@ export const problemCatalog = {
     remedy:
       'Wait for the Retry-After delay before trying again, with the right credentials; do not retry refused ones.',
     rfc: [rfc(6585, '4'), rfc(9110, '10.2.3')],
+  },
+
+  csrf_origin_refused: {
+    status: 403,
+    title: 'Cross-site request refused',
+    explanation:
+      'A state-changing request to the cookie session (POST /login, /keepalive, /logout) came from a page of another site: its Origin is neither this site nor on CORS_ORIGINS, or is `null`, or the browser marked it `Sec-Fetch-Site: cross-site`. That is cross-site request forgery: any page can make a browser post a form to this server, and the browser adds the session cookie (SameSite=Lax stops that for cross-site POSTs, but not from a sibling subdomain, and old browsers ignore it). CORS does not help: it only hides the answer, and a simple form post is sent and served before any CORS check. So the server refuses what the browser itself says about the request’s origin (OWASP CSRF Prevention Cheat Sheet: verify the origin with standard headers; Fetch Metadata). A request with neither Origin nor Sec-Fetch-Site is let through: curl, Python requests and other non-browser clients send neither, cannot be forged by a page, and the article’s keepalive loop runs unchanged. 403, not 401: the credentials are beside the point; nothing the client could add makes this request acceptable from that page.',
+    remedy:
+      'Post from a page of this site (or an origin on CORS_ORIGINS). If this is your own front end on another origin, add its origin to CORS_ORIGINS; never relax the check to "any origin".',
+    rfc: [rfc(9110, '15.5.4'), rfc(6454, '7.3'), rfc6265bis('8.8')],
+  },
+  csrf_token_missing: {
+    status: 403,
+    title: 'CSRF token missing',
+    explanation:
+      'A browser (it sent Sec-Fetch-Site) made a state-changing request to a logged-in session without the session’s synchronizer token in X-CSRF-Token. The token comes in the answer to POST /login and GET /me, which only this site and CORS_ORIGINS can read; a forged request from another site has the cookie but not the token. Frameworks refuse the same mistake each in their own way: Rails answers 422 Unprocessable Entity (ActionController::InvalidAuthenticityToken), Laravel 419 Page Expired (TokenMismatchException, a status of its own that no RFC defines), Django 403 Forbidden ("CSRF verification failed. Request aborted."). This server answers 403 like Django: the request is understood and authenticated, and refused. Non-browser clients need no token.',
+    remedy:
+      'Read csrf_token from the answer to POST /login (or GET /me) and send it as `X-CSRF-Token: <token>` on POST /keepalive and /logout.',
+    rfc: [rfc(9110, '15.5.4')],
+  },
+  csrf_token_mismatch: {
+    status: 403,
+    title: 'CSRF token is wrong',
+    explanation:
+      'A browser’s state-changing request carried X-CSRF-Token, but not this session’s token: one from another session, an old one from before a new login, or a guess. Compared in constant time, as SHA-256 digests. Rails answers 422 for this, Laravel 419, Django 403 ("CSRF token incorrect"); this server 403, with a code apart from csrf_token_missing so a client can tell a stale token from a forgotten one. (The forms of /authorize have their own token, whose refusal is csrf_token_invalid.)',
+    remedy:
+      'Take csrf_token again from GET /me (or from the last login: each login makes a new one) and send it as `X-CSRF-Token`.',
+    rfc: [rfc(9110, '15.5.4')],
   },
 
   // --- classic challenges: Basic, Digest, API keys, 407 (RFC 7617, RFC 7616; httpbin) ---------

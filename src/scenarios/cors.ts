@@ -152,7 +152,7 @@ export const scenarios: Scenario[] = [
         'access-control-allow-origin': DEMO_ORIGIN,
         'access-control-allow-credentials': 'true',
         'access-control-allow-methods': 'GET,HEAD,POST,PUT,PATCH,DELETE',
-        'access-control-allow-headers': 'Authorization,Content-Type,X-Request-Id',
+        'access-control-allow-headers': 'Authorization,Content-Type,X-Request-Id,X-CSRF-Token',
         'access-control-max-age': '600',
         vary: 'Origin',
       },

@@ -13,6 +13,8 @@ export interface SessionRecord {
   absoluteMs?: number;
   /** The visitor whose quota the record is charged to (see src/http/visitors.ts). */
   owner?: string;
+  /** The synchronizer token a browser sends in X-CSRF-Token (middleware/csrf.ts). */
+  csrfToken?: string;
 }
 
 /**

@@ -323,6 +323,15 @@ describeBrowser('the CORS demo page in Chromium', () => {
       const seen: Record<string, Observed> = {};
       for (const id of ['login', 'keepalive', 'me', 'logout', 'keepalive']) {
         seen[Object.keys(seen).includes(id) ? `${id} after logout` : id] = await step(page, id);
+        if (id === 'me') {
+          // The page's steps send X-CSRF-Token; the same heartbeat without it is refused, and
+          // readable (the CORS policy runs before the session routes).
+          const bare = await page.evaluate(async (url) => {
+            const r = await fetch(url, { method: 'POST', credentials: 'include' });
+            return [r.status, ((await r.json()) as { code?: string }).code];
+          }, `${api}/keepalive`);
+          expect(bare).toEqual([403, 'csrf_token_missing']);
+        }
       }
       seen['keepalive-omit'] = await step(page, 'keepalive-omit');
       record['cookie flow, same site'] = seen;
@@ -337,6 +346,7 @@ describeBrowser('the CORS demo page in Chromium', () => {
         'keepalive-omit': [401, 'session_missing'],
       });
       expect(seen.me?.body?.user).toEqual({ sub: 'my_username', type: 'user' });
+      expect(seen.me?.body?.csrf_token).toBe(seen.login?.body?.csrf_token);
       // The refusal is readable, challenge and all; the cookie itself never is.
       expect(seen['keepalive after logout']?.headers?.['www-authenticate']).toBe(
         'Cookie realm="four-oh-one", form-action="/login", cookie-name="four-oh-one.sid"',
@@ -429,13 +439,13 @@ describeBrowser('the CORS demo page in Chromium', () => {
           'as-documented',
         );
         if (view.fetch.path === '/login') {
-          // CORS hid the answer, but a simple POST is still sent and served: CORS is not CSRF
-          // protection. The SameSite=Lax cookie, dropped cross-site, keeps it harmless here.
+          // CORS hid the answer, but a simple POST is still sent: CORS is not CSRF protection.
+          // The server refuses it by its Origin (middleware/csrf.ts), before reading the form.
           await eventually(() =>
             expect(requestsSince(server.logs, logFrom)).toContainEqual({
               method: 'POST',
               path: '/login',
-              status: 200,
+              status: 403,
             }),
           );
         }

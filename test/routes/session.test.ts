@@ -47,6 +47,7 @@ describe('POST /login', () => {
       user: { sub: 'my_username', type: 'user' },
       idle_expires_at: '2026-11-22T07:15:00Z',
       absolute_expires_at: '2026-11-22T15:00:00Z',
+      csrf_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
     });
     const [cookie] = setCookieOf(res);
     expect(cookie).toMatch(

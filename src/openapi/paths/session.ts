@@ -1,13 +1,22 @@
 /** Cookie sessions: login, heartbeat, logout (routes/session.ts). */
 import { BODY_ERRORS, obj, sessionView, STORE, str } from '../schemas';
+import type { ProblemCode } from '../../scenarios/catalog';
 import type { RouteDoc } from '../types';
+
+/** The refusals of a browser's state-changing request (middleware/csrf.ts). */
+const CSRF_ERRORS: ProblemCode[] = [
+  'csrf_origin_refused',
+  'csrf_token_missing',
+  'csrf_token_mismatch',
+];
 
 export const sessionRoutes: RouteDoc[] = [
   {
     method: 'post',
     path: '/login',
     tag: 'session',
-    summary: 'Log in with a form; sets the session cookie',
+    summary:
+      'Log in with a form; sets the session cookie. Refused 403 csrf_origin_refused when a browser posts it from another site (an Origin neither this site nor on CORS_ORIGINS, Origin: null, or Sec-Fetch-Site: cross-site)',
     body: {
       schema: obj(
         {
@@ -28,16 +37,17 @@ export const sessionRoutes: RouteDoc[] = [
         schema: sessionView,
       },
     ],
-    errors: ['too_many_attempts', ...BODY_ERRORS, ...STORE],
+    errors: ['too_many_attempts', 'csrf_origin_refused', ...BODY_ERRORS, ...STORE],
   },
   {
     method: 'post',
     path: '/keepalive',
     tag: 'session',
-    summary: 'The heartbeat: keeps the session’s idle window open',
+    summary:
+      'The heartbeat: keeps the session’s idle window open. A browser (one that sends Sec-Fetch-Site) must send the session’s csrf_token in X-CSRF-Token; clients that are not browsers need not',
     security: [['cookieSession']],
     success: [{ status: 200, description: 'Kept alive.', schema: sessionView }],
-    errors: STORE,
+    errors: [...CSRF_ERRORS, ...STORE],
   },
   {
     method: 'get',
@@ -58,11 +68,12 @@ export const sessionRoutes: RouteDoc[] = [
     method: 'post',
     path: '/logout',
     tag: 'session',
-    summary: 'Log out: the session is destroyed',
+    summary:
+      'Log out: the session is destroyed. A browser sends the session’s csrf_token in X-CSRF-Token',
     security: [[], ['cookieSession']],
     success: [
       { status: 200, description: 'Logged out.', schema: obj({ message: str }, ['message']) },
     ],
-    errors: STORE,
+    errors: [...CSRF_ERRORS, ...STORE],
   },
 ];

@@ -266,6 +266,15 @@
   });
 
   // --- The cookie session across origins ---------------------------------------------------
+  // The session's CSRF token, from the answer to the login (or /me): the heartbeat and the
+  // logout send it back in X-CSRF-Token, as any browser client of a cookie session must.
+  let csrfToken: string | null = null;
+  const tokenIn = (observed: Observed): string | null => {
+    if (observed.outcome !== 'response') return null;
+    const body = observed.body as { csrf_token?: unknown } | null;
+    return body && typeof body.csrf_token === 'string' ? body.csrf_token : null;
+  };
+
   document.querySelectorAll<HTMLElement>('[data-step]').forEach((box) => {
     const step = data.steps[box.dataset.step ?? ''];
     if (!step) return;
@@ -278,8 +287,14 @@
       if (call.body && password && call.body.password === undefined) {
         call.body.password = password.value;
       }
+      if (csrfToken && call.method === 'POST' && call.credentials === 'include' && !call.body) {
+        call.headers = { ...call.headers, 'X-CSRF-Token': csrfToken };
+      }
       box.dataset.state = 'running';
-      void observe(apiBase, call).then((observed) => show(box, observed, null));
+      void observe(apiBase, call).then((observed) => {
+        csrfToken = tokenIn(observed) ?? csrfToken;
+        show(box, observed, null);
+      });
     });
   });
 })();
