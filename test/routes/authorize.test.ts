@@ -1,8 +1,10 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { createCorsDemoApp } from '../../src/cors-demo';
-import { buildApp, expectProblem } from '../helpers';
+import { RedisStore } from '../../src/store/redis';
+import { buildApp, expectProblem, testClock, type TestClock, type TestContext } from '../helpers';
+import { describeRedis, redisUrl } from '../redis';
 import {
   authorizeQuery,
   exchange,
@@ -403,5 +405,54 @@ describe('wrong passwords on the login form', () => {
       .type('form')
       .send({ ...form, password: 'my_password' });
     expect(right.status).toBe(429);
+  });
+});
+
+/** Two exchanges of one code at once, on `a` and `b`: exactly one gets tokens. */
+async function raceOneCode(a: TestContext, b: TestContext): Promise<number[]> {
+  const flow = await runFlow(a.http, { redirectUri: callback });
+  const fields = {
+    code: flow.params.get('code') ?? '',
+    redirect_uri: callback,
+    client_id: SPA,
+    code_verifier: flow.pkce.verifier,
+  };
+  const answers = await Promise.all([exchange(a.http, fields), exchange(b.http, fields)]);
+  return answers.map((r) => r.status).sort();
+}
+
+describe('a code exchanged twice at the same moment', () => {
+  it('gives tokens once: the claim is one atomic step', async () => {
+    expect(await raceOneCode(ctx, ctx)).toEqual([200, 400]);
+  });
+});
+
+describeRedis('the authorization-code flow on Redis', () => {
+  const prefix = `four-oh-one:test:authorize:${randomUUID()}:`;
+  const stores: RedisStore[] = [];
+  async function instance(clock: TestClock) {
+    const store = new RedisStore({ url: redisUrl as string, prefix });
+    await store.connect();
+    stores.push(store);
+    return buildApp({ store, clock });
+  }
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it('two instances act as one server: a code from one is spent once, on either', async () => {
+    const clock = testClock();
+    const a = await instance(clock);
+    const b = await instance(clock);
+    expect(await raceOneCode(a, b)).toEqual([200, 400]);
+    // Consent answered on the other instance, and the code exchanged on the first.
+    const flow = await runFlow(b.http, { redirectUri: callback });
+    const res = await exchange(a.http, {
+      code: flow.params.get('code') ?? '',
+      redirect_uri: callback,
+      client_id: SPA,
+      code_verifier: flow.pkce.verifier,
+    });
+    expect(res.status).toBe(200);
   });
 });
