@@ -4,11 +4,14 @@ import { isProblemCode, problemCatalog } from '../src/scenarios/catalog';
 import { families, scenarios, scenariosFor, type Scenario } from '../src/scenarios';
 import { wantsHtml } from '../src/site/negotiate';
 import { curlFor } from '../src/teaching/snippets';
-import { fillBody, fillHeaders, type SpecimenBook, type Specimens } from '../src/tokens/specimens';
+import {
+  fillBody,
+  fillHeaders,
+  mintedEachSecond,
+  type SpecimenBook,
+  type Specimens,
+} from '../src/tokens/specimens';
 import { problemPage, problemsIndexPage } from './problem-pages';
-
-// Where it lived first; routes/playground.ts imports it from here.
-export { curlFor };
 
 /** A scenario's trigger as served: specimens filled in, with its curl line. */
 function describeTrigger(s: Scenario, baseUrl: string, specimens: Specimens) {
@@ -25,6 +28,8 @@ function describeTrigger(s: Scenario, baseUrl: string, specimens: Specimens) {
     curl: curlFor(baseUrl, s.trigger, specimens),
     // A documented answer no stateless replay can produce: how to see it instead.
     ...(s.trigger.fired === false ? { fired: false, setup: s.trigger.setup } : {}),
+    // Its tokens sit a second inside or beyond the clock leeway: fetch it again just before sending.
+    ...(mintedEachSecond(s.trigger) ? { minted_each_second: true } : {}),
   };
 }
 

@@ -10,7 +10,7 @@ import { layout, prose } from '../src/site/layout';
 import { statusClass } from '../src/site/shared/status-class';
 import { fetchFor, forbiddenHeaders, pythonFor } from '../src/teaching/snippets';
 import type { SpecimenBook, Specimens } from '../src/tokens/specimens';
-import { curlFor } from './catalog';
+import { curlFor } from '../src/teaching/snippets';
 
 export interface PlaygroundDeps {
   specimens: SpecimenBook;

@@ -86,7 +86,7 @@ function clockSkewScenarios(): Scenario[] {
     withinTolerance(
       'exp',
       'Expired a second ago, inside the clock leeway: still accepted',
-      'Its exp passed one second before it was minted, yet the token is served: the server allows JWT_CLOCK_TOLERANCE_SECONDS ({{clock_tolerance}} s) of skew between the issuer’s clock and its own (RFC 7519 §4.1.4 allows "some small leeway"). It stays accepted for about {{clock_tolerance_inside}} s after /scenarios or the playground served it; after that it is an ordinary expired token, so fetch the trigger again.',
+      'Its exp passed one second before it was minted, yet the token is served: the server allows JWT_CLOCK_TOLERANCE_SECONDS ({{clock_tolerance}} s) of skew between the issuer’s clock and its own (RFC 7519 §4.1.4 allows "some small leeway"). It stays accepted for about {{clock_tolerance_inside}} s after /scenarios or the playground served it; after that it is an ordinary expired token, so fetch the trigger again (the playground does, before each Run: /scenarios marks it `minted_each_second`).',
     ),
     beyond(
       'exp',

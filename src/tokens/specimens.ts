@@ -370,6 +370,18 @@ export class SpecimenBook {
   }
 }
 
+/**
+ * Whether a trigger sends a clock-skew specimen (minted again every second): one served a few
+ * seconds ago may already have crossed the edge it was minted to sit beside.
+ */
+export function mintedEachSecond(trigger: {
+  headers?: Record<string, string | string[]>;
+  body?: Record<string, unknown>;
+}): boolean {
+  const text = JSON.stringify([trigger.headers ?? {}, trigger.body ?? {}]);
+  return /\{\{token:[a-z_]+_tolerance\}\}/.test(text);
+}
+
 /** Replaces every `{{token:NAME}}` in a header value with the specimen token NAME. */
 export function fillTemplate(value: string, specimens: Specimens): string {
   return value.replace(/\{\{token:([a-z_]+)\}\}/g, (whole, name: string) =>

@@ -44,6 +44,20 @@ describe('the catalog routes', () => {
       set.mockRestore();
     });
 
+    it('marks the triggers whose tokens sit a second from the clock leeway, and only those', async () => {
+      const res = await ctx.http().get('/scenarios');
+      const marked = res.body.scenarios
+        .filter((s: { trigger: { minted_each_second?: boolean } }) => s.trigger.minted_each_second)
+        .map((s: { id: string }) => s.id)
+        .sort();
+      const skewed = scenarios
+        .filter((s) => JSON.stringify(s.trigger).includes('_tolerance}}'))
+        .map((s) => s.id)
+        .sort();
+      expect(skewed.length).toBeGreaterThanOrEqual(6);
+      expect(marked).toEqual(skewed);
+    });
+
     it('answers POST with 405', async () => {
       expectProblem(await ctx.http().post('/scenarios'), {
         status: 405,
