@@ -211,6 +211,10 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(
     bearerRouter({ bearerAuth: requireBearer, requireDataRead, store, resourceMetadata, visitors }),
   );
+  // The error writer (the one registered last, the same function) here too: a refused token
+  // goes straight to it instead of passing every router below, which an error skips anyway.
+  const writeErrors = problemHandler(logger);
+  app.use(writeErrors);
   app.use(catalogRouter({ specimens, baseUrl: config.publicUrl, registry }));
   app.use(sourcesRouter());
   app.use(explainRouter({ book: explanations }));
@@ -302,7 +306,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(echoRouter());
 
   app.use(notFound);
-  app.use(problemHandler(logger));
+  app.use(writeErrors);
   return app;
 }
 

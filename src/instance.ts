@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createApp } from './app';
 import type { Config } from './config';
-import { startCorsDemo } from './cors-demo';
+import type * as CorsDemo from './cors-demo';
 import { registryFor, registrySettings } from './scenarios';
 import { createServer, listen, ListenError } from './http/server';
 import type { SpecimenBook } from './tokens/specimens';
@@ -40,7 +40,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     });
   });
 
-  let demo: ReturnType<typeof startCorsDemo> | undefined;
+  let demo: ReturnType<typeof CorsDemo.startCorsDemo> | undefined;
 
   /**
    * Stops accepting, lets the requests in flight finish (idle keep-alive connections are closed
@@ -121,6 +121,9 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     // With PORT=0 and no PUBLIC_URL, the default public URL names port 0: use the real one.
     const defaultUrl = `http://127.0.0.1:${config.port}`;
     const specimens = app.locals.specimens as SpecimenBook;
+    // Loaded only when the demo page is on (CORS_DEMO_PORT=0 turns it off).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { startCorsDemo } = require('./cors-demo') as typeof CorsDemo;
     demo = startCorsDemo({
       apiBase: config.publicUrl === defaultUrl ? `http://127.0.0.1:${port}` : config.publicUrl,
       origins: config.cors.origins,
