@@ -4,7 +4,14 @@ import request from 'supertest';
 import { explainRecorder } from '../middleware/explain-recorder';
 import { requestId } from '../middleware/request-id';
 import { createApp } from '../src/app';
-import { problem, problemHandler } from '../src/http/problems';
+import {
+  problem,
+  problemBody,
+  problemHandler,
+  problemJson,
+  RequestedStatusError,
+} from '../src/http/problems';
+import { problemCatalog, type ProblemCode } from '../src/scenarios/catalog';
 import { MemoryStore } from '../src/store';
 import { ExplanationBook } from '../src/teaching/explain';
 import { testClock, testConfig } from './helpers';
@@ -86,6 +93,38 @@ describe('the per-request path', () => {
       problem('token_missing');
       expect(Error.stackTraceLimit).toBe(before);
       expect(new Error('x').stack).toMatch(/\n\s+at /);
+    });
+  });
+
+  describe('a problem body', () => {
+    const codes = Object.keys(problemCatalog) as ProblemCode[];
+    const cases = codes.flatMap((code) =>
+      [undefined, 'A "quoted" détail, with \\ and a\nnewline \u2028.'].flatMap((detail) =>
+        [undefined, '/explain/0b1c2d3e-aaaa-4bbb-8ccc-000000000000'].map(
+          (explanation) => [code, detail, explanation] as const,
+        ),
+      ),
+    );
+
+    it.each(cases)(
+      '%s (detail %j, explanation %j) is serialized from its constant parts byte for byte',
+      (code, detail, explanation) => {
+        const err = problem(code, { detail });
+        const instance = explanation ?? 'urn:uuid:0b1c2d3e-aaaa-4bbb-8ccc-000000000000';
+        const requestId = 'client-id:1.2_3';
+        const body = problemBody(err, instance, requestId);
+        const expected = JSON.stringify(
+          explanation === undefined ? body : { ...body, explanation },
+        );
+        expect(problemJson(err, instance, requestId, explanation)).toBe(expected);
+      },
+    );
+
+    it('carries the status asked for, not the catalog one, for a requested status', () => {
+      const err = new RequestedStatusError(418, "I'm a teapot.");
+      expect(JSON.parse(problemJson(err, 'urn:uuid:x', 'r'))).toEqual(
+        problemBody(err, 'urn:uuid:x', 'r'),
+      );
     });
   });
 });

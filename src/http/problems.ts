@@ -279,9 +279,57 @@ export function sendError(
     res.end(JSON.stringify(openAiErrorBody(err, requestId)));
     return;
   }
-  const body = problemBody(err, explanation ?? occurrenceUrn(res), requestId, dialect);
+  const instance = explanation ?? occurrenceUrn(res);
+  if (dialect === 'problem' && !hasMembers(err.extensions)) {
+    res.end(problemJson(err, instance, requestId, explanation));
+    return;
+  }
+  const body = problemBody(err, instance, requestId, dialect);
   if (explanation !== undefined && !('explanation' in body)) body.explanation = explanation;
   res.end(JSON.stringify(body));
+}
+
+const hasMembers = (o: object) => {
+  for (const _ in o) return true;
+  return false;
+};
+
+/** A code's members that never change, serialized once: see problemJson. */
+const constantParts = new Map<ProblemCode, { head: string; code: string; remedy: string }>();
+
+/**
+ * The JSON of a problem+json body without extensions, `problemBody` plus `explanation` byte for
+ * byte (test/lean-path.test.ts holds it to that for every code), from each code's constant
+ * parts serialized once (its type and title, its code, its remedy: most of the body) and only
+ * the members of this answer serialized per request.
+ */
+export function problemJson(
+  err: HttpError,
+  instance: string,
+  requestId: string,
+  explanation?: string,
+): string {
+  let parts = constantParts.get(err.code);
+  if (parts === undefined) {
+    const def = problemCatalog[err.code];
+    parts = {
+      head: `{"type":${JSON.stringify(`/problems/${err.code}`)},"title":${JSON.stringify(def.title)},"status":`,
+      code: `,"code":${JSON.stringify(err.code)}`,
+      remedy: `,"remedy":${JSON.stringify(def.remedy)}`,
+    };
+    constantParts.set(err.code, parts);
+  }
+  return (
+    parts.head +
+    JSON.stringify(err.status) +
+    (err.detail === undefined ? '' : `,"detail":${JSON.stringify(err.detail)}`) +
+    `,"instance":${JSON.stringify(instance)}` +
+    parts.code +
+    `,"request_id":${JSON.stringify(requestId)}` +
+    parts.remedy +
+    (explanation === undefined ? '' : `,"explanation":${JSON.stringify(explanation)}`) +
+    '}'
+  );
 }
 
 /** The response header naming the id of a refusal's explanation: GET /explain/{id}. */
