@@ -63,9 +63,21 @@ export function authorizeRouter(deps: AuthorizeRoutesDeps): Router {
   const demoUsers = `${config.demo.username} and ${config.demo.adminUsername} (the README gives their passwords)`;
   const now = () => Math.floor(clock.now() / 1000);
 
+  // CSP form-action also binds the redirects a form submission leads to (Chromium enforces it):
+  // helmet's 'self' would stop Allow and Deny on their way to a client on another origin. The
+  // forms of /authorize may lead to the registered redirect URIs' origins, and nowhere else.
+  const redirectOrigins = [
+    ...new Set([...clients.values()].flatMap((c) => c.redirectUris.map((u) => new URL(u).origin))),
+  ];
+  const formAction = `form-action 'self' ${redirectOrigins.join(' ')}`;
+
   const noStore: RequestHandler = function noStore(_req, res, next) {
     // The pages carry form tokens; the redirects carry codes: never cached (RFC 6749 §5.1).
     res.setHeader('Cache-Control', 'no-store');
+    const csp = res.getHeader('Content-Security-Policy');
+    if (typeof csp === 'string') {
+      res.setHeader('Content-Security-Policy', csp.replace(/form-action [^;]*/, formAction));
+    }
     next();
   };
 

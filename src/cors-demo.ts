@@ -41,6 +41,8 @@ export interface CorsDemoOptions {
    * name its real origins; the default configuration's when absent.
    */
   registry?: Scenario[];
+  /** The token issuer the authorization responses name (RFC 9207 `iss`); the API's URL by default. */
+  issuer?: string;
 }
 
 /** The scenarios that have something to show in a browser, in registry order. */
@@ -348,18 +350,22 @@ export function createCorsDemoApp(options: CorsDemoOptions): express.Application
     const at = { hostname: req.hostname, port: req.socket.localPort ?? 0 };
     res.type('html').send(renderPage(options, tokens, at));
   });
-  // The public client's redirect URI on this origin (src/oauth/clients.ts): the browser lands
-  // here after /authorize, as it would on a single-page app's own origin.
+  // A single-page app that signs in with the authorization code and PKCE (/oauth-demo.js), and
+  // the public client's redirect URI on this origin (src/oauth/clients.ts), where it lands.
+  app.get('/oauth/', function spaPage(_req, res) {
+    res.type('html').send(plainPage('Sign in with four-oh-one', spaBody(options, html``)));
+  });
   app.get(CALLBACK_PATH, function demoCallback(req, res) {
     const shown = callbackQuery(req.query as Record<string, unknown>);
-    const body = callbackBody(shown, `${options.apiBase}/auth/token`);
-    res.type('html').send(plainPage('Authorization response', body));
+    const response = callbackBody(shown, `${options.apiBase}/auth/token`);
+    res.type('html').send(plainPage('Authorization response', spaBody(options, response)));
   });
   app.get('/frame', function demoFrame(_req, res) {
     res.type('html').send(FRAME_PAGE);
   });
   // The sandboxed frame loads these too, from an opaque origin, to which every origin is another.
   app.use(assetRouter(['/demo.js', '/playground.css'], { crossOrigin: true }));
+  app.use(assetRouter(['/oauth-demo.js']));
   app.get('/favicon.ico', function noFavicon(_req, res) {
     res.status(204).end();
   });
@@ -370,6 +376,32 @@ export function createCorsDemoApp(options: CorsDemoOptions): express.Application
     res.status(500).type('text/plain').send('The CORS demo page failed.');
   } as ErrorRequestHandler);
   return app;
+}
+
+/**
+ * The single-page app's frame: what it is, its Sign in button, its log, the button that sends
+ * the same code again, then `response` (the authorization response, on the callback).
+ */
+function spaBody(options: CorsDemoOptions, response: Html): Html {
+  const api = options.apiBase;
+  return html`<div id="spa" data-api="${api}" data-issuer="${options.issuer ?? api}">
+      <p class="muted">
+        <a href="${api}/">four-oh-one</a> · <a href="/">CORS demo</a> · single-page app
+      </p>
+      <h1>A single-page app signs in</h1>
+      <p>
+        This page is a public client, <code>four-oh-one-spa</code>, on another origin than the API.
+        Sign in runs the authorization code flow with PKCE: the script makes a code_verifier and its
+        S256 code_challenge with WebCrypto, sends the browser to <code>${api}/authorize</code>, and
+        when the browser comes back here with a code it checks state and iss, exchanges the code at
+        <code>/auth/token</code> with <code>fetch</code>, and calls the API.
+      </p>
+      <p><button type="button" id="spa-login">Sign in</button></p>
+      <ol id="spa-log" aria-live="polite"></ol>
+      <p><button type="button" id="spa-again" hidden>Send the same code again</button></p>
+    </div>
+    ${response}
+    <script src="/oauth-demo.js" defer></script>`;
 }
 
 export interface StartCorsDemoOptions extends CorsDemoOptions {

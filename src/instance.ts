@@ -130,6 +130,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
       user: { username: config.demo.username, password: config.demo.password },
       tokens: () => specimens.get(),
       registry: registryFor(registrySettings(config)),
+      // The `iss` its single-page app checks: the API's URL unless JWT_ISSUER names another.
+      ...(config.jwt.issuer === config.publicUrl ? {} : { issuer: config.jwt.issuer }),
       port: config.cors.demoPort,
       host: config.host,
       logger,

@@ -58,6 +58,8 @@ export const SITE_ASSETS = {
     cacheControl: 'public, max-age=86400',
   },
   '/demo.js': js('browser/cors-demo.js'),
+  // The CORS demo origin's single-page app: the authorization code flow with PKCE.
+  '/oauth-demo.js': js('browser/oauth-demo.js'),
   // What /docs (Swagger UI) adds to its own stylesheet and scripts.
   '/docs.js': js('browser/docs.js'),
   '/docs.css': {

@@ -157,10 +157,10 @@ export function callbackBody(query: Record<string, string>, tokenUrl: string): H
       code === undefined
         ? ''
         : html`<h2>Exchange the code (within 60 seconds, once)</h2>
-            <pre
-              tabindex="0"
-              aria-label="The token request"
-            ><code>curl -s ${tokenUrl}   -d grant_type=authorization_code   -d code=${code}   -d redirect_uri=… -d client_id=… -d code_verifier=…</code></pre>`
+            <pre tabindex="0" aria-label="The token request"><code>curl -s ${tokenUrl} \\
+  -d grant_type=authorization_code \\
+  -d code=${code} \\
+  -d redirect_uri=… -d client_id=… -d code_verifier=…</code></pre>`
     }
   </section>`;
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import {
   horizontalOverflow,
   screenshot,
@@ -159,4 +160,78 @@ describeBrowser('the authorization pages in Chromium', () => {
     },
     90_000,
   );
+});
+
+describeBrowser('a single-page app on the CORS demo page’s origin, in Chromium', () => {
+  let server: StartedServer | undefined;
+  let baseUrl = '';
+  let demoUrl = '';
+
+  beforeAll(async () => {
+    if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run npm run build`);
+    const [port, demoPort] = [await freePort(), await freePort()];
+    baseUrl = `http://127.0.0.1:${port}`;
+    demoUrl = `http://127.0.0.1:${demoPort}`;
+    server = await startServer({
+      PORT: String(port),
+      PUBLIC_URL: baseUrl,
+      CORS_DEMO_PORT: String(demoPort),
+      JWT_SECRET: 'four-oh-one single-page app e2e: a secret of 32+ bytes',
+    });
+  }, 15_000);
+
+  afterAll(async () => {
+    if (!server) return;
+    server.child.kill('SIGTERM');
+    await exited(server.child);
+  });
+
+  const steps = (page: Page) => page.locator('#spa-log li').allTextContents();
+
+  it('signs in with PKCE made by WebCrypto, exchanges the code across origins, calls the API; the same code again is refused and revokes; Deny is reported', async () => {
+    const browser = await launchChromium(VIEWPORTS.desktop);
+    try {
+      const page = await browser.context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${demoUrl}/oauth/`);
+      await page.waitForSelector('#spa[data-ready="true"]');
+      await Promise.all([page.waitForURL(`${baseUrl}/authorize?**`), page.click('#spa-login')]);
+      await page.fill('#authz-username', 'my_username');
+      await page.fill('#authz-password', 'my_password');
+      await Promise.all([page.waitForNavigation(), page.click('button[value="login"]')]);
+      await Promise.all([
+        page.waitForURL(`${demoUrl}/oauth/callback?**`),
+        page.click('button[value="approve"]'),
+      ]);
+      await page.waitForSelector('#spa-log li[data-step="api"]');
+      expect(await steps(page)).toEqual([
+        'POST /auth/token: 200, scope openid data:read',
+        'GET /api/v1/data with the access token: 200',
+      ]);
+      expect({ violations: await seriousViolations(page) }).toEqual({ violations: [] });
+      await screenshot(page, 'authorize-spa-callback');
+
+      await page.click('#spa-again');
+      await page.waitForSelector('#spa-log li[data-step="revoked"]');
+      expect((await steps(page)).slice(2)).toEqual([
+        'The same code again: 400 authorization_code_reused',
+        'GET /api/v1/data with the first access token: 401',
+      ]);
+
+      // Deny, on the remembered login: the app reads error=access_denied and exchanges nothing.
+      await page.goto(`${demoUrl}/oauth/`);
+      await page.waitForSelector('#spa[data-ready="true"]');
+      await Promise.all([page.waitForURL(`${baseUrl}/authorize?**`), page.click('#spa-login')]);
+      await Promise.all([
+        page.waitForURL(`${demoUrl}/oauth/callback?**`),
+        page.click('button[value="deny"]'),
+      ]);
+      await page.waitForSelector('#spa-log li[data-step="refused"]');
+      expect(await steps(page)).toEqual(['The authorization server answered error=access_denied.']);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
 });

@@ -307,7 +307,11 @@ describe('the callback page on the CORS demo page’s origin', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-security-policy']).toBeDefined();
     expect(res.text).toContain('<code>abc&#60;b&#62;</code>');
-    expect(res.text).toContain(`curl -s ${ctx.config.publicUrl}/auth/token`);
+    expect(res.text).toContain(
+      `curl -s ${ctx.config.publicUrl}/auth/token \\
+  -d grant_type=authorization_code \\
+`,
+    );
     expect(res.text).not.toContain('<code>other</code>');
   });
 });
@@ -454,5 +458,21 @@ describeRedis('the authorization-code flow on Redis', () => {
       code_verifier: flow.pkce.verifier,
     });
     expect(res.status).toBe(200);
+  });
+});
+
+describe('the Content-Security-Policy of /authorize', () => {
+  it('lets its forms lead to the registered redirect origins, and nowhere else', async () => {
+    const res = await ctx
+      .http()
+      .get('/authorize')
+      .query(authorizeQuery({ redirectUri: callback }, pkce()));
+    const demo = `http://127.0.0.1:${ctx.config.cors.demoPort}`;
+    expect(res.headers['content-security-policy']).toContain(
+      `form-action 'self' ${ctx.config.publicUrl} ${demo};`,
+    );
+    // Other pages keep helmet's form-action 'self'.
+    const other = await ctx.http().get('/playground');
+    expect(other.headers['content-security-policy']).toContain("form-action 'self';");
   });
 });
