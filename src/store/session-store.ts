@@ -120,7 +120,7 @@ export class SessionStore extends session.Store {
 
   override set(sid: string, sess: session.SessionData, callback?: (err?: unknown) => void): void {
     const record = sess as SessionRecord;
-    this.store.set(key(sid), JSON.stringify(sess), this.ttlMs(record), record.owner).then(
+    this.store.set(key(sid), this.encode(sess), this.ttlMs(record), record.owner).then(
       () => callback?.(),
       (err: unknown) => callback?.(err),
     );
