@@ -1,4 +1,4 @@
-import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import nodeCrypto, { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import { createKeyRing, KeyRing, RETIRED_DEMO_KID_PREFIX, type Key } from '../src/tokens/keys';
@@ -478,6 +478,27 @@ describe('the access-token verifier', () => {
       const [h, p, sig = ''] = token.split('.');
       const flipped = `${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`;
       expect(refused(await verify(`${h}.${p}.${flipped}`))).toBe('token_signature_invalid');
+    });
+
+    it('remembers a signature that did not verify: the same forged token is not checked again', async () => {
+      const { token } = issue();
+      const [h, p, sig = ''] = token.split('.');
+      const forgedToken = `${h}.${p}.${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`;
+      const hmac = jest.spyOn(nodeCrypto, 'createHmac');
+      try {
+        const first = await verify(forgedToken);
+        const checked = hmac.mock.calls.length;
+        expect(checked).toBeGreaterThan(0);
+        const again = await verify(forgedToken);
+        expect(hmac.mock.calls.length).toBe(checked);
+        expect(again).toEqual(first);
+        expect(refused(again)).toBe('token_signature_invalid');
+        expect(Object.isFrozen(again)).toBe(true);
+        // The genuine token is still judged on its own.
+        expect(refused(await verify(token))).toBe('ok');
+      } finally {
+        hmac.mockRestore();
+      }
     });
 
     it('hands out claims nobody can change', async () => {

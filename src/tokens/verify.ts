@@ -453,13 +453,34 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
   // bounded and drops its oldest entry. Everything time- or state-dependent (key retirement,
   // claims against the clock, revocation) still runs on every request.
   const verified = new Map<string, Extract<SignedJwt, { ok: true }>>();
+  // Likewise the tokens whose signature did not verify: with the same keys (the ring never
+  // changes while the process runs) it never will, and a client retrying a forged or corrupted
+  // token made the server decode it and compute the HMAC every time. Nothing else is judged of
+  // such a token, so nothing time- or state-dependent is skipped. Bounded the same way.
+  const forged = new Map<string, Extract<SignedJwt, { ok: false }>>();
 
   function checkSignature(token: string): SignedJwt {
     const hit = verified.get(token);
     if (hit && (hit.key.retiredAfter === undefined || clock.now() <= hit.key.retiredAfter)) {
       return hit;
     }
+    const refused = forged.get(token);
+    if (refused) return refused;
     const signed = verifySignedJwt(token, keys, clock);
+    if (
+      !signed.ok &&
+      signed.code === 'token_signature_invalid' &&
+      token.length <= VERIFIED_CACHE_MAX_TOKEN
+    ) {
+      if (forged.size >= VERIFIED_CACHE_SIZE) {
+        const oldest = forged.keys().next().value;
+        if (oldest !== undefined) forged.delete(oldest);
+      }
+      // Shared by every later request with this token: nobody may change it.
+      if (signed.evidence?.facts) Object.freeze(signed.evidence.facts);
+      if (signed.evidence) Object.freeze(signed.evidence);
+      forged.set(token, Object.freeze(signed));
+    }
     if (signed.ok && token.length <= VERIFIED_CACHE_MAX_TOKEN) {
       if (verified.size >= VERIFIED_CACHE_SIZE) {
         const oldest = verified.keys().next().value;
