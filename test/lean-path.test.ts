@@ -9,6 +9,7 @@ import {
   problemBody,
   problemHandler,
   problemJson,
+  plainExtensions,
   RequestedStatusError,
 } from '../src/http/problems';
 import { problemCatalog, type ProblemCode } from '../src/scenarios/catalog';
@@ -119,6 +120,35 @@ describe('the per-request path', () => {
         expect(problemJson(err, instance, requestId, explanation)).toBe(expected);
       },
     );
+
+    it.each([
+      [{ refused_count: 3 }, 'a detail'],
+      [{ scripted: true, attempt: 2, failures: 3 }, undefined],
+      [{ detail: 'from an extension', error: 'x' }, undefined],
+      [{ detail: 'loses to the detail', type: 'loses to the type', code: 'and the code' }, 'd'],
+      [{ explanation: 'an extension of that name' }, undefined],
+      [{ 'a "quoted" name': 'v', ratio: 0.5, negative: -0 }, undefined],
+    ])('with plain extensions %j is serialized byte for byte too', (extensions, detail) => {
+      const err = problem('token_expired', { detail, extensions });
+      expect(plainExtensions(err.extensions)).toBe(true);
+      const body = problemBody(err, 'urn:uuid:x', 'r');
+      const explanation = '/explain/x';
+      const expected = JSON.stringify('explanation' in body ? body : { ...body, explanation });
+      expect(problemJson(err, 'urn:uuid:x', 'r', explanation)).toBe(expected);
+    });
+
+    it.each([
+      [{ toString: 'x' }],
+      [{ ['__proto__']: 'x' }],
+      [{ 1: 'an index' }],
+      [{ list: ['a'] }],
+      [{ nested: { a: 1 } }],
+      [{ missing: undefined }],
+      [{ big: Infinity }],
+      [{ nothing: null }],
+    ])('leaves %j to the generic path', (extensions) => {
+      expect(plainExtensions(extensions)).toBe(false);
+    });
 
     it('carries the status asked for, not the catalog one, for a requested status', () => {
       const err = new RequestedStatusError(418, "I'm a teapot.");

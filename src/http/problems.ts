@@ -280,7 +280,7 @@ export function sendError(
     return;
   }
   const instance = explanation ?? occurrenceUrn(res);
-  if (dialect === 'problem' && !hasMembers(err.extensions)) {
+  if (dialect === 'problem' && plainExtensions(err.extensions)) {
     res.end(problemJson(err, instance, requestId, explanation));
     return;
   }
@@ -289,17 +289,41 @@ export function sendError(
   res.end(JSON.stringify(body));
 }
 
-const hasMembers = (o: object) => {
-  for (const _ in o) return true;
-  return false;
-};
+/** The members problemBody itself writes: an extension of the same name gives way to them. */
+const BODY_MEMBERS = new Set([
+  'type',
+  'title',
+  'status',
+  'detail',
+  'instance',
+  'code',
+  'request_id',
+  'remedy',
+]);
+
+/**
+ * Whether problemJson can write these extensions as JSON.stringify would: own names that are no
+ * array index (JSON puts those first) and no Object.prototype member, each a string, a finite
+ * number or a boolean. Anything else takes the generic path.
+ */
+export function plainExtensions(extensions: Readonly<Record<string, unknown>>): boolean {
+  for (const [name, value] of Object.entries(extensions)) {
+    // problemBody skips names an object already has (toString, __proto__, ...).
+    if (name in Object.prototype || /^\d+$/.test(name)) return false;
+    const type = typeof value;
+    if (type === 'number' ? !Number.isFinite(value) : type !== 'string' && type !== 'boolean') {
+      return false;
+    }
+  }
+  return true;
+}
 
 /** A code's members that never change, serialized once: see problemJson. */
 const constantParts = new Map<ProblemCode, { head: string; code: string; remedy: string }>();
 
 /**
- * The JSON of a problem+json body without extensions, `problemBody` plus `explanation` byte for
- * byte (test/lean-path.test.ts holds it to that for every code), from each code's constant
+ * The JSON of a problem+json body with plain extensions (see plainExtensions), `problemBody`
+ * plus `explanation` byte for byte (test/lean-path.test.ts holds it to that for every code), from each code's constant
  * parts serialized once (its type and title, its code, its remedy: most of the body) and only
  * the members of this answer serialized per request.
  */
@@ -327,9 +351,22 @@ export function problemJson(
     parts.code +
     `,"request_id":${JSON.stringify(requestId)}` +
     parts.remedy +
-    (explanation === undefined ? '' : `,"explanation":${JSON.stringify(explanation)}`) +
+    extensionsJson(err) +
+    (explanation === undefined || Object.hasOwn(err.extensions, 'explanation')
+      ? ''
+      : `,"explanation":${JSON.stringify(explanation)}`) +
     '}'
   );
+}
+
+/** The extensions problemBody adds after its own members, as JSON members (see plainExtensions). */
+function extensionsJson(err: HttpError): string {
+  let json = '';
+  for (const [name, value] of Object.entries(err.extensions)) {
+    if (BODY_MEMBERS.has(name) && (name !== 'detail' || err.detail !== undefined)) continue;
+    json += `,${JSON.stringify(name)}:${JSON.stringify(value)}`;
+  }
+  return json;
 }
 
 /** The response header naming the id of a refusal's explanation: GET /explain/{id}. */

@@ -121,7 +121,17 @@ export interface TokenOptions {
   epoch?: StoreEpoch;
 }
 
-const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+const iso = (seconds: number) => {
+  let text = isoTexts.get(seconds);
+  if (text === undefined) {
+    text = new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+    // A refusal names the same few times again and again (its token's exp and iat, this second).
+    if (isoTexts.size >= 256) isoTexts.clear();
+    isoTexts.set(seconds, text);
+  }
+  return text;
+};
+const isoTexts = new Map<number, string>();
 const refuse = (code: ProblemCode, detail: string, check: TokenCheck, evidence?: Evidence) => ({
   ok: false as const,
   code,
