@@ -8,7 +8,7 @@ import {
   type Directory,
   type Principal,
 } from '../src/tokens/identities';
-import type { Grant, TokenService } from '../src/tokens/issuer';
+import type { Grant, RefreshLimits, TokenService } from '../src/tokens/issuer';
 import type { CodeFlow } from '../src/oauth/codes';
 import type { KeyRing } from '../src/tokens/keys';
 import { invalidClient, methodNotAllowed, oauthError, problem } from '../src/http/problems';
@@ -68,6 +68,30 @@ function claimedClientId(token: string): unknown {
     return undefined;
   }
 }
+/**
+ * The longest refresh lifetime a test may ask for with `refresh_idle_seconds` or
+ * `refresh_absolute_seconds`: they exist to watch a refresh token die, so they only shorten.
+ */
+export const MAX_REFRESH_TEST_SECONDS = 300;
+
+/** The refresh lifetimes a test asks for (1 s to MAX_REFRESH_TEST_SECONDS), if any. */
+function refreshLimits(body: Record<string, unknown>): { refreshLimits?: RefreshLimits } {
+  const idle = secondsParam(body, 'refresh_idle_seconds', MAX_REFRESH_TEST_SECONDS, invalidRequest);
+  const absolute = secondsParam(
+    body,
+    'refresh_absolute_seconds',
+    MAX_REFRESH_TEST_SECONDS,
+    invalidRequest,
+  );
+  if (idle === undefined && absolute === undefined) return {};
+  return {
+    refreshLimits: {
+      ...(idle === undefined ? {} : { idleSeconds: idle }),
+      ...(absolute === undefined ? {} : { absoluteSeconds: absolute }),
+    },
+  };
+}
+
 /** The longest subject revoke-all accepts: the demo users' names are far shorter. */
 const MAX_SUB_LENGTH = 128;
 
@@ -146,12 +170,13 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
       const visitor = deps.visitors.of(req);
       const grantType = param(body, 'grant_type');
       const expiresIn = lifetime(body);
-      /** Answers with tokens for this grant, scoped as asked, on this request's lifetime. */
+      const limits = refreshLimits(body);
+      /** Answers with tokens for this grant, scoped as asked, on this request's lifetimes. */
       const issue = async (
         grant: Pick<Grant, 'principal' | 'clientId' | 'refresh' | 'authTime'>,
       ) => {
         const scopes = scopesFor(grant.principal, body);
-        res.json(await service.issue({ ...grant, scopes, expiresIn, visitor }));
+        res.json(await service.issue({ ...grant, scopes, expiresIn, visitor, ...limits }));
       };
 
       // The article's shape: JSON {"api_key", "api_secret"}, no grant_type. It is the
@@ -227,7 +252,9 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
         case 'refresh_token': {
           const refreshToken = required(body, 'refresh_token');
           const clientId = actingClient(client, refreshToken, 'refresh token');
-          res.json(await service.refresh(refreshToken, clientId, expiresIn, visitor));
+          res.json(
+            await service.refresh(refreshToken, clientId, expiresIn, visitor, limits.refreshLimits),
+          );
           return;
         }
         default:

@@ -25,6 +25,11 @@ export interface Config {
     /** How long a refresh-token family lives from the login that started it. */
     refreshTtlSeconds: number;
     /**
+     * How long a refresh token lives unused (idle): each rotation's token ends at the earlier of
+     * now + this and the family's absolute end. Never more than refreshTtlSeconds.
+     */
+    refreshIdleSeconds: number;
+    /**
      * How long a refresh token's first use may be repeated by the same client and get the same
      * answer (a retry after a lost response or a 503), before a second use is reuse.
      */
@@ -189,6 +194,7 @@ const schema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: integer(1, 86_400).default(900),
   ACCESS_TOKEN_MAX_TTL_SECONDS: integer(1, 86_400).default(3600),
   REFRESH_TOKEN_TTL_SECONDS: integer(60, 30 * 86_400).default(86_400),
+  REFRESH_TOKEN_IDLE_SECONDS: integer(60, 30 * 86_400).optional(),
   REFRESH_REUSE_GRACE_SECONDS: integer(0, 300).default(30),
   STEP_UP_MAX_AGE_SECONDS: integer(1, 86_400).default(300),
   JWT_PRIVATE_KEY: z
@@ -349,6 +355,11 @@ export function loadConfig(
       accessTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       accessMaxTtlSeconds: e.ACCESS_TOKEN_MAX_TTL_SECONDS,
       refreshTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      // Unset, or longer than the family may live: the family's absolute lifetime (no idle end).
+      refreshIdleSeconds: Math.min(
+        e.REFRESH_TOKEN_IDLE_SECONDS ?? e.REFRESH_TOKEN_TTL_SECONDS,
+        e.REFRESH_TOKEN_TTL_SECONDS,
+      ),
       refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
       stepUpMaxAgeSeconds: e.STEP_UP_MAX_AGE_SECONDS,
     },

@@ -88,6 +88,7 @@ describe('loadConfig', () => {
       REFRESH_TOKEN_TTL_SECONDS: '600',
       STEP_UP_MAX_AGE_SECONDS: '30',
       REFRESH_REUSE_GRACE_SECONDS: '5',
+      REFRESH_TOKEN_IDLE_SECONDS: '120',
       JWT_PREVIOUS_SECRET: 'p'.repeat(32),
       JWT_PREVIOUS_SECRET_VALID_UNTIL: '2026-12-01T00:00:00Z',
     });
@@ -95,10 +96,20 @@ describe('loadConfig', () => {
       accessTtlSeconds: 60,
       accessMaxTtlSeconds: 120,
       refreshTtlSeconds: 600,
+      refreshIdleSeconds: 120,
       refreshReuseGraceSeconds: 5,
       stepUpMaxAgeSeconds: 30,
     });
     expect(loadConfig({ JWT_SECRET: SECRET }).tokens.refreshReuseGraceSeconds).toBe(30);
+    // The idle lifetime defaults to the family's absolute one, and is never longer.
+    expect(loadConfig({ JWT_SECRET: SECRET }).tokens.refreshIdleSeconds).toBe(86_400);
+    expect(
+      loadConfig({
+        JWT_SECRET: SECRET,
+        REFRESH_TOKEN_TTL_SECONDS: '600',
+        REFRESH_TOKEN_IDLE_SECONDS: '900',
+      }).tokens.refreshIdleSeconds,
+    ).toBe(600);
     expect(config.keys.previousSecretValidUntil).toBe(Date.parse('2026-12-01T00:00:00Z'));
   });
 

@@ -59,6 +59,16 @@ export const tokenBody = obj(
     refresh_token: str,
     scope: str,
     expires_in: { type: ['integer', 'string'], description: 'Seconds, 1 up to the maximum.' },
+    refresh_idle_seconds: {
+      type: ['integer', 'string'],
+      description:
+        'For tests: the idle lifetime of the refresh token issued now, 1 to 300 s, only ever shorter than REFRESH_TOKEN_IDLE_SECONDS (password grant, the article’s JSON, refresh_token grant).',
+    },
+    refresh_absolute_seconds: {
+      type: ['integer', 'string'],
+      description:
+        'For tests: the refresh-token family ends at most this many seconds from now, 1 to 300; never later than its end already is.',
+    },
   },
   [],
 );

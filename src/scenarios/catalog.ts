@@ -392,6 +392,24 @@ export const problemCatalog = {
       'Sign in again. In a client, make sure only one request refreshes at a time and that the newest refresh token is stored before it is used.',
     rfc: [rfc(9700, '4.14.2'), rfc(6749, '10.4'), rfc(6749, '5.2')],
   },
+  refresh_token_idle_expired: {
+    status: 400,
+    title: 'Refresh token expired unused (idle lifetime)',
+    explanation:
+      'A refresh token lives for REFRESH_TOKEN_IDLE_SECONDS after it is issued; each rotation issues a new one with a fresh idle lifetime, so an app in use stays signed in, and one left unused past it is signed out (RFC 9700 §4.14.2 lets a server expire refresh tokens after inactivity). This one was not used in time, though its family still had time to live. It differs from an expired access token (401 token_expired, which a refresh cures): nothing can cure an expired refresh token. The OAuth error is invalid_grant (RFC 6749 §5.2).',
+    remedy:
+      'Send the user back to log in; do not retry the refresh. Keep refreshing while the app is in use, and treat this answer as signed out.',
+    rfc: [rfc(9700, '4.14.2'), rfc(6749, '6'), rfc(6749, '5.2')],
+  },
+  refresh_token_absolute_expired: {
+    status: 400,
+    title: 'Refresh token family reached its absolute lifetime',
+    explanation:
+      'A login starts a refresh-token family that lives REFRESH_TOKEN_TTL_SECONDS at most. Every rotated token carries the family\u2019s absolute end, and rotation never extends it, however often the client refreshes (RFC 9700 §4.14 advises bounding refresh-token lifetime; RFC 6749 §1.5 lets a refresh token expire). This family\u2019s end has passed: the user must authenticate again. The OAuth error is invalid_grant (RFC 6749 §5.2).',
+    remedy:
+      'Send the user back to log in; do not retry the refresh. A client cannot avoid this by refreshing more often: plan for a login every REFRESH_TOKEN_TTL_SECONDS.',
+    rfc: [rfc(9700, '4.14'), rfc(6749, '6'), rfc(6749, '1.5'), rfc(6749, '5.2')],
+  },
   unsupported_grant_type: {
     status: 400,
     title: 'Grant type not supported',

@@ -258,6 +258,32 @@ export const scenarios: Scenario[] = [
     rfc: [rfc(9700, '4.14.2'), rfc(6749, '6')],
   },
   {
+    id: 'auth-token-refresh-idle-expired',
+    family: 'tokens',
+    title: 'A refresh token left unused past its idle lifetime',
+    trigger: postForm('/auth/token', {
+      grant_type: 'refresh_token',
+      refresh_token: '{{token:refresh_idle_expired}}',
+    }),
+    expect: { status: 400, code: 'refresh_token_idle_expired', challenge: null },
+    explanation:
+      'Each refresh token lives REFRESH_TOKEN_IDLE_SECONDS from its issue; using it in time gets a new one with a fresh idle lifetime. This one lay unused too long, though its family still had an hour to live. An expired access token is cured by a refresh; an expired refresh token by nothing but a new login. To watch one die in a test, ask the token endpoint for refresh_idle_seconds=2 (1 to 300, never longer than configured) and wait.',
+    rfc: problemCatalog.refresh_token_idle_expired.rfc,
+  },
+  {
+    id: 'auth-token-refresh-absolute-expired',
+    family: 'tokens',
+    title: 'A refresh token whose family reached its absolute lifetime',
+    trigger: postForm('/auth/token', {
+      grant_type: 'refresh_token',
+      refresh_token: '{{token:refresh_absolute_expired}}',
+    }),
+    expect: { status: 400, code: 'refresh_token_absolute_expired', challenge: null },
+    explanation:
+      'A login starts a family that lives REFRESH_TOKEN_TTL_SECONDS at most; every rotated token carries the family’s end (its fexp claim), so refreshing often never extends it. This family’s end has passed. The client must send the user back to log in, not retry. To watch it in a test, log in with refresh_absolute_seconds=3, refresh once at once (the new token ends with the family, not later), and again after 3 s.',
+    rfc: problemCatalog.refresh_token_absolute_expired.rfc,
+  },
+  {
     id: 'auth-token-too-many-attempts',
     family: 'tokens',
     title: 'Too many wrong client secrets at the token endpoint',

@@ -227,6 +227,8 @@ const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
       unsupported_grant_type: 'grant type served',
       invalid_grant: 'grant valid (password right; refresh token known, unexpired, unrevoked)',
       refresh_token_reused: 'refresh token not used before',
+      refresh_token_idle_expired: 'refresh token used within its idle lifetime',
+      refresh_token_absolute_expired: 'refresh token family within its absolute lifetime',
       invalid_scope: 'scope allowed to this client or user',
       unauthorized_client: 'grant type registered for this client',
       authorization_code_invalid: 'code issued here (known)',

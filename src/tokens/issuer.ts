@@ -16,6 +16,7 @@ import {
 } from './verify';
 import { EPOCH_KEY, issuedBeforeEpoch } from '../store/epoch';
 import { isVisitorTag, type VisitorTag } from '../http/visitors';
+import type { ProblemCode } from '../scenarios/catalog';
 
 /** The RFC 6749 §5.1 token response. */
 export interface TokenResponse {
@@ -41,6 +42,17 @@ export interface Grant {
   acr?: string;
   /** The visitor the tokens are issued to (the `vis` claim): revoke-all is per visitor. */
   visitor: VisitorTag;
+  /** Shorter refresh lifetimes asked for by a test (never longer than configured). */
+  refreshLimits?: RefreshLimits;
+}
+
+/**
+ * A client test's shorter refresh lifetimes, in seconds: `idleSeconds` for the refresh token
+ * issued now, `absoluteSeconds` from now for its whole family. They only ever shorten.
+ */
+export interface RefreshLimits {
+  idleSeconds?: number;
+  absoluteSeconds?: number;
 }
 
 /** The claims of a refresh token (a JWT with `typ: rt+jwt`, signed like access tokens). */
@@ -49,8 +61,10 @@ interface RefreshClaims {
   sub: string;
   aud: string;
   iat: number;
-  /** The family's absolute end: rotation never extends it. */
+  /** This token's end: the earlier of its idle end (iat + idle lifetime) and `fexp`. */
   exp: number;
+  /** The family's absolute end, carried from token to token: rotation never extends it. */
+  fexp?: number;
   jti: string;
   fid: string;
   client_id: string;
@@ -81,7 +95,14 @@ interface RefreshUse {
   client: string;
   expiresIn: number;
   rev?: number;
+  /** The shorter lifetimes that use asked for, so that its retry gets the same pair. */
+  limits?: RefreshLimits;
 }
+
+const isOptionalNumber = (v: unknown) => v === undefined || typeof v === 'number';
+
+/** A family's absolute end: `fexp`, or for a token issued before `fexp` existed, its `exp`. */
+const familyEnd = (claims: RefreshClaims): number => claims.fexp ?? claims.exp;
 
 /** A stored use, or undefined for anything else (a specimen's marker, an older format). */
 function parseUse(value: string | undefined): RefreshUse | undefined {
@@ -91,7 +112,12 @@ function parseUse(value: string | undefined): RefreshUse | undefined {
     return typeof use.at === 'number' &&
       typeof use.client === 'string' &&
       typeof use.expiresIn === 'number' &&
-      (use.rev === undefined || typeof use.rev === 'number')
+      isOptionalNumber(use.rev) &&
+      (use.limits === undefined ||
+        (typeof use.limits === 'object' &&
+          use.limits !== null &&
+          isOptionalNumber(use.limits.idleSeconds) &&
+          isOptionalNumber(use.limits.absoluteSeconds)))
       ? (use as RefreshUse)
       : undefined;
   } catch {
@@ -100,6 +126,31 @@ function parseUse(value: string | undefined): RefreshUse | undefined {
 }
 
 const invalidGrant = (detail: string) => oauthError('invalid_grant', 'invalid_grant', detail);
+
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+/**
+ * Why an expired refresh token died: its family reached its absolute end (no rotation could
+ * have saved it), or it lay unused past its idle lifetime while the family still had time.
+ */
+function refreshExpired(
+  claims: RefreshClaims,
+  now: number,
+): { ok: false; detail: string; code: ProblemCode } {
+  const end = familyEnd(claims);
+  if (end <= now) {
+    return {
+      ok: false,
+      code: 'refresh_token_absolute_expired',
+      detail: `This refresh token's family reached its absolute lifetime at ${iso(end)}: no refresh extends it. Send the user back to log in; do not retry.`,
+    };
+  }
+  return {
+    ok: false,
+    code: 'refresh_token_idle_expired',
+    detail: `This refresh token expired at ${iso(claims.exp)}, unused for its idle lifetime of ${claims.exp - claims.iat} s (its family could have lived until ${iso(end)}). Send the user back to log in; do not retry.`,
+  };
+}
 
 /**
  * Issues, rotates, revokes and introspects tokens. Refresh tokens rotate on every use; a used
@@ -182,12 +233,14 @@ export class TokenService {
       scope,
     };
     if (fid) {
+      const ends = this.refreshEnds(iat, family?.exp, grant.refreshLimits);
       const claims: RefreshClaims = {
         iss: this.options.jwt.issuer,
         sub: principal.sub,
         aud: this.options.jwt.issuer,
         iat,
-        exp: family?.exp ?? iat + this.options.tokens.refreshTtlSeconds,
+        exp: ends.exp,
+        fexp: ends.fexp,
         jti: jti('rt'),
         fid,
         client_id: grant.clientId,
@@ -203,10 +256,29 @@ export class TokenService {
     return response;
   }
 
-  /** Checks a refresh token without using it; the reason when it is not usable. */
+  /**
+   * When a refresh token issued at `iat` ends: its family's absolute end (`fexp`: the family's,
+   * or for a new family iat + REFRESH_TOKEN_TTL_SECONDS), and its own (`exp`: iat + the idle
+   * lifetime, never past `fexp`). A test's limits only shorten either.
+   */
+  private refreshEnds(
+    iat: number,
+    family: number | undefined,
+    limits: RefreshLimits | undefined,
+  ): { exp: number; fexp: number } {
+    const { refreshTtlSeconds, refreshIdleSeconds } = this.options.tokens;
+    const absolute = Math.min(refreshTtlSeconds, limits?.absoluteSeconds ?? Infinity);
+    const fexp = Math.min(family ?? iat + refreshTtlSeconds, iat + absolute);
+    const idle = Math.min(refreshIdleSeconds, limits?.idleSeconds ?? Infinity);
+    return { exp: Math.min(iat + idle, fexp), fexp };
+  }
+
+  /** Checks a refresh token without using it; the reason (and its code) when it is not usable. */
   private async checkRefresh(
     token: string,
-  ): Promise<{ ok: true; claims: RefreshClaims } | { ok: false; detail: string }> {
+  ): Promise<
+    { ok: true; claims: RefreshClaims } | { ok: false; detail: string; code?: ProblemCode }
+  > {
     const signed = verifySignedJwt(token, this.options.keys, this.options.clock);
     if (!signed.ok)
       return { ok: false, detail: `The refresh token is not usable: ${signed.detail}` };
@@ -223,7 +295,8 @@ export class TokenService {
     if (
       !strings.every((k) => typeof c[k] === 'string') ||
       !isNumericDate(c.exp) ||
-      !isNumericDate(c.iat)
+      !isNumericDate(c.iat) ||
+      (c.fexp !== undefined && !isNumericDate(c.fexp))
     ) {
       return { ok: false, detail: 'The refresh token lacks required claims.' };
     }
@@ -231,13 +304,10 @@ export class TokenService {
     if (claims.iss !== this.options.jwt.issuer) {
       return { ok: false, detail: 'The refresh token was issued by another issuer.' };
     }
+    // No leeway: only this server reads its refresh tokens, on its own clock, so a test's
+    // few-second lifetime really is a few seconds.
     const now = this.nowSeconds();
-    if (claims.exp + this.tolerance <= now) {
-      return {
-        ok: false,
-        detail: `The refresh token expired at ${new Date(claims.exp * 1000).toISOString()}; sign in again.`,
-      };
-    }
+    if (claims.exp <= now) return refreshExpired(claims, now);
     const { epoch } = this.options;
     const [family, subject, epochValue] = await this.options.store.getMany([
       familyRevokedKey(claims.fid),
@@ -267,17 +337,24 @@ export class TokenService {
     expiresIn: number,
     /** Who asks: pays for the used-token marker, whoever the family belongs to. */
     caller: VisitorTag,
+    /** A test's shorter lifetimes for the rotated token and what remains of its family. */
+    limits?: RefreshLimits,
   ): Promise<TokenResponse> {
     const checked = await this.checkRefresh(token);
-    if (!checked.ok) throw invalidGrant(checked.detail);
+    if (!checked.ok) {
+      throw oauthError(checked.code ?? 'invalid_grant', 'invalid_grant', checked.detail);
+    }
     const { claims } = checked;
     if (clientId !== undefined && clientId !== claims.client_id) {
       throw invalidGrant('The refresh token was issued to another client.');
     }
-    // Until the family ends (never longer than a family can live, whatever a token says).
-    const ttlMs =
-      Math.min(claims.exp - this.nowSeconds(), this.options.tokens.refreshTtlSeconds) * 1000 +
+    // The used mark lives until this token ends, the family's revocation until the family ends
+    // (never longer than a family can live, whatever a token says).
+    const untilMs = (end: number) =>
+      Math.min(end - this.nowSeconds(), this.options.tokens.refreshTtlSeconds) * 1000 +
       (this.tolerance + 1) * 1000;
+    const ttlMs = untilMs(claims.exp);
+    const familyTtlMs = untilMs(familyEnd(claims));
     const store = this.options.store;
     const grant: Grant = {
       principal: { sub: claims.sub, type: claims.type, scopes: claims.scope.split(' ') },
@@ -289,14 +366,16 @@ export class TokenService {
       acr: typeof claims.acr === 'string' ? claims.acr : undefined,
       // The family stays the visitor's it was first issued to, whoever refreshes it.
       visitor: isVisitorTag(claims.vis) ? claims.vis : caller,
+      ...(limits === undefined ? {} : { refreshLimits: limits }),
     };
-    const family = { fid: claims.fid, exp: claims.exp };
+    const family = { fid: claims.fid, exp: familyEnd(claims) };
     const mark = await store.get(subjectRevokedKey(claims.sub, grant.visitor));
     const use: RefreshUse = {
       at: this.options.clock.now(),
       client: clientId ?? '',
       expiresIn,
       ...(mark === undefined ? {} : { rev: Number(mark) }),
+      ...(limits === undefined ? {} : { limits }),
     };
     // The new pair is signed from the old token and `use` alone (seeded by the old jti), then the
     // one write that uses the token up, last: one atomic claim (SET NX), which exactly one of two
@@ -311,14 +390,18 @@ export class TokenService {
     const earlier = parseUse(await store.get(usedKey(claims.jti)));
     const graceMs = this.options.tokens.refreshReuseGraceSeconds * 1000;
     if (earlier && earlier.client === use.client && use.at - earlier.at <= graceMs) {
-      return this.sign({ ...grant, expiresIn: earlier.expiresIn }, family, {
+      // Signed with what the first use asked (its lifetime and limits), not what this retry asks.
+      const { refreshLimits: _asked, ...rest } = grant;
+      const retried: Grant = { ...rest, expiresIn: earlier.expiresIn };
+      if (earlier.limits) retried.refreshLimits = earlier.limits;
+      return this.sign(retried, family, {
         ...earlier,
         seed: claims.jti,
       });
     }
     // A shared specimen's family is never revoked: its trigger must answer the same next time.
     if (!isSpecimen(claims as unknown as Record<string, unknown>)) {
-      await store.set(familyRevokedKey(claims.fid), 'reused', ttlMs, caller);
+      await store.set(familyRevokedKey(claims.fid), 'reused', familyTtlMs, caller);
     }
     throw oauthError(
       'refresh_token_reused',
@@ -340,8 +423,9 @@ export class TokenService {
     // Shared specimens are everyone's: revoking one would change what every visitor sees.
     if (isSpecimen(c)) return;
     const typ = typeof signed.header.typ === 'string' ? signed.header.typ.toLowerCase() : '';
-    const remaining =
-      typeof c.exp === 'number' ? c.exp - this.nowSeconds() + this.tolerance + 1 : 0;
+    // A refresh token's family lives until its absolute end (`fexp`), past the token's own exp.
+    const end = typ === 'rt+jwt' && typeof c.fexp === 'number' ? c.fexp : c.exp;
+    const remaining = typeof end === 'number' ? end - this.nowSeconds() + this.tolerance + 1 : 0;
     if (remaining <= 0) return;
     if ((typ === 'at+jwt' || typ === 'application/at+jwt') && typeof c.jti === 'string') {
       await this.options.store.set(revokedKey(c.jti), 'revoked', remaining * 1000, caller);

@@ -43,6 +43,8 @@ export const SPECIMEN_NAMES = [
   'stale_login',
   'used_refresh',
   'client_refresh',
+  'refresh_idle_expired',
+  'refresh_absolute_expired',
   'session_idle_expired',
   'session_absolute_expired',
   'digest_wrong_password',
@@ -254,6 +256,24 @@ export class SpecimenBook {
     const publicPem = es256 ? String(es256.verifyKey.export({ type: 'spki', format: 'pem' })) : '';
     const confusionSig = createHmac('sha256', publicPem).update(confusionInput).digest('base64url');
 
+    /** A refresh token of the demo user's through the public client, with these claims. */
+    const userRefresh = (c: Record<string, unknown>) =>
+      keys.sign(
+        {
+          iss: claims.iss,
+          sub: 'my_username',
+          aud: claims.iss,
+          iat: now,
+          exp: now + LIFETIME_SECONDS,
+          jti: specimenJti(),
+          fid: `specimen-family-${randomUUID()}`,
+          client_id: 'four-oh-one-public',
+          scope: 'data:read',
+          type: 'user',
+          ...c,
+        },
+        { typ: 'rt+jwt' },
+      );
     const specimens: Specimens = {
       valid,
       expired: at({ iat: now - 2 * LIFETIME_SECONDS, exp: now - LIFETIME_SECONDS }),
@@ -335,21 +355,20 @@ export class SpecimenBook {
             es256,
           )
         : '',
-      used_refresh: keys.sign(
-        {
-          iss: claims.iss,
-          sub: 'my_username',
-          aud: claims.iss,
-          iat: now,
-          exp: now + LIFETIME_SECONDS,
-          jti: usedRefreshJti,
-          fid: `specimen-family-${randomUUID()}`,
-          client_id: 'four-oh-one-public',
-          scope: 'data:read',
-          type: 'user',
-        },
-        { typ: 'rt+jwt' },
-      ),
+      used_refresh: userRefresh({ jti: usedRefreshJti }),
+      // Expired, and so refused before anything is looked up or written: no state needed. Left
+      // unused past its idle lifetime while its family still had an hour to live…
+      refresh_idle_expired: userRefresh({
+        iat: now - 2 * LIFETIME_SECONDS,
+        exp: now - LIFETIME_SECONDS,
+        fexp: now + LIFETIME_SECONDS,
+      }),
+      // …and one whose family reached its absolute end (rotation never extends it).
+      refresh_absolute_expired: userRefresh({
+        iat: now - 2 * LIFETIME_SECONDS,
+        exp: now - LIFETIME_SECONDS,
+        fexp: now - LIFETIME_SECONDS,
+      }),
       client_refresh: keys.sign(
         {
           iss: claims.iss,
