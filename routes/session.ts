@@ -1,10 +1,12 @@
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { csrfToken, newCsrfToken, originCheck } from '../middleware/csrf';
 import { cookieChallenge } from '../src/auth/challenges';
 import { jsonOrForm, secondsParam } from '../src/http/body';
 import type { Config } from '../src/config';
-import type { Directory } from '../src/tokens/identities';
+import type { AccountState, Directory, Principal } from '../src/tokens/identities';
+import type { MfaChallenges } from '../src/tokens/mfa';
 import { methodNotAllowed, problem } from '../src/http/problems';
+import type { ProblemCode } from '../src/scenarios/catalog';
 import type { Clock } from '../src/store';
 import { sessionCookieExpiresAt, type SessionRecord } from '../src/store/session-store';
 import type { Visitors } from '../src/http/visitors';
@@ -21,7 +23,16 @@ export interface SessionRoutesDeps {
   cookieName: string;
   cookieOptions: { path: string; httpOnly: boolean; sameSite: 'lax'; secure: boolean };
   visitors: Visitors;
+  /** The second factor of the demo user who needs one (src/tokens/mfa.ts). */
+  mfa: MfaChallenges;
 }
+
+/** The refusal of a right password for an account that may not sign in (POST /login). */
+const STATE_REFUSALS: Record<Exclude<AccountState, 'mfa_required'>, [ProblemCode, string]> = {
+  locked: ['account_locked', 'This account is locked.'],
+  disabled: ['account_disabled', 'This account is disabled.'],
+  password_expired: ['password_expired', 'This account’s password has expired: change it first.'],
+};
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -71,6 +82,60 @@ export function sessionRouter(deps: SessionRoutesDeps): Router {
   const sameSite = originCheck({ publicUrl: config.publicUrl, origins: config.cors.origins });
   const requireCsrfToken = csrfToken();
 
+  /** idle_seconds and absolute_seconds of a login: they may shorten the configured ones. */
+  const sessionLifetimes = (body: Record<string, unknown>) => {
+    const idleSeconds =
+      secondsParam(body, 'idle_seconds', config.session.idleSeconds, invalidParam) ??
+      config.session.idleSeconds;
+    const absoluteSeconds =
+      secondsParam(body, 'absolute_seconds', config.session.absoluteSeconds, invalidParam) ??
+      config.session.absoluteSeconds;
+    return { idleSeconds, absoluteSeconds };
+  };
+
+  /** Logs `user` in: a new session, charged to the visitor, and its description as the answer. */
+  async function startSession(
+    req: Request,
+    res: Response,
+    user: Principal,
+    { idleSeconds, absoluteSeconds }: { idleSeconds: number; absoluteSeconds: number },
+  ): Promise<void> {
+    // A new session id at every login: an id planted before login is worth nothing after.
+    await regenerate(req);
+    const now = clock.now();
+    const record = req.session as typeof req.session & SessionRecord;
+    record.user = { sub: user.sub, type: user.type };
+    // The session is charged to the visitor who logged in, for as long as it is kept.
+    record.owner = deps.visitors.of(req);
+    record.createdAt = now;
+    record.lastSeenAt = now;
+    record.idleMs = Math.min(idleSeconds, absoluteSeconds) * 1000;
+    record.absoluteMs = absoluteSeconds * 1000;
+    record.csrfToken = newCsrfToken();
+    // The cookie outlives the session by the tombstone window: a client that still holds it
+    // after the absolute deadline hears session_absolute_expired, not session_missing.
+    record.cookie.maxAge = sessionCookieExpiresAt(now, record.absoluteMs) - now;
+    try {
+      await save(req);
+    } catch (err) {
+      // Not saved (a full quota, a store outage): send no cookie for a session that is not there.
+      (req as { session?: unknown }).session = null;
+      throw err;
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({
+      message: `Logged in as ${user.sub}.`,
+      ...describe(
+        {
+          user: record.user,
+          idleExpiresAt: now + record.idleMs,
+          absoluteExpiresAt: now + record.absoluteMs,
+        },
+        record.csrfToken,
+      ),
+    });
+  }
+
   router
     .route('/login')
     .post(
@@ -82,55 +147,59 @@ export function sessionRouter(deps: SessionRoutesDeps): Router {
         const body = req.body as Record<string, unknown>;
         const username = text(body, 'username');
         const password = text(body, 'password');
-        const idleSeconds =
-          secondsParam(body, 'idle_seconds', config.session.idleSeconds, invalidParam) ??
-          config.session.idleSeconds;
-        const absoluteSeconds =
-          secondsParam(body, 'absolute_seconds', config.session.absoluteSeconds, invalidParam) ??
-          config.session.absoluteSeconds;
-        const user = directory.authenticateUser(username, password);
-        if (!user) {
+        const lifetimes = sessionLifetimes(body);
+        const signIn = directory.signIn(username, password);
+        if (!signIn) {
           throw problem('login_failed', {
             detail: 'The username or password is wrong.',
             headers: { 'WWW-Authenticate': loginChallenge },
           });
         }
-        // A new session id at every login: an id planted before login is worth nothing after.
-        await regenerate(req);
-        const now = clock.now();
-        const record = req.session as typeof req.session & SessionRecord;
-        record.user = { sub: user.sub, type: user.type };
-        // The session is charged to the visitor who logged in, for as long as it is kept.
-        record.owner = deps.visitors.of(req);
-        record.createdAt = now;
-        record.lastSeenAt = now;
-        record.idleMs = Math.min(idleSeconds, absoluteSeconds) * 1000;
-        record.absoluteMs = absoluteSeconds * 1000;
-        record.csrfToken = newCsrfToken();
-        // The cookie outlives the session by the tombstone window: a client that still holds it
-        // after the absolute deadline hears session_absolute_expired, not session_missing.
-        record.cookie.maxAge = sessionCookieExpiresAt(now, record.absoluteMs) - now;
-        try {
-          await save(req);
-        } catch (err) {
-          // Not saved (a full quota, a store outage): send no cookie for a session that is not there.
-          (req as { session?: unknown }).session = null;
-          throw err;
+        if (signIn.state === 'mfa_required') {
+          const mfaToken = await deps.mfa.start(signIn.user.sub, deps.visitors.of(req));
+          res.setHeader('Cache-Control', 'no-store');
+          throw problem('mfa_required', {
+            detail:
+              'The password is right; now POST the one-time code with this mfa_token to /login/mfa.',
+            headers: { 'WWW-Authenticate': loginChallenge },
+            extensions: { mfa_token: mfaToken },
+          });
         }
-        res.setHeader('Cache-Control', 'no-store');
-        res.json({
-          message: `Logged in as ${user.sub}.`,
-          ...describe(
-            {
-              user: record.user,
-              idleExpiresAt: now + record.idleMs,
-              absoluteExpiresAt: now + record.absoluteMs,
-            },
-            record.csrfToken,
-          ),
-        });
+        if (signIn.state) {
+          const [code, detail] = STATE_REFUSALS[signIn.state];
+          throw problem(code, { detail });
+        }
+        await startSession(req, res, signIn.user, lifetimes);
       },
     )
+    .all(methodNotAllowed('POST'));
+
+  router
+    .route('/login/mfa')
+    .post(sameSite, ...jsonOrForm(), session, async function loginMfa(req, res) {
+      const body = req.body as Record<string, unknown>;
+      const mfaToken = text(body, 'mfa_token');
+      const code = text(body, 'code');
+      const lifetimes = sessionLifetimes(body);
+      const outcome = await deps.mfa.complete(mfaToken, code, deps.visitors.of(req));
+      if (!outcome.ok) {
+        const headers = { 'WWW-Authenticate': loginChallenge };
+        if (outcome.reason === 'token') {
+          throw problem('mfa_token_invalid', { detail: outcome.detail, headers });
+        }
+        throw problem('mfa_code_invalid', {
+          detail:
+            outcome.attemptsRemaining > 0
+              ? `The one-time code is wrong; ${outcome.attemptsRemaining} attempts remain for this mfa_token.`
+              : 'The one-time code is wrong, and this mfa_token is now spent: log in again.',
+          headers,
+          extensions: { attempts_remaining: outcome.attemptsRemaining },
+        });
+      }
+      const user = directory.user(outcome.sub);
+      if (!user) throw problem('mfa_token_invalid', { detail: 'The user is gone.' });
+      await startSession(req, res, user, lifetimes);
+    })
     .all(methodNotAllowed('POST'));
 
   /** Answers the session sessionAuth let through (activity already counted), after `lead`. */

@@ -4,6 +4,7 @@ import { jsonOrForm, secondsParam } from '../src/http/body';
 import type { Config } from '../src/config';
 import {
   PUBLIC_CLIENT_ID,
+  type AccountState,
   type Client,
   type Directory,
   type Principal,
@@ -12,7 +13,7 @@ import type { Grant, RefreshLimits, TokenService } from '../src/tokens/issuer';
 import type { CodeFlow } from '../src/oauth/codes';
 import type { KeyRing } from '../src/tokens/keys';
 import { invalidClient, methodNotAllowed, oauthError, problem } from '../src/http/problems';
-import { scenarios } from '../src/scenarios';
+import { scenarios, type ProblemCode } from '../src/scenarios';
 import type { SpecimenBook } from '../src/tokens/specimens';
 import { isSpecimen } from '../src/tokens/verify';
 import type { Visitors } from '../src/http/visitors';
@@ -48,6 +49,22 @@ function required(body: Record<string, unknown>, name: string): string {
   if (value === undefined || value === '') throw invalidRequest(`"${name}" is required.`);
   return value;
 }
+
+/** The password grant's refusal of a right password for an account that may not sign in. */
+const GRANT_REFUSALS: Record<AccountState, [ProblemCode, string, string]> = {
+  locked: ['grant_account_locked', 'invalid_grant', 'This account is locked.'],
+  disabled: ['grant_account_disabled', 'invalid_grant', 'This account is disabled.'],
+  password_expired: [
+    'grant_password_expired',
+    'invalid_grant',
+    'This account’s password has expired: change it first.',
+  ],
+  mfa_required: [
+    'grant_mfa_required',
+    'mfa_required',
+    'This account needs a second factor, which the password grant cannot carry.',
+  ],
+};
 
 const ALL_SCOPES = ['data:read', 'admin'];
 
@@ -219,15 +236,19 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
         case 'password': {
           const username = required(body, 'username');
           const password = required(body, 'password');
-          const user = directory.authenticateUser(username, password);
-          if (!user)
+          const signIn = directory.signIn(username, password);
+          if (!signIn)
             throw oauthError(
               'invalid_grant',
               'invalid_grant',
               'The username or password is wrong.',
             );
+          if (signIn.state) {
+            const [code, error, detail] = GRANT_REFUSALS[signIn.state];
+            throw oauthError(code, error, detail);
+          }
           await issue({
-            principal: user,
+            principal: signIn.user,
             clientId: client?.clientId ?? PUBLIC_CLIENT_ID,
             refresh: true,
             authTime: service.nowSeconds(),

@@ -41,6 +41,7 @@ import type { Config } from './config';
 import { ExplanationBook } from './teaching/explain';
 import { Directory } from './tokens/identities';
 import { TokenService } from './tokens/issuer';
+import { MfaChallenges } from './tokens/mfa';
 import { createKeyRing, type KeyRing } from './tokens/keys';
 import { notFound, problemHandler } from './http/problems';
 import { redactPath } from './http/redact';
@@ -276,6 +277,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
       cookieName,
       cookieOptions,
       visitors,
+      mfa: new MfaChallenges({ store, clock }),
     }),
   );
   app.use(

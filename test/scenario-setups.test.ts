@@ -72,6 +72,7 @@ const REALISED = new Set([
   'auth-token-too-many-attempts',
   'session-csrf-token-missing',
   'session-csrf-token-mismatch',
+  'session-mfa-code-invalid',
   'digest-auth-replayed',
   'digest-auth-rate-limited',
   'platform-store-unavailable',
@@ -119,6 +120,26 @@ describe('the cards the table test does not fire', () => {
       expect(again.status).toBe(s.expect.status);
       expect(again.body).toEqual(first.body);
       expect((await send(again.body.refresh_token)).status).toBe(200);
+    });
+  });
+
+  describe('session-mfa-code-invalid', () => {
+    it('answers as documented with the mfa_token of a login and a wrong code', async () => {
+      const s = card('session-mfa-code-invalid');
+      const ctx = buildApp();
+      const login = await ctx
+        .http()
+        .post('/login')
+        .type('form')
+        .send({ username: 'mfa_user', password: 'my_password' });
+      expectProblem(login, { status: 401, code: 'mfa_required' });
+      const res = await ctx
+        .http()
+        .post(s.trigger.path)
+        .type('form')
+        .send({ ...s.trigger.body, mfa_token: login.body.mfa_token });
+      await expectDocumented(res, s);
+      expect(res.body.attempts_remaining).toBe(4);
     });
   });
 

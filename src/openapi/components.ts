@@ -86,6 +86,16 @@ export function components(cookieName: string): Schema {
             maximum: 10,
             description: 'GET /api/v1/flaky: the failures asked for (`fail`).',
           },
+          mfa_token: {
+            type: 'string',
+            description:
+              'mfa_required: stands for the password just checked; POST it with the one-time code to /login/mfa within 300 s.',
+          },
+          attempts_remaining: {
+            type: 'integer',
+            minimum: 0,
+            description: 'mfa_code_invalid: codes this mfa_token still allows.',
+          },
         },
         additionalProperties: false,
       },

@@ -6,7 +6,7 @@
  *
  * Data only: it imports nothing from the server, so anything may import it.
  */
-import { rfc, rfc6265bis, type RfcRef } from './refs';
+import { owaspAuthentication, rfc, rfc6265bis, type RfcRef } from './refs';
 import { cite } from './sources';
 
 export interface ProblemDef {
@@ -18,6 +18,25 @@ export interface ProblemDef {
   remedy: string;
   rfc: RfcRef[];
 }
+
+/** What every account-state refusal says about a wrong password, and about user enumeration. */
+const NOT_A_WRONG_PASSWORD =
+  'How this differs from a wrong password: the password was right. A wrong password for this user answers exactly like any wrong password (401 login_failed, or invalid_grant on the token endpoint), so the account’s state is shown only to someone who already knows the password, and the refusal cannot be used to find out which user names exist or what state they are in (OWASP: generic error messages). Do not retry the same request: it will be refused again.';
+const OWASP_RESPONSES = owaspAuthentication(
+  'Authentication and error messages',
+  'authentication-and-error-messages',
+);
+const OWASP_MFA = owaspAuthentication('Multi-factor authentication', 'multi-factor-authentication');
+const LOCKED_TEXT =
+  'The account is locked: too many failed sign-ins, or an administrator locked it (here `locked_user`, locked for good). Identity providers answer this after a correct password: Entra ID (Azure AD) AADSTS50053, Okta’s authentication API the LOCKED_OUT status, Auth0 a “user is blocked” refusal. A lock is temporary or lifted by an administrator or a self-service unlock.';
+const DISABLED_TEXT =
+  'The account is disabled (deactivated, suspended, blocked by an administrator; here `disabled_user`): it exists and the password is right, but it may not sign in at all. Entra ID answers AADSTS50057 (user account is disabled); Auth0 a “user is blocked” refusal. Unlike a lock, no wait and no self-service unlock helps.';
+const EXPIRED_TEXT =
+  'The password was right but has expired (here `expired_password_user`): the account must choose a new one before it can sign in. Entra ID answers AADSTS50055, Okta’s authentication API the PASSWORD_EXPIRED status with a state token that allows exactly one thing, changing the password. This server has no change-password step: what would come next is a form (or API) that takes the old password and a new one, under a short-lived token like the mfa_token here, and signs in only after the change.';
+const LOGIN_403 =
+  ' 403, not 401: the credentials were right and no other credentials for this account would be accepted now (RFC 9110 §15.5.4); a 401 would tell the client to prompt for the password again, which cannot help.';
+const GRANT_400 =
+  ' On the token endpoint it is 400 invalid_grant (RFC 6749 §5.2: “the resource owner credentials … are invalid, expired, revoked”), with this code to tell it from a wrong password, as Entra ID does with its AADSTS numbers in an invalid_grant answer.';
 
 const BEARER_RETRY =
   'Get a new access token (refresh it, or sign in again), then retry the request once with it.';
@@ -617,6 +636,89 @@ export const problemCatalog = {
       'The login form was refused. An unknown user and a wrong password get the same answer in the same time, so the form cannot be used to find user names. Repeated failures meet 429.',
     remedy: 'Check the credentials; do not retry the same ones.',
     rfc: [rfc(9110, '15.5.2')],
+  },
+  account_locked: {
+    status: 403,
+    title: 'Account is locked',
+    explanation: LOCKED_TEXT + LOGIN_403 + ' ' + NOT_A_WRONG_PASSWORD,
+    remedy:
+      'Tell the user the account is locked and how to unlock it (wait, reset the password, or ask an administrator); do not prompt for the password again.',
+    rfc: [rfc(9110, '15.5.4'), OWASP_RESPONSES],
+  },
+  account_disabled: {
+    status: 403,
+    title: 'Account is disabled',
+    explanation: DISABLED_TEXT + LOGIN_403 + ' ' + NOT_A_WRONG_PASSWORD,
+    remedy:
+      'Tell the user the account is disabled and to contact an administrator; retrying or waiting will not help.',
+    rfc: [rfc(9110, '15.5.4'), OWASP_RESPONSES],
+  },
+  password_expired: {
+    status: 403,
+    title: 'Password has expired',
+    explanation: EXPIRED_TEXT + LOGIN_403 + ' ' + NOT_A_WRONG_PASSWORD,
+    remedy:
+      'Send the user to change the password (old and new), then sign in with the new one; do not ask for the old password again as if it were wrong.',
+    rfc: [rfc(9110, '15.5.4'), OWASP_RESPONSES],
+  },
+  mfa_required: {
+    status: 401,
+    title: 'A second factor is required',
+    explanation:
+      'The password was right, but this account (here `mfa_user`) must also prove a second factor. The answer is 401 with the cookie challenge (not authenticated yet: more credentials are needed, RFC 9110 §15.5.2) and an `mfa_token` that stands for the password already checked, for a few minutes and a few attempts. Post it with the one-time code to POST /login/mfa. Real providers answer the same way in their words: Auth0 `mfa_required` with an `mfa_token`, Okta MFA_REQUIRED with a `stateToken`, Entra ID AADSTS50076. The demo code is published (`123456`); a real server checks a TOTP (RFC 6238) from an authenticator app, a WebAuthn assertion or a code it sent. ' +
+      NOT_A_WRONG_PASSWORD,
+    remedy:
+      'Ask the user for the one-time code and POST {"mfa_token", "code"} to /login/mfa; do not send the password again.',
+    rfc: [rfc(9110, '15.5.2'), rfc(6238, '4'), OWASP_MFA],
+  },
+  mfa_code_invalid: {
+    status: 401,
+    title: 'One-time code is wrong',
+    explanation:
+      'The mfa_token is good but the code is not. Each mfa_token allows 5 codes; the body’s `attempts_remaining` says how many are left, and at 0 the token is spent: the password must be sent again for a new one. Bounding the attempts per token is what makes a six-digit code safe to ask for (OWASP).',
+    remedy:
+      'Ask the user for the code again (a TOTP changes every 30 seconds: check the device’s clock); once attempts_remaining is 0, start again at POST /login.',
+    rfc: [rfc(9110, '15.5.2'), rfc(6238, '5.2'), OWASP_MFA],
+  },
+  mfa_token_invalid: {
+    status: 401,
+    title: 'mfa_token is unknown or expired',
+    explanation:
+      'The mfa_token is not one this server handed out to this client address, was already used, was spent by too many wrong codes, or is older than 300 s. It stands for a checked password only for a short while, like Okta’s stateToken or Auth0’s mfa_token.',
+    remedy: 'Start again: POST /login with the password, then the code with the new mfa_token.',
+    rfc: [rfc(9110, '15.5.2'), OWASP_MFA],
+  },
+  grant_account_locked: {
+    status: 400,
+    title: 'Account is locked (token endpoint)',
+    explanation: LOCKED_TEXT + GRANT_400 + ' ' + NOT_A_WRONG_PASSWORD,
+    remedy:
+      'Show the user that the account is locked and how to unlock it; do not retry the grant.',
+    rfc: [rfc(6749, '5.2'), OWASP_RESPONSES],
+  },
+  grant_account_disabled: {
+    status: 400,
+    title: 'Account is disabled (token endpoint)',
+    explanation: DISABLED_TEXT + GRANT_400 + ' ' + NOT_A_WRONG_PASSWORD,
+    remedy: 'Show the user that the account is disabled; do not retry the grant.',
+    rfc: [rfc(6749, '5.2'), OWASP_RESPONSES],
+  },
+  grant_password_expired: {
+    status: 400,
+    title: 'Password has expired (token endpoint)',
+    explanation: EXPIRED_TEXT + GRANT_400 + ' ' + NOT_A_WRONG_PASSWORD,
+    remedy: 'Send the user to change the password, then request tokens with the new one.',
+    rfc: [rfc(6749, '5.2'), OWASP_RESPONSES],
+  },
+  grant_mfa_required: {
+    status: 400,
+    title: 'A second factor is required (token endpoint)',
+    explanation:
+      'The password grant for an account that must prove a second factor (here `mfa_user`). The OAuth error is `mfa_required`, Auth0’s name for it (an extension error, RFC 6749 §8.5), with status 400 as RFC 6749 §5.2 asks (Auth0 itself answers 403). The password grant has no place for a second factor, one more reason RFC 9700 §2.4 says not to use it: this server offers no MFA grant. A real deployment signs such users in with the authorization-code flow, whose login pages ask for the code; here, POST /login and POST /login/mfa make a session. ' +
+      NOT_A_WRONG_PASSWORD,
+    remedy:
+      'Use a flow where the user can answer the second factor: the provider’s login pages (authorization-code flow), or here the session login with POST /login/mfa.',
+    rfc: [rfc(6749, '5.2'), rfc(6749, '8.5'), rfc(9700, '2.4'), OWASP_MFA],
   },
   too_many_attempts: {
     status: 429,

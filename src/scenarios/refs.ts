@@ -29,3 +29,11 @@ export function rfc6265bis(section: string): RfcRef {
     url: `https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis#section-${section}`,
   };
 }
+
+/** A section of the OWASP Authentication Cheat Sheet (error messages, lockout, MFA). */
+export function owaspAuthentication(section: string, anchor: string): RfcRef {
+  return {
+    label: `OWASP Authentication Cheat Sheet: ${section}`,
+    url: `https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#${anchor}`,
+  };
+}

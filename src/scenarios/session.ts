@@ -1,3 +1,4 @@
+import { sessionAccountScenarios } from './accounts';
 import { problemCatalog } from './catalog';
 import { rfc, rfc6265bis } from './refs';
 import { cookieChallenge, OK_NO_STORE, postForm } from './shared';
@@ -40,6 +41,7 @@ export const scenarios: Scenario[] = [
       'A refused login is a 401 with the cookie challenge; an unknown user gets exactly the same answer. The failure counts towards the per-account and per-address limits (LOGIN_MAX_FAILURES_PER_ACCOUNT, LOGIN_MAX_FAILURES_PER_ADDRESS), after which the form answers 429 with Retry-After.',
     rfc: problemCatalog.login_failed.rfc,
   },
+  ...sessionAccountScenarios,
   {
     id: 'session-login-wrong-type',
     family: 'session',

@@ -1,3 +1,4 @@
+import { tokenAccountScenarios } from './accounts';
 import { problemCatalog } from './catalog';
 import { rfc } from './refs';
 import { BASIC, OK_NO_STORE, postForm } from './shared';
@@ -63,6 +64,7 @@ export const scenarios: Scenario[] = [
       'A user’s name and password exchanged for tokens, with a refresh token and an auth_time (used by step-up). OAuth 2.1 and RFC 9700 §2.4 drop this grant — the client sees the password — in favour of the authorization code flow; it stays here because it makes a user token one curl away.',
     rfc: [rfc(6749, '4.3'), rfc(9700, '2.4')],
   },
+  ...tokenAccountScenarios,
   {
     id: 'auth-token-wrong-secret',
     family: 'tokens',

@@ -237,6 +237,10 @@ const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
       authorization_code_client_mismatch: 'code issued to this client',
       redirect_uri_mismatch: 'redirect_uri as in the authorization request',
       pkce_verifier_mismatch: 'code_verifier matches the code_challenge (PKCE)',
+      grant_account_locked: 'password right; account not locked',
+      grant_account_disabled: 'password right; account not disabled',
+      grant_password_expired: 'password right; password not expired',
+      grant_mfa_required: 'password right; no second factor required',
     },
   },
   {
@@ -250,7 +254,20 @@ const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
   },
   {
     guard: 'cookie session login (POST /login)',
-    failedBy: { login_failed: 'username and password match' },
+    failedBy: {
+      login_failed: 'username and password match',
+      account_locked: 'password right; account not locked',
+      account_disabled: 'password right; account not disabled',
+      password_expired: 'password right; password not expired',
+      mfa_required: 'password right; no second factor required',
+    },
+  },
+  {
+    guard: 'second factor (POST /login/mfa)',
+    failedBy: {
+      mfa_token_invalid: 'mfa_token known, recent, for this client address',
+      mfa_code_invalid: 'one-time code right',
+    },
   },
 ];
 

@@ -10,6 +10,25 @@ export interface Principal {
   scopes: string[];
 }
 
+/**
+ * Why a user whose password is right may still not sign in: static properties of the demo users
+ * (no request changes them), shown only after the password matched, so they reveal nothing to
+ * someone who does not know it.
+ */
+export type AccountState = 'locked' | 'disabled' | 'password_expired' | 'mfa_required';
+
+/** The demo users in each state, with the demo user's password (DEMO_PASSWORD). */
+export const STATE_USERS: Readonly<Record<AccountState, string>> = {
+  locked: 'locked_user',
+  disabled: 'disabled_user',
+  password_expired: 'expired_password_user',
+  mfa_required: 'mfa_user',
+};
+
+/** A password check's outcome: a user, a user in a state that refuses sign-in, or nothing. */
+export type SignIn =
+  { user: Principal; state?: undefined } | { user: Principal; state: AccountState } | undefined;
+
 export interface Client extends Principal {
   clientId: string;
   /**
@@ -47,6 +66,7 @@ interface Entry<T> {
 export class Directory {
   private readonly clients = new Map<string, Entry<Client>>();
   private readonly users = new Map<string, Entry<Principal>>();
+  private readonly states = new Map<string, AccountState>();
   private readonly dummy = sha256('four-oh-one: no such identity');
 
   constructor(demo: Config['demo']) {
@@ -68,6 +88,15 @@ export class Directory {
       secret: sha256(demo.adminPassword),
       value: { sub: demo.adminUsername, type: 'admin', scopes: ['data:read', 'admin'] },
     });
+    for (const [state, name] of Object.entries(STATE_USERS) as [AccountState, string][]) {
+      // A configured demo user of the same name keeps its own password and no state.
+      if (this.users.has(name)) continue;
+      this.users.set(name, {
+        secret: sha256(demo.password),
+        value: { sub: name, type: 'user', scopes: ['data:read'] },
+      });
+      this.states.set(name, state);
+    }
   }
 
   /** The client, if the id exists and the secret matches. */
@@ -75,9 +104,22 @@ export class Directory {
     return check(this.clients.get(clientId), secret, this.dummy);
   }
 
-  /** The user, if the name exists and the password matches. */
+  /**
+   * The user, if the name exists, the password matches and the account may sign in as it is.
+   * A user in a state (locked, disabled, …) is refused here like a wrong password: only the
+   * routes that teach the states (`signIn`) tell them apart.
+   */
   authenticateUser(username: string, password: string): Principal | undefined {
-    return check(this.users.get(username), password, this.dummy);
+    const result = this.signIn(username, password);
+    return result && !result.state ? result.user : undefined;
+  }
+
+  /** The password check, then the account's state: the state only once the password matched. */
+  signIn(username: string, password: string): SignIn {
+    const user = check(this.users.get(username), password, this.dummy);
+    if (!user) return undefined;
+    const state = this.states.get(user.sub);
+    return state ? { user, state } : { user };
   }
 
   /** A user or admin by name, for refresh (the user already authenticated once). */

@@ -10,6 +10,29 @@ const CSRF_ERRORS: ProblemCode[] = [
   'csrf_token_mismatch',
 ];
 
+/** A login's form: its fields, and the session lifetimes it may shorten. */
+const loginForm = (fields: Record<string, unknown>, required: string[]) => ({
+  schema: obj(
+    {
+      ...fields,
+      idle_seconds: { type: ['integer', 'string'] },
+      absolute_seconds: { type: ['integer', 'string'] },
+    },
+    required,
+  ),
+  form: true,
+  required: true,
+});
+
+/** A login's success: the session, its cookie set. */
+const LOGGED_IN = [
+  {
+    status: 200,
+    description: 'Logged in; Set-Cookie carries the session.',
+    schema: sessionView,
+  },
+];
+
 export const sessionRoutes: RouteDoc[] = [
   {
     method: 'post',
@@ -17,27 +40,19 @@ export const sessionRoutes: RouteDoc[] = [
     tag: 'session',
     summary:
       'Log in with a form; sets the session cookie. Refused 403 csrf_origin_refused when a browser posts it from another site (an Origin neither this site nor on CORS_ORIGINS, Origin: null, or Sec-Fetch-Site: cross-site)',
-    body: {
-      schema: obj(
-        {
-          username: str,
-          password: str,
-          idle_seconds: { type: ['integer', 'string'] },
-          absolute_seconds: { type: ['integer', 'string'] },
-        },
-        ['username', 'password'],
-      ),
-      form: true,
-      required: true,
-    },
-    success: [
-      {
-        status: 200,
-        description: 'Logged in; Set-Cookie carries the session.',
-        schema: sessionView,
-      },
-    ],
+    body: loginForm({ username: str, password: str }, ['username', 'password']),
+    success: LOGGED_IN,
     errors: ['too_many_attempts', 'csrf_origin_refused', ...BODY_ERRORS, ...STORE],
+  },
+  {
+    method: 'post',
+    path: '/login/mfa',
+    tag: 'session',
+    summary:
+      'The second step of a login that needs a second factor (mfa_user): the mfa_token of the 401 mfa_required and the one-time code (the demo code is 123456); sets the session cookie',
+    body: loginForm({ mfa_token: str, code: str }, ['mfa_token', 'code']),
+    success: LOGGED_IN,
+    errors: ['csrf_origin_refused', ...BODY_ERRORS, ...STORE],
   },
   {
     method: 'post',
