@@ -5,6 +5,7 @@ import pinoHttp from 'pino-http';
 import { bearerAuth } from '../middleware/bearer-auth';
 import { corsPolicy } from '../middleware/cors-policy';
 import { explainRecorder } from '../middleware/explain-recorder';
+import { forwardProxy } from '../middleware/forward-proxy';
 import { hstsWhenSecure } from '../middleware/hsts';
 import { openaiAuth } from '../middleware/openai-auth';
 import { clientCredentialLimit } from '../middleware/client-auth';
@@ -181,6 +182,9 @@ export function createApp(config: Config, deps: Deps): express.Application {
         strictTransportSecurity: false,
       }),
       hstsWhenSecure(),
+      // A request in absolute form (curl -x) is a proxy request: 407 without the proxy's
+      // credentials, 403 for any other server, else served here as the path it names.
+      forwardProxy({ publicUrl: config.publicUrl }),
     ),
   );
 

@@ -8,6 +8,7 @@ import { fillBody, fillHeaders, type Specimens } from '../src/tokens/specimens';
 import { MemoryStore, type Store } from '../src/store';
 import { buildApp, expectProblem, testClock, testConfig, type TestContext } from './helpers';
 import { formFields, pkce, runFlow, toConsent, WEB } from './oauth-flow';
+import { asResponse, PROXY_BASIC, viaProxy } from './proxy-request';
 
 /**
  * The cards the table test cannot fire (test/scenarios.test.ts): their answer needs a state no
@@ -79,6 +80,10 @@ const REALISED = new Set([
   'platform-store-full',
   'platform-visitor-quota',
   'platform-shutting-down',
+  'proxy-auth-missing',
+  'proxy-auth-wrong',
+  'proxy-auth-forwarded',
+  'proxy-target-refused',
   'oauth-authorize-deny',
   'oauth-authorize-answered-twice',
   'oauth-token-code-expired',
@@ -302,6 +307,49 @@ describe('the cards the table test does not fire', () => {
       const { ctx, specimens, fail } = await brokenApp();
       fail(new StoreFullError('STORE_MAX_ENTRIES reached'));
       await expectDocumented(await fire(ctx.http, s, specimens), s);
+    });
+  });
+
+  describe('the forward-proxy cards, in absolute form over a real socket', () => {
+    const { app } = buildApp();
+    const server = createServer(app);
+    beforeAll(() => new Promise<void>((done) => server.listen(0, '127.0.0.1', done)));
+    afterAll(() => new Promise<void>((done) => server.close(() => done())));
+    const own = () => `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+
+    it('proxy-auth-missing answers as documented', async () => {
+      const s = card('proxy-auth-missing');
+      expect(s.trigger.headers).toBeUndefined();
+      await expectDocumented(asResponse(await viaProxy(server, `${own()}${s.trigger.path}`)), s);
+    });
+
+    it('proxy-auth-wrong answers as documented', async () => {
+      const s = card('proxy-auth-wrong');
+      const headers = s.trigger.headers as Record<string, string>;
+      expect(headers['Proxy-Authorization']).not.toBe(PROXY_BASIC);
+      const res = await viaProxy(server, `${own()}${s.trigger.path}`, headers);
+      await expectDocumented(asResponse(res), s);
+    });
+
+    it('proxy-auth-forwarded answers as documented, without Proxy-Authorization', async () => {
+      const s = card('proxy-auth-forwarded');
+      expect(s.trigger.headers?.['Proxy-Authorization']).toBe(PROXY_BASIC);
+      const res = await viaProxy(server, `${own()}${s.trigger.path}`, {
+        'Proxy-Authorization': PROXY_BASIC,
+      });
+      expect(res.status).toBe(s.expect.status);
+      expect(res.headers.via).toBe(s.expect.headers?.Via);
+      expect(res.headers['proxy-authenticate']).toBeUndefined();
+      expect(res.text).not.toMatch(/proxy-authorization/i);
+      expect(res.text).not.toContain(PROXY_BASIC.slice(6));
+    });
+
+    it('proxy-target-refused answers as documented', async () => {
+      const s = card('proxy-target-refused');
+      const res = await viaProxy(server, `http://example.invalid${s.trigger.path}`, {
+        'Proxy-Authorization': PROXY_BASIC,
+      });
+      await expectDocumented(asResponse(res), s);
     });
   });
 

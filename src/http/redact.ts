@@ -71,11 +71,19 @@ function decodedName(raw: string): string {
 }
 
 /**
- * Replaces the secret segment of every credential-carrying path in `text`, and the value of every
- * credential query parameter, with "[redacted]".
+ * The userinfo of an absolute URI (`http://user:password@host/`), which a request sent to a
+ * forward proxy may carry in its request-target (middleware/forward-proxy.ts). Linear: the
+ * class stops at the first "/", "?", "#", "@" or whitespace.
+ */
+const USERINFO = /(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#@\s]*@/g;
+
+/**
+ * Replaces the secret segment of every credential-carrying path in `text`, the value of every
+ * credential query parameter and the userinfo of an absolute URI, with "[redacted]".
  */
 export function redactPath(text: string): string {
   return text
+    .replace(USERINFO, `$1${REDACTED}@`)
     .replace(SECRET_PATH, (...args: unknown[]) => {
       // The capture groups of whichever alternative matched; the others are undefined.
       const groups = args.slice(1, -2).filter((g): g is string => typeof g === 'string');

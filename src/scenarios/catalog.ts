@@ -897,6 +897,33 @@ export const problemCatalog = {
       'Configure the proxy’s credentials in the client (curl --proxy-user; requests proxies={"http": "http://user:password@proxy:3128"}), not the server’s.',
     rfc: [rfc(9110, '15.5.8'), rfc(9110, '11.7.1'), rfc(9110, '11.7.2')],
   },
+  proxy_credentials_missing: {
+    status: 407,
+    title: 'The proxy wants credentials',
+    explanation:
+      'The request came in absolute form (`GET http://host:port/path`), which is how a client talks to a forward proxy (RFC 9112 §3.2.2), and this server acts as one: a proxy that forwards only to itself. It wants Basic credentials for the hop to the proxy, in Proxy-Authorization, and says so in Proxy-Authenticate with its own realm. A 407 is about the proxy, not the origin: the origin’s credentials (Authorization) are a separate matter, judged once the proxy lets the request through.',
+    remedy:
+      'Give the client the proxy’s credentials: `curl -x http://127.0.0.1:3000 --proxy-user proxy-user:proxy-password …`; Python requests proxies={"http": "http://proxy-user:proxy-password@127.0.0.1:3000"}; HTTP_PROXY with the user-id and password in its URL.',
+    rfc: [rfc(9110, '15.5.8'), rfc(9110, '11.7.1'), rfc(9110, '11.7.2'), rfc(9112, '3.2.2')],
+  },
+  proxy_credentials_invalid: {
+    status: 407,
+    title: 'The proxy credentials are wrong',
+    explanation:
+      'The request through the proxy carried Proxy-Authorization, but not the proxy’s Basic credentials: the user-id or password is wrong (compared in constant time, the answer does not say which), the scheme is not Basic, or the value is not base64 of `user-id:password`. A proxy answers 407 for all of them, with its challenge again, since a client can only fix them by sending other proxy credentials.',
+    remedy:
+      'Check the proxy’s user-id and password (here proxy-user and proxy-password), not the origin’s: they go in Proxy-Authorization, as `curl --proxy-user` sends them.',
+    rfc: [rfc(9110, '15.5.8'), rfc(9110, '11.7.2'), rfc(7617, '2')],
+  },
+  proxy_target_refused: {
+    status: 403,
+    title: 'The proxy does not go there',
+    explanation:
+      'The proxy’s credentials were right, but the absolute URI names another server than this one (another host, another port, another scheme). This proxy forwards only to itself: its own PUBLIC_URL, or the address and port the client connected to. Anything else is refused before any connection is made, so the sandbox cannot be used to reach other hosts (server-side request forgery). A 403, not a 407: other proxy credentials would not help.',
+    remedy:
+      'Ask the proxy for this server’s own URL (the one you connected to, e.g. http://127.0.0.1:3000/…), or use another proxy to reach other hosts.',
+    rfc: [rfc(9110, '15.5.4'), rfc(9110, '7.6'), rfc(9112, '3.2.2')],
+  },
   status_requested: {
     // Its status varies: see routes/classic.ts, requestedStatus(). 503 is the registry's example.
     status: 503,

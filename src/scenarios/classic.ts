@@ -3,6 +3,24 @@ import { rfc } from './refs';
 import { BASIC, invalidToken, noError } from './shared';
 import type { FamilyInfo, Scenario } from './types';
 
+/** The demo proxy's credentials (middleware/forward-proxy.ts), as curl --proxy-user sends them. */
+const PROXY_CREDENTIALS = 'Basic cHJveHktdXNlcjpwcm94eS1wYXNzd29yZA==';
+const PROXY_CHALLENGE = {
+  'Proxy-Authenticate': 'Basic realm="four-oh-one proxy", charset="UTF-8"',
+};
+
+/**
+ * A request through this server as its own forward proxy: in absolute form, which the table
+ * test's clients cannot send, so not fired (test/scenario-setups.test.ts sends it).
+ */
+const throughProxy = (setup: string, authorization?: string): Scenario['trigger'] => ({
+  method: 'GET',
+  path: '/headers',
+  ...(authorization === undefined ? {} : { headers: { 'Proxy-Authorization': authorization } }),
+  fired: false,
+  setup,
+});
+
 /** The X-API-Key resource's challenge (ApiKey is no registered scheme). */
 const API_KEY = 'ApiKey realm="four-oh-one", header="X-API-Key"';
 
@@ -475,6 +493,67 @@ export const scenarios: Scenario[] = [
     explanation:
       'The challenge travels in Proxy-Authenticate, and there is no WWW-Authenticate: a 407 asks for the proxy’s credentials (Proxy-Authorization), not the origin’s. Clients that treat 407 like 401 send the wrong header, or drop credentials that were fine.',
     rfc: problemCatalog.proxy_auth_required.rfc,
+  },
+  {
+    id: 'proxy-auth-missing',
+    family: 'classic',
+    title: 'Through this server as a proxy, without proxy credentials: 407',
+    trigger: throughProxy(
+      'Send the request through this server as a forward proxy, so that its target is in absolute form: `curl -x http://127.0.0.1:3000 http://127.0.0.1:3000/headers` sends `GET http://127.0.0.1:3000/headers HTTP/1.1`. Not fired by the table test, whose clients send paths only.',
+    ),
+    expect: {
+      status: 407,
+      code: 'proxy_credentials_missing',
+      challenge: null,
+      headers: PROXY_CHALLENGE,
+    },
+    explanation:
+      'A real 407 round trip, unlike /status/407: this server is a forward proxy for itself (and only itself). The proxy’s challenge is in Proxy-Authenticate, with a realm of its own; curl then answers it with --proxy-user, which puts the credentials in Proxy-Authorization.',
+    rfc: problemCatalog.proxy_credentials_missing.rfc,
+  },
+  {
+    id: 'proxy-auth-wrong',
+    family: 'classic',
+    title: 'Through the proxy with the wrong proxy password: 407 again',
+    trigger: throughProxy(
+      '`curl -x http://127.0.0.1:3000 --proxy-user proxy-user:wrong-password http://127.0.0.1:3000/headers`: the absolute-form request, with a wrong proxy password.',
+      'Basic cHJveHktdXNlcjp3cm9uZy1wYXNzd29yZA==',
+    ),
+    expect: {
+      status: 407,
+      code: 'proxy_credentials_invalid',
+      challenge: null,
+      headers: PROXY_CHALLENGE,
+    },
+    explanation:
+      'Wrong proxy credentials get the same 407 and challenge as none: only other proxy credentials can help. The origin’s Authorization, if any, is not looked at: the request never got past the proxy.',
+    rfc: problemCatalog.proxy_credentials_invalid.rfc,
+  },
+  {
+    id: 'proxy-auth-forwarded',
+    family: 'classic',
+    title: 'Through the proxy with its credentials: served, without Proxy-Authorization',
+    trigger: throughProxy(
+      '`curl -x http://127.0.0.1:3000 --proxy-user proxy-user:proxy-password http://127.0.0.1:3000/headers`: the absolute-form request, with the demo proxy’s credentials.',
+      PROXY_CREDENTIALS,
+    ),
+    expect: { status: 200, challenge: null, headers: { Via: '1.1 four-oh-one' } },
+    explanation:
+      'The proxy checked its credentials, took Proxy-Authorization off (it is for the hop to the proxy, never for the origin) and handed the request to the origin, this same server, as the path it names. The echo shows no Proxy-Authorization; Via names the proxy. The origin’s own credentials are judged as usual: /api/v1/data through the proxy still wants a Bearer token, a 401 after the 407 is passed.',
+    rfc: [rfc(9110, '11.7.2'), rfc(9110, '7.6.3')],
+  },
+  {
+    id: 'proxy-target-refused',
+    family: 'classic',
+    title: 'The proxy asked for another server: 403, nothing connected',
+    trigger: throughProxy(
+      '`curl -x http://127.0.0.1:3000 --proxy-user proxy-user:proxy-password http://example.invalid/headers`: right credentials, a target that is not this server.',
+      PROXY_CREDENTIALS,
+    ),
+    expect: { status: 403, code: 'proxy_target_refused', challenge: null },
+    explanation:
+      'The proxy forwards only to this server (PUBLIC_URL, or the address and port the client connected to). Any other host or port is refused before any connection: an open proxy in a sandbox would let anyone reach other hosts from it.',
+    rfc: problemCatalog.proxy_target_refused.rfc,
   },
   {
     id: 'status-503',

@@ -269,6 +269,14 @@ const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
       mfa_code_invalid: 'one-time code right',
     },
   },
+  {
+    guard: 'forward proxy (absolute-form request, RFC 9112 §3.2.2)',
+    failedBy: {
+      proxy_credentials_missing: 'Proxy-Authorization present',
+      proxy_credentials_invalid: 'Proxy-Authorization holds the proxy’s Basic credentials',
+      proxy_target_refused: 'the target is this server itself',
+    },
+  },
 ];
 
 /**
