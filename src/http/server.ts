@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type express from 'express';
 import { problem, problemBody, PROBLEM_CONTENT_TYPE } from './problems';
+import { connectToSelf } from './proxy';
 
 /** Headers beyond this are refused with 431: room for a 20 KB token to be judged, not cut off. */
 export const MAX_HEADER_BYTES = 32 * 1024;
@@ -39,6 +40,8 @@ export function createServer(app: express.Application): Server {
         `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
     );
   });
+  // CONNECT: the forward proxy's tunnel, to this very listener only (src/http/proxy.ts).
+  server.on('connect', connectToSelf);
   return server;
 }
 

@@ -117,3 +117,34 @@ describe('the forward proxy, with real curl and Node against the built server', 
     expect(logs).not.toContain('proxy-password');
   });
 });
+
+describe('CONNECT through the built server, with real curl -p', () => {
+  let server: StartedServer;
+  beforeAll(async () => {
+    server = await startServer({});
+  });
+  afterAll(() => server.stop());
+
+  it('without --proxy-user: 407 on the CONNECT, and curl gives up', async () => {
+    const failed = await curl('-p', '-x', server.url, `${server.url}/headers`).catch(
+      (err: { code?: number; stdout?: string }) => err,
+    );
+    // curl exits 56 when the proxy refuses the CONNECT.
+    expect((failed as { code?: number }).code).toBe(56);
+    expect(String((failed as { stdout?: string }).stdout)).toMatch(/^HTTP\/1\.1 407 /);
+  });
+
+  it('with --proxy-user: the request travels the tunnel to this very server', async () => {
+    const res = await curl(
+      '-p',
+      '-x',
+      server.url,
+      '--proxy-user',
+      CREDENTIALS,
+      `${server.url}/anything?via=tunnel`,
+    );
+    expect(res.head).toMatch(/^HTTP\/1\.1 200 Connection Established/);
+    const body = res.body.slice(res.body.indexOf('{'));
+    expect(JSON.parse(body)).toMatchObject({ method: 'GET', query: { via: 'tunnel' } });
+  });
+});

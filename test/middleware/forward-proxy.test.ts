@@ -1,14 +1,18 @@
 import dns from 'node:dns';
-import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import {
+  connect as netConnect,
+  createServer as createNetServer,
+  type Server as NetServer,
+} from 'node:net';
 import type { Server } from 'node:http';
 import fc from 'fast-check';
 import pino from 'pino';
 import { createApp } from '../../src/app';
 import { createServer } from '../../src/http/server';
 import { MemoryStore } from '../../src/store';
-import { isOwnTarget } from '../../middleware/forward-proxy';
+import { isOwnTarget } from '../../src/http/proxy';
 import { redactPath } from '../../src/http/redact';
-import { expectProblem, testClock, testConfig } from '../helpers';
+import { buildApp, expectProblem, testClock, testConfig } from '../helpers';
 import { asResponse, PROXY_BASIC, viaProxy } from '../proxy-request';
 
 const CHALLENGE = 'Basic realm="four-oh-one proxy", charset="UTF-8"';
@@ -174,5 +178,73 @@ describe('redactPath and absolute URIs', () => {
       'http://[redacted]@127.0.0.1:3000/headers',
     );
     expect(redactPath('http://127.0.0.1:3000/a@b')).toBe('http://127.0.0.1:3000/a@b');
+  });
+});
+
+describe('CONNECT, the tunnel of an HTTPS proxy', () => {
+  const { app } = buildApp();
+  let server: Server;
+  let other: NetServer;
+  let otherConnections = 0;
+  beforeAll(async () => {
+    server = await listen(createServer(app));
+    other = await listen(createNetServer(() => (otherConnections += 1)));
+  });
+  afterAll(async () => {
+    await close(server);
+    await close(other);
+  });
+
+  /** Sends `lines` on a fresh connection, then `after` once the first answer's head is in. */
+  function converse(lines: string[], after?: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = netConnect(portOf(server), '127.0.0.1');
+      let text = '';
+      let sent = false;
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8');
+        if (after && !sent && text.includes('\r\n\r\n')) {
+          sent = true;
+          socket.write(after);
+        }
+      });
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+    });
+  }
+  const own = () => `127.0.0.1:${portOf(server)}`;
+
+  it('answers 407 with the proxy challenge without credentials, then closes', async () => {
+    const text = await converse([`CONNECT ${own()} HTTP/1.1`, `Host: ${own()}`]);
+    expect(text).toMatch(/^HTTP\/1\.1 407 Proxy Authentication Required\r\n/);
+    expect(text).toContain(`Proxy-Authenticate: ${CHALLENGE}\r\n`);
+    expect(text).toContain('"code":"proxy_credentials_missing"');
+  });
+
+  it('tunnels to this very listener with the credentials', async () => {
+    const text = await converse(
+      [`CONNECT ${own()} HTTP/1.1`, `Host: ${own()}`, `Proxy-Authorization: ${PROXY_BASIC}`],
+      `GET /headers HTTP/1.1\r\nHost: ${own()}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(text).toMatch(
+      /^HTTP\/1\.1 200 Connection Established\r\nVia: 1\.1 four-oh-one\r\nX-Request-Id: [0-9a-f-]{36}\r\nDate: [^\r]+\r\n\r\n/,
+    );
+    // The answer of the request sent inside the tunnel, from the server itself.
+    expect(text).toMatch(/\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+    expect(text).not.toContain(PROXY_BASIC.slice(6));
+  });
+
+  it('refuses every other target with 403, and connects to none', async () => {
+    for (const target of ['example.invalid:443', `127.0.0.1:${portOf(other)}`, 'nonsense']) {
+      const text = await converse([
+        `CONNECT ${target} HTTP/1.1`,
+        `Host: ${target}`,
+        `Proxy-Authorization: ${PROXY_BASIC}`,
+      ]);
+      expect(text).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+      expect(text).toContain('"code":"proxy_target_refused"');
+    }
+    expect(otherConnections).toBe(0);
   });
 });
