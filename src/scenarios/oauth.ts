@@ -401,4 +401,18 @@ export const scenarios: Scenario[] = [
       'After a key rotation, tokens name a kid the JWKS no longer lists. A resource refuses them (invalid_token); a client that caches the JWKS to check id_tokens must fetch it again when it meets an unknown kid (once, rate-limited), and only then fail.',
     rfc: [rfc(7517, '4.5'), oidc('10.1.1', 'RotateSigKeys'), rfc(6750, '3.1')],
   },
+  {
+    id: 'oidc-key-rotated-out',
+    family: 'oauth',
+    title: 'An access token signed by an ES256 key rotated out of the JWKS',
+    trigger: { method: 'GET', path: '/api/v1/data', headers: bearer('rotated_out_key') },
+    expect: {
+      status: 401,
+      code: 'token_key_retired',
+      challenge: invalidToken('token_key_retired'),
+    },
+    explanation:
+      'Signed with an ES256 key this server once published and has since rotated out: GET /.well-known/jwks.json no longer lists its kid, while the kid of a token issued now is there. The server still remembers the key, so it answers token_key_retired (old, not forged) rather than token_kid_unknown. A client that caches the JWKS (for id_tokens, OpenID Connect Core §10.1.1) does the same on an unknown kid: fetch the JWKS again, once, and rate-limit those fetches so forged kids cannot make it hammer the issuer; if the kid is still absent, refuse the token. Remedy: get a new token (refresh, or log in again) and retry once.',
+    rfc: [rfc(7517, '4.5'), oidc('10.1.1', 'RotateSigKeys'), rfc(6750, '3.1')],
+  },
 ];

@@ -141,11 +141,11 @@ export function asymmetricKey(privateKey: KeyObject): Key {
  * (a key made per process would differ from worker to worker behind one port). Its private
  * half is as secret as JWT_SECRET, which can sign tokens anyway.
  */
-export function derivedEs256Key(secret: Buffer): Key {
+export function derivedEs256Key(secret: Buffer, label = 'four-oh-one es256 key'): Key {
   // A P-256 private key is a number from 1 to n-1; an HMAC output is one but with a chance of
   // about 2^-32, in which case the next counter is tried.
   for (let counter = 0; ; counter += 1) {
-    const d = createHmac('sha256', secret).update(`four-oh-one es256 key ${counter}`).digest();
+    const d = createHmac('sha256', secret).update(`${label} ${counter}`).digest();
     const ecdh = createECDH('prime256v1');
     try {
       ecdh.setPrivateKey(d);
@@ -174,6 +174,8 @@ export function derivedEs256Key(secret: Buffer): Key {
  * - JWT_PREVIOUS_SECRET is a rotated-out secret whose tokens verify until its grace period ends.
  * - A built-in retired key, derived from JWT_SECRET so all instances agree, whose grace period is
  *   long over: it signs the `retired_key` specimen.
+ * - A rotated-out ES256 key, derived the same way: once published, now gone from the JWKS
+ *   (OpenID Connect Core §10.1.1), its grace period over; it signs the `rotated_out_key` specimen.
  */
 export function createKeyRing(config: Pick<Config, 'jwt' | 'keys'>): KeyRing {
   const hmac = hmacKey(config.jwt.secret);
@@ -191,7 +193,7 @@ export function createKeyRing(config: Pick<Config, 'jwt' | 'keys'>): KeyRing {
       retiredAfter: config.keys.previousSecretValidUntil ?? 0,
     });
   }
-  keys.push(retiredDemoKey(config.jwt.secret));
+  keys.push(retiredDemoKey(config.jwt.secret), rotatedOutEs256Key(config.jwt.secret));
   return new KeyRing(keys, (configured ?? hmac).kid);
 }
 
@@ -212,6 +214,19 @@ function retiredDemoKey(secret: Buffer): Key {
     retiredAfter: RETIRED_DEMO_KEY_GRACE_ENDED,
   };
 }
+
+/**
+ * An ES256 key rotated out of the JWKS: the ring still knows it (so its tokens answer
+ * token_key_retired, not token_kid_unknown), but no longer publishes it. Found by
+ * `isRotatedOut`: an asymmetric key that is retired.
+ */
+function rotatedOutEs256Key(secret: Buffer): Key {
+  const key = derivedEs256Key(secret, 'four-oh-one rotated-out es256 key');
+  return { ...key, publicJwk: undefined, retiredAfter: RETIRED_DEMO_KEY_GRACE_ENDED };
+}
+
+/** Whether a key is an asymmetric key rotated out: retired, and no longer in the JWKS. */
+export const isRotatedOut = (key: Key) => key.alg === 'ES256' && key.retiredAfter !== undefined;
 
 let loadedJsonwebtoken: typeof Jwt | undefined;
 

@@ -1,5 +1,11 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { jsonwebtoken, jwsSignature, RETIRED_DEMO_KID_PREFIX, type Key } from './keys';
+import {
+  isRotatedOut,
+  jsonwebtoken,
+  jwsSignature,
+  RETIRED_DEMO_KID_PREFIX,
+  type Key,
+} from './keys';
 import {
   issueAccessToken,
   revokedKey,
@@ -36,6 +42,7 @@ export const SPECIMEN_NAMES = [
   'oversized',
   'jwt_io_sample',
   'retired_key',
+  'rotated_out_key',
   'admin',
   'admin_data_read_only',
   'admin_scope_only',
@@ -247,6 +254,7 @@ export class SpecimenBook {
     const usedRefreshJti = specimenJti('used-refresh');
     const clientRefreshJti = specimenJti('client-refresh');
     const retired = keys.findWhere((k) => k.kid.startsWith(RETIRED_DEMO_KID_PREFIX));
+    const rotatedOut = keys.findWhere(isRotatedOut);
 
     const [vh, vp, vs] = valid.split('.');
     const tamperedPayload = b64({ ...claims, sub: 'admin' });
@@ -298,6 +306,10 @@ export class SpecimenBook {
       jwt_io_sample: JWT_IO_SAMPLE,
       retired_key: retired
         ? keys.sign({ ...claims, jti: specimenJti() }, { typ: 'at+jwt' }, retired)
+        : '',
+      // An ES256 access token whose kid the JWKS no longer lists: its key was rotated out.
+      rotated_out_key: rotatedOut
+        ? keys.sign({ ...claims, jti: specimenJti() }, { typ: 'at+jwt' }, rotatedOut)
         : '',
       admin: at({ sub: 'admin', type: 'admin', scope: 'data:read admin', auth_time: now }),
       // The admin's token narrowed at the token endpoint (scope=data:read), and one with only

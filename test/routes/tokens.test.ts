@@ -679,6 +679,28 @@ describe('metadata and specimens', () => {
     expect(res.text).not.toContain('"k"');
   });
 
+  // OpenID Connect Core §10.1.1: a rotated-out key leaves the JWKS; a token it signed fails.
+  it('leaves a rotated-out key out of the JWKS, while the current ES256 key is in it', async () => {
+    const kidOf = (token: string) =>
+      JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()) as {
+        alg: string;
+        kid: string;
+      };
+    const specimens = await ctx.specimens.get();
+    const rotated = kidOf(specimens.rotated_out_key);
+    const fresh = kidOf(specimens.id_token);
+    expect(rotated.alg).toBe('ES256');
+    expect(rotated.kid).not.toBe(fresh.kid);
+    const kids = (await ctx.http().get('/.well-known/jwks.json')).body.keys.map(
+      (k: { kid: string }) => k.kid,
+    );
+    expect(kids).toContain(fresh.kid);
+    expect(kids).not.toContain(rotated.kid);
+    const res = await data(ctx, specimens.rotated_out_key);
+    expectProblem(res, { status: 401, code: 'token_key_retired' });
+    expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+  });
+
   it('hands out specimens that produce exactly their documented code', async () => {
     const res = await ctx.http().get('/tokens/specimens');
     expect(res.status).toBe(200);
