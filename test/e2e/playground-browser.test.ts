@@ -70,6 +70,9 @@ describeBrowser('the playground in Chromium', () => {
         LOG_LEVEL: 'warn',
         CORS_DEMO_PORT: '0',
         JWT_SECRET: 'four-oh-one-playground-browser-test-secret',
+        // Running every card is more refusals from one address than a minute's budget of
+        // explanations (120): the later test's "Why exactly?" link would not be offered.
+        EXPLAIN_PER_ADDRESS_PER_MINUTE: '1000',
       },
       // Only warnings are logged, so there is no "listening" line to wait for.
       { healthz: true },
