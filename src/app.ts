@@ -21,6 +21,8 @@ import { adminRouter } from '../routes/admin';
 import { bearerRouter } from '../routes/bearer';
 import { catalogRouter } from '../routes/catalog';
 import { classicRouter } from '../routes/classic';
+import { webhooksRouter } from '../routes/webhooks';
+import { DEMO_WEBHOOK_SECRET } from './auth/webhook';
 import { corsRouter } from '../routes/cors';
 import { corsBrokenRouter } from '../routes/cors-broken';
 import { echoRouter } from '../routes/echo';
@@ -305,6 +307,10 @@ export function createApp(config: Config, deps: Deps): express.Application {
       credentials,
       visitors,
     }),
+  );
+  // Stripe-style signed webhooks: the signing secret is published (src/auth/webhook.ts).
+  app.use(
+    webhooksRouter({ secret: DEMO_WEBHOOK_SECRET, store, clock, owner: (req) => visitors.of(req) }),
   );
   const apiKey = config.demo.openaiKey;
   app.use(openaiRouter({ openaiAuth: openaiAuth({ verify, apiKey, resourceMetadata }), clock }));

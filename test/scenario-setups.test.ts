@@ -1,6 +1,7 @@
 import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../src/app';
+import { DEMO_WEBHOOK_SECRET, signWebhook } from '../src/auth/webhook';
 import { createServer } from '../src/http/server';
 import { StoreFullError, StoreUnavailableError } from '../src/http/problems';
 import { scenarios, type Scenario } from '../src/scenarios';
@@ -91,6 +92,8 @@ const REALISED = new Set([
   'oauth-token-pkce-mismatch',
   'oauth-token-redirect-mismatch',
   'oauth-token-client-mismatch',
+  'webhook-signature-valid',
+  'webhook-signature-replayed',
 ]);
 /** Unfired cards no test can set up, and why. */
 const NOT_REALISABLE: Record<string, string> = {
@@ -125,6 +128,24 @@ describe('the cards the table test does not fire', () => {
       expect(again.status).toBe(s.expect.status);
       expect(again.body).toEqual(first.body);
       expect((await send(again.body.refresh_token)).status).toBe(200);
+    });
+  });
+
+  describe('webhook-signature-valid and webhook-signature-replayed', () => {
+    it('answer as documented: a delivery signed now, then the same one again', async () => {
+      const valid = card('webhook-signature-valid');
+      const replayed = card('webhook-signature-replayed');
+      const ctx = buildApp();
+      const t = Math.floor(ctx.clock.now() / 1000);
+      const body = Buffer.from(JSON.stringify(valid.trigger.body));
+      const signature = `t=${t},v1=${signWebhook(DEMO_WEBHOOK_SECRET, t, body)}`;
+      const send = (s: Scenario) =>
+        ctx.http().post(s.trigger.path).set('Stripe-Signature', signature).send(s.trigger.body);
+      const first = await send(valid);
+      expect(first.status).toBe(valid.expect.status);
+      expect(first.headers['www-authenticate']).toBeUndefined();
+      ctx.clock.advance(10_000);
+      await expectDocumented(await send(replayed), replayed);
     });
   });
 

@@ -38,6 +38,8 @@ const LOGIN_403 =
 const GRANT_400 =
   ' On the token endpoint it is 400 invalid_grant (RFC 6749 §5.2: “the resource owner credentials … are invalid, expired, revoked”), with this code to tell it from a wrong password, as Entra ID does with its AADSTS numbers in an invalid_grant answer.';
 
+const WEBHOOK_SIGNING = ' The demo signing secret is published: `whsec_four-oh-one-demo`.';
+
 const BEARER_RETRY =
   'Get a new access token (refresh it, or sign in again), then retry the request once with it.';
 
@@ -878,6 +880,52 @@ export const problemCatalog = {
       'The X-API-Key header holds a key, but not the right one. Keys are compared in constant time, as SHA-256 digests, so not even the length leaks. Two X-API-Key headers count as one wrong key.',
     remedy: 'Check the key; retrying the same one will not help.',
     rfc: [rfc(9110, '15.5.2')],
+  },
+  webhook_signature_missing: {
+    status: 400,
+    title: 'Webhook signature missing',
+    explanation:
+      'POST /webhooks/stripe-style takes deliveries signed as Stripe signs them, and this one carried no Stripe-Signature header. 400, not 401: a 401 must carry a WWW-Authenticate challenge naming a scheme the client could answer (RFC 9110 §15.5.2), and no HTTP authentication scheme exists for webhook signatures; the sender is a server that will not prompt anyone. Stripe’s own examples answer a failed verification with 400, and the sender retries a non-2xx delivery later.' +
+      WEBHOOK_SIGNING,
+    remedy: 'Sign the delivery: `Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`.',
+    rfc: [rfc(9110, '15.5.1'), rfc(9110, '15.5.2'), rfc(2104, '2')],
+  },
+  webhook_signature_malformed: {
+    status: 400,
+    title: 'Webhook signature header malformed',
+    explanation:
+      'The Stripe-Signature header is not `t=<unix seconds>,v1=<64 hex digits>` (several v1 values are allowed while a secret is rolled; other schemes such as v0 are ignored, as Stripe’s libraries ignore them). Without a timestamp and a v1 signature there is nothing to check.' +
+      WEBHOOK_SIGNING,
+    remedy: 'Send one `t=` and at least one `v1=` in the header, comma-separated.',
+    rfc: [rfc(9110, '15.5.1')],
+  },
+  webhook_signature_invalid: {
+    status: 400,
+    title: 'Webhook signature does not match',
+    explanation:
+      'No v1 signature in the header is the HMAC-SHA256 of `<t>.<body>` under the signing secret. The signature covers the exact bytes sent, so a body parsed and serialised again (key order, spaces, a trailing newline) no longer matches: verify before parsing. Signatures are compared in constant time. The signature is checked before the timestamp, as Stripe’s libraries do, so a stale timestamp that was tampered with is reported as a bad signature.' +
+      WEBHOOK_SIGNING,
+    remedy:
+      'Sign the body byte for byte as sent, with the timestamp in the header and the right secret.',
+    rfc: [rfc(2104, '2'), rfc(9110, '15.5.1')],
+  },
+  webhook_signature_expired: {
+    status: 400,
+    title: 'Webhook timestamp outside the window',
+    explanation:
+      'The signature is right, but its timestamp is more than 300 seconds from the server’s clock (Stripe’s default tolerance). The timestamp is signed, so an attacker who captured a delivery cannot give it a fresh one: the window is what makes a captured delivery useless after five minutes, and the replay cache covers the five minutes.' +
+      WEBHOOK_SIGNING,
+    remedy: 'Sign with the current time; check the sender’s clock (NTP).',
+    rfc: [rfc(9110, '15.5.1')],
+  },
+  webhook_signature_replayed: {
+    status: 400,
+    title: 'Webhook delivery replayed',
+    explanation:
+      'This signature was accepted once already within its window: the same delivery, sent again. The server remembers each accepted signature until its timestamp leaves the window, charged to the visitor who sent it, so a replay is refused while the timestamp would still pass. A real sender retrying a failed delivery signs it again with a new timestamp; receivers should still deduplicate by event id.' +
+      WEBHOOK_SIGNING,
+    remedy: 'Sign again with a new timestamp; deduplicate deliveries by their event id.',
+    rfc: [rfc(9110, '15.5.1')],
   },
   status_unauthorized: {
     status: 401,

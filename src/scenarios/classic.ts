@@ -24,11 +24,17 @@ const throughProxy = (setup: string, authorization?: string): Scenario['trigger'
 /** The X-API-Key resource's challenge (ApiKey is no registered scheme). */
 const API_KEY = 'ApiKey realm="four-oh-one", header="X-API-Key"';
 
+/** A webhook delivery's body, as the table test sends it (JSON.stringify: no spaces). */
+const WEBHOOK_BODY = { id: 'evt_demo', type: 'ping' };
+/** 2025-12-01T00:00:00Z, and the v1 signature of it and WEBHOOK_BODY under the demo secret. */
+const WEBHOOK_OLD_T = 1764547200;
+const WEBHOOK_OLD_V1 = '7d27bcac161f9d6e5af4e44520c3dbefc5cfe7add4b45e5a54414a7857b93dd0';
+
 /** The family's heading in /scenarios, the playground and the OpenAPI tags. */
 export const family: FamilyInfo = {
   title: 'Classic challenges, httpbin-compatible: Basic, Digest, API keys, 407',
   summary:
-    'The routes people test HTTP clients against, with httpbin’s and go-httpbin’s paths and success bodies: /basic-auth, /hidden-basic-auth, /digest-auth (RFC 7616: MD5, SHA-256, SHA-512-256, -sess, auth-int, stale nonces, replay refused), /bearer, /status/:code. Unlike httpbin, every refusal is a problem body with a code, every 401 carries a challenge, and a 407 carries Proxy-Authenticate. Beside them: a resource with two schemes and two challenges, and an X-API-Key resource.',
+    'The routes people test HTTP clients against, with httpbin’s and go-httpbin’s paths and success bodies: /basic-auth, /hidden-basic-auth, /digest-auth (RFC 7616: MD5, SHA-256, SHA-512-256, -sess, auth-int, stale nonces, replay refused), /bearer, /status/:code. Unlike httpbin, every refusal is a problem body with a code, every 401 carries a challenge, and a 407 carries Proxy-Authenticate. Beside them: a resource with two schemes and two challenges, an X-API-Key resource, and a Stripe-style signed webhook receiver (HMAC over timestamp and body, a 300-second window, replays refused).',
 };
 
 /** The family's scenarios, in the order /scenarios and the playground list them. */
@@ -631,5 +637,96 @@ export const scenarios: Scenario[] = [
     expect: { status: 401, code: 'api_key_header_invalid', challenge: API_KEY },
     explanation: 'A key that is present but wrong: 401 with the same challenge, never 403.',
     rfc: problemCatalog.api_key_header_invalid.rfc,
+  },
+  {
+    id: 'webhook-signature-valid',
+    family: 'classic',
+    title: 'A Stripe-style webhook, signed now',
+    trigger: {
+      method: 'POST',
+      path: '/webhooks/stripe-style',
+      headers: { 'Stripe-Signature': 't=<now>,v1=<hex HMAC-SHA256 of "<now>.<body>">' },
+      body: WEBHOOK_BODY,
+      fired: false,
+      setup:
+        'Sign the exact body with the published secret and the current time: `t=$(date +%s)`, then `printf "%s.%s" "$t" "$body" | openssl dgst -sha256 -hmac whsec_four-oh-one-demo`. A fixed timestamp would leave the 300-second window, so this card cannot be fired as written.',
+    },
+    expect: { status: 200, challenge: null },
+    explanation:
+      'The receiver recomputes HMAC-SHA256 over `<t>.<raw body>` with the signing secret and compares it in constant time, then checks that `t` is within 300 seconds and that this signature was not taken before. It reads the body raw: verifying a body parsed and serialised again is the classic webhook bug. GitHub signs the same way (`X-Hub-Signature-256: sha256=<hex>`) but without a timestamp, so a GitHub receiver must deduplicate by `X-GitHub-Delivery` instead.',
+    rfc: [rfc(2104, '2')],
+  },
+  {
+    id: 'webhook-signature-missing',
+    family: 'classic',
+    title: 'A webhook delivery without Stripe-Signature',
+    trigger: { method: 'POST', path: '/webhooks/stripe-style', body: WEBHOOK_BODY },
+    expect: { status: 400, code: 'webhook_signature_missing', challenge: null },
+    explanation:
+      '400 with no challenge: no HTTP authentication scheme exists for webhook signatures, and a 401 without a WWW-Authenticate challenge would break RFC 9110 §15.5.2. The sender (a server) retries non-2xx deliveries; it never prompts anyone.',
+    rfc: problemCatalog.webhook_signature_missing.rfc,
+  },
+  {
+    id: 'webhook-signature-malformed',
+    family: 'classic',
+    title: 'A Stripe-Signature header without t= or v1=',
+    trigger: {
+      method: 'POST',
+      path: '/webhooks/stripe-style',
+      headers: { 'Stripe-Signature': 'sha256=7d27bcac' },
+      body: WEBHOOK_BODY,
+    },
+    expect: { status: 400, code: 'webhook_signature_malformed', challenge: null },
+    explanation:
+      'A GitHub-style value sent to a Stripe-style receiver: no timestamp, no v1 signature, nothing to verify.',
+    rfc: problemCatalog.webhook_signature_malformed.rfc,
+  },
+  {
+    id: 'webhook-signature-wrong',
+    family: 'classic',
+    title: 'A webhook signature that does not match the body',
+    trigger: {
+      method: 'POST',
+      path: '/webhooks/stripe-style',
+      headers: { 'Stripe-Signature': `t=${WEBHOOK_OLD_T},v1=${'0'.repeat(64)}` },
+      body: WEBHOOK_BODY,
+    },
+    expect: { status: 400, code: 'webhook_signature_invalid', challenge: null },
+    explanation:
+      'The signature is checked before the timestamp (as Stripe’s libraries do), so a wrong signature is reported as wrong whatever its timestamp: a stale, tampered delivery does not learn that only its age was the problem.',
+    rfc: problemCatalog.webhook_signature_invalid.rfc,
+  },
+  {
+    id: 'webhook-signature-expired',
+    family: 'classic',
+    title: 'A correctly signed webhook from long ago',
+    trigger: {
+      method: 'POST',
+      path: '/webhooks/stripe-style',
+      headers: { 'Stripe-Signature': `t=${WEBHOOK_OLD_T},v1=${WEBHOOK_OLD_V1}` },
+      body: WEBHOOK_BODY,
+    },
+    expect: { status: 400, code: 'webhook_signature_expired', challenge: null },
+    explanation:
+      'The signature is right (the secret is the published demo one) but `t` is 2025-12-01T00:00:00Z, far outside 300 seconds: a captured delivery replayed later. The timestamp is inside the signed string, so it cannot be refreshed without the secret.',
+    rfc: problemCatalog.webhook_signature_expired.rfc,
+  },
+  {
+    id: 'webhook-signature-replayed',
+    family: 'classic',
+    title: 'The same signed webhook twice within the window',
+    trigger: {
+      method: 'POST',
+      path: '/webhooks/stripe-style',
+      headers: { 'Stripe-Signature': 't=<now>,v1=<the signature just accepted>' },
+      body: WEBHOOK_BODY,
+      fired: false,
+      setup:
+        'Send a delivery signed with the current time (webhook-signature-valid), then send the same request again within 300 seconds.',
+    },
+    expect: { status: 400, code: 'webhook_signature_replayed', challenge: null },
+    explanation:
+      'The window alone lets a captured delivery be replayed for five minutes; the server remembers each accepted signature until its timestamp leaves the window (charged to the sender’s store quota, so the cache is bounded), and refuses it a second time.',
+    rfc: problemCatalog.webhook_signature_replayed.rfc,
   },
 ];

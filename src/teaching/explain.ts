@@ -220,6 +220,16 @@ export const EITHER_SCHEME_CHECKS = [
  */
 const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
   {
+    guard: 'webhook signature (HMAC-SHA256 over timestamp and body, Stripe-style)',
+    failedBy: {
+      webhook_signature_missing: 'Stripe-Signature header sent',
+      webhook_signature_malformed: 'header is t=<unix seconds>,v1=<hex>',
+      webhook_signature_invalid: 'a v1 signature matches the body and timestamp',
+      webhook_signature_expired: 'timestamp within 300 seconds of the server clock',
+      webhook_signature_replayed: 'signature not accepted before within the window',
+    },
+  },
+  {
     guard: 'OAuth endpoint (RFC 6749 §5.2, RFC 7009, RFC 7662)',
     failedBy: {
       invalid_request: 'parameters well-formed (each once, as strings)',

@@ -78,6 +78,23 @@ export const classicRoutes: RouteDoc[] = [
     security: [['apiKey']],
     success: [{ status: 200, description: 'Authenticated.', schema: authenticated }],
   },
+  {
+    method: 'post',
+    path: '/webhooks/stripe-style',
+    tag: 'classic',
+    summary: 'A webhook receiver that verifies a Stripe-style signature',
+    description:
+      'The body is any bytes (up to 64 KiB), read raw: `Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` under the published demo secret `whsec_four-oh-one-demo`. Refused with 400 (no 401: there is no WWW-Authenticate scheme for it) when the header is missing or malformed, the signature wrong, the timestamp more than 300 seconds off, or the signature already accepted within its window.',
+    body: { schema: obj({ id: str, type: str }, []) },
+    success: [
+      {
+        status: 200,
+        description: 'Verified and accepted once.',
+        schema: obj({ received: { type: 'boolean' }, bytes: { type: 'integer' } }),
+      },
+    ],
+    errors: ['body_too_large', 'media_type_unsupported', ...STORE],
+  },
   ...(['get', 'post', 'put', 'patch', 'delete'] as const).map((method): RouteDoc => ({
     method,
     path: '/status/{code}',
