@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import { messageSignature } from '../middleware/message-signature';
 import { webhookSignature, type WebhookSignatureOptions } from '../middleware/webhook-signature';
 import { methodNotAllowed } from '../src/http/problems';
 
@@ -18,6 +19,17 @@ export function webhooksRouter(options: WebhookSignatureOptions): Router {
       webhookSignature(options),
       (req, res) => {
         res.json({ received: true, bytes: (req.body as Buffer).length });
+      },
+    )
+    .all(methodNotAllowed('POST'));
+  // RFC 9421 HTTP Message Signatures with the published demo HMAC key (src/auth/message-signature.ts).
+  router
+    .route('/signatures/rfc9421')
+    .post(
+      express.raw({ type: () => true, limit: LIMIT, inflate: false }),
+      messageSignature({ clock: options.clock }),
+      (req, res) => {
+        res.json({ verified: true, bytes: (req.body as Buffer).length });
       },
     )
     .all(methodNotAllowed('POST'));

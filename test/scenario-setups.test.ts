@@ -2,6 +2,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../src/app';
 import { DEMO_WEBHOOK_SECRET, signWebhook } from '../src/auth/webhook';
+import { parseSignatureInput, signatureBase, signBase } from '../src/auth/message-signature';
 import { createServer } from '../src/http/server';
 import { StoreFullError, StoreUnavailableError } from '../src/http/problems';
 import { scenarios, type Scenario } from '../src/scenarios';
@@ -94,6 +95,7 @@ const REALISED = new Set([
   'oauth-token-client-mismatch',
   'webhook-signature-valid',
   'webhook-signature-replayed',
+  'http-signature-valid',
 ]);
 /** Unfired cards no test can set up, and why. */
 const NOT_REALISABLE: Record<string, string> = {
@@ -146,6 +148,34 @@ describe('the cards the table test does not fire', () => {
       expect(first.headers['www-authenticate']).toBeUndefined();
       ctx.clock.advance(10_000);
       await expectDocumented(await send(replayed), replayed);
+    });
+  });
+
+  describe('http-signature-valid', () => {
+    it('answers as documented when signed with created set to now', async () => {
+      const s = card('http-signature-valid');
+      const ctx = buildApp();
+      const input = parseSignatureInput(
+        (s.trigger.headers!['Signature-Input'] as string).replace(
+          '<now>',
+          String(Math.floor(ctx.clock.now() / 1000)),
+        ),
+      )!;
+      const digest = s.trigger.headers!['Content-Digest'] as string;
+      const base = signatureBase(input, {
+        '@method': s.trigger.method,
+        '@path': s.trigger.path,
+        'content-digest': digest,
+      });
+      const res = await ctx
+        .http()
+        .post(s.trigger.path)
+        .set('Content-Digest', digest)
+        .set('Signature-Input', `${input.label}=${input.params}`)
+        .set('Signature', `${input.label}=:${signBase(base).toString('base64')}:`)
+        .send(s.trigger.body);
+      expect(res.status).toBe(s.expect.status);
+      expect(res.body).toEqual({ verified: true, bytes: JSON.stringify(s.trigger.body).length });
     });
   });
 

@@ -40,6 +40,9 @@ const GRANT_400 =
 
 const WEBHOOK_SIGNING = ' The demo signing secret is published: `whsec_four-oh-one-demo`.';
 
+const HTTP_SIGNING =
+  ' The demo key is published: keyid `four-oh-one-demo-hmac`, HMAC-SHA256 with the secret `four-oh-one-rfc9421-demo-key`.';
+
 const BEARER_RETRY =
   'Get a new access token (refresh it, or sign in again), then retry the request once with it.';
 
@@ -926,6 +929,61 @@ export const problemCatalog = {
       WEBHOOK_SIGNING,
     remedy: 'Sign again with a new timestamp; deduplicate deliveries by their event id.',
     rfc: [rfc(9110, '15.5.1')],
+  },
+  http_signature_missing: {
+    status: 400,
+    title: 'HTTP message signature missing',
+    explanation:
+      'POST /signatures/rfc9421 takes requests signed with HTTP Message Signatures (RFC 9421), and this one carried neither Signature-Input nor Signature. The answer carries Accept-Signature (RFC 9421 §5.1): the label, the components to cover, the key and algorithm, and `created`. 400, not 401: RFC 9421 defines no WWW-Authenticate scheme, and a 401 must carry a challenge (RFC 9110 §15.5.2).' +
+      HTTP_SIGNING,
+    remedy: 'Sign the request as Accept-Signature asks and send Signature-Input and Signature.',
+    rfc: [rfc(9421, '5.1'), rfc(9421, '4'), rfc(9110, '15.5.2')],
+  },
+  http_signature_malformed: {
+    status: 400,
+    title: 'HTTP message signature malformed',
+    explanation:
+      'Signature-Input or Signature is not in RFC 9421’s shape (Structured Field dictionaries: `sig1=("@method" …);created=…;keyid="…"` and `sig1=:<base64>:`), or Signature has no value for the label Signature-Input names.' +
+      HTTP_SIGNING,
+    remedy: 'Send both fields with the same label, as Accept-Signature shows.',
+    rfc: [rfc(9421, '4.1'), rfc(9421, '4.2'), rfc(8941, '3.2')],
+  },
+  http_signature_keyid_unknown: {
+    status: 400,
+    title: 'HTTP message signature key unknown',
+    explanation:
+      'The `keyid` (or `alg`) in Signature-Input names no key this server holds. A verifier must know the key before it can check anything (RFC 9421 §3.2); Accept-Signature names the one it has.' +
+      HTTP_SIGNING,
+    remedy: 'Sign with the key Accept-Signature names.',
+    rfc: [rfc(9421, '3.2'), rfc(9421, '2.3')],
+  },
+  http_signature_components_missing: {
+    status: 400,
+    title: 'HTTP message signature does not cover what it must',
+    explanation:
+      'A signature protects only what it covers: one over `@method` alone would let the path and the body be changed. This server requires `@method`, `@path` and `content-digest` (RFC 9530: the SHA-256 of the body), and the covered Content-Digest field must be in the request (RFC 9421 §3.2: a verifier decides which components it requires).' +
+      HTTP_SIGNING,
+    remedy: 'Cover the components Accept-Signature lists and send a Content-Digest field.',
+    rfc: [rfc(9421, '3.2'), rfc(9421, '7.2.1'), rfc(9530, '2')],
+  },
+  http_signature_invalid: {
+    status: 400,
+    title: 'HTTP message signature does not verify',
+    explanation:
+      'The HMAC-SHA256 of the signature base (RFC 9421 §2.5: one line per covered component, then `"@signature-params"`) is not the Signature value, or Content-Digest is not the digest of the body sent. The base repeats the Signature-Input parameters exactly as sent, so any change to `created` or `keyid` breaks it too. Compared in constant time.' +
+      HTTP_SIGNING,
+    remedy:
+      'Rebuild the signature base byte for byte and sign it with the key Accept-Signature names.',
+    rfc: [rfc(9421, '2.5'), rfc(9421, '3.2'), rfc(9530, '2')],
+  },
+  http_signature_expired: {
+    status: 400,
+    title: 'HTTP message signature too old',
+    explanation:
+      'The signature verifies, but `created` is more than 300 seconds from the server’s clock (or absent), or `expires` has passed. RFC 9421 leaves the window to the verifier (§3.2.1); without one, a captured request could be replayed forever.' +
+      HTTP_SIGNING,
+    remedy: 'Sign again with `created` set to the current time.',
+    rfc: [rfc(9421, '3.2.1'), rfc(9421, '7.2.2')],
   },
   status_unauthorized: {
     status: 401,

@@ -1,4 +1,4 @@
-import { problemCatalog } from './catalog';
+import { problemCatalog, type ProblemCode } from './catalog';
 import { rfc } from './refs';
 import { BASIC, invalidToken, noError } from './shared';
 import type { FamilyInfo, Scenario } from './types';
@@ -30,11 +30,32 @@ const WEBHOOK_BODY = { id: 'evt_demo', type: 'ping' };
 const WEBHOOK_OLD_T = 1764547200;
 const WEBHOOK_OLD_V1 = '7d27bcac161f9d6e5af4e44520c3dbefc5cfe7add4b45e5a54414a7857b93dd0';
 
+/** The RFC 9530 Content-Digest of WEBHOOK_BODY, and the RFC 9421 signature over it created at WEBHOOK_OLD_T. */
+const HTTP_SIG_DIGEST = 'sha-256=:rUT0RFXTBIctFNvKl5WQIAWedJ0H3ik2yvNqvQDp6X8=:';
+const HTTP_SIG_OLD = 'sDuBYcFQv9H6Hg/XAfQDJzrFaBVEEGKF2biYZv0EzDk=';
+/** What every RFC 9421 refusal asks for (RFC 9421 §5.1). */
+const HTTP_SIG_ACCEPT =
+  'sig1=("@method" "@path" "content-digest");keyid="four-oh-one-demo-hmac";alg="hmac-sha256";created';
+
+/** An RFC 9421 request's fields: the body's digest, the signature input and the signature. */
+const signed9421 = (input: string, signature: string) => ({
+  'Content-Digest': HTTP_SIG_DIGEST,
+  'Signature-Input': input,
+  Signature: signature,
+});
+/** An RFC 9421 refusal: 400 with no challenge and Accept-Signature. */
+const refused9421 = (code: ProblemCode): Scenario['expect'] => ({
+  status: 400,
+  code,
+  challenge: null,
+  headers: { 'Accept-Signature': HTTP_SIG_ACCEPT },
+});
+
 /** The family's heading in /scenarios, the playground and the OpenAPI tags. */
 export const family: FamilyInfo = {
   title: 'Classic challenges, httpbin-compatible: Basic, Digest, API keys, 407',
   summary:
-    'The routes people test HTTP clients against, with httpbin’s and go-httpbin’s paths and success bodies: /basic-auth, /hidden-basic-auth, /digest-auth (RFC 7616: MD5, SHA-256, SHA-512-256, -sess, auth-int, stale nonces, replay refused), /bearer, /status/:code. Unlike httpbin, every refusal is a problem body with a code, every 401 carries a challenge, and a 407 carries Proxy-Authenticate. Beside them: a resource with two schemes and two challenges, an X-API-Key resource, and a Stripe-style signed webhook receiver (HMAC over timestamp and body, a 300-second window, replays refused).',
+    'The routes people test HTTP clients against, with httpbin’s and go-httpbin’s paths and success bodies: /basic-auth, /hidden-basic-auth, /digest-auth (RFC 7616: MD5, SHA-256, SHA-512-256, -sess, auth-int, stale nonces, replay refused), /bearer, /status/:code. Unlike httpbin, every refusal is a problem body with a code, every 401 carries a challenge, and a 407 carries Proxy-Authenticate. Beside them: a resource with two schemes and two challenges, an X-API-Key resource, a Stripe-style signed webhook receiver (HMAC over timestamp and body, a 300-second window, replays refused), and RFC 9421 HTTP Message Signatures with Accept-Signature on refusal.',
 };
 
 /** The family's scenarios, in the order /scenarios and the playground list them. */
@@ -728,5 +749,128 @@ export const scenarios: Scenario[] = [
     explanation:
       'The window alone lets a captured delivery be replayed for five minutes; the server remembers each accepted signature until its timestamp leaves the window (charged to the sender’s store quota, so the cache is bounded), and refuses it a second time.',
     rfc: problemCatalog.webhook_signature_replayed.rfc,
+  },
+  {
+    id: 'http-signature-valid',
+    family: 'classic',
+    title: 'An RFC 9421 signature over @method, @path and content-digest, created now',
+    trigger: {
+      method: 'POST',
+      path: '/signatures/rfc9421',
+      headers: {
+        'Content-Digest': HTTP_SIG_DIGEST,
+        'Signature-Input':
+          'sig1=("@method" "@path" "content-digest");created=<now>;keyid="four-oh-one-demo-hmac";alg="hmac-sha256"',
+        Signature: 'sig1=:<base64 HMAC-SHA256 of the signature base>:',
+      },
+      body: WEBHOOK_BODY,
+      fired: false,
+      setup:
+        'Build the signature base (RFC 9421 §2.5) with `created` set to the current time and sign it with the published key; a fixed `created` would leave the 300-second window, so this card cannot be fired as written. README.md shows it with openssl.',
+    },
+    expect: { status: 200, challenge: null },
+    explanation:
+      'The signature base is one line per covered component (`"@method": POST`, `"@path": /signatures/rfc9421`, `"content-digest": sha-256=:…:`) and a last line `"@signature-params": ` followed by the Signature-Input value after the label, byte for byte. Content-Digest (RFC 9530) carries the body into the signature.',
+    rfc: [rfc(9421, '2.5'), rfc(9421, '3.1'), rfc(9530, '2')],
+  },
+  {
+    id: 'http-signature-missing',
+    family: 'classic',
+    title: 'No Signature-Input or Signature at an RFC 9421 resource',
+    trigger: { method: 'POST', path: '/signatures/rfc9421', body: WEBHOOK_BODY },
+    expect: refused9421('http_signature_missing'),
+    explanation:
+      'Accept-Signature (RFC 9421 §5.1) plays the part a challenge plays for 401: it says which components to cover, with which key and algorithm, and asks for `created`.',
+    rfc: problemCatalog.http_signature_missing.rfc,
+  },
+  {
+    id: 'http-signature-malformed',
+    family: 'classic',
+    title: 'Signature-Input without a Signature for its label',
+    trigger: {
+      method: 'POST',
+      path: '/signatures/rfc9421',
+      headers: signed9421(
+        `sig1=("@method" "@path" "content-digest");created=${WEBHOOK_OLD_T};keyid="four-oh-one-demo-hmac"`,
+        `sig2=:${HTTP_SIG_OLD}:`,
+      ),
+      body: WEBHOOK_BODY,
+    },
+    expect: refused9421('http_signature_malformed'),
+    explanation:
+      'The two fields are joined by their label: `sig1` in Signature-Input, `sig2` in Signature, so there is no signature to check for the parameters given.',
+    rfc: problemCatalog.http_signature_malformed.rfc,
+  },
+  {
+    id: 'http-signature-components-missing',
+    family: 'classic',
+    title: 'An RFC 9421 signature that covers only @method',
+    trigger: {
+      method: 'POST',
+      path: '/signatures/rfc9421',
+      headers: signed9421(
+        `sig1=("@method");created=${WEBHOOK_OLD_T};keyid="four-oh-one-demo-hmac";alg="hmac-sha256"`,
+        `sig1=:${HTTP_SIG_OLD}:`,
+      ),
+      body: WEBHOOK_BODY,
+    },
+    expect: refused9421('http_signature_components_missing'),
+    explanation:
+      'Whatever its value, a signature over `@method` alone says nothing about the path or the body, so the server refuses it before checking it.',
+    rfc: problemCatalog.http_signature_components_missing.rfc,
+  },
+  {
+    id: 'http-signature-keyid-unknown',
+    family: 'classic',
+    title: 'An RFC 9421 signature with a keyid this server does not hold',
+    trigger: {
+      method: 'POST',
+      path: '/signatures/rfc9421',
+      headers: signed9421(
+        `sig1=("@method" "@path" "content-digest");created=${WEBHOOK_OLD_T};keyid="test-key-rsa-pss"`,
+        `sig1=:${HTTP_SIG_OLD}:`,
+      ),
+      body: WEBHOOK_BODY,
+    },
+    expect: refused9421('http_signature_keyid_unknown'),
+    explanation:
+      '`test-key-rsa-pss` is the RSA-PSS key of RFC 9421’s own examples (Appendix B.1.2); this server holds only its demo HMAC key, which Accept-Signature names.',
+    rfc: problemCatalog.http_signature_keyid_unknown.rfc,
+  },
+  {
+    id: 'http-signature-invalid',
+    family: 'classic',
+    title: 'An RFC 9421 signature that does not verify',
+    trigger: {
+      method: 'POST',
+      path: '/signatures/rfc9421',
+      headers: signed9421(
+        `sig1=("@method" "@path" "content-digest");created=${WEBHOOK_OLD_T};keyid="four-oh-one-demo-hmac";alg="hmac-sha256"`,
+        `sig1=:${'A'.repeat(43)}=:`,
+      ),
+      body: WEBHOOK_BODY,
+    },
+    expect: refused9421('http_signature_invalid'),
+    explanation:
+      'The signature is checked before `created`, so a forged signature is reported as forged whatever its age.',
+    rfc: problemCatalog.http_signature_invalid.rfc,
+  },
+  {
+    id: 'http-signature-expired',
+    family: 'classic',
+    title: 'A correct RFC 9421 signature created long ago',
+    trigger: {
+      method: 'POST',
+      path: '/signatures/rfc9421',
+      headers: signed9421(
+        `sig1=("@method" "@path" "content-digest");created=${WEBHOOK_OLD_T};keyid="four-oh-one-demo-hmac";alg="hmac-sha256"`,
+        `sig1=:${HTTP_SIG_OLD}:`,
+      ),
+      body: WEBHOOK_BODY,
+    },
+    expect: refused9421('http_signature_expired'),
+    explanation:
+      'The signature verifies with the published key, but `created` is 2025-12-01T00:00:00Z. RFC 9421 leaves the window to the verifier; here it is 300 seconds either way.',
+    rfc: problemCatalog.http_signature_expired.rfc,
   },
 ];

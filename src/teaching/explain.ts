@@ -220,6 +220,17 @@ export const EITHER_SCHEME_CHECKS = [
  */
 const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
   {
+    guard: 'HTTP message signature (RFC 9421, HMAC-SHA256)',
+    failedBy: {
+      http_signature_missing: 'Signature-Input and Signature sent',
+      http_signature_malformed: 'fields in RFC 9421 shape, one label in both',
+      http_signature_keyid_unknown: 'keyid and alg name a key this server holds',
+      http_signature_components_missing: 'covers @method, @path and content-digest',
+      http_signature_invalid: 'signature base verifies; Content-Digest matches the body',
+      http_signature_expired: 'created within 300 seconds of the server clock',
+    },
+  },
+  {
     guard: 'webhook signature (HMAC-SHA256 over timestamp and body, Stripe-style)',
     failedBy: {
       webhook_signature_missing: 'Stripe-Signature header sent',

@@ -5,6 +5,14 @@ import {
   signWebhook,
   webhookReplayKey,
 } from '../../src/auth/webhook';
+import {
+  ACCEPT_SIGNATURE,
+  contentDigest,
+  DEMO_SIGNATURE_KEYID,
+  parseSignatureInput,
+  signatureBase,
+  signBase,
+} from '../../src/auth/message-signature';
 import { MemoryStore } from '../../src/store';
 import { buildApp, expectProblem, testClock } from '../helpers';
 
@@ -141,6 +149,119 @@ describe('POST /webhooks/stripe-style', () => {
           .send(body);
         expect(res.status).toBeGreaterThanOrEqual(400);
         expect(res.status).toBeLessThan(500);
+      }),
+      { numRuns: 60 },
+    );
+    expect((await store.usage()).entries).toBe(before);
+  });
+});
+
+describe('POST /signatures/rfc9421', () => {
+  const ctx = buildApp();
+  const PATH9421 = '/signatures/rfc9421';
+  const DIGEST = contentDigest(Buffer.from(BODY));
+  const now = () => Math.floor(ctx.clock.now() / 1000);
+  const params = (created: number, components = '"@method" "@path" "content-digest"') =>
+    `(${components});created=${created};keyid="${DEMO_SIGNATURE_KEYID}";alg="hmac-sha256"`;
+  const sign = (p: string, digest = DIGEST, path = PATH9421) =>
+    signBase(
+      signatureBase(parseSignatureInput(`sig1=${p}`)!, {
+        '@method': 'POST',
+        '@path': path,
+        'content-digest': digest,
+      }),
+    ).toString('base64');
+  const send = (headers: Record<string, string>, body = BODY) => {
+    let req = ctx.http().post(PATH9421).set('Content-Type', 'application/json');
+    for (const [k, v] of Object.entries(headers)) req = req.set(k, v);
+    return req.send(body);
+  };
+  const signed = (p: string, digest = DIGEST) => ({
+    'Content-Digest': digest,
+    'Signature-Input': `sig1=${p}`,
+    Signature: `sig1=:${sign(p, digest)}:`,
+  });
+  const refused = (res: Awaited<ReturnType<typeof send>>, code: string) => {
+    expectProblem(res, { status: 400, code, challenge: null });
+    expect(res.headers['accept-signature']).toBe(ACCEPT_SIGNATURE);
+  };
+
+  it('accepts a signature created now, and one of several labels', async () => {
+    const res = await send(signed(params(now())));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ verified: true, bytes: BODY.length });
+    const p = params(now());
+    const two = await send({
+      'Content-Digest': DIGEST,
+      'Signature-Input': `sig1=${p}, other=("@method");created=1`,
+      Signature: `other=:AAAA:, sig1=:${sign(p)}:`,
+    });
+    expect(two.status).toBe(200);
+  });
+
+  it('refuses with Accept-Signature: missing, malformed, unknown key, uncovered, forged, old', async () => {
+    refused(await send({}), 'http_signature_missing');
+    refused(await send({ 'Signature-Input': 'sig1=("@method"' }), 'http_signature_malformed');
+    refused(await send({ Signature: 'sig1=:AAAA:' }), 'http_signature_malformed');
+    const other = params(now()).replace(DEMO_SIGNATURE_KEYID, 'someone-else');
+    refused(await send(signed(other)), 'http_signature_keyid_unknown');
+    refused(
+      await send(signed(params(now(), '"@method" "@path"'))),
+      'http_signature_components_missing',
+    );
+    refused(
+      await send(signed(params(now(), '"@method" "@path" "content-digest" "@authority"'))),
+      'http_signature_components_missing',
+    );
+    const { 'Content-Digest': _d, ...noDigest } = signed(params(now()));
+    refused(await send(noDigest), 'http_signature_components_missing');
+    refused(
+      await send({ ...signed(params(now())), Signature: `sig1=:${'A'.repeat(43)}=:` }),
+      'http_signature_invalid',
+    );
+    // A changed body with the old digest: the signature holds, the digest does not.
+    refused(await send(signed(params(now())), '{"id":"evt_2"}'), 'http_signature_invalid');
+    // `created` is inside the signed parameters: changing it breaks the signature.
+    const h = signed(params(now()));
+    refused(
+      await send({ ...h, 'Signature-Input': `sig1=${params(now() - 1)}` }),
+      'http_signature_invalid',
+    );
+    refused(await send(signed(params(now() - 301))), 'http_signature_expired');
+    refused(await send(signed(params(now() + 301))), 'http_signature_expired');
+    expect((await send(signed(params(now() - 300)))).status).toBe(200);
+  });
+
+  it('never answers 5xx and stores nothing for arbitrary fields and bodies', async () => {
+    const clock = testClock();
+    const store = new MemoryStore({ maxEntries: 1000, clock, sweepIntervalMs: 0 });
+    const app = buildApp({ clock, store });
+    const before = (await store.usage()).entries;
+    const field = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc
+        .tuple(
+          fc.array(fc.constantFrom('"@method"', '"@path"', '"content-digest"', '"x"', '@', '('), {
+            maxLength: 5,
+          }),
+          fc.integer(),
+          fc.string({ maxLength: 20 }),
+        )
+        .map(([c, n, k]) => `sig1=(${c.join(' ')});created=${n};keyid="${k}"`),
+    );
+    const printable = (s: string) => s.replace(/[^\x20-\x7e]/g, '');
+    await fc.assert(
+      fc.asyncProperty(field, field, fc.string({ maxLength: 100 }), async (input, sig, body) => {
+        const res = await app
+          .http()
+          .post(PATH9421)
+          .set('Content-Type', 'text/plain')
+          .set('Signature-Input', printable(input))
+          .set('Signature', printable(sig))
+          .set('Content-Digest', printable(body.slice(0, 20)))
+          .send(body);
+        expect(res.status).toBe(400);
+        expect(res.headers['accept-signature']).toBe(ACCEPT_SIGNATURE);
       }),
       { numRuns: 60 },
     );

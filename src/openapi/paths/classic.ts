@@ -95,6 +95,23 @@ export const classicRoutes: RouteDoc[] = [
     ],
     errors: ['body_too_large', 'media_type_unsupported', ...STORE],
   },
+  {
+    method: 'post',
+    path: '/signatures/rfc9421',
+    tag: 'classic',
+    summary: 'A resource that verifies an HTTP Message Signature (RFC 9421)',
+    description:
+      'Signature-Input and Signature over `@method`, `@path` and `content-digest` (RFC 9530, SHA-256 of the body), HMAC-SHA256 with the published demo key: keyid `four-oh-one-demo-hmac`, secret `four-oh-one-rfc9421-demo-key`; `created` within 300 seconds. Every refusal is 400 with Accept-Signature (RFC 9421 §5.1).',
+    body: { schema: obj({ id: str, type: str }, []) },
+    success: [
+      {
+        status: 200,
+        description: 'The signature verified.',
+        schema: obj({ verified: { type: 'boolean' }, bytes: { type: 'integer' } }),
+      },
+    ],
+    errors: ['body_too_large', 'media_type_unsupported'],
+  },
   ...(['get', 'post', 'put', 'patch', 'delete'] as const).map((method): RouteDoc => ({
     method,
     path: '/status/{code}',
