@@ -28,16 +28,28 @@ export function messageSignature(options: { clock: Clock }): RequestHandler {
     const inputField = req.headers['signature-input'];
     const sigField = req.headers.signature;
     if (inputField === undefined && sigField === undefined) {
-      return next(refuse('http_signature_missing'));
+      return next(
+        refuse('http_signature_missing', 'Sign the request as Accept-Signature asks (RFC 9421).'),
+      );
     }
     const input = typeof inputField === 'string' ? parseSignatureInput(inputField) : undefined;
     const given =
       input && typeof sigField === 'string' ? signatureFor(sigField, input.label) : undefined;
     if (input === undefined || given === undefined) {
-      return next(refuse('http_signature_malformed'));
+      return next(
+        refuse(
+          'http_signature_malformed',
+          'Signature-Input and Signature must be RFC 9421 dictionaries with the same label.',
+        ),
+      );
     }
     if (input.keyid !== DEMO_SIGNATURE_KEYID || (input.alg ?? 'hmac-sha256') !== 'hmac-sha256') {
-      return next(refuse('http_signature_keyid_unknown'));
+      return next(
+        refuse(
+          'http_signature_keyid_unknown',
+          `This server holds one key: keyid "${DEMO_SIGNATURE_KEYID}", alg "hmac-sha256".`,
+        ),
+      );
     }
     const uncovered = REQUIRED_COMPONENTS.filter((c) => !input.components.includes(c));
     const digestField = req.headers['content-digest'];
@@ -63,7 +75,14 @@ export function messageSignature(options: { clock: Clock }): RequestHandler {
       '@path': req.path,
       'content-digest': digestField,
     });
-    if (!baseSignatureMatches(base, given)) return next(refuse('http_signature_invalid'));
+    if (!baseSignatureMatches(base, given)) {
+      return next(
+        refuse(
+          'http_signature_invalid',
+          'The signature is not the HMAC-SHA256 of the signature base.',
+        ),
+      );
+    }
     if (digestField !== contentDigest(body)) {
       return next(
         refuse('http_signature_invalid', 'Content-Digest is not the SHA-256 of the body sent.'),
@@ -73,7 +92,12 @@ export function messageSignature(options: { clock: Clock }): RequestHandler {
     const tooOld =
       input.created === undefined || Math.abs(now - input.created) > SIGNATURE_MAX_AGE_SECONDS;
     if (tooOld || (input.expires !== undefined && input.expires < now)) {
-      return next(refuse('http_signature_expired'));
+      return next(
+        refuse(
+          'http_signature_expired',
+          `created must be within ${SIGNATURE_MAX_AGE_SECONDS} seconds of the server's clock (${Math.floor(now)}), and expires not passed.`,
+        ),
+      );
     }
     next();
   };

@@ -27,13 +27,28 @@ export function webhookSignature(options: WebhookSignatureOptions): RequestHandl
   const { secret, store, clock, owner } = options;
   return async function webhookSignatureMiddleware(req, _res, next) {
     const header = req.headers['stripe-signature'];
-    if (header === undefined) return next(problem('webhook_signature_missing'));
+    if (header === undefined)
+      return next(
+        problem('webhook_signature_missing', {
+          detail: 'Send Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">.',
+        }),
+      );
     // Two Stripe-Signature fields are one malformed header, not a choice between them.
     const parsed = typeof header === 'string' ? parseWebhookSignature(header) : undefined;
-    if (parsed === undefined) return next(problem('webhook_signature_malformed'));
+    if (parsed === undefined)
+      return next(
+        problem('webhook_signature_malformed', {
+          detail:
+            'Stripe-Signature must hold one t=<unix seconds> and at least one v1=<64 hex digits>.',
+        }),
+      );
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (!webhookSignatureMatches(secret, parsed, body)) {
-      return next(problem('webhook_signature_invalid'));
+      return next(
+        problem('webhook_signature_invalid', {
+          detail: 'No v1 signature is the HMAC-SHA256 of "<t>.<body>" over the exact bytes sent.',
+        }),
+      );
     }
     const now = clock.now();
     const windowEndsMs = (parsed.timestamp + WEBHOOK_TOLERANCE_SECONDS) * 1000;
@@ -49,7 +64,11 @@ export function webhookSignature(options: WebhookSignatureOptions): RequestHandl
       const key = webhookReplayKey(parsed);
       const ttl = Math.max(1, windowEndsMs - now);
       if (!(await store.setIfAbsent(key, '1', ttl, owner(req)))) {
-        return next(problem('webhook_signature_replayed'));
+        return next(
+          problem('webhook_signature_replayed', {
+            detail: 'This signature was accepted once already; sign again with a new timestamp.',
+          }),
+        );
       }
     } catch (err) {
       return next(err);
