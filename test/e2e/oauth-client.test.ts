@@ -97,6 +97,9 @@ describe('oauth4webapi, a real OAuth client library, against the built server', 
       JWT_SECRET: 'four-oh-one oauth client e2e: a fixed secret',
       // A second use of a refresh token is reuse at once, not a retry within a window.
       REFRESH_REUSE_GRACE_SECONDS: '0',
+      // The script's way to slow_down is a hundred wrong secrets and more refusals besides, all
+      // from one address: past a minute's 120 explanations, the last errors would carry none.
+      EXPLAIN_PER_ADDRESS_PER_MINUTE: '1000',
     });
     baseUrl = server.url;
     const ran = await run(
