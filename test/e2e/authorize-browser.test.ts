@@ -14,8 +14,9 @@ import {
   exited,
   freePort,
   launchChromium,
-  startServer,
   type StartedServer,
+  startServer,
+  startServerOnFreePort,
 } from './support';
 
 /**
@@ -32,22 +33,14 @@ describeBrowser('the authorization pages in Chromium', () => {
   let baseUrl = '';
 
   beforeAll(async () => {
-    if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run npm run build`);
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    server = await startServer({
-      PORT: String(port),
-      PUBLIC_URL: baseUrl,
+    server = await startServerOnFreePort({
       CORS_DEMO_PORT: '0',
       JWT_SECRET: 'four-oh-one authorization pages e2e: a secret of 32+ bytes',
     });
+    baseUrl = server.url;
   }, 15_000);
 
-  afterAll(async () => {
-    if (!server) return;
-    server.child.kill('SIGTERM');
-    await exited(server.child);
-  });
+  afterAll(() => server?.stop());
 
   /** A fresh authorization URL for the public client, with its PKCE verifier. */
   function authorization(state: string) {

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import {
   horizontalOverflow,
@@ -7,15 +6,7 @@ import {
   VIEWPORTS,
   type ViewportName,
 } from './pages';
-import {
-  browserSuite,
-  ENTRY,
-  exited,
-  freePort,
-  launchChromium,
-  startServer,
-  type StartedServer,
-} from './support';
+import { browserSuite, launchChromium, type StartedServer, startServerOnFreePort } from './support';
 
 /**
  * What a learner sees of an answer, in a real browser (Debian's Chromium) at a laptop's width
@@ -82,22 +73,14 @@ describeBrowser('Run results and /explain in Chromium', () => {
   let baseUrl = '';
 
   beforeAll(async () => {
-    if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run npm run build`);
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    server = await startServer({
-      PORT: String(port),
-      PUBLIC_URL: baseUrl,
+    server = await startServerOnFreePort({
       CORS_DEMO_PORT: '0',
       JWT_SECRET: 'four-oh-one results pages e2e: a secret of 32+ bytes',
     });
+    baseUrl = server.url;
   }, 15_000);
 
-  afterAll(async () => {
-    if (!server) return;
-    server.child.kill('SIGTERM');
-    await exited(server.child);
-  });
+  afterAll(() => server?.stop());
 
   it.each(Object.keys(VIEWPORTS) as ViewportName[])(
     'at %s width: a Run result and the explanation of an expired token',
