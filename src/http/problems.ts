@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { STATUS_CODES } from 'node:http';
 import type { Logger } from 'pino';
 import { basicChallenge, rfc6750Text } from '../auth/challenges';
 import { storeFailureLog } from './outage-log';
@@ -576,4 +577,25 @@ export function methodNotAllowed(...methods: string[]): RequestHandler {
       }),
     );
   };
+}
+
+/**
+ * A problem as raw HTTP/1.1 bytes, for answers written on a socket Express never sees (requests
+ * Node cannot parse, src/http/server.ts; CONNECT, src/http/proxy.ts). The request was never read,
+ * so no client id can be kept: the id is the server's, named in X-Request-Id and the body, the
+ * occurrence in instance. Date as Node writes on every other answer (RFC 9110 §6.6.1), so a
+ * client can measure its clock skew from any answer.
+ */
+export function rawProblem(error: HttpError): string {
+  const requestId = randomUUID();
+  const body = JSON.stringify(problemBody(error, `urn:uuid:${requestId}`, requestId));
+  const headers = Object.entries(error.headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  return (
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\n${headers}` +
+    `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `X-Request-Id: ${requestId}\r\nDate: ${new Date().toUTCString()}\r\n` +
+    `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`
+  );
 }

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { STATUS_CODES } from 'node:http';
 import { connect, isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { parseBasic } from '../auth/basic';
 import { basicChallenge } from '../auth/challenges';
 import { textEqual } from '../auth/compare';
-import { problem, problemBody, PROBLEM_CONTENT_TYPE, type HttpError } from './problems';
+import { problem, rawProblem, type HttpError } from './problems';
 
 /**
  * The forward proxy this server is for itself (issue 16, item 5): its demo credentials, the check
@@ -90,21 +89,6 @@ export function isOwnTarget(
   const host = bare(target.hostname);
   if (host === 'localhost') return isLoopback(local.address);
   return host === bare(local.address);
-}
-
-/** A problem as raw HTTP/1.1 bytes, for answers written on a socket Express never sees. */
-export function rawProblem(error: HttpError): string {
-  const requestId = randomUUID();
-  const body = JSON.stringify(problemBody(error, `urn:uuid:${requestId}`, requestId));
-  const headers = Object.entries(error.headers)
-    .map(([name, value]) => `${name}: ${value}\r\n`)
-    .join('');
-  return (
-    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\n${headers}` +
-    `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-    `X-Request-Id: ${requestId}\r\nDate: ${new Date().toUTCString()}\r\n` +
-    `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`
-  );
 }
 
 /**

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type express from 'express';
-import { problem, problemBody, PROBLEM_CONTENT_TYPE } from './problems';
+import { problem, rawProblem } from './problems';
 import { connectToSelf } from './proxy';
 
 /** Headers beyond this are refused with 431: room for a 20 KB token to be judged, not cut off. */
@@ -26,19 +25,7 @@ export function createServer(app: express.Application): Server {
           detail: `The request headers exceed ${MAX_HEADER_BYTES} bytes.`,
         })
       : problem('bad_request', { detail: 'The request could not be parsed as HTTP/1.1.' });
-    // The request was never read, so no client id can be kept: this one is the server's, and like
-    // every answer it names it in X-Request-Id and in the body, and the occurrence in instance.
-    // Express never sees this request: the body is the writer's, the bytes are written here.
-    const requestId = randomUUID();
-    const body = JSON.stringify(problemBody(error, `urn:uuid:${requestId}`, requestId));
-    socket.end(
-      `HTTP/1.1 ${error.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
-        `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        // Date, as Node writes on every other answer (RFC 9110 §6.6.1: a 4xx from a server with a
-        // clock must have one), so a client can measure its clock skew from any answer.
-        `X-Request-Id: ${requestId}\r\nDate: ${new Date().toUTCString()}\r\n` +
-        `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
-    );
+    socket.end(rawProblem(error));
   });
   // CONNECT: the forward proxy's tunnel, to this very listener only (src/http/proxy.ts).
   server.on('connect', connectToSelf);
