@@ -218,8 +218,28 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(
     bearerRouter({ bearerAuth: requireBearer, requireDataRead, store, resourceMetadata, visitors }),
   );
-  // The error writer (the one registered last, the same function) here too: a refused token
-  // goes straight to it instead of passing every router below, which an error skips anyway.
+  // The cookie session and the OpenAI-compatible API are hot paths too: mounted after them,
+  // GET /me and GET /v1/models passed some sixty route layers (and their refusals as many
+  // again on the way to the error writer). No router above or below serves their paths.
+  app.use(
+    sessionRouter({
+      config,
+      directory,
+      clock,
+      session: sessions,
+      sessionAuth: sessionAuth({ clock, cookieName, cookieOptions }),
+      loginRateLimit: loginRateLimit({ store, clock, directory, logger, ...config.loginLimits }),
+      cookieName,
+      cookieOptions,
+      visitors,
+      mfa: new MfaChallenges({ store, clock }),
+    }),
+  );
+  const apiKey = config.demo.openaiKey;
+  app.use(openaiRouter({ openaiAuth: openaiAuth({ verify, apiKey, resourceMetadata }), clock }));
+  // The error writer (the one registered last, the same function) here too: a refusal on the
+  // routes above goes straight to it instead of passing every router below, which an error
+  // skips anyway.
   const writeErrors = problemHandler(logger);
   app.use(writeErrors);
   app.use(catalogRouter({ specimens, baseUrl: config.publicUrl, registry }));
@@ -273,20 +293,6 @@ export function createApp(config: Config, deps: Deps): express.Application {
     }),
   );
   app.use(
-    sessionRouter({
-      config,
-      directory,
-      clock,
-      session: sessions,
-      sessionAuth: sessionAuth({ clock, cookieName, cookieOptions }),
-      loginRateLimit: loginRateLimit({ store, clock, directory, logger, ...config.loginLimits }),
-      cookieName,
-      cookieOptions,
-      visitors,
-      mfa: new MfaChallenges({ store, clock }),
-    }),
-  );
-  app.use(
     adminRouter({
       bearerAuth: requireBearer,
       requireAdmin,
@@ -312,8 +318,6 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(
     webhooksRouter({ secret: DEMO_WEBHOOK_SECRET, store, clock, owner: (req) => visitors.of(req) }),
   );
-  const apiKey = config.demo.openaiKey;
-  app.use(openaiRouter({ openaiAuth: openaiAuth({ verify, apiKey, resourceMetadata }), clock }));
   // httpbin's echo: what the client sent, its secrets decoded but never echoed (no state).
   app.use(echoRouter());
 
