@@ -22,6 +22,8 @@ import { bearerRouter } from '../routes/bearer';
 import { catalogRouter } from '../routes/catalog';
 import { classicRouter } from '../routes/classic';
 import { webhooksRouter } from '../routes/webhooks';
+import { pushRouter } from '../routes/push';
+import { vapidSpecimens } from './auth/vapid';
 import { DEMO_WEBHOOK_SECRET } from './auth/webhook';
 import { corsRouter } from '../routes/cors';
 import { corsBrokenRouter } from '../routes/cors-broken';
@@ -123,6 +125,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
       }),
     // Signed with the secret the Digest routes check nonces with (routes/classic.ts).
     digest: (now) => digestSpecimens(config.jwt.secret, now),
+    // VAPID JWTs for this push service's origin (routes/push.ts).
+    vapid: (now) => vapidSpecimens(new URL(config.publicUrl).origin, now),
   });
   const tokens = new TokenService({ ...tokenOptions, tokens: config.tokens }, verify);
   const directory = new Directory(config.demo);
@@ -318,6 +322,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(
     webhooksRouter({ secret: DEMO_WEBHOOK_SECRET, store, clock, owner: (req) => visitors.of(req) }),
   );
+  // A Web Push service with one subscription restricted to a published VAPID key (RFC 8292).
+  app.use(pushRouter({ publicUrl: config.publicUrl, clock }));
   // httpbin's echo: what the client sent, its secrets decoded but never echoed (no state).
   app.use(echoRouter());
 

@@ -21,6 +21,8 @@ declare global {
       basicUser?: string;
       /** The user a Digest request authenticated as, set by middleware/digest-auth.ts. */
       digestUser?: string;
+      /** The form VAPID credentials came in, set by middleware/vapid-auth.ts. */
+      vapidForm?: 'vapid' | 'WebPush';
       /** The authenticated OAuth client, set by middleware/client-auth.ts. */
       client?: Client;
       /** The logged-in cookie session, set by middleware/session-auth.ts. */

@@ -120,7 +120,10 @@ export function operationFor(
       'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
       'X-Explanation-Id': { $ref: '#/components/headers/X-Explanation-Id' },
     };
-    if (status === 401)
+    // Every 401 has a challenge but vapid's, whose RFC forbids one (RFC 8292 §3).
+    const shown401 = matching.filter((s) => s.expect.status === 401);
+    const unchallenged = shown401.length > 0 && shown401.every((s) => s.expect.challenge === null);
+    if (status === 401 && !unchallenged)
       headers['WWW-Authenticate'] = { $ref: '#/components/headers/WWW-Authenticate' };
     if (status === 429 || status === 503)
       headers['Retry-After'] = { $ref: '#/components/headers/Retry-After' };

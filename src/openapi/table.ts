@@ -14,6 +14,7 @@ import { oauthRoutes } from './paths/oauth';
 import { openaiRoutes } from './paths/openai';
 import { sessionRoutes } from './paths/session';
 import { tokensRoutes } from './paths/tokens';
+import { vapidRoutes } from './paths/vapid';
 import type { RouteDoc } from './types';
 
 /**
@@ -30,6 +31,7 @@ export const ROUTES: RouteDoc[] = [
   ...classicRoutes,
   ...openaiRoutes,
   ...echoRoutes,
+  ...vapidRoutes,
   ...learnRoutes,
   ...assetRoutes,
 ];

@@ -985,6 +985,105 @@ export const problemCatalog = {
     remedy: 'Sign again with `created` set to the current time.',
     rfc: [rfc(9421, '3.2.1'), rfc(9421, '7.2.2')],
   },
+  // --- vapid (RFC 8292): the demo push service ------------------------------------------------
+  vapid_credentials_missing: {
+    status: 401,
+    title: 'VAPID credentials missing',
+    explanation:
+      'The push subscription was created restricted to an application server’s key (RFC 8292 §4.1: the `applicationServerKey` a page passes to `pushManager.subscribe`), so a message to it must carry `Authorization: vapid t=<JWT>, k=<that key>`, and a push service “MUST reject a message that omits mandatory credentials with a 401” (RFC 8292 §4.2). This 401 has no WWW-Authenticate, on purpose: RFC 8292 §3 says a vapid challenge “MUST NOT be sent in a WWW-Authenticate header field”, since a client can build the credentials without one. That contradicts RFC 9110 §11.6.1 (a 401 must carry at least one challenge); the scheme’s own RFC is followed here, as push services do. Another scheme (Bearer, Basic) counts as no credentials.',
+    remedy:
+      'Sign an ES256 JWT (`aud` the push service’s origin, `exp` at most 24 hours ahead, `sub` a mailto: or https: contact) with the key the subscription was created with, and send `Authorization: vapid t=<JWT>, k=<base64url public key>`. Libraries do it: web-push’s `sendNotification(subscription, payload, { vapidDetails })`.',
+    rfc: [rfc(8292, '4.2'), rfc(8292, '3'), rfc(9110, '11.6.1')],
+  },
+  vapid_credentials_malformed: {
+    status: 400,
+    title: 'VAPID credentials malformed',
+    explanation:
+      'The vapid credentials do not parse: the parameters are not RFC 9110 auth-params (`t=…, k=…`, a name given twice), `k` is not a base64url uncompressed P-256 point (65 bytes starting 0x04, RFC 8292 §3.2), or `t` is not a JWS in compact form whose header and claims are JSON objects (§3.1). Broken syntax is a 400, as for any scheme: nothing was judged.',
+    remedy:
+      'Send `vapid t=<header.claims.signature>, k=<base64url of the 65-byte public key>`, the key exactly as `applicationServerKey` holds it.',
+    rfc: [rfc(8292, '3.1'), rfc(8292, '3.2'), rfc(9110, '11.2')],
+  },
+  vapid_credentials_incomplete: {
+    status: 403,
+    title: 'VAPID credentials incomplete',
+    explanation:
+      'The vapid credentials lack `t` (the JWT) or `k` (the key that signed it; in the obsolete WebPush form, the `p256ecdsa` member of Crypto-Key). RFC 8292 §4.2 counts credentials as invalid when “either the authentication token or public key are not included in the request”, and a push service “MAY reject a message that includes invalid credentials with a 403”.',
+    remedy: 'Send both parameters: `vapid t=<JWT>, k=<public key>`.',
+    rfc: [rfc(8292, '4.2'), rfc(8292, '3')],
+  },
+  vapid_key_mismatch: {
+    status: 403,
+    title: 'VAPID key is not the subscription key',
+    explanation:
+      'The public key in `k` is not the `applicationServerKey` the subscription was created with (RFC 8292 §4.2: credentials are invalid if “the public key used to sign the JWT doesn’t match the one that was included in the creation of the push subscription”). This is what restricting a subscription is for: a leaked endpoint URL is useless without the application server’s private key. The push service checks this first, before any signature: it is a comparison of two public values.',
+    remedy:
+      'Sign with the key pair whose public key the page passed to `pushManager.subscribe({ applicationServerKey })`. After changing keys, the user agent must subscribe again with the new one (RFC 8292 §4.2); an old subscription keeps the old key.',
+    rfc: [rfc(8292, '4.2'), rfc(8292, '4.1')],
+  },
+  vapid_signature_invalid: {
+    status: 403,
+    title: 'VAPID JWT signature invalid',
+    explanation:
+      'The JWT in `t` does not verify with the key in `k`, or its `alg` is not ES256: RFC 8292 §2 pins ECDSA on P-256 with SHA-256, so no other algorithm is tried (and no `none`). The signature is the 64-byte r‖s form of RFC 7518 §3.4, not DER.',
+    remedy:
+      'Sign `base64url(header).base64url(claims)` with the private key matching `k`, ES256, and encode the signature as r‖s (64 bytes).',
+    rfc: [rfc(8292, '2'), rfc(8292, '4.2'), rfc(7518, '3.4')],
+  },
+  vapid_audience_mismatch: {
+    status: 403,
+    title: 'VAPID JWT audience is not this push service',
+    explanation:
+      'The `aud` claim must be the origin of the push resource (RFC 8292 §2: “the Unicode serialization of the origin”), here this server’s PUBLIC_URL origin, with no path and no trailing slash. A JWT made for another push service (FCM’s, Mozilla’s) is refused, so a token stolen from one service cannot be spent at another.',
+    remedy:
+      'Set `aud` to `new URL(subscription.endpoint).origin`; libraries derive it from the endpoint.',
+    rfc: [rfc(8292, '2'), rfc(8292, '4.2'), rfc(6454, '6.1')],
+  },
+  vapid_token_expired: {
+    status: 403,
+    title: 'VAPID JWT expired',
+    explanation:
+      'The `exp` claim is in the past (or absent: RFC 8292 §2 makes it mandatory). A VAPID JWT is reused across messages until it expires, which is why its life is short.',
+    remedy:
+      'Sign a new JWT with `exp` a few hours ahead (libraries cache one and renew it before it runs out).',
+    rfc: [rfc(8292, '2'), rfc(8292, '4.2'), rfc(7519, '4.1.4')],
+  },
+  vapid_expiry_too_far: {
+    status: 403,
+    title: 'VAPID JWT expiry more than 24 hours ahead',
+    explanation:
+      'RFC 8292 §2: “An exp claim MUST NOT be more than 24 hours from the time of the request”, and §4.2 counts a JWT whose expiry is more than 24 hours away as invalid. The limit caps the worth of a stolen token; a push service refuses a long-lived one rather than trusting it longer.',
+    remedy:
+      'Keep `exp` under 24 hours ahead of the push service’s clock; 12 hours leaves room for clock skew.',
+    rfc: [rfc(8292, '2'), rfc(8292, '4.2')],
+  },
+  vapid_subject_invalid: {
+    status: 403,
+    title: 'VAPID JWT subject is not a contact URI',
+    explanation:
+      'The `sub` claim is absent or is not a `mailto:` address or an `https:` URL. RFC 8292 §2.1 makes it a SHOULD, so that the push service’s operator can reach the application server’s; this push service requires it, as Apple’s Web Push service does (its 403 BadJwtToken covers a subject that is not a mailto: or https: URL), so that a client tested here works there too.',
+    remedy:
+      'Add `sub: "mailto:you@example.com"` or an https: URL of your contact page (web-push’s `vapidDetails.subject`).',
+    rfc: [rfc(8292, '2.1'), rfc(8292, '4.2')],
+  },
+  push_ttl_missing: {
+    status: 400,
+    title: 'Push message without a TTL',
+    explanation:
+      'The credentials are right, but the request has no TTL header field (or it is not a number of seconds). RFC 8030 §5.2: an application server “MUST include the TTL (Time-To-Live) header field in its request for push message delivery”, how long the push service may keep an undelivered message; push services refuse a message without one (Mozilla’s answers 400).',
+    remedy:
+      'Send `TTL: <seconds>`, e.g. `TTL: 60`; web-push sends one (its default is four weeks).',
+    rfc: [rfc(8030, '5.2'), rfc(9110, '15.5.1')],
+  },
+  push_encoding_unsupported: {
+    status: 415,
+    title: 'Push message not encrypted as aes128gcm',
+    explanation:
+      'A push message with a body must be encrypted for the user agent (RFC 8291) and say so with `Content-Encoding: aes128gcm` (RFC 8188, RFC 8291 §4); the push service relays the ciphertext and can never read it. This body has no Content-Encoding, or another one. The drafts’ `aesgcm` is accepted only with the drafts’ WebPush credentials, as push services still do. 415, as RFC 9110 §15.5.16 gives it for a Content-Encoding the server will not take.',
+    remedy:
+      'Encrypt the payload with the subscription’s p256dh and auth keys (RFC 8291) and send `Content-Encoding: aes128gcm`; libraries do it for you.',
+    rfc: [rfc(8291, '4'), rfc(8188, '2'), rfc(9110, '15.5.16')],
+  },
   status_unauthorized: {
     status: 401,
     title: 'Unauthorized on request',

@@ -22,6 +22,7 @@ import * as platform from './platform';
 import { DEFAULT_REGISTRY_SETTINGS, registryOf } from './registry';
 import * as session from './session';
 import * as tokens from './tokens';
+import * as vapid from './vapid';
 import type { Family, FamilyInfo, Scenario } from './types';
 
 export * from './catalog';
@@ -41,6 +42,7 @@ const FAMILIES: Record<Family, { family: FamilyInfo; scenarios: Scenario[] }> = 
   openai,
   echo,
   platform,
+  vapid,
 };
 
 export const families = Object.fromEntries(

@@ -12,7 +12,8 @@ export type Family =
   | 'classic'
   | 'openai'
   | 'echo'
-  | 'platform';
+  | 'platform'
+  | 'vapid';
 
 /** A family's heading in /scenarios, the playground and the OpenAPI tags. */
 export interface FamilyInfo {

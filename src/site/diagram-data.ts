@@ -330,6 +330,37 @@ export const DIAGRAMS: readonly DiagramSpec[] = [
     ],
   },
   {
+    id: 'vapid-push',
+    family: 'vapid',
+    title: 'Web Push with VAPID: a restricted subscription',
+    summary:
+      'The application server pushes to the subscription’s endpoint with a JWT signed by the key the subscription was created with. Without credentials the push service answers 401 with no challenge (RFC 8292 forbids one); with another key, 403.',
+    participants: ['Application server', 'Push service'],
+    steps: [
+      {
+        http: { method: 'GET', path: '/push/subscription', status: 200 },
+        send: 'the page sent its subscription',
+        say: 'endpoint, p256dh, auth, applicationServerKey',
+      },
+      {
+        ask: 'vapid-credentials-missing',
+        send: 'TTL: 60, no Authorization',
+        say: '401 with no WWW-Authenticate: the client already knows the scheme',
+      },
+      {
+        ask: 'vapid-key-mismatch',
+        send: 'vapid t=<JWT>, k=<another key>',
+        say: 'not the subscription’s key',
+      },
+      {
+        ask: 'vapid-push-accepted',
+        send: 'Authorization: vapid t=<ES256 JWT>, k=<applicationServerKey>, TTL: 60',
+        headers: ['TTL'],
+        say: 'accepted',
+      },
+    ],
+  },
+  {
     id: 'platform-errors',
     family: 'platform',
     title: 'Answers that are not about credentials',

@@ -220,6 +220,22 @@ export const EITHER_SCHEME_CHECKS = [
  */
 const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
   {
+    guard: 'VAPID (RFC 8292) on a restricted push subscription',
+    failedBy: {
+      vapid_credentials_missing: 'Authorization: vapid sent',
+      vapid_credentials_malformed: 'auth-params parse; k a P-256 point; t a compact JWS',
+      vapid_credentials_incomplete: 't and k both sent',
+      vapid_key_mismatch: 'k is the subscription’s applicationServerKey',
+      vapid_signature_invalid: 'ES256 signature verifies with k',
+      vapid_audience_mismatch: 'aud is this push service’s origin',
+      vapid_token_expired: 'exp not past',
+      vapid_expiry_too_far: 'exp at most 24 hours ahead',
+      vapid_subject_invalid: 'sub a mailto: or https: contact',
+      push_ttl_missing: 'TTL header sent',
+      push_encoding_unsupported: 'body is aes128gcm ciphertext',
+    },
+  },
+  {
     guard: 'HTTP message signature (RFC 9421, HMAC-SHA256)',
     failedBy: {
       http_signature_missing: 'Signature-Input and Signature sent',

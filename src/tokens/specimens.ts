@@ -68,6 +68,12 @@ export const SPECIMEN_NAMES = [
   'nbf_beyond_tolerance',
   'iat_within_tolerance',
   'iat_beyond_tolerance',
+  'vapid_valid',
+  'vapid_expired',
+  'vapid_too_far',
+  'vapid_wrong_audience',
+  'vapid_no_subject',
+  'vapid_other_key',
 ] as const;
 
 /** The clock-skew specimens: minted again every second, since their point is a few seconds. */
@@ -103,7 +109,12 @@ export interface SpecimenBookOptions extends TokenOptions {
    * the minting time: middleware/digest-auth.ts `digestSpecimens`.
    */
   digest?: (nowMs: number) => Pick<Specimens, 'digest_wrong_password' | 'digest_stale_nonce'>;
+  /** Mints the VAPID JWTs (RFC 8292) for the push service's origin: src/auth/vapid.ts. */
+  vapid?: (nowMs: number) => Pick<Specimens, VapidSpecimen>;
 }
+
+/** The VAPID specimens: ES256 JWTs for the demo push subscription (routes/push.ts). */
+export type VapidSpecimen = Extract<SpecimenName, `vapid_${string}`>;
 
 const b64 = (value: unknown) =>
   Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -161,6 +172,7 @@ export class SpecimenBook {
     const { specimens, revokedJti, usedRefreshJti, clientRefreshJti } = this.mint(since);
     if (this.options.sessions) Object.assign(specimens, await this.options.sessions());
     if (this.options.digest) Object.assign(specimens, this.options.digest(now));
+    if (this.options.vapid) Object.assign(specimens, this.options.vapid(now));
     const ttlMs = (LIFETIME_SECONDS + this.options.jwt.clockToleranceSeconds + 60) * 1000;
     await this.options.store.set(revokedKey(revokedJti), 'specimen', ttlMs);
     await this.options.store.set(`rt:used:${usedRefreshJti}`, 'specimen', ttlMs);
@@ -329,6 +341,12 @@ export class SpecimenBook {
       iat_beyond_tolerance: '',
       digest_wrong_password: '',
       digest_stale_nonce: '',
+      vapid_valid: '',
+      vapid_expired: '',
+      vapid_too_far: '',
+      vapid_wrong_audience: '',
+      vapid_no_subject: '',
+      vapid_other_key: '',
       crit_unknown: at({}, { crit: [UNKNOWN_EXTENSION], [UNKNOWN_EXTENSION]: true }),
       // JSON.parse keeps the last "alg"; a parser that keeps the first reads "none".
       duplicate_member: jws(
