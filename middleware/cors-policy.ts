@@ -9,6 +9,8 @@ export const CORS_ALLOWED_HEADERS: readonly string[] = [
   'X-Request-Id',
   // The session's CSRF token (middleware/csrf.ts), which a page's heartbeat and logout send.
   'X-CSRF-Token',
+  // A DPoP proof (RFC 9449 §4.1), which a page using DPoP-bound tokens sends with each call.
+  'DPoP',
 ];
 
 /**
@@ -24,6 +26,8 @@ export const CORS_EXPOSED_HEADERS: readonly string[] = [
   'Retry-After',
   'RateLimit',
   'RateLimit-Policy',
+  // The server nonce a DPoP proof must carry next (RFC 9449 §8, §9).
+  'DPoP-Nonce',
 ];
 
 /**

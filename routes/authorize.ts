@@ -1,4 +1,5 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import { DPOP_ALGS } from '../src/tokens/dpop';
 import type { Config } from '../src/config';
 import { methodNotAllowed, problem } from '../src/http/problems';
 import type { Visitors } from '../src/http/visitors';
@@ -338,6 +339,8 @@ export function authorizeRouter(deps: AuthorizeRoutesDeps): Router {
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     authorization_response_iss_parameter_supported: true,
+    // RFC 9449 §5.1: the token endpoint binds tokens to a DPoP proof's key.
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
     service_documentation: `${config.publicUrl}/scenarios`,
   };
   router

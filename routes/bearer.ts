@@ -10,7 +10,10 @@ import type { Visitors } from '../src/http/visitors';
  * The route reads as a sentence: a valid bearer token gets the data.
  */
 export function bearerRouter(deps: {
+  /** Bearer, or DPoP with a proof (middleware/dpop-auth.ts). */
   bearerAuth: RequestHandler;
+  /** The same, demanding a server nonce in every DPoP proof (RFC 9449 §9). */
+  dpopNonceAuth: RequestHandler;
   /** The data routes need the `data:read` scope (middleware/require-scope.ts). */
   requireDataRead: RequestHandler;
   store: Store;
@@ -23,6 +26,12 @@ export function bearerRouter(deps: {
   router
     .route('/api/v1/data')
     .get(deps.bearerAuth, deps.requireDataRead, getData)
+    .all(methodNotAllowed('GET'));
+  // The data again, where every DPoP proof must carry a server nonce: 401 use_dpop_nonce with
+  // a DPoP-Nonce header first, then 200 with a proof that carries it (RFC 9449 §9).
+  router
+    .route('/api/v1/dpop/nonce')
+    .get(deps.dpopNonceAuth, deps.requireDataRead, getData)
     .all(methodNotAllowed('GET'));
   router
     .route('/api/v1/flaky')

@@ -17,6 +17,15 @@ import { scenarios, type ProblemCode } from '../src/scenarios';
 import type { SpecimenBook } from '../src/tokens/specimens';
 import { isSpecimen } from '../src/tokens/verify';
 import type { Visitors } from '../src/http/visitors';
+import type { Clock, Store } from '../src/store';
+import {
+  claimProof,
+  DPOP_ALGS,
+  proofFields,
+  proofKey,
+  verifyProof,
+  type DpopNonces,
+} from '../src/tokens/dpop';
 
 export interface TokenRoutesDeps {
   config: Config;
@@ -32,6 +41,12 @@ export interface TokenRoutesDeps {
   visitors: Visitors;
   /** The authorization_code grant (src/oauth/codes.ts). */
   codeFlow: CodeFlow;
+  /** DPoP at the token endpoint (RFC 9449 §5): the clock, nonces and the replay cache. */
+  clock: Clock;
+  store: Store;
+  nonces: DpopNonces;
+  /** The specimen key: its proofs are checked against the replay cache, never written to it. */
+  dpopReadOnlyKey?: (jkt: string) => boolean;
 }
 
 const invalidRequest = (detail: string) => oauthError('invalid_request', 'invalid_request', detail);
@@ -121,6 +136,50 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
   const { config, directory, service } = deps;
   const router = Router();
   const issuer = config.jwt.issuer;
+  const tokenUrl = `${new URL(config.publicUrl).origin}/auth/token`;
+
+  /**
+   * The token request's DPoP proof, when it has one (RFC 9449 §5): checked for POST to this
+   * endpoint (no ath here), with a server nonce when the request says `dpop_nonce=required`,
+   * then its jti claimed in the replay cache. Its key's thumbprint binds the tokens.
+   */
+  async function tokenProof(
+    req: Request,
+    body: Record<string, unknown>,
+  ): Promise<string | undefined> {
+    const proofs = proofFields(req.rawHeaders);
+    const demand = param(body, 'dpop_nonce');
+    if (demand !== undefined && demand !== 'required') {
+      throw invalidRequest('"dpop_nonce" may only be "required".');
+    }
+    if (proofs.length === 0) return undefined;
+    const proof = verifyProof({
+      proofs,
+      method: req.method,
+      url: tokenUrl,
+      now: Math.floor(deps.clock.now() / 1000),
+      ...(demand === 'required' ? { nonce: deps.nonces.check } : {}),
+    });
+    if (!proof.ok) {
+      if (proof.failure === 'nonce') {
+        throw oauthError('grant_dpop_nonce_required', 'use_dpop_nonce', proof.detail, {
+          'DPoP-Nonce': deps.nonces.issue(),
+        });
+      }
+      throw oauthError('grant_dpop_proof_invalid', 'invalid_dpop_proof', proof.detail);
+    }
+    const fresh = deps.dpopReadOnlyKey?.(proof.jkt)
+      ? (await deps.store.get(proofKey(proof.jkt, proof.jti))) === undefined
+      : await claimProof(deps.store, proof, deps.visitors.of(req));
+    if (!fresh) {
+      throw oauthError(
+        'grant_dpop_proof_invalid',
+        'invalid_dpop_proof',
+        'A proof with this jti and key was already used: make a new proof for every request.',
+      );
+    }
+    return proof.jkt;
+  }
   const maxTtl = config.tokens.accessMaxTtlSeconds;
 
   /** `expires_in` asked by the client: 1 s up to the configured maximum. */
@@ -188,12 +247,25 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
       const grantType = param(body, 'grant_type');
       const expiresIn = lifetime(body);
       const limits = refreshLimits(body);
+      const jkt = await tokenProof(req, body);
+      // RFC 9449 §5: refresh tokens of public clients are bound to the proof's key too.
+      const publicClient = !client || client.public === true;
+      const dpop = jkt === undefined ? undefined : { jkt, refresh: publicClient };
       /** Answers with tokens for this grant, scoped as asked, on this request's lifetimes. */
       const issue = async (
         grant: Pick<Grant, 'principal' | 'clientId' | 'refresh' | 'authTime'>,
       ) => {
         const scopes = scopesFor(grant.principal, body);
-        res.json(await service.issue({ ...grant, scopes, expiresIn, visitor, ...limits }));
+        res.json(
+          await service.issue({
+            ...grant,
+            scopes,
+            expiresIn,
+            visitor,
+            ...limits,
+            ...(dpop ? { dpop } : {}),
+          }),
+        );
       };
 
       // The article's shape: JSON {"api_key", "api_secret"}, no grant_type. It is the
@@ -267,14 +339,21 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
             codeVerifier: param(body, 'code_verifier'),
             clientId: client.clientId,
           };
-          res.json(await deps.codeFlow.exchange(exchange, visitor));
+          res.json(await deps.codeFlow.exchange(exchange, visitor, dpop));
           return;
         }
         case 'refresh_token': {
           const refreshToken = required(body, 'refresh_token');
           const clientId = actingClient(client, refreshToken, 'refresh token');
           res.json(
-            await service.refresh(refreshToken, clientId, expiresIn, visitor, limits.refreshLimits),
+            await service.refresh(
+              refreshToken,
+              clientId,
+              expiresIn,
+              visitor,
+              limits.refreshLimits,
+              jkt === undefined ? undefined : { jkt, publicClient },
+            ),
           );
           return;
         }
@@ -375,6 +454,8 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
     ],
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     scopes_supported: ['openid', 'profile', ...ALL_SCOPES],
+    // RFC 9449 §5.1: a DPoP proof at the token endpoint gets DPoP-bound tokens.
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
     service_documentation: `${config.publicUrl}/scenarios`,
   };
   const resourceMetadata = {
@@ -382,6 +463,9 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
     authorization_servers: [issuer],
     bearer_methods_supported: ['header'],
     scopes_supported: ALL_SCOPES,
+    // RFC 9728 §2: /api/v1/* take DPoP-bound tokens too, and Bearer tokens still.
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
+    dpop_bound_access_tokens_required: false,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     resource_documentation: `${config.publicUrl}/scenarios`,
   };

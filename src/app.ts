@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino';
 import pinoHttp from 'pino-http';
 import { bearerAuth } from '../middleware/bearer-auth';
 import { corsPolicy } from '../middleware/cors-policy';
+import { dpopAuth } from '../middleware/dpop-auth';
 import { explainRecorder } from '../middleware/explain-recorder';
 import { forwardProxy } from '../middleware/forward-proxy';
 import { hstsWhenSecure } from '../middleware/hsts';
@@ -56,6 +57,7 @@ import { systemClock, type Clock, type Store } from './store';
 import { StoreEpoch } from './store/epoch';
 import { mintExpiredSessions, SessionStore } from './store/session-store';
 import { createTokenVerifier } from './tokens/verify';
+import { dpopNonces } from './tokens/dpop';
 import { createVisitors } from './http/visitors';
 
 /** What the app is built from, besides configuration; tests inject their own. */
@@ -114,6 +116,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
     ...tokenOptions,
     stepUpMaxAgeSeconds: config.tokens.stepUpMaxAgeSeconds,
     confidentialClientId: config.demo.apiKey,
+    publicUrl: config.publicUrl,
     sessions: () =>
       mintExpiredSessions({
         store: sessionStore,
@@ -146,6 +149,23 @@ export function createApp(config: Config, deps: Deps): express.Application {
   // RFC 9728 §5.1: every Bearer challenge says where to find the resource's metadata.
   const resourceMetadata = `${config.publicUrl}/.well-known/oauth-protected-resource`;
   const requireBearer = bearerAuth({ verify, resourceMetadata, store, logger, owner: visitors.of });
+  // DPoP (RFC 9449): /api/v1/* take `Authorization: DPoP` with a proof too; other schemes go on
+  // to the Bearer guard. Nonces are stateless (an HMAC of the minute); the specimen key's proofs
+  // never write to the replay cache (src/tokens/specimens.ts).
+  const nonces = dpopNonces(config.session.secret, clock);
+  const dpopOptions = {
+    bearer: requireBearer,
+    verify,
+    publicUrl: config.publicUrl,
+    clock,
+    store,
+    owner: visitors.of,
+    nonces,
+    readOnlyKey: (jkt: string) => jkt === specimens.dpopJkt,
+    resourceMetadata,
+  };
+  const requireBearerOrDpop = dpopAuth(dpopOptions);
+  const requireDpopNonce = dpopAuth({ ...dpopOptions, requireNonce: true });
   // Scopes are real (RFC 6749 §3.3, RFC 6750 §3.1): the data routes need data:read; /admin needs
   // the admin role (who the user is) and then the admin scope (what this token was granted).
   const requireDataRead = requireScope('data:read', { resourceMetadata });
@@ -220,7 +240,14 @@ export function createApp(config: Config, deps: Deps): express.Application {
   // The hot paths first: each router a request passes costs a little (measured in bench/).
   app.use(healthRouter(store, { draining: deps.draining, epoch }));
   app.use(
-    bearerRouter({ bearerAuth: requireBearer, requireDataRead, store, resourceMetadata, visitors }),
+    bearerRouter({
+      bearerAuth: requireBearerOrDpop,
+      dpopNonceAuth: requireDpopNonce,
+      requireDataRead,
+      store,
+      resourceMetadata,
+      visitors,
+    }),
   );
   // The cookie session and the OpenAI-compatible API are hot paths too: mounted after them,
   // GET /me and GET /v1/models passed some sixty route layers (and their refusals as many
@@ -270,6 +297,10 @@ export function createApp(config: Config, deps: Deps): express.Application {
       credentialLimit: clientCredentialLimit(credentials, directory),
       visitors,
       codeFlow,
+      clock,
+      store,
+      nonces,
+      dpopReadOnlyKey: (jkt) => jkt === specimens.dpopJkt,
     }),
   );
   app.use(

@@ -17,6 +17,8 @@ declare global {
       claimExplanation?: () => string | undefined;
       /** The verified caller, set by an authentication middleware. */
       auth?: { claims: AccessClaims; kid: string; kidless?: boolean };
+      /** The key of the DPoP proof the caller presented its token with (middleware/dpop-auth.ts). */
+      dpop?: { jkt: string };
       /** The user-id a Basic request authenticated as, set by middleware/basic-auth.ts. */
       basicUser?: string;
       /** The user a Digest request authenticated as, set by middleware/digest-auth.ts. */

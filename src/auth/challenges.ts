@@ -1,5 +1,6 @@
 import { problemCatalog, type ProblemCode } from '../scenarios/catalog';
 import { isToken } from './scheme';
+import { DPOP_ALGS } from '../tokens/dpop';
 
 /**
  * The challenges this server sends (RFC 9110 §11.6.1), every one built here: the realm, the
@@ -107,6 +108,28 @@ export function bearerChallenges(resourceMetadata?: string): BearerChallenges {
     invalidRequest: (code = 'authorization_malformed') => described('invalid_request', code),
     invalidToken: (code) => described('invalid_token', code),
   };
+}
+
+// --- DPoP (RFC 9449 §7.1) ----------------------------------------------------------------------
+
+/** The proof algorithms a DPoP challenge advertises (RFC 9449 §7.1 `algs`), space-separated. */
+export const DPOP_ALGS_PARAM = DPOP_ALGS.join(' ');
+
+/**
+ * A DPoP challenge: `algs` always; `error` (`invalid_token`, `invalid_dpop_proof`,
+ * `use_dpop_nonce`) described by the problem's title when the request was refused.
+ */
+export function dpopChallenge(
+  options: { error?: string; code?: ProblemCode; resourceMetadata?: string } = {},
+): string {
+  return challenge('DPoP', {
+    realm: REALM,
+    error: options.error,
+    error_description:
+      options.code === undefined ? undefined : rfc6750Text(problemCatalog[options.code].title),
+    algs: DPOP_ALGS_PARAM,
+    resource_metadata: options.resourceMetadata,
+  });
 }
 
 // --- The other schemes -------------------------------------------------------------------------

@@ -12,7 +12,12 @@ import { oauthError } from '../http/problems';
 import type { VisitorTag } from '../http/visitors';
 import type { Clock, Store } from '../store';
 import type { Principal } from '../tokens/identities';
-import { seededJti, type TokenResponse, type TokenService } from '../tokens/issuer';
+import {
+  seededJti,
+  type DpopBinding,
+  type TokenResponse,
+  type TokenService,
+} from '../tokens/issuer';
 import type { KeyRing } from '../tokens/keys';
 import { familyRevokedKey, revokedKey } from '../tokens/verify';
 import type { ProblemCode } from '../scenarios/catalog';
@@ -133,6 +138,8 @@ export class CodeFlow {
   async exchange(
     asked: CodeExchange,
     caller: VisitorTag,
+    /** The token request's DPoP proof key (RFC 9449 §5): the tokens are bound to it. */
+    dpop?: DpopBinding,
   ): Promise<TokenResponse & { id_token?: string }> {
     const { store } = this.options;
     if (!ID.test(asked.code)) {
@@ -197,6 +204,7 @@ export class CodeFlow {
         authTime: entry.authTime,
         acr: entry.acr,
         visitor: entry.visitor,
+        ...(dpop ? { dpop } : {}),
       },
       { fid: seededJti('fid', hash), exp: now + config.tokens.refreshTtlSeconds },
       hash,

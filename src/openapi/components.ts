@@ -121,7 +121,11 @@ export function components(cookieName: string): Schema {
       TokenResponse: obj(
         {
           access_token: str,
-          token_type: { const: 'Bearer' },
+          token_type: {
+            enum: ['Bearer', 'DPoP'],
+            description:
+              'DPoP when the request carried a valid DPoP proof: the tokens are bound to its key (cnf.jkt, RFC 9449 §5).',
+          },
           expires_in: int,
           refresh_token: str,
           scope: str,
@@ -226,6 +230,12 @@ export function components(cookieName: string): Schema {
         scheme: 'bearer',
         bearerFormat: 'JWT',
         description: 'An access token from POST /auth/token (RFC 6750, RFC 9068).',
+      },
+      dpop: {
+        type: 'http',
+        scheme: 'DPoP',
+        description:
+          'A DPoP-bound access token (token_type DPoP, from POST /auth/token with a DPoP header) as `Authorization: DPoP <token>`, with a `DPoP` header: a proof JWT (typ dpop+jwt; ES256, EdDSA, PS256 or RS256; the public key in jwk) made for this request: htm, htu (PUBLIC_URL and the path), iat within 60 s, a new jti, ath = base64url(SHA-256(token)), and on /api/v1/dpop/nonce the nonce of the last DPoP-Nonce header (RFC 9449 §4, §7, §9).',
       },
       cookieSession: {
         type: 'apiKey',

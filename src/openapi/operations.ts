@@ -13,6 +13,10 @@ import type { Example, RouteDoc, Security } from './types';
  */
 const GUARD_HOMES: Record<Security, { method: string; path: string }[]> = {
   bearer: [{ method: 'GET', path: '/api/v1/data' }],
+  dpop: [
+    { method: 'GET', path: '/api/v1/data' },
+    { method: 'GET', path: '/api/v1/dpop/nonce' },
+  ],
   openaiKey: [
     { method: 'GET', path: '/api/v1/data' },
     { method: 'GET', path: '/v1/models' },

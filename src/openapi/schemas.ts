@@ -69,6 +69,11 @@ export const tokenBody = obj(
       description:
         'For tests: the refresh-token family ends at most this many seconds from now, 1 to 300; never later than its end already is.',
     },
+    dpop_nonce: {
+      enum: ['required'],
+      description:
+        'With a DPoP header: demand a server nonce in the proof, as an authorization server may (RFC 9449 §8): 400 use_dpop_nonce with a DPoP-Nonce header until the proof carries it.',
+    },
   },
   [],
 );

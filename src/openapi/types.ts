@@ -6,7 +6,8 @@ export type Schema = Record<string, unknown>;
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'options';
 
 /** The security schemes, named as in components.securitySchemes. */
-export type Security = 'bearer' | 'cookieSession' | 'basic' | 'digest' | 'apiKey' | 'openaiKey';
+export type Security =
+  'bearer' | 'dpop' | 'cookieSession' | 'basic' | 'digest' | 'apiKey' | 'openaiKey';
 
 export interface Success {
   status: number | `${1 | 2 | 3 | 4 | 5}XX`;

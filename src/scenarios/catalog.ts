@@ -382,6 +382,137 @@ export const problemCatalog = {
     rfc: [rfc(9449, '7.2'), rfc(8705, '3'), rfc(7800, '3.1'), rfc(6750, '3.1')],
   },
 
+  // --- DPoP (RFC 9449): proof-of-possession at the resource and the token endpoint ------------
+  dpop_proof_missing: {
+    status: 401,
+    title: 'DPoP proof missing',
+    explanation:
+      'The token came with the DPoP scheme (`Authorization: DPoP <token>`) but the request has no DPoP header. A DPoP-bound token is worth nothing without a proof of its key, made for this very request (RFC 9449 §7.1).',
+    remedy:
+      'Sign a new proof for each request (typ dpop+jwt, your public key in jwk, htm, htu, iat, a fresh jti and ath = base64url(SHA-256(token))) and send it as the DPoP header.',
+    rfc: [rfc(9449, '7.1'), rfc(9449, '4.3')],
+  },
+  dpop_proof_invalid: {
+    status: 401,
+    title: 'DPoP proof is malformed',
+    explanation:
+      'The DPoP header is not a proof this server can check: more than one DPoP field, over 4 KiB, not one JWT of JSON, typ not dpop+jwt, an alg outside the pinned list (ES256, EdDSA, PS256, RS256: never none or an HMAC), a jwk that is no public key of that alg (or holds a private member), or jti, htm, htu or iat missing (RFC 9449 §4.3 steps 1 to 7). `detail` names the check.',
+    remedy:
+      'Build the proof as RFC 9449 §4.2 says; a library (oauth4webapi, openid-client, jose) does. Never put the private key in jwk.',
+    rfc: [rfc(9449, '4.2'), rfc(9449, '4.3'), rfc(9449, '7.1')],
+  },
+  dpop_proof_signature_invalid: {
+    status: 401,
+    title: 'DPoP proof signature is invalid',
+    explanation:
+      'The proof’s signature does not verify with the public key in its own jwk header (RFC 9449 §4.3 step 6): it was altered after signing, or signed with another key than the one it names.',
+    remedy: 'Sign the proof with the private key whose public half is in jwk.',
+    rfc: [rfc(9449, '4.3'), rfc(7515, '5.2')],
+  },
+  dpop_proof_htm_mismatch: {
+    status: 401,
+    title: 'DPoP proof made for another method',
+    explanation:
+      'The proof’s htm claim is not this request’s method (RFC 9449 §4.3 step 8): a proof made for a GET cannot authorize a POST.',
+    remedy: 'Make the proof for the method you send (htm, uppercase as sent).',
+    rfc: [rfc(9449, '4.2'), rfc(9449, '4.3')],
+  },
+  dpop_proof_htu_mismatch: {
+    status: 401,
+    title: 'DPoP proof made for another URL',
+    explanation:
+      'The proof’s htu claim is not this request’s URL (RFC 9449 §4.3 step 9), compared without query and fragment after normalization: a proof captured on its way to one endpoint cannot be used at another. The URL is this server’s PUBLIC_URL and the path.',
+    remedy:
+      'Make the proof for the URL you request, scheme, host and path exactly as PUBLIC_URL names this server, without query or fragment.',
+    rfc: [rfc(9449, '4.2'), rfc(9449, '4.3')],
+  },
+  dpop_proof_stale: {
+    status: 401,
+    title: 'DPoP proof is too old',
+    explanation:
+      'The proof’s iat lies more than 60 s before the server clock (RFC 9449 §4.3 step 11, §11.1): proofs are made per request and accepted only briefly, so a captured one soon stops working.',
+    remedy:
+      'Make a new proof for every request, at the time of the request; if your clock is behind, set it (NTP) or use a server nonce.',
+    rfc: [rfc(9449, '4.3'), rfc(9449, '11.1')],
+  },
+  dpop_proof_future: {
+    status: 401,
+    title: 'DPoP proof is dated in the future',
+    explanation:
+      'The proof’s iat lies more than 60 s after the server clock (RFC 9449 §4.3 step 11, §11.1): a proof dated ahead would stay usable for longer than its window.',
+    remedy: 'Check the client’s clock (the Date header of any answer here tells the server time).',
+    rfc: [rfc(9449, '4.3'), rfc(9449, '11.1')],
+  },
+  dpop_proof_replayed: {
+    status: 401,
+    title: 'DPoP proof was already used',
+    explanation:
+      'A proof with this jti, signed by this key, was already accepted within its window (RFC 9449 §11.1): each proof is good for one request, so a captured proof cannot be sent again.',
+    remedy: 'Make a new proof, with a new random jti, for every request, retries included.',
+    rfc: [rfc(9449, '11.1'), rfc(9449, '4.3')],
+  },
+  dpop_proof_ath_mismatch: {
+    status: 401,
+    title: 'DPoP proof made for another access token',
+    explanation:
+      'At a resource the proof must carry ath, base64url(SHA-256) of the access token sent with it (RFC 9449 §4.3 step 12, §7.1); this one is missing or hashes another token, so the proof does not cover this token.',
+    remedy: 'Set ath to base64url(SHA-256(access token as sent)) in each proof sent to a resource.',
+    rfc: [rfc(9449, '4.3'), rfc(9449, '7.1')],
+  },
+  dpop_key_mismatch: {
+    status: 401,
+    title: 'DPoP proof signed by another key than the token is bound to',
+    explanation:
+      'The proof is valid, but signed by another key than the one the token is bound to (its cnf.jkt, the RFC 7638 thumbprint of the key that asked for it): whoever holds the token does not hold its key (RFC 9449 §4.3 step 12, §6.1). The error is invalid_token, as in RFC 9449 §7.1’s example.',
+    remedy:
+      'Sign proofs with the key you sent when the token was issued; a token bound to a lost key is worthless: get a new one.',
+    rfc: [rfc(9449, '6.1'), rfc(9449, '7.1'), rfc(7638, '3')],
+  },
+  dpop_token_unbound: {
+    status: 401,
+    title: 'Token sent as DPoP is not bound to a key',
+    explanation:
+      'The token came with the DPoP scheme, but it has no cnf.jkt: it was issued as a Bearer token, without a proof, so there is no key a proof could show possession of (RFC 9449 §7.1).',
+    remedy:
+      'Send a Bearer token as `Authorization: Bearer`, or send a DPoP proof to the token endpoint to get a DPoP-bound token (token_type DPoP).',
+    rfc: [rfc(9449, '7.1'), rfc(9449, '6')],
+  },
+  dpop_nonce_required: {
+    status: 401,
+    title: 'DPoP proof needs a server nonce',
+    explanation:
+      'This resource demands that every proof carry a nonce it gave (RFC 9449 §9): the proof has none, or one that expired. The answer carries a fresh nonce in the DPoP-Nonce header and the challenge `DPoP error="use_dpop_nonce"`. Nonces bound how long a proof made ahead of time could be used; here they are an HMAC of the minute, so demanding one stores nothing.',
+    remedy:
+      'Read DPoP-Nonce, make a new proof with `"nonce": "<it>"`, and retry once; keep using the newest DPoP-Nonce the server sends.',
+    rfc: [rfc(9449, '9'), rfc(9449, '8')],
+  },
+  grant_dpop_proof_invalid: {
+    status: 400,
+    title: 'DPoP proof refused (token endpoint)',
+    explanation:
+      'The token request carries a DPoP header that fails a check of RFC 9449 §4.3 (malformed, signature, htm POST, htu the token endpoint, iat window, a replayed jti): the token endpoint answers 400 invalid_dpop_proof (RFC 9449 §5) and issues nothing. `detail` names the check.',
+    remedy:
+      'Make a new proof for `POST <PUBLIC_URL>/auth/token` (no ath at the token endpoint) and send the request again.',
+    rfc: [rfc(9449, '5'), rfc(9449, '4.3')],
+  },
+  grant_dpop_nonce_required: {
+    status: 400,
+    title: 'DPoP nonce required (token endpoint)',
+    explanation:
+      'The token endpoint demands a server nonce in the proof (here when the request says `dpop_nonce=required`): it answers 400 with the OAuth error use_dpop_nonce and a fresh nonce in the DPoP-Nonce header (RFC 9449 §8). Libraries (oauth4webapi) remember the nonce; the client retries once with a new proof.',
+    remedy: 'Make a new proof with the DPoP-Nonce value as its nonce claim and retry once.',
+    rfc: [rfc(9449, '8'), rfc(9449, '5')],
+  },
+  grant_dpop_key_mismatch: {
+    status: 400,
+    title: 'Refresh token is bound to another DPoP key',
+    explanation:
+      'Refresh tokens issued to public clients with a DPoP proof are bound to that proof’s key (RFC 9449 §5): refreshing needs a proof signed by the same key. This refresh came without a proof, or with one of another key, so a stolen refresh token is worthless. The OAuth error is invalid_grant.',
+    remedy:
+      'Refresh with a DPoP proof signed by the key the refresh token was issued to; if the key is lost, sign in again.',
+    rfc: [rfc(9449, '5'), rfc(6749, '5.2')],
+  },
+
   // --- token endpoint and lifecycle (RFC 6749, RFC 7009, RFC 7662, RFC 9700) -------------------
   invalid_request: {
     status: 400,

@@ -15,7 +15,7 @@ const CORS_ALLOWED = {
   'access-control-allow-origin': DEMO_ORIGIN,
   'access-control-allow-credentials': 'true',
   'access-control-expose-headers':
-    'WWW-Authenticate,X-Request-Id,X-Explanation-Id,Retry-After,RateLimit,RateLimit-Policy',
+    'WWW-Authenticate,X-Request-Id,X-Explanation-Id,Retry-After,RateLimit,RateLimit-Policy,DPoP-Nonce',
   vary: 'Origin',
 };
 
@@ -152,7 +152,7 @@ export const scenarios: Scenario[] = [
         'access-control-allow-origin': DEMO_ORIGIN,
         'access-control-allow-credentials': 'true',
         'access-control-allow-methods': 'GET,HEAD,POST,PUT,PATCH,DELETE',
-        'access-control-allow-headers': 'Authorization,Content-Type,X-Request-Id,X-CSRF-Token',
+        'access-control-allow-headers': 'Authorization,Content-Type,X-Request-Id,X-CSRF-Token,DPoP',
         'access-control-max-age': '600',
         vary: 'Origin',
       },

@@ -15,6 +15,7 @@ import type { ProblemCode } from './catalog';
 import * as bearer from './bearer';
 import * as classic from './classic';
 import * as cors from './cors';
+import * as dpop from './dpop';
 import * as echo from './echo';
 import * as oauth from './oauth';
 import * as openai from './openai';
@@ -35,6 +36,7 @@ const FAMILIES: Record<Family, { family: FamilyInfo; scenarios: Scenario[] }> = 
   bearer,
   tokens,
   oauth,
+  dpop,
   session,
   admin,
   cors,

@@ -6,6 +6,7 @@ export type Family =
   | 'bearer'
   | 'tokens'
   | 'oauth'
+  | 'dpop'
   | 'session'
   | 'admin'
   | 'cors'

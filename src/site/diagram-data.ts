@@ -361,6 +361,48 @@ export const DIAGRAMS: readonly DiagramSpec[] = [
     ],
   },
   {
+    id: 'dpop',
+    family: 'dpop',
+    title: 'DPoP: tokens bound to the client’s key',
+    summary:
+      'The client signs a proof with its own key for the token request and for every call: the tokens are bound to that key (cnf.jkt), a proof works once, and a server may demand a nonce first.',
+    participants: DATA_LANES,
+    steps: [
+      {
+        ask: 'dpop-token-request-nonce',
+        send: 'DPoP: a proof for POST /auth/token (no nonce), dpop_nonce=required',
+        headers: [],
+        say: 'use_dpop_nonce, with a DPoP-Nonce to use',
+      },
+      {
+        ask: 'dpop-token-request',
+        send: 'DPoP: a new proof with the nonce',
+        say: 'token_type DPoP, cnf.jkt = the key’s thumbprint',
+      },
+      {
+        ask: 'dpop-resource-accepted',
+        send: 'Authorization: DPoP <token>, DPoP: a proof for this GET with ath',
+        say: 'the data',
+      },
+      {
+        ask: 'dpop-proof-replayed',
+        send: 'the same proof again',
+        params: ['error'],
+      },
+      {
+        ask: 'dpop-bound-token-as-bearer',
+        send: 'Authorization: Bearer <the same token>, no proof',
+        params: ['error'],
+      },
+      {
+        ask: 'dpop-nonce-required',
+        send: 'a proof without the resource’s nonce',
+        params: ['error'],
+        say: 'DPoP-Nonce: make a new proof with it, retry once',
+      },
+    ],
+  },
+  {
     id: 'platform-errors',
     family: 'platform',
     title: 'Answers that are not about credentials',

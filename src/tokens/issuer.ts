@@ -12,6 +12,8 @@ import {
   subjectRevokedKey,
   verifySignedJwt,
   type TokenOptions,
+  boundJkt,
+  type Binding,
   type Verdict,
 } from './verify';
 import { EPOCH_KEY, issuedBeforeEpoch } from '../store/epoch';
@@ -21,7 +23,8 @@ import type { ProblemCode } from '../scenarios/catalog';
 /** The RFC 6749 §5.1 token response. */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` when the request carried a DPoP proof and the token is bound to its key (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   refresh_token?: string;
   scope: string;
@@ -44,6 +47,17 @@ export interface Grant {
   visitor: VisitorTag;
   /** Shorter refresh lifetimes asked for by a test (never longer than configured). */
   refreshLimits?: RefreshLimits;
+  /** The DPoP key the tokens are bound to (RFC 9449 §5, §6). */
+  dpop?: DpopBinding;
+}
+
+/**
+ * A token request's DPoP proof: its key's thumbprint, which the access token is bound to
+ * (`cnf.jkt`), and whether the refresh token is bound too (public clients, RFC 9449 §5).
+ */
+export interface DpopBinding {
+  jkt: string;
+  refresh: boolean;
 }
 
 /**
@@ -74,6 +88,8 @@ interface RefreshClaims {
   acr?: string;
   vis?: string;
   rev?: number;
+  /** The DPoP key a public client's refresh token is bound to (RFC 9449 §5). */
+  cnf?: { jkt: string };
 }
 
 const usedKey = (jti: string) => `rt:used:${jti}`;
@@ -162,7 +178,7 @@ export class TokenService {
 
   constructor(
     private readonly options: TokenOptions & { tokens: Config['tokens'] },
-    private readonly verifyAccess: (token: string) => Promise<Verdict>,
+    private readonly verifyAccess: (token: string, binding?: Binding) => Promise<Verdict>,
   ) {
     this.tolerance = options.jwt.clockToleranceSeconds;
   }
@@ -224,11 +240,12 @@ export class TokenService {
         ...(fid ? { fid } : {}),
         ...(grant.authTime === undefined ? {} : { auth_time: grant.authTime }),
         ...(grant.acr === undefined ? {} : { acr: grant.acr }),
+        ...(grant.dpop ? { cnf: { jkt: grant.dpop.jkt } } : {}),
       },
     });
     const response: TokenResponse = {
       access_token: token,
-      token_type: 'Bearer',
+      token_type: grant.dpop ? 'DPoP' : 'Bearer',
       expires_in: grant.expiresIn,
       scope,
     };
@@ -250,6 +267,7 @@ export class TokenService {
         ...(grant.acr === undefined ? {} : { acr: grant.acr }),
         vis: grant.visitor,
         ...rev,
+        ...(grant.dpop?.refresh ? { cnf: { jkt: grant.dpop.jkt } } : {}),
       };
       response.refresh_token = this.options.keys.sign(claims, { typ: 'rt+jwt' });
     }
@@ -339,6 +357,8 @@ export class TokenService {
     caller: VisitorTag,
     /** A test's shorter lifetimes for the rotated token and what remains of its family. */
     limits?: RefreshLimits,
+    /** The request's DPoP proof key, and whether the client is public (RFC 9449 §5). */
+    proof?: { jkt: string; publicClient: boolean },
   ): Promise<TokenResponse> {
     const checked = await this.checkRefresh(token);
     if (!checked.ok) {
@@ -347,6 +367,17 @@ export class TokenService {
     const { claims } = checked;
     if (clientId !== undefined && clientId !== claims.client_id) {
       throw invalidGrant('The refresh token was issued to another client.');
+    }
+    // RFC 9449 §5: a bound refresh token needs a proof of its key; it stays bound to that key.
+    const bound = boundJkt(claims as unknown as Record<string, unknown>);
+    if (bound !== undefined && bound !== proof?.jkt) {
+      throw oauthError(
+        'grant_dpop_key_mismatch',
+        'invalid_grant',
+        proof
+          ? 'This refresh token is bound to another DPoP key than the one that signed the proof.'
+          : 'This refresh token is bound to a DPoP key: send a DPoP proof signed by that key.',
+      );
     }
     // The used mark lives until this token ends, the family's revocation until the family ends
     // (never longer than a family can live, whatever a token says).
@@ -367,6 +398,9 @@ export class TokenService {
       // The family stays the visitor's it was first issued to, whoever refreshes it.
       visitor: isVisitorTag(claims.vis) ? claims.vis : caller,
       ...(limits === undefined ? {} : { refreshLimits: limits }),
+      ...(proof
+        ? { dpop: { jkt: proof.jkt, refresh: bound !== undefined || proof.publicClient } }
+        : {}),
     };
     const family = { fid: claims.fid, exp: familyEnd(claims) };
     const mark = await store.get(subjectRevokedKey(claims.sub, grant.visitor));
@@ -455,14 +489,14 @@ export class TokenService {
 
   /** RFC 7662 introspection: `{active: false}` for anything not currently usable. */
   async introspect(token: string): Promise<Record<string, unknown>> {
-    const access = await this.verifyAccess(token);
+    const access = await this.verifyAccess(token, 'any');
     if (access.ok) {
       const { fid: _fid, ...claims } = access.claims;
       // RFC 7662 §2.2: token_type is the RFC 6749 §7.1 type; token_use says which token this
       // is, in the words of the RFC 7009 §4.1.2 token type hints (not a registered member).
       return {
         active: true,
-        token_type: 'Bearer',
+        token_type: boundJkt(claims) === undefined ? 'Bearer' : 'DPoP',
         token_use: 'access_token',
         username: claims.sub,
         ...claims,

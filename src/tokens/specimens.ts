@@ -1,4 +1,12 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import {
+  createECDH,
+  createHmac,
+  createPrivateKey,
+  randomUUID,
+  sign as signWithKey,
+  type KeyObject,
+} from 'node:crypto';
+import { jwkThumbprint, proofKey, replayTtlMs, sha256Base64url } from './dpop';
 import {
   isRotatedOut,
   jsonwebtoken,
@@ -21,6 +29,66 @@ import {
  */
 export const JWT_IO_SAMPLE =
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
+
+/**
+ * The DPoP proofs (RFC 9449), minted every second (their iat is now) for the requests the
+ * registry's cards send: GET /api/v1/data with `dpop_bound` unless the name says otherwise.
+ */
+export const DPOP_PROOF_NAMES = [
+  'dpop_proof',
+  'dpop_proof_bad_signature',
+  'dpop_proof_private_key',
+  'dpop_proof_wrong_htm',
+  'dpop_proof_wrong_htu',
+  'dpop_proof_stale',
+  'dpop_proof_future',
+  'dpop_proof_replayed',
+  'dpop_proof_ath_mismatch',
+  'dpop_proof_other_key',
+  'dpop_proof_unbound',
+  'dpop_proof_nonce',
+  'dpop_proof_token',
+] as const;
+type DpopProofName = (typeof DPOP_PROOF_NAMES)[number];
+
+/** An ES256 key pair made from a secret: the same on every instance sharing JWT_SECRET. */
+export interface DpopKey {
+  privateKey: KeyObject;
+  jwk: { kty: 'EC'; crv: 'P-256'; x: string; y: string };
+  jkt: string;
+}
+
+export function derivedDpopKey(secret: Buffer, label: string): DpopKey {
+  const d = createHmac('sha256', secret).update(`four-oh-one dpop specimen key: ${label}`).digest();
+  const ecdh = createECDH('prime256v1');
+  ecdh.setPrivateKey(d);
+  const point = ecdh.getPublicKey();
+  const jwk = {
+    kty: 'EC' as const,
+    crv: 'P-256' as const,
+    x: point.subarray(1, 33).toString('base64url'),
+    y: point.subarray(33, 65).toString('base64url'),
+  };
+  const privateKey = createPrivateKey({
+    key: { ...jwk, d: d.toString('base64url') },
+    format: 'jwk',
+  });
+  return { privateKey, jwk, jkt: jwkThumbprint(jwk) as string };
+}
+
+/** A DPoP proof (RFC 9449 §4.2) signed with `key`: ES256, typ dpop+jwt, the public jwk. */
+export function signProof(
+  key: DpopKey,
+  claims: Record<string, unknown>,
+  header: Record<string, unknown> = {},
+): string {
+  const input = `${b64({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.jwk, ...header })}.${b64(claims)}`;
+  const sig = signWithKey('sha256', Buffer.from(input), {
+    key: key.privateKey,
+    dsaEncoding: 'ieee-p1363',
+  });
+  return `${input}.${sig.toString('base64url')}`;
+}
 
 export const SPECIMEN_NAMES = [
   'valid',
@@ -74,6 +142,9 @@ export const SPECIMEN_NAMES = [
   'vapid_wrong_audience',
   'vapid_no_subject',
   'vapid_other_key',
+  'dpop_bound',
+  'dpop_bound_refresh',
+  ...DPOP_PROOF_NAMES,
 ] as const;
 
 /** The clock-skew specimens: minted again every second, since their point is a few seconds. */
@@ -102,6 +173,8 @@ export interface SpecimenBookOptions extends TokenOptions {
   stepUpMaxAgeSeconds: number;
   /** The confidential client (DEMO_API_KEY): `client_refresh` is a refresh token issued to it. */
   confidentialClientId?: string;
+  /** Where proofs are sent (PUBLIC_URL): their htu. */
+  publicUrl: string;
   /** Mints the session specimens (cookie pairs of just-expired sessions). */
   sessions?: () => Promise<Pick<Specimens, 'session_idle_expired' | 'session_absolute_expired'>>;
   /**
@@ -152,11 +225,20 @@ const UNKNOWN_EXTENSION = 'urn:example:must-understand';
  */
 export class SpecimenBook {
   private cached: { at: number; epoch: number | undefined; specimens: Specimens } | undefined;
-  private skew: { second: number; tokens: Record<SkewName, string> } | undefined;
+  private skew:
+    { second: number; bound: string; tokens: Record<SkewName | DpopProofName, string> } | undefined;
   private readonly remintAfterMs: number;
+  /** The specimen DPoP key, and another one that no specimen token is bound to. */
+  private readonly dpopKey: DpopKey;
+  private readonly otherDpopKey: DpopKey;
+  /** The thumbprint of the specimen key: its proofs never write to the replay cache. */
+  readonly dpopJkt: string;
 
   constructor(private readonly options: SpecimenBookOptions) {
     this.remintAfterMs = Math.min(REMINT_AFTER_MS, (options.stepUpMaxAgeSeconds * 1000) / 2);
+    this.dpopKey = derivedDpopKey(options.jwt.secret, 'specimen');
+    this.otherDpopKey = derivedDpopKey(options.jwt.secret, 'another client');
+    this.dpopJkt = this.dpopKey.jkt;
   }
 
   async get(): Promise<Specimens> {
@@ -179,6 +261,13 @@ export class SpecimenBook {
     // Used up too: only a trigger without client authentication is documented for it, and with
     // authentication nobody's use can change what the next visitor sees.
     await this.options.store.set(`rt:used:${clientRefreshJti}`, 'specimen', ttlMs);
+    // The replayed proof's jti, as if a request had used it (the specimen key's proofs are
+    // otherwise never remembered): it is minted every second, but its jti stays this one.
+    await this.options.store.set(
+      proofKey(this.dpopJkt, replayedProofJti(specimens.dpop_bound)),
+      'specimen',
+      ttlMs + replayTtlMs(),
+    );
     this.cached = { at: now, epoch: since, specimens };
     return this.withSkew(specimens, now, since);
   }
@@ -191,8 +280,59 @@ export class SpecimenBook {
    */
   private withSkew(specimens: Specimens, nowMs: number, since: number | undefined): Specimens {
     const second = Math.floor(nowMs / 1000);
-    if (this.skew?.second !== second) this.skew = { second, tokens: this.mintSkew(second, since) };
+    if (this.skew?.second !== second || this.skew.bound !== specimens.dpop_bound) {
+      this.skew = {
+        second,
+        bound: specimens.dpop_bound,
+        tokens: { ...this.mintSkew(second, since), ...this.mintProofs(second, specimens) },
+      };
+    }
     return { ...specimens, ...this.skew.tokens };
+  }
+
+  /**
+   * The DPoP proofs, made this second: each good but for its one documented fault. Six
+   * configurations fire each card twice with one set, so the good proof must pass twice: the
+   * specimen key's proofs are looked up in the replay cache but never written to it.
+   */
+  private mintProofs(now: number, specimens: Specimens): Record<DpopProofName, string> {
+    const origin = new URL(this.options.publicUrl).origin;
+    const key = this.dpopKey;
+    const bound = specimens.dpop_bound;
+    const claims = {
+      jti: `${SPECIMEN_JTI_PREFIX}${randomUUID()}`,
+      htm: 'GET',
+      htu: `${origin}/api/v1/data`,
+      iat: now,
+      ath: sha256Base64url(bound),
+    };
+    const proof = (c: Record<string, unknown> = {}, k: DpopKey = key) =>
+      signProof(k, { ...claims, ...c });
+    const good = proof();
+    const dot = good.lastIndexOf('.');
+    // Signed, then its payload changed: the signature no longer covers it.
+    const tampered = `${b64({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.jwk })}.${b64({ ...claims, htm: 'POST' })}${good.slice(dot)}`;
+    const { ath: _ath, ...withoutAth } = claims;
+    return {
+      dpop_proof: good,
+      dpop_proof_bad_signature: tampered,
+      dpop_proof_private_key: signProof(
+        key,
+        claims,
+        // The private member d in jwk: the key would be public now.
+        { jwk: { ...key.jwk, d: 'c3BlY2ltZW4tcHJpdmF0ZS1tZW1iZXItbm90LXRoZS1rZXk' } },
+      ),
+      dpop_proof_wrong_htm: proof({ htm: 'POST' }),
+      dpop_proof_wrong_htu: proof({ htu: 'https://api.example.com/api/v1/data' }),
+      dpop_proof_stale: proof({ iat: now - SKEW_BEYOND_SECONDS }),
+      dpop_proof_future: proof({ iat: now + SKEW_BEYOND_SECONDS }),
+      dpop_proof_replayed: proof({ jti: replayedProofJti(bound) }),
+      dpop_proof_ath_mismatch: proof({ ath: sha256Base64url(specimens.valid) }),
+      dpop_proof_other_key: proof({}, this.otherDpopKey),
+      dpop_proof_unbound: proof({ ath: sha256Base64url(specimens.valid) }),
+      dpop_proof_nonce: proof({ htu: `${origin}/api/v1/dpop/nonce` }),
+      dpop_proof_token: signProof(key, { ...withoutAth, htm: 'POST', htu: `${origin}/auth/token` }),
+    };
   }
 
   private mintSkew(now: number, since: number | undefined): Record<SkewName, string> {
@@ -362,6 +502,10 @@ export class SpecimenBook {
         return `${token.slice(0, dot + 1)}${nonCanonical(token.slice(dot + 1))}`;
       })(),
       sender_constrained: at({ cnf: { jkt: EXAMPLE_JKT } }),
+      // Bound to the specimen DPoP key: it opens /api/v1/* with `Authorization: DPoP` and a proof.
+      dpop_bound: at({ cnf: { jkt: this.dpopJkt } }),
+      // Minted every second by withSkew().
+      ...(Object.fromEntries(DPOP_PROOF_NAMES.map((n) => [n, ''])) as Record<DpopProofName, ''>),
       // Valid in every way, but issued an hour before the store's data began: refused because
       // the server cannot know whether it was revoked (store_state_lost).
       issued_before_store_loss: at({
@@ -386,6 +530,9 @@ export class SpecimenBook {
           )
         : '',
       used_refresh: userRefresh({ jti: usedRefreshJti }),
+      // The public client's refresh token bound to the specimen DPoP key (RFC 9449 §5): refused
+      // without a proof of that key before anything is looked up or written.
+      dpop_bound_refresh: userRefresh({ cnf: { jkt: this.dpopJkt } }),
       // Expired, and so refused before anything is looked up or written: no state needed. Left
       // unused past its idle lifetime while its family still had an hour to live…
       refresh_idle_expired: userRefresh({
@@ -419,6 +566,10 @@ export class SpecimenBook {
   }
 }
 
+/** The jti of the replayed proof specimen: one per minting of the token it goes with. */
+const replayedProofJti = (bound: string) =>
+  `${SPECIMEN_JTI_PREFIX}replayed-${sha256Base64url(bound).slice(0, 16)}`;
+
 /**
  * Whether a trigger sends a clock-skew specimen (minted again every second): one served a few
  * seconds ago may already have crossed the edge it was minted to sit beside.
@@ -428,7 +579,7 @@ export function mintedEachSecond(trigger: {
   body?: Record<string, unknown>;
 }): boolean {
   const text = JSON.stringify([trigger.headers ?? {}, trigger.body ?? {}]);
-  return /\{\{token:[a-z_]+_tolerance\}\}/.test(text);
+  return /\{\{token:(?:[a-z_]+_tolerance|dpop_proof[a-z_]*)\}\}/.test(text);
 }
 
 /** Replaces every `{{token:NAME}}` in a header value with the specimen token NAME. */

@@ -50,7 +50,25 @@ export const ACCESS_CHECKS = [
   'not revoked',
 ] as const;
 
-export type TokenCheck = (typeof JWS_CHECKS)[number] | (typeof ACCESS_CHECKS)[number];
+/** Replaces "not bound to a key" when the token comes with a DPoP proof (RFC 9449 §7.1). */
+export const DPOP_BOUND_CHECK = 'bound to a DPoP key (cnf.jkt)';
+
+export type TokenCheck =
+  (typeof JWS_CHECKS)[number] | (typeof ACCESS_CHECKS)[number] | typeof DPOP_BOUND_CHECK;
+
+/**
+ * How a token was presented: alone as a Bearer token (the default: a key-bound token is
+ * refused), with a DPoP proof (the token must be bound to a DPoP key), or either (introspection).
+ */
+export type Binding = 'bearer' | 'dpop' | 'any';
+
+/** The DPoP key thumbprint a token is bound to (`cnf.jkt`), if any. */
+export function boundJkt(claims: Record<string, unknown>): string | undefined {
+  const cnf = claims.cnf;
+  if (typeof cnf !== 'object' || cnf === null) return undefined;
+  const jkt = (cnf as Record<string, unknown>).jkt;
+  return typeof jkt === 'string' ? jkt : undefined;
+}
 
 /** What a refusal can show of the token for a decision trace: times and header facts only. */
 export type Evidence = Pick<DecisionTrace, 'times' | 'facts'>;
@@ -181,7 +199,7 @@ export function decodeJsonPart(part: string): JsonPart | undefined {
  * Counts the member names written in the text against those the parse kept: two linear passes
  * over a few hundred bytes, with no parser of its own (bench/RESULTS.md, the signature check).
  */
-function namesAMemberTwice(part: JsonPart): boolean {
+export function namesAMemberTwice(part: JsonPart): boolean {
   return namesWritten(part.text) !== namesKept(part.value);
 }
 
@@ -234,7 +252,7 @@ const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
  * low bits zero. Decoders ignore those bits, so otherwise several texts decode to one value;
  * a length 4n+1 is no encoding at all (decoders drop the last character).
  */
-function canonicalBase64url(text: string): boolean {
+export function canonicalBase64url(text: string): boolean {
   const tail = text.length % 4;
   if (tail === 0) return true;
   if (tail === 1) return false;
@@ -453,7 +471,9 @@ export function verifySignedJwt(token: string, keys: KeyRing, clock: Clock): Sig
  * store is asked about revocation only for tokens that passed everything else. A refusal of a
  * token whose signature verified carries its jti, so callers can count retries of it.
  */
-export function createTokenVerifier(options: TokenOptions): (token: string) => Promise<Verdict> {
+export function createTokenVerifier(
+  options: TokenOptions,
+): (token: string, binding?: Binding) => Promise<Verdict> {
   const { keys, clock, store, epoch } = options;
   const { issuer, audience, clockToleranceSeconds: tolerance } = options.jwt;
 
@@ -504,7 +524,10 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
     return signed;
   }
 
-  return async function verifyAccessToken(token: string): Promise<Verdict> {
+  return async function verifyAccessToken(
+    token: string,
+    binding: Binding = 'bearer',
+  ): Promise<Verdict> {
     const signed = checkSignature(token);
     if (!signed.ok) return signed;
     const { header, claims, key } = signed;
@@ -554,7 +577,14 @@ export function createTokenVerifier(options: TokenOptions): (token: string) => P
     // RFC 9449 §7.2, RFC 8705 §3: a token bound to a key (DPoP, mTLS) is worthless without proof
     // of that key, which a plain Bearer presentation does not carry: accepting it would make a
     // stolen sender-constrained token a bearer token again.
-    if (claims.cnf !== undefined) {
+    if (binding === 'dpop' && boundJkt(claims) === undefined) {
+      return refuse(
+        'dpop_token_unbound',
+        'The token was sent with the DPoP scheme but is bound to no DPoP key (no cnf.jkt): send it as "Authorization: Bearer <token>", or get a DPoP-bound token by sending a DPoP proof to the token endpoint.',
+        DPOP_BOUND_CHECK,
+      );
+    }
+    if (binding === 'bearer' && claims.cnf !== undefined) {
       return refuse(
         'token_sender_constrained',
         'The token carries a cnf claim: it is bound to a key and must be presented with proof of it (DPoP or a TLS client certificate), which this Bearer resource does not check.',

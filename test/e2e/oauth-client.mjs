@@ -191,6 +191,94 @@ await refusal('revoke_without_client_authentication', () =>
     .revocationRequest(as, publicClient, none, cc.access_token, insecure())
     .then((res) => oauth.processRevocationResponse(res)),
 );
+// DPoP (RFC 9449) with the library's own key pair: it signs every proof (htm, htu, iat, jti, ath)
+// and keeps the nonces servers send; a use_dpop_nonce refusal is retried once, as its docs say.
+const withNonceRetry = async (call) => {
+  try {
+    return { retried: false, result: await call() };
+  } catch (err) {
+    if (!oauth.isDPoPNonceError(err)) throw err;
+    return { retried: true, result: await call() };
+  }
+};
+const dpopKeys = await oauth.generateKeyPair('ES256');
+const dpop = oauth.DPoP(publicClient, dpopKeys);
+const dpopOptions = () => ({ ...insecure(), DPoP: dpop });
+const dpopPassword = (params, handle = dpop) =>
+  oauth
+    .genericTokenEndpointRequest(as, publicClient, none, 'password', params, {
+      ...insecure(),
+      DPoP: handle,
+    })
+    .then((res) => oauth.processGenericTokenEndpointResponse(as, publicClient, res));
+const dpopUser = await dpopPassword(USER);
+const dpopResource = (token, path) =>
+  oauth.protectedResourceRequest(
+    token,
+    'GET',
+    new URL(path, BASE_URL),
+    undefined,
+    undefined,
+    dpopOptions(),
+  );
+const dpopData = await dpopResource(dpopUser.access_token, '/api/v1/data');
+const dpopRefreshed = await oauth
+  .refreshTokenGrantRequest(as, publicClient, none, dpopUser.refresh_token, dpopOptions())
+  .then((res) => oauth.processRefreshTokenResponse(as, publicClient, res));
+// A resource that demands a nonce: 401 use_dpop_nonce, the handle keeps DPoP-Nonce, and the
+// retry's proof carries it.
+const nonced = await withNonceRetry(() =>
+  dpopResource(dpopRefreshed.access_token, '/api/v1/dpop/nonce'),
+);
+// The token endpoint demanding one (dpop_nonce=required): 400 use_dpop_nonce, then tokens.
+// With a new handle: the first one already holds this origin's nonce from the resource above.
+const freshDpop = oauth.DPoP(publicClient, await oauth.generateKeyPair('ES256'));
+const tokenNonced = await withNonceRetry(() =>
+  dpopPassword({ ...USER, dpop_nonce: 'required' }, freshDpop),
+);
+// A key the tokens are not bound to: the server refuses its proofs.
+const otherDpop = oauth.DPoP(publicClient, await oauth.generateKeyPair('ES256'));
+out.flows.dpop = {
+  token_type: dpopUser.token_type,
+  jkt_is_the_key: claims(dpopUser.access_token).cnf?.jkt === (await dpop.calculateThumbprint()),
+  refresh_bound: claims(dpopUser.refresh_token).cnf?.jkt === (await dpop.calculateThumbprint()),
+  data_status: dpopData.status,
+  refreshed_token_type: dpopRefreshed.token_type,
+  nonce_resource: { retried: nonced.retried === true, status: nonced.result?.status },
+  nonce_token_endpoint: {
+    retried: tokenNonced.retried === true,
+    token_type: tokenNonced.result?.token_type,
+  },
+};
+await refusal('dpop_refresh_other_key', () =>
+  oauth
+    .refreshTokenGrantRequest(as, publicClient, none, dpopRefreshed.refresh_token, {
+      ...insecure(),
+      DPoP: otherDpop,
+    })
+    .then((res) => oauth.processRefreshTokenResponse(as, publicClient, res)),
+);
+await refusal('dpop_resource_other_key', () =>
+  oauth.protectedResourceRequest(
+    dpopRefreshed.access_token,
+    'GET',
+    new URL('/api/v1/data', BASE_URL),
+    undefined,
+    undefined,
+    { ...insecure(), DPoP: otherDpop },
+  ),
+);
+await refusal('dpop_token_as_bearer', () =>
+  oauth.protectedResourceRequest(
+    dpopRefreshed.access_token,
+    'GET',
+    new URL('/api/v1/data', BASE_URL),
+    undefined,
+    undefined,
+    insecure(),
+  ),
+);
+
 // Every challenge of the registry, parsed by the library: each scenario's trigger is sent as
 // documented, and its answer handed to a library function that reads challenges first.
 const catalog = await (

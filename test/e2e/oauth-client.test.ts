@@ -160,6 +160,46 @@ describe('oauth4webapi, a real OAuth client library, against the built server', 
       expect(seen.flows.revocation).toEqual({ result: null, active_after: false });
     });
 
+    it('DPoP with the library’s own key: bound tokens, the data, a refresh, nonces retried once', () => {
+      expect(seen.flows.dpop).toEqual({
+        token_type: 'dpop',
+        jkt_is_the_key: true,
+        refresh_bound: true,
+        data_status: 200,
+        refreshed_token_type: 'dpop',
+        nonce_resource: { retried: true, status: 200 },
+        nonce_token_endpoint: { retried: true, token_type: 'dpop' },
+      });
+    });
+
+    it('DPoP refusals read through the library: another key, a bound token sent as Bearer', () => {
+      expect(seen.errors.dpop_refresh_other_key).toMatchObject({
+        class: 'ResponseBodyError',
+        status: 400,
+        error: 'invalid_grant',
+        code: 'grant_dpop_key_mismatch',
+      });
+      expect(seen.errors.dpop_resource_other_key).toMatchObject({
+        class: 'WWWAuthenticateChallengeError',
+        status: 401,
+        code: 'dpop_key_mismatch',
+        challenges: [
+          {
+            scheme: 'dpop',
+            parameters: expect.objectContaining({
+              error: 'invalid_token',
+              algs: 'ES256 EdDSA PS256 RS256',
+            }),
+          },
+        ],
+      });
+      expect(seen.errors.dpop_token_as_bearer).toMatchObject({
+        class: 'WWWAuthenticateChallengeError',
+        status: 401,
+        code: 'token_sender_constrained',
+      });
+    });
+
     it('a confidential client’s refresh with its authentication', () => {
       expect(seen.flows.confidential_refresh).toEqual({ client_id: 'YOUR_VALID_API_KEY' });
     });

@@ -39,19 +39,20 @@ describe('the catalog routes', () => {
       expect(set).not.toHaveBeenCalled();
       ctx.clock.advance(11 * 60 * 1000);
       await ctx.http().get('/scenarios');
-      // The revoked jti, the two used refresh tokens, the two expired sessions.
-      expect(set).toHaveBeenCalledTimes(5);
+      // The revoked jti, the two used refresh tokens, the two expired sessions, the replayed
+      // DPoP proof's jti.
+      expect(set).toHaveBeenCalledTimes(6);
       set.mockRestore();
     });
 
-    it('marks the triggers whose tokens sit a second from the clock leeway, and only those', async () => {
+    it('marks the triggers whose tokens sit a second from the clock leeway, or carry a DPoP proof, and only those', async () => {
       const res = await ctx.http().get('/scenarios');
       const marked = res.body.scenarios
         .filter((s: { trigger: { minted_each_second?: boolean } }) => s.trigger.minted_each_second)
         .map((s: { id: string }) => s.id)
         .sort();
       const skewed = scenarios
-        .filter((s) => JSON.stringify(s.trigger).includes('_tolerance}}'))
+        .filter((s) => /_tolerance\}\}|\{\{token:dpop_proof/.test(JSON.stringify(s.trigger)))
         .map((s) => s.id)
         .sort();
       expect(skewed.length).toBeGreaterThanOrEqual(6);

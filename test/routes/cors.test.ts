@@ -141,7 +141,7 @@ describe('/cors/broken/*', () => {
           'access-control-allow-origin': '*',
           'access-control-allow-credentials': 'true',
           'access-control-expose-headers':
-            'WWW-Authenticate,X-Request-Id,X-Explanation-Id,Retry-After,RateLimit,RateLimit-Policy',
+            'WWW-Authenticate,X-Request-Id,X-Explanation-Id,Retry-After,RateLimit,RateLimit-Policy,DPoP-Nonce',
         });
       },
     );

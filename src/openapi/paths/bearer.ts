@@ -7,8 +7,28 @@ export const bearerRoutes: RouteDoc[] = [
     method: 'get',
     path: '/api/v1/data',
     tag: 'bearer',
-    summary: 'Bearer-protected data (the article’s first example)',
-    security: [['bearer']],
+    summary:
+      'Bearer-protected data (the article’s first example); DPoP-bound tokens too, with a proof',
+    security: [['bearer'], ['dpop']],
+    success: [
+      {
+        status: 200,
+        description: 'The data and who you are.',
+        schema: obj({ message: str, data: { type: 'array' }, caller: { type: 'object' } }, [
+          'message',
+          'data',
+        ]),
+      },
+    ],
+    errors: ['insufficient_scope', ...STORE],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/dpop/nonce',
+    tag: 'dpop',
+    summary:
+      'The data again, where every DPoP proof must carry a server nonce: 401 use_dpop_nonce with a DPoP-Nonce header, then 200 to a proof carrying it (RFC 9449 §9)',
+    security: [['dpop'], ['bearer']],
     success: [
       {
         status: 200,
@@ -27,7 +47,7 @@ export const bearerRoutes: RouteDoc[] = [
     tag: 'bearer',
     summary:
       'Scripted failures for retry logic: the first `fail` calls per `key` (or every call, `fail=always`) answer 401 token_expired, 429 rate_limited or 503 store_unavailable',
-    security: [['bearer']],
+    security: [['bearer'], ['dpop']],
     params: {
       fail: {
         description:

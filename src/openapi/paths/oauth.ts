@@ -98,6 +98,7 @@ export const oauthRoutes: RouteDoc[] = [
             response_types_supported: strings,
             code_challenge_methods_supported: strings,
             id_token_signing_alg_values_supported: strings,
+            dpop_signing_alg_values_supported: strings,
           },
           ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri'],
         ),

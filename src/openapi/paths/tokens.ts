@@ -21,6 +21,8 @@ export const tokensRoutes: RouteDoc[] = [
     tag: 'tokens',
     guardErrors: false,
     summary: 'Get or refresh tokens: the article’s {"api_key","api_secret"}, or an OAuth grant',
+    description:
+      'With a `DPoP` header (a proof for `POST <PUBLIC_URL>/auth/token`, RFC 9449 §4.2), every grant issues DPoP-bound tokens: `token_type: DPoP`, `cnf.jkt` in the access token and, for public clients, in the refresh token, which then refreshes only with a proof of the same key (RFC 9449 §5).',
     security: [[], ['basic']],
     body: { schema: tokenBody, form: true, required: true },
     success: [
@@ -61,11 +63,11 @@ export const tokensRoutes: RouteDoc[] = [
       {
         status: 200,
         description:
-          'Whether the token is active, and its claims. `token_type` is `Bearer` for an access token (RFC 7662 §2.2, the RFC 6749 §7.1 type); `token_use` says `access_token` or `refresh_token`.',
+          'Whether the token is active, and its claims. `token_type` is `Bearer` for an access token, `DPoP` for one bound to a DPoP key (its `cnf` says which) (RFC 7662 §2.2, the RFC 6749 §7.1 type); `token_use` says `access_token` or `refresh_token`.',
         schema: obj(
           {
             active: bool,
-            token_type: { const: 'Bearer' },
+            token_type: { enum: ['Bearer', 'DPoP'] },
             token_use: { enum: ['access_token', 'refresh_token'] },
           },
           ['active'],
@@ -122,6 +124,7 @@ export const tokensRoutes: RouteDoc[] = [
             revocation_endpoint_auth_methods_supported: strings,
             introspection_endpoint_auth_methods_supported: strings,
             scopes_supported: strings,
+            dpop_signing_alg_values_supported: strings,
             service_documentation: uri,
           },
           ['issuer', 'token_endpoint', 'response_types_supported'],
@@ -144,6 +147,8 @@ export const tokensRoutes: RouteDoc[] = [
             authorization_servers: { type: 'array', items: uri },
             bearer_methods_supported: strings,
             scopes_supported: strings,
+            dpop_signing_alg_values_supported: strings,
+            dpop_bound_access_tokens_required: bool,
             jwks_uri: uri,
             resource_documentation: uri,
           },
