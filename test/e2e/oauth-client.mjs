@@ -258,26 +258,18 @@ await refusal('dpop_refresh_other_key', () =>
     })
     .then((res) => oauth.processRefreshTokenResponse(as, publicClient, res)),
 );
-await refusal('dpop_resource_other_key', () =>
+/** The bound token on /api/v1/data: with another key's proofs, or as a Bearer token (none). */
+const dataWith = (handle) =>
   oauth.protectedResourceRequest(
     dpopRefreshed.access_token,
     'GET',
     new URL('/api/v1/data', BASE_URL),
     undefined,
     undefined,
-    { ...insecure(), DPoP: otherDpop },
-  ),
-);
-await refusal('dpop_token_as_bearer', () =>
-  oauth.protectedResourceRequest(
-    dpopRefreshed.access_token,
-    'GET',
-    new URL('/api/v1/data', BASE_URL),
-    undefined,
-    undefined,
-    insecure(),
-  ),
-);
+    handle ? { ...insecure(), DPoP: handle } : insecure(),
+  );
+await refusal('dpop_resource_other_key', () => dataWith(otherDpop));
+await refusal('dpop_token_as_bearer', () => dataWith(undefined));
 
 // Every challenge of the registry, parsed by the library: each scenario's trigger is sent as
 // documented, and its answer handed to a library function that reads challenges first.

@@ -250,7 +250,7 @@ describe('oauth4webapi, a real OAuth client library, against the built server', 
   // the running configuration: every one of them, as the library reads it.
   it('parses every challenge of the registry as documented', () => {
     const schemes = new Set(seen.challenges.flatMap((c) => c.parsed ?? []).map((c) => c.scheme));
-    expect([...schemes].sort()).toEqual(['apikey', 'basic', 'bearer', 'cookie', 'digest']);
+    expect([...schemes].sort()).toEqual(['apikey', 'basic', 'bearer', 'cookie', 'digest', 'dpop']);
     for (const c of seen.challenges) {
       expect({ id: c.id, parsed: c.parsed, error: c.error }).toEqual({
         id: c.id,

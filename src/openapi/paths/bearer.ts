@@ -1,6 +1,16 @@
 /** Bearer tokens on GET /api/v1/data and its scripted retries (routes/bearer.ts). */
 import { int, obj, STORE, str } from '../schemas';
-import type { RouteDoc } from '../types';
+import type { RouteDoc, Success } from '../types';
+
+/** The data, as /api/v1/data and /api/v1/dpop/nonce answer it. */
+const DATA: Success = {
+  status: 200,
+  description: 'The data and who you are.',
+  schema: obj({ message: str, data: { type: 'array' }, caller: { type: 'object' } }, [
+    'message',
+    'data',
+  ]),
+};
 
 export const bearerRoutes: RouteDoc[] = [
   {
@@ -10,16 +20,7 @@ export const bearerRoutes: RouteDoc[] = [
     summary:
       'Bearer-protected data (the article’s first example); DPoP-bound tokens too, with a proof',
     security: [['bearer'], ['dpop']],
-    success: [
-      {
-        status: 200,
-        description: 'The data and who you are.',
-        schema: obj({ message: str, data: { type: 'array' }, caller: { type: 'object' } }, [
-          'message',
-          'data',
-        ]),
-      },
-    ],
+    success: [DATA],
     errors: ['insufficient_scope', ...STORE],
   },
   {
@@ -29,16 +30,7 @@ export const bearerRoutes: RouteDoc[] = [
     summary:
       'The data again, where every DPoP proof must carry a server nonce: 401 use_dpop_nonce with a DPoP-Nonce header, then 200 to a proof carrying it (RFC 9449 §9)',
     security: [['dpop'], ['bearer']],
-    success: [
-      {
-        status: 200,
-        description: 'The data and who you are.',
-        schema: obj({ message: str, data: { type: 'array' }, caller: { type: 'object' } }, [
-          'message',
-          'data',
-        ]),
-      },
-    ],
+    success: [DATA],
     errors: ['insufficient_scope', ...STORE],
   },
   {
