@@ -365,7 +365,7 @@ export function createCorsDemoApp(options: CorsDemoOptions): express.Application
   });
   // The sandboxed frame loads these too, from an opaque origin, to which every origin is another.
   app.use(assetRouter(['/demo.js', '/playground.css'], { crossOrigin: true }));
-  app.use(assetRouter(['/oauth-demo.js']));
+  app.use(assetRouter(['/oauth-demo.js', '/shared/dpop.js', '/shared/jwt.js']));
   app.get('/favicon.ico', function noFavicon(_req, res) {
     res.status(204).end();
   });
@@ -397,8 +397,41 @@ function spaBody(options: CorsDemoOptions, response: Html): Html {
         <code>/auth/token</code> with <code>fetch</code>, and calls the API.
       </p>
       <p><button type="button" id="spa-login">Sign in</button></p>
+      <h2>Signing in with DPoP</h2>
+      <p>
+        A Bearer token works for whoever holds it. <strong>Sign in with DPoP</strong> runs the same
+        flow, but back here the script makes a P-256 key pair with WebCrypto whose private key is
+        <em>not extractable</em>: no script, this one included, can read it, only ask the browser to
+        sign with it. Every request then carries a <code>DPoP</code> header, a proof (RFC 9449): a
+        JWT of type <code>dpop+jwt</code>, signed with that key, with the public key in its header
+        (<code>jwk</code>) and in its payload the request’s method (<code>htm</code>) and URL
+        without query (<code>htu</code>), the time (<code>iat</code>), a random <code>jti</code>, at
+        the API the access token’s SHA-256 (<code>ath</code>), and the server’s
+        <code>DPoP-Nonce</code> when it asked for one (<code>nonce</code>). The token endpoint
+        answers <code>token_type: DPoP</code> and binds the token to the key: its
+        <code>cnf.jkt</code> is the key’s thumbprint. The API then wants
+        <code>Authorization: DPoP &lt;token&gt;</code> and a fresh proof each time; a copied proof,
+        or the token alone as Bearer, is refused.
+      </p>
+      <p>
+        <label
+          ><input type="checkbox" id="spa-dpop-nonce" checked /> have the token endpoint demand a
+          server nonce first (<code>dpop_nonce=required</code>: a 400
+          <code>use_dpop_nonce</code> with a <code>DPoP-Nonce</code>, then one retry)</label
+        >
+      </p>
+      <p><button type="button" id="spa-login-dpop">Sign in with DPoP</button></p>
+      <h2>What happened</h2>
       <ol id="spa-log" aria-live="polite"></ol>
-      <p><button type="button" id="spa-again" hidden>Send the same code again</button></p>
+      <p>
+        <button type="button" id="spa-again" hidden>Send the same code again</button>
+        <button type="button" id="spa-replay" hidden>Send the same proof again</button>
+        <button type="button" id="spa-nonce-api" hidden>
+          Call the API where proofs need a nonce
+        </button>
+        <button type="button" id="spa-as-bearer" hidden>Send the token as Bearer</button>
+      </p>
+      <div id="spa-proofs"></div>
     </div>
     ${response}
     <script src="/oauth-demo.js" defer></script>`;

@@ -60,6 +60,8 @@ export const SITE_ASSETS = {
   '/demo.js': js('browser/cors-demo.js'),
   // The CORS demo origin's single-page app: the authorization code flow with PKCE.
   '/oauth-demo.js': js('browser/oauth-demo.js'),
+  // Its DPoP proofs (RFC 9449), and the JWT decoder it shows a token's cnf.jkt with.
+  '/shared/dpop.js': js('shared/dpop.js'),
   // What /docs (Swagger UI) adds to its own stylesheet and scripts.
   '/docs.js': js('browser/docs.js'),
   '/docs.css': {

@@ -142,6 +142,20 @@ describe('the site assets on the CORS demo page’s server', () => {
       expect(inline.every((tag) => tag.includes('type="application/json"'))).toBe(true);
     }
   });
+
+  it('serves the single-page app’s script and the modules it imports (its DPoP proofs, the JWT decoder)', async () => {
+    const page = await request(demo).get('/oauth/').expect(200);
+    expect(page.text).toContain('<script src="/oauth-demo.js" defer></script>');
+    expect(page.text).not.toMatch(/<style|\sstyle=|<script(?![^>]*\ssrc=)/);
+    const script = built('/oauth-demo.js').toString('utf8');
+    for (const url of ['/oauth-demo.js', '/shared/dpop.js', '/shared/jwt.js'] as const) {
+      const res = await request(demo).get(url).expect(200);
+      expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
+      expect(bytes(res).equals(built(url))).toBe(true);
+      // Where import('../shared/…') leads from /oauth-demo.js.
+      if (url !== '/oauth-demo.js') expect(script).toContain(`import('..${url}')`);
+    }
+  });
 });
 
 describe('statusClass, shared by the server’s pages and the playground’s script', () => {
