@@ -25,16 +25,18 @@ const CANDIDATES = [process.env.PYTHON, '/usr/bin/python3', 'python3'].filter(
 function findPython(): string | undefined {
   return CANDIDATES.find(
     (candidate) =>
-      spawnSync(candidate, ['-c', 'import requests, jwt'], { stdio: 'ignore', timeout: 10_000 })
-        .status === 0,
+      spawnSync(candidate, ['-c', 'import requests, jwt, cryptography'], {
+        stdio: 'ignore',
+        timeout: 10_000,
+      }).status === 0,
   );
 }
 
 const python = findPython();
 const MISSING_PYTHON =
-  `No Python with both "requests" and "jwt" (PyJWT) was found; tried ${CANDIDATES.join(', ')}. ` +
-  'Install them (Debian: apt-get install python3-requests python3-jwt; elsewhere: ' +
-  'pip install requests PyJWT) or set PYTHON to an interpreter that has them.';
+  `No Python with "requests", "jwt" (PyJWT) and "cryptography" was found; tried ${CANDIDATES.join(', ')}. ` +
+  'Install them (Debian: apt-get install python3-requests python3-jwt python3-cryptography; ' +
+  'elsewhere: pip install requests PyJWT cryptography) or set PYTHON to an interpreter that has them.';
 
 if (python === undefined && process.env.CI !== 'true') {
   console.warn(`\n*** WARNING: ${MISSING_PYTHON} The Python example tests will be SKIPPED. ***\n`);
@@ -73,12 +75,26 @@ function expectSuccess(file: string, ran: Ran): void {
   }
 }
 
+/**
+ * Asserts that `out` shows every step, in this order: a string as written, a RegExp as matched.
+ * A missing step fails naming it.
+ */
+function expectInOrder(out: string, steps: (string | RegExp)[]): void {
+  let from = 0;
+  for (const step of steps) {
+    const rest = out.slice(from);
+    const at = typeof step === 'string' ? rest.indexOf(step) : rest.search(step);
+    expect({ step: String(step), found: at >= 0 }).toEqual({ step: String(step), found: true });
+    from += at + 1;
+  }
+}
+
 describe("the articles' Python examples against the built server", () => {
   let server: StartedServer | undefined;
   let baseUrl = '';
 
   if (python === undefined && process.env.CI === 'true') {
-    it('needs a Python with requests and jwt (required under CI=true)', () => {
+    it('needs a Python with requests, jwt and cryptography (required under CI=true)', () => {
       throw new Error(`${MISSING_PYTHON} .ci/run installs them.`);
     });
   }
@@ -133,12 +149,7 @@ describe("the articles' Python examples against the built server", () => {
         /POST \/v1\/chat\/completions -> 200/,
         /final status: 200/,
       ];
-      let from = 0;
-      for (const step of steps) {
-        const at = out.slice(from).search(step);
-        expect({ step: String(step), found: at >= 0 }).toEqual({ step: String(step), found: true });
-        from += at + 1;
-      }
+      expectInOrder(out, steps);
       expect(out).toContain('reply: You said: "Hello".');
       expect(out).toContain('flow: 401 Invalid Token -> refresh -> 200');
       // The article's expiry check on a token with expires_in: 2, before and after 3 s.
@@ -173,17 +184,39 @@ describe("the articles' Python examples against the built server", () => {
         /heartbeat 5: POST \/keepalive -> 200 /,
         /heartbeat 8: POST \/keepalive -> 200 /,
       ];
-      let from = 0;
-      for (const step of steps) {
-        const at = out.slice(from).search(step);
-        expect({ step: String(step), found: at >= 0 }).toEqual({ step: String(step), found: true });
-        from += at + 1;
-      }
+      expectInOrder(out, steps);
       expect(out.split('Session expired, logging in again...').length).toBe(2); // exactly once
       expect(out).toContain('heartbeats: 200 200 200 401 session_idle_expired 200 200 200 200\n');
       expect(out.trimEnd().split('\n').pop()).toBe('OK');
       expect(ran.ms).toBeGreaterThanOrEqual(3500); // it really stayed idle past the timeout
       expect(ran.ms).toBeLessThan(15_000);
+    },
+    30_000,
+  );
+
+  itIfPython(
+    'dpop_client.py: 400 use_dpop_nonce -> retry with the nonce -> a DPoP token bound to its key -> 200; a replayed proof and the token as Bearer refused',
+    async () => {
+      const ran = await runExample('dpop_client.py', baseUrl);
+      expectSuccess('dpop_client.py', ran);
+      const out = ran.stdout;
+      const jkt = /^key: EC P-256, thumbprint \(RFC 7638\) ([A-Za-z0-9_-]{43})$/m.exec(out)?.[1];
+      expect(jkt).toBeDefined();
+      const steps = [
+        "proof header: typ dpop+jwt, alg ES256, jwk members ['crv', 'kty', 'x', 'y']\n",
+        'POST /auth/token -> 400 use_dpop_nonce (code grant_dpop_nonce_required)\n',
+        / {2}the server wants a nonce: DPoP-Nonce: \S+; once more, with it in a new proof\n/,
+        'POST /auth/token -> 200\n',
+        'token_type: DPoP\n',
+        `cnf.jkt: ${jkt} (this key)\n`,
+        'GET /api/v1/data -> 200\n',
+        '"message": "Here is your data."',
+        'GET /api/v1/dpop/nonce -> 200\n',
+        'the same proof again: GET /api/v1/data -> 401 dpop_proof_replayed\n',
+        'the token as Bearer: GET /api/v1/data -> 401 token_sender_constrained\n',
+      ];
+      expectInOrder(out, steps);
+      expect(out.trimEnd().split('\n').pop()).toBe('OK');
     },
     30_000,
   );
@@ -233,12 +266,7 @@ describe('the Node examples against the built server', () => {
         /GET \/api\/v1\/data -> 200\n/,
         /flow: 401 -> refresh -> 200\n/,
       ];
-      let from = 0;
-      for (const step of steps) {
-        const at = ran.stdout.slice(from).search(step);
-        expect({ step: String(step), found: at >= 0 }).toEqual({ step: String(step), found: true });
-        from += at + 1;
-      }
+      expectInOrder(ran.stdout, steps);
       expect(ran.stdout.trimEnd().split('\n').pop()).toBe('OK');
     },
     30_000,

@@ -56,7 +56,7 @@ const shellBlocks = blocks.filter((b) => b.lang === 'sh');
 const runnable = shellBlocks.filter((b) => b.skip === undefined);
 const name = (b: Block) => `${b.file}:${b.line}`;
 
-// --- What the blocks need: bash, curl, jq, and for the examples a Python with requests and jwt ---
+// --- What the blocks need: bash, curl, jq, and for the examples a Python with requests, jwt, cryptography
 
 const has = (cmd: string, args: string[]) =>
   spawnSync(cmd, args, { stdio: 'ignore', timeout: 10_000 }).status === 0;
@@ -64,7 +64,7 @@ const tools = ['bash', 'curl', 'jq'].filter((tool) => !has(tool, ['--version']))
 const PYTHONS = [process.env.PYTHON, '/usr/bin/python3', 'python3'].filter(
   (c): c is string => c !== undefined && c !== '',
 );
-const python = PYTHONS.find((p) => has(p, ['-c', 'import requests, jwt']));
+const python = PYTHONS.find((p) => has(p, ['-c', 'import requests, jwt, cryptography']));
 /** Its absolute path (a bare `python3` resolved now, before the blocks' PATH puts ours first). */
 const pythonPath =
   python &&
@@ -74,7 +74,7 @@ const MISSING =
   tools.length > 0
     ? `the README's blocks need ${tools.join(', ')} (Debian: apt-get install -y ${tools.join(' ')})`
     : undefined;
-const MISSING_PYTHON = `no Python with requests and jwt (tried ${PYTHONS.join(', ')}; Debian: apt-get install -y python3-requests python3-jwt)`;
+const MISSING_PYTHON = `no Python with requests, jwt and cryptography (tried ${PYTHONS.join(', ')}; Debian: apt-get install -y python3-requests python3-jwt python3-cryptography)`;
 if (!underCi && MISSING) {
   console.warn(`\n*** WARNING: ${MISSING}: the README block tests will be SKIPPED. ***\n`);
 }
