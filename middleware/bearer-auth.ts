@@ -1,6 +1,12 @@
-import type { Request, RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { bearerRefusals, presentation, refusalError } from '../src/auth/bearer';
+import {
+  bearerRefusals,
+  presentation,
+  presentationAtOnce,
+  refusalError,
+  type Presentation,
+} from '../src/auth/bearer';
 import { bearerChallenges } from '../src/auth/challenges';
 import { bearerTrace } from '../src/teaching/explain';
 import { problem } from '../src/http/problems';
@@ -56,13 +62,18 @@ export function bearerAuth(options: BearerAuthOptions): RequestHandler {
   const { invalidToken: challengeFor } = bearerChallenges(resourceMetadata);
   const judge = bearerRefusals(resourceMetadata);
 
-  return async function bearerAuthMiddleware(req, res, next) {
-    const judged = judge(await presentation(req, res));
+  /** The token of a presentation, or its refusal (thrown), with the trace of the check it failed. */
+  const tokenOf = (p: Presentation, res: Response): string => {
+    const judged = judge(p);
     if (judged.kind === 'refused') {
       res.locals.trace = bearerTrace(judged.check, { facts: judged.facts });
       throw refusalError(judged);
     }
-    const verdict = await options.verify(judged.token);
+    return judged.token;
+  };
+
+  const judgeToken = async (token: string, req: Request, res: Response, next: NextFunction) => {
+    const verdict = await options.verify(token);
     if (!verdict.ok) {
       const refusals =
         verdict.jti && !verdict.jti.startsWith(SPECIMEN_JTI_PREFIX)
@@ -80,5 +91,14 @@ export function bearerAuth(options: BearerAuthOptions): RequestHandler {
     }
     res.locals.auth = { claims: verdict.claims, kid: verdict.kid, kidless: verdict.kidless };
     next();
+  };
+
+  // How the token was presented is known at once but for a form body still to read: a request
+  // refused for that (no token, another scheme, ...) is refused by a synchronous throw, with no
+  // promise to reject and no microtask before the error writer (bench/RESULTS.md).
+  return function bearerAuthMiddleware(req, res, next) {
+    const atOnce = presentationAtOnce(req);
+    if (atOnce !== undefined) return judgeToken(tokenOf(atOnce, res), req, res, next);
+    return presentation(req, res).then((p) => judgeToken(tokenOf(p, res), req, res, next));
   };
 }

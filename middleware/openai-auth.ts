@@ -1,5 +1,12 @@
-import type { RequestHandler } from 'express';
-import { B64TOKEN, bearerRefusals, presentation, refusalError } from '../src/auth/bearer';
+import type { NextFunction, RequestHandler, Response } from 'express';
+import {
+  B64TOKEN,
+  bearerRefusals,
+  presentation,
+  presentationAtOnce,
+  refusalError,
+  type Presentation,
+} from '../src/auth/bearer';
 import { bearerChallenges } from '../src/auth/challenges';
 import { secretsEqual, sha256 } from '../src/auth/compare';
 import { bearerTrace, PRESENTATION_CHECKS } from '../src/teaching/explain';
@@ -50,8 +57,9 @@ export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
   // The same reading of how the key was presented as on /api/v1/data (middleware/bearer-auth.ts).
   const judge = bearerRefusals(resourceMetadata, OPENAI_WORDS);
 
-  return async function openaiAuthMiddleware(req, res, next) {
-    const judged = judge(await presentation(req, res));
+  /** Lets the API key through, or judges a token; the refusals that need no verifying, thrown. */
+  const judgePresented = (p: Presentation, res: Response, next: NextFunction) => {
+    const judged = judge(p);
     if (judged.kind === 'refused') {
       res.locals.trace = trace(judged.check, { facts: judged.facts });
       throw refusalError(judged);
@@ -59,7 +67,7 @@ export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
     const { token } = judged;
     if (secretsEqual(token, keyDigest)) {
       next();
-      return;
+      return undefined;
     }
     // Not the key, and not shaped like a JWT: a wrong key, not a broken token.
     if (token.split('.').length !== 3) {
@@ -69,6 +77,10 @@ export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
         headers: { 'WWW-Authenticate': challengeFor('api_key_invalid') },
       });
     }
+    return judgeToken(token, res, next);
+  };
+
+  const judgeToken = async (token: string, res: Response, next: NextFunction) => {
     const verdict = await options.verify(token);
     if (!verdict.ok) {
       res.locals.trace = trace(verdict.check, verdict.evidence);
@@ -79,5 +91,13 @@ export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
     }
     res.locals.auth = { claims: verdict.claims, kid: verdict.kid, kidless: verdict.kidless };
     next();
+  };
+
+  // As bearerAuth: what needs no token verified (the key itself, a wrong key, no key) is
+  // answered synchronously; only a form body still to read, and a token, take a promise.
+  return function openaiAuthMiddleware(req, res, next) {
+    const atOnce = presentationAtOnce(req);
+    if (atOnce !== undefined) return judgePresented(atOnce, res, next);
+    return presentation(req, res).then((p) => judgePresented(p, res, next));
   };
 }
