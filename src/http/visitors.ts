@@ -11,18 +11,40 @@ import { ipKeyGenerator } from 'express-rate-limit';
  */
 export function clientAddress(req: Request): string {
   // Once per request: the guards, the visitor tag and the explanation budget all ask, and
-  // req.ip parses X-Forwarded-For against TRUST_PROXY each time it is read.
-  let address = addresses.get(req);
+  // req.ip parses X-Forwarded-For against TRUST_PROXY each time it is read. Kept on the request
+  // itself (a WeakMap entry per request cost more than the reading, bench/RESULTS.md).
+  const held = req as Request & { [ADDRESS]?: string };
+  let address = held[ADDRESS];
   if (address === undefined) {
     address = addressOf(req.ip ?? '');
-    addresses.set(req, address);
+    held[ADDRESS] = address;
   }
   return address;
 }
 
-const addresses = new WeakMap<Request, string>();
+const ADDRESS = Symbol('four-oh-one client address');
+
+/** Recent addresses' keys, so that a busy client's requests do not each parse its address. */
+const RECENT_ADDRESSES = 4096;
+const recentAddresses = new Map<string, string>();
 
 function addressOf(ip: string): string {
+  let address = recentAddresses.get(ip);
+  if (address === undefined) {
+    address = keyOf(ip);
+    // Bounded: past RECENT_ADDRESSES, the oldest is forgotten (and worked out again if seen).
+    // Long text (X-Forwarded-For that is no address, with TRUST_PROXY=true) is not kept.
+    if (ip.length <= 64) {
+      if (recentAddresses.size >= RECENT_ADDRESSES) {
+        recentAddresses.delete(recentAddresses.keys().next().value as string);
+      }
+      recentAddresses.set(ip, address);
+    }
+  }
+  return address;
+}
+
+function keyOf(ip: string): string {
   if (isIP(ip) !== 0) return ipKeyGenerator(ip);
   // With TRUST_PROXY=true, Express takes any X-Forwarded-For text as the address; text that is
   // no address is named by its hash, so every key built from it stays short.
