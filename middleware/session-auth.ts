@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { cookieChallenge } from '../src/auth/challenges';
-import { SESSION_CHECKS, SESSION_GUARD, traceOf } from '../src/teaching/explain';
+import { fixedTrace, SESSION_CHECKS, SESSION_GUARD, traceOf } from '../src/teaching/explain';
 import { problem } from '../src/http/problems';
 import type { ProblemCode } from '../src/scenarios/catalog';
 import type { Clock } from '../src/store';
@@ -58,14 +58,14 @@ export function sessionAuth(options: SessionAuthOptions): RequestHandler {
       !s.absoluteMs
     ) {
       if (!hasCookie(req, cookieName)) {
-        res.locals.trace = traceOf(SESSION_GUARD, SESSION_CHECKS, SESSION_CHECKS[0]);
+        res.locals.trace = fixedTrace(SESSION_GUARD, SESSION_CHECKS, SESSION_CHECKS[0]);
         throw refuse(
           'session_missing',
           'No session cookie came with the request; log in at POST /login.',
         );
       }
       res.clearCookie(cookieName, cookieOptions);
-      res.locals.trace = traceOf(SESSION_GUARD, SESSION_CHECKS, SESSION_CHECKS[1]);
+      res.locals.trace = fixedTrace(SESSION_GUARD, SESSION_CHECKS, SESSION_CHECKS[1]);
       throw refuse(
         'session_invalid',
         'The session cookie is forged, unknown, or from a session that was logged out.',

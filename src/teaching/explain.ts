@@ -48,6 +48,31 @@ export function traceOf(
   };
 }
 
+/** The traces fixedTrace built, by checks list, then guard and failed check. */
+const fixedTraces = new WeakMap<readonly string[], Map<string, DecisionTrace>>();
+
+/**
+ * traceOf for a refusal with no times or facts: the same every time, so built once and shared,
+ * frozen (the hot refusals, a missing token or session, make none per request).
+ */
+export function fixedTrace(
+  guard: string,
+  checks: readonly string[],
+  failed: string | undefined,
+): DecisionTrace {
+  let byFailure = fixedTraces.get(checks);
+  if (byFailure === undefined) fixedTraces.set(checks, (byFailure = new Map()));
+  const key = `${guard}\n${failed ?? ''}`;
+  let trace = byFailure.get(key);
+  if (trace === undefined) {
+    const built = traceOf(guard, checks, failed);
+    for (const value of Object.values(built)) if (Array.isArray(value)) Object.freeze(value);
+    trace = Object.freeze(built);
+    byFailure.set(key, trace);
+  }
+  return trace;
+}
+
 /**
  * Seconds since the epoch as ISO 8601 without milliseconds. Never throws: a trace is built after
  * the answer is sent, where a throw would end the process, so a time outside the Date range is
@@ -116,6 +141,9 @@ export function bearerTrace(
   checks = BEARER_CHECKS,
 ): DecisionTrace | undefined {
   if (failed === undefined) return undefined;
+  if (evidence.facts === undefined && evidence.times === undefined) {
+    return fixedTrace(guard, checks, failed);
+  }
   const kidless = evidence.facts?.kid === NO_KID;
   return traceOf(guard, checks, failed, {
     ...evidence,
