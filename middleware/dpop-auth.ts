@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { B64TOKEN } from '../src/auth/bearer';
 import { dpopChallenge } from '../src/auth/challenges';
 import { readScheme } from '../src/auth/scheme';
@@ -74,20 +74,23 @@ export function dpopAuth(options: DpopAuthOptions): RequestHandler {
   const challengeFor = (error: string, code: ProblemCode) =>
     dpopChallenge({ error, code, resourceMetadata });
 
-  return async function dpopAuthMiddleware(req, res, next) {
+  // Every other scheme goes to the Bearer guard as it is: its answers that need no promise (no
+  // token, another scheme: the hot refusals of issue 17) keep needing none (bench/RESULTS.md).
+  return function dpopAuthMiddleware(req, res, next) {
     const read = readScheme(req.headers.authorization, 'DPoP');
-    if (read.kind !== 'credentials') {
-      await bearer(req, res, next);
-      return;
-    }
+    if (read.kind !== 'credentials') return bearer(req, res, next);
+    return dpop(read.rest, req, res, next);
+  };
+
+  async function dpop(rest: string, req: Request, res: Response, next: NextFunction) {
     const refuse = (code: ProblemCode, error: string, detail: string, check: string) => {
       res.locals.trace = traceOf(GUARD, CHECKS, check);
       const headers: Record<string, string> = { 'WWW-Authenticate': challengeFor(error, code) };
       if (code === 'dpop_nonce_required') headers['DPoP-Nonce'] = nonces.issue();
       return problem(code, { detail, headers });
     };
-    const token = read.rest.replace(/^ +/, '');
-    if (!B64TOKEN.test(token) || !/^ +\S/.test(read.rest)) {
+    const token = rest.replace(/^ +/, '');
+    if (!B64TOKEN.test(token) || !/^ +\S/.test(rest)) {
       throw refuse(
         'authorization_malformed',
         'invalid_request',
@@ -134,5 +137,5 @@ export function dpopAuth(options: DpopAuthOptions): RequestHandler {
     res.locals.auth = { claims: verdict.claims, kid: verdict.kid, kidless: verdict.kidless };
     res.locals.dpop = { jkt: proof.jkt };
     next();
-  };
+  }
 }
