@@ -24,6 +24,7 @@ import { catalogRouter } from '../routes/catalog';
 import { classicRouter } from '../routes/classic';
 import { webhooksRouter } from '../routes/webhooks';
 import { pushRouter } from '../routes/push';
+import { privacypassRouter } from '../routes/privacypass';
 import { vapidSpecimens } from './auth/vapid';
 import { DEMO_WEBHOOK_SECRET } from './auth/webhook';
 import { corsRouter } from '../routes/cors';
@@ -355,6 +356,16 @@ export function createApp(config: Config, deps: Deps): express.Application {
   );
   // A Web Push service with one subscription restricted to a published VAPID key (RFC 8292).
   app.use(pushRouter({ publicUrl: config.publicUrl, clock }));
+  // Privacy Pass (RFC 9577): PrivateToken tokens of a published demo issuer, spent once each.
+  app.use(
+    privacypassRouter({
+      secret: config.jwt.secret,
+      issuerName: new URL(config.publicUrl).host,
+      store,
+      clock,
+      owner: (req) => visitors.of(req),
+    }),
+  );
   // httpbin's echo: what the client sent, its secrets decoded but never echoed (no state).
   app.use(echoRouter());
 

@@ -96,6 +96,8 @@ const REALISED = new Set([
   'webhook-signature-valid',
   'webhook-signature-replayed',
   'http-signature-valid',
+  'privatetoken-valid',
+  'privatetoken-spent',
 ]);
 /** Unfired cards no test can set up, and why. */
 const NOT_REALISABLE: Record<string, string> = {
@@ -148,6 +150,32 @@ describe('the cards the table test does not fire', () => {
       expect(first.headers['www-authenticate']).toBeUndefined();
       ctx.clock.advance(10_000);
       await expectDocumented(await send(replayed), replayed);
+    });
+  });
+
+  describe('privatetoken-valid and privatetoken-spent', () => {
+    it('answer as documented: a token from the demo issuer redeemed once, then again', async () => {
+      const ctx = buildApp();
+      const first = await ctx.http().get('/privacypass/resource');
+      const challenge = /challenge="([^"]+)"/.exec(String(first.headers['www-authenticate']))![1];
+      const issued = await ctx
+        .http()
+        .post('/privacypass/demo-issuer')
+        .send({ challenge })
+        .expect(200);
+      const redeem = () =>
+        ctx
+          .http()
+          .get(card('privatetoken-valid').trigger.path)
+          .set('Authorization', `PrivateToken token="${issued.body.token as string}"`);
+      const ok = await redeem();
+      expect(ok.status).toBe(card('privatetoken-valid').expect.status);
+      const spent = card('privatetoken-spent');
+      const again = await redeem();
+      expectProblem(again, { status: spent.expect.status, code: spent.expect.code! });
+      expect(again.headers['www-authenticate']).toMatch(
+        new RegExp(`^${spent.expect.challengePattern!}$`),
+      );
     });
   });
 

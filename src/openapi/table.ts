@@ -15,6 +15,7 @@ import { openaiRoutes } from './paths/openai';
 import { sessionRoutes } from './paths/session';
 import { tokensRoutes } from './paths/tokens';
 import { vapidRoutes } from './paths/vapid';
+import { privatetokenRoutes } from './paths/privatetoken';
 import type { RouteDoc } from './types';
 
 /**
@@ -32,6 +33,7 @@ export const ROUTES: RouteDoc[] = [
   ...openaiRoutes,
   ...echoRoutes,
   ...vapidRoutes,
+  ...privatetokenRoutes,
   ...learnRoutes,
   ...assetRoutes,
 ];

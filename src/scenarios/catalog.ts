@@ -1215,6 +1215,73 @@ export const problemCatalog = {
       'Encrypt the payload with the subscription’s p256dh and auth keys (RFC 8291) and send `Content-Encoding: aes128gcm`; libraries do it for you.',
     rfc: [rfc(8291, '4'), rfc(8188, '2'), rfc(9110, '15.5.16')],
   },
+  // --- PrivateToken (RFC 9577, Privacy Pass) --------------------------------------------------
+  private_token_missing: {
+    status: 401,
+    title: 'Privacy Pass token required',
+    explanation:
+      'The resource takes a Privacy Pass token (RFC 9577) and none came (or another scheme did). The challenge says what to get: `challenge` is a base64url TokenChallenge (token type 0x0002, blind RSA; the issuer’s name, this server’s host; a redemption context that changes every five minutes), `token-key` the issuer’s public key (an RSASSA-PSS SubjectPublicKeyInfo, RFC 9578 §6), `max-age` the seconds the challenge stays good. A client takes the challenge to an issuer, gets a token without the issuer learning which origin it is for, and redeems it here once. The token proves “an issuer vouched for someone” and nothing about who: the point of Privacy Pass.',
+    remedy:
+      'Get a token for this challenge from the issuer (here the demo issuer, POST /privacypass/demo-issuer) and send `Authorization: PrivateToken token="<base64url Token>"`.',
+    rfc: [rfc(9577, '2.1'), rfc(9577, '2.2'), rfc(9578, '6')],
+  },
+  private_token_malformed: {
+    status: 400,
+    title: 'Privacy Pass token malformed',
+    explanation:
+      'The PrivateToken credentials do not parse: no `token` parameter, a value that is not base64url, or a type 0x0002 token that is not 354 bytes (token_type 2, nonce 32, challenge_digest 32, token_key_id 32, authenticator 256: RFC 9577 §2.2). Nothing was judged; nothing was spent.',
+    remedy: 'Send the Token structure whole, base64url-encoded, as `token="…"`.',
+    rfc: [rfc(9577, '2.2'), rfc(9110, '11.2')],
+  },
+  private_token_type_unsupported: {
+    status: 401,
+    title: 'Privacy Pass token type not accepted',
+    explanation:
+      'The token’s type is not the one the challenge asked for. Token types are registered (RFC 9578: 0x0001 privately verifiable, VOPRF; 0x0002 publicly verifiable, blind RSA); this origin’s challenge names 0x0002, and a token of another type cannot answer it. The answer carries the challenge again.',
+    remedy: 'Fetch a token of the type the challenge’s TokenChallenge names (its first two bytes).',
+    rfc: [rfc(9577, '2.2'), rfc(9578, '6')],
+  },
+  private_token_key_unknown: {
+    status: 401,
+    title: 'Privacy Pass token from another issuer key',
+    explanation:
+      'The token’s `token_key_id` is not the SHA-256 of the `token-key` in the challenge: it was issued under another key (another issuer, or a key this issuer has rotated out). The origin can verify only tokens of the keys it trusts.',
+    remedy: 'Fetch a token from the issuer whose key the challenge names, with that key.',
+    rfc: [rfc(9577, '2.2'), rfc(9578, '6')],
+  },
+  private_token_invalid: {
+    status: 401,
+    title: 'Privacy Pass token signature invalid',
+    explanation:
+      'The authenticator is not the issuer’s signature of the token input (token_type, nonce, challenge_digest, token_key_id): RSASSA-PSS with SHA-384, MGF1-SHA-384 and a 48-byte salt, under the token-key (RFC 9578 §6, RSABSSA-SHA384-PSS-Deterministic of RFC 9474). A token whose bytes were changed after issuance, or one that was made up, fails here.',
+    remedy: 'Redeem the token exactly as the issuance protocol finalized it.',
+    rfc: [rfc(9578, '6'), rfc(9474, '4'), rfc(9577, '2.2')],
+  },
+  private_token_challenge_mismatch: {
+    status: 401,
+    title: 'Privacy Pass token for another challenge',
+    explanation:
+      'The token verifies, but its `challenge_digest` is not the SHA-256 of this origin’s current challenge, nor of the last one: it was fetched for another origin’s challenge, or for a redemption context that has passed (here the context changes every five minutes, and a token is taken for the current and the previous window). Binding a token to its challenge is what stops tokens fetched for one origin from being spent at another.',
+    remedy: 'Fetch a new token for the challenge this answer carries.',
+    rfc: [rfc(9577, '2.1'), rfc(9577, '2.2')],
+  },
+  private_token_spent: {
+    status: 401,
+    title: 'Privacy Pass token already spent',
+    explanation:
+      'The token is valid and was redeemed here before: its nonce is in the spent-token cache. A token may be redeemed once (RFC 9577 §2.2: the origin must check for double spending); otherwise one token would unlock a resource for everyone it is shared with. The cache keeps a nonce only until a token for its challenge would be refused anyway, so it stays bounded; each entry is charged to the visitor that redeemed it.',
+    remedy: 'Fetch a new token for each redemption.',
+    rfc: [rfc(9577, '2.2'), rfc(9577, '2.1')],
+  },
+  private_token_challenge_unreadable: {
+    status: 400,
+    title: 'Not a TokenChallenge for this issuer',
+    explanation:
+      'The demo issuer signs a token for a TokenChallenge of type 0x0002 (RFC 9577 §2.1), base64url, as the `challenge` parameter carries it; this body held none, or one that does not parse (issuer name, a redemption context of 0 or 32 bytes, origin info), or of another token type. Simplified on purpose: a real issuer runs RFC 9578’s blind exchange and never sees the challenge, only a blinded message.',
+    remedy:
+      'POST {"challenge": "<the challenge parameter of the 401>"} to /privacypass/demo-issuer.',
+    rfc: [rfc(9577, '2.1'), rfc(9578, '6')],
+  },
   status_unauthorized: {
     status: 401,
     title: 'Unauthorized on request',

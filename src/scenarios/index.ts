@@ -20,6 +20,7 @@ import * as echo from './echo';
 import * as oauth from './oauth';
 import * as openai from './openai';
 import * as platform from './platform';
+import * as privatetoken from './privatetoken';
 import { DEFAULT_REGISTRY_SETTINGS, registryOf } from './registry';
 import * as session from './session';
 import * as tokens from './tokens';
@@ -45,6 +46,7 @@ const FAMILIES: Record<Family, { family: FamilyInfo; scenarios: Scenario[] }> = 
   echo,
   platform,
   vapid,
+  privatetoken,
 };
 
 export const families = Object.fromEntries(

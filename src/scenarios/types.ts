@@ -14,7 +14,8 @@ export type Family =
   | 'openai'
   | 'echo'
   | 'platform'
-  | 'vapid';
+  | 'vapid'
+  | 'privatetoken';
 
 /** A family's heading in /scenarios, the playground and the OpenAPI tags. */
 export interface FamilyInfo {

@@ -403,6 +403,29 @@ export const DIAGRAMS: readonly DiagramSpec[] = [
     ],
   },
   {
+    id: 'privatetoken-redeem',
+    family: 'privatetoken',
+    title: 'Privacy Pass: challenge, issuance, redemption once',
+    summary:
+      'The origin challenges with a TokenChallenge and the issuer’s key; the client gets a token for it from the issuer and redeems it once. A second redemption of the same token is refused.',
+    participants: ['Client', 'Origin', 'Issuer'],
+    steps: [
+      { ask: 'privatetoken-challenge', send: 'no Authorization', params: ['token-key', 'max-age'] },
+      {
+        http: { method: 'POST', path: '/privacypass/demo-issuer', status: 200 },
+        to: 2,
+        send: '{"challenge": "<the challenge parameter>"}',
+        say: 'a token (the demo issuer sees the challenge; a real one would not)',
+      },
+      {
+        http: { method: 'GET', path: '/privacypass/resource', status: 200 },
+        send: 'Authorization: PrivateToken token="…"',
+        say: 'redeemed; its nonce is now spent',
+      },
+      { ask: 'privatetoken-spent', send: 'the same token again', params: ['max-age'] },
+    ],
+  },
+  {
     id: 'platform-errors',
     family: 'platform',
     title: 'Answers that are not about credentials',

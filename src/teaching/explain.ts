@@ -248,6 +248,19 @@ export const EITHER_SCHEME_CHECKS = [
  */
 const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
   {
+    guard: 'Privacy Pass token (RFC 9577, type 0x0002)',
+    failedBy: {
+      private_token_missing: 'Authorization: PrivateToken sent',
+      private_token_malformed: 'token parameter, base64url, the length of its type',
+      private_token_type_unsupported: 'token type 0x0002',
+      private_token_key_unknown: 'token_key_id is the token-key’s',
+      private_token_invalid: 'authenticator verifies (RSASSA-PSS SHA-384)',
+      private_token_challenge_mismatch: 'challenge_digest of the current or last challenge',
+      private_token_spent: 'nonce not redeemed before',
+      private_token_challenge_unreadable: 'a TokenChallenge of type 0x0002 to sign',
+    },
+  },
+  {
     guard: 'VAPID (RFC 8292) on a restricted push subscription',
     failedBy: {
       vapid_credentials_missing: 'Authorization: vapid sent',
