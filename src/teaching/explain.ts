@@ -319,6 +319,9 @@ const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
       grant_account_disabled: 'password right; account not disabled',
       grant_password_expired: 'password right; password not expired',
       grant_mfa_required: 'password right; no second factor required',
+      grant_dpop_proof_invalid: 'DPoP proof valid for POST to this endpoint (RFC 9449 §4.3)',
+      grant_dpop_nonce_required: 'DPoP proof carries the server’s current nonce (RFC 9449 §8)',
+      grant_dpop_key_mismatch: 'refresh token’s DPoP key signed the proof (RFC 9449 §5)',
     },
   },
   {
