@@ -1,7 +1,10 @@
-// Jest globalSetup: finds out once, before any worker starts, whether a Redis answers, and tells
-// the workers through the environment (they inherit process.env from this process).
+// Jest globalSetup: before any worker starts, finds out once whether a Redis answers, and starts
+// the run's shared Chromium when a selected test file opens a browser; tells the workers through
+// the environment (they inherit process.env from this process).
 //   FOUR_OH_ONE_REDIS=1 -> the Redis suites run against REDIS_URL
 //   FOUR_OH_ONE_REDIS=0 -> they are skipped (loudly), except under CI, where that is an error.
+//   FOUR_OH_ONE_CHROMIUM_WS -> launchChromium() opens contexts in that browser (test/e2e/support.ts);
+//                              test/global-teardown.js stops it.
 const { createClient } = require('redis');
 const { setTimeout, clearTimeout } = require('node:timers');
 
@@ -41,7 +44,14 @@ async function probe(url) {
   }
 }
 
-module.exports = async function globalSetup() {
+module.exports = async function globalSetup(globalConfig) {
+  await redis();
+  // Required here, not above: Jest compiles TypeScript required while its global setup runs.
+  const { startSharedChromium } = require('./e2e/shared-chromium');
+  await startSharedChromium(__dirname, globalConfig.testPathPattern ?? '');
+};
+
+async function redis() {
   const url = process.env.REDIS_URL || DEFAULT_URL;
   const failure = await probe(url);
   if (failure === null) {
@@ -61,4 +71,4 @@ module.exports = async function globalSetup() {
       'To run them, start Redis (e.g. `redis-server --port 6379 --save ""`) or set REDIS_URL, ' +
       'then run `npm test` again. ***\n\n',
   );
-};
+}

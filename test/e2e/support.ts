@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type BrowserServer } from 'playwright-core';
 import { REDIS_SERVER, redisServerFound } from './processes';
 
 /**
@@ -42,11 +42,51 @@ export function browserSuite(what: string): jest.Describe {
   return chromiumFound || underCi ? describe : describe.skip;
 }
 
-/** Chromium in a fresh temporary profile; `close()` ends it and removes the profile. */
+/**
+ * Where the run's shared Chromium listens (a Playwright browser server's WebSocket), set by
+ * test/global-setup.js for every worker when the run has a browser suite; unset otherwise.
+ */
+export const SHARED_CHROMIUM_ENV = 'FOUR_OH_ONE_CHROMIUM_WS';
+
+/**
+ * The run's one Chromium, started by test/global-setup.js (stopped by test/global-teardown.js)
+ * with CHROMIUM_FLAGS: each launchChromium() with those flags opens a context in it instead of
+ * starting a browser of its own (a second or more of CPU per start on this machine).
+ */
+export function launchSharedChromium(): Promise<BrowserServer> {
+  return chromium.launchServer({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    timeout: 30_000,
+  });
+}
+
+/**
+ * A fresh Chromium context: cookies, storage and cache of its own, as a new profile has.
+ * With the default flags and a shared Chromium running (SHARED_CHROMIUM_ENV), a new context in
+ * it; otherwise (other flags, or no shared one) Chromium in a fresh temporary profile.
+ * `close()` ends it (the context, or the browser and its profile).
+ */
 export async function launchChromium(
   viewport: { width: number; height: number },
   flags: string[] = CHROMIUM_FLAGS,
 ): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  const shared = process.env[SHARED_CHROMIUM_ENV];
+  const sameFlags =
+    flags.length === CHROMIUM_FLAGS.length && flags.every((f, i) => f === CHROMIUM_FLAGS[i]);
+  if (shared && sameFlags) {
+    const browser = await chromium.connect(shared, { timeout: 30_000 });
+    const context = await browser.newContext({ viewport });
+    context.setDefaultTimeout(10_000);
+    return {
+      context,
+      close: async () => {
+        await context.close();
+        await browser.close(); // disconnects; the shared browser goes on
+      },
+    };
+  }
   const profile = mkdtempSync(join(tmpdir(), 'four-oh-one-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
