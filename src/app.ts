@@ -26,6 +26,7 @@ import { webhooksRouter } from '../routes/webhooks';
 import { pushRouter } from '../routes/push';
 import { privacypassRouter } from '../routes/privacypass';
 import { vapidSpecimens } from './auth/vapid';
+import { ntlmRouter } from '../routes/ntlm';
 import { DEMO_WEBHOOK_SECRET } from './auth/webhook';
 import { corsRouter } from '../routes/cors';
 import { corsBrokenRouter } from '../routes/cors-broken';
@@ -366,6 +367,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
       owner: (req) => visitors.of(req),
     }),
   );
+  // Negotiate and NTLM: the handshake's challenge lives with the TCP connection (routes/ntlm.ts).
+  app.use(ntlmRouter({ config, clock, credentials, owner: (req) => visitors.of(req) }));
   // httpbin's echo: what the client sent, its secrets decoded but never echoed (no state).
   app.use(echoRouter());
 

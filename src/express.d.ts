@@ -25,6 +25,8 @@ declare global {
       digestUser?: string;
       /** The form VAPID credentials came in, set by middleware/vapid-auth.ts. */
       vapidForm?: 'vapid' | 'WebPush';
+      /** Who an NTLM handshake authenticated, and under which scheme (middleware/ntlm-auth.ts). */
+      ntlm?: { user: string; domain: string; scheme: 'Negotiate' | 'NTLM' };
       /** The authenticated OAuth client, set by middleware/client-auth.ts. */
       client?: Client;
       /** The logged-in cookie session, set by middleware/session-auth.ts. */

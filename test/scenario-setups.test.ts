@@ -11,6 +11,7 @@ import { MemoryStore, type Store } from '../src/store';
 import { buildApp, expectProblem, testClock, testConfig, type TestContext } from './helpers';
 import { formFields, pkce, runFlow, toConsent, WEB } from './oauth-flow';
 import { asResponse, PROXY_BASIC, viaProxy } from './proxy-request';
+import { ntlmHandshake } from './ntlm-handshake';
 
 /**
  * The cards the table test cannot fire (test/scenarios.test.ts): their answer needs a state no
@@ -98,6 +99,10 @@ const REALISED = new Set([
   'http-signature-valid',
   'privatetoken-valid',
   'privatetoken-spent',
+  'ntlm-handshake-complete',
+  'negotiate-handshake-complete',
+  'ntlm-wrong-password',
+  'ntlm-unknown-user',
 ]);
 /** Unfired cards no test can set up, and why. */
 const NOT_REALISABLE: Record<string, string> = {
@@ -429,6 +434,32 @@ describe('the cards the table test does not fire', () => {
         'Proxy-Authorization': PROXY_BASIC,
       });
       await expectDocumented(asResponse(res), s);
+    });
+  });
+
+  describe('the NTLM cards, with the handshake on one keep-alive connection', () => {
+    const { app, config } = buildApp();
+    const server = createServer(app);
+    beforeAll(() => new Promise<void>((done) => server.listen(0, '127.0.0.1', done)));
+    afterAll(() => new Promise<void>((done) => server.close(() => done())));
+    const demo = { user: config.demo.username, password: config.demo.password };
+
+    it.each([
+      ['ntlm-handshake-complete', demo],
+      ['negotiate-handshake-complete', demo],
+      ['ntlm-wrong-password', { ...demo, password: 'wrong' }],
+      ['ntlm-unknown-user', { ...demo, user: 'nobody' }],
+    ])('%s answers as documented', async (id, credentials) => {
+      const s = card(id);
+      const scheme = String(s.trigger.headers?.Authorization).split(' ')[0] as 'NTLM';
+      const h = await ntlmHandshake(server, s.trigger.path, { scheme, ...credentials });
+      expect(h.final.localPort).toBe(h.challenge.localPort);
+      if (s.expect.status === 200) {
+        expect(h.final.status).toBe(200);
+        expect(h.final.headers['www-authenticate']).toBeUndefined();
+      } else {
+        await expectDocumented(asResponse(h.final), s);
+      }
     });
   });
 

@@ -255,6 +255,18 @@ export function components(cookieName: string): Schema {
         description: 'RFC 7616 (MD5, SHA-256, SHA-512-256).',
       },
       apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      negotiate: {
+        type: 'http',
+        scheme: 'negotiate',
+        description:
+          'RFC 4559: a raw NTLM handshake inside Negotiate (no Kerberos: no KDC), on one connection.',
+      },
+      ntlm: {
+        type: 'http',
+        scheme: 'ntlm',
+        description:
+          '[MS-NLMP]: NEGOTIATE, CHALLENGE, AUTHENTICATE (NTLMv2) on one keep-alive connection.',
+      },
       openaiKey: {
         type: 'http',
         scheme: 'bearer',

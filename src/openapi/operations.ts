@@ -25,6 +25,8 @@ const GUARD_HOMES: Record<Security, { method: string; path: string }[]> = {
   digest: [{ method: 'GET', path: '/digest-auth/{qop}/{user}/{passwd}/{algorithm}' }],
   apiKey: [{ method: 'GET', path: '/api-key/{key}' }],
   cookieSession: [{ method: 'POST', path: '/keepalive' }],
+  negotiate: [{ method: 'GET', path: '/negotiate/resource' }],
+  ntlm: [{ method: 'GET', path: '/ntlm/resource' }],
 };
 
 /** The codes a guard answers on every route it protects (see GUARD_HOMES). */

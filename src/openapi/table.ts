@@ -10,6 +10,7 @@ import { classicRoutes } from './paths/classic';
 import { corsRoutes } from './paths/cors';
 import { echoRoutes } from './paths/echo';
 import { learnRoutes } from './paths/learn';
+import { ntlmRoutes } from './paths/ntlm';
 import { oauthRoutes } from './paths/oauth';
 import { openaiRoutes } from './paths/openai';
 import { sessionRoutes } from './paths/session';
@@ -34,6 +35,7 @@ export const ROUTES: RouteDoc[] = [
   ...echoRoutes,
   ...vapidRoutes,
   ...privatetokenRoutes,
+  ...ntlmRoutes,
   ...learnRoutes,
   ...assetRoutes,
 ];

@@ -7,7 +7,15 @@ export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'options';
 
 /** The security schemes, named as in components.securitySchemes. */
 export type Security =
-  'bearer' | 'dpop' | 'cookieSession' | 'basic' | 'digest' | 'apiKey' | 'openaiKey';
+  | 'bearer'
+  | 'dpop'
+  | 'cookieSession'
+  | 'basic'
+  | 'digest'
+  | 'apiKey'
+  | 'openaiKey'
+  | 'negotiate'
+  | 'ntlm';
 
 export interface Success {
   status: number | `${1 | 2 | 3 | 4 | 5}XX`;

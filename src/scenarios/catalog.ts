@@ -6,7 +6,7 @@
  *
  * Data only: it imports nothing from the server, so anything may import it.
  */
-import { owaspAuthentication, rfc, rfc6265bis, type RfcRef } from './refs';
+import { msNlmp, owaspAuthentication, rfc, rfc6265bis, type RfcRef } from './refs';
 import { cite } from './sources';
 
 export interface ProblemDef {
@@ -1326,6 +1326,69 @@ export const problemCatalog = {
     remedy:
       'Ask the proxy for this server’s own URL (the one you connected to, e.g. http://127.0.0.1:3000/…), or use another proxy to reach other hosts.',
     rfc: [rfc(9110, '15.5.4'), rfc(9110, '7.6'), rfc(9112, '3.2.2')],
+  },
+  // --- Negotiate and NTLM (RFC 4559, [MS-NLMP]) -------------------------------------------------
+  ntlm_credentials_missing: {
+    status: 401,
+    title: 'Negotiate or NTLM handshake needed',
+    explanation:
+      'The resource takes Windows integrated authentication: `WWW-Authenticate: Negotiate` (RFC 4559) and `NTLM`, with no parameters. Neither is a password sent once: the client opens a three-message handshake on this connection, NEGOTIATE (type 1) in `Authorization: NTLM <base64>`, the server’s CHALLENGE (type 2) in the next 401, then AUTHENTICATE (type 3) with an NTLMv2 response to that challenge. The domain FOUR-OH-ONE and its accounts are synthetic: no domain controller and no Kerberos KDC are involved.',
+    remedy:
+      'Let the client run the handshake on one keep-alive connection: `curl --ntlm -u my_username:my_password`, or Python requests with requests_ntlm’s HttpNtlmAuth.',
+    rfc: [rfc(4559, '4.1'), msNlmp('1.3.1.1'), rfc(9110, '11.6.1')],
+  },
+  ntlm_handshake_continue: {
+    status: 401,
+    title: 'NTLM challenge: answer it on this connection',
+    explanation:
+      'Not a refusal but the handshake’s middle step: the client sent a NEGOTIATE message (type 1), and this 401 carries the server’s CHALLENGE message (type 2) in `WWW-Authenticate: NTLM <base64>` (or `Negotiate <base64>`): an 8-byte server challenge, the negotiated flags and the target info (the synthetic domain FOUR-OH-ONE, its server names and a timestamp). The server remembers the challenge with this TCP connection, not in any store: the AUTHENTICATE message must come on the same connection, which is why the answer keeps the connection open and the client must read this body to the end and reuse the connection.',
+    remedy:
+      'Send the AUTHENTICATE message (type 3) answering this challenge, on the same connection, within 60 seconds.',
+    rfc: [msNlmp('2.2.1.2'), rfc(4559, '4.2'), rfc(9112, '9.3')],
+  },
+  ntlm_connection_changed: {
+    status: 401,
+    title: 'NTLM answer on another connection than its challenge',
+    explanation:
+      'An AUTHENTICATE message (type 3) came on a connection where this server issued no challenge to you, or one it answers is not this connection’s (its copied timestamp differs), or the challenge expired (60 seconds). NTLM authenticates a connection: the challenge lives with the TCP connection it was sent on. What breaks it: a client or library that closes the connection after the 401 (`Connection: close`, HTTP/1.0, a body not read to the end), a proxy or load balancer that sends the next request over another upstream connection or to another instance (nginx’s `keepalive` pool does not pin a client to an upstream connection; NTLM through a proxy needs connection pinning, RFC 4559 §6), or a replayed type 3. Each challenge is answered once.',
+    remedy:
+      'Start again with a NEGOTIATE message, and keep the connection open for all three legs; behind a proxy, pin the client’s connection to one upstream connection (or pass TCP through).',
+    rfc: [rfc(4559, '6'), rfc(9110, '3.3'), msNlmp('3.2.5.1.2')],
+  },
+  ntlm_v1_refused: {
+    status: 401,
+    title: 'LM or NTLMv1 response refused',
+    explanation:
+      'The AUTHENTICATE message carries a 24-byte response: LM or NTLMv1 (or NTLMv1 with the “NTLM2 session” variant). Those are DES over the unsalted NT or LM hash with a server challenge: a captured response is cracked offline quickly, rainbow tables exist for the fixed challenge 1122334455667788, and the LM hash splits the password in two uppercase halves. Windows disables them by policy (LmCompatibilityLevel 5: “Send NTLMv2 response only, refuse LM & NTLM”), as this server does: only NTLMv2 (an HMAC-MD5 NTProofStr over the server challenge and the client’s blob) is accepted.',
+    remedy:
+      'Configure the client for NTLMv2 (LmCompatibilityLevel 3 or more on Windows; curl and requests_ntlm use NTLMv2 when the challenge carries target info, as here), and start the handshake again.',
+    rfc: [msNlmp('3.3.1'), msNlmp('3.3.2'), msNlmp('5.1')],
+  },
+  ntlm_credentials_invalid: {
+    status: 401,
+    title: 'NTLM credentials are wrong',
+    explanation:
+      'The AUTHENTICATE message answered this connection’s challenge, but its NTProofStr does not verify: the password is wrong, the user is not one of the domain’s accounts, or the domain named is not FOUR-OH-ONE (or empty). Windows answers all of these with one status (STATUS_LOGON_FAILURE), and so does this server: the answer does not tell a guesser which user names exist. The challenge is spent; a new handshake starts over.',
+    remedy:
+      'Check the user name and password (the demo account is my_username / my_password, domain FOUR-OH-ONE or none), then run the handshake again.',
+    rfc: [msNlmp('3.3.2'), msNlmp('3.2.5.1.2'), rfc(9110, '15.5.2')],
+  },
+  negotiate_kerberos_unavailable: {
+    status: 401,
+    title: 'Kerberos or SPNEGO token: no KDC here',
+    explanation:
+      'The `Negotiate` credentials carry a GSS-API token (RFC 2743 §3.1): a Kerberos AP-REQ (mechanism 1.2.840.113554.1.2.2) or a SPNEGO NegTokenInit (1.3.6.1.5.5.2) proposing Kerberos. Accepting one needs a Kerberos service key for HTTP/<host>, shared with a KDC (an Active Directory domain controller) that issued the client’s ticket; this server has neither, so it cannot read the ticket. It accepts a raw NTLM message under `Negotiate`, as IIS does, and offers `NTLM` in this 401’s challenge so that the client falls back to it.',
+    remedy:
+      'Send NTLM: `curl --ntlm`, or a GSS-API/SSPI client told to use NTLM (a client without a Kerberos ticket for this host falls back on its own). With a real domain, register an SPN for HTTP/<host> and give the server its keytab.',
+    rfc: [rfc(4559, '4.2'), rfc(4178, '4.2.1'), rfc(4121, '4.1')],
+  },
+  ntlm_malformed: {
+    status: 400,
+    title: 'Negotiate or NTLM token is malformed',
+    explanation:
+      'The `Authorization: NTLM` or `Negotiate` header does not carry one readable message: no token, a token that is not padded base64, bytes that do not start with "NTLMSSP\\0", a message type other than 1 or 3 (type 2 is the server’s), or a field that points outside the message. A broken request is a 400, not a 401, and changes nothing: no challenge is spent.',
+    remedy: 'Send one base64 NTLM message after the scheme name, as `curl --ntlm` does.',
+    rfc: [msNlmp('2.2'), rfc(4559, '4.2'), rfc(9110, '15.5.1')],
   },
   status_requested: {
     // Its status varies: see routes/classic.ts, requestedStatus(). 503 is the registry's example.

@@ -18,6 +18,7 @@ import * as cors from './cors';
 import * as dpop from './dpop';
 import * as echo from './echo';
 import * as oauth from './oauth';
+import * as ntlm from './ntlm';
 import * as openai from './openai';
 import * as platform from './platform';
 import * as privatetoken from './privatetoken';
@@ -44,6 +45,7 @@ const FAMILIES: Record<Family, { family: FamilyInfo; scenarios: Scenario[] }> = 
   classic,
   openai,
   echo,
+  ntlm,
   platform,
   vapid,
   privatetoken,

@@ -37,3 +37,14 @@ export function owaspAuthentication(section: string, anchor: string): RfcRef {
     url: `https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#${anchor}`,
   };
 }
+
+/**
+ * A section of [MS-NLMP], Microsoft's NTLM specification (an Open Specification, not an RFC);
+ * the link is the specification's landing page, which links every section and the PDF.
+ */
+export function msNlmp(section: string): RfcRef {
+  return {
+    label: `[MS-NLMP] §${section}`,
+    url: 'https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-nlmp/b38c36ed-2804-4868-a9ff-8dd3182128e4',
+  };
+}

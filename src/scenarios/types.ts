@@ -13,6 +13,7 @@ export type Family =
   | 'classic'
   | 'openai'
   | 'echo'
+  | 'ntlm'
   | 'platform'
   | 'vapid'
   | 'privatetoken';

@@ -21,7 +21,10 @@ export interface AskStep {
   to?: number;
   /** What the request carries, in words (its method and path come from the scenario). */
   send?: string;
-  /** The challenge parameters to show, beside its scheme; none: the scheme and realm. */
+  /**
+   * The challenge parameters to show, beside its scheme; absent: the scheme and realm; an empty
+   * list: the whole challenge, for schemes without parameters (Negotiate, NTLM).
+   */
   params?: string[];
   /** Response headers of the scenario's expectation to show, by name. */
   headers?: string[];
@@ -295,6 +298,62 @@ export const DIAGRAMS: readonly DiagramSpec[] = [
     steps: [
       { ask: 'basic-auth-missing', send: 'no Authorization header', params: ['charset'] },
       { ask: 'basic-auth-valid', send: 'Authorization: Basic base64(user:passwd)' },
+    ],
+  },
+  {
+    id: 'ntlm-handshake',
+    family: 'ntlm',
+    title: 'The NTLM handshake: three messages on one connection',
+    summary:
+      'The client opens with a NEGOTIATE message, the 401 carries the server’s CHALLENGE, and the AUTHENTICATE message with the NTLMv2 response must come on the same TCP connection, where the challenge is remembered.',
+    participants: DATA_LANES,
+    steps: [
+      {
+        ask: 'ntlm-challenge',
+        send: 'no Authorization header',
+        params: [],
+        say: 'two schemes offered',
+      },
+      { note: 'One keep-alive TCP connection from here on.' },
+      {
+        ask: 'ntlm-negotiate-message',
+        send: 'Authorization: NTLM <type 1: NEGOTIATE>',
+        params: [],
+        say: 'type 2: server challenge, target info',
+      },
+      {
+        http: { method: 'GET', path: '/ntlm/resource', status: 200 },
+        send: 'Authorization: NTLM <type 3: user, domain, NTLMv2 response>',
+        say: 'authenticated; no final token',
+      },
+    ],
+  },
+  {
+    id: 'ntlm-new-connection',
+    family: 'ntlm',
+    title: 'A proxy that changes connections mid-handshake',
+    summary:
+      'A proxy that pools its upstream connections sends the AUTHENTICATE message over another connection than the one that carried the challenge: the server has no challenge there, and the handshake fails however right the password.',
+    participants: ['Client', 'Proxy', 'Server'],
+    steps: [
+      {
+        ask: 'ntlm-negotiate-message',
+        from: 1,
+        to: 2,
+        send: 'upstream connection A: NTLM <type 1>',
+        params: [],
+        say: 'challenge remembered on A',
+      },
+      { message: '401 with the CHALLENGE, passed back', from: 1, to: 0 },
+      { message: 'NTLM <type 3>, on the client’s same connection', from: 0, to: 1 },
+      {
+        ask: 'ntlm-connection-changed',
+        from: 1,
+        to: 2,
+        send: 'upstream connection B: NTLM <type 3>',
+        params: [],
+        say: 'no challenge on B: start over',
+      },
     ],
   },
   {

@@ -63,7 +63,10 @@ function findScenario(registry: Scenario[], id: string, diagram: string): Scenar
 function answerLines(s: Scenario, step: AskStep, diagram: string): string[] {
   const { status, code, challenge } = s.expect;
   const lines = [`${status} ${code ?? STATUS_CODES[status] ?? ''}`.trim()];
-  if (challenge) {
+  if (challenge && step.params?.length === 0) {
+    // A challenge without auth-params (Negotiate, NTLM, an NTLM token): shown whole.
+    lines.push(`WWW-Authenticate: ${challenge}`);
+  } else if (challenge) {
     const scheme = challenge.split(' ')[0] ?? '';
     const params = (step.params ?? ['realm']).map((name) => {
       const value = challengeParam(challenge, name);

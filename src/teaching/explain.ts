@@ -288,6 +288,18 @@ const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
     },
   },
   {
+    guard: 'NTLM handshake under Negotiate or NTLM ([MS-NLMP], RFC 4559)',
+    failedBy: {
+      ntlm_credentials_missing: 'Negotiate or NTLM credentials sent',
+      ntlm_malformed: 'one base64 NTLM message, type 1 or 3, its fields inside it',
+      negotiate_kerberos_unavailable: 'an NTLM message (no Kerberos or SPNEGO: no KDC)',
+      ntlm_handshake_continue: 'an AUTHENTICATE message (a NEGOTIATE gets the challenge)',
+      ntlm_v1_refused: 'an NTLMv2 response (not LM or NTLMv1)',
+      ntlm_connection_changed: 'answers the challenge issued to you on this connection',
+      ntlm_credentials_invalid: 'NTProofStr verifies (user, domain, password)',
+    },
+  },
+  {
     guard: 'webhook signature (HMAC-SHA256 over timestamp and body, Stripe-style)',
     failedBy: {
       webhook_signature_missing: 'Stripe-Signature header sent',
