@@ -11,6 +11,8 @@ export const CORS_ALLOWED_HEADERS: readonly string[] = [
   'X-CSRF-Token',
   // A DPoP proof (RFC 9449 §4.1), which a page using DPoP-bound tokens sends with each call.
   'DPoP',
+  // The run a browser client's requests are recorded in (routes/runs.ts).
+  'X-Run-Id',
 ];
 
 /**

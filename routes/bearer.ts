@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { bearerChallenges } from '../src/auth/challenges';
 import { methodNotAllowed, problem } from '../src/http/problems';
+import { SCRIPTED_STATUSES, scriptedFailure, type ScriptedStatus } from '../src/http/scripted';
 import { traceOf } from '../src/teaching/explain';
 import type { Store } from '../src/store';
 import type { Visitors } from '../src/http/visitors';
@@ -43,18 +44,6 @@ export function bearerRouter(deps: {
 const FLAKY_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 const FLAKY_WINDOW_MS = 10 * 60 * 1000;
 const FLAKY_MAX_FAILURES = 10;
-
-/** What a scripted 429 names: a short wait, so a retry test need not sleep long. */
-const SCRIPTED_RETRY_AFTER = '2';
-export const SCRIPTED_RATE_LIMIT_HEADERS = {
-  'Retry-After': SCRIPTED_RETRY_AFTER,
-  RateLimit: `"flaky"; r=0; t=${SCRIPTED_RETRY_AFTER}`,
-  'RateLimit-Policy': '"flaky"; q=10; w=60',
-} as const;
-
-/** The failure a script answers with: `status` on the query, 401 unless told. */
-type ScriptedStatus = '401' | '429' | '503';
-const SCRIPTED_STATUSES: readonly ScriptedStatus[] = ['401', '429', '503'];
 
 /** One query parameter as a single string, or a 400 naming it (a repeated one is an array). */
 function queryText(value: unknown, name: string, rule: string): string | undefined {
@@ -135,35 +124,6 @@ function flaky(store: Store, visitors: Visitors, challenge: string): RequestHand
 /** For /explain: what a scripted failure passed, and the step that failed on purpose. */
 const SCRIPT_GUARD = 'scripted failures (GET /api/v1/flaky)';
 const SCRIPT_CHECKS = ['valid access token with data:read', 'past the scripted failures'];
-
-/** The scripted failure of a status: the answer a real refusal of that kind would give. */
-function scriptedFailure(
-  status: ScriptedStatus,
-  which: string,
-  extensions: Record<string, unknown>,
-  challenge: string,
-) {
-  switch (status) {
-    case '429':
-      return problem('rate_limited', {
-        detail: `${which}: too many requests; wait for the Retry-After delay, then retry. Your token is fine.`,
-        headers: SCRIPTED_RATE_LIMIT_HEADERS,
-        extensions,
-      });
-    case '503':
-      return problem('store_unavailable', {
-        detail: `${which}: the state store is (pretend) down. Your token was not judged: keep it and retry after the Retry-After delay.`,
-        headers: { 'Retry-After': SCRIPTED_RETRY_AFTER },
-        extensions,
-      });
-    case '401':
-      return problem('token_expired', {
-        detail: `${which}: refresh your token and retry.`,
-        headers: { 'WWW-Authenticate': challenge },
-        extensions,
-      });
-  }
-}
 
 const getData: RequestHandler = function getData(_req, res) {
   const claims = res.locals.auth?.claims;

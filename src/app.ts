@@ -12,6 +12,8 @@ import { openaiAuth } from '../middleware/openai-auth';
 import { clientCredentialLimit } from '../middleware/client-auth';
 import { authorizeLoginLimit, failureLimiter, loginRateLimit } from '../middleware/rate-limit';
 import { requestId } from '../middleware/request-id';
+import { runScript } from '../middleware/run-script';
+import { runTag } from '../middleware/run-tag';
 import { requireRecentLogin } from '../middleware/require-recent-login';
 import { requireRole } from '../middleware/require-role';
 import { requireScope } from '../middleware/require-scope';
@@ -39,6 +41,7 @@ import { sourcesRouter } from '../routes/sources';
 import { openaiRouter } from '../routes/openai';
 import { openapiRouter } from '../routes/openapi';
 import { playgroundRouter } from '../routes/playground';
+import { runsRouter } from '../routes/runs';
 import { tokensRouter } from '../routes/tokens';
 import { authorizeRouter } from '../routes/authorize';
 import { registeredClients } from './oauth/clients';
@@ -61,6 +64,8 @@ import { mintExpiredSessions, SessionStore } from './store/session-store';
 import { createTokenVerifier } from './tokens/verify';
 import { dpopNonces } from './tokens/dpop';
 import { createVisitors } from './http/visitors';
+import { RunBook } from './runs/book';
+import { fingerprinter } from './runs/record';
 
 /** What the app is built from, besides configuration; tests inject their own. */
 export interface Deps {
@@ -213,6 +218,9 @@ export function createApp(config: Config, deps: Deps): express.Application {
       // A request in absolute form (curl -x) is a proxy request: 407 without the proxy's
       // credentials, 403 for any other server, else served here as the path it names.
       forwardProxy({ publicUrl: config.publicUrl }),
+      // A request in a run (X-Run-Id, or under a run's base URL /runs/{id}/): named here, its
+      // prefix taken off, so that every route below serves it as usual (routes/runs.ts).
+      runTag({ clock }),
     ),
   );
 
@@ -230,6 +238,20 @@ export function createApp(config: Config, deps: Deps): express.Application {
   // The CORS policy before every router: preflights are answered before any authentication,
   // and every 401 and 403 to an allowed origin carries the headers that let its script read it.
   app.use(corsPolicy({ origins: config.cors.origins }));
+  // A request in a run: found, numbered, answered as the run's script says or passed on, and
+  // recorded after its answer (middleware/run-script.ts). Untagged requests pass at once.
+  const runs = new RunBook({ store, clock });
+  app.use(
+    runScript({
+      book: runs,
+      visitors,
+      fingerprint: fingerprinter(config.session.secret),
+      clock,
+      cookieName,
+      resourceMetadata,
+      logger,
+    }),
+  );
   app.use(
     corsRouter({
       frontDoor: frontDoor({
@@ -278,6 +300,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(catalogRouter({ specimens, baseUrl: config.publicUrl, registry }));
   app.use(sourcesRouter());
   app.use(explainRouter({ book: explanations }));
+  app.use(runsRouter({ book: runs, visitors, publicUrl: config.publicUrl }));
   app.use(
     playgroundRouter({
       specimens,

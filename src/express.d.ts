@@ -40,6 +40,11 @@ declare global {
       /** The problem code and detail of a refused request, for the log line. */
       problemCode?: string;
       problemDetail?: string;
+      /**
+       * The run a request is recorded in (middleware/run-tag.ts names it, by X-Run-Id or a
+       * /runs/{id}/ path prefix; middleware/run-script.ts finds it and numbers the request).
+       */
+      run?: { id: string; via: 'header' | 'path'; at: number; path: string; scripted?: boolean };
     }
   }
 }

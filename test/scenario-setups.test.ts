@@ -103,6 +103,7 @@ const REALISED = new Set([
   'negotiate-handshake-complete',
   'ntlm-wrong-password',
   'ntlm-unknown-user',
+  'runs-limit-reached',
 ]);
 /** Unfired cards no test can set up, and why. */
 const NOT_REALISABLE: Record<string, string> = {
@@ -229,6 +230,16 @@ describe('the cards the table test does not fire', () => {
         .send({ ...s.trigger.body, mfa_token: login.body.mfa_token });
       await expectDocumented(res, s);
       expect(res.body.attempts_remaining).toBe(4);
+    });
+  });
+
+  describe('runs-limit-reached', () => {
+    it('answers as documented to the sixth run an address opens within the window', async () => {
+      const s = card('runs-limit-reached');
+      const ctx = buildApp();
+      const specimens = await ctx.specimens.get();
+      for (let i = 0; i < 5; i++) expect((await fire(ctx.http, s, specimens)).status).toBe(201);
+      await expectDocumented(await fire(ctx.http, s, specimens), s);
     });
   });
 

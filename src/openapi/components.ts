@@ -1,6 +1,7 @@
 /** The document's components: schemas, headers, shared responses and security schemes. */
 import { problemCatalog } from '../scenarios/catalog';
 import { problemExample } from './examples';
+import { RUN_SCHEMAS } from './paths/runs';
 import { int, iso, obj, ref, str } from './schemas';
 import type { Schema } from './types';
 
@@ -174,6 +175,7 @@ export function components(cookieName: string): Schema {
         },
         ['request_id', 'status', 'code', 'trace', 'type', 'remedy'],
       ),
+      ...RUN_SCHEMAS,
     },
     headers: {
       'X-Request-Id': {

@@ -13,6 +13,7 @@ import { learnRoutes } from './paths/learn';
 import { ntlmRoutes } from './paths/ntlm';
 import { oauthRoutes } from './paths/oauth';
 import { openaiRoutes } from './paths/openai';
+import { runsRoutes } from './paths/runs';
 import { sessionRoutes } from './paths/session';
 import { tokensRoutes } from './paths/tokens';
 import { vapidRoutes } from './paths/vapid';
@@ -36,6 +37,7 @@ export const ROUTES: RouteDoc[] = [
   ...vapidRoutes,
   ...privatetokenRoutes,
   ...ntlmRoutes,
+  ...runsRoutes,
   ...learnRoutes,
   ...assetRoutes,
 ];

@@ -1399,6 +1399,33 @@ export const problemCatalog = {
     remedy: 'Nothing to fix: it is the answer you asked for.',
     rfc: [rfc(9110, '15'), rfc(9457, '3.1.2')],
   },
+
+  // --- runs: grading a client (routes/runs.ts) ------------------------------------------------
+  run_not_found: {
+    status: 404,
+    title: 'Run not found',
+    explanation:
+      'A request named a run (the X-Run-Id header, or a base URL under /runs/{id}/) that this address has not opened. Runs are per visitor: one is found only from the address that opened it, so nobody can read or fill another visitor’s run. Nothing was recorded and the request was not served.',
+    remedy:
+      'Open a run with POST /runs and use the id (or base_url) it answers, from the same address.',
+    rfc: [rfc(9110, '15.5.5')],
+  },
+  run_expired: {
+    status: 404,
+    title: 'Run expired',
+    explanation:
+      'The run this request named has ended: a run lives 30 minutes from its opening, and its records end with it. Nothing was recorded and the request was not served.',
+    remedy: 'Open a new run with POST /runs for each test (or test suite).',
+    rfc: [rfc(9110, '15.5.5')],
+  },
+  run_limit_reached: {
+    status: 429,
+    title: 'Too many runs',
+    explanation:
+      'Opening a run needs no credentials, so each address may open only a few runs per 30 minutes (each run records a bounded number of requests, charged to the address): one address cannot fill the store for everyone. Retry-After says when the window ends.',
+    remedy: 'Reuse one run for a whole test suite, or wait for the Retry-After delay.',
+    rfc: [rfc(6585, '4'), rfc(9110, '10.2.3')],
+  },
 } as const satisfies Record<string, ProblemDef>;
 
 export type ProblemCode = keyof typeof problemCatalog;

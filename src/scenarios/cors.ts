@@ -152,7 +152,8 @@ export const scenarios: Scenario[] = [
         'access-control-allow-origin': DEMO_ORIGIN,
         'access-control-allow-credentials': 'true',
         'access-control-allow-methods': 'GET,HEAD,POST,PUT,PATCH,DELETE',
-        'access-control-allow-headers': 'Authorization,Content-Type,X-Request-Id,X-CSRF-Token,DPoP',
+        'access-control-allow-headers':
+          'Authorization,Content-Type,X-Request-Id,X-CSRF-Token,DPoP,X-Run-Id',
         'access-control-max-age': '600',
         vary: 'Origin',
       },

@@ -23,6 +23,7 @@ import * as openai from './openai';
 import * as platform from './platform';
 import * as privatetoken from './privatetoken';
 import { DEFAULT_REGISTRY_SETTINGS, registryOf } from './registry';
+import * as runs from './runs';
 import * as session from './session';
 import * as tokens from './tokens';
 import * as vapid from './vapid';
@@ -46,6 +47,7 @@ const FAMILIES: Record<Family, { family: FamilyInfo; scenarios: Scenario[] }> = 
   openai,
   echo,
   ntlm,
+  runs,
   platform,
   vapid,
   privatetoken,

@@ -14,6 +14,7 @@ export type Family =
   | 'openai'
   | 'echo'
   | 'ntlm'
+  | 'runs'
   | 'platform'
   | 'vapid'
   | 'privatetoken';

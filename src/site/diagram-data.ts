@@ -485,6 +485,34 @@ export const DIAGRAMS: readonly DiagramSpec[] = [
     ],
   },
   {
+    id: 'runs',
+    family: 'runs',
+    title: 'Grading a client: a run, its requests, its report',
+    summary:
+      'A client test opens a run, sends its requests under the run’s base URL (or with X-Run-Id), and reads the report: each rule passed or broken, with the request numbers that show it.',
+    participants: DATA_LANES,
+    steps: [
+      {
+        ask: 'runs-open',
+        send: '{"script": "expiry"}',
+        headers: ['Cache-Control'],
+        say: 'id, base_url, X-Run-Id, report_url',
+      },
+      {
+        note: 'Your client runs under base_url: its first token answers 401 token_expired; it refreshes once and retries once.',
+      },
+      {
+        http: { method: 'GET', path: '/runs/{id}/report', status: 200 },
+        say: 'passed, findings (empty), every rule with its evidence',
+      },
+      {
+        ask: 'runs-not-found',
+        send: 'X-Run-Id: a run never opened',
+        say: 'not served, not recorded',
+      },
+    ],
+  },
+  {
     id: 'platform-errors',
     family: 'platform',
     title: 'Answers that are not about credentials',

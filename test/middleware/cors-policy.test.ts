@@ -184,7 +184,7 @@ describe('the CORS policy', () => {
         .set('Access-Control-Request-Method', 'GET')
         .set('Access-Control-Request-Headers', 'x-evil,authorization');
       expect(res.headers['access-control-allow-headers']).toBe(
-        'Authorization,Content-Type,X-Request-Id,X-CSRF-Token,DPoP',
+        'Authorization,Content-Type,X-Request-Id,X-CSRF-Token,DPoP,X-Run-Id',
       );
     });
   });

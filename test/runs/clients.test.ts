@@ -1,0 +1,170 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import pino from 'pino';
+import { createApp } from '../../src/app';
+import { createServer } from '../../src/http/server';
+import type { RunReport } from '../../src/runs/report';
+import type { RuleId } from '../../src/runs/rules';
+import { MemoryStore, systemClock } from '../../src/store';
+import { testConfig } from '../helpers';
+import {
+  correctClient,
+  followingClient,
+  forbiddenRefresher,
+  impatientClient,
+  login,
+  loopingClient,
+  racingClient,
+  staleRefreshClient,
+  type Client,
+  type Tokens,
+} from './clients';
+
+/**
+ * The proof of issue 18: hand-written clients (test/runs/clients.ts) driven through scripted runs
+ * on a real listening server with the real clock; each report names exactly the client's bugs.
+ */
+let server: Server;
+let origin: string;
+
+beforeEach(async () => {
+  // A fresh store per test: every test opens its run from 127.0.0.1, 5 runs per window.
+  const store = new MemoryStore({ maxEntries: 10_000 });
+  const app = createApp(testConfig(), {
+    store,
+    clock: systemClock,
+    logger: pino({ level: 'silent' }),
+  });
+  server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterEach(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+/** Opens a run of a script; its base URL on this server. */
+async function openRun(script: string): Promise<{ id: string; base: string }> {
+  const res = await fetch(`${origin}/runs`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ script }),
+  });
+  expect(res.status).toBe(201);
+  const run = (await res.json()) as { id: string; base_url: string };
+  return { id: run.id, base: `${origin}/runs/${run.id}` };
+}
+
+async function report(id: string): Promise<RunReport> {
+  const res = await fetch(`${origin}/runs/${id}/report`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as RunReport;
+}
+
+const findings = (r: RunReport): RuleId[] => r.findings.map((f) => f.rule).sort();
+
+/** Runs a client under a script: logs in through the run, then makes `calls` calls at once. */
+async function drive(
+  script: string,
+  make: (base: string, tokens: Tokens) => Client,
+  calls = 1,
+): Promise<{ report: RunReport; statuses: number[] }> {
+  const { id, base } = await openRun(script);
+  const client = make(base, await login(base));
+  const statuses = await Promise.all(
+    Array.from({ length: calls }, () => client.get('/api/v1/data')),
+  );
+  return { report: await report(id), statuses };
+}
+
+describe('a run report on hand-written fetch clients', () => {
+  describe('the correct client', () => {
+    it('passes "expiry" with three concurrent calls: one refresh, one retry each', async () => {
+      const { report, statuses } = await drive('expiry', correctClient, 3);
+      expect(statuses).toEqual([200, 200, 200]);
+      expect(report.findings).toEqual([]);
+      expect(report.passed).toBe(true);
+      expect(report.requests.filter((r) => r.kind === 'refresh')).toHaveLength(1);
+      expect(report.observations.map((o) => o.pattern)).toContain('recovered');
+    });
+
+    it('passes "refresh-unavailable": waits Retry-After, refreshes again with the same token', async () => {
+      const { report, statuses } = await drive('refresh-unavailable', correctClient);
+      expect(statuses).toEqual([200]);
+      expect(report.findings).toEqual([]);
+      expect(report.requests.map((r) => [r.kind, r.status])).toEqual([
+        ['token', 200],
+        ['resource', 401],
+        ['refresh', 503],
+        ['refresh', 200],
+        ['resource', 200],
+      ]);
+      expect(report.observations.map((o) => o.pattern)).toContain('retry_after_honoured');
+    });
+
+    it('passes "rate-limited" and "insufficient-scope"', async () => {
+      const limited = await drive('rate-limited', correctClient);
+      expect(limited.statuses).toEqual([200]);
+      expect(limited.report.findings).toEqual([]);
+      const scoped = await drive('insufficient-scope', correctClient);
+      expect(scoped.statuses).toEqual([403]);
+      expect(scoped.report.findings).toEqual([]);
+    });
+
+    it('passes "redirect": follows it without the credential', async () => {
+      const { report } = await drive('redirect', correctClient);
+      expect(report.findings).toEqual([]);
+      expect(report.requests.at(-1)).toMatchObject({ path: '/elsewhere/api/v1/data', status: 404 });
+      expect(report.requests.at(-1)!.credential).toBeUndefined();
+    });
+  });
+
+  it('names the client that loops on 401: the refused token resent, a retry storm', async () => {
+    const { report, statuses } = await drive('expiry', loopingClient);
+    expect(statuses).toEqual([401]);
+    expect(findings(report)).toEqual(['refused_credential_retried', 'retry_storm']);
+    const resent = report.findings.find((f) => f.rule === 'refused_credential_retried')!;
+    expect(resent.evidence).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+
+  it('names the client that ignores Retry-After', async () => {
+    const { report, statuses } = await drive('rate-limited', impatientClient);
+    expect(statuses).toEqual([200]);
+    expect(findings(report)).toEqual(['retry_after_ignored']);
+    expect(report.findings[0]!.evidence).toEqual([2, 3]);
+  });
+
+  it('names the client without single-flight refresh', async () => {
+    const { report } = await drive('expiry', racingClient, 3);
+    expect(findings(report)).toEqual(['refresh_not_single_flight']);
+    const refreshes = report.requests.filter((r) => r.kind === 'refresh').map((r) => r.n);
+    expect(refreshes).toHaveLength(3);
+    expect(report.findings[0]!.evidence).toEqual(refreshes);
+  });
+
+  it('names the client that keeps its first refresh token', async () => {
+    const { id, base } = await openRun('expiry-twice');
+    const client = staleRefreshClient(base, await login(base));
+    expect(await client.get('/api/v1/data')).toBe(200);
+    // Within its retry grace the server answers a used refresh token with the same pair again
+    // (auth-token-refresh-retry): the client gets back the token that just expired.
+    expect(await client.get('/api/v1/data')).toBe(401);
+    const r = await report(id);
+    expect(findings(r)).toEqual(['refresh_token_reused']);
+    expect(r.findings[0]!.evidence).toEqual([3, 6]);
+  });
+
+  it('names the client that refreshes on a 403', async () => {
+    const { report, statuses } = await drive('insufficient-scope', forbiddenRefresher);
+    expect(statuses).toEqual([200]);
+    expect(findings(report)).toEqual(['forbidden_treated_as_unauthorized']);
+    expect(report.findings[0]!.evidence).toEqual([2, 3]);
+  });
+
+  it('names the client that follows a redirect with its credential', async () => {
+    const { report } = await drive('redirect', followingClient);
+    expect(findings(report)).toEqual(['credential_sent_elsewhere']);
+    expect(report.findings[0]!.evidence).toEqual([3]);
+  });
+});
