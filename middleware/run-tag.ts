@@ -27,8 +27,9 @@ export function runTag(options: RunTagOptions): RequestHandler {
       const prefixed = PREFIXED.exec(url);
       const rest = prefixed?.[2];
       if (prefixed && rest !== undefined && rest !== '/report') {
+        // originalUrl stays as sent: the explanation, the log line and a Digest `uri` name what
+        // the client sent; the error writer picks its dialect by the path as served.
         req.url = `${rest}${prefixed[3] ?? ''}`;
-        req.originalUrl = req.url;
         res.locals.run = { id: prefixed[1]!, via: 'path', at: clock.now(), path: rest };
       }
       next();

@@ -409,7 +409,9 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       );
     }
     if (!(httpError instanceof RequestedStatusError)) res.locals.problemDetail = httpError.detail;
-    sendError(res, httpError, dialectOf(req.originalUrl.split('?')[0] ?? '/'));
+    // A request in a run (/runs/{id}/v1/…) is written in the dialect of the path it was served as.
+    const path = res.locals.run?.path ?? req.originalUrl.split('?')[0] ?? '/';
+    sendError(res, httpError, dialectOf(path));
   };
 }
 

@@ -370,6 +370,14 @@ const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
       proxy_target_refused: 'the target is this server itself',
     },
   },
+  {
+    guard: 'runs (X-Run-Id or /runs/{id}/, routes/runs.ts)',
+    failedBy: {
+      run_not_found: 'the run was opened by this address',
+      run_expired: 'the run has not ended',
+      run_limit_reached: 'this address has runs left in its window',
+    },
+  },
 ];
 
 /**
