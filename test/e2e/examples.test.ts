@@ -220,6 +220,31 @@ describe("the articles' Python examples against the built server", () => {
     },
     30_000,
   );
+
+  itIfPython(
+    'grade_client.py: a run grades a client that waits out Retry-After (no findings) and one that does not (retry_after_ignored)',
+    async () => {
+      const ran = await runExample('grade_client.py', baseUrl);
+      expectSuccess('grade_client.py', ran);
+      expectInOrder(ran.stdout, [
+        /^correct client, run [\w-]{16}\.\w+ \(script rate-limited\):\n/m,
+        '  GET /api/v1/data -> 429 rate_limited\n',
+        '  waiting 2 s, as Retry-After says\n',
+        '  GET /api/v1/data -> 200\n',
+        '  last answer 200; findings: none\n',
+        /noted: Waited \d+ ms after #2's Retry-After: 2 before retrying \(#3\)\.\n/,
+        /^buggy client, run [\w-]{16}\.\w+ \(script rate-limited\):\n/m,
+        '  GET /api/v1/data -> 429 rate_limited\n',
+        '  GET /api/v1/data -> 200\n',
+        '  last answer 200; findings: retry_after_ignored\n',
+        /retry_after_ignored \(requests [\d, ]+\): /,
+      ]);
+      expect(ran.stdout.trimEnd().split('\n').pop()).toBe(
+        'OK: the correct client passed; the buggy one was caught ignoring Retry-After',
+      );
+    },
+    30_000,
+  );
 });
 
 // --- The Node clients (examples/node/): refresh-on-401 with fetch, and with axios -------------
@@ -272,7 +297,48 @@ describe('the Node examples against the built server', () => {
     30_000,
   );
 
-  it.each(['fetch-refresh.mjs', 'axios-refresh.mjs'])(
+  it.each([
+    [
+      'grade-fetch.mjs',
+      'token',
+      /GET \/api\/v1\/data -> 401 token_expired\n/,
+      /POST \/auth\/token \(refresh\) -> 200\n/,
+      /GET \/api\/v1\/data -> 200\n/,
+    ],
+    [
+      'grade-openai.mjs',
+      'key',
+      /POST \/v1\/chat\/completions -> 401 invalid_api_key: 401 Invalid Token \(request id: [\w-]+\)\n/,
+      /POST \/auth\/token -> 200\n/,
+      /POST \/v1\/chat\/completions -> 200\n/,
+    ],
+  ] as const)(
+    '%s: a run grades the client that gets a new %s once (no findings) and the one that resends the refused one (refused_credential_retried)',
+    async (file, what, refused, renewed, recovered) => {
+      const ran = await runNodeExample(file, baseUrl);
+      expectSuccess(file, ran);
+      expectInOrder(ran.stdout, [
+        /^correct client, run [\w-]{16}\.\w+ \(script expiry\):\n/m,
+        refused,
+        renewed,
+        recovered,
+        '  last answer 200; findings: none\n',
+        /^buggy client, run [\w-]{16}\.\w+ \(script expiry\):\n/m,
+        refused,
+        refused,
+        refused,
+        refused,
+        '  last answer 401; findings: refused_credential_retried\n',
+        /error refused_credential_retried \(requests 2, 3, 4, 5\): On a 401, never resend the refused credential/,
+      ]);
+      expect(ran.stdout.trimEnd().split('\n').pop()).toBe(
+        `OK: the correct client passed; the buggy one was caught retrying a refused ${what}`,
+      );
+    },
+    30_000,
+  );
+
+  it.each(['fetch-refresh.mjs', 'axios-refresh.mjs', 'grade-fetch.mjs', 'grade-openai.mjs'])(
     '%s: exits 2 when no server answers',
     async (file) => {
       const ran = await runNodeExample(file, `http://127.0.0.1:${await freePort()}`);
