@@ -240,7 +240,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(corsPolicy({ origins: config.cors.origins }));
   // A request in a run: found, numbered, answered as the run's script says or passed on, and
   // recorded after its answer (middleware/run-script.ts). Untagged requests pass at once.
-  const runs = new RunBook({ store, clock });
+  const runs = new RunBook({ store, clock, perVisitor: config.runsPerAddress });
   app.use(
     runScript({
       book: runs,

@@ -89,6 +89,8 @@ export interface Config {
   };
   /** Refusals per minute per client address whose explanation is kept for /explain/:id. */
   explainPerAddressPerMinute: number;
+  /** Runs (/runs, grading a client) one client address may open per 30 minutes. */
+  runsPerAddress: number;
   cors: {
     /** Exact origins (`scheme://host[:port]`) whose scripts may read this server's answers. */
     origins: string[];
@@ -228,6 +230,7 @@ const schema = z.object({
   CREDENTIAL_WINDOW_SECONDS: integer(1, 86_400).default(60),
   DIGEST_MAX_REQUESTS_PER_MINUTE: integer(1, 1_000_000).default(120),
   EXPLAIN_PER_ADDRESS_PER_MINUTE: integer(0, 100_000).default(120),
+  RUNS_PER_ADDRESS: integer(1, 10_000).default(5),
   CORS_ORIGINS: z
     .string()
     .transform((list, ctx) => {
@@ -412,6 +415,7 @@ export function loadConfig(
       visitorMaxBytes: e.VISITOR_MAX_BYTES,
     },
     explainPerAddressPerMinute: e.EXPLAIN_PER_ADDRESS_PER_MINUTE,
+    runsPerAddress: e.RUNS_PER_ADDRESS,
     cors: {
       origins: e.CORS_ORIGINS ?? defaultCorsOrigins(e.CORS_DEMO_PORT),
       demoPort: e.CORS_DEMO_PORT,

@@ -40,7 +40,14 @@ export class RunBook {
   /** The latest request number seen per run in this process (bounded): see RunRecord.last_arrived. */
   private readonly arrived = new Map<string, number>();
 
-  constructor(private readonly deps: { store: Store; clock: Clock }) {}
+  constructor(
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      /** Runs a visitor may open per RUN_TTL_MS (RUNS_PER_ADDRESS); RUNS_PER_VISITOR unless told. */
+      perVisitor?: number;
+    },
+  ) {}
 
   private key(visitor: VisitorTag, id: string, part = ''): string {
     return `run:${visitor}:${id}${part}`;
@@ -55,9 +62,10 @@ export class RunBook {
   async open(visitor: VisitorTag, script: Script): Promise<Run> {
     const now = this.deps.clock.now();
     const opened = await this.deps.store.increment(`runs:${visitor}`, RUN_TTL_MS, visitor);
-    if (opened > RUNS_PER_VISITOR) {
+    const limit = this.deps.perVisitor ?? RUNS_PER_VISITOR;
+    if (opened > limit) {
       throw problem('run_limit_reached', {
-        detail: `This address opened ${RUNS_PER_VISITOR} runs in the last ${RUN_TTL_MS / 60_000} minutes, the most it may; runs end ${RUN_TTL_MS / 60_000} minutes after they open.`,
+        detail: `This address opened ${limit} runs in the last ${RUN_TTL_MS / 60_000} minutes, the most it may; runs end ${RUN_TTL_MS / 60_000} minutes after they open.`,
         headers: { 'Retry-After': String(RUN_TTL_MS / 1000) },
       });
     }

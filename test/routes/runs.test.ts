@@ -50,6 +50,20 @@ describe('runs (routes/runs.ts)', () => {
       expect(Date.parse(res.body.expires_at) - Date.parse(res.body.opened_at)).toBe(RUN_TTL_MS);
     });
 
+    it('opens RUNS_PER_ADDRESS runs per address per 30 minutes, then 429 run_limit_reached (another address still opens)', async () => {
+      const clock = testClock();
+      const ctx = buildApp({ env: { TRUST_PROXY: 'loopback', RUNS_PER_ADDRESS: '2' }, clock });
+      await open(ctx, ALICE);
+      await open(ctx, ALICE);
+      const third = await as(ctx, ALICE).post('/runs').send({ script: 'none' });
+      expectProblem(third, { status: 429, code: 'run_limit_reached', challenge: null });
+      expect(third.body.detail).toContain('This address opened 2 runs');
+      expect(third.headers['retry-after']).toBe(String(RUN_TTL_MS / 1000));
+      await open(ctx, BOB);
+      clock.advance(RUN_TTL_MS + 1000);
+      await open(ctx, ALICE);
+    });
+
     it.each([['chaos'], [''], [['expiry', 'none']]])(
       'refuses the script %j: 400 parameter_invalid',
       async (script) => {
