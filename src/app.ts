@@ -29,6 +29,7 @@ import { pushRouter } from '../routes/push';
 import { privacypassRouter } from '../routes/privacypass';
 import { vapidSpecimens } from './auth/vapid';
 import { ntlmRouter } from '../routes/ntlm';
+import { oauth1Router } from '../routes/oauth1';
 import { DEMO_WEBHOOK_SECRET } from './auth/webhook';
 import { corsRouter } from '../routes/cors';
 import { corsBrokenRouter } from '../routes/cors-broken';
@@ -392,6 +393,10 @@ export function createApp(config: Config, deps: Deps): express.Application {
   );
   // Negotiate and NTLM: the handshake's challenge lives with the TCP connection (routes/ntlm.ts).
   app.use(ntlmRouter({ config, clock, credentials, owner: (req) => visitors.of(req) }));
+  // OAuth 1.0a signed requests with the published demo credentials (src/auth/oauth1.ts).
+  app.use(
+    oauth1Router({ store, clock, publicUrl: config.publicUrl, owner: (req) => visitors.of(req) }),
+  );
   // httpbin's echo: what the client sent, its secrets decoded but never echoed (no state).
   app.use(echoRouter());
 

@@ -1,3 +1,4 @@
+import type { Oauth1Verified } from './auth/oauth1';
 import type { Client } from './tokens/identities';
 import type { AccessClaims } from './tokens/verify';
 import type { DecisionTrace } from './teaching/trace';
@@ -27,6 +28,8 @@ declare global {
       vapidForm?: 'vapid' | 'WebPush';
       /** Who an NTLM handshake authenticated, and under which scheme (middleware/ntlm-auth.ts). */
       ntlm?: { user: string; domain: string; scheme: 'Negotiate' | 'NTLM' };
+      /** What an OAuth 1.0a signature verified, set by middleware/oauth1-auth.ts. */
+      oauth1?: Oauth1Verified;
       /** The authenticated OAuth client, set by middleware/client-auth.ts. */
       client?: Client;
       /** The logged-in cookie session, set by middleware/session-auth.ts. */

@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+import OAuth from 'oauth-1.0a';
 import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../src/app';
@@ -104,6 +106,10 @@ const REALISED = new Set([
   'ntlm-wrong-password',
   'ntlm-unknown-user',
   'runs-limit-reached',
+  'oauth1-valid',
+  'oauth1-signature-invalid',
+  'oauth1-signature-encoding',
+  'oauth1-nonce-reused',
 ]);
 /** Unfired cards no test can set up, and why. */
 const NOT_REALISABLE: Record<string, string> = {
@@ -210,6 +216,59 @@ describe('the cards the table test does not fire', () => {
         .send(s.trigger.body);
       expect(res.status).toBe(s.expect.status);
       expect(res.body).toEqual({ verified: true, bytes: JSON.stringify(s.trigger.body).length });
+    });
+  });
+
+  describe('the OAuth 1.0a cards signed now', () => {
+    const ctx = buildApp();
+    /** The card's request signed now by oauth-1.0a (npm) for PUBLIC_URL, as a client behind a proxy would. */
+    const signed = (
+      s: Scenario,
+      options: { tokenSecret?: string; formEncoding?: boolean } = {},
+    ) => {
+      const oauth = new OAuth({
+        consumer: { key: 'four-oh-one-consumer', secret: 'four-oh-one-consumer-secret' },
+        signature_method: 'HMAC-SHA1',
+        hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64'),
+      });
+      oauth.getTimeStamp = () => Math.floor(ctx.clock.now() / 1000);
+      if (options.formEncoding) {
+        oauth.percentEncode = (value) => new URLSearchParams({ x: value }).toString().slice(2);
+      }
+      const data = oauth.authorize(
+        { url: `${ctx.config.publicUrl}${s.trigger.path}`, method: s.trigger.method },
+        { key: 'four-oh-one-token', secret: options.tokenSecret ?? 'four-oh-one-token-secret' },
+      );
+      return ctx
+        .http()
+        .get(s.trigger.path)
+        .set('Authorization', oauth.toHeader(data).Authorization);
+    };
+
+    it('oauth1-valid is served', async () => {
+      const s = card('oauth1-valid');
+      const res = await signed(s);
+      expect(res.status).toBe(s.expect.status);
+      expect(res.body).toMatchObject({ authenticated: true, token: 'four-oh-one-token' });
+    });
+
+    it('oauth1-signature-invalid answers as documented with another token secret', async () => {
+      const s = card('oauth1-signature-invalid');
+      await expectDocumented(await signed(s, { tokenSecret: 'wrong-secret' }), s);
+    });
+
+    it('oauth1-signature-encoding answers as documented when signed with the form encoding', async () => {
+      const s = card('oauth1-signature-encoding');
+      await expectDocumented(await signed(s, { formEncoding: true }), s);
+    });
+
+    it('oauth1-nonce-reused answers as documented to the same signed request, sent again', async () => {
+      const s = card('oauth1-nonce-reused');
+      const first = signed(s);
+      const auth = first.get('Authorization');
+      expect((await first).status).toBe(200);
+      const again = await ctx.http().get(s.trigger.path).set('Authorization', auth);
+      await expectDocumented(again, s);
     });
   });
 

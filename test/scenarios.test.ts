@@ -283,7 +283,7 @@ function describeIntegrity(): void {
 
     it('gives every problem code a title, explanation, remedy and RFC reference', () => {
       for (const [code, p] of Object.entries(problemCatalog)) {
-        expect(code).toMatch(/^[a-z]+(_[a-z0-9]+)*$/);
+        expect(code).toMatch(/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/);
         expect(p.title.length).toBeGreaterThan(3);
         expect(p.explanation.length).toBeGreaterThan(40);
         expect(p.remedy.length).toBeGreaterThan(10);

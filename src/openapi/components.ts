@@ -269,6 +269,12 @@ export function components(cookieName: string): Schema {
         description:
           '[MS-NLMP]: NEGOTIATE, CHALLENGE, AUTHENTICATE (NTLMv2) on one keep-alive connection.',
       },
+      oauth1: {
+        type: 'http',
+        scheme: 'OAuth',
+        description:
+          'OAuth 1.0a signed requests (RFC 5849): `Authorization: OAuth oauth_consumer_key="…", …, oauth_signature="…"`.',
+      },
       openaiKey: {
         type: 'http',
         scheme: 'bearer',

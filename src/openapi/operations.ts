@@ -27,6 +27,7 @@ const GUARD_HOMES: Record<Security, { method: string; path: string }[]> = {
   cookieSession: [{ method: 'POST', path: '/keepalive' }],
   negotiate: [{ method: 'GET', path: '/negotiate/resource' }],
   ntlm: [{ method: 'GET', path: '/ntlm/resource' }],
+  oauth1: [{ method: 'GET', path: '/oauth1/resource' }],
 };
 
 /** The codes a guard answers on every route it protects (see GUARD_HOMES). */

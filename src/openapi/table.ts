@@ -12,6 +12,7 @@ import { echoRoutes } from './paths/echo';
 import { learnRoutes } from './paths/learn';
 import { ntlmRoutes } from './paths/ntlm';
 import { oauthRoutes } from './paths/oauth';
+import { oauth1Routes } from './paths/oauth1';
 import { openaiRoutes } from './paths/openai';
 import { runsRoutes } from './paths/runs';
 import { sessionRoutes } from './paths/session';
@@ -32,6 +33,7 @@ export const ROUTES: RouteDoc[] = [
   ...adminRoutes,
   ...corsRoutes,
   ...classicRoutes,
+  ...oauth1Routes,
   ...openaiRoutes,
   ...echoRoutes,
   ...vapidRoutes,

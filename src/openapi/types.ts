@@ -15,7 +15,8 @@ export type Security =
   | 'apiKey'
   | 'openaiKey'
   | 'negotiate'
-  | 'ntlm';
+  | 'ntlm'
+  | 'oauth1';
 
 export interface Success {
   status: number | `${1 | 2 | 3 | 4 | 5}XX`;

@@ -43,6 +43,9 @@ const WEBHOOK_SIGNING = ' The demo signing secret is published: `whsec_four-oh-o
 const HTTP_SIGNING =
   ' The demo key is published: keyid `four-oh-one-demo-hmac`, HMAC-SHA256 with the secret `four-oh-one-rfc9421-demo-key`.';
 
+const OAUTH1_DEMO =
+  ' The demo credentials are published: consumer key `four-oh-one-consumer`, secret `four-oh-one-consumer-secret`; token `four-oh-one-token`, secret `four-oh-one-token-secret`.';
+
 const BEARER_RETRY =
   'Get a new access token (refresh it, or sign in again), then retry the request once with it.';
 
@@ -1281,6 +1284,122 @@ export const problemCatalog = {
     remedy:
       'POST {"challenge": "<the challenge parameter of the 401>"} to /privacypass/demo-issuer.',
     rfc: [rfc(9577, '2.1'), rfc(9578, '6')],
+  },
+  // --- OAuth 1.0a (RFC 5849) ------------------------------------------------------------------
+  oauth1_credentials_missing: {
+    status: 401,
+    title: 'OAuth 1.0a signature missing',
+    explanation:
+      'The resource takes requests signed with OAuth 1.0a (RFC 5849), and this one carried no OAuth protocol parameters: no `Authorization: OAuth …` header and no `oauth_…` parameters in the form body or the query. The 401 carries `WWW-Authenticate: OAuth realm="four-oh-one"`, the scheme RFC 5849 §3.5.1 registers. A client with OAuth 1.0a support (requests-oauthlib’s OAuth1, the oauth-1.0a package) signs every request up front; it does not wait for this challenge.' +
+      OAUTH1_DEMO,
+    remedy:
+      'Sign the request with your client credentials (and token credentials) and send the protocol parameters in `Authorization: OAuth …`.',
+    rfc: [rfc(5849, '3.5.1'), rfc(5849, '3.1'), rfc(9110, '15.5.2')],
+  },
+  oauth1_request_malformed: {
+    status: 400,
+    title: 'OAuth 1.0a parameters unreadable',
+    explanation:
+      'The OAuth protocol parameters could not be read, or hold a value RFC 5849 does not allow: the Authorization value must be `OAuth` followed by `name="value"` pairs separated by commas, every name and value percent-encoded (§3.5.1); a `%` must be followed by two hex digits; `oauth_version`, when sent, must be `1.0`; `oauth_timestamp` a whole number of seconds. RFC 5849 §3.2 answers an unsupported parameter with 400, not 401: other credentials would not help, a corrected request would.' +
+      OAUTH1_DEMO,
+    remedy: 'Send the parameters in RFC 5849’s shape; an OAuth 1.0a library writes them for you.',
+    rfc: [rfc(5849, '3.5.1'), rfc(5849, '3.1'), rfc(5849, '3.2')],
+  },
+  oauth1_parameter_duplicated: {
+    status: 400,
+    title: 'OAuth 1.0a parameter sent twice',
+    explanation:
+      'A protocol parameter (`oauth_…`) appears more than once: twice in the header, or in the header and the query or body too. RFC 5849 §3.5 has a client send them in one place, and §3.2 answers a duplicated protocol parameter with 400: with two values, which one was signed is a guess.' +
+      OAUTH1_DEMO,
+    remedy: 'Send each oauth_ parameter once, in one place (the Authorization header, preferably).',
+    rfc: [rfc(5849, '3.2'), rfc(5849, '3.5')],
+  },
+  oauth1_parameter_missing: {
+    status: 400,
+    title: 'OAuth 1.0a parameter missing',
+    explanation:
+      'A required protocol parameter is missing: `oauth_consumer_key`, `oauth_signature_method` and `oauth_signature` always, `oauth_timestamp` and `oauth_nonce` unless the method is PLAINTEXT (RFC 5849 §3.1). `oauth_token` may be left out by a request made with the client credentials alone (two-legged), which this resource accepts. RFC 5849 §3.2: 400 for a missing required parameter.' +
+      OAUTH1_DEMO,
+    remedy: 'Send every required oauth_ parameter; the detail names the missing ones.',
+    rfc: [rfc(5849, '3.1'), rfc(5849, '3.2')],
+  },
+  oauth1_signature_method_unsupported: {
+    status: 400,
+    title: 'OAuth 1.0a signature method not supported',
+    explanation:
+      'The `oauth_signature_method` is not one this server verifies: HMAC-SHA1 (RFC 5849 §3.4.2), RSA-SHA1 (§3.4.3, with the demo client’s published RSA key), HMAC-SHA256 (the common extension, same construction with SHA-256), and PLAINTEXT (§3.4.4) over https only: PLAINTEXT sends the secrets themselves, and the RFC requires TLS for it, so over plain http it is refused like an unknown method. RFC 5849 §3.2: 400 for an unsupported signature method.' +
+      OAUTH1_DEMO,
+    remedy: 'Sign with HMAC-SHA1, HMAC-SHA256 or RSA-SHA1 (or PLAINTEXT over https).',
+    rfc: [rfc(5849, '3.2'), rfc(5849, '3.4'), rfc(5849, '3.4.4')],
+  },
+  oauth1_consumer_unknown: {
+    status: 401,
+    title: 'OAuth 1.0a consumer key unknown',
+    explanation:
+      'No client is registered under this `oauth_consumer_key`, so there is no secret (or RSA key) to check the signature with. RFC 5849 §3.2: invalid client credentials are 401.' +
+      OAUTH1_DEMO,
+    remedy: 'Use the consumer key and secret the server issued to your client.',
+    rfc: [rfc(5849, '3.2'), rfc(5849, '3.1')],
+  },
+  oauth1_token_unknown: {
+    status: 401,
+    title: 'OAuth 1.0a token unknown',
+    explanation:
+      'The `oauth_token` names no token credentials this server issued (a token from another server, a typo, or the temporary credentials used where the token credentials belong). RFC 5849 §3.2: an invalid token is 401.' +
+      OAUTH1_DEMO,
+    remedy:
+      'Use the token credentials the token endpoint gave you (RFC 5849 §2.3), or run the authorization again.',
+    rfc: [rfc(5849, '3.2'), rfc(5849, '2.3')],
+  },
+  oauth1_token_revoked: {
+    status: 401,
+    title: 'OAuth 1.0a token revoked',
+    explanation:
+      'The token credentials were issued here, but the resource owner revoked them (here the published `four-oh-one-revoked-token`, revoked for good). OAuth 1.0a tokens have no expiry of their own; revocation is how a grant ends. RFC 5849 §3.2: the server verifies the token’s status, and an invalid or expired token is 401.' +
+      OAUTH1_DEMO,
+    remedy:
+      'Send the resource owner through the authorization again (RFC 5849 §2) to get new token credentials.',
+    rfc: [rfc(5849, '3.2'), rfc(5849, '2')],
+  },
+  oauth1_timestamp_invalid: {
+    status: 401,
+    title: 'OAuth 1.0a timestamp outside the window',
+    explanation:
+      'The `oauth_timestamp` is more than 300 seconds from the server’s clock, either way. RFC 5849 §3.3 lets a server reject stale timestamps so that it need remember nonces only for a while: a nonce is unique per timestamp, and this server keeps them for as long as a timestamp stays in the window. Checked before the signature, as oauthlib does, and before anything is stored. A client whose clock is wrong gets this on every request.' +
+      OAUTH1_DEMO,
+    remedy:
+      'Sign again with the current time; if it keeps happening, fix the client’s clock (NTP) or take the offset from the Date header of this answer.',
+    rfc: [rfc(5849, '3.3'), rfc(5849, '3.2')],
+  },
+  oauth1_nonce_reused: {
+    status: 401,
+    title: 'OAuth 1.0a nonce reused',
+    explanation:
+      'A request with this `oauth_nonce`, `oauth_timestamp`, consumer key and token verified already. RFC 5849 §3.3: the nonce makes each request unique, so a captured request cannot be sent again; §3.2 answers a used nonce with 401. The server remembers each nonce of a verified request until its timestamp leaves the 300-second window, per visitor, charged to the visitor’s store quota; a request whose signature did not verify stores nothing.' +
+      OAUTH1_DEMO,
+    remedy:
+      'Sign every request afresh, with a new random nonce; never resend a signed request as it was (a retry is a new request).',
+    rfc: [rfc(5849, '3.3'), rfc(5849, '3.2')],
+  },
+  oauth1_signature_encoding: {
+    status: 401,
+    title: 'OAuth 1.0a signature over a wrongly encoded base string',
+    explanation:
+      "The signature does not verify over the signature base string RFC 5849 defines, but it does over the same string percent-encoded the wrong way: with JavaScript’s encodeURIComponent, which leaves `!*'()` unencoded, or as application/x-www-form-urlencoded (PHP’s urlencode, Java’s URLEncoder, Python’s quote_plus), which writes a space as `+` and `~` as `%7E`. RFC 5849 §3.6 requires RFC 3986’s unreserved set only (`A-Z a-z 0-9 - . _ ~`), everything else as `%XX` in upper-case hex, both for each name and value and for the whole string. The server tries the wrong encodings only after the right one failed, to say why; it never accepts them. This is the classic OAuth 1.0a bug: it shows only when a parameter holds one of those characters." +
+      OAUTH1_DEMO,
+    remedy:
+      'Percent-encode as RFC 5849 §3.6 says: encodeURIComponent(s).replace(/[!\'()*]/g, c => "%" + c.charCodeAt(0).toString(16).toUpperCase()), or Python’s quote(s, safe="~").',
+    rfc: [rfc(5849, '3.6'), rfc(5849, '3.4.1.3.2'), rfc(3986, '2.1')],
+  },
+  oauth1_signature_invalid: {
+    status: 401,
+    title: 'OAuth 1.0a signature does not verify',
+    explanation:
+      'The `oauth_signature` is not the signature of the signature base string (RFC 5849 §3.4.1): the method in upper case, the base string URI (scheme and host in lower case, no default port, no query), and every parameter of the header, the query and the form body, decoded, encoded again, sorted and joined, each part percent-encoded and joined with `&`. Common causes: a wrong secret; the wrong HMAC key (`consumer_secret&token_secret`, both encoded, the `&` kept when there is no token); signing another URL than the one sent (http against https, a port, a proxy’s host); leaving the query or form parameters out. The server tries the URI as it received it and its PUBLIC_URL, and compares in constant time.' +
+      OAUTH1_DEMO,
+    remedy:
+      'Rebuild the base string exactly (an OAuth 1.0a library does) and sign it with the secrets the server issued.',
+    rfc: [rfc(5849, '3.4.1'), rfc(5849, '3.4.2'), rfc(5849, '3.2')],
   },
   status_unauthorized: {
     status: 401,

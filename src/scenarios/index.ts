@@ -19,6 +19,7 @@ import * as dpop from './dpop';
 import * as echo from './echo';
 import * as oauth from './oauth';
 import * as ntlm from './ntlm';
+import * as oauth1 from './oauth1';
 import * as openai from './openai';
 import * as platform from './platform';
 import * as privatetoken from './privatetoken';
@@ -44,6 +45,7 @@ const FAMILIES: Record<Family, { family: FamilyInfo; scenarios: Scenario[] }> = 
   admin,
   cors,
   classic,
+  oauth1,
   openai,
   echo,
   ntlm,

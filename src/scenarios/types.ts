@@ -11,6 +11,7 @@ export type Family =
   | 'admin'
   | 'cors'
   | 'classic'
+  | 'oauth1'
   | 'openai'
   | 'echo'
   | 'ntlm'

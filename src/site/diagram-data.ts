@@ -357,6 +357,29 @@ export const DIAGRAMS: readonly DiagramSpec[] = [
     ],
   },
   {
+    id: 'oauth1-signed-request',
+    family: 'oauth1',
+    title: 'An OAuth 1.0a signed request, and its replay',
+    summary:
+      'Without a signature the resource answers 401 with an OAuth challenge. The client signs the method, the URL and every parameter with its secrets, a timestamp and a fresh nonce, and is served; the same signed request sent again is refused, since its nonce was used.',
+    participants: DATA_LANES,
+    steps: [
+      { ask: 'oauth1-missing', send: 'no Authorization header' },
+      {
+        http: { method: 'GET', path: '/oauth1/resource', status: 200 },
+        send: 'Authorization: OAuth oauth_consumer_key, oauth_token, oauth_timestamp, oauth_nonce, oauth_signature',
+        say: 'the signature verified; the nonce is remembered',
+      },
+      { note: 'An attacker (or a naive retry) sends the very same request again.' },
+      { ask: 'oauth1-nonce-reused', send: 'the same Authorization: OAuth …' },
+      { note: 'Or a client signs a + for a space (a form encoder, not RFC 3986).' },
+      {
+        ask: 'oauth1-signature-encoding',
+        send: 'Authorization: OAuth … signed over Hello+Ladies…',
+      },
+    ],
+  },
+  {
     id: 'openai-key',
     family: 'openai',
     title: 'An OpenAI-style client and its key',

@@ -277,6 +277,23 @@ const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
     },
   },
   {
+    guard: 'OAuth 1.0a signed request (RFC 5849, scheme OAuth)',
+    failedBy: {
+      oauth1_credentials_missing: 'OAuth protocol parameters sent',
+      oauth1_request_malformed: 'parameters readable (quoted, percent-encoded, oauth_version 1.0)',
+      oauth1_parameter_duplicated: 'each oauth_ parameter sent once',
+      oauth1_parameter_missing: 'required oauth_ parameters present',
+      oauth1_signature_method_unsupported: 'signature method served (PLAINTEXT over https only)',
+      oauth1_consumer_unknown: 'consumer key registered',
+      oauth1_token_unknown: 'token issued here',
+      oauth1_token_revoked: 'token not revoked',
+      oauth1_timestamp_invalid: 'timestamp within 300 seconds of the server clock',
+      oauth1_signature_encoding: 'signature over the RFC 3986-encoded base string',
+      oauth1_signature_invalid: 'signature verifies over the base string',
+      oauth1_nonce_reused: 'nonce not used before with this timestamp',
+    },
+  },
+  {
     guard: 'HTTP message signature (RFC 9421, HMAC-SHA256)',
     failedBy: {
       http_signature_missing: 'Signature-Input and Signature sent',
