@@ -20,6 +20,11 @@ export interface BearerAuthOptions {
   /** RFC 9728 protected resource metadata URL, named in every challenge when set. */
   resourceMetadata?: string;
   /**
+   * A challenge sent beside every Bearer one, in the same field: DPOP_OFFER where the resource
+   * takes DPoP too (RFC 9449 §7.2). Built into the challenges once, here.
+   */
+  alongside?: string;
+  /**
    * When set, refusals of tokens this server signed are counted per jti for a minute, and a
    * client that keeps sending the same refused token is told so (RFC 9110 §15.5.2). Forged
    * tokens create no state. The count is best effort: a store that cannot count (down, full)
@@ -43,7 +48,7 @@ const REPEAT_WINDOW_MS = 60_000;
 export function bearerAuth(options: BearerAuthOptions): RequestHandler {
   if (typeof options?.verify !== 'function')
     throw new TypeError('bearerAuth: verify must be a function');
-  const { resourceMetadata, store, logger } = options;
+  const { resourceMetadata, alongside, store, logger } = options;
 
   /** How often this token was refused in the window, or 0 when the store cannot say. */
   async function countRefusal(req: Request, jti: string, requestId: unknown): Promise<number> {
@@ -59,8 +64,8 @@ export function bearerAuth(options: BearerAuthOptions): RequestHandler {
       return 0;
     }
   }
-  const { invalidToken: challengeFor } = bearerChallenges(resourceMetadata);
-  const judge = bearerRefusals(resourceMetadata);
+  const { invalidToken: challengeFor } = bearerChallenges(resourceMetadata, alongside);
+  const judge = bearerRefusals(resourceMetadata, undefined, alongside);
 
   /** The token of a presentation, or its refusal (thrown), with the trace of the check it failed. */
   const tokenOf = (p: Presentation, res: Response): string => {

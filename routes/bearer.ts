@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { bearerChallenges } from '../src/auth/challenges';
+import { bearerChallenges, DPOP_OFFER } from '../src/auth/challenges';
 import { methodNotAllowed, problem } from '../src/http/problems';
 import { SCRIPTED_STATUSES, scriptedFailure, type ScriptedStatus } from '../src/http/scripted';
 import { traceOf } from '../src/teaching/explain';
@@ -18,12 +18,17 @@ export function bearerRouter(deps: {
   /** The data routes need the `data:read` scope (middleware/require-scope.ts). */
   requireDataRead: RequestHandler;
   store: Store;
-  /** RFC 9728 metadata URL, named in the scripted challenge like in every other. */
+  /**
+   * RFC 9728 metadata URL, named in the scripted challenge like in every other, which offers
+   * DPoP beside Bearer like the guard's (RFC 9449 §7.2).
+   */
   resourceMetadata?: string;
   visitors: Visitors;
 }): Router {
   const router = Router();
-  const scriptedChallenge = bearerChallenges(deps.resourceMetadata).invalidToken('token_expired');
+  const scriptedChallenge = bearerChallenges(deps.resourceMetadata, DPOP_OFFER).invalidToken(
+    'token_expired',
+  );
   router
     .route('/api/v1/data')
     .get(deps.bearerAuth, deps.requireDataRead, getData)

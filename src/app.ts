@@ -27,6 +27,7 @@ import { classicRouter } from '../routes/classic';
 import { webhooksRouter } from '../routes/webhooks';
 import { pushRouter } from '../routes/push';
 import { privacypassRouter } from '../routes/privacypass';
+import { DPOP_OFFER } from './auth/challenges';
 import { vapidSpecimens } from './auth/vapid';
 import { ntlmRouter } from '../routes/ntlm';
 import { oauth1Router } from '../routes/oauth1';
@@ -156,13 +157,14 @@ export function createApp(config: Config, deps: Deps): express.Application {
   const visitors = createVisitors(config.session.secret);
   // RFC 9728 §5.1: every Bearer challenge says where to find the resource's metadata.
   const resourceMetadata = `${config.publicUrl}/.well-known/oauth-protected-resource`;
-  const requireBearer = bearerAuth({ verify, resourceMetadata, store, logger, owner: visitors.of });
+  const bearerOptions = { verify, resourceMetadata, store, logger, owner: visitors.of };
+  const requireBearer = bearerAuth(bearerOptions);
   // DPoP (RFC 9449): /api/v1/* take `Authorization: DPoP` with a proof too; other schemes go on
-  // to the Bearer guard. Nonces are stateless (an HMAC of the minute); the specimen key's proofs
+  // to the Bearer guard, whose challenges there offer DPoP beside Bearer (RFC 9449 §7.2). Nonces are stateless (an HMAC of the minute); the specimen key's proofs
   // never write to the replay cache (src/tokens/specimens.ts).
   const nonces = dpopNonces(config.session.secret, clock);
   const dpopOptions = {
-    bearer: requireBearer,
+    bearer: bearerAuth({ ...bearerOptions, alongside: DPOP_OFFER }),
     verify,
     publicUrl: config.publicUrl,
     clock,

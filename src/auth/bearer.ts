@@ -165,13 +165,15 @@ const STRICT_WORDS: BearerWords = {
  * repeated field and a token sent two ways are broken requests (400 invalid_request: "uses more
  * than one method"); no token, another scheme, or a token only where this resource does not look
  * ("an unsupported authentication method") are no credentials to it (401, no error), each with a
- * code of its own that says where the token must go.
+ * code of its own that says where the token must go. `alongside`: a challenge sent beside each
+ * Bearer one (src/auth/challenges.ts bearerChallenges).
  */
 export function bearerRefusals(
   resourceMetadata?: string,
   words: BearerWords = STRICT_WORDS,
+  alongside?: string,
 ): (p: Presentation) => BearerRefusal | { kind: 'bearer'; token: string } {
-  const { noCredentials, invalidRequest } = bearerChallenges(resourceMetadata);
+  const { noCredentials, invalidRequest } = bearerChallenges(resourceMetadata, alongside);
   const refused = (
     code: ProblemCode,
     detail: string,

@@ -88,23 +88,27 @@ export interface BearerChallenges {
   invalidToken(code: ProblemCode): string;
 }
 
-export function bearerChallenges(resourceMetadata?: string): BearerChallenges {
+/**
+ * `alongside`: another challenge every one of these is sent with, in the same field (RFC 9110
+ * §11.6.1), e.g. DPOP_OFFER where the resource takes DPoP too (RFC 9449 §7.2, Figures 17, 18).
+ */
+export function bearerChallenges(resourceMetadata?: string, alongside?: string): BearerChallenges {
+  const beside = (value: string) =>
+    alongside === undefined ? value : challenges(value, alongside);
   const built = new Map<string, string>();
   const described = (error: string, code: ProblemCode) => {
     const key = `${error} ${code}`;
     let value = built.get(key);
     if (value === undefined) {
-      value = bearerChallenge({
-        error,
-        errorDescription: problemCatalog[code].title,
-        resourceMetadata,
-      });
+      value = beside(
+        bearerChallenge({ error, errorDescription: problemCatalog[code].title, resourceMetadata }),
+      );
       built.set(key, value);
     }
     return value;
   };
   return {
-    noCredentials: bearerChallenge({ resourceMetadata }),
+    noCredentials: beside(bearerChallenge({ resourceMetadata })),
     invalidRequest: (code = 'authorization_malformed') => described('invalid_request', code),
     invalidToken: (code) => described('invalid_token', code),
   };
@@ -114,6 +118,12 @@ export function bearerChallenges(resourceMetadata?: string): BearerChallenges {
 
 /** The proof algorithms a DPoP challenge advertises (RFC 9449 §7.1 `algs`), space-separated. */
 export const DPOP_ALGS_PARAM = DPOP_ALGS.join(' ');
+
+/**
+ * The DPoP challenge a resource that takes DPoP sends beside each Bearer one (RFC 9449 §7.2,
+ * Figures 17 and 18): only `algs`; the error, if any, is the Bearer challenge's.
+ */
+export const DPOP_OFFER = challenge('DPoP', { algs: DPOP_ALGS_PARAM });
 
 /**
  * A DPoP challenge: `algs` always; `error` (`invalid_token`, `invalid_dpop_proof`,

@@ -6,16 +6,25 @@ import {
   insufficientScope,
   invalidToken,
   noError,
+  orDpop,
   RESOURCE_METADATA,
 } from './shared';
 import type { FamilyInfo, Scenario } from './types';
 import { cite } from './sources';
 
-const invalidRequest = `Bearer realm="four-oh-one", error="invalid_request", error_description="${problemCatalog.authorization_malformed.title}", ${RESOURCE_METADATA}`;
-
-/** RFC 6750 §3.1 invalid_request for a broken presentation, described by the problem's title. */
+/**
+ * RFC 6750 §3.1 invalid_request for a broken presentation, described by the problem's title.
+ * /api/v1/data takes DPoP too, so each of its challenges has the DPoP offer beside it.
+ */
 const invalidRequestFor = (code: ProblemCode) =>
-  `Bearer realm="four-oh-one", error="invalid_request", error_description="${problemCatalog[code].title}", ${RESOURCE_METADATA}`;
+  orDpop(
+    `Bearer realm="four-oh-one", error="invalid_request", error_description="${problemCatalog[code].title}", ${RESOURCE_METADATA}`,
+  );
+
+const invalidRequest = invalidRequestFor('authorization_malformed');
+
+/** The challenge of /api/v1/data to a request without usable credentials. */
+const dataNoError = orDpop(noError);
 
 /** RFC 6750 §2.3's own example token: in a URL this server never reads it, whatever it is. */
 const QUERY_TOKEN = 'access_token=mF_9.B5f-4.1JqM';
@@ -34,7 +43,7 @@ function tokenScenario(
     family: 'bearer',
     title,
     trigger: { method: 'GET', path: DATA, headers: bearer(specimen) },
-    expect: { status: 401, code, challenge: invalidToken(code) },
+    expect: { status: 401, code, challenge: orDpop(invalidToken(code)) },
     explanation,
     rfc: [...problemCatalog[code].rfc, ...extraRfc],
   };
@@ -154,7 +163,7 @@ export const scenarios: Scenario[] = [
     family: 'bearer',
     title: 'No Authorization header',
     trigger: { method: 'GET', path: DATA },
-    expect: { status: 401, code: 'token_missing', challenge: noError },
+    expect: { status: 401, code: 'token_missing', challenge: dataNoError },
     explanation: `The first case in ${cite('explained', 1)}: the request has no token, so the script prints "Invalid or missing auth token". The challenge tells the client which scheme to use and carries no error, since no credentials were sent.`,
     rfc: problemCatalog.token_missing.rfc,
   },
@@ -170,10 +179,10 @@ export const scenarios: Scenario[] = [
     expect: {
       status: 401,
       code: 'auth_scheme_unsupported',
-      challenge: noError,
+      challenge: dataNoError,
     },
     explanation:
-      'The client sent Basic credentials to a Bearer-only resource. The server cannot judge them, so it answers as if none were sent: 401 with the Bearer challenge and no error.',
+      'The client sent Basic credentials to a resource that takes Bearer (and DPoP) tokens only. The server cannot judge them, so it answers as if none were sent: 401 with the Bearer challenge and no error, and the DPoP offer beside it.',
     rfc: problemCatalog.auth_scheme_unsupported.rfc,
   },
   {
@@ -233,7 +242,7 @@ export const scenarios: Scenario[] = [
     family: 'bearer',
     title: 'A token in the URL query (?access_token=)',
     trigger: { method: 'GET', path: `${DATA}?${QUERY_TOKEN}` },
-    expect: { status: 401, code: 'token_in_query_refused', challenge: noError },
+    expect: { status: 401, code: 'token_in_query_refused', challenge: dataNoError },
     explanation:
       'The URI query method of RFC 6750 §2.3, with the RFC’s own example token. This resource takes the header only, so the token is not even read: to it, no credentials came, and the challenge has no error parameter. The code says where the token must go instead, so a client does not mistake it for token_missing.',
     rfc: problemCatalog.token_in_query_refused.rfc,
@@ -243,7 +252,7 @@ export const scenarios: Scenario[] = [
     family: 'bearer',
     title: 'An API key in the URL query (?api_key=)',
     trigger: { method: 'GET', path: `${DATA}?api_key=mF_9.B5f-4.1JqM` },
-    expect: { status: 401, code: 'api_key_in_query_refused', challenge: noError },
+    expect: { status: 401, code: 'api_key_in_query_refused', challenge: dataNoError },
     explanation:
       'A key sent the way many APIs take them: `?api_key=` (or `apikey`, `api-key`). It is refused unread, as no credentials, with a code that names the header form; a valid token in `Authorization: Bearer` is served. The key’s value never reaches this server’s log line or its explanation.',
     rfc: problemCatalog.api_key_in_query_refused.rfc,
@@ -258,7 +267,7 @@ export const scenarios: Scenario[] = [
       body: { access_token: '{{token:valid}}' },
       contentType: 'form',
     },
-    expect: { status: 401, code: 'token_in_body_refused', challenge: noError },
+    expect: { status: 401, code: 'token_in_body_refused', challenge: dataNoError },
     explanation:
       'A valid token as the access_token field of a form body (RFC 6750 §2.2), on a GET. That method is optional and never allowed with GET; this resource takes the header only, so to it no credentials came. Python sends this when `data=` is written where `headers=` was meant.',
     rfc: problemCatalog.token_in_body_refused.rfc,

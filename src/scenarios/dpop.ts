@@ -1,10 +1,15 @@
 import { problemCatalog, type ProblemCode } from './catalog';
 import { rfc } from './refs';
-import { DATA, invalidToken, OK_NO_STORE, postForm, RESOURCE_METADATA } from './shared';
+import {
+  DATA,
+  DPOP_ALGS_TEXT,
+  invalidToken,
+  OK_NO_STORE,
+  orDpop,
+  postForm,
+  RESOURCE_METADATA,
+} from './shared';
 import type { Expectation, FamilyInfo, Scenario, Trigger } from './types';
-
-/** The proof algorithms every DPoP challenge advertises (src/tokens/dpop.ts DPOP_ALGS). */
-export const DPOP_ALGS_TEXT = 'ES256 EdDSA PS256 RS256';
 
 /** The path where every DPoP proof must carry a server nonce (RFC 9449 §9). */
 export const DPOP_NONCE_PATH = '/api/v1/dpop/nonce';
@@ -225,10 +230,10 @@ export const scenarios: Scenario[] = [
     expect: {
       status: 401,
       code: 'token_sender_constrained',
-      challenge: invalidToken('token_sender_constrained'),
+      challenge: orDpop(invalidToken('token_sender_constrained')),
     },
     explanation:
-      'The very token dpop-resource-accepted opens, sent as `Authorization: Bearer` and without a proof: a resource that took it so would make a stolen DPoP token a bearer token again (RFC 9449 §7.2). Refused with the Bearer challenge, since the request used Bearer.',
+      'The very token dpop-resource-accepted opens, sent as `Authorization: Bearer` and without a proof: a resource that took it so would make a stolen DPoP token a bearer token again (RFC 9449 §7.2). Refused with the Bearer challenge, since the request used Bearer, and the DPoP offer beside it.',
     rfc: [rfc(9449, '7.2'), rfc(6750, '3.1')],
   },
   {

@@ -4,7 +4,7 @@
  */
 import { problemCatalog } from './catalog';
 import { rfc, type RfcRef } from './refs';
-import { bearer, insufficientScope, invalidToken, noError, postForm } from './shared';
+import { bearer, insufficientScope, invalidToken, noError, orDpop, postForm } from './shared';
 import type { Expectation, FamilyInfo, Scenario, Trigger } from './types';
 
 /** A section of OpenID Connect Core 1.0, which is no RFC. */
@@ -381,7 +381,7 @@ export const scenarios: Scenario[] = [
     expect: {
       status: 401,
       code: 'token_type_invalid',
-      challenge: invalidToken('token_type_invalid'),
+      challenge: orDpop(invalidToken('token_type_invalid')),
     },
     explanation:
       'A common mistake: the id_token is a signed statement for the client (its `aud` is the client_id) about who logged in; it is not a credential for an API. This server’s signature check passes (its ES256 key signed it), but its header typ is JWT, not at+jwt (RFC 9068 §2.1), and its audience is the client, not this API: send the access_token.',
@@ -409,7 +409,7 @@ export const scenarios: Scenario[] = [
     expect: {
       status: 401,
       code: 'token_key_retired',
-      challenge: invalidToken('token_key_retired'),
+      challenge: orDpop(invalidToken('token_key_retired')),
     },
     explanation:
       'Signed with an ES256 key this server once published and has since rotated out: GET /.well-known/jwks.json no longer lists its kid, while the kid of a token issued now is there. The server still remembers the key, so it answers token_key_retired (old, not forged) rather than token_kid_unknown. A client that caches the JWKS (for id_tokens, OpenID Connect Core §10.1.1) does the same on an unknown kid: fetch the JWKS again, once, and rate-limit those fetches so forged kids cannot make it hammer the issuer; if the kid is still absent, refuse the token. Remedy: get a new token (refresh, or log in again) and retry once.',

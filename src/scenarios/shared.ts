@@ -19,6 +19,18 @@ export const noError = `Bearer realm="four-oh-one", ${RESOURCE_METADATA}`;
 export const invalidToken = (code: ProblemCode) =>
   `Bearer realm="four-oh-one", error="invalid_token", error_description="${problemCatalog[code].title}", ${RESOURCE_METADATA}`;
 
+/** The proof algorithms every DPoP challenge advertises (src/tokens/dpop.ts DPOP_ALGS). */
+export const DPOP_ALGS_TEXT = 'ES256 EdDSA PS256 RS256';
+
+/**
+ * Where a resource takes DPoP too (/api/v1/data, /api/v1/flaky), every Bearer challenge has a
+ * DPoP one beside it, with only `algs` (RFC 9449 §7.2, Figures 17 and 18).
+ */
+export const DPOP_OFFER = `DPoP algs="${DPOP_ALGS_TEXT}"`;
+
+/** A Bearer challenge of a resource that takes DPoP too: the DPoP offer beside it. */
+export const orDpop = (bearerChallenge: string) => `${bearerChallenge}, ${DPOP_OFFER}`;
+
 /** RFC 6750 §3.1: the 403 of a valid token without `scope`, which names the scope needed. */
 export const insufficientScope = (scope: string) =>
   `Bearer realm="four-oh-one", scope="${scope}", error="insufficient_scope", error_description="${problemCatalog.insufficient_scope.title}", ${RESOURCE_METADATA}`;

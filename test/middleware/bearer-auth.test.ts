@@ -11,8 +11,10 @@ import { buildApp, expectProblem } from '../helpers';
 import { check, get, type Send, withBearer } from './check';
 
 const METADATA = 'resource_metadata="http://127.0.0.1:3000/.well-known/oauth-protected-resource"';
-const NO_ERROR = `Bearer realm="four-oh-one", ${METADATA}`;
-const INVALID_REQUEST = `Bearer realm="four-oh-one", error="invalid_request", error_description="Authorization header is malformed", ${METADATA}`;
+/** /api/v1/data takes DPoP too: every challenge of its Bearer guard offers it (RFC 9449 §7.2). */
+const DPOP_OFFER = 'DPoP algs="ES256 EdDSA PS256 RS256"';
+const NO_ERROR = `Bearer realm="four-oh-one", ${METADATA}, ${DPOP_OFFER}`;
+const INVALID_REQUEST = `Bearer realm="four-oh-one", error="invalid_request", error_description="Authorization header is malformed", ${METADATA}, ${DPOP_OFFER}`;
 
 describe('bearerAuth()', () => {
   it('throws at once without a verify function', () => {
@@ -64,7 +66,7 @@ describe('GET /api/v1/data', () => {
   // RFC 9110 §5.3 and RFC 6750 §2, §3, §3.1: one field, and the header method only.
   describe('with the token presented otherwise than in one Authorization header', () => {
     const invalidRequest = (title: string) =>
-      `Bearer realm="four-oh-one", error="invalid_request", error_description="${title}", ${METADATA}`;
+      `Bearer realm="four-oh-one", error="invalid_request", error_description="${title}", ${METADATA}, ${DPOP_OFFER}`;
     const REPEATED = invalidRequest('Authorization header sent more than once');
     const MULTIPLE = invalidRequest('Access token sent in more than one way');
 
@@ -217,7 +219,7 @@ describe('GET /api/v1/data', () => {
       expectProblem(res, {
         status: 401,
         code: 'token_expired',
-        challenge: `Bearer realm="four-oh-one", error="invalid_token", error_description="Access token expired", ${METADATA}`,
+        challenge: `Bearer realm="four-oh-one", error="invalid_token", error_description="Access token expired", ${METADATA}, ${DPOP_OFFER}`,
       });
       expect(res.body.detail).toBe(
         'The token expired at 2026-11-22T07:01:00Z; server time is 2026-11-22T07:01:30Z (tolerance 30s).',
@@ -295,10 +297,12 @@ describe('a signed token whose times are no times', () => {
       const token = signWith(claim, raw);
       for (const path of ROUTES) {
         const res = await ctx.http().get(path).set('Authorization', `Bearer ${token}`);
+        // Only the resource that takes DPoP offers it (/admin and /account/security do not).
+        const offer = path === '/api/v1/data' ? `, ${DPOP_OFFER}` : '';
         expectProblem(res, {
           status: 401,
           code: 'token_claims_invalid',
-          challenge: `Bearer realm="four-oh-one", error="invalid_token", error_description="Access token claims are incomplete", ${METADATA}`,
+          challenge: `Bearer realm="four-oh-one", error="invalid_token", error_description="Access token claims are incomplete", ${METADATA}${offer}`,
         });
         expect(res.body.detail).toContain(claim);
       }
@@ -419,6 +423,25 @@ describe('bearerAuth() with only itself in the app', () => {
   ])('answers $name with $status $code', async ({ send, status, code, challenge }) => {
     const guard = bearerAuth({ verify, resourceMetadata: 'http://x/m' });
     await check(guard, send, { status, code, headers: { 'WWW-Authenticate': challenge } });
+  });
+
+  it('sends the challenge it is given alongside every Bearer one, in the same field', async () => {
+    const guard = bearerAuth({ verify, resourceMetadata: 'http://x/m', alongside: DPOP_OFFER });
+    for (const [send, code, challenge] of [
+      [get, 'token_missing', CHALLENGE],
+      [withBearer('old'), 'token_expired', EXPIRED],
+      [withBearer('a b'), 'authorization_malformed', undefined],
+    ] as const) {
+      const res = await check(guard, send, {
+        status: code === 'authorization_malformed' ? 400 : 401,
+        code,
+      });
+      const value = res.headers['www-authenticate'] as string;
+      if (challenge !== undefined) expect(value).toBe(`${challenge}, ${DPOP_OFFER}`);
+      // RFC 9449 §7.2 Figure 18: the error is the Bearer challenge's; the DPoP one has only algs.
+      expect(value.endsWith(`", ${DPOP_OFFER}`)).toBe(true);
+      expect(value.match(/error=/g)?.length ?? 0).toBe(code === 'token_missing' ? 0 : 1);
+    }
   });
 
   it(`says so from the ${REPEAT_THRESHOLD}rd refusal of one token in a minute, and never counts specimens`, async () => {

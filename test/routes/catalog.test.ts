@@ -132,7 +132,7 @@ describe('the catalog routes', () => {
           /^HTTP\/1\.1 401 Unauthorized\nContent-Type: application\/problem\+json\n/,
         );
         expect(example).toContain(
-          '<strong class="challenge">WWW-Authenticate: Bearer realm=&#34;four-oh-one&#34;, error=&#34;invalid_token&#34;, error_description=&#34;Access token expired&#34;, resource_metadata=&#34;https://api.four-oh-one.example/.well-known/oauth-protected-resource&#34;</strong>',
+          '<strong class="challenge">WWW-Authenticate: Bearer realm=&#34;four-oh-one&#34;, error=&#34;invalid_token&#34;, error_description=&#34;Access token expired&#34;, resource_metadata=&#34;https://api.four-oh-one.example/.well-known/oauth-protected-resource&#34;, DPoP algs=&#34;ES256 EdDSA PS256 RS256&#34;</strong>',
         );
         expect(example).toContain('&#34;code&#34;: &#34;token_expired&#34;');
         expect(example).toContain('&#34;type&#34;: &#34;/problems/token_expired&#34;');

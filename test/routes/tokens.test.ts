@@ -740,7 +740,7 @@ describe('GET /api/v1/flaky', () => {
       const res = await call('k1');
       expectProblem(res, { status: 401, code: 'token_expired' });
       expect(res.headers['www-authenticate']).toBe(
-        'Bearer realm="four-oh-one", error="invalid_token", error_description="Access token expired", resource_metadata="http://127.0.0.1:3000/.well-known/oauth-protected-resource"',
+        'Bearer realm="four-oh-one", error="invalid_token", error_description="Access token expired", resource_metadata="http://127.0.0.1:3000/.well-known/oauth-protected-resource", DPoP algs="ES256 EdDSA PS256 RS256"',
       );
       expect(res.body).toMatchObject({ scripted: true, attempt, failures: 2 });
     }
