@@ -31,6 +31,7 @@ import { DPOP_OFFER } from './auth/challenges';
 import { vapidSpecimens } from './auth/vapid';
 import { ntlmRouter } from '../routes/ntlm';
 import { oauth1Router } from '../routes/oauth1';
+import { scramRouter } from '../routes/scram';
 import { DEMO_WEBHOOK_SECRET } from './auth/webhook';
 import { corsRouter } from '../routes/cors';
 import { corsBrokenRouter } from '../routes/cors-broken';
@@ -399,6 +400,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(
     oauth1Router({ store, clock, publicUrl: config.publicUrl, owner: (req) => visitors.of(req) }),
   );
+  // SCRAM over HTTP: two rounds of 401, the exchange kept under its sid in the store.
+  app.use(scramRouter({ config, store, credentials, owner: (req) => visitors.of(req) }));
   // httpbin's echo: what the client sent, its secrets decoded but never echoed (no state).
   app.use(echoRouter());
 

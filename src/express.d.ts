@@ -30,6 +30,8 @@ declare global {
       ntlm?: { user: string; domain: string; scheme: 'Negotiate' | 'NTLM' };
       /** What an OAuth 1.0a signature verified, set by middleware/oauth1-auth.ts. */
       oauth1?: Oauth1Verified;
+      /** Who a SCRAM exchange authenticated, with which mechanism (middleware/scram-auth.ts). */
+      scram?: { user: string; mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-1' };
       /** The authenticated OAuth client, set by middleware/client-auth.ts. */
       client?: Client;
       /** The logged-in cookie session, set by middleware/session-auth.ts. */

@@ -14,6 +14,7 @@ import { buildApp, expectProblem, testClock, testConfig, type TestContext } from
 import { formFields, pkce, runFlow, toConsent, WEB } from './oauth-flow';
 import { asResponse, PROXY_BASIC, viaProxy } from './proxy-request';
 import { ntlmHandshake } from './ntlm-handshake';
+import { scramExchange } from './scram-client';
 
 /**
  * The cards the table test cannot fire (test/scenarios.test.ts): their answer needs a state no
@@ -110,6 +111,9 @@ const REALISED = new Set([
   'oauth1-signature-invalid',
   'oauth1-signature-encoding',
   'oauth1-nonce-reused',
+  'scram-complete',
+  'scram-proof-invalid',
+  'scram-replayed',
 ]);
 /** Unfired cards no test can set up, and why. */
 const NOT_REALISABLE: Record<string, string> = {
@@ -530,6 +534,39 @@ describe('the cards the table test does not fire', () => {
       } else {
         await expectDocumented(asResponse(h.final), s);
       }
+    });
+  });
+
+  describe('the SCRAM cards, with the two rounds run by an RFC 5802 client', () => {
+    const ctx = buildApp();
+    const exchange = (s: Scenario, password: string) => {
+      const mechanism = String(s.trigger.headers?.Authorization).split(' ')[0] as 'SCRAM-SHA-256';
+      const send = (authorization: string) =>
+        ctx.http().get(s.trigger.path).set('Authorization', authorization);
+      return scramExchange(send, { mechanism, user: 'user', password }).then((r) => ({
+        ...r,
+        send,
+      }));
+    };
+
+    it('scram-complete answers as documented, with a server signature the client verifies', async () => {
+      const s = card('scram-complete');
+      const r = await exchange(s, 'pencil');
+      expect(r.final.status).toBe(s.expect.status);
+      expect(r.final.headers['www-authenticate']).toBeUndefined();
+      expect(r.serverVerified).toBe(true);
+    });
+
+    it('scram-proof-invalid answers as documented', async () => {
+      const s = card('scram-proof-invalid');
+      await expectDocumented((await exchange(s, 'not-pencil')).final, s);
+    });
+
+    it('scram-replayed answers as documented', async () => {
+      const s = card('scram-replayed');
+      const r = await exchange(s, 'pencil');
+      expect(r.final.status).toBe(200);
+      await expectDocumented(await r.send(r.finalAuthorization), s);
     });
   });
 

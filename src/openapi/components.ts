@@ -275,6 +275,16 @@ export function components(cookieName: string): Schema {
         description:
           'OAuth 1.0a signed requests (RFC 5849): `Authorization: OAuth oauth_consumer_key="…", …, oauth_signature="…"`.',
       },
+      scramSha256: {
+        type: 'http',
+        scheme: 'scram-sha-256',
+        description: 'RFC 7804 with RFC 7677: two rounds of 401, sid and data; user / pencil.',
+      },
+      scramSha1: {
+        type: 'http',
+        scheme: 'scram-sha-1',
+        description: 'RFC 7804 with RFC 5802: two rounds of 401, sid and data; user / pencil.',
+      },
       openaiKey: {
         type: 'http',
         scheme: 'bearer',

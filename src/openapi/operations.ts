@@ -28,6 +28,8 @@ const GUARD_HOMES: Record<Security, { method: string; path: string }[]> = {
   negotiate: [{ method: 'GET', path: '/negotiate/resource' }],
   ntlm: [{ method: 'GET', path: '/ntlm/resource' }],
   oauth1: [{ method: 'GET', path: '/oauth1/resource' }],
+  scramSha256: [{ method: 'GET', path: '/scram/resource' }],
+  scramSha1: [{ method: 'GET', path: '/scram/resource' }],
 };
 
 /** The codes a guard answers on every route it protects (see GUARD_HOMES). */

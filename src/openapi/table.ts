@@ -11,6 +11,7 @@ import { corsRoutes } from './paths/cors';
 import { echoRoutes } from './paths/echo';
 import { learnRoutes } from './paths/learn';
 import { ntlmRoutes } from './paths/ntlm';
+import { scramRoutes } from './paths/scram';
 import { oauthRoutes } from './paths/oauth';
 import { oauth1Routes } from './paths/oauth1';
 import { openaiRoutes } from './paths/openai';
@@ -40,6 +41,7 @@ export const ROUTES: RouteDoc[] = [
   ...privatetokenRoutes,
   ...ntlmRoutes,
   ...runsRoutes,
+  ...scramRoutes,
   ...learnRoutes,
   ...assetRoutes,
 ];

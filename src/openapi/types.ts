@@ -16,7 +16,9 @@ export type Security =
   | 'openaiKey'
   | 'negotiate'
   | 'ntlm'
-  | 'oauth1';
+  | 'oauth1'
+  | 'scramSha256'
+  | 'scramSha1';
 
 export interface Success {
   status: number | `${1 | 2 | 3 | 4 | 5}XX`;

@@ -1509,6 +1509,59 @@ export const problemCatalog = {
     remedy: 'Send one base64 NTLM message after the scheme name, as `curl --ntlm` does.',
     rfc: [msNlmp('2.2'), rfc(4559, '4.2'), rfc(9110, '15.5.1')],
   },
+  // --- SCRAM (RFC 7804, RFC 5802, RFC 7677) -------------------------------------------------------
+  scram_credentials_missing: {
+    status: 401,
+    title: 'SCRAM exchange needed',
+    explanation:
+      'The resource takes SCRAM over HTTP (RFC 7804): `WWW-Authenticate: SCRAM-SHA-256 realm=…, SCRAM-SHA-1 realm=…`. The password is never sent, nor anything a listener could replay: the client sends its user name and a nonce (client-first message), the server answers with its nonce, the salt and the iteration count (server-first), and the client proves it knows the salted password with a ClientProof bound to both nonces (client-final). The server then proves it knows it too (ServerSignature). The demo account is RFC 7804’s: `user` / `pencil`.',
+    remedy:
+      'Send `Authorization: SCRAM-SHA-256 data=<base64 of "n,,n=user,r=<your nonce>">` and continue with the sid the 401 gives.',
+    rfc: [rfc(7804, '3'), rfc(7804, '5'), rfc(5802, '5')],
+  },
+  scram_continue: {
+    status: 401,
+    title: 'SCRAM server-first message: continue with this sid',
+    explanation:
+      'Not a refusal but the exchange’s first round trip (RFC 7804 §5): the 401 carries `sid` (which names this exchange on the server) and `data`, the base64 server-first message: the combined nonce (yours followed by the server’s), the salt and the iteration count. The server keeps the exchange under the sid for 60 seconds, charged to you; the client-final message must come with the same sid, on any connection.',
+    remedy:
+      'Compute SaltedPassword = PBKDF2(password, salt, i), the ClientProof over the AuthMessage, and send `Authorization: SCRAM-SHA-256 sid=<sid>, data=<base64 client-final message>`.',
+    rfc: [rfc(7804, '5'), rfc(5802, '3'), rfc(5802, '7')],
+  },
+  scram_sid_invalid: {
+    status: 401,
+    title: 'SCRAM sid unknown, used or expired (a replay)',
+    explanation:
+      'The client-final message names a sid this server does not hold for you: never issued, already used (each exchange is answered once, right or wrong, so a replayed client-final message lands here), older than 60 seconds, or begun by another visitor or with the other mechanism. Or its nonce (r=) is not the one the sid issued, or c= does not repeat the GS2 header. The ClientProof is bound to the server’s nonce, so a captured exchange cannot be replayed even without the sid check.',
+    remedy: 'Start again with a client-first message and a fresh nonce.',
+    rfc: [rfc(7804, '5'), rfc(5802, '5.1'), rfc(5802, '9')],
+  },
+  scram_proof_invalid: {
+    status: 401,
+    title: 'SCRAM ClientProof does not verify',
+    explanation:
+      'The exchange is this server’s and the nonces match, but the ClientProof is not the one the password makes: ClientKey = ClientProof XOR HMAC(StoredKey, AuthMessage) does not hash to the StoredKey. A wrong password, or a user name this server does not have: an unknown user gets a server-first message with a made-up salt that looks real, and the same refusal here (RFC 5802 §9), so the answer does not tell which user names exist.',
+    remedy:
+      'Check the user name and password (the demo account is user / pencil) and start again; the sid is spent.',
+    rfc: [rfc(5802, '3'), rfc(5802, '9'), rfc(7804, '5')],
+  },
+  scram_channel_binding_unsupported: {
+    status: 401,
+    title: 'SCRAM channel binding needs TLS',
+    explanation:
+      'The client-first message asks for channel binding (GS2 header `p=tls-unique` or `p=tls-server-end-point`), which binds the proof to the TLS connection so that a man in the middle who terminates TLS cannot relay it. Over plain http there is no TLS channel to bind to, and this server offers no SCRAM-SHA-256-PLUS mechanism (it would need the TLS key material of the connection: RFC 5929, RFC 9266). RFC 5802 §7 has the server refuse (e=channel-bindings-not-supported); here, 401 with the challenge again.',
+    remedy:
+      'Start again with the GS2 header "n,," (no channel binding), or "y,," if the client supports binding but the server offers no -PLUS mechanism; over TLS, use a -PLUS mechanism where the server offers one.',
+    rfc: [rfc(5802, '6'), rfc(5802, '7'), rfc(5929, '1')],
+  },
+  scram_malformed: {
+    status: 400,
+    title: 'SCRAM credentials are malformed',
+    explanation:
+      'The `Authorization: SCRAM-…` header cannot be read: no data=, data that is not padded base64, a parameter given twice, or a SCRAM message without its attributes in order (client-first: a GS2 header, then n= and r=; client-final: c=, r=, then p=). A broken request is a 400 without a challenge, and no sid is spent or created.',
+    remedy: 'Send the messages RFC 5802 §7 defines, base64-encoded in data=.',
+    rfc: [rfc(7804, '4'), rfc(5802, '7'), rfc(9110, '15.5.1')],
+  },
   status_requested: {
     // Its status varies: see routes/classic.ts, requestedStatus(). 503 is the registry's example.
     status: 503,

@@ -25,6 +25,7 @@ import * as platform from './platform';
 import * as privatetoken from './privatetoken';
 import { DEFAULT_REGISTRY_SETTINGS, registryOf } from './registry';
 import * as runs from './runs';
+import * as scram from './scram';
 import * as session from './session';
 import * as tokens from './tokens';
 import * as vapid from './vapid';
@@ -50,6 +51,7 @@ const FAMILIES: Record<Family, { family: FamilyInfo; scenarios: Scenario[] }> = 
   echo,
   ntlm,
   runs,
+  scram,
   platform,
   vapid,
   privatetoken,

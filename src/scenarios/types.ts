@@ -16,6 +16,7 @@ export type Family =
   | 'echo'
   | 'ntlm'
   | 'runs'
+  | 'scram'
   | 'platform'
   | 'vapid'
   | 'privatetoken';

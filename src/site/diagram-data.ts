@@ -380,6 +380,28 @@ export const DIAGRAMS: readonly DiagramSpec[] = [
     ],
   },
   {
+    id: 'scram-exchange',
+    family: 'scram',
+    title: 'SCRAM over HTTP: two rounds and a server signature',
+    summary:
+      'The client sends its user name and a nonce, the 401 carries a sid and the salt, iteration count and combined nonce; the client proves the password without sending it, and the 200 proves the server knows it too.',
+    participants: DATA_LANES,
+    steps: [
+      { ask: 'scram-challenge', send: 'no Authorization header', params: ['realm'] },
+      {
+        ask: 'scram-client-first',
+        send: 'SCRAM-SHA-256 data=base64(n,,n=user,r=client nonce)',
+        params: ['sid', 'data'],
+        say: 'data: r=nonces, s=salt, i=4096',
+      },
+      {
+        http: { method: 'GET', path: '/scram/resource', status: 200 },
+        send: 'SCRAM-SHA-256 sid, data=base64(c=biws,r=nonces,p=ClientProof)',
+        say: 'Authentication-Info: sid, data=base64(v=ServerSignature)',
+      },
+    ],
+  },
+  {
     id: 'openai-key',
     family: 'openai',
     title: 'An OpenAI-style client and its key',

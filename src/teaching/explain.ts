@@ -317,6 +317,17 @@ const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
     },
   },
   {
+    guard: 'SCRAM over HTTP (RFC 7804)',
+    failedBy: {
+      scram_credentials_missing: 'SCRAM-SHA-256 or SCRAM-SHA-1 credentials sent',
+      scram_malformed: 'data= one base64 SCRAM message, its attributes in order',
+      scram_channel_binding_unsupported: 'no channel binding asked (no TLS here)',
+      scram_continue: 'a client-final message (a client-first one gets the server-first)',
+      scram_sid_invalid: 'sid issued to you, unused, within 60 s; its nonce and GS2 header',
+      scram_proof_invalid: 'ClientProof verifies (user, password)',
+    },
+  },
+  {
     guard: 'webhook signature (HMAC-SHA256 over timestamp and body, Stripe-style)',
     failedBy: {
       webhook_signature_missing: 'Stripe-Signature header sent',
