@@ -278,6 +278,13 @@ const catalog = await (
 ).json();
 for (const s of catalog.scenarios) {
   if (s.expect.challenge === null) continue;
+  // A card that no replay of its trigger can answer (a fresh signature, a second leg on one
+  // connection) is set up in test/scenario-setups.test.ts, not fired here.
+  if (s.trigger.fired === false) continue;
+  // RFC 7804's data= is unquoted base64, whose "/" and "=" are not RFC 9110 token characters:
+  // a generic challenge parser such as this library's gives up on it whenever the random server
+  // nonce's base64 has one. test/routes/scram.test.ts and the Perl client read those challenges.
+  if (s.family === 'scram') continue;
   const { method, path, headers = {}, body, contentType } = s.trigger;
   // fetch cannot send a GET with a body (the token-in-a-form-body card); the challenges of the
   // cards skipped here are the same Bearer challenges other cards carry.

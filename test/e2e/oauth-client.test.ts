@@ -12,6 +12,7 @@ const TIMEOUT_MS = 30_000;
 
 interface Challenge {
   scheme: string;
+  token68?: unknown;
   parameters: Record<string, string>;
 }
 
@@ -52,6 +53,16 @@ function documented(header: string): Challenge[] {
     return text.includes('…') ? expect.any(String) : text;
   };
   for (const item of items.map((i) => i.trim())) {
+    // A scheme with a token68 (RFC 9110 §11.2: NTLM's type 2 message), "…" where it varies.
+    const token68 = /^([^\s=]+)\s+([\w.~+/\-…]+=*)$/.exec(item);
+    if (token68) {
+      list.push({
+        scheme: (token68[1] ?? '').toLowerCase(),
+        token68: value(token68[2] ?? ''),
+        parameters: {},
+      });
+      continue;
+    }
     const first = /^([^\s=]+)\s+([^\s=]+)=(.*)$/.exec(item);
     const param = /^([^\s=]+)=(.*)$/.exec(item);
     if (first) {
@@ -250,7 +261,18 @@ describe('oauth4webapi, a real OAuth client library, against the built server', 
   // the running configuration: every one of them, as the library reads it.
   it('parses every challenge of the registry as documented', () => {
     const schemes = new Set(seen.challenges.flatMap((c) => c.parsed ?? []).map((c) => c.scheme));
-    expect([...schemes].sort()).toEqual(['apikey', 'basic', 'bearer', 'cookie', 'digest', 'dpop']);
+    expect([...schemes].sort()).toEqual([
+      'apikey',
+      'basic',
+      'bearer',
+      'cookie',
+      'digest',
+      'dpop',
+      'negotiate',
+      'ntlm',
+      'oauth',
+      'privatetoken',
+    ]);
     for (const c of seen.challenges) {
       expect({ id: c.id, parsed: c.parsed, error: c.error }).toEqual({
         id: c.id,
