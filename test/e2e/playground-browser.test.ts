@@ -136,7 +136,7 @@ describeBrowser('the playground in Chromium', () => {
     await expired.screenshot({ path: join(ARTIFACTS, 'playground-token-expired.png') });
     expect(faults.messages).toEqual([]);
     await page.close();
-  }, 120_000);
+  }, 300_000);
 
   it('fetches a clock-skew trigger again before each Run, and only such triggers', async () => {
     const { page, faults } = await open('/playground');
