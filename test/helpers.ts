@@ -1,3 +1,6 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type express from 'express';
 import type { Response } from 'supertest';
 import request from 'supertest';
 import pino from 'pino';
@@ -136,4 +139,32 @@ export function expectOccurrence(res: Response): void {
 export function expectChallenge(res: Response, challenge: string | null): void {
   if (challenge === null) expect(res.headers['www-authenticate']).toBeUndefined();
   else expect(res.headers['www-authenticate']).toBe(challenge);
+}
+
+/** An app on a real socket (127.0.0.1, a free port): for clients that need one. */
+export interface Listening {
+  server: Server;
+  /** `http://127.0.0.1:<port>` */
+  origin: string;
+  /** Closes every connection (keep-alive ones too), then the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `app` through the server's own createServer (its header limit and clientError answers)
+ * on a free loopback port, for the clients supertest cannot stand in for: the SDKs, Python, a
+ * handshake that needs one connection.
+ */
+export async function listening(app: express.Application): Promise<Listening> {
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    server,
+    origin,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

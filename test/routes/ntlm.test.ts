@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
 import fc from 'fast-check';
-import { createServer } from '../../src/http/server';
-import { buildApp, expectProblem, type TestContext } from '../helpers';
+import { buildApp, expectProblem, listening, type Listening, type TestContext } from '../helpers';
 import { asResponse } from '../proxy-request';
 import { ntlmHandshake, oneConnection, send } from '../ntlm-handshake';
 
@@ -9,13 +8,14 @@ const OFFER = 'Negotiate, NTLM';
 
 describe('Negotiate and NTLM (routes/ntlm.ts)', () => {
   let ctx: TestContext;
+  let served: Listening;
   let server: Server;
   beforeAll(async () => {
     ctx = buildApp();
-    server = createServer(ctx.app);
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    served = await listening(ctx.app);
+    server = served.server;
   });
-  afterAll(() => new Promise<void>((done) => server.close(() => done())));
+  afterAll(() => served.close());
   const demo = () => ({ user: ctx.config.demo.username, password: ctx.config.demo.password });
 
   describe('the handshake on one keep-alive connection', () => {

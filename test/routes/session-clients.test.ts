@@ -1,11 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createApp } from '../../src/app';
-import { createServer } from '../../src/http/server';
 import { MemoryStore, systemClock } from '../../src/store';
-import { testConfig } from '../helpers';
+import { listening, testConfig, type Listening } from '../helpers';
 
 /**
  * What a real cookie-jar client hears when its session ends. Python requests (like a browser)
@@ -43,7 +40,7 @@ print(json.dumps({"login": login.status_code, "held": held, "status": beat.statu
 `;
 
 describe('a Python requests.Session whose session reached its absolute lifetime', () => {
-  let server: Server;
+  let served: Listening;
   let base: string;
 
   beforeAll(async () => {
@@ -53,15 +50,11 @@ describe('a Python requests.Session whose session reached its absolute lifetime'
       clock: systemClock,
       logger: pino({ level: 'silent' }),
     });
-    server = createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await listening(app);
+    base = served.origin;
   });
 
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => served.close());
 
   itIfPython(
     'still presents its cookie, hears 401 session_absolute_expired, then session_missing',

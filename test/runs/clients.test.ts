@@ -1,12 +1,9 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import pino from 'pino';
 import { createApp } from '../../src/app';
-import { createServer } from '../../src/http/server';
 import type { RunReport } from '../../src/runs/report';
 import type { RuleId } from '../../src/runs/rules';
 import { MemoryStore, systemClock } from '../../src/store';
-import { testConfig } from '../helpers';
+import { listening, testConfig, type Listening } from '../helpers';
 import {
   correctClient,
   followingClient,
@@ -24,7 +21,7 @@ import {
  * The proof of issue 18: hand-written clients (test/runs/clients.ts) driven through scripted runs
  * on a real listening server with the real clock; each report names exactly the client's bugs.
  */
-let server: Server;
+let served: Listening;
 let origin: string;
 
 beforeEach(async () => {
@@ -35,14 +32,10 @@ beforeEach(async () => {
     clock: systemClock,
     logger: pino({ level: 'silent' }),
   });
-  server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await listening(app);
+  origin = served.origin;
 });
-afterEach(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterEach(() => served.close());
 
 /** Opens a run of a script; its base URL on this server. */
 async function openRun(script: string): Promise<{ id: string; base: string }> {
