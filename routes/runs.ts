@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { originCheck } from '../middleware/csrf';
 import { jsonOrForm } from '../src/http/body';
 import { methodNotAllowed, problem } from '../src/http/problems';
 import type { Visitors } from '../src/http/visitors';
@@ -20,14 +21,24 @@ import { renderRunReport } from '../src/site/run-report';
  * Opening a run needs no credentials: the demo credentials are public, so a token would bound
  * nothing. What bounds it is the visitor: a few runs per address per window, each recording a
  * bounded number of small records, all charged to the address's quota (src/runs/book.ts).
+ * The playground opens runs with a form of its own page; any other site's page could make a
+ * visitor's browser post one too (and spend the address's runs), so a browser's POST from
+ * another site is refused before the body is read (middleware/csrf.ts, as for the session).
  */
-export function runsRouter(deps: { book: RunBook; visitors: Visitors; publicUrl: string }): Router {
+export function runsRouter(deps: {
+  book: RunBook;
+  visitors: Visitors;
+  publicUrl: string;
+  /** CORS_ORIGINS: pages that may call this server, and so also open a run. */
+  origins: readonly string[];
+}): Router {
   const router = Router();
   const { book, visitors, publicUrl } = deps;
+  const sameSite = originCheck({ publicUrl, origins: deps.origins });
 
   router
     .route('/runs')
-    .post(...jsonOrForm(), async function openRun(req, res) {
+    .post(sameSite, ...jsonOrForm(), async function openRun(req, res) {
       const asked = (req.body as Record<string, unknown>).script ?? req.query.script ?? 'none';
       const script = typeof asked === 'string' ? scriptNamed(asked) : undefined;
       if (!script) {

@@ -304,7 +304,14 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(catalogRouter({ specimens, baseUrl: config.publicUrl, registry }));
   app.use(sourcesRouter());
   app.use(explainRouter({ book: explanations }));
-  app.use(runsRouter({ book: runs, visitors, publicUrl: config.publicUrl }));
+  app.use(
+    runsRouter({
+      book: runs,
+      visitors,
+      publicUrl: config.publicUrl,
+      origins: config.cors.origins,
+    }),
+  );
   app.use(
     playgroundRouter({
       specimens,

@@ -38,6 +38,21 @@ export const scenarios: Scenario[] = [
     rfc: problemCatalog.parameter_invalid.rfc,
   },
   {
+    id: 'runs-open-cross-site',
+    family: 'runs',
+    title: 'A run opened by another site’s page: 403 csrf_origin_refused',
+    trigger: {
+      method: 'POST',
+      path: '/runs',
+      body: { script: 'expiry' },
+      headers: { Origin: 'https://evil.example' },
+    },
+    expect: { status: 403, code: 'csrf_origin_refused', challenge: null },
+    explanation:
+      'The playground opens runs with a form on this site’s page; a page on another site could make a visitor’s browser post the same form, and spend the runs of the visitor’s address. So a browser’s POST /runs from another origin (an Origin neither this site nor on CORS_ORIGINS, `Origin: null`, or `Sec-Fetch-Site: cross-site`) is refused before its body is read, and no run is opened or counted. Test suites, curl and SDKs send no Origin and are not affected.',
+    rfc: problemCatalog.csrf_origin_refused.rfc,
+  },
+  {
     id: 'runs-not-found',
     family: 'runs',
     title: 'A request in a run this address never opened',

@@ -73,6 +73,36 @@ describe('runs (routes/runs.ts)', () => {
       },
     );
 
+    describe('from a browser', () => {
+      it.each([
+        ['a page of another site', { Origin: 'https://evil.example' }],
+        ['an opaque origin', { Origin: 'null' }],
+        ['a cross-site post without Origin', { 'Sec-Fetch-Site': 'cross-site' }],
+      ])('refuses %s: 403 csrf_origin_refused, no run opened or counted', async (_, headers) => {
+        const ctx = sandbox();
+        const before = ctx.memory.size;
+        for (let i = 0; i < 6; i += 1) {
+          const res = await as(ctx, ALICE).post('/runs').set(headers).type('form').send({
+            script: 'expiry',
+          });
+          expectProblem(res, { status: 403, code: 'csrf_origin_refused', challenge: null });
+        }
+        expect(ctx.memory.size).toBe(before);
+        // Not charged to the address: its five runs are all still there to open.
+        for (let i = 0; i < 5; i += 1) await open(ctx, ALICE);
+      });
+
+      it('opens a run posted from this site’s own page', async () => {
+        const ctx = sandbox();
+        const res = await as(ctx, ALICE)
+          .post('/runs')
+          .set({ Origin: new URL(ctx.config.publicUrl).origin, 'Sec-Fetch-Site': 'same-origin' })
+          .type('form')
+          .send({ script: 'expiry' });
+        expect(res.status).toBe(201);
+      });
+    });
+
     it('lists the scripts', async () => {
       const ctx = sandbox();
       const res = await ctx.http().get('/runs/scripts');

@@ -6,13 +6,16 @@ import { MemoryStore, systemClock } from '../../src/store';
 import { listening, testConfig, type Listening } from '../helpers';
 import {
   correctClient,
+  deafHeartbeat,
   followingClient,
   forbiddenRefresher,
   impatientClient,
   login,
   loopingClient,
   racingClient,
+  sessionLogin,
   staleRefreshClient,
+  stoppingHeartbeat,
   type Client,
   type Tokens,
 } from './clients';
@@ -159,5 +162,30 @@ describe('a run report on hand-written fetch clients', () => {
     const { report } = await drive('redirect', followingClient);
     expect(findings(report)).toEqual(['credential_sent_elsewhere']);
     expect(report.findings[0]!.evidence).toEqual([3]);
+  });
+
+  describe('the session-absolute script, with a cookie session and its keepalive loop', () => {
+    it('passes the loop that stops at session_absolute_expired', async () => {
+      const { id, base } = await openRun('session-absolute');
+      const statuses = await stoppingHeartbeat(base, await sessionLogin(base)).beat(6);
+      expect(statuses).toEqual([200, 200, 401]);
+      const r = await report(id);
+      expect(r.findings).toEqual([]);
+      expect(r.requests.map((q) => [q.kind, q.status, q.code])).toEqual([
+        ['login', 200, undefined],
+        ['keepalive', 200, undefined],
+        ['keepalive', 200, undefined],
+        ['keepalive', 401, 'session_absolute_expired'],
+      ]);
+    });
+
+    it('names the loop that keeps beating after it: keepalive_after_absolute_expiry', async () => {
+      const { id, base } = await openRun('session-absolute');
+      const statuses = await deafHeartbeat(base, await sessionLogin(base)).beat(5);
+      expect(statuses).toEqual([200, 200, 401, 401, 401]);
+      const r = await report(id);
+      expect(findings(r)).toEqual(['keepalive_after_absolute_expiry']);
+      expect(r.findings[0]!.evidence).toEqual([4, 5, 6]);
+    });
   });
 });

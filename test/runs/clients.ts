@@ -194,3 +194,51 @@ export function followingClient(base: string, tokens: Tokens): Client {
     },
   };
 }
+
+/** A session keepalive loop, as the article's heartbeat: the statuses its keepalives got. */
+export interface Heartbeat {
+  beat(times: number): Promise<number[]>;
+}
+
+/** Logs the demo user in with the session form (POST /login); the session cookie it set. */
+export async function sessionLogin(base: string): Promise<string> {
+  const res = await fetch(`${base}/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: 'my_username', password: 'my_password' }),
+  });
+  if (res.status !== 200) throw new Error(`session login: ${res.status}`);
+  const cookie = res.headers.getSetCookie()[0];
+  if (!cookie) throw new Error('session login: no cookie');
+  return cookie.split(';')[0]!;
+}
+
+async function keepalive(base: string, cookie: string): Promise<Response> {
+  return fetch(`${base}/keepalive`, { method: 'POST', headers: { Cookie: cookie } });
+}
+
+/** Stops its keepalive loop at the first 401 (session_absolute_expired is final). */
+export function stoppingHeartbeat(base: string, cookie: string): Heartbeat {
+  return {
+    async beat(times) {
+      const statuses: number[] = [];
+      for (let i = 0; i < times; i += 1) {
+        const res = await keepalive(base, cookie);
+        statuses.push(res.status);
+        if (res.status === 401) break;
+      }
+      return statuses;
+    },
+  };
+}
+
+/** Keeps beating whatever the answer: the article's loop without a check of the status. */
+export function deafHeartbeat(base: string, cookie: string): Heartbeat {
+  return {
+    async beat(times) {
+      const statuses: number[] = [];
+      for (let i = 0; i < times; i += 1) statuses.push((await keepalive(base, cookie)).status);
+      return statuses;
+    },
+  };
+}

@@ -124,7 +124,7 @@ export const runsRoutes: RouteDoc[] = [
     tag: 'runs',
     summary: 'Open a run: a base URL and a header that record your client’s requests',
     description:
-      'No credentials needed; 5 runs per address per 30 minutes, each lives 30 minutes and records up to 200 requests. Send requests with `base_url` in front of any path, or with the `X-Run-Id` header; read `report_url`.',
+      'No credentials needed; 5 runs per address per 30 minutes, each lives 30 minutes and records up to 200 requests. Send requests with `base_url` in front of any path, or with the `X-Run-Id` header; read `report_url`. A browser’s POST from another site’s page (Origin, Sec-Fetch-Site) is refused 403 csrf_origin_refused before anything is read or counted.',
     body: {
       schema: closed({
         script: { enum: SCRIPT_NAMES, description: 'none unless told (GET /runs/scripts).' },
@@ -145,7 +145,13 @@ export const runsRoutes: RouteDoc[] = [
         headers: { Location: 'The run, /runs/{id}.' },
       },
     ],
-    errors: ['parameter_invalid', 'run_limit_reached', ...BODY_ERRORS, ...STORE],
+    errors: [
+      'parameter_invalid',
+      'run_limit_reached',
+      'csrf_origin_refused',
+      ...BODY_ERRORS,
+      ...STORE,
+    ],
   },
   {
     method: 'get',
