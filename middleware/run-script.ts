@@ -1,7 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { bearerChallenge, bearerChallenges, cookieChallenge } from '../src/auth/challenges';
+import {
+  bearerChallenge,
+  bearerChallenges,
+  challenges,
+  cookieChallenge,
+  dpopChallenge,
+} from '../src/auth/challenges';
 import { jsonOrForm } from '../src/http/body';
 import { problem, StoreUnavailableError, type HttpError } from '../src/http/problems';
 import { storeFailureLog } from '../src/http/outage-log';
@@ -11,6 +17,7 @@ import type { RunBook, Run } from '../src/runs/book';
 import {
   bearerExp,
   isResourceRequest,
+  proofNonce,
   requestKind,
   retryAfterSeconds,
   type Fingerprinter,
@@ -26,6 +33,7 @@ import {
 } from '../src/runs/scripts';
 import { problemCatalog } from '../src/scenarios/catalog';
 import type { Clock } from '../src/store';
+import type { DpopNonces } from '../src/tokens/dpop';
 
 export interface RunScriptOptions {
   book: RunBook;
@@ -36,6 +44,8 @@ export interface RunScriptOptions {
   cookieName: string;
   /** RFC 9728 metadata URL, named in the scripted Bearer challenges like in every other. */
   resourceMetadata?: string;
+  /** The server's DPoP nonces (src/tokens/dpop.ts), for the dpop-nonce script. */
+  nonces: DpopNonces;
   /** Told when a record could not be stored; the answer was sent already. */
   logger?: Logger;
   /** How long a scripted answer waits (tests shorten it); SCRIPTED_LATENCY_MS unless told. */
@@ -49,11 +59,27 @@ export interface RunScriptOptions {
  * in one store write. Runs after the CORS policy, so a scripted refusal carries CORS headers.
  */
 export function runScript(options: RunScriptOptions): RequestHandler {
-  const { book, visitors, fingerprint, clock, cookieName, logger } = options;
+  const { book, visitors, fingerprint, clock, cookieName, nonces, logger } = options;
   if (!book || typeof book.find !== 'function')
     throw new TypeError('runScript: book must be a RunBook');
+  if (!nonces || typeof nonces.check !== 'function')
+    throw new TypeError('runScript: nonces must be DpopNonces');
   const latencyMs = options.latencyMs ?? SCRIPTED_LATENCY_MS;
-  const challenges = bearerChallenges(options.resourceMetadata);
+  const resourceMetadata = options.resourceMetadata;
+  const bearer = bearerChallenges(resourceMetadata);
+  // Two challenges in one field (RFC 9110 §11.6.1), the one without an error first: a client
+  // that reads only the first scheme never finds Bearer's invalid_token.
+  const twoChallenges = challenges(
+    dpopChallenge({ resourceMetadata }),
+    bearer.invalidToken('token_expired'),
+  );
+  const nonceChallenge = dpopChallenge({
+    error: 'use_dpop_nonce',
+    code: 'dpop_nonce_required',
+    resourceMetadata,
+  });
+  // A gateway's 401: the standard challenge, nothing else that says why (no description).
+  const gatewayChallenge = bearerChallenge({ error: 'invalid_token', resourceMetadata });
   const scopeChallenge = bearerChallenge({
     error: 'insufficient_scope',
     errorDescription: problemCatalog.insufficient_scope.title,
@@ -67,7 +93,15 @@ export function runScript(options: RunScriptOptions): RequestHandler {
     const extensions = { scripted: true };
     switch (answer) {
       case 'token_expired':
-        return scriptedFailure('401', which, extensions, challenges.invalidToken('token_expired'));
+        return scriptedFailure('401', which, extensions, bearer.invalidToken('token_expired'));
+      case 'two_challenges':
+        return scriptedFailure('401', which, extensions, twoChallenges);
+      case 'use_dpop_nonce':
+        return problem('dpop_nonce_required', {
+          detail: `${which}: this resource demands a nonce in every DPoP proof. Make a new proof whose nonce is this answer's DPoP-Nonce and retry once, with the same token.`,
+          headers: { 'WWW-Authenticate': nonceChallenge, 'DPoP-Nonce': nonces.issue() },
+          extensions,
+        });
       case 'rate_limited':
         return scriptedFailure('429', which, extensions, '');
       case 'store_unavailable':
@@ -85,6 +119,7 @@ export function runScript(options: RunScriptOptions): RequestHandler {
           extensions,
         });
       case 'redirect_elsewhere':
+      case 'gateway_body':
         return undefined;
     }
   };
@@ -110,7 +145,15 @@ export function runScript(options: RunScriptOptions): RequestHandler {
           ordinal !== undefined &&
           (await book.use(visitor, run, ordinal)) >= step.fromUse
         ) {
-          return 'token_expired';
+          return step.answer;
+        }
+      }
+      if (counts(script, 'dpop') && DPOP_SCHEME.test(authorization!)) {
+        const answer = stepFor(script, 'dpop', await book.nth(visitor, run, 'dpop'));
+        // The resource demands a nonce: a proof with one this server gave is let through.
+        const nonce = proofNonce(headerText(req.headers.dpop));
+        if (answer !== 'use_dpop_nonce' || nonce === undefined || !nonces.check(nonce)) {
+          if (answer !== undefined) return answer;
         }
       }
       if (counts(script, 'resource')) {
@@ -160,6 +203,8 @@ export function runScript(options: RunScriptOptions): RequestHandler {
         const refreshToken = body?.refresh_token;
         const retryAfter = retryAfterSeconds(res.getHeader('retry-after'));
         const code = res.locals.problemCode;
+        const nonceGiven = headerText(res.getHeader('dpop-nonce') as string | undefined);
+        const sentNonce = proofNonce(headerText(req.headers.dpop));
         const record: RunRecord = {
           n,
           at: tag.at,
@@ -176,6 +221,9 @@ export function runScript(options: RunScriptOptions): RequestHandler {
           ...(code !== undefined && { code }),
           ...(retryAfter !== undefined && { retry_after: retryAfter }),
           ...(tag.scripted === true && { scripted: true }),
+          ...(tag.step !== undefined && { step: tag.step }),
+          ...(nonceGiven !== undefined && { nonce_given: fingerprint(nonceGiven) }),
+          ...(sentNonce !== undefined && { proof_nonce: fingerprint(sentNonce) }),
           last_arrived: book.latest(visitor, run, n),
         };
         book.record(visitor, run, record).catch((err: unknown) => {
@@ -212,17 +260,32 @@ export function runScript(options: RunScriptOptions): RequestHandler {
       return;
     }
     tag.scripted = true;
+    tag.step = answer;
     await sleep(latencyMs);
     const which = `Scripted by run ${run.id} (script "${run.script.name}", request ${n})`;
     const error = refusal(answer, which);
     if (error) throw error;
+    res.setHeader('Cache-Control', 'no-store');
+    if (answer === 'gateway_body') {
+      // Not this server's problem+json on purpose: what a gateway in front of an API answers,
+      // so that only a client that reads the challenge knows what to do (gateway-body script).
+      res.setHeader('WWW-Authenticate', gatewayChallenge);
+      res.status(401).type('html').send(GATEWAY_BODY);
+      return;
+    }
     // Outside the protected resource, in the run: a client that follows it with its credential
     // shows in the report (credential_sent_elsewhere).
     const prefix = tag.via === 'path' ? `/runs/${run.id}` : '';
-    res.setHeader('Cache-Control', 'no-store');
     res.redirect(307, `${prefix}${ELSEWHERE}${tag.path}`);
   };
 }
+
+/** `Authorization: DPoP …` (RFC 9449 §7.1). */
+const DPOP_SCHEME = /^dpop\s/i;
+
+/** A gateway's default 401 page: it says who refused, never why. */
+const GATEWAY_BODY =
+  '<html>\r\n<head><title>401 Authorization Required</title></head>\r\n<body>\r\n<center><h1>401 Authorization Required</h1></center>\r\n<hr><center>gateway</center>\r\n</body>\r\n</html>\r\n';
 
 /** One header field's text, or undefined. */
 function headerText(value: string | string[] | undefined): string | undefined {

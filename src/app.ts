@@ -253,6 +253,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
       clock,
       cookieName,
       resourceMetadata,
+      nonces,
       logger,
     }),
   );

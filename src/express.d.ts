@@ -49,7 +49,15 @@ declare global {
        * The run a request is recorded in (middleware/run-tag.ts names it, by X-Run-Id or a
        * /runs/{id}/ path prefix; middleware/run-script.ts finds it and numbers the request).
        */
-      run?: { id: string; via: 'header' | 'path'; at: number; path: string; scripted?: boolean };
+      run?: {
+        id: string;
+        via: 'header' | 'path';
+        at: number;
+        path: string;
+        scripted?: boolean;
+        /** What the run's script answered (src/runs/scripts.ts StepAnswer). */
+        step?: string;
+      };
     }
   }
 }

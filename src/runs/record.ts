@@ -35,6 +35,12 @@ export interface RunRecord {
   retry_after?: number;
   /** Whether the run's script answered, not the route. */
   scripted?: boolean;
+  /** What the script answered (src/runs/scripts.ts StepAnswer), when it did. */
+  step?: string;
+  /** Fingerprint of the DPoP-Nonce the answer gave (RFC 9449 §8, §9). */
+  nonce_given?: string;
+  /** Fingerprint of the nonce claim of the request's DPoP proof, read without verifying it. */
+  proof_nonce?: string;
   /**
    * The number of the latest request of the run that had arrived when this one was answered: a
    * request numbered higher was sent after the client could read this answer.
@@ -115,4 +121,12 @@ export function retryAfterSeconds(value: unknown): number | undefined {
   if (typeof text === 'number') return text;
   if (typeof text !== 'string' || !/^\d{1,6}$/.test(text)) return undefined;
   return Number(text);
+}
+
+/** The `nonce` claim of a DPoP proof (one DPoP field), read without verifying it. */
+export function proofNonce(dpop: unknown): string | undefined {
+  if (typeof dpop !== 'string') return undefined;
+  const reading = decodeJwt(dpop);
+  const nonce = reading.ok ? reading.payload.nonce : undefined;
+  return typeof nonce === 'string' && nonce.length <= 512 ? nonce : undefined;
 }

@@ -15,7 +15,10 @@ export type RuleId =
   | 'forbidden_treated_as_unauthorized'
   | 'credential_sent_elsewhere'
   | 'expired_token_not_refreshed'
-  | 'keepalive_after_absolute_expiry';
+  | 'keepalive_after_absolute_expiry'
+  | 'dpop_nonce_ignored'
+  | 'challenge_list_misread'
+  | 'challenge_not_read';
 
 export type Severity = 'error' | 'warning';
 
@@ -32,9 +35,18 @@ export interface RuleResult {
   fix: string;
 }
 
+/** The patterns a report notes when done right. */
+export const OBSERVATION_PATTERNS = [
+  'recovered',
+  'retry_after_honoured',
+  'dpop_nonce_used',
+  'challenge_read',
+] as const;
+export type ObservationPattern = (typeof OBSERVATION_PATTERNS)[number];
+
 /** A pattern done right, noted in the report (it never fails a run). */
 export interface Observation {
-  pattern: 'recovered' | 'retry_after_honoured';
+  pattern: ObservationPattern;
   summary: string;
   evidence: number[];
 }
@@ -285,7 +297,90 @@ const RULES: Record<RuleId, RuleDef> = {
       };
     },
   },
+
+  dpop_nonce_ignored: {
+    title: 'The DPoP nonce the server asked for was not used',
+    severity: 'error',
+    checks: 'After a 401 use_dpop_nonce, the retry’s proof carries the DPoP-Nonce the server gave.',
+    rfc: [rfc(9449, '9'), rfc(9449, '8')],
+    fix: 'Read DPoP-Nonce from the 401 (and from every later answer), make a new proof with it as its nonce claim, and retry once with the same token: the token was not refused, the proof was.',
+    judge(records) {
+      const evidence: number[] = [];
+      let first = '';
+      for (const r of records) {
+        if (r.status !== 401 || r.code !== 'dpop_nonce_required' || !r.nonce_given) continue;
+        const retry = records.find(
+          (s) => s.path === r.path && s.credential === r.credential && sentAfterAnswer(r, s),
+        );
+        const given = new Set(
+          records.filter((g) => retry && sentAfterAnswer(g, retry)).map((g) => g.nonce_given),
+        );
+        if (retry && retry.proof_nonce !== undefined && given.has(retry.proof_nonce)) continue;
+        evidence.push(r.n, ...(retry ? [retry.n] : []));
+        first ||= retry
+          ? `#${r.n} asked for a DPoP nonce; its retry #${retry.n} ${retry.proof_nonce === undefined ? 'sent a proof without one' : 'sent a nonce the server never gave'}.`
+          : `#${r.n} asked for a DPoP nonce; the client never retried with it.`;
+      }
+      return evidence.length === 0
+        ? undefined
+        : { evidence: [...new Set(evidence)], summary: first };
+    },
+  },
+
+  challenge_list_misread: {
+    title: 'A 401 with two challenges was misread',
+    severity: 'error',
+    checks:
+      'After a 401 whose WWW-Authenticate holds a DPoP challenge and then Bearer error="invalid_token", the client refreshes and retries.',
+    rfc: [rfc(9110, '11.6.1'), rfc(6750, '3'), rfc(9449, '7.2')],
+    fix: 'Parse WWW-Authenticate as a list of challenges (RFC 9110 §11.6.1: a scheme, then auth-params or a token68; commas separate both the challenges and their parameters), pick the scheme you authenticate with (Bearer), and branch on its error: invalid_token → refresh once, retry once. Never read only the first scheme, or test the header with startsWith("Bearer").',
+    judge: (records) => challengeUnheeded(records, 'two_challenges'),
+  },
+
+  challenge_not_read: {
+    title: 'The challenge was not read: the body was string-matched',
+    severity: 'error',
+    checks:
+      'After a 401 whose only sign is its challenge (Bearer error="invalid_token", a gateway’s HTML body), the client refreshes and retries.',
+    rfc: [rfc(6750, '3'), rfc(9110, '11.6.1')],
+    fix: 'Decide from the status and WWW-Authenticate, never from the body’s words: a gateway, a proxy or the next version of the API words it differently. On a 401 with Bearer error="invalid_token", refresh once and retry once; read the body only to show a person.',
+    judge: (records) => challengeUnheeded(records, 'gateway_body'),
+  },
 };
+
+/** A request that gets a client a fresh credential. */
+const renews = (r: RunRecord) => r.kind === 'refresh' || r.kind === 'token' || r.kind === 'login';
+
+/**
+ * The 401s scripted as `step` whose challenge said invalid_token, which the client did not act
+ * on: no refresh or login came after it, or the refused credential was sent again before one.
+ * A refresh shared by concurrent requests counts for each (it came after each was sent).
+ */
+function challengeUnheeded(
+  records: RunRecord[],
+  step: string,
+): { evidence: number[]; summary: string } | undefined {
+  const evidence: number[] = [];
+  let first = '';
+  for (const r of records) {
+    if (r.step !== step || r.status !== 401) continue;
+    const renewal = records.find((s) => s.n > r.n && renews(s));
+    const resent = records.filter(
+      (s) =>
+        s.kind === 'resource' &&
+        s.credential === r.credential &&
+        sentAfterAnswer(r, s) &&
+        (renewal === undefined || s.n < renewal.n),
+    );
+    if (renewal && resent.length === 0) continue;
+    evidence.push(r.n, ...resent.map((s) => s.n));
+    first ||=
+      resent.length > 0
+        ? `#${r.n}’s challenge said invalid_token; the client sent the refused token again (${list(resent.map((s) => s.n))}) ${renewal ? 'before refreshing' : 'and never refreshed'}.`
+        : `#${r.n}’s challenge said invalid_token; the client gave up: no refresh or login followed.`;
+  }
+  return evidence.length === 0 ? undefined : { evidence: [...new Set(evidence)], summary: first };
+}
 
 /** The path prefix a scripted redirect sends a client to: outside every protected resource. */
 export const ELSEWHERE = '/elsewhere';
@@ -360,6 +455,28 @@ function observations(records: RunRecord[]): Observation[] {
       pattern: 'retry_after_honoured',
       summary: `Waited ${next.at - answeredAt(r)} ms after #${r.n}'s Retry-After: ${r.retry_after} before retrying (#${next.n}).`,
       evidence: [r.n, next.n],
+    });
+  }
+  for (const r of records) {
+    if (r.status !== 401 || r.code !== 'dpop_nonce_required' || !r.nonce_given) continue;
+    const retry = records.find(
+      (s) => s.path === r.path && s.credential === r.credential && sentAfterAnswer(r, s),
+    );
+    if (!retry || retry.proof_nonce !== r.nonce_given || retry.status >= 400) continue;
+    notes.push({
+      pattern: 'dpop_nonce_used',
+      summary: `Retried once (#${retry.n}) with the DPoP nonce #${r.n} gave, and was served.`,
+      evidence: [r.n, retry.n],
+    });
+  }
+  for (const r of records) {
+    if ((r.step !== 'two_challenges' && r.step !== 'gateway_body') || r.status !== 401) continue;
+    if (challengeUnheeded([r, ...records.filter((s) => s.n > r.n)], r.step)) continue;
+    const renewal = records.find((s) => s.n > r.n && renews(s))!;
+    notes.push({
+      pattern: 'challenge_read',
+      summary: `Read the Bearer challenge’s error="invalid_token" in #${r.n}’s 401 (${r.step === 'two_challenges' ? 'the second of two challenges' : 'a gateway’s body that names no code'}) and got a new token (#${renewal.n}).`,
+      evidence: [r.n, renewal.n],
     });
   }
   return notes;

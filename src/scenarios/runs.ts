@@ -7,7 +7,7 @@ import type { FamilyInfo, Scenario } from './types';
 export const family: FamilyInfo = {
   title: 'Grade your client: runs and their reports',
   summary:
-    'Point a client test at a run and read what your client did with each refusal. `POST /runs` (optionally `{"script": "expiry"}`, see `GET /runs/scripts`) answers a run id, a `base_url` (`/runs/{id}/` in front of any path of this server) and an `X-Run-Id` header: every request sent either way is recorded (time, method, path, a fingerprint of its credential, never the credential, status and code) and, if the script says so, answered with a scripted refusal (an expired token, a 429 or 503 with Retry-After, a 403 insufficient_scope, the session’s absolute timeout, a redirect). `GET /runs/{id}/report` judges the run: each rule (a refused token retried, a retry storm, Retry-After ignored, a reused or concurrently refreshed refresh token, a 403 treated as a 401, a credential sent outside the resource, an expired token used on, keepalives after the absolute timeout) with `passed`, its evidence (request numbers), the standard it comes from and the fix. Runs are per address, 30 minutes, 200 requests, 5 per address per 30 minutes.',
+    'Point a client test at a run and read what your client did with each refusal. `POST /runs` (optionally `{"script": "expiry"}`, see `GET /runs/scripts`) answers a run id, a `base_url` (`/runs/{id}/` in front of any path of this server) and an `X-Run-Id` header: every request sent either way is recorded (time, method, path, a fingerprint of its credential, never the credential, status and code) and, if the script says so, answered with a scripted refusal (an expired token, a 429 or 503 with Retry-After, a 403 insufficient_scope, the session’s absolute timeout, a demanded DPoP nonce, a 401 with two challenges, a gateway’s 401 whose body says nothing, a redirect). `GET /runs/{id}/report` judges the run: each rule (a refused token retried, a retry storm, Retry-After ignored, a reused or concurrently refreshed refresh token, a 403 treated as a 401, a credential sent outside the resource, an expired token used on, keepalives after the absolute timeout, a DPoP nonce not used, a challenge list misread, a challenge not read but the body string-matched) with `passed`, its evidence (request numbers), the standard it comes from and the fix. Runs are per address, 30 minutes, 200 requests, 5 per address per 30 minutes.',
 };
 
 /** A run id of the right shape that no run has: its end (base-36 seconds) is far in the future. */
@@ -34,7 +34,7 @@ export const scenarios: Scenario[] = [
     trigger: { method: 'POST', path: '/runs', body: { script: 'chaos' } },
     expect: { status: 400, code: 'parameter_invalid', challenge: null },
     explanation:
-      'The scripts are a fixed list (`GET /runs/scripts`): none, expiry, expiry-twice, refresh-unavailable, rate-limited, insufficient-scope, session-absolute, redirect. Anything else is refused before a run is opened.',
+      'The scripts are a fixed list (`GET /runs/scripts`): none, expiry, expiry-twice, refresh-unavailable, rate-limited, insufficient-scope, session-absolute, dpop-nonce, two-challenges, gateway-body, redirect. Anything else is refused before a run is opened, and nothing is counted.',
     rfc: problemCatalog.parameter_invalid.rfc,
   },
   {

@@ -5,8 +5,12 @@ import type { RuleId } from '../../src/runs/rules';
 import { MemoryStore, systemClock } from '../../src/store';
 import { listening, testConfig, type Listening } from '../helpers';
 import {
+  bodyMatchingClient,
+  challengeClient,
   correctClient,
   deafHeartbeat,
+  dpopRunClient,
+  firstSchemeClient,
   followingClient,
   forbiddenRefresher,
   impatientClient,
@@ -26,11 +30,12 @@ import {
  */
 let served: Listening;
 let origin: string;
+const config = testConfig();
 
 beforeEach(async () => {
   // A fresh store per test: every test opens its run from 127.0.0.1, 5 runs per window.
   const store = new MemoryStore({ maxEntries: 10_000 });
-  const app = createApp(testConfig(), {
+  const app = createApp(config, {
     store,
     clock: systemClock,
     logger: pino({ level: 'silent' }),
@@ -186,6 +191,135 @@ describe('a run report on hand-written fetch clients', () => {
       const r = await report(id);
       expect(findings(r)).toEqual(['keepalive_after_absolute_expiry']);
       expect(r.findings[0]!.evidence).toEqual([4, 5, 6]);
+    });
+  });
+
+  describe('the two-challenges script: DPoP’s challenge, then Bearer error="invalid_token"', () => {
+    it('passes the client that parses the challenges and refreshes on Bearer’s error', async () => {
+      const { report, statuses } = await drive('two-challenges', challengeClient);
+      expect(statuses).toEqual([200]);
+      expect(report.findings).toEqual([]);
+      expect(report.requests.map((r) => [r.kind, r.status, r.step])).toEqual([
+        ['token', 200, undefined],
+        ['resource', 401, 'two_challenges'],
+        ['refresh', 200, undefined],
+        ['resource', 200, undefined],
+      ]);
+      expect(report.observations.map((o) => o.pattern).sort()).toEqual([
+        'challenge_read',
+        'recovered',
+      ]);
+    });
+
+    it('names the client that reads only the first scheme: challenge_list_misread', async () => {
+      const { report, statuses } = await drive('two-challenges', firstSchemeClient);
+      expect(statuses).toEqual([401]);
+      expect(findings(report)).toEqual(['challenge_list_misread']);
+      expect(report.findings[0]!.evidence).toEqual([2]);
+      expect(report.findings[0]!.rfc.map((r) => r.label)).toContain('RFC 9110 §11.6.1');
+    });
+
+    it('the 401 carries both challenges in one field, and a problem body', async () => {
+      const { id, base } = await openRun('two-challenges');
+      const tokens = await login(base);
+      const res = await fetch(`${base}/api/v1/data`, {
+        headers: { Authorization: `Bearer ${tokens.access_token}` },
+      });
+      expect(res.status).toBe(401);
+      const field = res.headers.get('www-authenticate')!;
+      expect(field).toMatch(
+        /^DPoP realm="four-oh-one", algs="[^"]+"(, resource_metadata="[^"]+")?, Bearer /,
+      );
+      expect(field).toContain('error="invalid_token"');
+      expect(((await res.json()) as { code: string }).code).toBe('token_expired');
+      expect((await report(id)).requests.at(-1)).toMatchObject({ step: 'two_challenges' });
+    });
+  });
+
+  describe('the gateway-body script: the standard challenge, an HTML body', () => {
+    it('answers 401 with Bearer error="invalid_token" and a body that names no code', async () => {
+      const { base } = await openRun('gateway-body');
+      const tokens = await login(base);
+      const res = await fetch(`${base}/api/v1/data`, {
+        headers: { Authorization: `Bearer ${tokens.access_token}` },
+      });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(res.headers.get('www-authenticate')).toMatch(
+        /^Bearer realm="four-oh-one", error="invalid_token"(, resource_metadata="[^"]+")?$/,
+      );
+      expect(res.headers.get('x-request-id')).toBeTruthy();
+      const text = await res.text();
+      expect(text).toContain('401 Authorization Required');
+      expect(text).not.toMatch(/expired|token_/i);
+    });
+
+    it('passes the client that reads the challenge', async () => {
+      const { report, statuses } = await drive('gateway-body', challengeClient);
+      expect(statuses).toEqual([200]);
+      expect(report.findings).toEqual([]);
+      expect(report.observations.map((o) => o.pattern)).toContain('challenge_read');
+    });
+
+    it('names the client that string-matches the body: challenge_not_read', async () => {
+      const { report, statuses } = await drive('gateway-body', bodyMatchingClient);
+      expect(statuses).toEqual([401]);
+      expect(findings(report)).toEqual(['challenge_not_read']);
+      expect(report.findings[0]!.evidence).toEqual([2]);
+      expect(report.findings[0]!.rfc.map((r) => r.label)).toEqual([
+        'RFC 6750 §3',
+        'RFC 9110 §11.6.1',
+      ]);
+    });
+
+    it('names the client that loops on it: the refused token resent, and the challenge unread', async () => {
+      const { report } = await drive('gateway-body', loopingClient);
+      expect(findings(report)).toEqual([
+        'challenge_not_read',
+        'refused_credential_retried',
+        'retry_storm',
+      ]);
+      expect(report.findings.find((f) => f.rule === 'challenge_not_read')!.evidence).toEqual([
+        2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+      ]);
+    });
+  });
+
+  describe('the dpop-nonce script: the resource demands a DPoP nonce', () => {
+    async function driveDpop(usesNonce: boolean) {
+      const { id } = await openRun('dpop-nonce');
+      const client = await dpopRunClient({
+        origin,
+        runId: id,
+        publicUrl: config.publicUrl,
+        usesNonce,
+      });
+      await client.login();
+      const statuses = await client.get('/api/v1/data');
+      return { statuses, report: await report(id) };
+    }
+
+    it('passes the client that retries once with the DPoP-Nonce', async () => {
+      const { statuses, report } = await driveDpop(true);
+      expect(statuses).toEqual([401, 200]);
+      expect(report.findings).toEqual([]);
+      expect(report.requests.map((r) => [r.kind, r.status, r.code])).toEqual([
+        ['token', 200, undefined],
+        ['resource', 401, 'dpop_nonce_required'],
+        ['resource', 200, undefined],
+      ]);
+      const [, asked, retried] = report.requests;
+      expect(asked!.nonce_given).toMatch(/^[A-Za-z0-9_-]{12}$/);
+      expect(retried!.proof_nonce).toBe(asked!.nonce_given);
+      expect(report.observations.map((o) => o.pattern)).toEqual(['dpop_nonce_used']);
+    });
+
+    it('names the client that retries without the nonce: dpop_nonce_ignored', async () => {
+      const { statuses, report } = await driveDpop(false);
+      expect(statuses).toEqual([401, 401]);
+      expect(findings(report)).toEqual(['dpop_nonce_ignored']);
+      expect(report.findings[0]!.evidence).toEqual([2, 3]);
+      expect(report.findings[0]!.summary).toContain('without one');
     });
   });
 });

@@ -242,3 +242,187 @@ export function deafHeartbeat(base: string, cookie: string): Heartbeat {
     },
   };
 }
+
+/** One challenge of a WWW-Authenticate field: its scheme, auth-params (names lower-cased), token68. */
+export interface Challenge {
+  scheme: string;
+  params: Record<string, string>;
+  token68?: string;
+}
+
+const TCHARS = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/;
+const TOKEN68 = /^[A-Za-z0-9._~+/-]+=*(?=[ \t]*(,|$))/;
+
+/**
+ * The challenges of one WWW-Authenticate field, as RFC 9110 §11.6.1 writes them: `scheme
+ * [ 1*SP ( token68 / #auth-param ) ]`, a comma between challenges and between their parameters,
+ * so a token followed by `=` is a parameter of the challenge before it, any other a new scheme.
+ * Written for these tests from the grammar, independent of src/.
+ */
+export function parseChallenges(field: string): Challenge[] {
+  const found: Challenge[] = [];
+  let rest = field;
+  const skip = (pattern: RegExp) => {
+    rest = rest.replace(pattern, '');
+  };
+  for (;;) {
+    skip(/^[ \t,]+/);
+    const name = TCHARS.exec(rest)?.[0];
+    if (name === undefined) return found;
+    rest = rest.slice(name.length);
+    const current = found.at(-1);
+    const param = /^[ \t]*=[ \t]*/.exec(rest);
+    if (current && param && current.token68 === undefined) {
+      rest = rest.slice(param[0].length);
+      let value: string;
+      if (rest.startsWith('"')) {
+        const quoted = /^"((?:[^"\\]|\\.)*)"/.exec(rest);
+        if (!quoted) return found;
+        value = quoted[1]!.replace(/\\(.)/g, '$1');
+        rest = rest.slice(quoted[0].length);
+      } else {
+        value = TCHARS.exec(rest)?.[0] ?? '';
+        rest = rest.slice(value.length);
+      }
+      current.params[name.toLowerCase()] = value;
+      continue;
+    }
+    const challenge: Challenge = { scheme: name, params: {} };
+    const spaced = /^[ \t]+/.exec(rest);
+    if (spaced) {
+      const after = rest.slice(spaced[0].length);
+      // A token68 ends the challenge (a comma or the end follows): "name=value" never matches.
+      const token68 = TOKEN68.exec(after)?.[0];
+      if (token68 !== undefined) {
+        challenge.token68 = token68;
+        rest = after.slice(token68.length);
+      }
+    }
+    found.push(challenge);
+  }
+}
+
+/** Refreshes (once, then retries once) only when the Bearer challenge says invalid_token. */
+async function getWithRenewal(
+  base: string,
+  tokens: Tokens,
+  path: string,
+  shouldRefresh: (res: Response, text: string) => boolean,
+): Promise<number> {
+  const send = (token: string) =>
+    fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+  const res = await send(tokens.access_token);
+  const text = await res.text();
+  if (res.status !== 401 || !shouldRefresh(res, text)) return res.status;
+  const refreshed = await refreshWith(base, tokens.refresh_token);
+  if (refreshed.status !== 200) return refreshed.status;
+  return (await send(((await refreshed.json()) as Tokens).access_token)).status;
+}
+
+/** Parses WWW-Authenticate (RFC 9110 §11.6.1) and acts on the Bearer challenge's error. */
+export function challengeClient(base: string, tokens: Tokens): Client {
+  return {
+    get: (path) =>
+      getWithRenewal(base, tokens, path, (res) => {
+        const challenges = parseChallenges(res.headers.get('www-authenticate') ?? '');
+        const bearer = challenges.find((c) => c.scheme.toLowerCase() === 'bearer');
+        return bearer?.params.error === 'invalid_token';
+      }),
+  };
+}
+
+/** Reads only the first challenge: its scheme is the field's first word. */
+export function firstSchemeClient(base: string, tokens: Tokens): Client {
+  return {
+    get: (path) =>
+      getWithRenewal(base, tokens, path, (res) => {
+        const field = res.headers.get('www-authenticate') ?? '';
+        return field.split(' ')[0] === 'Bearer' && field.includes('error="invalid_token"');
+      }),
+  };
+}
+
+/** String-matches the body for an expired token, as "if 'expired' in r.text" does. */
+export function bodyMatchingClient(base: string, tokens: Tokens): Client {
+  return {
+    get: (path) => getWithRenewal(base, tokens, path, (_res, text) => /expired/i.test(text)),
+  };
+}
+
+/** A DPoP client in a run (by X-Run-Id: a proof's htu names the URL as served). */
+export interface DpopRunClient {
+  login(): Promise<void>;
+  get(path: string): Promise<number[]>;
+}
+
+/**
+ * A client with a DPoP-bound token (RFC 9449), built on the page's proof maker
+ * (src/site/shared/dpop.ts) over Node's WebCrypto. On 401 use_dpop_nonce it retries once with a
+ * new proof: carrying the DPoP-Nonce when `usesNonce`, else (the bug) without one.
+ */
+export async function dpopRunClient(options: {
+  origin: string;
+  runId: string;
+  /** PUBLIC_URL: the proofs' htu. */
+  publicUrl: string;
+  usesNonce: boolean;
+}): Promise<DpopRunClient> {
+  const { createProof, webCryptoKey, webCryptoSha256 } = await import('../../src/site/shared/dpop');
+  const subtle = globalThis.crypto.subtle;
+  const pair = await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+    'sign',
+    'verify',
+  ]);
+  const key = await webCryptoKey(subtle, pair);
+  const sha256 = webCryptoSha256(subtle);
+  let token = '';
+  const proof = async (method: string, path: string, nonce?: string) =>
+    (
+      await createProof(
+        key,
+        {
+          method,
+          url: `${options.publicUrl}${path}`,
+          ...(token ? { accessToken: token } : {}),
+          ...(nonce !== undefined ? { nonce } : {}),
+        },
+        sha256,
+      )
+    ).proof;
+  const headers = { 'X-Run-Id': options.runId };
+  return {
+    async login() {
+      const res = await fetch(`${options.origin}/auth/token`, {
+        method: 'POST',
+        headers: {
+          ...headers,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          DPoP: await proof('POST', '/auth/token'),
+        },
+        body: new URLSearchParams({
+          grant_type: 'password',
+          username: 'my_username',
+          password: 'my_password',
+        }),
+      });
+      const body = (await res.json()) as { access_token: string; token_type: string };
+      if (res.status !== 200 || body.token_type !== 'DPoP') throw new Error(`login: ${res.status}`);
+      token = body.access_token;
+    },
+    async get(path) {
+      const send = async (nonce?: string) =>
+        fetch(`${options.origin}${path}`, {
+          headers: {
+            ...headers,
+            Authorization: `DPoP ${token}`,
+            DPoP: await proof('GET', path, nonce),
+          },
+        });
+      const first = await send();
+      const nonce = first.headers.get('dpop-nonce');
+      if (first.status !== 401 || nonce === null) return [first.status];
+      const retry = await send(options.usesNonce ? nonce : undefined);
+      return [first.status, retry.status];
+    },
+  };
+}

@@ -222,6 +222,78 @@ describe('the rules of a run report', () => {
     });
   });
 
+  describe('dpop_nonce_ignored', () => {
+    const asked = (n: number, fields: Partial<RunRecord> = {}) =>
+      rec(n, {
+        credential: 'D',
+        status: 401,
+        code: 'dpop_nonce_required',
+        nonce_given: 'N1',
+        ...fields,
+      });
+
+    it('passes a retry whose proof carries the nonce given, and notes it', () => {
+      const run = [asked(1), rec(2, { credential: 'D', proof_nonce: 'N1' })];
+      expect(broken(run)).toEqual([]);
+      expect(judge(run).observations.map((o) => o.pattern)).toEqual(['dpop_nonce_used']);
+    });
+    it.each([
+      ['without a nonce', {}],
+      ['with a nonce the server never gave', { proof_nonce: 'N9' }],
+    ])('fails a retry %s', (_, fields) => {
+      const run = [asked(1), asked(2, { ...fields, nonce_given: 'N2' })];
+      expect(broken(run)).toEqual(['dpop_nonce_ignored']);
+      expect(evidence(run, 'dpop_nonce_ignored')).toEqual([1, 2]);
+    });
+    it('fails a client that never retried', () => {
+      expect(broken([asked(1)])).toEqual(['dpop_nonce_ignored']);
+    });
+    it('accepts a later nonce the server gave before the retry', () => {
+      const run = [
+        asked(1),
+        rec(2, { path: '/other', nonce_given: 'N2' }),
+        rec(3, { credential: 'D', proof_nonce: 'N2' }),
+      ];
+      expect(broken(run)).toEqual([]);
+    });
+  });
+
+  describe.each([
+    ['challenge_list_misread', 'two_challenges'],
+    ['challenge_not_read', 'gateway_body'],
+  ] as const)('%s (after a %s 401)', (id, step) => {
+    const refused = (n: number, fields: Partial<RunRecord> = {}) =>
+      expired(n, 'A', { step, scripted: true, ...fields });
+
+    it('passes a refresh, then a retry, and notes the challenge read', () => {
+      const run = [refused(1), refresh(2, 'R'), rec(3, { credential: 'B' })];
+      expect(broken(run)).toEqual([]);
+      expect(judge(run).observations.map((o) => o.pattern)).toContain('challenge_read');
+    });
+    it('fails a client that gave up', () => {
+      expect(broken([refused(1)])).toEqual([id]);
+      expect(evidence([refused(1)], id)).toEqual([1]);
+    });
+    it('fails a client that resent the refused token before refreshing', () => {
+      const run = [refused(1), refused(2), refresh(3, 'R'), rec(4, { credential: 'B' })];
+      expect(broken(run)).toEqual([id]);
+      expect(evidence(run, id)).toEqual([1, 2]);
+    });
+    it('counts a refresh shared by concurrent requests for each of them', () => {
+      const run = [
+        refused(1, { last_arrived: 2 }),
+        refused(2),
+        refresh(3, 'R'),
+        rec(4, { credential: 'B' }),
+        rec(5, { credential: 'B' }),
+      ];
+      expect(broken(run)).toEqual([]);
+    });
+    it('ignores the same 401 when no script worded it so', () => {
+      expect(broken([expired(1, 'A')])).toEqual([]);
+    });
+  });
+
   describe('observations', () => {
     it('note a refresh-once, retry-once recovery and its time', () => {
       const run = [expired(1, 'A'), refresh(2, 'R'), rec(3, { credential: 'B' })];

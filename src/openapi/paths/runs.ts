@@ -1,7 +1,7 @@
 /** Runs: grading a client (routes/runs.ts), and the report's stable schema. */
 import { REQUEST_KINDS } from '../../runs/record';
-import { RULE_IDS } from '../../runs/rules';
-import { SCRIPT_NAMES } from '../../runs/scripts';
+import { OBSERVATION_PATTERNS, RULE_IDS } from '../../runs/rules';
+import { SCRIPT_NAMES, STEP_ANSWERS } from '../../runs/scripts';
 import { BODY_ERRORS, bool, closed, html, int, iso, ref, str, STORE, uri } from '../schemas';
 import type { RouteDoc, Schema } from '../types';
 
@@ -59,6 +59,11 @@ export const RUN_SCHEMAS: Record<string, Schema> = {
           'A keyed fingerprint of Authorization (else X-API-Key, else Cookie): never the credential.',
       },
       refresh_token: { ...str, description: 'A keyed fingerprint of the refresh_token sent.' },
+      issued: {
+        ...str,
+        description:
+          'A keyed fingerprint of the access token a token answer issued (as `credential` names it when used).',
+      },
       token_exp: {
         ...int,
         description: 'The exp of a Bearer JWT sent, read without verifying it.',
@@ -67,6 +72,20 @@ export const RUN_SCHEMAS: Record<string, Schema> = {
       code: { ...str, description: 'The problem code answered.' },
       retry_after: { ...int, description: 'Seconds of the answer’s Retry-After.' },
       scripted: { const: true, description: 'Answered by the run’s script, not the route.' },
+      step: {
+        enum: STEP_ANSWERS,
+        description:
+          'What the script answered: token_expired, two_challenges (a DPoP and a Bearer challenge in one 401), gateway_body (the Bearer challenge and an HTML body), use_dpop_nonce, …',
+      },
+      nonce_given: {
+        ...str,
+        description: 'A keyed fingerprint of the DPoP-Nonce the answer gave (RFC 9449 §8, §9).',
+      },
+      proof_nonce: {
+        ...str,
+        description:
+          'A keyed fingerprint of the nonce claim of the request’s DPoP proof, read without verifying it.',
+      },
       last_arrived: {
         ...int,
         description:
@@ -101,7 +120,7 @@ export const RUN_SCHEMAS: Record<string, Schema> = {
         description: 'Patterns done right (never a failure).',
         items: closed(
           {
-            pattern: { enum: ['recovered', 'retry_after_honoured'] },
+            pattern: { enum: [...OBSERVATION_PATTERNS] },
             summary: str,
             evidence: ints,
           },
