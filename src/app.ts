@@ -32,6 +32,7 @@ import { vapidSpecimens } from './auth/vapid';
 import { ntlmRouter } from '../routes/ntlm';
 import { oauth1Router } from '../routes/oauth1';
 import { scramRouter } from '../routes/scram';
+import { gnapRouter } from '../routes/gnap';
 import { DEMO_WEBHOOK_SECRET } from './auth/webhook';
 import { corsRouter } from '../routes/cors';
 import { corsBrokenRouter } from '../routes/cors-broken';
@@ -410,6 +411,10 @@ export function createApp(config: Config, deps: Deps): express.Application {
   );
   // SCRAM over HTTP: two rounds of 401, the exchange kept under its sid in the store.
   app.use(scramRouter({ config, store, credentials, owner: (req) => visitors.of(req) }));
+  // GNAP: an immediate grant bound to the client's key, and a resource that checks its proof.
+  app.use(
+    gnapRouter({ store, clock, publicUrl: config.publicUrl, owner: (req) => visitors.of(req) }),
+  );
   // httpbin's echo: what the client sent, its secrets decoded but never echoed (no state).
   app.use(echoRouter());
 

@@ -1,3 +1,4 @@
+import type { AccessRight } from './auth/gnap';
 import type { Oauth1Verified } from './auth/oauth1';
 import type { Client } from './tokens/identities';
 import type { AccessClaims } from './tokens/verify';
@@ -32,6 +33,10 @@ declare global {
       oauth1?: Oauth1Verified;
       /** Who a SCRAM exchange authenticated, with which mechanism (middleware/scram-auth.ts). */
       scram?: { user: string; mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-1' };
+      /** The key and rights of a GNAP access token (middleware/gnap-auth.ts). */
+      gnap?: { kid: string; access: AccessRight[] };
+      /** The key id a Concealed authenticator proved (middleware/concealed-auth.ts). */
+      concealed?: { keyId: string };
       /** The authenticated OAuth client, set by middleware/client-auth.ts. */
       client?: Client;
       /** The logged-in cookie session, set by middleware/session-auth.ts. */

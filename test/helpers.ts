@@ -7,7 +7,7 @@ import pino from 'pino';
 import { createApp } from '../src/app';
 import { loadConfig, type Config } from '../src/config';
 import { createServer } from '../src/http/server';
-import { isOAuthPath } from '../src/http/problems';
+import { isJsonErrorPath, isOAuthPath } from '../src/http/problems';
 import { createKeyRing, type KeyRing } from '../src/tokens/keys';
 import type { SpecimenBook } from '../src/tokens/specimens';
 import { MemoryStore, type Clock, type Store } from '../src/store';
@@ -96,10 +96,17 @@ export function expectProblem(res: Response, expected: ProblemExpectation): void
   });
   // The OAuth endpoints speak the same members as application/json (RFC 6749 §5.2), always
   // with the OAuth `error` and `error_description` an OAuth library reads.
-  const oauth = isOAuthPath(new URL(res.request.url).pathname);
+  const path = new URL(res.request.url).pathname;
+  const oauth = isOAuthPath(path);
   expect(res.headers['content-type']).toBe(
-    oauth ? 'application/json; charset=utf-8' : 'application/problem+json; charset=utf-8',
+    isJsonErrorPath(path)
+      ? 'application/json; charset=utf-8'
+      : 'application/problem+json; charset=utf-8',
   );
+  // GNAP's grant endpoint: RFC 9635 §3.6's error object.
+  if (isJsonErrorPath(path) && !oauth) {
+    expect(res.body.error).toEqual({ code: expect.any(String), description: expect.any(String) });
+  }
   if (oauth) {
     expect(res.body).toMatchObject({
       error: expect.stringMatching(/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/),

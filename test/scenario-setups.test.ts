@@ -15,6 +15,7 @@ import { formFields, pkce, runFlow, toConsent, WEB } from './oauth-flow';
 import { asResponse, PROXY_BASIC, viaProxy } from './proxy-request';
 import { ntlmHandshake } from './ntlm-handshake';
 import { scramExchange } from './scram-client';
+import { callResource, gnapClient, requestGrant } from './gnap-client';
 
 /**
  * The cards the table test cannot fire (test/scenarios.test.ts): their answer needs a state no
@@ -114,6 +115,11 @@ const REALISED = new Set([
   'scram-complete',
   'scram-proof-invalid',
   'scram-replayed',
+  'gnap-complete',
+  'gnap-proof-missing',
+  'gnap-proof-invalid',
+  'gnap-key-mismatch',
+  'gnap-access-insufficient',
 ]);
 /** Unfired cards no test can set up, and why. */
 const NOT_REALISABLE: Record<string, string> = {
@@ -534,6 +540,58 @@ describe('the cards the table test does not fire', () => {
       } else {
         await expectDocumented(asResponse(h.final), s);
       }
+    });
+  });
+
+  describe('the GNAP cards, with a client that grants itself a token and signs (test/gnap-client.ts)', () => {
+    const ctx = buildApp();
+    const now = () => Math.floor(ctx.clock.now() / 1000);
+    const granted = async (access = ['four-oh-one-read']) => {
+      const client = gnapClient();
+      const res = await requestGrant(ctx.http, client, now(), access);
+      expect(res.status).toBe(200);
+      return { client, token: res.body.access_token.value as string };
+    };
+
+    it('gnap-complete answers as documented', async () => {
+      const s = card('gnap-complete');
+      const { client, token } = await granted();
+      const res = await callResource(ctx.http, client, token, now());
+      expect(res.status).toBe(s.expect.status);
+      expect(res.headers['www-authenticate']).toBeUndefined();
+    });
+
+    it('gnap-proof-missing answers as documented', async () => {
+      const { token } = await granted();
+      await expectDocumented(
+        await callResource(ctx.http, undefined, token, now()),
+        card('gnap-proof-missing'),
+      );
+    });
+
+    it('gnap-proof-invalid answers as documented', async () => {
+      const { client, token } = await granted();
+      const res = await callResource(ctx.http, client, token, now(), {
+        sign: { signedUrl: 'http://127.0.0.1:3000/gnap/other' },
+      });
+      await expectDocumented(res, card('gnap-proof-invalid'));
+    });
+
+    it('gnap-key-mismatch answers as documented', async () => {
+      const { token } = await granted();
+      await expectDocumented(
+        await callResource(ctx.http, gnapClient(), token, now()),
+        card('gnap-key-mismatch'),
+      );
+    });
+
+    it('gnap-access-insufficient answers as documented', async () => {
+      const { client, token } = await granted(['four-oh-one-read']);
+      const res = await callResource(ctx.http, client, token, now(), {
+        method: 'POST',
+        body: '{}',
+      });
+      await expectDocumented(res, card('gnap-access-insufficient'));
     });
   });
 

@@ -31,6 +31,9 @@ export interface SignatureInput {
   expires?: number;
   keyid?: string;
   alg?: string;
+  /** RFC 9421 §2.3: what the signature is for (GNAP requires "gnap", RFC 9635 §7.3.1). */
+  tag?: string;
+  nonce?: string;
 }
 
 /** Splits a dictionary's top level at commas outside quotes and parentheses. */
@@ -84,6 +87,8 @@ export function parseSignatureInput(field: string): SignatureInput | undefined {
     else if (name === 'expires') input.expires = num;
     else if (name === 'keyid') input.keyid = text;
     else if (name === 'alg') input.alg = text;
+    else if (name === 'tag') input.tag = text;
+    else if (name === 'nonce') input.nonce = text;
   }
   if (m[3] !== '' && !m[3]!.startsWith(';')) return undefined;
   return input;

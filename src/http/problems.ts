@@ -253,7 +253,7 @@ export const OPENAI_ERROR_CONTENT_TYPE = CONTENT_TYPES.openai;
 /** The dialect errors on a path are written in: a property of the route, never of the error. */
 export function dialectOf(path: string): ErrorDialect {
   if (isOpenAiPath(path)) return 'openai';
-  return isOAuthPath(path) ? 'oauth' : 'problem';
+  return isJsonErrorPath(path) ? 'oauth' : 'problem';
 }
 
 /**
@@ -441,6 +441,17 @@ const OAUTH_PATH = /^\/auth\/(?:token|revoke|introspect)\/?$/i;
  */
 export function isOAuthPath(path: string): boolean {
   return OAUTH_PATH.test(path);
+}
+
+/** GNAP's grant endpoint: its clients read `error` from application/json too (RFC 9635 §3.6). */
+const GNAP_GRANT_PATH = /^\/gnap\/grant\/?$/i;
+
+/**
+ * Whether errors on a path are written as `application/json` with the problem members: the OAuth
+ * endpoints, and GNAP's grant endpoint, whose errors carry GNAP's `error: {code, description}`.
+ */
+export function isJsonErrorPath(path: string): boolean {
+  return OAUTH_PATH.test(path) || GNAP_GRANT_PATH.test(path);
 }
 
 /** An OAuth error: the problem body also carries RFC 6749 §5.2 `error` and `error_description`. */

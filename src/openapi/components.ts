@@ -41,9 +41,16 @@ export function components(cookieName: string): Schema {
               'Where this refusal is explained, /explain/{id}, with the id of the X-Explanation-Id header; absent when the client address spent its explanations for the minute.',
           },
           error: {
-            type: 'string',
+            oneOf: [
+              { type: 'string' },
+              {
+                type: 'object',
+                properties: { code: str, description: str },
+                required: ['code'],
+              },
+            ],
             description:
-              'RFC 6749 §5.2 error: always present on /auth/token, /auth/revoke and /auth/introspect, whose errors are application/json.',
+              'RFC 6749 §5.2 error, a string: always present on /auth/token, /auth/revoke and /auth/introspect, whose errors are application/json. On POST /gnap/grant, RFC 9635 §3.6’s object `{code, description}`.',
           },
           error_description: str,
           // The extensions (RFC 9457 §3.2) some problems carry, each documented with its code.
@@ -279,6 +286,12 @@ export function components(cookieName: string): Schema {
         type: 'http',
         scheme: 'scram-sha-256',
         description: 'RFC 7804 with RFC 7677: two rounds of 401, sid and data; user / pencil.',
+      },
+      gnap: {
+        type: 'http',
+        scheme: 'gnap',
+        description:
+          'GNAP (RFC 9635): `Authorization: GNAP <token>` from POST /gnap/grant, with an RFC 9421 signature by the bound key (tag="gnap").',
       },
       scramSha1: {
         type: 'http',

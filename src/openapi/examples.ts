@@ -2,7 +2,7 @@
  * The examples the document shows (problem bodies as this server writes them, and scenarios); the
  * problem pages (routes/problem-pages.ts) show the same.
  */
-import { isOAuthPath, openAiErrorBody, problem, problemBody } from '../http/problems';
+import { isJsonErrorPath, openAiErrorBody, problem, problemBody } from '../http/problems';
 import { problemCatalog, type ProblemCode } from '../scenarios/catalog';
 import type { Scenario } from '../scenarios';
 import { ref } from './schemas';
@@ -21,14 +21,14 @@ export function problemExample(code: ProblemCode, path: string): unknown {
     err,
     explanation,
     EXAMPLE_REQUEST_ID,
-    isOAuthPath(path) ? 'oauth' : 'problem',
+    isJsonErrorPath(path) ? 'oauth' : 'problem',
   );
   return { ...body, explanation };
 }
 
 /** OpenAI's envelope and the OAuth endpoints' errors (RFC 6749 §5.2) are plain JSON. */
 export const errorMedia = (path: string) =>
-  isOpenAi(path) || isOAuthPath(path) ? 'application/json' : 'application/problem+json';
+  isOpenAi(path) || isJsonErrorPath(path) ? 'application/json' : 'application/problem+json';
 /** The schema of an error body on `path`: OpenAI's envelope on /v1/*, else a problem. */
 export const errorSchema = (path: string) => (isOpenAi(path) ? ref('OpenAiError') : ref('Problem'));
 

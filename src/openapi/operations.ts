@@ -30,6 +30,7 @@ const GUARD_HOMES: Record<Security, { method: string; path: string }[]> = {
   oauth1: [{ method: 'GET', path: '/oauth1/resource' }],
   scramSha256: [{ method: 'GET', path: '/scram/resource' }],
   scramSha1: [{ method: 'GET', path: '/scram/resource' }],
+  gnap: [{ method: 'GET', path: '/gnap/resource' }],
 };
 
 /** The codes a guard answers on every route it protects (see GUARD_HOMES). */

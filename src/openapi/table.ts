@@ -12,6 +12,7 @@ import { echoRoutes } from './paths/echo';
 import { learnRoutes } from './paths/learn';
 import { ntlmRoutes } from './paths/ntlm';
 import { scramRoutes } from './paths/scram';
+import { gnapRoutes } from './paths/gnap';
 import { oauthRoutes } from './paths/oauth';
 import { oauth1Routes } from './paths/oauth1';
 import { openaiRoutes } from './paths/openai';
@@ -42,6 +43,7 @@ export const ROUTES: RouteDoc[] = [
   ...ntlmRoutes,
   ...runsRoutes,
   ...scramRoutes,
+  ...gnapRoutes,
   ...learnRoutes,
   ...assetRoutes,
 ];

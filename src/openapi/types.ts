@@ -18,7 +18,8 @@ export type Security =
   | 'ntlm'
   | 'oauth1'
   | 'scramSha256'
-  | 'scramSha1';
+  | 'scramSha1'
+  | 'gnap';
 
 export interface Success {
   status: number | `${1 | 2 | 3 | 4 | 5}XX`;

@@ -1562,6 +1562,94 @@ export const problemCatalog = {
     remedy: 'Send the messages RFC 5802 §7 defines, base64-encoded in data=.',
     rfc: [rfc(7804, '4'), rfc(5802, '7'), rfc(9110, '15.5.1')],
   },
+  // --- GNAP (RFC 9635) ----------------------------------------------------------------------------
+  gnap_token_missing: {
+    status: 401,
+    title: 'GNAP access token needed',
+    explanation:
+      'The resource takes GNAP access tokens (RFC 9635 §7.2: `Authorization: GNAP <token>`) and none was sent, or another scheme was. The challenge is RFC 9635 §9.1’s RS-first discovery: `as_uri` is the grant endpoint to ask, `referrer` this resource server (a client must check it names the server it called), and `access` an opaque reference to the right the request needed, to put in `access_token.access` as it is.',
+    remedy:
+      'POST a grant request to as_uri with `access_token.access: ["<access>"]` and `client.key` (a JWK with kid and alg, "proof": "httpsig"), signed with that key; then send `Authorization: GNAP <value>` signed with the same key.',
+    rfc: [rfc(9635, '9.1'), rfc(9635, '7.2'), rfc(9110, '11.6.1')],
+  },
+  gnap_token_invalid: {
+    status: 401,
+    title: 'GNAP access token unknown or expired',
+    explanation:
+      'The token after `GNAP` is not one this AS issued to you: never issued, expired (tokens here live 300 seconds, the grant response’s `expires_in`), or issued to another visitor. The server keeps a token’s grant under the token’s SHA-256 only, so nothing in the store can be replayed as a token.',
+    remedy: 'Ask the grant endpoint for a new token (the challenge names it).',
+    rfc: [rfc(9635, '7.2'), rfc(9635, '3.2.1'), rfc(9635, '9.1')],
+  },
+  gnap_proof_missing: {
+    status: 401,
+    title: 'GNAP token sent without a key proof',
+    explanation:
+      'GNAP tokens are bound to the client’s key unless the AS flagged them `bearer` (this one never does): the request must carry an RFC 9421 signature made with that key (the `httpsig` proof, RFC 9635 §7.3.1). Signature-Input and Signature are missing, so the token alone proves nothing: a stolen token is useless without the key.',
+    remedy:
+      'Sign the request: Signature-Input: sig1=("@method" "@target-uri" "authorization");created=<now>;keyid="<kid>";tag="gnap", and Signature: sig1=:<signature>: (add "content-digest" when there is a body).',
+    rfc: [rfc(9635, '7.3.1'), rfc(9635, '7.2'), rfc(9421, '3.1')],
+  },
+  gnap_proof_invalid: {
+    status: 401,
+    title: 'GNAP key proof does not verify',
+    explanation:
+      'The request carries a signature, but not a valid `httpsig` proof (RFC 9635 §7.3.1): the fields do not parse, `tag="gnap"` is missing, the covered components are not exactly `@method`, `@target-uri`, `authorization` (and `content-digest` with a body), `alg` is not the key’s, Content-Digest is not the body’s, the signature does not verify under the bound key, or `created` is more than 300 seconds from the server’s clock. A replay inside those 300 seconds is not detected: the RFC recommends a `nonce` and leaves keeping them to the server, and this demo does not keep them.',
+    remedy:
+      'Sign the signature base of RFC 9421 §2.5 over those components, with the private key of the JWK you sent in the grant request, and send it at once.',
+    rfc: [rfc(9635, '7.3.1'), rfc(9421, '2.5'), rfc(9421, '3.2')],
+  },
+  gnap_key_mismatch: {
+    status: 401,
+    title: 'GNAP token signed with another key',
+    explanation:
+      'The signature names a `keyid` other than the `kid` of the key the token is bound to: the grant was made for one key and the request is signed with another (RFC 9635 §7.3.1: keyid is the JWK’s kid). A token moved to another client instance, or a client that rotated its key without rotating the token (§6.1), lands here.',
+    remedy:
+      'Sign with the key you presented in the grant request, or ask for a new grant with the new key.',
+    rfc: [rfc(9635, '7.3.1'), rfc(9635, '7.1'), rfc(9635, '6.1')],
+  },
+  gnap_access_insufficient: {
+    status: 403,
+    title: 'GNAP token access does not cover this request',
+    explanation:
+      'The token and its key proof are valid, but the rights granted (`access` in the grant response, RFC 9635 §8) do not include the action this request needs: POST /gnap/resource needs "write", GET needs "read". Authenticated but not allowed is 403, never 401 (RFC 9110 §15.5.4); the WWW-Authenticate field names the access reference that would cover it, as RFC 9110 §11.6.1 allows on any response.',
+    remedy:
+      'Ask the AS for a new grant whose access covers the action (the challenge’s access reference).',
+    rfc: [rfc(9635, '8'), rfc(9110, '15.5.4'), rfc(9635, '9.1')],
+  },
+  gnap_malformed: {
+    status: 400,
+    title: 'GNAP credentials are malformed',
+    explanation:
+      '`Authorization: GNAP` is followed by nothing, by more than one value, or by characters no token has (RFC 9635 §7.2 sends the token value as it was issued, after one space). A broken request is a 400 without a challenge.',
+    remedy: 'Send `Authorization: GNAP <value>`, the value exactly as the grant response gave it.',
+    rfc: [rfc(9635, '7.2'), rfc(9110, '11.4'), rfc(9110, '15.5.1')],
+  },
+  gnap_grant_invalid_request: {
+    status: 400,
+    title: 'GNAP grant request is invalid',
+    explanation:
+      'The grant endpoint answers a GNAP error (RFC 9635 §3.6): `error: {code: "invalid_request", description}`. The body is not a JSON object sent as application/json, or it lacks `access_token.access` (1 to 8 rights: this API’s type "four-oh-one-demo" with actions "read"/"write", or the references "four-oh-one-read"/"four-oh-one-write"), or `client.key` with a public JWK (Ed25519 with alg EdDSA, or P-256 with ES256; a kid is required, RFC 9635 §7.1) and `"proof": "httpsig"`. Nothing is stored.',
+    remedy:
+      'Send the grant request RFC 9635 §2 defines; the description names the part that is wrong.',
+    rfc: [rfc(9635, '3.6'), rfc(9635, '2.1.1'), rfc(9635, '7.1')],
+  },
+  gnap_grant_invalid_client: {
+    status: 401,
+    title: 'GNAP grant request key proof failed',
+    explanation:
+      'RFC 9635 §3.6 `invalid_client`: the client instance is not recognised, or its signature does not verify. Every grant request must be signed with the key it presents (§7.3: proof of the key at the AS, too), covering `@method`, `@target-uri` and `content-digest`, with tag="gnap" and created; or the client sent an instance identifier this AS never registered. Nothing is stored.',
+    remedy:
+      'Sign the grant request with the private key of client.key.jwk (keyid = its kid), or send the key instead of an instance identifier.',
+    rfc: [rfc(9635, '3.6'), rfc(9635, '7.3.1'), rfc(9635, '2.3')],
+  },
+  gnap_grant_invalid_flag: {
+    status: 400,
+    title: 'GNAP access token flag refused',
+    explanation:
+      'RFC 9635 §3.6 `invalid_flag`: the request asks for a flag this AS does not grant. Here every token is bound to the client’s key, so `"flags": ["bearer"]` is refused: a bearer token would let anyone who copies it use it, which is what GNAP’s key binding is for (RFC 9635 §11.9 on bearer tokens).',
+    remedy: 'Leave flags out; present the key proof with the token instead.',
+    rfc: [rfc(9635, '3.6'), rfc(9635, '2.1.1'), rfc(9635, '11.9')],
+  },
   status_requested: {
     // Its status varies: see routes/classic.ts, requestedStatus(). 503 is the registry's example.
     status: 503,

@@ -26,6 +26,7 @@ import * as privatetoken from './privatetoken';
 import { DEFAULT_REGISTRY_SETTINGS, registryOf } from './registry';
 import * as runs from './runs';
 import * as scram from './scram';
+import * as gnap from './gnap';
 import * as session from './session';
 import * as tokens from './tokens';
 import * as vapid from './vapid';
@@ -52,6 +53,7 @@ const FAMILIES: Record<Family, { family: FamilyInfo; scenarios: Scenario[] }> = 
   ntlm,
   runs,
   scram,
+  gnap,
   platform,
   vapid,
   privatetoken,

@@ -17,6 +17,7 @@ export type Family =
   | 'ntlm'
   | 'runs'
   | 'scram'
+  | 'gnap'
   | 'platform'
   | 'vapid'
   | 'privatetoken';

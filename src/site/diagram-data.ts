@@ -380,6 +380,28 @@ export const DIAGRAMS: readonly DiagramSpec[] = [
     ],
   },
   {
+    id: 'gnap-grant',
+    family: 'gnap',
+    title: 'GNAP: the resource names the AS, the AS binds a token to the client’s key',
+    summary:
+      'Without a token the resource answers with the AS to ask and the access to ask for; the client sends its key in a signed grant request, gets a token at once, and signs every request with the same key.',
+    participants: DATA_LANES,
+    steps: [
+      { ask: 'gnap-challenge', send: 'no Authorization header', params: ['as_uri', 'access'] },
+      {
+        http: { method: 'POST', path: '/gnap/grant', status: 200 },
+        send: 'access_token.access, client.key.jwk, signed with that key',
+        say: 'access_token: value, access, expires_in 300',
+      },
+      {
+        ask: 'gnap-complete',
+        send: 'GNAP <value>, signed: @method @target-uri authorization',
+        say: 'the bound key verified the signature',
+      },
+      { ask: 'gnap-access-insufficient', send: 'a read token on POST', params: ['access'] },
+    ],
+  },
+  {
     id: 'scram-exchange',
     family: 'scram',
     title: 'SCRAM over HTTP: two rounds and a server signature',

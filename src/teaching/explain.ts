@@ -328,6 +328,22 @@ const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
     },
   },
   {
+    guard: 'GNAP resource server and grant endpoint (RFC 9635)',
+    failedBy: {
+      gnap_token_missing: 'Authorization: GNAP <token> sent',
+      gnap_malformed: 'one token after GNAP',
+      gnap_token_invalid: 'token issued to you by this AS, not expired (300 s)',
+      gnap_proof_missing: 'Signature-Input and Signature sent (httpsig)',
+      gnap_key_mismatch: 'keyid is the kid of the key the token is bound to',
+      gnap_proof_invalid:
+        'signature tag="gnap" over the required components verifies, created fresh',
+      gnap_access_insufficient: "the token's access covers the action",
+      gnap_grant_invalid_request: 'grant request: access_token.access and client.key with a JWK',
+      gnap_grant_invalid_client: 'grant request signed with the key it presents',
+      gnap_grant_invalid_flag: 'no flags asked (tokens are key-bound)',
+    },
+  },
+  {
     guard: 'webhook signature (HMAC-SHA256 over timestamp and body, Stripe-style)',
     failedBy: {
       webhook_signature_missing: 'Stripe-Signature header sent',
