@@ -1,4 +1,5 @@
-import type { Request } from 'express';
+import express, { type Request } from 'express';
+import request from 'supertest';
 import { clientAddress, createVisitors, isVisitorTag } from '../src/http/visitors';
 
 const from = (ip: string) => ({ ip }) as unknown as Request;
@@ -45,5 +46,21 @@ describe('visitor tags', () => {
     for (let i = 0; i < 5000; i += 1) visitors.of(from(`10.0.${i >> 8}.${i & 255}`));
     expect(visitors.of(from('198.51.100.1'))).toBe(first);
     expect(createVisitors(Buffer.from('x'.repeat(32))).of(from('198.51.100.1'))).toBe(first);
+  });
+});
+
+describe('clientAddress() on real requests', () => {
+  // Without X-Forwarded-For the address is read from the socket, not through req.ip: the same
+  // answer whatever TRUST_PROXY says; with the header, req.ip as Express trusts it.
+  it.each([false, true, 'loopback'])('agrees with req.ip (trust proxy %s)', async (trust) => {
+    const app = express();
+    app.set('trust proxy', trust);
+    app.get('/', (req, res) => {
+      res.json({ address: clientAddress(req), viaIp: clientAddress(from(req.ip ?? '')) });
+    });
+    for (const headers of [{}, { 'X-Forwarded-For': '203.0.113.4' }, { 'X-Forwarded-For': '' }]) {
+      const res = await request(app).get('/').set(headers);
+      expect(res.body.address).toBe(res.body.viaIp);
+    }
   });
 });
