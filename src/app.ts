@@ -2,6 +2,7 @@ import express from 'express';
 import session from 'express-session';
 import pino, { type Logger } from 'pino';
 import pinoHttp from 'pino-http';
+import { answeringErrors } from '../middleware/answer-errors';
 import { bearerAuth } from '../middleware/bearer-auth';
 import { corsPolicy } from '../middleware/cors-policy';
 import { dpopAuth } from '../middleware/dpop-auth';
@@ -267,12 +268,17 @@ export function createApp(config: Config, deps: Deps): express.Application {
       }),
     }),
   );
+  // The one error writer: registered after the hot routers and last (see below), and handed the
+  // hot guards' refusals directly (middleware/answer-errors.ts): no router in between has an
+  // error handler, and walking them cost a refusal more than writing it (bench/RESULTS.md).
+  const writeErrors = problemHandler(logger);
+  const refusingHere = (guard: express.RequestHandler) => answeringErrors(guard, writeErrors);
   // The hot paths first: each router a request passes costs a little (measured in bench/).
   app.use(healthRouter(store, { draining: deps.draining, epoch }));
   app.use(
     bearerRouter({
-      bearerAuth: requireBearerOrDpop,
-      dpopNonceAuth: requireDpopNonce,
+      bearerAuth: refusingHere(requireBearerOrDpop),
+      dpopNonceAuth: refusingHere(requireDpopNonce),
       requireDataRead,
       store,
       resourceMetadata,
@@ -288,7 +294,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
       directory,
       clock,
       session: sessions,
-      sessionAuth: sessionAuth({ clock, cookieName, cookieOptions }),
+      sessionAuth: refusingHere(sessionAuth({ clock, cookieName, cookieOptions })),
       loginRateLimit: loginRateLimit({ store, clock, directory, logger, ...config.loginLimits }),
       cookieName,
       cookieOptions,
@@ -297,11 +303,15 @@ export function createApp(config: Config, deps: Deps): express.Application {
     }),
   );
   const apiKey = config.demo.openaiKey;
-  app.use(openaiRouter({ openaiAuth: openaiAuth({ verify, apiKey, resourceMetadata }), clock }));
-  // The error writer (the one registered last, the same function) here too: a refusal on the
-  // routes above goes straight to it instead of passing every router below, which an error
+  app.use(
+    openaiRouter({
+      openaiAuth: refusingHere(openaiAuth({ verify, apiKey, resourceMetadata })),
+      clock,
+    }),
+  );
+  // The error writer (the one registered last, the same function) here too: any other error on
+  // the routes above goes straight to it instead of passing every router below, which an error
   // skips anyway.
-  const writeErrors = problemHandler(logger);
   app.use(writeErrors);
   app.use(catalogRouter({ specimens, baseUrl: config.publicUrl, registry }));
   app.use(sourcesRouter());
