@@ -5,8 +5,13 @@ import {
   OAUTH1_CHALLENGE,
   OAUTH1_TIMESTAMP_WINDOW_SECONDS,
   baseStringUri,
+  requestedOauth1Token,
+  type Oauth1Expects,
+  type Oauth1Request,
+  type Oauth1Verified,
 } from '../src/auth/oauth1';
-import { problem } from '../src/http/problems';
+import type { Oauth1Grants } from '../src/auth/oauth1-grants';
+import { problem, type HttpError } from '../src/http/problems';
 import type { VisitorTag } from '../src/http/visitors';
 import { problemCatalog } from '../src/scenarios/catalog';
 import type { Clock, Store } from '../src/store';
@@ -18,6 +23,18 @@ export interface Oauth1AuthOptions {
   publicUrl: string;
   /** Who sent it: each remembered nonce is charged to the visitor's store quota. */
   owner: (req: Request) => VisitorTag;
+  /** The credentials of the three-legged flow (RFC 5849 §2), issued into the store. */
+  grants: Oauth1Grants;
+}
+
+/** What one endpoint takes: which credentials (src/auth/oauth1.ts), and its own parameters. */
+export interface Oauth1Endpoint {
+  expects: Oauth1Expects;
+  /**
+   * The endpoint's own checks of a verified request (oauth_callback, oauth_verifier), made
+   * before its nonce is remembered: a refused request stores nothing.
+   */
+  accept?: (verified: Oauth1Verified) => HttpError | undefined;
 }
 
 /**
@@ -28,8 +45,11 @@ export interface Oauth1AuthOptions {
  * parameter missing, duplicated or unsupported) carry none. The nonce is remembered per visitor,
  * until its timestamp leaves the window, only once the signature verified: no anonymous state.
  */
-export function oauth1Auth(options: Oauth1AuthOptions): RequestHandler {
-  const { store, clock, owner } = options;
+export function oauth1Auth(
+  options: Oauth1AuthOptions,
+  endpoint: Oauth1Endpoint = { expects: 'token' },
+): RequestHandler {
+  const { store, clock, owner, grants } = options;
   if (!store || typeof clock?.now !== 'function' || typeof owner !== 'function') {
     throw new TypeError('oauth1Auth: store, clock and owner are required');
   }
@@ -48,18 +68,27 @@ export function oauth1Auth(options: Oauth1AuthOptions): RequestHandler {
     const uris = [baseStringUri(req.protocol, req.host ?? '', path)];
     const viaPublic = baseStringUri(publicOrigin.protocol.slice(0, -1), publicOrigin.host, path);
     if (viaPublic !== uris[0]) uris.push(viaPublic);
-    const authorization = req.headers.authorization;
     const now = clock.now();
-    const result = checkOauth1Request({
+    const request: Oauth1Request = {
       method: req.method,
-      authorization,
+      authorization: req.headers.authorization,
       query: q < 0 ? '' : url.slice(q + 1),
       formBody: typeof req.body === 'string' ? req.body : undefined,
       uris,
       secure: req.secure,
       nowSeconds: now / 1000,
-    });
+      expects: endpoint.expects,
+    };
+    try {
+      const token = requestedOauth1Token(request);
+      if (token) request.issued = await grants.lookup(token);
+    } catch (err) {
+      return next(err);
+    }
+    const result = checkOauth1Request(request);
     if ('code' in result) return next(refuse(result.code, result.detail));
+    const refused = endpoint.accept?.(result);
+    if (refused) return next(refused);
     if (result.nonce !== undefined && result.timestamp !== undefined) {
       try {
         // Kept until the timestamp leaves the window: after that the request is refused anyway.

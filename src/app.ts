@@ -32,6 +32,7 @@ import { DPOP_OFFER } from './auth/challenges';
 import { vapidSpecimens } from './auth/vapid';
 import { ntlmRouter } from '../routes/ntlm';
 import { oauth1Router } from '../routes/oauth1';
+import { Oauth1Grants } from './auth/oauth1-grants';
 import { scramRouter } from '../routes/scram';
 import { gnapRouter } from '../routes/gnap';
 import { DEMO_WEBHOOK_SECRET } from './auth/webhook';
@@ -351,6 +352,18 @@ export function createApp(config: Config, deps: Deps): express.Application {
       dpopReadOnlyKey: (jkt) => jkt === specimens.dpopJkt,
     }),
   );
+  // The login forms of /authorize and /oauth1/authorize, on the budget of POST /login.
+  const formLoginLimit = authorizeLoginLimit(
+    failureLimiter({
+      store,
+      clock,
+      logger,
+      name: 'login',
+      limits: config.loginLimits,
+      what: 'failed logins',
+    }),
+    directory,
+  );
   app.use(
     authorizeRouter({
       config,
@@ -360,17 +373,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
       forms: formKeys(config.session.secret),
       clock,
       visitors,
-      loginLimit: authorizeLoginLimit(
-        failureLimiter({
-          store,
-          clock,
-          logger,
-          name: 'login',
-          limits: config.loginLimits,
-          what: 'failed logins',
-        }),
-        directory,
-      ),
+      loginLimit: formLoginLimit,
       bearerAuth: requireBearer,
       requireOpenid: requireScope('openid', { resourceMetadata }),
     }),
@@ -417,7 +420,17 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(ntlmRouter({ config, clock, credentials, owner: (req) => visitors.of(req) }));
   // OAuth 1.0a signed requests with the published demo credentials (src/auth/oauth1.ts).
   app.use(
-    oauth1Router({ store, clock, publicUrl: config.publicUrl, owner: (req) => visitors.of(req) }),
+    oauth1Router({
+      store,
+      clock,
+      publicUrl: config.publicUrl,
+      owner: (req) => visitors.of(req),
+      grants: new Oauth1Grants(store, clock),
+      directory,
+      corsOrigins: config.cors.origins,
+      loginLimit: formLoginLimit,
+      demoUsers: `${config.demo.username} and ${config.demo.adminUsername} (the README gives their passwords)`,
+    }),
   );
   // SCRAM over HTTP: two rounds of 401, the exchange kept under its sid in the store.
   app.use(scramRouter({ config, store, credentials, owner: (req) => visitors.of(req) }));

@@ -14,6 +14,7 @@ import { buildApp, expectProblem, testClock, testConfig, type TestContext } from
 import { formFields, pkce, runFlow, toConsent, WEB } from './oauth-flow';
 import { asResponse, PROXY_BASIC, viaProxy } from './proxy-request';
 import { ntlmHandshake } from './ntlm-handshake';
+import { approvedVerifier, signedGet, signedPost, temporary } from './oauth1-legs';
 import { scramExchange } from './scram-client';
 import { callResource, gnapClient, requestGrant } from './gnap-client';
 
@@ -112,6 +113,9 @@ const REALISED = new Set([
   'oauth1-signature-invalid',
   'oauth1-signature-encoding',
   'oauth1-nonce-reused',
+  'oauth1-token-temporary',
+  'oauth1-verifier-invalid',
+  'oauth1-callback-invalid',
   'scram-complete',
   'scram-proof-invalid',
   'scram-replayed',
@@ -226,6 +230,36 @@ describe('the cards the table test does not fire', () => {
         .send(s.trigger.body);
       expect(res.status).toBe(s.expect.status);
       expect(res.body).toEqual({ verified: true, bytes: JSON.stringify(s.trigger.body).length });
+    });
+  });
+
+  describe('the OAuth 1.0a three-legged cards, with temporary credentials got now', () => {
+    const ctx = buildApp();
+
+    it('oauth1-token-temporary answers as documented to the temporary credentials at the resource', async () => {
+      const s = card('oauth1-token-temporary');
+      await expectDocumented(await signedGet(ctx, s.trigger.path, await temporary(ctx)), s);
+    });
+
+    it('oauth1-verifier-invalid answers as documented to another verifier after the approval', async () => {
+      const s = card('oauth1-verifier-invalid');
+      const temp = await temporary(ctx);
+      await approvedVerifier(ctx, temp.key);
+      const res = await signedPost(
+        ctx,
+        s.trigger.path,
+        { oauth_verifier: 'not-the-verifier' },
+        temp,
+      );
+      await expectDocumented(res, s);
+    });
+
+    it('oauth1-callback-invalid answers as documented to a callback on another site', async () => {
+      const s = card('oauth1-callback-invalid');
+      const res = await signedPost(ctx, s.trigger.path, {
+        oauth_callback: 'https://evil.example/callback',
+      });
+      await expectDocumented(res, s);
     });
   });
 

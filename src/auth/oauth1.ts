@@ -271,11 +271,41 @@ export function nonceKey(
 
 // --- Checking a request (RFC 5849 §3.2) -----------------------------------------------------------
 
-/** The demo token credentials this server knows, by token. */
-const TOKENS: Record<string, { secret: string; revoked: boolean }> = {
-  [DEMO_OAUTH1_TOKEN]: { secret: DEMO_OAUTH1_TOKEN_SECRET, revoked: false },
-  [DEMO_OAUTH1_REVOKED_TOKEN]: { secret: DEMO_OAUTH1_REVOKED_TOKEN_SECRET, revoked: true },
-};
+/**
+ * Token credentials (RFC 5849 §1.1) or temporary credentials (§2.1) as a check needs them: the
+ * secret to sign with, whether the grant was revoked, and which of the two kinds it is.
+ */
+export interface Oauth1TokenRecord {
+  secret: string;
+  revoked: boolean;
+  kind: 'token' | 'temporary';
+  /** Whose grant token credentials are. */
+  user?: string;
+}
+
+/** The published demo token credentials, by token. */
+const DEMO_TOKENS: ReadonlyMap<string, Oauth1TokenRecord> = new Map([
+  [
+    DEMO_OAUTH1_TOKEN,
+    { secret: DEMO_OAUTH1_TOKEN_SECRET, revoked: false, kind: 'token', user: DEMO_OAUTH1_USER },
+  ],
+  [
+    DEMO_OAUTH1_REVOKED_TOKEN,
+    {
+      secret: DEMO_OAUTH1_REVOKED_TOKEN_SECRET,
+      revoked: true,
+      kind: 'token',
+      user: DEMO_OAUTH1_USER,
+    },
+  ],
+]);
+
+/**
+ * What a request may be signed with at each endpoint: the client credentials alone at the
+ * temporary credential request (RFC 5849 §2.1), the temporary credentials at the token request
+ * (§2.3), token credentials (or none: two-legged) at a protected resource (§3).
+ */
+export type Oauth1Expects = 'client' | 'temporary' | 'token';
 
 /** What a signed request is checked against: the request as received, and the server's clock. */
 export interface Oauth1Request {
@@ -291,6 +321,10 @@ export interface Oauth1Request {
   /** Whether the request came over TLS (PLAINTEXT needs it). */
   secure: boolean;
   nowSeconds: number;
+  /** Which credentials this endpoint takes; a protected resource's ('token') when left out. */
+  expects?: Oauth1Expects;
+  /** The credentials an issued oauth_token names, looked up before the check (the demo ones are known). */
+  issued?: Oauth1TokenRecord | undefined;
 }
 
 /** The refusals, each with its catalog code (src/scenarios/catalog.ts) and a detail. */
@@ -304,6 +338,7 @@ export type Oauth1Refusal = {
     | 'oauth1_consumer_unknown'
     | 'oauth1_token_unknown'
     | 'oauth1_token_revoked'
+    | 'oauth1_token_temporary'
     | 'oauth1_timestamp_invalid'
     | 'oauth1_signature_encoding'
     | 'oauth1_signature_invalid';
@@ -315,12 +350,24 @@ export interface Oauth1Verified {
   consumerKey: string;
   /** The token, or '' for a request signed with the client credentials alone. */
   token: string;
+  /** Whose grant the token credentials are; undefined for temporary ones and two-legged requests. */
+  user: string | undefined;
   method: Oauth1SignatureMethod;
   timestamp: string | undefined;
   nonce: string | undefined;
   /** Where the protocol parameters came from. */
   transmission: Oauth1Param['source'];
+  /** The other protocol parameters an endpoint reads (oauth_callback, oauth_verifier), as text. */
+  protocol: ReadonlyMap<string, string>;
 }
+
+/** The parameters of a readable request: all of them, and the protocol ones by name. */
+interface Oauth1Read {
+  params: Oauth1Param[];
+  protocol: Map<string, Oauth1Param>;
+}
+
+const refuse = (code: Oauth1Refusal['code'], detail: string): Oauth1Refusal => ({ code, detail });
 
 const REQUIRED = ['oauth_consumer_key', 'oauth_signature_method', 'oauth_signature'] as const;
 const REQUIRED_UNLESS_PLAINTEXT = ['oauth_timestamp', 'oauth_nonce'] as const;
@@ -332,8 +379,7 @@ const REQUIRED_UNLESS_PLAINTEXT = ['oauth_timestamp', 'oauth_nonce'] as const;
  * A signature that matches only a base string built with a wrong percent-encoding is its own
  * refusal. Never throws, and stores nothing: the caller remembers the nonce.
  */
-export function checkOauth1Request(req: Oauth1Request): Oauth1Verified | Oauth1Refusal {
-  const refuse = (code: Oauth1Refusal['code'], detail: string): Oauth1Refusal => ({ code, detail });
+function readRequest(req: Oauth1Request): Oauth1Read | Oauth1Refusal {
   let header: Oauth1Param[] = [];
   const auth = req.authorization;
   const scheme = /^\S*/.exec(auth ?? '')![0];
@@ -382,6 +428,20 @@ export function checkOauth1Request(req: Oauth1Request): Oauth1Verified | Oauth1R
       `Sent more than once: ${[...duplicated].sort().join(', ')}. Send each protocol parameter once, in one place (RFC 5849 §3.5).`,
     );
   }
+  return { params, protocol };
+}
+
+/** The oauth_token a request names ('' for none), or undefined when its parameters are unreadable. */
+export function requestedOauth1Token(req: Oauth1Request): string | undefined {
+  const read = readRequest(req);
+  if ('code' in read) return undefined;
+  return read.protocol.get('oauth_token')?.value.toString('utf8') ?? '';
+}
+
+export function checkOauth1Request(req: Oauth1Request): Oauth1Verified | Oauth1Refusal {
+  const read = readRequest(req);
+  if ('code' in read) return read;
+  const { params, protocol } = read;
   const text = (name: string) => protocol.get(name)?.value.toString('utf8');
   const method = text('oauth_signature_method') ?? '';
   const missing = [
@@ -432,11 +492,41 @@ export function checkOauth1Request(req: Oauth1Request): Oauth1Verified | Oauth1R
     );
   }
   const token = text('oauth_token') ?? '';
-  const known = token === '' ? { secret: '', revoked: false } : TOKENS[token];
+  const expects = req.expects ?? 'token';
+  if (expects === 'client' && token !== '') {
+    return refuse(
+      'oauth1_request_malformed',
+      'A temporary credential request is signed with the client credentials alone: leave oauth_token out (RFC 5849 §2.1).',
+    );
+  }
+  if (expects === 'temporary' && token === '') {
+    return refuse(
+      'oauth1_parameter_missing',
+      'Missing: oauth_token, the temporary credentials the authorization was for (RFC 5849 §2.3).',
+    );
+  }
+  const known: Oauth1TokenRecord | undefined =
+    token === ''
+      ? { secret: '', revoked: false, kind: 'token' }
+      : (DEMO_TOKENS.get(token) ?? req.issued);
   if (known === undefined) {
     return refuse(
       'oauth1_token_unknown',
-      `This server issued no such oauth_token; the demo token is ${DEMO_OAUTH1_TOKEN}.`,
+      expects === 'temporary'
+        ? 'This server issued no such temporary credentials, or they expired (10 minutes) or were exchanged already: start again at /oauth1/request_token.'
+        : `This server issued no such oauth_token, or it expired; the demo token is ${DEMO_OAUTH1_TOKEN}.`,
+    );
+  }
+  if (expects === 'temporary' && known.kind !== 'temporary') {
+    return refuse(
+      'oauth1_token_unknown',
+      'This oauth_token is token credentials, issued already: the token request takes the temporary credentials of /oauth1/request_token (RFC 5849 §2.3).',
+    );
+  }
+  if (expects === 'token' && known.kind === 'temporary') {
+    return refuse(
+      'oauth1_token_temporary',
+      'These are temporary credentials (RFC 5849 §2.1): exchange them at /oauth1/access_token, with the oauth_verifier the authorization gave, for token credentials (§2.3).',
     );
   }
   if (known.revoked) {
@@ -469,10 +559,12 @@ export function checkOauth1Request(req: Oauth1Request): Oauth1Verified | Oauth1R
   const verified: Oauth1Verified = {
     consumerKey,
     token,
+    user: known.kind === 'token' ? known.user : undefined,
     method: signatureMethod,
     timestamp,
     nonce,
     transmission: protocol.get('oauth_signature')!.source,
+    protocol: new Map([...protocol].map(([name, p]) => [name, p.value.toString('utf8')])),
   };
   if (matches(rfc3986Encode)) return verified;
   // Only a request holding a character the encodings disagree on can have been signed otherwise.

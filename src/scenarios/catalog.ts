@@ -1401,6 +1401,46 @@ export const problemCatalog = {
       'Rebuild the base string exactly (an OAuth 1.0a library does) and sign it with the secrets the server issued.',
     rfc: [rfc(5849, '3.4.1'), rfc(5849, '3.4.2'), rfc(5849, '3.2')],
   },
+  oauth1_token_temporary: {
+    status: 401,
+    title: 'OAuth 1.0a temporary credentials used as a token',
+    explanation:
+      'The `oauth_token` is temporary credentials (a request token, RFC 5849 §2.1), signed with their secret, sent to a protected resource. Temporary credentials only carry the authorization: after the resource owner approves them (§2.2) the client exchanges them, with the `oauth_verifier` the approval gave, for token credentials (an access token, §2.3), and signs requests with those. Skipping the exchange is a classic three-legged bug; so is keeping the request token’s secret after it. RFC 5849 §3.2: an invalid token is 401.' +
+      OAUTH1_DEMO,
+    remedy:
+      'POST /oauth1/access_token signed with the temporary credentials and carrying oauth_verifier, then sign with the oauth_token and oauth_token_secret it answers.',
+    rfc: [rfc(5849, '2.3'), rfc(5849, '2.1'), rfc(5849, '3.2')],
+  },
+  oauth1_verifier_invalid: {
+    status: 401,
+    title: 'OAuth 1.0a verifier wrong, or not authorized yet',
+    explanation:
+      'The token request (RFC 5849 §2.3) names temporary credentials the resource owner has not approved yet, or carries an `oauth_verifier` that is not the one the approval gave. The verifier is what proves that the client which asks for the token is the one the resource owner sent back from the authorization page (OAuth 1.0a added it against the session fixation attack on OAuth 1.0). RFC 5849 §3.2 lists an invalid verifier among the 401s. A wrong verifier spends nothing: the right one still works until the temporary credentials expire (10 minutes).' +
+      OAUTH1_DEMO,
+    remedy:
+      'Send the resource owner to /oauth1/authorize?oauth_token=… first, then send back exactly the oauth_verifier the callback received (or the page showed, for oob).',
+    rfc: [rfc(5849, '2.3'), rfc(5849, '2.2'), rfc(5849, '3.2')],
+  },
+  oauth1_callback_invalid: {
+    status: 400,
+    title: 'OAuth 1.0a callback not allowed',
+    explanation:
+      'The temporary credential request (RFC 5849 §2.1) must carry `oauth_callback`: an absolute URI the resource owner is sent back to, or `oob` when the client cannot receive one (the authorization page then shows the verifier). This sandbox sends a browser back only to `oob`, its own `/oauth1/callback` page, or a loopback address (`http://127.0.0.1:…`, `http://localhost:…`), where a client under test listens: redirecting strangers’ browsers to any site a signed request named would make it an open redirector. A missing oauth_callback is `oauth1_parameter_missing`.' +
+      OAUTH1_DEMO,
+    remedy:
+      'Send oauth_callback="oob", a loopback URI your client listens on, or this server’s /oauth1/callback.',
+    rfc: [rfc(5849, '2.1'), rfc(5849, '3.2'), rfc(6819, '4.2.4')],
+  },
+  oauth1_authorization_unknown: {
+    status: 400,
+    title: 'OAuth 1.0a authorization for unknown temporary credentials',
+    explanation:
+      'The resource owner authorization endpoint (RFC 5849 §2.2) was opened, or its form sent, for an `oauth_token` that names no pending temporary credentials: never issued, expired (10 minutes), exchanged already, or approved already (an approval gives one verifier, once). A page for people, so no challenge: a 400 that says to start over.' +
+      OAUTH1_DEMO,
+    remedy:
+      'Get new temporary credentials at POST /oauth1/request_token and open /oauth1/authorize?oauth_token=… with them.',
+    rfc: [rfc(5849, '2.2'), rfc(5849, '2.1')],
+  },
   status_unauthorized: {
     status: 401,
     title: 'Unauthorized on request',

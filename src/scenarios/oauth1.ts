@@ -42,11 +42,15 @@ const refused = (code: ProblemCode): Scenario['expect'] => ({
 const SIGN_NOW =
   'oauth_timestamp must be within 300 seconds of the server’s clock and the signature covers the URL the request is sent to, so this card cannot be fired as written: sign it with an OAuth 1.0a library and the published demo credentials, as README.md shows (requests-oauthlib, oauth-1.0a).';
 
+/** How the three-legged cards get their temporary credentials (test/scenario-setups.test.ts does). */
+const THREE_LEGS =
+  'Get temporary credentials: sign a POST to /oauth1/request_token with the demo client credentials and oauth_callback="oob" (requests-oauthlib: OAuth1Session(key, client_secret=secret, callback_uri="oob").fetch_request_token(…)).';
+
 /** The family's heading in /scenarios, the playground and the OpenAPI tags. */
 export const family: FamilyInfo = {
   title: 'OAuth 1.0a signed requests (RFC 5849, scheme OAuth)',
   summary:
-    'The scheme large public APIs still use: every request signed with the client’s and the token’s secrets over a signature base string of the method, the URL and every parameter (RFC 5849 §3.4), HMAC-SHA1, HMAC-SHA256, RSA-SHA1, or PLAINTEXT over https. /oauth1/resource verifies them with published demo credentials, and refuses each way a signed request goes wrong with its own code: no signature, unreadable or duplicated or missing parameters, an unsupported method (400, as RFC 5849 §3.2 says), an unknown consumer key, an unknown or revoked token, a timestamp out of the window, a reused nonce, a wrong signature, and the classic percent-encoding bug, told apart from a wrong signature (401 with `WWW-Authenticate: OAuth realm="four-oh-one"`).',
+    'The scheme large public APIs still use: every request signed with the client’s and the token’s secrets over a signature base string of the method, the URL and every parameter (RFC 5849 §3.4), HMAC-SHA1, HMAC-SHA256, RSA-SHA1, or PLAINTEXT over https. /oauth1/resource verifies them with published demo credentials, and refuses each way a signed request goes wrong with its own code: no signature, unreadable or duplicated or missing parameters, an unsupported method (400, as RFC 5849 §3.2 says), an unknown consumer key, an unknown or revoked token, a timestamp out of the window, a reused nonce, a wrong signature, and the classic percent-encoding bug, told apart from a wrong signature (401 with `WWW-Authenticate: OAuth realm="four-oh-one"`). The three legs that issue token credentials (RFC 5849 §2) run too: temporary credentials, the resource owner’s approval page, the token request with its verifier, each refused its own way.',
 };
 
 /** The family's scenarios, in the order /scenarios and the playground list them. */
@@ -273,5 +277,85 @@ export const scenarios: Scenario[] = [
     explanation:
       'The first request was served and its nonce remembered (per visitor, until its timestamp leaves the window); the replay is refused although its signature is right. A client library that retries a failed request must sign it again.',
     rfc: problemCatalog.oauth1_nonce_reused.rfc,
+  },
+  {
+    id: 'oauth1-token-temporary',
+    family: 'oauth1',
+    title: 'The temporary credentials used at the resource, without the exchange',
+    trigger: {
+      method: 'GET',
+      path: RESOURCE,
+      headers: oauthHeader({
+        oauth_token: '<the oauth_token POST /oauth1/request_token answered: tmp_…>',
+        oauth_timestamp: '<now>',
+        oauth_nonce: '<random>',
+        oauth_signature:
+          '<HMAC-SHA1 with the key four-oh-one-consumer-secret&<its oauth_token_secret>>',
+      }),
+      fired: false,
+      setup: `${THREE_LEGS} Then sign a request to the resource with the temporary credentials themselves.`,
+    },
+    expect: refused('oauth1_token_temporary'),
+    explanation:
+      'The three legs of RFC 5849 §2: temporary credentials from `POST /oauth1/request_token`, the resource owner’s approval at `/oauth1/authorize`, and the token request at `POST /oauth1/access_token`, which trades them with the verifier for token credentials. A client that stops after the first leg (or keeps the request token after the third) signs with credentials that only carry the authorization: refused with its own code, approved or not.',
+    rfc: problemCatalog.oauth1_token_temporary.rfc,
+  },
+  {
+    id: 'oauth1-verifier-invalid',
+    family: 'oauth1',
+    title: 'The token request with a verifier the approval did not give',
+    trigger: {
+      method: 'POST',
+      path: '/oauth1/access_token',
+      headers: oauthHeader({
+        oauth_token: '<approved temporary credentials: tmp_…>',
+        oauth_verifier: 'not-the-verifier',
+        oauth_timestamp: '<now>',
+        oauth_nonce: '<random>',
+        oauth_signature: '<HMAC-SHA1 with the key four-oh-one-consumer-secret&<their secret>>',
+      }),
+      fired: false,
+      setup: `${THREE_LEGS} Approve them, then ask for the token with another oauth_verifier.`,
+    },
+    expect: refused('oauth1_verifier_invalid'),
+    explanation:
+      'The verifier ties the token request to the resource owner’s approval (RFC 5849 §2.3): without it, whoever started the flow could finish it in someone else’s name, the session fixation attack that turned OAuth 1.0 into 1.0a. The same code answers temporary credentials nobody approved yet; a wrong verifier spends nothing.',
+    rfc: problemCatalog.oauth1_verifier_invalid.rfc,
+  },
+  {
+    id: 'oauth1-callback-invalid',
+    family: 'oauth1',
+    title: 'Temporary credentials asked for with a callback on another site',
+    trigger: {
+      method: 'POST',
+      path: '/oauth1/request_token',
+      headers: oauthHeader({
+        oauth_token: undefined,
+        oauth_callback: 'https%3A%2F%2Fevil.example%2Fcallback',
+        oauth_timestamp: '<now>',
+        oauth_nonce: '<random>',
+        oauth_signature: '<HMAC-SHA1 with the key four-oh-one-consumer-secret&>',
+      }),
+      fired: false,
+      setup:
+        'Sign a POST to /oauth1/request_token with the demo client credentials alone and oauth_callback="https://evil.example/callback" (requests-oauthlib: OAuth1Session(key, client_secret=secret, callback_uri=…).fetch_request_token(…)).',
+    },
+    expect: refused('oauth1_callback_invalid'),
+    explanation:
+      'RFC 5849 §2.1 has the client name its callback when it asks for temporary credentials, and the server sends the resource owner’s browser there after the approval. A provider that registers no callbacks per client must decide where it will send browsers: this sandbox takes `oob`, its own `/oauth1/callback` and loopback addresses, and refuses the rest with 400 before storing anything.',
+    rfc: problemCatalog.oauth1_callback_invalid.rfc,
+  },
+  {
+    id: 'oauth1-authorization-unknown',
+    family: 'oauth1',
+    title: 'The authorization page for temporary credentials that do not exist',
+    trigger: {
+      method: 'GET',
+      path: '/oauth1/authorize?oauth_token=tmp_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    },
+    expect: refused('oauth1_authorization_unknown'),
+    explanation:
+      'The resource owner authorization endpoint (RFC 5849 §2.2) is a page: it shows the approval form for pending temporary credentials only. Never issued, expired after 10 minutes, approved once already, or exchanged: a 400 that says to start again, with no challenge, since no credentials sent with this request would help.',
+    rfc: problemCatalog.oauth1_authorization_unknown.rfc,
   },
 ];

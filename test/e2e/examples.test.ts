@@ -222,6 +222,24 @@ describe("the articles' Python examples against the built server", () => {
   );
 
   itIfPython(
+    'oauth1_three_legged.py: OAuth1Session gets temporary credentials, the approval, token credentials, and the resource',
+    async () => {
+      const ran = await runExample('oauth1_three_legged.py', baseUrl);
+      expectSuccess('oauth1_three_legged.py', ran);
+      expect(JSON.parse(ran.stdout)).toEqual({
+        authenticated: true,
+        scheme: 'OAuth',
+        consumer_key: 'four-oh-one-consumer',
+        token: 'tok_…',
+        user: 'my_username',
+        signature_method: 'HMAC-SHA1',
+        transmission: 'header',
+      });
+    },
+    30_000,
+  );
+
+  itIfPython(
     'grade_client.py: a run grades a client that waits out Retry-After (no findings) and one that does not (retry_after_ignored)',
     async () => {
       const ran = await runExample('grade_client.py', baseUrl);

@@ -2,15 +2,18 @@
 
 Signs with the published demo credentials: HMAC-SHA1 in the header, in the body and in the query,
 HMAC-SHA256, RSA-SHA1 with examples/oauth1/rsa-demo-private-key.pem, a request sent twice, and a
-wrong secret. Prints what each request answered, as JSON, for test/e2e/oauth1-client.test.ts.
+wrong secret; then the three legs (RFC 5849 §2) with OAuth1Session: temporary credentials, the
+resource owner's approval on the page (oob and a loopback callback), the token request, and the
+resource with the issued token. Prints what each request answered, as JSON, for test/e2e/oauth1-client.test.ts.
 """
 import json
 import os
+import re
 import sys
 
 import requests
 from oauthlib.oauth1 import SIGNATURE_TYPE_BODY, SIGNATURE_TYPE_QUERY
-from requests_oauthlib import OAuth1
+from requests_oauthlib import OAuth1, OAuth1Session
 
 BASE = os.environ["FOUR_OH_ONE_URL"]
 URL = BASE + "/oauth1/resource"
@@ -67,4 +70,49 @@ seen["revoked"] = answer(
         auth=auth(resource_owner_key="four-oh-one-revoked-token", resource_owner_secret="four-oh-one-revoked-token-secret"),
     )
 )
+
+
+def approve(temp_token, follow):
+    """The resource owner's approval on the page, as a browser posts the form."""
+    page = requests.get(BASE + "/oauth1/authorize", params={"oauth_token": temp_token})
+    assert page.status_code == 200, page.text
+    return requests.post(
+        BASE + "/oauth1/authorize",
+        data={"oauth_token": temp_token, "username": os.environ["DEMO_USER"],
+              "password": os.environ["DEMO_PASSWORD"], "action": "approve"},
+        allow_redirects=follow,
+    )
+
+
+def three_legged(callback):
+    client = OAuth1Session(KEY, client_secret=SECRET, callback_uri=callback)
+    temp = client.fetch_request_token(BASE + "/oauth1/request_token")
+    answer_page = approve(temp["oauth_token"], follow=False)
+    if callback == "oob":
+        verifier = re.search(r'class="oauth1-verifier">([A-Za-z0-9_-]+)<', answer_page.text).group(1)
+        client = OAuth1Session(KEY, client_secret=SECRET, resource_owner_key=temp["oauth_token"],
+                               resource_owner_secret=temp["oauth_token_secret"], verifier=verifier)
+    else:
+        client.parse_authorization_response(answer_page.headers["Location"])
+    issued = client.fetch_access_token(BASE + "/oauth1/access_token")
+    res = client.get(URL)
+    body = res.json()
+    return {
+        "temporary": temp["oauth_token"][:4],
+        "confirmed": temp.get("oauth_callback_confirmed"),
+        "approval_status": answer_page.status_code,
+        "issued": issued["oauth_token"][:4],
+        "status": res.status_code,
+        "user": body.get("user"),
+        "token_matches": body.get("token") == issued["oauth_token"],
+    }
+
+
+seen["three_legged_oob"] = three_legged("oob")
+seen["three_legged_callback"] = three_legged("http://127.0.0.1:9/callback")
+# The classic bug: the temporary credentials used at the resource without the exchange.
+early = OAuth1Session(KEY, client_secret=SECRET, callback_uri="oob")
+temp = early.fetch_request_token(BASE + "/oauth1/request_token")
+seen["temporary_as_token"] = answer(requests.get(URL, auth=auth(
+    resource_owner_key=temp["oauth_token"], resource_owner_secret=temp["oauth_token_secret"])))
 print(json.dumps(seen))

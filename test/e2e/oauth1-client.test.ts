@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { DEFAULT_DEMO } from '../../src/config';
 import { ROOT, run, startServerOnFreePort, type StartedServer } from './support';
 
 /**
@@ -50,7 +51,13 @@ describe('requests-oauthlib signs requests to /oauth1/resource', () => {
     const ran = await run(
       PYTHON,
       [SCRIPT, RSA_KEY],
-      { PATH: process.env.PATH ?? '', FOUR_OH_ONE_URL: server.url, NO_PROXY: '127.0.0.1' },
+      {
+        PATH: process.env.PATH ?? '',
+        FOUR_OH_ONE_URL: server.url,
+        NO_PROXY: '127.0.0.1',
+        DEMO_USER: DEFAULT_DEMO.username,
+        DEMO_PASSWORD: DEFAULT_DEMO.password,
+      },
       TIMEOUT_MS,
     );
     if (ran.code !== 0) {
@@ -87,6 +94,28 @@ describe('requests-oauthlib signs requests to /oauth1/resource', () => {
   it('the same prepared request sent twice is refused the second time', () => {
     expect(seen.first).toEqual(served('HMAC-SHA1'));
     expect(seen.replayed).toEqual(refused('oauth1_nonce_reused'));
+  });
+
+  it.each([
+    ['three_legged_oob', 200],
+    ['three_legged_callback', 303],
+  ])(
+    '%s: OAuth1Session gets temporary credentials, the approval, token credentials, and is served',
+    (name, approvalStatus) => {
+      expect(seen[name]).toEqual({
+        temporary: 'tmp_',
+        confirmed: 'true',
+        approval_status: approvalStatus,
+        issued: 'tok_',
+        status: 200,
+        user: DEFAULT_DEMO.username,
+        token_matches: true,
+      });
+    },
+  );
+
+  it('the temporary credentials used at the resource are refused as such', () => {
+    expect(seen.temporary_as_token).toEqual(refused('oauth1_token_temporary'));
   });
 
   it('a wrong token secret and the revoked token are refused with the OAuth challenge', () => {
