@@ -160,6 +160,22 @@ const STRICT_WORDS: BearerWords = {
 };
 
 /**
+ * The same words where another scheme's challenge is sent beside Bearer's (DPoP on /api/v1/*,
+ * RFC 9449 §7.2): the detail names both schemes, as the challenges do.
+ */
+function wordsBeside(alongside: string): BearerWords {
+  const scheme = /^\S+/.exec(alongside)![0];
+  const how =
+    scheme === 'DPoP'
+      ? '"Authorization: DPoP <token>" with a DPoP proof (RFC 9449)'
+      : `"Authorization: ${scheme} …"`;
+  return {
+    none: `Send an access token as "Authorization: Bearer <token>", or a ${scheme}-bound one as ${how}.`,
+    other: (other) => `This resource accepts the Bearer and ${scheme} schemes, not ${other}.`,
+  };
+}
+
+/**
  * The refusals of how a token was presented, with their challenges built once: the token, or
  * what the resource answers instead. RFC 6750 §3.1 decides the status: a broken header, a
  * repeated field and a token sent two ways are broken requests (400 invalid_request: "uses more
@@ -170,10 +186,11 @@ const STRICT_WORDS: BearerWords = {
  */
 export function bearerRefusals(
   resourceMetadata?: string,
-  words: BearerWords = STRICT_WORDS,
+  givenWords?: BearerWords,
   alongside?: string,
 ): (p: Presentation) => BearerRefusal | { kind: 'bearer'; token: string } {
   const { noCredentials, invalidRequest } = bearerChallenges(resourceMetadata, alongside);
+  const words = givenWords ?? (alongside === undefined ? STRICT_WORDS : wordsBeside(alongside));
   const refused = (
     code: ProblemCode,
     detail: string,

@@ -69,6 +69,24 @@ describe('DPoP (RFC 9449)', () => {
     return res.body as { access_token: string; refresh_token?: string; token_type: string };
   }
 
+  describe('the refusals of how a token was presented, on a route that takes DPoP', () => {
+    it('name both schemes where the challenges offer both; routes without DPoP name Bearer only', async () => {
+      const none = await http().get('/api/v1/data');
+      expectProblem(none, { status: 401, code: 'token_missing' });
+      expect(none.body.detail).toBe(
+        'Send an access token as "Authorization: Bearer <token>", or a DPoP-bound one as "Authorization: DPoP <token>" with a DPoP proof (RFC 9449).',
+      );
+      const basic = await http().get('/api/v1/data').set('Authorization', 'Basic dXNlcjpwdw==');
+      expectProblem(basic, { status: 401, code: 'auth_scheme_unsupported' });
+      expect(basic.body.detail).toBe(
+        'This resource accepts the Bearer and DPoP schemes, not Basic.',
+      );
+      const admin = await http().get('/admin').set('Authorization', 'Basic dXNlcjpwdw==');
+      expectProblem(admin, { status: 401, code: 'auth_scheme_unsupported' });
+      expect(admin.body.detail).toBe('This resource accepts the Bearer scheme, not Basic.');
+    });
+  });
+
   describe('POST /auth/token with a DPoP proof', () => {
     it('issues DPoP-bound access and refresh tokens to a public client (password grant)', async () => {
       const client = new Client(ctx);
