@@ -23,6 +23,28 @@ const SCOPE_TEXT: Record<string, string> = {
 const hidden = (fields: [string, string][]) =>
   fields.map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`);
 
+/** The user name and password fields of a sign-in form (ids prefixed, for their labels). */
+export function credentialFields(prefix: string, username: string): Html {
+  return html`<label for="${prefix}-username">User name</label>
+    <input
+      id="${prefix}-username"
+      name="username"
+      autocomplete="username"
+      required
+      maxlength="128"
+      value="${username}"
+    />
+    <label for="${prefix}-password">Password</label>
+    <input
+      id="${prefix}-password"
+      name="password"
+      type="password"
+      autocomplete="current-password"
+      required
+      maxlength="128"
+    />`;
+}
+
 /** Why the page asks for a password again, when it does. */
 export type LoginReason = 'none' | 'prompt' | 'max_age' | 'acr' | 'failed';
 
@@ -56,24 +78,7 @@ export function loginPage(options: {
       <form class="authz-form" method="post" action="/authorize">
         ${hidden(form.fields)}
         <input type="hidden" name="csrf_token" value="${form.csrf}" />
-        <label for="authz-username">User name</label>
-        <input
-          id="authz-username"
-          name="username"
-          autocomplete="username"
-          required
-          maxlength="128"
-          value="${options.username}"
-        />
-        <label for="authz-password">Password</label>
-        <input
-          id="authz-password"
-          name="password"
-          type="password"
-          autocomplete="current-password"
-          required
-          maxlength="128"
-        />
+        ${credentialFields('authz', options.username)}
         <button type="submit" name="action" value="login">Sign in</button>
       </form>
       <p class="muted">Demo users: ${options.demoUsers}.</p>

@@ -4,6 +4,7 @@
  * callback page. Plain forms, no script, as the OAuth 2.0 pages (src/site/authorize.ts).
  */
 import { html } from './html';
+import { credentialFields } from './authorize';
 import { layout } from './layout';
 
 export function oauth1AuthorizePage(options: {
@@ -35,24 +36,11 @@ export function oauth1AuthorizePage(options: {
       }
       <form class="authz-form" method="post" action="/oauth1/authorize">
         <input type="hidden" name="oauth_token" value="${options.token}" />
-        <label for="oauth1-username">User name</label>
-        <input
-          id="oauth1-username"
-          name="username"
-          autocomplete="username"
-          maxlength="128"
-          value="${options.username}"
-        />
-        <label for="oauth1-password">Password</label>
-        <input
-          id="oauth1-password"
-          name="password"
-          type="password"
-          autocomplete="current-password"
-          maxlength="128"
-        />
+        ${credentialFields('oauth1', options.username)}
         <button type="submit" name="action" value="approve">Sign in and allow</button>
-        <button type="submit" name="action" value="deny" class="authz-deny">Deny</button>
+        <button type="submit" name="action" value="deny" class="authz-deny" formnovalidate>
+          Deny
+        </button>
       </form>
       <p class="muted">Demo users: ${options.demoUsers}.</p>
     </section>`,
