@@ -50,7 +50,7 @@ export function gnapRouter(deps: GnapDeps): Router {
     .route('/gnap/resource')
     .get(guard('read'), resource)
     .post(raw, guard('write'), resource)
-    .all(methodNotAllowed('GET, POST'));
+    .all(methodNotAllowed('GET', 'POST'));
   return router;
 }
 

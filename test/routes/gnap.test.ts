@@ -33,6 +33,14 @@ describe('GNAP (routes/gnap.ts, RFC 9635)', () => {
     });
   });
 
+  describe('methods', () => {
+    it('answers another method 405 with Allow naming GET, HEAD, POST and OPTIONS', async () => {
+      const res = await ctx.http().delete('/gnap/resource');
+      expectProblem(res, { status: 405, code: 'method_not_allowed' });
+      expect(res.headers.allow).toBe('GET, POST, HEAD, OPTIONS');
+    });
+  });
+
   describe('the whole exchange', () => {
     it.each(['ed25519', 'p256'] as const)(
       'grants at once to a %s key and serves the token signed with it',
