@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type BrowserServer } from 'playwright-core';
+import type { BrowserContext, BrowserServer, BrowserType } from 'playwright-core';
 import { REDIS_SERVER, redisServerFound } from './processes';
 
 /**
@@ -26,6 +26,14 @@ export const CHROMIUM_FLAGS = [
 ];
 
 export const chromiumFound = existsSync(CHROMIUM);
+
+/**
+ * Playwright's Chromium driver, loaded on first use: most e2e suites never open a browser, and
+ * loading playwright-core costs about a second of CPU in every test file that imports it.
+ */
+async function playwright(): Promise<BrowserType> {
+  return (await import('playwright-core')).chromium;
+}
 
 /**
  * `describe` for browser suites: skipped, with one loud warning, only when no Chromium is found
@@ -53,8 +61,8 @@ export const SHARED_CHROMIUM_ENV = 'FOUR_OH_ONE_CHROMIUM_WS';
  * with CHROMIUM_FLAGS: each launchChromium() with those flags opens a context in it instead of
  * starting a browser of its own (a second or more of CPU per start on this machine).
  */
-export function launchSharedChromium(): Promise<BrowserServer> {
-  return chromium.launchServer({
+export async function launchSharedChromium(): Promise<BrowserServer> {
+  return (await playwright()).launchServer({
     executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_FLAGS,
@@ -75,6 +83,7 @@ export async function launchChromium(
   const shared = process.env[SHARED_CHROMIUM_ENV];
   const sameFlags =
     flags.length === CHROMIUM_FLAGS.length && flags.every((f, i) => f === CHROMIUM_FLAGS[i]);
+  const chromium = await playwright();
   if (shared && sameFlags) {
     const browser = await chromium.connect(shared, { timeout: 30_000 });
     const context = await browser.newContext({ viewport });
