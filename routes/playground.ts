@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { methodNotAllowed } from '../src/http/problems';
+import { scripts as runScripts } from '../src/runs/scripts';
 import { problemCatalog } from '../src/scenarios/catalog';
 import { families, scenarios, type Family, type Scenario } from '../src/scenarios';
 import { assetRouter } from '../src/site/assets';
@@ -61,6 +62,61 @@ function cannotRun(s: Scenario, corsDemoUrl: string | undefined): Html | undefin
       <code>redirect: 'manual'</code>, hides it). The snippets show the ${s.expect.status}.`;
   }
   return undefined;
+}
+
+/**
+ * The scripts the page's clients can drive: those that script a protected resource or a
+ * refresh. The session's keepalive loop and DPoP proofs are left to the snippets and examples.
+ */
+const BROWSER_SCRIPTS = runScripts.filter(
+  (s) => s.name !== 'session-absolute' && s.name !== 'dpop-nonce',
+);
+
+/**
+ * The runs family's panel: open a run from this page (a form of this site: POST /runs refuses
+ * one from another site's page), drive it with a client in this browser, read the report. The
+ * form works without the script too: it posts and the browser shows the run's JSON.
+ */
+function gradePanel(): Html {
+  return html`<div class="card grade" id="grade">
+    <h3>Grade a client from this page</h3>
+    <p>
+      Open a run with a script, let one of this page’s clients call
+      <code>/runs/{id}/api/v1/data</code> through it (logging in with the password grant first), and
+      read the report: the rules it broke, the requests that show it, the fix.
+    </p>
+    <form id="grade-form" method="post" action="/runs">
+      <label
+        >Script
+        <select name="script" id="grade-script">
+          ${BROWSER_SCRIPTS.map(
+            (s) =>
+              html`<option value="${s.name}" ${s.name === 'expiry' ? html`selected` : ''}>
+                ${s.name}
+              </option>`,
+          )}
+        </select></label
+      >
+      <label
+        >Client
+        <select name="client" id="grade-client">
+          <option value="correct">
+            correct: refreshes once, retries once, honours Retry-After
+          </option>
+          <option value="buggy">buggy: resends a refused token, retries at once</option>
+        </select></label
+      >
+      <button type="submit" id="grade-run" disabled>Open a run and drive it</button>
+    </form>
+    <dl class="facts">
+      ${BROWSER_SCRIPTS.map(
+        (s) =>
+          html`<dt><code>${s.name}</code></dt>
+            <dd>${s.summary} <em>A correct client:</em> ${s.expect}</dd>`,
+      )}
+    </dl>
+    <div class="grade-result" id="grade-result" hidden aria-live="polite"></div>
+  </div>`;
 }
 
 function searchText(s: Scenario): string {
@@ -237,7 +293,7 @@ function renderPlayground(deps: PlaygroundDeps, specimens: Specimens): string {
               html`<section class="family" id="family-${f.id}">
                 <h2>${f.title}</h2>
                 <p>${prose(f.summary)}</p>
-                ${diagramForFamily(f.id, registry)}
+                ${diagramForFamily(f.id, registry)} ${f.id === 'runs' ? gradePanel() : ''}
                 ${f.list.map((s) => scenarioCard(s, deps, specimens))}
               </section>`,
           )}
@@ -270,6 +326,7 @@ export function playgroundRouter(deps: PlaygroundDeps): Router {
     assetRouter(
       [
         '/playground.js',
+        '/grade.js',
         '/shared/status-class.js',
         '/shared/headers.js',
         '/shared/jwt.js',

@@ -43,6 +43,8 @@ export const SITE_ASSETS = {
     cacheControl: REVALIDATE,
   },
   '/playground.js': js('browser/playground.js'),
+  // The playground's runs panel: opens a run, drives it with a client, shows the report.
+  '/grade.js': js('browser/grade.js'),
   // Where '../shared/status-class.js' leads from /playground.js.
   '/shared/status-class.js': js('shared/status-class.js'),
   // The headers that matter first, and the JWT decoder (display only): shared with the server.

@@ -77,8 +77,9 @@ describe('GET /playground', () => {
       '../shared/headers.js',
       './local-times.js',
       '../shared/jwt.js',
+      './grade.js',
     ]);
-    const exports = ['statusClass', 'sortHeaders', 'keepTimesLocal', 'decodeJwt'];
+    const exports = ['statusClass', 'sortHeaders', 'keepTimesLocal', 'decodeJwt', 'wireGrade'];
     for (const [i, name] of imported.entries()) {
       const { pathname } = new URL(name, 'http://x/playground.js');
       const module = await ctx.http().get(pathname).expect(200);
@@ -94,6 +95,19 @@ describe('GET /playground', () => {
     expect(css.headers['content-type']).toMatch(/^text\/css/);
     const icon = await ctx.http().get('/favicon.ico').expect(200);
     expect(icon.headers['content-type']).toMatch(/^image\/svg\+xml/);
+  });
+
+  it('has the runs panel: a same-origin form that opens a run, with the scripts a page can drive', async () => {
+    const res = await ctx.http().get('/playground').expect(200);
+    expect(res.text).toMatch(/<form id="grade-form" method="post" action="\/runs">/);
+    const offered = [...res.text.matchAll(/<option value="([a-z-]+)"/g)].map((m) => m[1]);
+    expect(offered).toEqual(
+      expect.arrayContaining(['expiry', 'rate-limited', 'two-challenges', 'gateway-body']),
+    );
+    // The keepalive loop and DPoP proofs are left to the snippets and the examples.
+    expect(offered).not.toContain('session-absolute');
+    expect(offered).not.toContain('dpop-nonce');
+    expect(res.text).toContain('<option value="buggy">');
   });
 
   it('serves GET only', async () => {

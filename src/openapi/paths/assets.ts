@@ -35,6 +35,10 @@ export const assetRoutes: RouteDoc[] = [
   ),
   script('/playground.js', "The playground's script"),
   script(
+    '/grade.js',
+    "A module the playground's script imports: its runs panel, with a correct and a buggy client",
+  ),
+  script(
     '/shared/status-class.js',
     "A module the playground's script imports: the status colours the pages share",
   ),

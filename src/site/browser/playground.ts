@@ -408,6 +408,10 @@ void (async () => {
   if (savedLang && savedLang !== 'curl') selectEverywhere(savedLang);
   openFromHash();
 
+  // The runs panel (the runs family): its own module, wired before the scenarios load.
+  const { wireGrade } = await import('./grade.js');
+  wireGrade();
+
   try {
     await loadTriggers();
     document.querySelectorAll<HTMLButtonElement>('button[data-run]').forEach((b) => {
