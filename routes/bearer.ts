@@ -130,20 +130,66 @@ function flaky(store: Store, visitors: Visitors, challenge: string): RequestHand
 const SCRIPT_GUARD = 'scripted failures (GET /api/v1/flaky)';
 const SCRIPT_CHECKS = ['valid access token with data:read', 'past the scripted failures'];
 
-const getData: RequestHandler = function getData(_req, res) {
+/** What every caller of the data routes gets, besides who it is. */
+const DATA = {
+  message: 'Here is your data.',
+  data: [
+    { id: 1, name: 'alpha' },
+    { id: 2, name: 'beta' },
+  ],
+};
+
+/** The caller, as the data routes describe it. */
+interface Caller {
+  sub: unknown;
+  client_id: unknown;
+  scope: unknown;
+  expires_at: string;
+}
+
+/**
+ * The data answer's JSON as `res.json` writes it with the app's two-space `json spaces`, its
+ * constant part serialized once: of the valid-token path's own work, pretty-printing the whole
+ * body was the largest part (bench/RESULTS.md). Undefined when the text would not be the same
+ * (other spaces, a claim that is no string): then `res.json` writes it, as it does when the app
+ * sets `json escape` or `json replacer`.
+ */
+export function dataJson(spaces: unknown, caller: Caller): string | undefined {
+  const { sub, client_id: clientId, scope, expires_at: expiresAt } = caller;
+  if (spaces !== 2 || typeof sub !== 'string' || typeof clientId !== 'string') return undefined;
+  if (typeof scope !== 'string') return undefined;
+  return (
+    DATA_HEAD +
+    JSON.stringify(sub) +
+    ',\n    "client_id": ' +
+    JSON.stringify(clientId) +
+    ',\n    "scope": ' +
+    JSON.stringify(scope) +
+    ',\n    "expires_at": ' +
+    JSON.stringify(expiresAt) +
+    '\n  }\n}'
+  );
+}
+const DATA_HEAD = `${JSON.stringify(DATA, null, 2).slice(0, -2)},\n  "caller": {\n    "sub": `;
+
+const getData: RequestHandler = function getData(req, res) {
   const claims = res.locals.auth?.claims;
   res.setHeader('Cache-Control', 'no-store');
-  res.json({
-    message: 'Here is your data.',
-    data: [
-      { id: 1, name: 'alpha' },
-      { id: 2, name: 'beta' },
-    ],
-    caller: claims && {
-      sub: claims.sub,
-      client_id: claims.client_id,
-      scope: claims.scope ?? '',
-      expires_at: new Date(claims.exp * 1000).toISOString(),
-    },
-  });
+  const caller = claims && {
+    sub: claims.sub,
+    client_id: claims.client_id,
+    scope: claims.scope ?? '',
+    expires_at: new Date(claims.exp * 1000).toISOString(),
+  };
+  // res.json's other settings (escape, replacer), as Express leaves them: unset.
+  const { app } = req;
+  const plain = app.get('json escape') === undefined && app.get('json replacer') === undefined;
+  const json = caller && plain ? dataJson(app.get('json spaces'), caller) : undefined;
+  if (json === undefined) {
+    res.json({ ...DATA, caller });
+    return;
+  }
+  // What res.json sets and sends, with the text it would have written.
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.send(json);
 };

@@ -3,6 +3,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { explainRecorder } from '../middleware/explain-recorder';
 import { requestId } from '../middleware/request-id';
+import { dataJson } from '../routes/bearer';
 import { createApp } from '../src/app';
 import {
   problem,
@@ -156,5 +157,45 @@ describe('the per-request path', () => {
         problemBody(err, 'urn:uuid:x', 'r'),
       );
     });
+  });
+});
+
+describe('the data answer (routes/bearer.ts dataJson)', () => {
+  const callers = [
+    {
+      sub: 'alice',
+      client_id: 'demo-client',
+      scope: 'data:read',
+      expires_at: '2026-12-01T00:00:00.000Z',
+    },
+    {
+      sub: 'a "quoted" \\ sub\u2028',
+      client_id: 'c\n',
+      scope: '',
+      expires_at: '1970-01-01T00:00:00.000Z',
+    },
+  ];
+
+  it.each(callers)('is the text res.json writes with two spaces (%j)', (caller) => {
+    expect(dataJson(2, caller)).toBe(
+      JSON.stringify(
+        {
+          message: 'Here is your data.',
+          data: [
+            { id: 1, name: 'alpha' },
+            { id: 2, name: 'beta' },
+          ],
+          caller,
+        },
+        null,
+        2,
+      ),
+    );
+  });
+
+  it('leaves to res.json what it would not write the same', () => {
+    expect(dataJson(4, callers[0]!)).toBeUndefined();
+    expect(dataJson(2, { ...callers[0]!, sub: 7 })).toBeUndefined();
+    expect(dataJson(2, { ...callers[0]!, scope: ['a'] })).toBeUndefined();
   });
 });
