@@ -6,6 +6,8 @@ import { requestId } from '../middleware/request-id';
 import { dataJson } from '../routes/bearer';
 import { createApp } from '../src/app';
 import {
+  openAiErrorBody,
+  openAiErrorJson,
   problem,
   problemBody,
   problemHandler,
@@ -119,6 +121,23 @@ describe('the per-request path', () => {
           explanation === undefined ? body : { ...body, explanation },
         );
         expect(problemJson(err, instance, requestId, explanation)).toBe(expected);
+      },
+    );
+
+    it.each(cases.filter(([, , explanation]) => explanation === undefined))(
+      '%s (detail %j) in the OpenAI envelope is serialized from its constant parts byte for byte',
+      (code, detail) => {
+        for (const err of [
+          problem(code, { detail }),
+          problem(code, { detail, extensions: { param: 'model' } }),
+          new RequestedStatusError(503, detail ?? 'asked'),
+        ]) {
+          for (const requestId of ['client-id:1.2_3', 'a "quoted" \\ id']) {
+            expect(openAiErrorJson(err, requestId)).toBe(
+              JSON.stringify(openAiErrorBody(err, requestId)),
+            );
+          }
+        }
       },
     );
 

@@ -277,7 +277,7 @@ export function sendError(
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Content-Type', CONTENT_TYPES[dialect]);
   if (dialect === 'openai') {
-    res.end(JSON.stringify(openAiErrorBody(err, requestId)));
+    res.end(openAiErrorJson(err, requestId));
     return;
   }
   const instance = explanation ?? occurrenceUrn(res);
@@ -544,17 +544,44 @@ const KEY_NOT_JUDGED: ReadonlySet<ProblemCode> = new Set<ProblemCode>([
  * error_description and in our log line, not in a body an attacker probing keys would read.
  */
 export function openAiErrorBody(err: HttpError, requestId: string): OpenAiErrorBody {
-  const refused = err.status === 401 && !KEY_NOT_JUDGED.has(err.code);
-  const text = refused ? 'Invalid Token' : (err.detail ?? problemCatalog[err.code].title);
   const param = err.extensions.param;
   return {
     error: {
-      message: `${text} (request id: ${requestId})`,
+      message: openAiMessage(err, requestId),
       type: err.status >= 500 ? 'server_error' : 'invalid_request_error',
       param: typeof param === 'string' ? param : null,
       code: openAiErrorCode(err.code),
     },
   };
+}
+
+/** A code's envelope after its message, serialized once: see openAiErrorJson. */
+const openAiTails = new Map<ProblemCode, string>();
+
+/**
+ * `JSON.stringify(openAiErrorBody(err, requestId))`, byte for byte (test/lean-path.test.ts holds
+ * it to that for every code), with what follows the message (its type, a null param and its
+ * code: the same for every answer of a code) serialized once per code. A string `param`
+ * extension takes the generic path.
+ */
+export function openAiErrorJson(err: HttpError, requestId: string): string {
+  if (typeof err.extensions.param === 'string' || err.status !== problemCatalog[err.code].status) {
+    return JSON.stringify(openAiErrorBody(err, requestId));
+  }
+  let tail = openAiTails.get(err.code);
+  if (tail === undefined) {
+    const { type, param, code } = openAiErrorBody(err, '').error;
+    tail = `,${JSON.stringify({ type, param, code }).slice(1)}}`;
+    openAiTails.set(err.code, tail);
+  }
+  return `{"error":{"message":${JSON.stringify(openAiMessage(err, requestId))}${tail}`;
+}
+
+/** The envelope's message: see openAiErrorBody. */
+function openAiMessage(err: HttpError, requestId: string): string {
+  const refused = err.status === 401 && !KEY_NOT_JUDGED.has(err.code);
+  const text = refused ? 'Invalid Token' : (err.detail ?? problemCatalog[err.code].title);
+  return `${text} (request id: ${requestId})`;
 }
 
 // --- The routes' own errors --------------------------------------------------------------------
