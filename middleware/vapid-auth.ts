@@ -1,11 +1,14 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { checkVapid, readVapid } from '../src/auth/vapid';
 import { problem } from '../src/http/problems';
 import type { Clock } from '../src/store';
 
 export interface VapidAuthOptions {
-  /** The `applicationServerKey` the subscription was created with (RFC 8292 §4.1). */
-  subscriptionKey: string;
+  /**
+   * The `applicationServerKey` the subscription was created with (RFC 8292 §4.1), or where an
+   * earlier middleware put it (a visitor's own subscription, read from the store).
+   */
+  subscriptionKey: string | ((res: Response) => string);
   /** The push service's origin: what `aud` must be (PUBLIC_URL's origin). */
   audience: string;
   clock: Clock;
@@ -49,7 +52,10 @@ export function vapidAuth(options: VapidAuthOptions): RequestHandler {
     }
     const nowSeconds = Math.floor(options.clock.now() / 1000);
     const result = checkVapid(read, {
-      subscriptionKey: options.subscriptionKey,
+      subscriptionKey:
+        typeof options.subscriptionKey === 'string'
+          ? options.subscriptionKey
+          : options.subscriptionKey(res),
       audience,
       nowSeconds,
     });

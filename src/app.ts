@@ -405,7 +405,9 @@ export function createApp(config: Config, deps: Deps): express.Application {
     webhooksRouter({ secret: DEMO_WEBHOOK_SECRET, store, clock, owner: (req) => visitors.of(req) }),
   );
   // A Web Push service with one subscription restricted to a published VAPID key (RFC 8292).
-  app.use(pushRouter({ publicUrl: config.publicUrl, clock }));
+  app.use(
+    pushRouter({ publicUrl: config.publicUrl, clock, store, owner: (req) => visitors.of(req) }),
+  );
   // Privacy Pass (RFC 9577): PrivateToken tokens of a published demo issuer, spent once each.
   app.use(
     privacypassRouter({

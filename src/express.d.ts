@@ -27,6 +27,8 @@ declare global {
       digestUser?: string;
       /** The form VAPID credentials came in, set by middleware/vapid-auth.ts. */
       vapidForm?: 'vapid' | 'WebPush';
+      /** The applicationServerKey of the visitor's own subscription at /push/s/:id. */
+      pushKey?: string;
       /** Who an NTLM handshake authenticated, and under which scheme (middleware/ntlm-auth.ts). */
       ntlm?: { user: string; domain: string; scheme: 'Negotiate' | 'NTLM' };
       /** What an OAuth 1.0a signature verified, set by middleware/oauth1-auth.ts. */

@@ -1200,6 +1200,15 @@ export const problemCatalog = {
       'Add `sub: "mailto:you@example.com"` or an https: URL of your contact page (web-push’s `vapidDetails.subject`).',
     rfc: [rfc(8292, '2.1'), rfc(8292, '4.2')],
   },
+  push_subscription_gone: {
+    status: 410,
+    title: 'Push subscription gone',
+    explanation:
+      'No subscription lives at this push endpoint: it expired (a visitor’s own subscription, made with `POST /push/subscriptions`, lives an hour), it was deleted (`DELETE` on the endpoint, what a user agent sends to unsubscribe), or it never existed. RFC 8030 §7.3 lets a push service answer an expired subscription with 410 Gone, and push services do (FCM, Mozilla’s, Apple’s send 404 or 410). An application server must take either as “delete this subscription from your database”: it will never work again, and retrying it is a waste.',
+    remedy:
+      'Remove the subscription from your records and ask the page to subscribe again (pushManager.subscribe); web-push’s sendNotification rejects with statusCode 410 for this.',
+    rfc: [rfc(8030, '7.3'), rfc(8030, '6'), rfc(9110, '15.5.11')],
+  },
   push_ttl_missing: {
     status: 400,
     title: 'Push message without a TTL',

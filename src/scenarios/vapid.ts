@@ -28,7 +28,7 @@ const refused = (code: ProblemCode): Scenario['expect'] => ({
 export const family: FamilyInfo = {
   title: 'vapid: Web Push application servers (RFC 8292)',
   summary:
-    'A Web Push service (RFC 8030) with one demo subscription restricted to a published application server key (GET /push/subscription). POST /push/demo takes `Authorization: vapid t=<ES256 JWT>, k=<P-256 key>` and refuses as RFC 8292 §4.2 says: 401 without credentials (with no WWW-Authenticate: the scheme forbids a challenge), 403 for a key that is not the subscription’s, a bad signature, a wrong audience, an expiry past or more than 24 hours ahead, no contact; then the message’s own TTL and aes128gcm. web-push (npm) completes it.',
+    'A Web Push service (RFC 8030) with one demo subscription restricted to a published application server key (GET /push/subscription). POST /push/demo takes `Authorization: vapid t=<ES256 JWT>, k=<P-256 key>` and refuses as RFC 8292 §4.2 says: 401 without credentials (with no WWW-Authenticate: the scheme forbids a challenge), 403 for a key that is not the subscription’s, a bad signature, a wrong audience, an expiry past or more than 24 hours ahead, no contact; then the message’s own TTL and aes128gcm. POST /push/subscriptions gives a visitor a subscription of its own, restricted to its own VAPID key, for an hour (410 Gone after). web-push (npm) completes both.',
 };
 
 /** The family's scenarios, in the order /scenarios and the playground list them. */
@@ -193,5 +193,19 @@ export const scenarios: Scenario[] = [
     explanation:
       'A payload in clear text would be readable by the push service, which RFC 8291 exists to prevent: the application server encrypts it for the user agent, and the push service only relays `aes128gcm` ciphertext.',
     rfc: problemCatalog.push_encoding_unsupported.rfc,
+  },
+  {
+    id: 'push-subscription-gone',
+    family: 'vapid',
+    title: 'A push message to a subscription that expired or was deleted',
+    trigger: {
+      method: 'POST',
+      path: '/push/s/AAAAAAAAAAAAAAAAAAAAAA',
+      headers: pushWith('vapid_valid'),
+    },
+    expect: refused('push_subscription_gone'),
+    explanation:
+      'A visitor’s own subscription (`POST /push/subscriptions` with its own applicationServerKey) lives an hour at `/push/s/<id>`, and a `DELETE` there ends it, as a user agent unsubscribing does. After that the push service answers 410 Gone before it reads any credentials (RFC 8030 §7.3): the application server must drop the subscription, not retry it.',
+    rfc: problemCatalog.push_subscription_gone.rfc,
   },
 ];

@@ -213,6 +213,98 @@ describe('POST /push/demo', () => {
   });
 });
 
+describe("a visitor's own subscription: POST /push/subscriptions, /push/s/:id", () => {
+  // web-push signs with the real clock: the server's must agree.
+  const ctx = buildApp({ clock: testClock(new Date().toISOString()) });
+  const own = webpush.generateVAPIDKeys();
+
+  async function subscribe(applicationServerKey: string = own.publicKey) {
+    const res = await ctx.http().post('/push/subscriptions').send({ applicationServerKey });
+    expect(res.status).toBe(201);
+    return res.body as webpush.PushSubscription & { expirationTime: number };
+  }
+  const deliver = (details: webpush.RequestDetails) => {
+    let req = ctx.http().post(new URL(details.endpoint).pathname);
+    for (const [k, v] of Object.entries(details.headers)) req = req.set(k, String(v));
+    return details.body ? req.send(details.body) : req;
+  };
+  const message = (subscription: webpush.PushSubscription, keys = own) =>
+    webpush.generateRequestDetails(subscription, 'Hello from my own server', {
+      vapidDetails: { subject: SUBJECT, ...keys },
+      TTL: 60,
+    });
+
+  it('makes a subscription restricted to the key it names, that web-push pushes to with that key', async () => {
+    const res = await ctx
+      .http()
+      .post('/push/subscriptions')
+      .send({ applicationServerKey: own.publicKey });
+    expect(res.status).toBe(201);
+    expect(res.headers['cache-control']).toBe('no-store');
+    const id = /^\/push\/s\/([A-Za-z0-9_-]{22})$/.exec(res.headers.location!)?.[1];
+    expect(id).toBeDefined();
+    expect(res.body).toEqual({
+      endpoint: `${ctx.config.publicUrl}/push/s/${id}`,
+      expirationTime: ctx.clock.now() + 3600_000,
+      keys: { p256dh: DEMO_SUBSCRIPTION_P256DH, auth: DEMO_SUBSCRIPTION_AUTH },
+      applicationServerKey: own.publicKey,
+    });
+    const pushed = await deliver(message(res.body));
+    expect(pushed.status).toBe(201);
+    expect(pushed.body).toMatchObject({ accepted: true, credentials: 'vapid' });
+  });
+
+  it('refuses the published demo key at a subscription made with another (403), and no credentials (401)', async () => {
+    const subscription = await subscribe();
+    expectProblem(await deliver(message(subscription, demoKeys)), {
+      status: 403,
+      code: 'vapid_key_mismatch',
+      challenge: null,
+    });
+    const bare = await ctx.http().post(new URL(subscription.endpoint).pathname).set('TTL', '60');
+    expectProblem(bare, { status: 401, code: 'vapid_credentials_missing', challenge: null });
+  });
+
+  it('answers 410 Gone once the subscription is deleted, or expired, or for one never made', async () => {
+    const subscription = await subscribe();
+    const path = new URL(subscription.endpoint).pathname;
+    expect((await ctx.http().delete(path)).status).toBe(204);
+    const gone = { status: 410, code: 'push_subscription_gone' as const, challenge: null };
+    expectProblem(await deliver(message(subscription)), gone);
+    expectProblem(await ctx.http().delete(path), gone);
+    const later = await subscribe();
+    ctx.clock.advance(3600_000 + 1);
+    expectProblem(await ctx.http().post(new URL(later.endpoint).pathname), gone);
+    expectProblem(await ctx.http().post('/push/s/not-an-id'), gone);
+  });
+
+  it('refuses anything but a P-256 public key, and stores nothing (property)', async () => {
+    const before = (await ctx.store.usage()).entries;
+    const bad = fc.oneof(
+      fc.string({ maxLength: 100 }),
+      fc.constant(own.publicKey.slice(1)),
+      fc.constant(Buffer.alloc(65, 4).toString('base64url')),
+      fc.constant(DEMO_SUBSCRIPTION_AUTH),
+    );
+    await fc.assert(
+      fc.asyncProperty(bad, async (applicationServerKey) => {
+        const res = await ctx.http().post('/push/subscriptions').send({ applicationServerKey });
+        expectProblem(res, { status: 400, code: 'parameter_invalid' });
+      }),
+      { numRuns: 60 },
+    );
+    for (const body of ['not json', '[]', '{"applicationServerKey": 7}']) {
+      const res = await ctx
+        .http()
+        .post('/push/subscriptions')
+        .set('Content-Type', 'application/json')
+        .send(body);
+      expect([400]).toContain(res.status);
+    }
+    expect((await ctx.store.usage()).entries).toBe(before);
+  });
+});
+
 describe('web-push sendNotification over TLS', () => {
   // web-push sends over https only: the app is served with a throwaway self-signed certificate.
   let dir: string;

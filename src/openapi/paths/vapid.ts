@@ -45,4 +45,63 @@ export const vapidRoutes: RouteDoc[] = [
     ],
     errors: ['body_too_large'],
   },
+  {
+    method: 'post',
+    path: '/push/subscriptions',
+    tag: 'vapid',
+    summary: 'A subscription of your own, restricted to your VAPID key, for an hour',
+    description:
+      'What `pushManager.subscribe({ applicationServerKey })` makes at a push service: send `{"applicationServerKey": "<your VAPID public key, base64url>"}`; push to the endpoint answered with web-push and your own key pair. The user agent’s keys (p256dh, auth) are the demo subscription’s, since nothing is delivered. Charged to the visitor; after an hour, or a DELETE, the endpoint answers 410.',
+    body: { schema: obj({ applicationServerKey: str }, ['applicationServerKey']), required: true },
+    success: [
+      {
+        status: 201,
+        description: 'The subscription, as PushSubscription.toJSON() gives it.',
+        schema: obj(
+          {
+            endpoint: uri,
+            expirationTime: int,
+            keys: obj({ p256dh: str, auth: str }, ['p256dh', 'auth']),
+            applicationServerKey: str,
+          },
+          ['endpoint', 'expirationTime', 'keys', 'applicationServerKey'],
+        ),
+        headers: { Location: 'The push resource, /push/s/{id}.' },
+      },
+    ],
+    errors: [
+      'parameter_invalid',
+      'body_malformed',
+      'body_too_large',
+      'visitor_quota_exceeded',
+      'store_unavailable',
+    ],
+  },
+  {
+    method: 'post',
+    path: '/push/s/{id}',
+    tag: 'vapid',
+    summary: 'Push a message to your own subscription, signed with your own VAPID key',
+    description:
+      'As POST /push/demo, with the key the subscription was made with. 410 once the subscription expired or was deleted (RFC 8030 §7.3).',
+    params: { id: 'The subscription’s id, from its endpoint' },
+    success: [
+      {
+        status: 201,
+        description: 'Accepted (and dropped: no user agent is attached).',
+        schema: obj({ accepted: bool, bytes: int, credentials: str, delivered: bool }),
+        headers: { Location: 'The push message resource (RFC 8030 §5).', TTL: 'Always 0.' },
+      },
+    ],
+    errors: ['push_subscription_gone', 'body_too_large', 'store_unavailable'],
+  },
+  {
+    method: 'delete',
+    path: '/push/s/{id}',
+    tag: 'vapid',
+    summary: 'Unsubscribe: the endpoint answers 410 from now on',
+    params: { id: 'The subscription’s id, from its endpoint' },
+    success: [{ status: 204, description: 'Deleted.' }],
+    errors: ['push_subscription_gone', 'store_unavailable'],
+  },
 ];
