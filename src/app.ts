@@ -35,6 +35,7 @@ import { oauth1Router } from '../routes/oauth1';
 import { Oauth1Grants } from './auth/oauth1-grants';
 import { scramRouter } from '../routes/scram';
 import { gnapRouter } from '../routes/gnap';
+import { hobaRouter } from '../routes/hoba';
 import { DEMO_WEBHOOK_SECRET } from './auth/webhook';
 import { corsRouter } from '../routes/cors';
 import { corsBrokenRouter } from '../routes/cors-broken';
@@ -440,6 +441,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(
     gnapRouter({ store, clock, publicUrl: config.publicUrl, owner: (req) => visitors.of(req) }),
   );
+  // HOBA: keys registered per visitor, challenges that need no state until answered.
+  app.use(hobaRouter({ config, store, clock, credentials, owner: (req) => visitors.of(req) }));
   // httpbin's echo: what the client sent, its secrets decoded but never echoed (no state).
   app.use(echoRouter());
 

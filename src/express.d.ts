@@ -39,6 +39,10 @@ declare global {
       gnap?: { kid: string; access: AccessRight[] };
       /** The key id a Concealed authenticator proved (middleware/concealed-auth.ts). */
       concealed?: { keyId: string };
+      /** The HOBA key a signed challenge verified with (middleware/hoba-auth.ts). */
+      hoba?: { kid: string; did: string };
+      /** The HOBA key just registered (middleware/hoba-register.ts). */
+      hobaRegistered?: { kid: string; kidtype: string; did: string; expiresIn: number };
       /** The authenticated OAuth client, set by middleware/client-auth.ts. */
       client?: Client;
       /** The logged-in cookie session, set by middleware/session-auth.ts. */

@@ -10,13 +10,22 @@ import { StoreFullError, StoreUnavailableError } from '../src/http/problems';
 import { scenarios, type Scenario } from '../src/scenarios';
 import { fillBody, fillHeaders, type Specimens } from '../src/tokens/specimens';
 import { MemoryStore, type Store } from '../src/store';
-import { buildApp, expectProblem, testClock, testConfig, type TestContext } from './helpers';
+import {
+  buildApp,
+  expectProblem,
+  listening,
+  testClock,
+  testConfig,
+  type Listening,
+  type TestContext,
+} from './helpers';
 import { formFields, pkce, runFlow, toConsent, WEB } from './oauth-flow';
 import { asResponse, PROXY_BASIC, viaProxy } from './proxy-request';
 import { ntlmHandshake } from './ntlm-handshake';
 import { approvedVerifier, signedGet, signedPost, temporary } from './oauth1-legs';
 import { scramExchange } from './scram-client';
 import { callResource, gnapClient, requestGrant } from './gnap-client';
+import { hobaAuthorization, hobaKey, registrationForm, type SignOptions } from './hoba-client';
 
 /**
  * The cards the table test cannot fire (test/scenarios.test.ts): their answer needs a state no
@@ -124,6 +133,14 @@ const REALISED = new Set([
   'gnap-proof-invalid',
   'gnap-key-mismatch',
   'gnap-access-insufficient',
+  'hoba-register-complete',
+  'hoba-complete',
+  'hoba-challenge-expired',
+  'hoba-challenge-used',
+  'hoba-kid-unknown',
+  'hoba-signature-invalid',
+  'hoba-origin-mismatch',
+  'hoba-realm-mismatch',
 ]);
 /** Unfired cards no test can set up, and why. */
 const NOT_REALISABLE: Record<string, string> = {
@@ -659,6 +676,87 @@ describe('the cards the table test does not fire', () => {
       const r = await exchange(s, 'pencil');
       expect(r.final.status).toBe(200);
       await expectDocumented(await r.send(r.finalAuthorization), s);
+    });
+  });
+
+  describe('the HOBA cards, with a key made and registered by a node:crypto client', () => {
+    // One listening server, so that the origin the client signs keeps its port.
+    const ctx = buildApp();
+    let server: Listening;
+    beforeAll(async () => {
+      server = await listening(ctx.app);
+    });
+    afterAll(() => server.close());
+    const key = hobaKey();
+    /** The card's request, with a result over a fresh challenge signed as `o` says. */
+    const fireSigned = async (s: Scenario, o: Partial<SignOptions> = {}, k = key) => {
+      const first = await request(server.origin)[s.trigger.method === 'POST' ? 'post' : 'get'](
+        s.trigger.path,
+      );
+      const authorization = hobaAuthorization(k, first.headers['www-authenticate'], {
+        origin: server.origin,
+        ...o,
+      });
+      const req =
+        s.trigger.method === 'POST'
+          ? request(server.origin).post(s.trigger.path).type('form').send(registrationForm(k))
+          : request(server.origin).get(s.trigger.path);
+      return { authorization, res: await req.set('Authorization', authorization) };
+    };
+    beforeAll(async () => {
+      expect((await fireSigned(card('hoba-register-complete'))).res.status).toBe(200);
+    });
+
+    it('hoba-register-complete answers as documented', async () => {
+      const s = card('hoba-register-complete');
+      const { res } = await fireSigned(s, {}, hobaKey());
+      expect(res.status).toBe(s.expect.status);
+      expect(res.headers.hobareg).toBe(s.expect.headers?.Hobareg);
+      expect(res.headers['www-authenticate']).toBeUndefined();
+    });
+
+    it('hoba-complete answers as documented', async () => {
+      const s = card('hoba-complete');
+      const { res } = await fireSigned(s);
+      expect(res.status).toBe(s.expect.status);
+      expect(res.headers['www-authenticate']).toBeUndefined();
+    });
+
+    it('hoba-challenge-used answers as documented', async () => {
+      const s = card('hoba-challenge-used');
+      const { authorization, res } = await fireSigned(s);
+      expect(res.status).toBe(200);
+      await expectDocumented(
+        await request(server.origin).get(s.trigger.path).set('Authorization', authorization),
+        s,
+      );
+    });
+
+    it('hoba-challenge-expired answers as documented', async () => {
+      const s = card('hoba-challenge-expired');
+      const first = await request(server.origin).get(s.trigger.path);
+      const authorization = hobaAuthorization(key, first.headers['www-authenticate'], {
+        origin: server.origin,
+      });
+      ctx.clock.advance(61_000);
+      await expectDocumented(
+        await request(server.origin).get(s.trigger.path).set('Authorization', authorization),
+        s,
+      );
+    });
+
+    it.each([
+      ['hoba-kid-unknown', () => ({ k: hobaKey(), o: {} })],
+      ['hoba-signature-invalid', () => ({ k: key, o: { signer: hobaKey().privateKey } })],
+      [
+        'hoba-origin-mismatch',
+        () => ({ k: key, o: { origin: server.origin.replace(/:\d+$/, '') } }),
+      ],
+      ['hoba-realm-mismatch', () => ({ k: key, o: { realm: '' } })],
+    ] as const)('%s answers as documented', async (id, make) => {
+      const s = card(id);
+      const { k, o } = make();
+      await expectDocumented((await fireSigned(s, o, k)).res, s);
     });
   });
 

@@ -298,6 +298,12 @@ export function components(cookieName: string): Schema {
         scheme: 'scram-sha-1',
         description: 'RFC 7804 with RFC 5802: two rounds of 401, sid and data; user / pencil.',
       },
+      hoba: {
+        type: 'http',
+        scheme: 'hoba',
+        description:
+          'RFC 7486: `Authorization: HOBA result="kid.challenge.nonce.sig"`, a registered RSA key signing the challenge (GET /hoba runs it in a browser).',
+      },
       openaiKey: {
         type: 'http',
         scheme: 'bearer',

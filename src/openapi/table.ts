@@ -13,6 +13,7 @@ import { learnRoutes } from './paths/learn';
 import { ntlmRoutes } from './paths/ntlm';
 import { scramRoutes } from './paths/scram';
 import { gnapRoutes } from './paths/gnap';
+import { hobaRoutes } from './paths/hoba';
 import { oauthRoutes } from './paths/oauth';
 import { oauth1Routes } from './paths/oauth1';
 import { openaiRoutes } from './paths/openai';
@@ -44,6 +45,7 @@ export const ROUTES: RouteDoc[] = [
   ...runsRoutes,
   ...scramRoutes,
   ...gnapRoutes,
+  ...hobaRoutes,
   ...learnRoutes,
   ...assetRoutes,
 ];

@@ -19,7 +19,8 @@ export type Security =
   | 'oauth1'
   | 'scramSha256'
   | 'scramSha1'
-  | 'gnap';
+  | 'gnap'
+  | 'hoba';
 
 export interface Success {
   status: number | `${1 | 2 | 3 | 4 | 5}XX`;

@@ -1699,6 +1699,92 @@ export const problemCatalog = {
     remedy: 'Leave flags out; present the key proof with the token instead.',
     rfc: [rfc(9635, '3.6'), rfc(9635, '2.1.1'), rfc(9635, '11.9')],
   },
+  // --- HOBA (RFC 7486) -----------------------------------------------------------------------------
+  hoba_credentials_missing: {
+    status: 401,
+    title: 'HOBA signature needed',
+    explanation:
+      'The resource takes HOBA (RFC 7486): no password, but a key pair the client made and registered. The 401 carries `WWW-Authenticate: HOBA challenge="…", max-age="60", realm="four-oh-one"` (§3): a fresh random challenge, good for 60 seconds and one request, bound to you. The client signs the HOBA-TBS blob (§2: each of nonce, alg, origin, realm, kid and challenge preceded by its length and a colon) with its private key and answers `Authorization: HOBA result="kid.challenge.nonce.sig"`. A key is registered first at `POST /.well-known/hoba/register` (§6.1), with the same kind of signed challenge.',
+    remedy:
+      'Register a key (GET /hoba does it in your browser), then sign this challenge with it and send `Authorization: HOBA result="kid.challenge.nonce.sig"`.',
+    rfc: [rfc(7486, '3'), rfc(7486, '2'), rfc(7486, '6.1')],
+  },
+  hoba_malformed: {
+    status: 400,
+    title: 'HOBA result is malformed',
+    explanation:
+      'The `Authorization: HOBA` header cannot be read: no `result` parameter, a parameter given twice, or a result that is not four base64url parts joined by dots (kid.challenge.nonce.sig, RFC 7486 §3). A broken request is a 400 without a challenge, and it spends nothing.',
+    remedy:
+      'Send `Authorization: HOBA result="<kid>.<challenge>.<nonce>.<signature>"`, each part base64url without padding.',
+    rfc: [rfc(7486, '3'), rfc(4648, '5'), rfc(9110, '15.5.1')],
+  },
+  hoba_challenge_unknown: {
+    status: 401,
+    title: 'HOBA challenge not issued to you',
+    explanation:
+      'The result signs a challenge this server never gave you: made up, copied from RFC 7486 or another server, or given to another visitor. Challenges are not stored: each carries its expiry and a MAC over it and the visitor it was given to, so the server knows its own without keeping a list, and an anonymous 401 writes nothing.',
+    remedy: 'Sign the challenge of the 401 this refusal carries.',
+    rfc: [rfc(7486, '3'), rfc(7486, '2'), rfc(7486, '8')],
+  },
+  hoba_challenge_expired: {
+    status: 401,
+    title: 'HOBA challenge expired',
+    explanation:
+      'The challenge is this server’s and yours, but older than its max-age (60 seconds, RFC 7486 §3): a result cannot be kept and replayed later.',
+    remedy: 'Sign the fresh challenge this refusal carries, and send the result at once.',
+    rfc: [rfc(7486, '3'), rfc(7486, '8')],
+  },
+  hoba_challenge_used: {
+    status: 401,
+    title: 'HOBA challenge already used',
+    explanation:
+      'The same result was accepted once already. A challenge is good for one request: once a signature over it verifies, it is marked used (in the store, charged to you, until it would have expired anyway), so a captured `Authorization: HOBA` header cannot be replayed.',
+    remedy:
+      'Sign a fresh challenge for each request (each 401 carries one); a browser that keeps signing in should use the session the application sets after the first success.',
+    rfc: [rfc(7486, '3'), rfc(7486, '8')],
+  },
+  hoba_kid_unknown: {
+    status: 401,
+    title: 'HOBA key not registered',
+    explanation:
+      'The challenge is good, but no key is registered for you under this kid: never registered, registered by another visitor (keys are kept per client address), or older than an hour, when the sandbox forgets it. RFC 7486 §6.1 has the client register its key (kidtype, kid, didtype, did, alg, pub) before it signs in with it.',
+    remedy:
+      'Register the key at `POST /.well-known/hoba/register` (the form of RFC 7486 §6.1, signed with that key), then sign a fresh challenge.',
+    rfc: [rfc(7486, '6.1'), rfc(7486, '3')],
+  },
+  hoba_signature_invalid: {
+    status: 401,
+    title: 'HOBA signature does not verify',
+    explanation:
+      'The kid is registered and the challenge good, but the signature does not verify with the registered key over the HOBA-TBS blob (RFC 7486 §2): another key signed it, a field is not the one the server uses, or the bytes were changed. (Where the signature verifies over a neighbouring origin or realm, the refusal says so instead: hoba_origin_mismatch, hoba_realm_mismatch.) It counts against the address’s budget of refused credentials.',
+    remedy:
+      'Sign, with the private key of the kid you name and RSASSA-PKCS1-v1_5 SHA-256 (alg 0), the string len:nonce len:alg len:origin len:realm len:kid len:challenge.',
+    rfc: [rfc(7486, '2'), rfc(7486, '3'), rfc(8017, '8.2')],
+  },
+  hoba_origin_mismatch: {
+    status: 401,
+    title: 'HOBA signature over the wrong origin',
+    explanation:
+      'The signature verifies with your key, but over another origin than this server’s. The origin in the HOBA-TBS blob is what binds a signature to one site (the "origin-bound" of the name): scheme, host and port, with the port always written (RFC 7486 §2: "http://127.0.0.1:80", not the "http://127.0.0.1" of a browser’s location.origin).',
+    remedy: 'Sign the origin the detail names: scheme "://" host ":" port.',
+    rfc: [rfc(7486, '2'), rfc(6454, '4')],
+  },
+  hoba_realm_mismatch: {
+    status: 401,
+    title: 'HOBA signature over the wrong realm',
+    explanation:
+      'The signature verifies with your key, but with the realm empty or in quotes: the HOBA-TBS blob holds the challenge’s realm as it reads, four-oh-one, after its length (RFC 7486 §2); only a challenge without a realm gives the empty field "0:".',
+    remedy: 'Put the challenge’s realm, unquoted, in the signed blob.',
+    rfc: [rfc(7486, '2'), rfc(7486, '3')],
+  },
+  hoba_registration_invalid: {
+    status: 400,
+    title: 'HOBA registration form is not one this server takes',
+    explanation:
+      'RFC 7486 §6.1’s registration form is kidtype, kid, didtype, did, alg and pub. Taken here: kidtype 0 (the kid is the base64url SHA-256 of the key’s DER SubjectPublicKeyInfo), 1 or 2; didtype 0; alg 0 (RSA-SHA256; alg 1, RSA-SHA1, is refused); pub an RSA key of 2048 to 4096 bits in PEM (BEGIN PUBLIC KEY); and a request signed with that very key, under the kid the form names. Nothing is stored.',
+    remedy: 'Post the form as the detail says, signed with the key it registers.',
+    rfc: [rfc(7486, '6.1'), rfc(7486, '9.3'), rfc(7486, '9.4')],
+  },
   status_requested: {
     // Its status varies: see routes/classic.ts, requestedStatus(). 503 is the registry's example.
     status: 503,

@@ -27,6 +27,7 @@ import { DEFAULT_REGISTRY_SETTINGS, registryOf } from './registry';
 import * as runs from './runs';
 import * as scram from './scram';
 import * as gnap from './gnap';
+import * as hoba from './hoba';
 import * as session from './session';
 import * as tokens from './tokens';
 import * as vapid from './vapid';
@@ -54,6 +55,7 @@ const FAMILIES: Record<Family, { family: FamilyInfo; scenarios: Scenario[] }> = 
   runs,
   scram,
   gnap,
+  hoba,
   platform,
   vapid,
   privatetoken,

@@ -18,6 +18,7 @@ export type Family =
   | 'runs'
   | 'scram'
   | 'gnap'
+  | 'hoba'
   | 'platform'
   | 'vapid'
   | 'privatetoken';

@@ -64,6 +64,9 @@ export const SITE_ASSETS = {
   '/oauth-demo.js': js('browser/oauth-demo.js'),
   // Its DPoP proofs (RFC 9449), and the JWT decoder it shows a token's cnf.jkt with.
   '/shared/dpop.js': js('shared/dpop.js'),
+  // The HOBA demo (GET /hoba): WebCrypto keys, registration and a signed challenge (RFC 7486).
+  '/hoba-demo.js': js('browser/hoba-demo.js'),
+  '/shared/hoba.js': js('shared/hoba.js'),
   // What /docs (Swagger UI) adds to its own stylesheet and scripts.
   '/docs.js': js('browser/docs.js'),
   '/docs.css': {

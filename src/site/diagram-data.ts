@@ -424,6 +424,32 @@ export const DIAGRAMS: readonly DiagramSpec[] = [
     ],
   },
   {
+    id: 'hoba-login',
+    family: 'hoba',
+    title: 'HOBA: register a key, then sign a challenge',
+    summary:
+      'The client makes a key pair and registers its public half with a request signed by the private half; later it signs each fresh challenge together with the origin and realm, and the server checks the signature with the key it keeps.',
+    participants: DATA_LANES,
+    steps: [
+      {
+        ask: 'hoba-register-challenge',
+        send: 'kidtype, kid, didtype, did, alg, pub (a form)',
+        params: ['challenge', 'max-age'],
+      },
+      {
+        ask: 'hoba-register-complete',
+        send: 'the form, HOBA result=kid.challenge.nonce.sig',
+        headers: ['Hobareg'],
+      },
+      { ask: 'hoba-challenge', send: 'no Authorization header', params: ['challenge', 'max-age'] },
+      {
+        http: { method: 'GET', path: '/hoba/resource', status: 200 },
+        send: 'HOBA result=kid.challenge.nonce.sig',
+        say: 'signed: nonce, alg, origin, realm, kid, challenge',
+      },
+    ],
+  },
+  {
     id: 'openai-key',
     family: 'openai',
     title: 'An OpenAI-style client and its key',

@@ -344,6 +344,22 @@ const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
     },
   },
   {
+    guard: 'HOBA (RFC 7486)',
+    failedBy: {
+      hoba_credentials_missing: 'HOBA result sent',
+      hoba_malformed: 'result is kid.challenge.nonce.sig, four base64url parts',
+      hoba_registration_invalid:
+        'the registration form: kidtype, kid, didtype, did, alg 0, RSA pub',
+      hoba_challenge_unknown: 'challenge issued by this server, to you',
+      hoba_challenge_expired: 'challenge within its max-age (60 s)',
+      hoba_kid_unknown: 'kid registered by you',
+      hoba_origin_mismatch: 'signature over this origin (with its port)',
+      hoba_realm_mismatch: 'signature over this realm',
+      hoba_signature_invalid: 'signature verifies with the registered key',
+      hoba_challenge_used: 'challenge not answered before',
+    },
+  },
+  {
     guard: 'webhook signature (HMAC-SHA256 over timestamp and body, Stripe-style)',
     failedBy: {
       webhook_signature_missing: 'Stripe-Signature header sent',

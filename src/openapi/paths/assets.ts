@@ -58,6 +58,8 @@ export const assetRoutes: RouteDoc[] = [
     '/explain.js',
     "The script of /explain/{request_id}: token times in the reader's time zone",
   ),
+  script('/hoba-demo.js', 'The script of /hoba: a WebCrypto key, registered, signing a challenge'),
+  script('/shared/hoba.js', 'A module /hoba-demo.js imports: the HOBA-TBS blob (RFC 7486 §2)'),
   {
     method: 'get',
     path: '/favicon.ico',
