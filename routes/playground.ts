@@ -327,6 +327,7 @@ export function playgroundRouter(deps: PlaygroundDeps): Router {
       [
         '/playground.js',
         '/grade.js',
+        '/shared/run-clients.js',
         '/shared/status-class.js',
         '/shared/headers.js',
         '/shared/jwt.js',

@@ -45,6 +45,8 @@ export const SITE_ASSETS = {
   '/playground.js': js('browser/playground.js'),
   // The playground's runs panel: opens a run, drives it with a client, shows the report.
   '/grade.js': js('browser/grade.js'),
+  // The correct client it drives runs with (the run reports' tests drive it too).
+  '/shared/run-clients.js': js('shared/run-clients.js'),
   // Where '../shared/status-class.js' leads from /playground.js.
   '/shared/status-class.js': js('shared/status-class.js'),
   // The headers that matter first, and the JWT decoder (display only): shared with the server.

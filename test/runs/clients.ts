@@ -1,3 +1,5 @@
+import { correctRunClient } from '../../src/site/shared/run-clients';
+
 /**
  * Hand-written API clients in Node's fetch, one correct and four with a classic bug each, as a
  * developer would write them: the run reports (test/runs/clients.test.ts) must name each bug.
@@ -31,63 +33,14 @@ async function refreshWith(base: string, refreshToken: string): Promise<Response
   });
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const retryAfterMs = (res: Response) => Number(res.headers.get('retry-after') ?? '1') * 1000;
-
 /** A client's one call: GET a path with its token; the status it ends with. */
 export interface Client {
   get(path: string): Promise<number>;
 }
 
-/**
- * The correct client: one refresh shared by every request that sees a 401 (single-flight), one
- * retry with the new token; Retry-After honoured on 429 and 503 (the refresh's too); a 403 is
- * reported, never refreshed over; redirects followed by hand, without the credential.
- */
+/** The correct client (src/site/shared/run-clients.ts, the one the playground drives runs with). */
 export function correctClient(base: string, tokens: Tokens): Client {
-  let current = tokens;
-  let refreshing: Promise<void> | undefined;
-  const refresh = async (seen: string) => {
-    if (current.access_token !== seen) return; // someone refreshed already
-    refreshing ??= (async () => {
-      for (let attempt = 0; attempt < 3; attempt += 1) {
-        const res = await refreshWith(base, current.refresh_token);
-        if (res.status === 200) {
-          current = (await res.json()) as Tokens;
-          return;
-        }
-        if (res.status !== 503 && res.status !== 429) throw new Error(`refresh: ${res.status}`);
-        await sleep(retryAfterMs(res));
-      }
-      throw new Error('refresh: gave up');
-    })().finally(() => {
-      refreshing = undefined;
-    });
-    await refreshing;
-  };
-  const send = (path: string, token: string) =>
-    fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${token}` }, redirect: 'manual' });
-  return {
-    async get(path) {
-      let token = current.access_token;
-      let res = await send(path, token);
-      for (let waits = 0; (res.status === 429 || res.status === 503) && waits < 3; waits += 1) {
-        await sleep(retryAfterMs(res));
-        res = await send(path, token);
-      }
-      if (res.status === 401) {
-        await refresh(token);
-        token = current.access_token;
-        res = await send(path, token);
-      }
-      if (res.status === 307) {
-        // Followed by hand, without Authorization: the target is not the protected resource.
-        const location = res.headers.get('location')!;
-        res = await fetch(new URL(location, base), { redirect: 'manual' });
-      }
-      return res.status;
-    },
-  };
+  return { get: correctRunClient(base, tokens) };
 }
 
 /** Loops on 401: resends the refused token, up to ten times, never refreshing. */

@@ -39,6 +39,10 @@ export const assetRoutes: RouteDoc[] = [
     "A module the playground's script imports: its runs panel, with a correct and a buggy client",
   ),
   script(
+    '/shared/run-clients.js',
+    'A module the runs panel imports: the correct client it drives a run with',
+  ),
+  script(
     '/shared/status-class.js',
     "A module the playground's script imports: the status colours the pages share",
   ),

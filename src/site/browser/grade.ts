@@ -8,10 +8,12 @@
  * leaves nothing in this browser.
  */
 
-interface Tokens {
-  access_token: string;
-  refresh_token: string;
-}
+import { correctRunClient, tokenRequest as post, type RunTokens } from '../shared/run-clients.js';
+
+type Tokens = RunTokens;
+
+/** The page's requests send no cookie and take nothing from the cache. */
+const PAGE_INIT = { credentials: 'omit', cache: 'no-store' } as const;
 
 /** The parts of GET /runs/{id}/report this page shows (schema RunReport in /openapi.json). */
 interface RuleResult {
@@ -42,19 +44,8 @@ interface RunReport {
 type Client = (path: string) => Promise<number>;
 
 const RESOURCE = '/api/v1/data';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Retry-After's seconds (this server sends seconds), at most 10 s on this page. */
-const retryAfterMs = (res: Response) =>
-  Math.min(10, Number(res.headers.get('retry-after') ?? '1') || 1) * 1000;
-
-function tokenRequest(base: string, fields: Record<string, string>): Promise<Response> {
-  return fetch(`${base}/auth/token`, {
-    method: 'POST',
-    body: new URLSearchParams(fields),
-    credentials: 'omit',
-    cache: 'no-store',
-  });
-}
+const tokenRequest = (base: string, fields: Record<string, string>) =>
+  post(base, fields, PAGE_INIT);
 
 async function login(base: string): Promise<Tokens> {
   const res = await tokenRequest(base, {
@@ -66,58 +57,9 @@ async function login(base: string): Promise<Tokens> {
   return (await res.json()) as Tokens;
 }
 
-/**
- * The correct client: on a 401 one refresh, shared by every request that saw it (single-flight),
- * then one retry with the new token; Retry-After honoured on 429 and 503 (the refresh's too); a
- * 403 reported, never refreshed over; redirects not followed (the credential stays home).
- */
-function correctClient(base: string, tokens: Tokens): Client {
-  let current = tokens;
-  let refreshing: Promise<void> | undefined;
-  const refresh = async (seen: string) => {
-    if (current.access_token !== seen) return;
-    refreshing ??= (async () => {
-      for (let attempt = 0; attempt < 3; attempt += 1) {
-        const res = await tokenRequest(base, {
-          grant_type: 'refresh_token',
-          refresh_token: current.refresh_token,
-        });
-        if (res.status === 200) {
-          current = (await res.json()) as Tokens;
-          return;
-        }
-        if (res.status !== 503 && res.status !== 429) throw new Error(`refresh: ${res.status}`);
-        await sleep(retryAfterMs(res));
-      }
-      throw new Error('refresh: gave up after three attempts');
-    })().finally(() => {
-      refreshing = undefined;
-    });
-    await refreshing;
-  };
-  const send = (path: string, token: string) =>
-    fetch(`${base}${path}`, {
-      headers: { Authorization: `Bearer ${token}` },
-      redirect: 'manual',
-      credentials: 'omit',
-      cache: 'no-store',
-    });
-  const status = (res: Response) => (res.type === 'opaqueredirect' ? 307 : res.status);
-  return async (path) => {
-    let token = current.access_token;
-    let res = await send(path, token);
-    for (let waits = 0; (res.status === 429 || res.status === 503) && waits < 3; waits += 1) {
-      await sleep(retryAfterMs(res));
-      res = await send(path, token);
-    }
-    if (res.status === 401) {
-      await refresh(token);
-      token = current.access_token;
-      res = await send(path, token);
-    }
-    return status(res);
-  };
-}
+/** The correct client: the one the run reports' tests drive too (src/site/shared/run-clients.ts). */
+const correctClient = (base: string, tokens: Tokens): Client =>
+  correctRunClient(base, tokens, PAGE_INIT);
 
 /**
  * The buggy client, with the classic bugs: on a 401, 429 or 503 it sends the same request again
@@ -128,9 +70,8 @@ function buggyClient(base: string, tokens: Tokens): Client {
   let current = tokens;
   const send = (path: string) =>
     fetch(`${base}${path}`, {
+      ...PAGE_INIT,
       headers: { Authorization: `Bearer ${current.access_token}` },
-      credentials: 'omit',
-      cache: 'no-store',
     });
   return async (path) => {
     let res = await send(path);
