@@ -101,7 +101,7 @@ export function dpopAuth(options: DpopAuthOptions): RequestHandler {
     const proof = verifyProof({
       proofs: proofFields(req.rawHeaders),
       method: req.method,
-      url: `${origin}${req.path}`,
+      url: `${origin}${sentPath(req, res)}`,
       now: Math.floor(clock.now() / 1000),
       accessToken: token,
       ...(options.requireNonce ? { nonce: nonces.check } : {}),
@@ -138,4 +138,13 @@ export function dpopAuth(options: DpopAuthOptions): RequestHandler {
     res.locals.dpop = { jkt: proof.jkt };
     next();
   }
+}
+
+/**
+ * The path the client sent, which its proof's htu names (RFC 9449 §4.3): under a run's base URL
+ * (middleware/run-tag.ts) with the `/runs/{id}` prefix that routing took off.
+ */
+export function sentPath(req: Request, res: Response): string {
+  const run = res.locals.run;
+  return run?.via === 'path' ? `/runs/${run.id}${req.path}` : req.path;
 }

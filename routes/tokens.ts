@@ -1,5 +1,6 @@
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { clientAuth } from '../middleware/client-auth';
+import { sentPath } from '../middleware/dpop-auth';
 import { jsonOrForm, secondsParam } from '../src/http/body';
 import type { Config } from '../src/config';
 import {
@@ -136,7 +137,7 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
   const { config, directory, service } = deps;
   const router = Router();
   const issuer = config.jwt.issuer;
-  const tokenUrl = `${new URL(config.publicUrl).origin}/auth/token`;
+  const tokenOrigin = new URL(config.publicUrl).origin;
 
   /**
    * The token request's DPoP proof, when it has one (RFC 9449 §5): checked for POST to this
@@ -145,6 +146,7 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
    */
   async function tokenProof(
     req: Request,
+    res: Response,
     body: Record<string, unknown>,
   ): Promise<string | undefined> {
     const proofs = proofFields(req.rawHeaders);
@@ -156,7 +158,7 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
     const proof = verifyProof({
       proofs,
       method: req.method,
-      url: tokenUrl,
+      url: `${tokenOrigin}${sentPath(req, res)}`,
       now: Math.floor(deps.clock.now() / 1000),
       ...(demand === 'required' ? { nonce: deps.nonces.check } : {}),
     });
@@ -247,7 +249,7 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
       const grantType = param(body, 'grant_type');
       const expiresIn = lifetime(body);
       const limits = refreshLimits(body);
-      const jkt = await tokenProof(req, body);
+      const jkt = await tokenProof(req, res, body);
       // RFC 9449 §5: refresh tokens of public clients are bound to the proof's key too.
       const publicClient = !client || client.public === true;
       const dpop = jkt === undefined ? undefined : { jkt, refresh: publicClient };

@@ -110,7 +110,7 @@ const SCRIPTS: Script[] = [
   {
     name: 'dpop-nonce',
     summary:
-      'The protected resource demands a DPoP nonce (RFC 9449 §9): a request with a DPoP-bound token (Authorization: DPoP and a DPoP proof) whose proof carries no nonce this server gave answers 401 use_dpop_nonce with a DPoP-Nonce header, as /api/v1/dpop/nonce does. Send it with X-Run-Id: a proof’s htu names the URL without the run’s prefix.',
+      'The protected resource demands a DPoP nonce (RFC 9449 §9): a request with a DPoP-bound token (Authorization: DPoP and a DPoP proof) whose proof carries no nonce this server gave answers 401 use_dpop_nonce with a DPoP-Nonce header, as /api/v1/dpop/nonce does.',
     expect:
       'Make a new proof whose nonce claim is the DPoP-Nonce value and retry once, with the same token (it was not refused).',
     steps: [{ on: 'dpop', nth: 1, through: Infinity, answer: 'use_dpop_nonce' }],

@@ -286,13 +286,14 @@ describe('a run report on hand-written fetch clients', () => {
   });
 
   describe('the dpop-nonce script: the resource demands a DPoP nonce', () => {
-    async function driveDpop(usesNonce: boolean) {
+    async function driveDpop(usesNonce: boolean, via: 'header' | 'path' = 'header') {
       const { id } = await openRun('dpop-nonce');
       const client = await dpopRunClient({
         origin,
         runId: id,
         publicUrl: config.publicUrl,
         usesNonce,
+        via,
       });
       await client.login();
       const statuses = await client.get('/api/v1/data');
@@ -312,6 +313,17 @@ describe('a run report on hand-written fetch clients', () => {
       expect(asked!.nonce_given).toMatch(/^[A-Za-z0-9_-]{12}$/);
       expect(retried!.proof_nonce).toBe(asked!.nonce_given);
       expect(report.observations.map((o) => o.pattern)).toEqual(['dpop_nonce_used']);
+    });
+
+    it('passes it under the run’s base URL too: the proofs’ htu name the URL as sent', async () => {
+      const { statuses, report } = await driveDpop(true, 'path');
+      expect(statuses).toEqual([401, 200]);
+      expect(report.findings).toEqual([]);
+      expect(report.requests.map((r) => [r.path, r.status])).toEqual([
+        ['/auth/token', 200],
+        ['/api/v1/data', 401],
+        ['/api/v1/data', 200],
+      ]);
     });
 
     it('names the client that retries without the nonce: dpop_nonce_ignored', async () => {

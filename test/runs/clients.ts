@@ -302,7 +302,7 @@ export function bodyMatchingClient(base: string, tokens: Tokens): Client {
   };
 }
 
-/** A DPoP client in a run (by X-Run-Id: a proof's htu names the URL as served). */
+/** A DPoP client in a run, by X-Run-Id or under the run's base URL (its proofs' htu then name it). */
 export interface DpopRunClient {
   login(): Promise<void>;
   get(path: string): Promise<number[]>;
@@ -319,7 +319,9 @@ export async function dpopRunClient(options: {
   /** PUBLIC_URL: the proofs' htu. */
   publicUrl: string;
   usesNonce: boolean;
+  via?: 'header' | 'path';
 }): Promise<DpopRunClient> {
+  const prefix = options.via === 'path' ? `/runs/${options.runId}` : '';
   const { createProof, webCryptoKey, webCryptoSha256 } = await import('../../src/site/shared/dpop');
   const subtle = globalThis.crypto.subtle;
   const pair = await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
@@ -335,17 +337,17 @@ export async function dpopRunClient(options: {
         key,
         {
           method,
-          url: `${options.publicUrl}${path}`,
+          url: `${options.publicUrl}${prefix}${path}`,
           ...(token ? { accessToken: token } : {}),
           ...(nonce !== undefined ? { nonce } : {}),
         },
         sha256,
       )
     ).proof;
-  const headers = { 'X-Run-Id': options.runId };
+  const headers: Record<string, string> = prefix ? {} : { 'X-Run-Id': options.runId };
   return {
     async login() {
-      const res = await fetch(`${options.origin}/auth/token`, {
+      const res = await fetch(`${options.origin}${prefix}/auth/token`, {
         method: 'POST',
         headers: {
           ...headers,
@@ -364,7 +366,7 @@ export async function dpopRunClient(options: {
     },
     async get(path) {
       const send = async (nonce?: string) =>
-        fetch(`${options.origin}${path}`, {
+        fetch(`${options.origin}${prefix}${path}`, {
           headers: {
             ...headers,
             Authorization: `DPoP ${token}`,
