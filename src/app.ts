@@ -36,6 +36,7 @@ import { Oauth1Grants } from './auth/oauth1-grants';
 import { scramRouter } from '../routes/scram';
 import { gnapRouter } from '../routes/gnap';
 import { hobaRouter } from '../routes/hoba';
+import { mutualRouter } from '../routes/mutual';
 import { DEMO_WEBHOOK_SECRET } from './auth/webhook';
 import { corsRouter } from '../routes/cors';
 import { corsBrokenRouter } from '../routes/cors-broken';
@@ -443,6 +444,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
   );
   // HOBA: keys registered per visitor, challenges that need no state until answered.
   app.use(hobaRouter({ config, store, clock, credentials, owner: (req) => visitors.of(req) }));
+  // Mutual (RFC 8120): the challenge and the client messages; no state, no exchange completes.
+  app.use(mutualRouter({ publicUrl: config.publicUrl }));
   // httpbin's echo: what the client sent, its secrets decoded but never echoed (no state).
   app.use(echoRouter());
 

@@ -298,6 +298,12 @@ export function components(cookieName: string): Schema {
         scheme: 'scram-sha-1',
         description: 'RFC 7804 with RFC 5802: two rounds of 401, sid and data; user / pencil.',
       },
+      mutual: {
+        type: 'http',
+        scheme: 'mutual',
+        description:
+          'RFC 8120 with RFC 8121 iso-kam3-dl-2048-sha256: the 401-INIT and the client messages are checked; the key exchange is not implemented here, so no request succeeds.',
+      },
       hoba: {
         type: 'http',
         scheme: 'hoba',

@@ -31,6 +31,7 @@ const GUARD_HOMES: Record<Security, { method: string; path: string }[]> = {
   scramSha256: [{ method: 'GET', path: '/scram/resource' }],
   scramSha1: [{ method: 'GET', path: '/scram/resource' }],
   gnap: [{ method: 'GET', path: '/gnap/resource' }],
+  mutual: [{ method: 'GET', path: '/mutual/resource' }],
   hoba: [
     { method: 'GET', path: '/hoba/resource' },
     { method: 'POST', path: '/.well-known/hoba/register' },

@@ -14,6 +14,7 @@ import { ntlmRoutes } from './paths/ntlm';
 import { scramRoutes } from './paths/scram';
 import { gnapRoutes } from './paths/gnap';
 import { hobaRoutes } from './paths/hoba';
+import { mutualRoutes } from './paths/mutual';
 import { oauthRoutes } from './paths/oauth';
 import { oauth1Routes } from './paths/oauth1';
 import { openaiRoutes } from './paths/openai';
@@ -46,6 +47,7 @@ export const ROUTES: RouteDoc[] = [
   ...scramRoutes,
   ...gnapRoutes,
   ...hobaRoutes,
+  ...mutualRoutes,
   ...learnRoutes,
   ...assetRoutes,
 ];

@@ -20,7 +20,8 @@ export type Security =
   | 'scramSha256'
   | 'scramSha1'
   | 'gnap'
-  | 'hoba';
+  | 'hoba'
+  | 'mutual';
 
 export interface Success {
   status: number | `${1 | 2 | 3 | 4 | 5}XX`;

@@ -1785,6 +1785,41 @@ export const problemCatalog = {
     remedy: 'Post the form as the detail says, signed with the key it registers.',
     rfc: [rfc(7486, '6.1'), rfc(7486, '9.3'), rfc(7486, '9.4')],
   },
+  // --- Mutual (RFC 8120, RFC 8121) -----------------------------------------------------------------
+  mutual_credentials_missing: {
+    status: 401,
+    title: 'Mutual authentication needed',
+    explanation:
+      'The resource takes RFC 8120’s Mutual scheme: a password-authenticated key exchange in which the server proves it knows the password too, so a phishing server learns nothing and cannot complete the exchange. The 401-INIT (§4.1) says `Mutual version=1, algorithm=iso-kam3-dl-2048-sha256, validation=host, auth-scope="…", realm="four-oh-one", reason=initial`. The client would answer with req-KEX-C1 (§4.2: user, kc1 = g^s mod p), get 401-KEX-S1 (§4.3: sid, ks1, nc-max, nc-window, time), send req-VFY-C (§4.4: sid, nc, vkc) and receive 200-VFY-S (§4.5: vks), which proves the server. Other reasons a 401 may carry: stale-session, auth-failed, reauth-needed, invalid-parameters, internal-error, user-unknown, invalid-credential, authz-failed. This server shows the challenge and checks the client messages only: the RFC 8121 key exchange is not implemented, so no exchange completes here.',
+    remedy:
+      'A client would send req-KEX-C1; here it is checked and answered 501 (mutual_key_exchange_not_implemented).',
+    rfc: [rfc(8120, '4.1'), rfc(8120, '2.1'), rfc(8121, '3')],
+  },
+  mutual_invalid_parameters: {
+    status: 401,
+    title: 'Mutual message has invalid parameters',
+    explanation:
+      'RFC 8120 answers a request it cannot use with a 401-INIT whose reason is `invalid-parameters` (§4.1), not a 400: a version other than 1, an algorithm not offered (RFC 8121 defines four; this server offers iso-kam3-dl-2048-sha256 only), validation other than host (tls-server-end-point and tls-unique need TLS), another realm, a parameter missing or given twice, or a kc1 outside the group (not 256 octets, or not strictly between 1 and p − 1, a check RFC 8121 requires so that a client cannot force a trivial key).',
+    remedy: 'Send the message with the parameters of the 401-INIT it answers.',
+    rfc: [rfc(8120, '4.1'), rfc(8120, '4.2'), rfc(8121, '3')],
+  },
+  mutual_stale_session: {
+    status: 401,
+    title: 'Mutual session unknown (401-STALE)',
+    explanation:
+      'A req-VFY-C names a sid the server does not hold: expired, or never issued. RFC 8120 answers with the 401-STALE form of the challenge, `reason=stale-session` (§4.1), and the client starts again with a req-KEX-C1. This server never issues a sid (it does not compute 401-KEX-S1), so every req-VFY-C lands here.',
+    remedy: 'Start again with a req-KEX-C1.',
+    rfc: [rfc(8120, '4.1'), rfc(8120, '4.4'), rfc(8120, '6')],
+  },
+  mutual_key_exchange_not_implemented: {
+    status: 501,
+    title: 'Mutual key exchange not implemented here',
+    explanation:
+      'The req-KEX-C1 is well formed: version 1, iso-kam3-dl-2048-sha256, validation=host, this realm, a user, and a kc1 inside the 2048-bit group. The next step would be the server’s 401-KEX-S1 (sid, ks1 computed from the password verifier and kc1 by RFC 8121’s KAM3), which this server does not compute: the exchange ends here, honestly, with 501 Not Implemented rather than a made-up ks1. No Mutual client exists in npm or Debian to test one against either.',
+    remedy:
+      'Use this route to test a client’s 401-INIT parsing and its req-KEX-C1; for a complete password-based mutual proof over HTTP, use SCRAM (GET /scram/resource).',
+    rfc: [rfc(8120, '4.3'), rfc(8121, '3'), rfc(9110, '15.6.2')],
+  },
   status_requested: {
     // Its status varies: see routes/classic.ts, requestedStatus(). 503 is the registry's example.
     status: 503,

@@ -28,6 +28,7 @@ import * as runs from './runs';
 import * as scram from './scram';
 import * as gnap from './gnap';
 import * as hoba from './hoba';
+import * as mutual from './mutual';
 import * as session from './session';
 import * as tokens from './tokens';
 import * as vapid from './vapid';
@@ -56,6 +57,7 @@ const FAMILIES: Record<Family, { family: FamilyInfo; scenarios: Scenario[] }> = 
   scram,
   gnap,
   hoba,
+  mutual,
   platform,
   vapid,
   privatetoken,

@@ -19,6 +19,7 @@ export type Family =
   | 'scram'
   | 'gnap'
   | 'hoba'
+  | 'mutual'
   | 'platform'
   | 'vapid'
   | 'privatetoken';

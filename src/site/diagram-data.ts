@@ -424,6 +424,22 @@ export const DIAGRAMS: readonly DiagramSpec[] = [
     ],
   },
   {
+    id: 'mutual-exchange',
+    family: 'mutual',
+    title: 'Mutual: as far as this server goes',
+    summary:
+      'The 401-INIT names the algorithm; the client’s req-KEX-C1 is checked and answered 501, because the RFC 8121 key exchange that would follow (401-KEX-S1, req-VFY-C, 200-VFY-S) is not implemented here.',
+    participants: DATA_LANES,
+    steps: [
+      { ask: 'mutual-challenge', send: 'no Authorization header', params: ['algorithm', 'reason'] },
+      {
+        ask: 'mutual-kex-c1',
+        send: 'Mutual …, user, kc1 = g^s mod p',
+        say: 'not implemented: no 401-KEX-S1',
+      },
+    ],
+  },
+  {
     id: 'hoba-login',
     family: 'hoba',
     title: 'HOBA: register a key, then sign a challenge',

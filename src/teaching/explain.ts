@@ -344,6 +344,16 @@ const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
     },
   },
   {
+    guard: 'Mutual (RFC 8120), challenge and client messages only',
+    failedBy: {
+      mutual_credentials_missing: 'Mutual credentials sent',
+      mutual_invalid_parameters:
+        'version 1, the offered algorithm, validation=host, this realm, user and kc1 in the group',
+      mutual_stale_session: 'sid of a session this server holds (it issues none)',
+      mutual_key_exchange_not_implemented: 'the RFC 8121 key exchange (not implemented here)',
+    },
+  },
+  {
     guard: 'HOBA (RFC 7486)',
     failedBy: {
       hoba_credentials_missing: 'HOBA result sent',
