@@ -273,6 +273,7 @@ const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
       vapid_expiry_too_far: 'exp at most 24 hours ahead',
       vapid_subject_invalid: 'sub a mailto: or https: contact',
       push_ttl_missing: 'TTL header sent',
+      push_subscription_gone: 'a live subscription at this endpoint',
       push_encoding_unsupported: 'body is aes128gcm ciphertext',
     },
   },
@@ -291,6 +292,10 @@ const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
       oauth1_signature_encoding: 'signature over the RFC 3986-encoded base string',
       oauth1_signature_invalid: 'signature verifies over the base string',
       oauth1_nonce_reused: 'nonce not used before with this timestamp',
+      oauth1_token_temporary: 'token credentials, not temporary ones (exchanged first)',
+      oauth1_callback_invalid: 'oauth_callback is oob, a loopback URI or this server’s',
+      oauth1_verifier_invalid: 'temporary credentials approved; the verifier the approval gave',
+      oauth1_authorization_unknown: 'temporary credentials issued, pending approval',
     },
   },
   {
