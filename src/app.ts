@@ -37,6 +37,7 @@ import { scramRouter } from '../routes/scram';
 import { gnapRouter } from '../routes/gnap';
 import { hobaRouter } from '../routes/hoba';
 import { mutualRouter } from '../routes/mutual';
+import { concealedRouter } from '../routes/concealed';
 import { DEMO_WEBHOOK_SECRET } from './auth/webhook';
 import { corsRouter } from '../routes/cors';
 import { corsBrokenRouter } from '../routes/cors-broken';
@@ -446,6 +447,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.use(hobaRouter({ config, store, clock, credentials, owner: (req) => visitors.of(req) }));
   // Mutual (RFC 8120): the challenge and the client messages; no state, no exchange completes.
   app.use(mutualRouter({ publicUrl: config.publicUrl }));
+  // Concealed (RFC 9729): over TLS 1.3 only; on plain http each refusal says what is missing.
+  app.use(concealedRouter());
   // httpbin's echo: what the client sent, its secrets decoded but never echoed (no state).
   app.use(echoRouter());
 

@@ -26,6 +26,7 @@ import { approvedVerifier, signedGet, signedPost, temporary } from './oauth1-leg
 import { scramExchange } from './scram-client';
 import { callResource, gnapClient, requestGrant } from './gnap-client';
 import { hobaAuthorization, hobaKey, registrationForm, type SignOptions } from './hoba-client';
+import { concealedHeader, serveTls, tlsGet, type TlsApp } from './concealed-client';
 
 /**
  * The cards the table test cannot fire (test/scenarios.test.ts): their answer needs a state no
@@ -141,6 +142,9 @@ const REALISED = new Set([
   'hoba-signature-invalid',
   'hoba-origin-mismatch',
   'hoba-realm-mismatch',
+  'concealed-complete',
+  'concealed-verification-mismatch',
+  'concealed-signature-invalid',
 ]);
 /** Unfired cards no test can set up, and why. */
 const NOT_REALISABLE: Record<string, string> = {
@@ -643,6 +647,54 @@ describe('the cards the table test does not fire', () => {
         body: '{}',
       });
       await expectDocumented(res, card('gnap-access-insufficient'));
+    });
+  });
+
+  describe('the Concealed cards, over TLS 1.3 with a client that exports on its side', () => {
+    const ctx = buildApp();
+    let tls: TlsApp;
+    beforeAll(async () => {
+      tls = await serveTls(ctx.app);
+    });
+    afterAll(async () => {
+      await tls.close();
+    });
+    const documented = (
+      res: { status: number; headers: Record<string, string>; body: Record<string, unknown> },
+      s: Scenario,
+    ) => {
+      expect({ status: res.status, code: res.body.code }).toEqual({
+        status: s.expect.status,
+        code: s.expect.code,
+      });
+      expect(res.headers['www-authenticate']).toBe(s.expect.challenge ?? undefined);
+    };
+
+    it('concealed-complete answers as documented', async () => {
+      const s = card('concealed-complete');
+      const res = await tlsGet(tls.port, s.trigger.path, (socket) =>
+        concealedHeader(socket, tls.port),
+      );
+      expect(res.status).toBe(s.expect.status);
+      expect(res.headers['www-authenticate']).toBeUndefined();
+    });
+
+    it('concealed-verification-mismatch answers as documented', async () => {
+      const s = card('concealed-verification-mismatch');
+      let captured = '';
+      await tlsGet(tls.port, s.trigger.path, (socket) => {
+        captured = concealedHeader(socket, tls.port);
+        return captured;
+      });
+      documented(await tlsGet(tls.port, s.trigger.path, () => captured), s);
+    });
+
+    it('concealed-signature-invalid answers as documented', async () => {
+      const s = card('concealed-signature-invalid');
+      const res = await tlsGet(tls.port, s.trigger.path, (socket) =>
+        concealedHeader(socket, tls.port, { breakSignature: true }),
+      );
+      documented(res, s);
     });
   });
 

@@ -287,6 +287,12 @@ export function components(cookieName: string): Schema {
         scheme: 'scram-sha-256',
         description: 'RFC 7804 with RFC 7677: two rounds of 401, sid and data; user / pencil.',
       },
+      concealed: {
+        type: 'http',
+        scheme: 'concealed',
+        description:
+          'RFC 9729: `Authorization: Concealed k=…, a=…, p=…, s=…, v=…`, sent unprompted over TLS 1.3; key ID "basement" (Ed25519, published seed).',
+      },
       gnap: {
         type: 'http',
         scheme: 'gnap',

@@ -36,6 +36,7 @@ const GUARD_HOMES: Record<Security, { method: string; path: string }[]> = {
     { method: 'GET', path: '/hoba/resource' },
     { method: 'POST', path: '/.well-known/hoba/register' },
   ],
+  concealed: [{ method: 'GET', path: '/concealed/resource' }],
 };
 
 /** The codes a guard answers on every route it protects (see GUARD_HOMES). */

@@ -15,6 +15,7 @@ import { scramRoutes } from './paths/scram';
 import { gnapRoutes } from './paths/gnap';
 import { hobaRoutes } from './paths/hoba';
 import { mutualRoutes } from './paths/mutual';
+import { concealedRoutes } from './paths/concealed';
 import { oauthRoutes } from './paths/oauth';
 import { oauth1Routes } from './paths/oauth1';
 import { openaiRoutes } from './paths/openai';
@@ -48,6 +49,7 @@ export const ROUTES: RouteDoc[] = [
   ...gnapRoutes,
   ...hobaRoutes,
   ...mutualRoutes,
+  ...concealedRoutes,
   ...learnRoutes,
   ...assetRoutes,
 ];

@@ -21,7 +21,8 @@ export type Security =
   | 'scramSha1'
   | 'gnap'
   | 'hoba'
-  | 'mutual';
+  | 'mutual'
+  | 'concealed';
 
 export interface Success {
   status: number | `${1 | 2 | 3 | 4 | 5}XX`;

@@ -1820,6 +1820,66 @@ export const problemCatalog = {
       'Use this route to test a client’s 401-INIT parsing and its req-KEX-C1; for a complete password-based mutual proof over HTTP, use SCRAM (GET /scram/resource).',
     rfc: [rfc(8120, '4.3'), rfc(8121, '3'), rfc(9110, '15.6.2')],
   },
+  // --- Concealed (RFC 9729) -----------------------------------------------------------------------
+  concealed_credentials_missing: {
+    status: 401,
+    title: 'Concealed credentials needed',
+    explanation:
+      'The resource takes the Concealed scheme (RFC 9729): the client signs, with its own key, keying material exported from the TLS connection (RFC 5705), and sends `Authorization: Concealed k=<key ID>, a=<public key>, p=<signature>, s=<TLS SignatureScheme>, v=<verification>` unprompted. RFC 9729 defines no challenge: a server that really hides a resource answers a missing or failed credential with the 404 a path that does not exist gets (§6.4), as GET /concealed/hidden does. This teaching resource answers 401 instead, so that each failure can be named, with the bare scheme name as its WWW-Authenticate (a 401 must carry a challenge, RFC 9110 §11.6.1), which tells a prober exactly what the scheme exists to hide.',
+    remedy:
+      'Over TLS 1.3, export 48 bytes with the label EXPORTER-HTTP-Concealed-Authentication and the context of RFC 9729 §3.1, sign the first 32 with the demo key (key ID "basement", Ed25519 seed in the README), and send the five parameters.',
+    rfc: [rfc(9729, '2'), rfc(9729, '6.4'), rfc(9110, '11.6.1')],
+  },
+  concealed_malformed: {
+    status: 401,
+    title: 'Concealed parameters cannot be read',
+    explanation:
+      'A parameter is missing (k, a, p, s and v are all required), given twice, not base64url without padding and quotes (k, a, p, v), s is not an integer from 0 to 65535 without leading zeros, or v is not 16 bytes. RFC 9729 §6.1 has the server ignore the whole field, as if no credentials were sent: 401 here, not the 400 this server gives other broken Authorization fields.',
+    remedy: 'Send the parameters as RFC 9729 §4 writes them: k=…, a=…, p=…, s=2055, v=…',
+    rfc: [rfc(9729, '4'), rfc(9729, '6.1'), rfc(9110, '11.4')],
+  },
+  concealed_signature_scheme_unsupported: {
+    status: 401,
+    title: 'Concealed signature scheme not supported',
+    explanation:
+      '`s` names a TLS SignatureScheme (RFC 8446 §4.2.3) this server does not verify. It takes ed25519 (s=2055, 0x0807), whose public key `a` is the 32 bytes of RFC 8032; RFC 9729 §3.1.1 also defines the encodings for ECDSA and RSASSA-PSS, which this demo does not implement.',
+    remedy: 'Sign with an Ed25519 key and send s=2055.',
+    rfc: [rfc(9729, '4.4'), rfc(9729, '3.1.1'), rfc(8446, '4.2.3')],
+  },
+  concealed_key_unknown: {
+    status: 401,
+    title: 'Concealed key ID unknown, or not with this public key',
+    explanation:
+      'RFC 9729 §6.3: the key ID (`k`) must be in the server’s database, and the public key sent (`a`) must equal the one stored for it. Sending the key beside its ID is on purpose: it binds the signature to one key, so that a signature cannot be passed off under another key that would also verify it (key confusion). The demo database holds one key, "basement" (`k=YmFzZW1lbnQ`).',
+    remedy: 'Use k=YmFzZW1lbnQ and the demo key’s public key in a=.',
+    rfc: [rfc(9729, '6.3'), rfc(9729, '4.1'), rfc(9729, '4.2')],
+  },
+  concealed_tls_required: {
+    status: 401,
+    title: 'Concealed needs TLS 1.3',
+    explanation:
+      'The parameters, the scheme and the key are fine, but what `v` and `p` prove is possession of this connection’s TLS keying material exporter output (RFC 5705, RFC 8446 §7.5), and there is none: the request came over plain http, or over TLS older than 1.3 (RFC 9729 §7 allows TLS 1.2 only with the extended master secret, which this server cannot confirm, so it takes 1.3). RFC 9729 §7 has the server treat such a request as if it had no credentials. This server listens on plain http (a TLS-terminating proxy in front would have to forward the exporter output itself, in Concealed-Auth-Export, §6.2, which this server does not take from anyone); the test suite serves the same app over TLS 1.3 to complete the exchange.',
+    remedy:
+      'Serve the app over TLS 1.3 (test/routes/concealed.test.ts does, with a self-signed certificate) and compute the exporter on the client’s side of that connection.',
+    rfc: [rfc(9729, '7'), rfc(5705, '4'), rfc(8446, '7.5')],
+  },
+  concealed_verification_mismatch: {
+    status: 401,
+    title: 'Concealed verification value does not match',
+    explanation:
+      '`v` must be the last 16 bytes of the 48 the exporter gives for this connection and this context (the signature scheme, key ID, public key, scheme, host, port and realm, RFC 9729 §3.1). It does not: the client exported on another connection (a header replayed from another one), or built the context differently (another host or port, a length not in QUIC varint form, a realm). Checking v before the signature stops signatures that verify for several inputs (RFC 9729 §4.5).',
+    remedy:
+      'Export on the connection the request goes over, with the context exactly as RFC 9729 §3.1 lays it out.',
+    rfc: [rfc(9729, '4.5'), rfc(9729, '3.2'), rfc(9729, '6.3')],
+  },
+  concealed_signature_invalid: {
+    status: 401,
+    title: 'Concealed proof does not verify',
+    explanation:
+      '`v` matched, so the client holds this connection’s exporter output, but `p` is not the signature, by the key in `a`, of 64 spaces, "HTTP Concealed Authentication", a zero byte and the output’s first 32 bytes (RFC 9729 §3.3, mirroring TLS 1.3’s CertificateVerify).',
+    remedy: 'Sign exactly that content with the private key of the key ID you send.',
+    rfc: [rfc(9729, '3.3'), rfc(9729, '6.3'), rfc(8446, '4.4.3')],
+  },
   status_requested: {
     // Its status varies: see routes/classic.ts, requestedStatus(). 503 is the registry's example.
     status: 503,

@@ -29,6 +29,7 @@ import * as scram from './scram';
 import * as gnap from './gnap';
 import * as hoba from './hoba';
 import * as mutual from './mutual';
+import * as concealed from './concealed';
 import * as session from './session';
 import * as tokens from './tokens';
 import * as vapid from './vapid';
@@ -58,6 +59,7 @@ const FAMILIES: Record<Family, { family: FamilyInfo; scenarios: Scenario[] }> = 
   gnap,
   hoba,
   mutual,
+  concealed,
   platform,
   vapid,
   privatetoken,

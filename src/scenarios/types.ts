@@ -20,6 +20,7 @@ export type Family =
   | 'gnap'
   | 'hoba'
   | 'mutual'
+  | 'concealed'
   | 'platform'
   | 'vapid'
   | 'privatetoken';

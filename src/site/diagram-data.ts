@@ -402,6 +402,29 @@ export const DIAGRAMS: readonly DiagramSpec[] = [
     ],
   },
   {
+    id: 'concealed-probe',
+    family: 'concealed',
+    title: 'Concealed: nothing to probe, a proof bound to the TLS connection',
+    summary:
+      'A hidden resource answers a missing or failed credential as a path that does not exist; the teaching resource names what failed, here the TLS exporter that plain http lacks.',
+    participants: DATA_LANES,
+    steps: [
+      { ask: 'concealed-hidden', send: 'no Authorization header', say: 'as if nothing were there' },
+      { ask: 'concealed-missing', send: 'no Authorization header', params: [] },
+      {
+        ask: 'concealed-tls-required',
+        send: 'Concealed k, a, p, s, v over plain http',
+        params: [],
+        say: 'no exporter to check v and p against',
+      },
+      {
+        ask: 'concealed-complete',
+        send: 'over TLS 1.3: v and p from the exporter',
+        say: 'both match this connection',
+      },
+    ],
+  },
+  {
     id: 'scram-exchange',
     family: 'scram',
     title: 'SCRAM over HTTP: two rounds and a server signature',

@@ -375,6 +375,18 @@ const CODE_GUARDS: { guard: string; failedBy: Record<string, string> }[] = [
     },
   },
   {
+    guard: 'Concealed (RFC 9729), checked in RFC 9729 §6.3 order',
+    failedBy: {
+      concealed_credentials_missing: 'Authorization: Concealed sent',
+      concealed_malformed: 'k, a, p, s, v present once each, base64url and an integer',
+      concealed_signature_scheme_unsupported: 's=2055 (ed25519)',
+      concealed_key_unknown: 'k is a known key ID and a its public key',
+      concealed_tls_required: 'the request came over TLS 1.3 (an exporter exists)',
+      concealed_verification_mismatch: "v is this connection's exporter output for this context",
+      concealed_signature_invalid: 'p verifies over the prefixed signature input',
+    },
+  },
+  {
     guard: 'webhook signature (HMAC-SHA256 over timestamp and body, Stripe-style)',
     failedBy: {
       webhook_signature_missing: 'Stripe-Signature header sent',
