@@ -41,9 +41,23 @@ export function horizontalOverflow(page: Page): Promise<number> {
   );
 }
 
-/** A full-page screenshot at artifacts/pages/<name>.png. */
+/** Pages taller than this many screens are shot where the test scrolled them, not whole. */
+const FULL_PAGE_SCREENS = 8;
+
+/**
+ * A screenshot at artifacts/pages/<name>.png: the full page, or for a very long one (the
+ * playground holds over 350 cards) the screen the test scrolled to. A full-page shot of the
+ * playground took over 10 s in CI and says no more than the part the test looked at.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
   const dir = join(ROOT, 'artifacts', 'pages');
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+  const screens = await page.evaluate<number>(
+    `(document.scrollingElement ?? document.documentElement).scrollHeight / window.innerHeight`,
+  );
+  await page.screenshot({
+    path: join(dir, `${name}.png`),
+    fullPage: screens <= FULL_PAGE_SCREENS,
+    timeout: 30_000,
+  });
 }
