@@ -142,10 +142,22 @@ export async function startServerOnFreePort(
   options: StartOptions = {},
 ): Promise<StartedServer> {
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run npm run build (npm test does)`);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  return startServer({ PORT: String(port), PUBLIC_URL: url, ...env }, options);
+  // A port free a moment ago can be taken before the server binds it: by another suite's
+  // server, or as the local end of some client's connection (the same ephemeral range). The
+  // server then exits 2 naming EADDRINUSE; a few fresh ports are tried before that is an error.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      return await startServer({ PORT: String(port), PUBLIC_URL: url, ...env }, options);
+    } catch (err) {
+      if (attempt >= PORT_ATTEMPTS || !String(err).includes('EADDRINUSE')) throw err;
+    }
+  }
 }
+
+/** How many free ports `startServerOnFreePort` tries when the one it chose was taken meanwhile. */
+const PORT_ATTEMPTS = 3;
 
 /** The exit code of a child process, once it has exited. */
 export function exited(child: ChildProcessWithoutNullStreams): Promise<number | null> {
