@@ -7,8 +7,9 @@ module.exports = {
   globalSetup: '<rootDir>/test/global-setup.js',
   globalTeardown: '<rootDir>/test/global-teardown.js',
   testTimeout: 20000,
-  // Every core (jest's default leaves one to its own process, which here only waits: on this
-  // 2-core machine that ran every suite in one process, one after another). Many suites mostly
-  // wait, on a server, a browser, a child process, so two run side by side.
-  maxWorkers: '100%',
+  // Two workers a core. Many suites mostly wait, on a server, a browser, a child process: with
+  // one worker a core (2 here), the whole run kept 0.97 of the 2 cores busy and took 324 to 349 s
+  // on a quiet machine; with two a core, 1.17 and 274 s, every test passing (bench/RESULTS.md,
+  // "npm test time").
+  maxWorkers: '200%',
 };
