@@ -31,4 +31,6 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 \
 # WEB_CONCURRENCY=N and REDIS_URL (docker-compose.yml sets both) it is a cluster's primary that
 # passes the signals on to N workers sharing the port; without Redis it stays one process.
 # A young generation of 8 MB (default 16): ~20 MB less RSS at 100k sessions, bench/RESULTS.md.
-CMD ["node", "--max-semi-space-size=8", "--enable-source-maps", "dist/src/server.js"]
+# No --enable-source-maps: it reads and parses every module's source map as the module loads,
+# a sixth of the start-up (bench/RESULTS.md); stack traces name dist/ lines instead.
+CMD ["node", "--max-semi-space-size=8", "dist/src/server.js"]

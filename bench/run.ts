@@ -130,8 +130,11 @@ const sections: Section[] = [
 
 /** How `npm start` and the Docker image run node (package.json "start", Dockerfile CMD). */
 const NODE_FLAGS = ['--max-semi-space-size=8'];
-/** npm start's flags in full: source maps cost start-up time, so the start-up section has them. */
-const START_FLAGS = [...NODE_FLAGS, '--enable-source-maps'];
+/**
+ * npm start's flags in full, for the start-up section. No --enable-source-maps since 2026-12-02:
+ * Node 20 reads and parses each module's source map as it loads (bench/RESULTS.md, Findings).
+ */
+const START_FLAGS = [...NODE_FLAGS];
 /** The issue's bar: the embedded store holds 100k live sessions in under this much RSS. */
 const SESSIONS = 100_000;
 const SESSION_RSS_BAR_MB = 140;
