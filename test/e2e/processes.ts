@@ -218,7 +218,18 @@ export interface StartedRedis {
 export async function startRedis(extraArgs: string[] = [], at?: number): Promise<StartedRedis> {
   if (!redisServerFound)
     throw new Error(`no redis-server at ${REDIS_SERVER}: apt-get install redis-server`);
-  const port = at ?? (await freePort());
+  if (at !== undefined) return startRedisAt(at, extraArgs);
+  // As startServerOnFreePort: a port free a moment ago may be taken before redis binds it.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisAt(await freePort(), extraArgs);
+    } catch (err) {
+      if (attempt >= PORT_ATTEMPTS || !String(err).includes('Address already in use')) throw err;
+    }
+  }
+}
+
+async function startRedisAt(port: number, extraArgs: string[]): Promise<StartedRedis> {
   const child = spawn(REDIS_SERVER, [
     '--port',
     String(port),
@@ -234,7 +245,9 @@ export async function startRedis(extraArgs: string[] = [], at?: number): Promise
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const deadline = Date.now() + 10_000;
-  while (!(await answersPing(port))) {
+  // Not only a PONG: another suite's Redis on the same port answers one too, while this one
+  // exits for want of the port.
+  while (!(await answersPing(port)) || !/Ready to accept connections/.test(output)) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`redis-server did not start on port ${port}:\n${output}`);
