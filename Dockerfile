@@ -33,4 +33,6 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 \
 # A young generation of 8 MB (default 16): ~20 MB less RSS at 100k sessions, bench/RESULTS.md.
 # No --enable-source-maps: it reads and parses every module's source map as the module loads,
 # a sixth of the start-up (bench/RESULTS.md); stack traces name dist/ lines instead.
-CMD ["node", "--max-semi-space-size=8", "dist/src/server.js"]
+# dist/server.js is dist/src bundled into one file (package.json build:bundle; packages stay in
+# node_modules): node reads one file of ours instead of ~200, ~70 ms less to start.
+CMD ["node", "--max-semi-space-size=8", "dist/server.js"]

@@ -93,7 +93,7 @@ interface Section {
 const sections: Section[] = [
   {
     name: 'http',
-    title: 'HTTP throughput (autocannon against `node dist/src/server.js` in a child process)',
+    title: 'HTTP throughput (autocannon against `node dist/server.js` in a child process)',
     run: httpThroughput,
   },
   {
@@ -391,7 +391,7 @@ async function startup(ctx: Ctx): Promise<Report> {
     },
     {
       name: `four-oh-one, default configuration (node ${START_FLAGS.join(' ')})`,
-      args: [...START_FLAGS, path.join(ROOT, 'dist', 'src', 'server.js')],
+      args: [...START_FLAGS, path.join(ROOT, 'dist', 'server.js')],
       env: defaults,
     },
   ];

@@ -1,18 +1,23 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Router, type RequestHandler } from 'express';
 
 /**
  * The site's static files: the browser scripts (src/site/browser and src/site/shared, compiled
  * by tsconfig.browser.json) and src/site/static (the stylesheet and the icon, copied), all in
- * dist/public after `npm run build`. Found from this module, compiled (dist/src/site) or run from
- * its source by ts-jest (src/site).
+ * dist/public after `npm run build`. Found from the package's root, the first folder above this
+ * module with a package.json: this module runs from its source (ts-jest, src/site), compiled
+ * (dist/src/site) or inside the bundle `npm start` runs (dist/server.js).
  */
-export const PUBLIC_DIR = resolve(
-  __dirname,
-  __filename.endsWith('.ts') ? '../../dist/public' : '../../public',
-);
+export const PUBLIC_DIR = resolve(packageRoot(__dirname), 'dist', 'public');
+
+function packageRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+  }
+  throw new Error(`no package.json above ${from}`);
+}
 
 /**
  * Every URL stays what pages, the OpenAPI document and clients already name, and an upgrade

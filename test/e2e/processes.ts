@@ -14,8 +14,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** The repository: two levels up from test/e2e/, three from dist/test/e2e/ (the bench's build). */
 const up = join(__dirname, '..', '..');
 export const ROOT = basename(up) === 'dist' ? dirname(up) : up;
-/** The compiled server; `npm test` builds it first (the pretest script), `npm run bench` too. */
-export const ENTRY = join(ROOT, 'dist', 'src', 'server.js');
+/**
+ * The server as `npm start` and the Docker image run it: dist/server.js, the compiled modules
+ * of dist/src bundled into one file (package.json "build:bundle"). `npm test` builds it first
+ * (the pretest script), `npm run bench` too.
+ */
+export const ENTRY = join(ROOT, 'dist', 'server.js');
 
 /** A port nothing listens on right now, on 127.0.0.1. */
 export function freePort(): Promise<number> {
