@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,7 +22,16 @@ export const ROOT = basename(up) === 'dist' ? dirname(up) : up;
 export const ENTRY = join(ROOT, 'dist', 'server.js');
 
 /** A port nothing listens on right now, on 127.0.0.1. */
-export function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
+  // Below the kernel's ephemeral range: a port the kernel picks (listen on 0) comes from that
+  // range, and so does the local end of every outgoing connection, so one of the many made
+  // meanwhile (browsers, clients, other suites' servers) could take it before the server binds
+  // it (EADDRINUSE, seen in CI with four workers). Chosen at random, so that workers rarely pick
+  // the same one, and tried here first.
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = LOW_PORTS.from + Math.floor(Math.random() * (LOW_PORTS.to - LOW_PORTS.from + 1));
+    if (await bindable(port)) return port;
+  }
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.on('error', reject);
@@ -30,6 +39,29 @@ export function freePort(): Promise<number> {
       const { port } = probe.address() as AddressInfo;
       probe.close(() => resolve(port));
     });
+  });
+}
+
+/** Ports below the ephemeral range (/proc/sys/net/ipv4/ip_local_port_range, else Linux's default). */
+const LOW_PORTS = (() => {
+  let low = 32768;
+  try {
+    low = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
+  } catch {
+    // not Linux: its default
+  }
+  const to = Math.max(2048, (Number.isInteger(low) ? low : 32768) - 1);
+  return { from: Math.max(1024, to - 12_000), to };
+})();
+
+/** Whether a server could listen on 127.0.0.1:port just now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
   });
 }
 
