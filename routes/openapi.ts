@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { Router, type RequestHandler } from 'express';
 import type * as SwaggerUi from 'swagger-ui-express';
 import type * as OpenApi from '../src/openapi';
@@ -7,17 +5,7 @@ import { sequence } from '../middleware/sequence';
 import { methodNotAllowed } from '../src/http/problems';
 import { assetRouter } from '../src/site/assets';
 import type { Scenario } from '../src/scenarios';
-
-/** The package version, from the package.json above this file (in src/ or in dist/). */
-function packageVersion(): string {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (!existsSync(file)) continue;
-    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-    if (pkg.name === 'four-oh-one' && pkg.version) return pkg.version;
-  }
-  return '0.0.0';
-}
+import { packageInfo } from '../src/package-info';
 
 const SWAGGER_OPTIONS = {
   url: '/openapi.json',
@@ -50,7 +38,11 @@ export function openapiRouter(deps: {
     // Loaded here, not at startup: the document's modules are a tenth of the server's code.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { buildOpenApi } = require('../src/openapi') as typeof OpenApi;
-    body = JSON.stringify(buildOpenApi({ ...deps, version: packageVersion() }), null, 2);
+    body = JSON.stringify(
+      buildOpenApi({ ...deps, version: packageInfo()?.version ?? '0.0.0' }),
+      null,
+      2,
+    );
     return body;
   };
 

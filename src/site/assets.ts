@@ -1,22 +1,21 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Router, type RequestHandler } from 'express';
+import { packageInfo } from '../package-info';
 
 /**
  * The site's static files: the browser scripts (src/site/browser and src/site/shared, compiled
  * by tsconfig.browser.json) and src/site/static (the stylesheet and the icon, copied), all in
- * dist/public after `npm run build`. Found from the package's root, the first folder above this
- * module with a package.json: this module runs from its source (ts-jest, src/site), compiled
- * (dist/src/site) or inside the bundle `npm start` runs (dist/server.js).
+ * dist/public after `npm run build`, found from the package's root (src/package-info.ts): this
+ * module runs from its source (ts-jest), compiled (dist/src/site) or in the bundle (dist/server.js).
  */
-export const PUBLIC_DIR = resolve(packageRoot(__dirname), 'dist', 'public');
+export const PUBLIC_DIR = resolve(sitePackageRoot(), 'dist', 'public');
 
-function packageRoot(from: string): string {
-  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-  }
-  throw new Error(`no package.json above ${from}`);
+function sitePackageRoot(): string {
+  const info = packageInfo();
+  if (!info) throw new Error(`no package.json of four-oh-one above ${__dirname}`);
+  return info.root;
 }
 
 /**
