@@ -17,6 +17,15 @@ const creds = (o: { k?: string; s?: string } = {}) =>
 const TLS_SETUP =
   'v= and p= are computed from the TLS connection the request travels on, which no fixed request can know, and this server listens on plain http: serve the app over TLS 1.3 and export on the client’s side of the connection; test/concealed-client.ts does it with node:tls and a self-signed certificate, and test/scenario-setups.test.ts runs it.';
 
+/** The demo key's credentials as a TLS 1.3 client sends them: not fired from here (TLS_SETUP). */
+const OVER_TLS: Scenario['trigger'] = {
+  method: 'GET',
+  path: RESOURCE,
+  headers: { Authorization: creds() },
+  fired: false,
+  setup: TLS_SETUP,
+};
+
 /** The family's heading in /scenarios, the playground and the OpenAPI tags. */
 export const family: FamilyInfo = {
   title: 'Concealed: an unprompted signature over TLS keying material',
@@ -103,13 +112,7 @@ export const scenarios: Scenario[] = [
     id: 'concealed-complete',
     family: 'concealed',
     title: 'Over TLS 1.3, the demo key’s proof: 200',
-    trigger: {
-      method: 'GET',
-      path: RESOURCE,
-      headers: { Authorization: creds() },
-      fired: false,
-      setup: TLS_SETUP,
-    },
+    trigger: OVER_TLS,
     expect: { status: 200, challenge: null },
     explanation:
       'The client exported 48 bytes with the label EXPORTER-HTTP-Concealed-Authentication and the context (s, key ID, public key, "https", host, port, empty realm, lengths as QUIC varints), sent the last 16 as v= and the Ed25519 signature of the prefixed first 32 as p=. The server exports the same bytes on its side of the connection and checks both.',
@@ -119,13 +122,7 @@ export const scenarios: Scenario[] = [
     id: 'concealed-verification-mismatch',
     family: 'concealed',
     title: 'A header replayed on another TLS connection',
-    trigger: {
-      method: 'GET',
-      path: RESOURCE,
-      headers: { Authorization: creds() },
-      fired: false,
-      setup: TLS_SETUP,
-    },
+    trigger: OVER_TLS,
     expect: { status: 401, code: 'concealed_verification_mismatch', challenge: CHALLENGE },
     explanation:
       'The proof is bound to the connection: the same header on a new connection meets other keying material, and v= no longer matches.',
@@ -135,13 +132,7 @@ export const scenarios: Scenario[] = [
     id: 'concealed-signature-invalid',
     family: 'concealed',
     title: 'The right verification, a signature over other bytes',
-    trigger: {
-      method: 'GET',
-      path: RESOURCE,
-      headers: { Authorization: creds() },
-      fired: false,
-      setup: TLS_SETUP,
-    },
+    trigger: OVER_TLS,
     expect: { status: 401, code: 'concealed_signature_invalid', challenge: CHALLENGE },
     explanation:
       'v= is right, so the client holds the exporter output, but p= does not verify under the demo public key over the prefixed signature input.',
