@@ -74,7 +74,9 @@ describe('demo secrets the operator set', () => {
         }
       }
     }
-  });
+    // Six requests for each of some 200 paths, the playground (2.5 MB) and the OpenAPI document
+    // (1.8 MB) among them: 5 s alone, over 20 s beside the browser suites on two cores.
+  }, 90_000);
 
   it('are not on the CORS demo page, which asks the learner for the password instead', async () => {
     // Built as src/server.ts builds it, from the configuration.
