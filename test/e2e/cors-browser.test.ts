@@ -14,6 +14,7 @@ import {
 import type { BrowserContext, Page } from 'playwright-core';
 import { demoViews } from '../../src/cors-demo';
 import type { BrowserSees, BrowserView } from '../../src/scenarios';
+import { FULL_PAGE_SHOTS } from './pages';
 
 /**
  * The CORS demo page in a real browser: Debian's Chromium, driven by playwright-core (never a
@@ -218,7 +219,7 @@ describeBrowser('the CORS demo page in Chromium', () => {
   }
 
   async function screenshot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, name), fullPage: FULL_PAGE_SHOTS });
   }
 
   describe('from http://127.0.0.1:<demo port>: an allowed origin on the API’s site', () => {

@@ -56,20 +56,29 @@ export function horizontalOverflow(page: Page): Promise<number> {
   );
 }
 
-/** Pages taller than this many screens are shot where the test scrolled them, not whole. */
+/**
+ * Whole-page screenshots only when asked for (PAGE_SCREENSHOTS=full npm test): otherwise the screen
+ * the test looked at. A whole page costs 1 to 2 s of Chromium each (the problems index, a problem
+ * page, /docs), some 25 of them a run, and nothing reads them but a person looking.
+ */
+export const FULL_PAGE_SHOTS = process.env.PAGE_SCREENSHOTS === 'full';
+
+/** Pages taller than this many screens are shot where the test scrolled them, even then. */
 const FULL_PAGE_SCREENS = 8;
 
 /**
- * A screenshot at artifacts/pages/<name>.png: the full page, or for a very long one (the
- * playground holds over 350 cards) the screen the test scrolled to. A full-page shot of the
- * playground took over 10 s in CI and says no more than the part the test looked at.
+ * A screenshot at artifacts/pages/<name>.png: the screen as the test left it, or with
+ * FULL_PAGE_SHOTS the whole page unless it is very long (the playground holds over 350 cards: a
+ * full-page shot of it took over 10 s in CI and says no more than the part the test looked at).
  */
 export async function screenshot(page: Page, name: string): Promise<void> {
   const dir = join(ROOT, 'artifacts', 'pages');
   mkdirSync(dir, { recursive: true });
-  const screens = await page.evaluate<number>(
-    `(document.scrollingElement ?? document.documentElement).scrollHeight / window.innerHeight`,
-  );
+  const screens = FULL_PAGE_SHOTS
+    ? await page.evaluate<number>(
+        `(document.scrollingElement ?? document.documentElement).scrollHeight / window.innerHeight`,
+      )
+    : Infinity;
   await page.screenshot({
     path: join(dir, `${name}.png`),
     fullPage: screens <= FULL_PAGE_SCREENS,

@@ -12,6 +12,7 @@ import {
 } from './support';
 import type { BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { scenarios } from '../../src/scenarios';
+import { FULL_PAGE_SHOTS } from './pages';
 
 /**
  * The playground, /docs and /explain in a real browser: Debian's Chromium driven by
@@ -229,7 +230,10 @@ describeBrowser('the playground in Chromium', () => {
     await page.locator('details#token-expired .result a', { hasText: 'Why exactly?' }).click();
     await page.waitForURL(/\/explain\//);
     await expect(page.locator('.checks .bad').innerText()).resolves.toContain('exp: not expired');
-    await page.screenshot({ path: join(ARTIFACTS, 'explain-token-expired.png'), fullPage: true });
+    await page.screenshot({
+      path: join(ARTIFACTS, 'explain-token-expired.png'),
+      fullPage: FULL_PAGE_SHOTS,
+    });
     expect(faults.messages).toEqual([]);
     await page.close();
   }, 30_000);
