@@ -7,8 +7,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/global-setup.js',
   globalTeardown: '<rootDir>/test/global-teardown.js',
   testTimeout: 20000,
-  // Browser suites first when Jest has no durations yet (a fresh clone, CI): test/sequencer.js.
-  testSequencer: '<rootDir>/test/sequencer.js',
   // Two workers a core. Many suites mostly wait, on a server, a browser, a child process: with
   // one worker a core (2 here), the whole run kept 0.97 of the 2 cores busy and took 324 to 349 s
   // on a quiet machine; with two a core, 1.17 and 274 s, every test passing (bench/RESULTS.md,
