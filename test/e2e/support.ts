@@ -71,6 +71,17 @@ export async function launchSharedChromium(): Promise<BrowserServer> {
 }
 
 /**
+ * How long a page's actions and loads may take before a test fails: 10 s for an action, 30 s for a
+ * navigation. The playground is 2.5 MB of HTML (350 cards): 1.7 s to load alone on this 2-core
+ * machine, over 10 s in a whole `npm test`, where four workers and their browsers keep both cores
+ * busy (grade-browser timed out at 10 s there).
+ */
+function setTimeouts(context: BrowserContext): void {
+  context.setDefaultTimeout(10_000);
+  context.setDefaultNavigationTimeout(30_000);
+}
+
+/**
  * A fresh Chromium context: cookies, storage and cache of its own, as a new profile has.
  * With the default flags and a shared Chromium running (SHARED_CHROMIUM_ENV), a new context in
  * it; otherwise (other flags, or no shared one) Chromium in a fresh temporary profile.
@@ -87,7 +98,7 @@ export async function launchChromium(
   if (shared && sameFlags) {
     const browser = await chromium.connect(shared, { timeout: 30_000 });
     const context = await browser.newContext({ viewport });
-    context.setDefaultTimeout(10_000);
+    setTimeouts(context);
     return {
       context,
       close: async () => {
@@ -104,7 +115,7 @@ export async function launchChromium(
     timeout: 30_000,
     viewport,
   });
-  context.setDefaultTimeout(10_000);
+  setTimeouts(context);
   return {
     context,
     close: async () => {
