@@ -7,9 +7,11 @@ module.exports = {
   globalSetup: '<rootDir>/test/global-setup.js',
   globalTeardown: '<rootDir>/test/global-teardown.js',
   testTimeout: 20000,
-  // Two workers a core. Many suites mostly wait, on a server, a browser, a child process: with
-  // one worker a core (2 here), the whole run kept 0.97 of the 2 cores busy and took 324 to 349 s
-  // on a quiet machine; with two a core, 1.17 and 274 s, every test passing (bench/RESULTS.md,
-  // "npm test time"). A number: Jest reads a percentage above 100% as that many workers.
-  maxWorkers: 2 * require('node:os').availableParallelism(),
+  // One worker a core. On a quiet machine where the suites mostly wait (on a server, a browser, a
+  // child process), two a core won: 274 s against 324 to 349 s. On a machine where the run keeps
+  // both cores busy (every browser suite's Chromium counted), two a core gain nothing and cost
+  // more: 456 s and 907 CPU-s against 457 s and 816 CPU-s with one a core, and the timeouts of a
+  // CPU-bound run came from four Chromium suites at once (bench/RESULTS.md, "npm test time" and
+  // "Fifth round").
+  maxWorkers: require('node:os').availableParallelism(),
 };
