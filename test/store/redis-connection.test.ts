@@ -197,9 +197,10 @@ redisServerSuite('silently dropped Redis connection')(
       for (const o of outcomes)
         expect(o).toEqual({ early: expect.any(Boolean), error: expect.any(StoreUnavailableError) });
       // At most maxPendingCommands (100) wait for the deadline; the other 900 are refused at once.
+      // (All 1000 may be: a stall longer than the health check's 1000 ms replaces the connection,
+      // and a store with no connection refuses every command at once.)
       const immediate = outcomes.filter((o) => o.early).length;
       expect(immediate).toBeGreaterThanOrEqual(900);
-      expect(immediate).toBeLessThan(1000);
     });
 
     it('closes within one command deadline while a command waits on the silent connection', async () => {
