@@ -1,8 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { packageInfo } from '../../src/package-info';
 
 /**
  * Child processes for the e2e tests and the bench: the compiled server, a throwaway
@@ -11,9 +12,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * re-exports it with the Jest and Chromium helpers.
  */
 
-/** The repository: two levels up from test/e2e/, three from dist/test/e2e/ (the bench's build). */
-const up = join(__dirname, '..', '..');
-export const ROOT = basename(up) === 'dist' ? dirname(up) : up;
+/** The repository, from test/e2e/ or from dist/test/e2e/ (the bench's build). */
+export const ROOT = (() => {
+  const info = packageInfo(__dirname);
+  if (!info) throw new Error(`no package.json of four-oh-one above ${__dirname}`);
+  return info.root;
+})();
 /**
  * The server as `npm start` and the Docker image run it: dist/server.js, the compiled modules
  * of dist/src bundled into one file (package.json "build:bundle"). `npm test` builds it first
@@ -178,22 +182,30 @@ export async function startServerOnFreePort(
   options: StartOptions = {},
 ): Promise<StartedServer> {
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run npm run build (npm test does)`);
-  // A port free a moment ago can be taken before the server binds it: by another suite's
-  // server, or as the local end of some client's connection (the same ephemeral range). The
-  // server then exits 2 naming EADDRINUSE; a few fresh ports are tried before that is an error.
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+  // The server exits 2 naming EADDRINUSE when its port was taken.
+  return onFreePort(/EADDRINUSE/, (port) => {
     const url = `http://127.0.0.1:${port}`;
+    return startServer({ PORT: String(port), PUBLIC_URL: url, ...env }, options);
+  });
+}
+
+/** How many free ports `onFreePort` tries when the one it chose was taken meanwhile. */
+const PORT_ATTEMPTS = 3;
+
+/**
+ * `start` on a free port. A port free a moment ago can be taken before the process binds it: by
+ * another suite's server, or as the local end of some client's connection. When `start` fails
+ * with an error matching `taken`, a few fresh ports are tried before that is an error.
+ */
+async function onFreePort<T>(taken: RegExp, start: (port: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
     try {
-      return await startServer({ PORT: String(port), PUBLIC_URL: url, ...env }, options);
+      return await start(await freePort());
     } catch (err) {
-      if (attempt >= PORT_ATTEMPTS || !String(err).includes('EADDRINUSE')) throw err;
+      if (attempt >= PORT_ATTEMPTS || !taken.test(String(err))) throw err;
     }
   }
 }
-
-/** How many free ports `startServerOnFreePort` tries when the one it chose was taken meanwhile. */
-const PORT_ATTEMPTS = 3;
 
 /** The exit code of a child process, once it has exited. */
 export function exited(child: ChildProcessWithoutNullStreams): Promise<number | null> {
@@ -255,14 +267,7 @@ export async function startRedis(extraArgs: string[] = [], at?: number): Promise
   if (!redisServerFound)
     throw new Error(`no redis-server at ${REDIS_SERVER}: apt-get install redis-server`);
   if (at !== undefined) return startRedisAt(at, extraArgs);
-  // As startServerOnFreePort: a port free a moment ago may be taken before redis binds it.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startRedisAt(await freePort(), extraArgs);
-    } catch (err) {
-      if (attempt >= PORT_ATTEMPTS || !String(err).includes('Address already in use')) throw err;
-    }
-  }
+  return onFreePort(/Address already in use/, (port) => startRedisAt(port, extraArgs));
 }
 
 async function startRedisAt(port: number, extraArgs: string[]): Promise<StartedRedis> {
