@@ -74,6 +74,7 @@ import { createTokenVerifier } from './tokens/verify';
 import { dpopNonces } from './tokens/dpop';
 import { createVisitors } from './http/visitors';
 import { RunBook } from './runs/book';
+import { pathGate } from '../middleware/path-gate';
 import { fingerprinter } from './runs/record';
 
 /** What the app is built from, besides configuration; tests inject their own. */
@@ -195,6 +196,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.set('trust proxy', config.trustProxy);
   app.set('json spaces', 2);
   app.set('etag', false);
+  // Each family's router, entered only by requests for its paths (middleware/path-gate.ts).
+  const mount = (router: express.Router) => app.use(pathGate(router));
 
   // In memory, explanations sit on a shelf of their own where the oldest give way, so a flood
   // of refusals never fills the store that holds sessions and revocations. With Redis, the
@@ -236,7 +239,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
 
   // CORS set-ups that are wrong on purpose, for the demo page and the browser tests; mounted
   // before the real policy, which therefore never touches /cors/broken/*.
-  app.use(
+  mount(
     corsBrokenRouter({
       origins: config.cors.origins,
       bearerAuth: requireBearer,
@@ -263,7 +266,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
       logger,
     }),
   );
-  app.use(
+  mount(
     corsRouter({
       frontDoor: frontDoor({
         registry,
@@ -278,8 +281,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
   const writeErrors = problemHandler(logger);
   const refusingHere = (guard: express.RequestHandler) => answeringErrors(guard, writeErrors);
   // The hot paths first: each router a request passes costs a little (measured in bench/).
-  app.use(healthRouter(store, { draining: deps.draining, epoch }));
-  app.use(
+  mount(healthRouter(store, { draining: deps.draining, epoch }));
+  mount(
     bearerRouter({
       bearerAuth: refusingHere(requireBearerOrDpop),
       dpopNonceAuth: refusingHere(requireDpopNonce),
@@ -292,7 +295,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
   // The cookie session and the OpenAI-compatible API are hot paths too: mounted after them,
   // GET /me and GET /v1/models passed some sixty route layers (and their refusals as many
   // again on the way to the error writer). No router above or below serves their paths.
-  app.use(
+  mount(
     sessionRouter({
       config,
       directory,
@@ -307,7 +310,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
     }),
   );
   const apiKey = config.demo.openaiKey;
-  app.use(
+  mount(
     openaiRouter({
       openaiAuth: refusingHere(openaiAuth({ verify, apiKey, resourceMetadata })),
       clock,
@@ -317,10 +320,10 @@ export function createApp(config: Config, deps: Deps): express.Application {
   // the routes above goes straight to it instead of passing every router below, which an error
   // skips anyway.
   app.use(writeErrors);
-  app.use(catalogRouter({ specimens, baseUrl: config.publicUrl, registry }));
-  app.use(sourcesRouter());
-  app.use(explainRouter({ book: explanations }));
-  app.use(
+  mount(catalogRouter({ specimens, baseUrl: config.publicUrl, registry }));
+  mount(sourcesRouter());
+  mount(explainRouter({ book: explanations }));
+  mount(
     runsRouter({
       book: runs,
       visitors,
@@ -328,7 +331,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
       origins: config.cors.origins,
     }),
   );
-  app.use(
+  mount(
     playgroundRouter({
       specimens,
       baseUrl: config.publicUrl,
@@ -336,8 +339,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
       registry,
     }),
   );
-  app.use(openapiRouter({ publicUrl: config.publicUrl, cookieName, registry }));
-  app.use(
+  mount(openapiRouter({ publicUrl: config.publicUrl, cookieName, registry }));
+  mount(
     tokensRouter({
       config,
       directory,
@@ -367,7 +370,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
     }),
     directory,
   );
-  app.use(
+  mount(
     authorizeRouter({
       config,
       clients: registeredClients(config),
@@ -381,7 +384,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
       requireOpenid: requireScope('openid', { resourceMetadata }),
     }),
   );
-  app.use(
+  mount(
     adminRouter({
       bearerAuth: requireBearer,
       requireAdmin,
@@ -392,7 +395,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
       }),
     }),
   );
-  app.use(
+  mount(
     classicRouter({
       config,
       clock,
@@ -404,15 +407,15 @@ export function createApp(config: Config, deps: Deps): express.Application {
     }),
   );
   // Stripe-style signed webhooks: the signing secret is published (src/auth/webhook.ts).
-  app.use(
+  mount(
     webhooksRouter({ secret: DEMO_WEBHOOK_SECRET, store, clock, owner: (req) => visitors.of(req) }),
   );
   // A Web Push service with one subscription restricted to a published VAPID key (RFC 8292).
-  app.use(
+  mount(
     pushRouter({ publicUrl: config.publicUrl, clock, store, owner: (req) => visitors.of(req) }),
   );
   // Privacy Pass (RFC 9577): PrivateToken tokens of a published demo issuer, spent once each.
-  app.use(
+  mount(
     privacypassRouter({
       secret: config.jwt.secret,
       issuerName: new URL(config.publicUrl).host,
@@ -422,9 +425,9 @@ export function createApp(config: Config, deps: Deps): express.Application {
     }),
   );
   // Negotiate and NTLM: the handshake's challenge lives with the TCP connection (routes/ntlm.ts).
-  app.use(ntlmRouter({ config, clock, credentials, owner: (req) => visitors.of(req) }));
+  mount(ntlmRouter({ config, clock, credentials, owner: (req) => visitors.of(req) }));
   // OAuth 1.0a signed requests with the published demo credentials (src/auth/oauth1.ts).
-  app.use(
+  mount(
     oauth1Router({
       store,
       clock,
@@ -438,19 +441,19 @@ export function createApp(config: Config, deps: Deps): express.Application {
     }),
   );
   // SCRAM over HTTP: two rounds of 401, the exchange kept under its sid in the store.
-  app.use(scramRouter({ config, store, credentials, owner: (req) => visitors.of(req) }));
+  mount(scramRouter({ config, store, credentials, owner: (req) => visitors.of(req) }));
   // GNAP: an immediate grant bound to the client's key, and a resource that checks its proof.
-  app.use(
+  mount(
     gnapRouter({ store, clock, publicUrl: config.publicUrl, owner: (req) => visitors.of(req) }),
   );
   // HOBA: keys registered per visitor, challenges that need no state until answered.
-  app.use(hobaRouter({ config, store, clock, credentials, owner: (req) => visitors.of(req) }));
+  mount(hobaRouter({ config, store, clock, credentials, owner: (req) => visitors.of(req) }));
   // Mutual (RFC 8120): the challenge and the client messages; no state, no exchange completes.
-  app.use(mutualRouter({ publicUrl: config.publicUrl }));
+  mount(mutualRouter({ publicUrl: config.publicUrl }));
   // Concealed (RFC 9729): over TLS 1.3 only; on plain http each refusal says what is missing.
-  app.use(concealedRouter());
+  mount(concealedRouter());
   // httpbin's echo: what the client sent, its secrets decoded but never echoed (no state).
-  app.use(echoRouter());
+  mount(echoRouter());
 
   app.use(notFound);
   app.use(writeErrors);

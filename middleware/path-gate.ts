@@ -1,0 +1,106 @@
+import type { RequestHandler, Router } from 'express';
+
+/**
+ * Which request paths a router can serve, read off its own layers at startup: the exact paths
+ * of its routes and the static beginnings of the rest. Lower case, without trailing slashes, as
+ * Express's default matching (case-insensitive, a trailing slash allowed) compares them.
+ * `undefined` when it cannot be told (a layer for every path, a RegExp path).
+ */
+export interface ServedPaths {
+  exact: ReadonlySet<string>;
+  prefixes: readonly string[];
+}
+
+interface LayerLike {
+  route?: { path?: unknown };
+  rawPath?: unknown;
+  slash?: boolean;
+  handle?: unknown;
+}
+
+/** Any character that makes a path-to-regexp path more than its own text. */
+const PATTERN = /[:*?(){}[\]+\\!@,;]/;
+
+/** A path as the gate compares it: lower case, trailing slashes off ("/" stays "/"). */
+export function gatePath(path: string): string {
+  return withoutTrailingSlashes(path.toLowerCase());
+}
+
+function withoutTrailingSlashes(path: string): string {
+  let end = path.length;
+  while (end > 1 && path.charCodeAt(end - 1) === 47 /* / */) end -= 1;
+  return end === path.length ? path : path.slice(0, end);
+}
+
+export function servedPaths(router: Router): ServedPaths | undefined {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  return collect(router, exact, prefixes) ? { exact, prefixes } : undefined;
+}
+
+/** Adds a router's paths to `exact` and `prefixes`; false when they cannot be told. */
+function collect(router: unknown, exact: Set<string>, prefixes: string[]): boolean {
+  const stack = (router as { stack?: unknown } | undefined)?.stack;
+  if (typeof router !== 'function' || !Array.isArray(stack)) return false;
+  for (const layer of stack as LayerLike[]) {
+    const isRoute = layer.route !== undefined;
+    if (!isRoute && layer.slash) {
+      // router.use(otherRouter) serves that router's paths; router.use(fn) runs for every path.
+      if (!collect(layer.handle, exact, prefixes)) return false;
+      continue;
+    }
+    const raw = isRoute ? layer.route?.path : layer.rawPath;
+    const paths = Array.isArray(raw) ? (raw.flat(Infinity) as unknown[]) : [raw];
+    for (const path of paths) {
+      if (typeof path !== 'string' || !path.startsWith('/')) return false;
+      const at = path.search(PATTERN);
+      if (at >= 0) {
+        // The text before the first parameter or group is matched as it is written:
+        // "/explain/:id" gates on "/explain/", "/opt{/:page}" on "/opt".
+        prefixes.push(path.slice(0, at).toLowerCase());
+      } else if (isRoute) {
+        exact.add(gatePath(path));
+      } else {
+        // router.use('/x', fn) serves /x and everything under it.
+        const base = gatePath(path);
+        exact.add(base);
+        prefixes.push(base === '/' ? '/' : `${base}/`);
+      }
+    }
+  }
+  return true;
+}
+
+/** Whether a request path may be served by a router with these paths (never a false "no"). */
+export function mayServe(paths: ServedPaths, requestPath: string): boolean {
+  const path = requestPath.toLowerCase();
+  if (paths.exact.has(withoutTrailingSlashes(path))) return true;
+  // With its trailing slashes: "/files//" is "/files/*rest" with two empty segments.
+  for (const prefix of paths.prefixes) if (path.startsWith(prefix)) return true;
+  return false;
+}
+
+/**
+ * A router, entered only by requests it may serve: Express enters every router mounted on the
+ * app for every request (a closure, its bookkeeping and a path match per route), so a request
+ * for one family passed through each family mounted before it (bench/RESULTS.md). The paths are
+ * read off the router once, here, so they cannot drift from its routes; a router whose paths
+ * cannot be told (a middleware for every path) is entered as before. Built routers only: a
+ * route added to the router after this call would not be seen.
+ */
+export function pathGate(router: Router): RequestHandler {
+  if (typeof router !== 'function') throw new TypeError('pathGate: router must be a Router');
+  const paths = servedPaths(router);
+  if (paths === undefined) return router;
+  const gate: RequestHandler = function pathGateMiddleware(req, res, next) {
+    if (mayServe(paths, req.path)) {
+      router(req, res, next);
+      return;
+    }
+    next();
+  };
+  // The router's layers show through, as a router's own would: what walks the app's routes
+  // (the OpenAPI document's coverage test, the published-secrets test) sees every route.
+  Object.defineProperty(gate, 'stack', { get: () => router.stack, enumerable: true });
+  return gate;
+}
