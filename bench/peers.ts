@@ -162,6 +162,40 @@ export function status(url: string): Promise<number> {
   });
 }
 
+/** Clock ticks a second, the unit of /proc/<pid>/stat's times (100 on Linux as built today). */
+let clockTicks: number | undefined;
+
+/**
+ * CPU seconds (user + system) a process has used, and for a cluster's primary or gunicorn's
+ * master, its children too (those alive now: read before and after a round, a worker's time is
+ * counted while it lives). From /proc; NaN where there is none.
+ */
+export function cpuSeconds(pid: number): number {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  const own = (p: number) => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      // After "pid (comm) ": state is field 3, utime 14, stime 15 (proc(5)).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / (clockTicks ?? 100);
+    } catch {
+      return NaN;
+    }
+  };
+  return childrenOf(pid).reduce((sum, c) => sum + (own(c) || 0), own(pid));
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return []; // pgrep exits 1 when there are none
+  }
+}
+
 /** The resident set of a process and, for a cluster's primary, of its children too, in MB. */
 export function rssMb(pid: number): number {
   const own = (p: number) => {
@@ -172,15 +206,5 @@ export function rssMb(pid: number): number {
       return 0;
     }
   };
-  const children = (): number[] => {
-    try {
-      return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
-        .split('\n')
-        .filter(Boolean)
-        .map(Number);
-    } catch {
-      return []; // pgrep exits 1 when there are none
-    }
-  };
-  return own(pid) + children().reduce((sum, c) => sum + own(c), 0);
+  return own(pid) + childrenOf(pid).reduce((sum, c) => sum + own(c), 0);
 }

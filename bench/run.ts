@@ -12,7 +12,7 @@
  * tsconfig.bench.json (into dist/bench, with the process helpers it shares with the e2e tests,
  * test/e2e/processes.ts), and runs `node dist/bench/run.js`.
  *
- * BENCH_DURATION (seconds per autocannon run, default 6) and BENCH_ROUNDS (default 3, at
+ * BENCH_DURATION (seconds per autocannon run, default 3) and BENCH_ROUNDS (default 6, at
  * least 2) shorten or lengthen the two autocannon sections (http, issuance); with the defaults
  * the whole bench takes about three minutes.
  */
@@ -41,6 +41,7 @@ import { runAbuse } from './abuse';
 import { runFaults } from './faults';
 import {
   BARE_NODE_ARGS,
+  cpuSeconds,
   rssMb,
   startBareExpress,
   startBareNode,
@@ -58,9 +59,9 @@ const JWT_SECRET = 'four-oh-one-bench-secret-0123456789abcdef';
 const HTTP = {
   connections: 20,
   pipelining: 1,
-  durationSeconds: positiveNumber('BENCH_DURATION', 6),
+  durationSeconds: positiveNumber('BENCH_DURATION', 3),
   warmupSeconds: 2,
-  rounds: Math.max(2, Math.round(positiveNumber('BENCH_ROUNDS', 3))),
+  rounds: Math.max(2, Math.round(positiveNumber('BENCH_ROUNDS', 6))),
 };
 
 const MICRO = { iterations: 20_000, warmup: 2_000, timeBoxMs: 3_000 };
@@ -297,20 +298,38 @@ async function httpThroughput(ctx: Ctx): Promise<Report> {
     return t ? stats(t).mean : NaN;
   };
   const healthz = rps('GET /healthz');
-  const verdicts: { what: string; ratio: number; bar: number }[] = [
+  const cpuUs = (name: string) => {
+    const t = byName(name);
+    return t ? stats(t).cpuUs : NaN;
+  };
+  const healthzCpu = cpuUs('GET /healthz');
+  const express = 'bare Express 5, GET /healthz';
+  // Each bar is the median of the ratios of req/s round by round: the two targets of a round
+  // ran seconds apart, and this machine's speed drifts over tens of seconds (a shared 2-core
+  // VM: the same code read 0.78 to 0.95 of Express as a ratio of means). Beside it, the ratio
+  // of the server's CPU time per answer (for the cluster, every worker's).
+  const paired = (target: string, base: string) => {
+    const t = byName(target);
+    const b = byName(base);
+    return t && b ? median(t.samples.map((x, i) => x.rps / (b.samples[i]?.rps ?? NaN))) : NaN;
+  };
+  const verdicts: { what: string; ratio: number; cpuRatio: number; bar: number }[] = [
     {
       what: '/healthz vs bare Express 5',
-      ratio: healthz / rps('bare Express 5, GET /healthz'),
+      ratio: paired('GET /healthz', express),
+      cpuRatio: cpuUs(express) / healthzCpu,
       bar: BARS.healthzVsExpress,
     },
     ...ours.slice(1).map((t) => ({
       what: `${t.name.replace(/^GET /, '')} vs /healthz`,
-      ratio: rps(t.name) / healthz,
+      ratio: paired(t.name, 'GET /healthz'),
+      cpuRatio: healthzCpu / cpuUs(t.name),
       bar: BARS.vsHealthz,
     })),
     {
       what: `cluster valid token vs python httpbin /bearer`,
-      ratio: rps(clustered[1]?.name ?? '') / rps(peers[2]?.name ?? ''),
+      ratio: paired(clustered[1]?.name ?? '', peers[2]?.name ?? ''),
+      cpuRatio: cpuUs(peers[2]?.name ?? '') / cpuUs(clustered[1]?.name ?? ''),
       bar: BARS.clusterVsHttpbin,
     },
   ];
@@ -322,7 +341,9 @@ async function httpThroughput(ctx: Ctx): Promise<Report> {
     ...throughputTable(targets, stats, healthz),
     notes: [
       ...verdicts.map(
-        (v) => `${v.what}: **${fixed(v.ratio, 3)}**, bar ${v.bar}: **${verdict(v)}**.`,
+        (v) =>
+          `${v.what}: **${fixed(v.ratio, 3)}** (median of the rounds' req/s ratios; ` +
+          `server CPU per answer: ${fixed(v.cpuRatio, 3)}), bar ${v.bar}: **${verdict(v)}**.`,
       ),
       `Floor: four-oh-one's /healthz is ${fixed(healthz / rps(peers[0]?.name ?? ''), 3)} of bare node:http.` +
         (typeof httpbin === 'string' ? ` python httpbin was not measured: ${httpbin}.` : ''),
@@ -343,8 +364,8 @@ async function httpThroughput(ctx: Ctx): Promise<Report> {
       methodNote(),
     ],
     summary:
-      `healthz ${int(healthz)} req/s (${fixed(healthz / rps('bare Express 5, GET /healthz'), 3)} of Express), ` +
-      `data ${int(rps(ours[1]?.name ?? ''))} req/s (${fixed(rps(ours[1]?.name ?? '') / healthz, 3)}), ` +
+      `healthz ${int(healthz)} req/s (${fixed(paired('GET /healthz', express), 3)} of Express), ` +
+      `data ${int(rps(ours[1]?.name ?? ''))} req/s (${fixed(paired(ours[1]?.name ?? '', 'GET /healthz'), 3)}), ` +
       `cluster data ${int(rps(clustered[1]?.name ?? ''))} req/s ` +
       `(${fixed(rps(clustered[1]?.name ?? '') / rps(peers[2]?.name ?? ''), 3)} of httpbin), ` +
       `${passed}/${verdicts.length} bars passed`,
@@ -424,26 +445,24 @@ async function startup(ctx: Ctx): Promise<Report> {
       await gone;
     }
   }
-  const medianOf = (xs: number[]) =>
-    [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-  const ours = medianOf(times[1] ?? []);
+  const ours = median(times[1] ?? []);
   const verdict = ours <= STARTUP_BAR_MS ? 'PASS' : 'FAIL';
   if (Number.isNaN(ours)) ctx.fail('startup: no time measured');
   return {
     columns: ['what', 'median ms', 'min ms', 'max ms', 'RSS idle, MB (median of 3)'],
     rows: cases.map((c, i) => [
       c.name,
-      fixed(medianOf(times[i] ?? []), 0),
+      fixed(median(times[i] ?? []), 0),
       fixed(Math.min(...(times[i] ?? [])), 0),
       fixed(Math.max(...(times[i] ?? [])), 0),
-      fixed(medianOf(rss[i] ?? []), 1),
+      fixed(median(rss[i] ?? []), 1),
     ]),
     notes: [
       `four-oh-one's first /healthz 200 **${fixed(ours, 0)} ms** after spawning (median of ${STARTUP_RUNS}); bar ${STARTUP_BAR_MS} ms: **${verdict}**.`,
       'What only some routes need loads on first use, not before listening: the OpenAPI document and Swagger UI, jsonwebtoken (signing), the specimens, the Redis client (with REDIS_URL). What remains is mostly loading modules: Node itself, Express (with body-parser), zod (the configuration) and pino (the log).',
       `Default configuration: LOG_LEVEL info (to a pipe nobody reads), JWT_SECRET unset, the memory store, the CORS demo page (on a free port rather than 3001: the machine is shared). ${STARTUP_RUNS} runs, alternating; the time includes spawning node and the 5 ms polling.`,
     ],
-    summary: `start-up ${fixed(ours, 0)} ms (${verdict} vs ${STARTUP_BAR_MS}), bare node ${fixed(medianOf(times[0] ?? []), 0)} ms`,
+    summary: `start-up ${fixed(ours, 0)} ms (${verdict} vs ${STARTUP_BAR_MS}), bare node ${fixed(median(times[0] ?? []), 0)} ms`,
   };
 }
 
@@ -497,7 +516,9 @@ async function issuanceThroughput(ctx: Ctx): Promise<Report> {
   const [healthz, json, password] = targets;
   const stats = statsOf(targets);
   const base = stats(healthz).mean;
-  const ratioOf = (t: Measured) => stats(t).mean / base;
+  // As in the http section: the median of the rounds' ratios, each round's two runs close in time.
+  const ratioOf = (t: Measured) =>
+    median(t.samples.map((x, i) => x.rps / (healthz.samples[i]?.rps ?? NaN)));
   const perRound = (t: Measured) => ratiosPerRound(t, healthz);
 
   return {
@@ -563,8 +584,8 @@ interface Reply {
 /** One request that an autocannon section measures, and what every answer to it must be. */
 interface Target {
   name: string;
-  /** The server it is sent to. */
-  at: { url: string; died: () => string | undefined };
+  /** The server it is sent to; its process (a peer's pid, a started server's child) is timed. */
+  at: { url: string; died: () => string | undefined; pid?: number; child?: { pid?: number } };
   method: 'GET' | 'POST';
   path: string;
   headers: Record<string, string>;
@@ -586,6 +607,8 @@ interface Sample {
   rps: number;
   p50: number;
   p99: number;
+  /** The server's CPU time (user + system, its workers too) per answer, in µs. */
+  cpuUs: number;
 }
 
 type Measured = Target & { samples: Sample[] };
@@ -622,23 +645,51 @@ async function measure<T extends Target[]>(
   for (let round = 1; round <= HTTP.rounds; round++) {
     for (const t of targets) {
       log(`round ${round}/${HTTP.rounds}: ${t.name} (${HTTP.durationSeconds}s)`);
+      const pid = t.at.pid ?? t.at.child?.pid ?? 0;
+      const cpuBefore = cpuSeconds(pid);
       const result = await cannon(t.at.url, t, HTTP.durationSeconds);
+      const cpu = cpuSeconds(pid) - cpuBefore;
       if (t.at.died()) throw new Error(`${t.name} (round ${round}): ${t.at.died()}`);
+      const waited = await settle(pid);
+      if (waited > 200) log(`${t.name}: its server went on working ${waited} ms after the run`);
       checkStatuses(ctx, t, result, `round ${round}`);
       t.samples.push({
         rps: result.requests.total / result.duration,
         p50: result.latency.p50,
         p99: result.latency.p99,
+        cpuUs: (cpu * 1e6) / result.requests.total,
       });
     }
   }
   return targets as { [K in keyof T]: Measured };
 }
 
-/** Mean req/s of each target, and the largest deviation of a round from it. */
-function statsOf(targets: readonly Measured[]): (t: Measured) => { mean: number; spread: number } {
+/**
+ * Waits (up to 3 s) until a server has stopped working after its run, and says how long: the
+ * cluster's workers went on for up to a second after autocannon stopped (2026-12-02), time that
+ * was charged to whichever target ran next.
+ */
+async function settle(pid: number): Promise<number> {
+  const start = Date.now();
+  let last = cpuSeconds(pid);
+  while (Date.now() < start + 3000) {
+    await sleep(100);
+    const now = cpuSeconds(pid);
+    if (!(now - last > 0.005)) break;
+    last = now;
+  }
+  return Date.now() - start;
+}
+
+/**
+ * Mean req/s of each target, the largest deviation of a round from it, and the server's mean CPU
+ * µs per answer.
+ */
+function statsOf(
+  targets: readonly Measured[],
+): (t: Measured) => { mean: number; spread: number; cpuUs: number; cpuSpread: number } {
   const stats = new Map(targets.map((t) => [t, summarize(t.samples)]));
-  return (t) => stats.get(t) ?? { mean: NaN, spread: NaN };
+  return (t) => stats.get(t) ?? { mean: NaN, spread: NaN, cpuUs: NaN, cpuSpread: NaN };
 }
 
 /** `target`'s req/s over `base`'s, round by round. */
@@ -652,7 +703,17 @@ function throughputTable(
   base: number,
 ): Pick<Report, 'columns' | 'rows'> {
   return {
-    columns: ['target', 'req/s (mean)', 'spread', 'per round', 'p50 ms', 'p99 ms', 'vs /healthz'],
+    columns: [
+      'target',
+      'req/s (mean)',
+      'spread',
+      'per round',
+      'p50 ms',
+      'p99 ms',
+      'vs /healthz',
+      'server CPU µs/answer',
+      'CPU spread',
+    ],
     rows: targets.map((t) => {
       const s = stats(t);
       return [
@@ -663,6 +724,8 @@ function throughputTable(
         fixed(mean(t.samples.map((x) => x.p50)), 1),
         fixed(mean(t.samples.map((x) => x.p99)), 1),
         fixed(s.mean / base, 2),
+        fixed(s.cpuUs, 1),
+        `±${pct(s.cpuSpread)}`,
       ];
     }),
   };
@@ -673,7 +736,9 @@ function methodNote(): string {
     `${HTTP.connections} connections, pipelining ${HTTP.pipelining}, ${HTTP.durationSeconds} s per run ` +
     `after a ${HTTP.warmupSeconds} s warm-up per target, ${HTTP.rounds} alternating rounds; ` +
     'autocannon runs in the bench process, the server in its own (LOG_LEVEL=silent, memory store). ' +
-    'Spread is the largest deviation of a round from the mean.'
+    'Spread is the largest deviation of a round from the mean. Server CPU µs/answer: the ' +
+    "server process's user + system time during a round (from /proc; a cluster's or gunicorn's " +
+    'workers included) over the answers autocannon counted.'
   );
 }
 
@@ -1306,10 +1371,26 @@ function table(columns: string[], rows: string[][]): string[] {
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)];
 }
 
-function summarize(samples: Sample[]): { mean: number; spread: number } {
+function summarize(samples: Sample[]): {
+  mean: number;
+  spread: number;
+  cpuUs: number;
+  cpuSpread: number;
+} {
+  const spreadOf = (xs: number[], m: number) => Math.max(...xs.map((x) => Math.abs(x - m))) / m;
   const rps = samples.map((s) => s.rps);
   const m = mean(rps);
-  return { mean: m, spread: Math.max(...rps.map((x) => Math.abs(x - m))) / m };
+  const cpu = samples.map((s) => s.cpuUs);
+  const c = mean(cpu);
+  return { mean: m, spread: spreadOf(rps, m), cpuUs: c, cpuSpread: spreadOf(cpu, c) };
+}
+
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return NaN;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function mean(xs: number[]): number {
