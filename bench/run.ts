@@ -367,7 +367,7 @@ async function httpThroughput(ctx: Ctx): Promise<Report> {
       `healthz ${int(healthz)} req/s (${fixed(paired('GET /healthz', express), 3)} of Express), ` +
       `data ${int(rps(ours[1]?.name ?? ''))} req/s (${fixed(paired(ours[1]?.name ?? '', 'GET /healthz'), 3)}), ` +
       `cluster data ${int(rps(clustered[1]?.name ?? ''))} req/s ` +
-      `(${fixed(rps(clustered[1]?.name ?? '') / rps(peers[2]?.name ?? ''), 3)} of httpbin), ` +
+      `(${fixed(paired(clustered[1]?.name ?? '', peers[2]?.name ?? ''), 3)} of httpbin), ` +
       `${passed}/${verdicts.length} bars passed`,
   };
 }
