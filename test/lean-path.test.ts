@@ -179,6 +179,40 @@ describe('the per-request path', () => {
   });
 });
 
+describe("the app's routers (middleware/path-gate.ts)", () => {
+  interface Layer {
+    name?: string;
+    handle?: { name?: string; stack?: unknown[] };
+  }
+  const layers = () => {
+    const clock = testClock();
+    const store = new MemoryStore({ maxEntries: 10_000, clock, sweepIntervalMs: 0 });
+    const logger = pino({ level: 'silent' });
+    const app = createApp(testConfig(), { store, clock, logger });
+    return (app as unknown as { router: { stack: Layer[] } }).router.stack;
+  };
+
+  it('are each entered only by requests for their own paths', () => {
+    // A router mounted as is (its paths could not be read: a middleware for every path) is
+    // entered by every request that reaches it.
+    const routers = layers().filter((l) => Array.isArray(l.handle?.stack));
+    const ungated = routers.filter((l) => l.handle?.name !== 'pathGateMiddleware');
+    expect(routers.length).toBeGreaterThanOrEqual(27);
+    expect(ungated.map((l) => l.name)).toEqual([]);
+  });
+
+  it('pass a request for another family on, and serve their own', async () => {
+    const clock = testClock();
+    const store = new MemoryStore({ maxEntries: 10_000, clock, sweepIntervalMs: 0 });
+    const app = createApp(testConfig(), { store, clock, logger: pino({ level: 'silent' }) });
+    await request(app).get('/HEALTHZ/').expect(200);
+    const missing = await request(app).get('/healthz/x').expect(404);
+    expect(missing.body.code).toBe('not_found');
+    const echo = await request(app).get('/Anything/a').expect(200);
+    expect(echo.body.path).toBe('/Anything/a');
+  });
+});
+
 describe('the data answer (routes/bearer.ts dataJson)', () => {
   const callers = [
     {
