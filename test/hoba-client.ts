@@ -1,4 +1,5 @@
-import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync } from './key-pairs';
 
 /**
  * A HOBA client (RFC 7486) written from §2, §3 and §6.1 with node:crypto, for the tests:

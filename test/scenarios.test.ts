@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync } from './key-pairs';
 import type { Response } from 'supertest';
 import { OPENAI_ERROR_CONTENT_TYPE, openAiErrorCode } from '../src/http/problems';
 import { problemCatalog, type ProblemCode } from '../src/scenarios/catalog';

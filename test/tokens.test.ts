@@ -1,4 +1,5 @@
-import nodeCrypto, { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import nodeCrypto, { createHmac, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync } from './key-pairs';
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import { createKeyRing, KeyRing, RETIRED_DEMO_KID_PREFIX, type Key } from '../src/tokens/keys';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync } from '../key-pairs';
 import { buildApp, expectProblem } from '../helpers';
 import { concealedHeader, serveTls, tlsGet, type TlsApp } from '../concealed-client';
 

@@ -1,4 +1,5 @@
-import { createHash, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { createHash, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync } from '../key-pairs';
 import fc from 'fast-check';
 import type { Response } from 'supertest';
 import { jwkThumbprint } from '../../src/tokens/dpop';

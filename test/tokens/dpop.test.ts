@@ -1,4 +1,5 @@
-import { constants, createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { constants, createHash, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync } from '../key-pairs';
 import fc from 'fast-check';
 import {
   DPOP_IAT_WINDOW_SECONDS,
