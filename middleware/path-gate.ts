@@ -104,3 +104,49 @@ export function pathGate(router: Router): RequestHandler {
   Object.defineProperty(gate, 'stack', { get: () => router.stack, enumerable: true });
   return gate;
 }
+
+/**
+ * Routers built after the server starts listening rather than before it: the families no hot
+ * path passes, whose building was a good part of start-up (issue 17: ready, the first /healthz
+ * 200, sooner). `add(build)` takes a router's place in the app at once; the routers are built
+ * in the order added, one an event-loop turn from the next turn on (`start()`), so that a
+ * request between two builds is answered, and a request that reaches one still unbuilt builds
+ * it there and then. Each is gated (pathGate) once built.
+ */
+export class DeferredRouters {
+  private readonly pending: (() => unknown)[] = [];
+  private started = false;
+
+  constructor(private readonly schedule: (fn: () => void) => void = setImmediate) {}
+
+  add(build: () => Router): RequestHandler {
+    if (typeof build !== 'function') throw new TypeError('DeferredRouters: build a Router');
+    let gate: RequestHandler | undefined;
+    const ready = () => (gate ??= pathGate(build()));
+    this.pending.push(ready);
+    const deferred: RequestHandler = function deferredRouterMiddleware(req, res, next) {
+      ready()(req, res, next);
+    };
+    // What walks the app's routes sees the router's, built for it if need be.
+    Object.defineProperty(deferred, 'stack', {
+      get: () => (ready() as unknown as { stack?: unknown }).stack,
+      enumerable: true,
+    });
+    return deferred;
+  }
+
+  /** Builds the routers added so far, one an event-loop turn; a second call does nothing. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const next = (i: number) => {
+      const build = this.pending[i];
+      if (build === undefined) return;
+      this.schedule(() => {
+        build();
+        next(i + 1);
+      });
+    };
+    next(0);
+  }
+}

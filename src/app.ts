@@ -74,7 +74,7 @@ import { createTokenVerifier } from './tokens/verify';
 import { dpopNonces } from './tokens/dpop';
 import { createVisitors } from './http/visitors';
 import { RunBook } from './runs/book';
-import { pathGate } from '../middleware/path-gate';
+import { DeferredRouters, pathGate } from '../middleware/path-gate';
 import { fingerprinter } from './runs/record';
 
 /** What the app is built from, besides configuration; tests inject their own. */
@@ -198,6 +198,10 @@ export function createApp(config: Config, deps: Deps): express.Application {
   app.set('etag', false);
   // Each family's router, entered only by requests for its paths (middleware/path-gate.ts).
   const mount = (router: express.Router) => app.use(pathGate(router));
+  // The families after the hot ones, built after the server listens (or by their first request):
+  // their building was most of createApp, which a start-up waits for (issue 17, goal 3).
+  const cold = new DeferredRouters();
+  const later = (build: () => express.Router) => app.use(cold.add(build));
 
   // In memory, explanations sit on a shelf of their own where the oldest give way, so a flood
   // of refusals never fills the store that holds sessions and revocations. With Redis, the
@@ -320,10 +324,10 @@ export function createApp(config: Config, deps: Deps): express.Application {
   // the routes above goes straight to it instead of passing every router below, which an error
   // skips anyway.
   app.use(writeErrors);
-  mount(catalogRouter({ specimens, baseUrl: config.publicUrl, registry }));
-  mount(sourcesRouter());
-  mount(explainRouter({ book: explanations }));
-  mount(
+  later(() => catalogRouter({ specimens, baseUrl: config.publicUrl, registry }));
+  later(() => sourcesRouter());
+  later(() => explainRouter({ book: explanations }));
+  later(() =>
     runsRouter({
       book: runs,
       visitors,
@@ -331,7 +335,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
       origins: config.cors.origins,
     }),
   );
-  mount(
+  later(() =>
     playgroundRouter({
       specimens,
       baseUrl: config.publicUrl,
@@ -339,8 +343,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
       registry,
     }),
   );
-  mount(openapiRouter({ publicUrl: config.publicUrl, cookieName, registry }));
-  mount(
+  later(() => openapiRouter({ publicUrl: config.publicUrl, cookieName, registry }));
+  later(() =>
     tokensRouter({
       config,
       directory,
@@ -370,7 +374,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
     }),
     directory,
   );
-  mount(
+  later(() =>
     authorizeRouter({
       config,
       clients: registeredClients(config),
@@ -384,7 +388,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
       requireOpenid: requireScope('openid', { resourceMetadata }),
     }),
   );
-  mount(
+  later(() =>
     adminRouter({
       bearerAuth: requireBearer,
       requireAdmin,
@@ -395,7 +399,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
       }),
     }),
   );
-  mount(
+  later(() =>
     classicRouter({
       config,
       clock,
@@ -407,15 +411,15 @@ export function createApp(config: Config, deps: Deps): express.Application {
     }),
   );
   // Stripe-style signed webhooks: the signing secret is published (src/auth/webhook.ts).
-  mount(
+  later(() =>
     webhooksRouter({ secret: DEMO_WEBHOOK_SECRET, store, clock, owner: (req) => visitors.of(req) }),
   );
   // A Web Push service with one subscription restricted to a published VAPID key (RFC 8292).
-  mount(
+  later(() =>
     pushRouter({ publicUrl: config.publicUrl, clock, store, owner: (req) => visitors.of(req) }),
   );
   // Privacy Pass (RFC 9577): PrivateToken tokens of a published demo issuer, spent once each.
-  mount(
+  later(() =>
     privacypassRouter({
       secret: config.jwt.secret,
       issuerName: new URL(config.publicUrl).host,
@@ -425,9 +429,9 @@ export function createApp(config: Config, deps: Deps): express.Application {
     }),
   );
   // Negotiate and NTLM: the handshake's challenge lives with the TCP connection (routes/ntlm.ts).
-  mount(ntlmRouter({ config, clock, credentials, owner: (req) => visitors.of(req) }));
+  later(() => ntlmRouter({ config, clock, credentials, owner: (req) => visitors.of(req) }));
   // OAuth 1.0a signed requests with the published demo credentials (src/auth/oauth1.ts).
-  mount(
+  later(() =>
     oauth1Router({
       store,
       clock,
@@ -441,22 +445,23 @@ export function createApp(config: Config, deps: Deps): express.Application {
     }),
   );
   // SCRAM over HTTP: two rounds of 401, the exchange kept under its sid in the store.
-  mount(scramRouter({ config, store, credentials, owner: (req) => visitors.of(req) }));
+  later(() => scramRouter({ config, store, credentials, owner: (req) => visitors.of(req) }));
   // GNAP: an immediate grant bound to the client's key, and a resource that checks its proof.
-  mount(
+  later(() =>
     gnapRouter({ store, clock, publicUrl: config.publicUrl, owner: (req) => visitors.of(req) }),
   );
   // HOBA: keys registered per visitor, challenges that need no state until answered.
-  mount(hobaRouter({ config, store, clock, credentials, owner: (req) => visitors.of(req) }));
+  later(() => hobaRouter({ config, store, clock, credentials, owner: (req) => visitors.of(req) }));
   // Mutual (RFC 8120): the challenge and the client messages; no state, no exchange completes.
-  mount(mutualRouter({ publicUrl: config.publicUrl }));
+  later(() => mutualRouter({ publicUrl: config.publicUrl }));
   // Concealed (RFC 9729): over TLS 1.3 only; on plain http each refusal says what is missing.
-  mount(concealedRouter());
+  later(() => concealedRouter());
   // httpbin's echo: what the client sent, its secrets decoded but never echoed (no state).
-  mount(echoRouter());
+  later(() => echoRouter());
 
   app.use(notFound);
   app.use(writeErrors);
+  cold.start();
   return app;
 }
 

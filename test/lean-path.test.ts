@@ -1,9 +1,10 @@
-import express from 'express';
+import express, { type Router } from 'express';
 import pino from 'pino';
 import request from 'supertest';
 import { explainRecorder } from '../middleware/explain-recorder';
 import { requestId } from '../middleware/request-id';
 import { dataJson } from '../routes/bearer';
+import { servedPaths } from '../middleware/path-gate';
 import { createApp } from '../src/app';
 import {
   openAiErrorBody,
@@ -194,11 +195,22 @@ describe("the app's routers (middleware/path-gate.ts)", () => {
 
   it('are each entered only by requests for their own paths', () => {
     // A router mounted as is (its paths could not be read: a middleware for every path) is
-    // entered by every request that reaches it.
+    // entered by every request that reaches it. The cold families are gated once built.
     const routers = layers().filter((l) => Array.isArray(l.handle?.stack));
-    const ungated = routers.filter((l) => l.handle?.name !== 'pathGateMiddleware');
+    const gates = ['pathGateMiddleware', 'deferredRouterMiddleware'];
+    const ungated = routers.filter(
+      (l) => !gates.includes(l.handle?.name ?? '') || servedPaths(l.handle as Router) === undefined,
+    );
     expect(routers.length).toBeGreaterThanOrEqual(27);
     expect(ungated.map((l) => l.name)).toEqual([]);
+  });
+
+  it('are built with the app for the hot paths, after it for the other families', () => {
+    const names = layers().map((l) => l.handle?.name);
+    // cors-broken, the front door, health, bearer, the cookie session, /v1: built at once.
+    expect(names.filter((n) => n === 'pathGateMiddleware')).toHaveLength(6);
+    // Every family after the hot ones: built after the server listens (DeferredRouters).
+    expect(names.filter((n) => n === 'deferredRouterMiddleware').length).toBeGreaterThanOrEqual(20);
   });
 
   it('pass a request for another family on, and serve their own', async () => {

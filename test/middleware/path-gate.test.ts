@@ -2,7 +2,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { Router, type RequestHandler } from 'express';
 import fc from 'fast-check';
-import { gatePath, mayServe, pathGate, servedPaths } from '../../middleware/path-gate';
+import {
+  DeferredRouters,
+  gatePath,
+  mayServe,
+  pathGate,
+  servedPaths,
+} from '../../middleware/path-gate';
 
 const say =
   (text: string): RequestHandler =>
@@ -170,5 +176,70 @@ describe('pathGate()', () => {
 
   it('refuses what is not a router', () => {
     expect(() => pathGate(undefined as unknown as Router)).toThrow(TypeError);
+  });
+});
+
+describe('DeferredRouters', () => {
+  /** A scheduler the test turns by hand: each call to turn() runs what was scheduled before. */
+  function manual() {
+    let queue: (() => void)[] = [];
+    return {
+      schedule: (fn: () => void) => void queue.push(fn),
+      turn: () => {
+        const now = queue;
+        queue = [];
+        for (const fn of now) fn();
+        return now.length;
+      },
+    };
+  }
+
+  it('builds nothing until started, then one router a turn, in the order added', () => {
+    const clock = manual();
+    const deferred = new DeferredRouters(clock.schedule);
+    const built: string[] = [];
+    const builder = (name: string) => () => {
+      built.push(name);
+      return family();
+    };
+    deferred.add(builder('a'));
+    deferred.add(builder('b'));
+    expect(clock.turn()).toBe(0);
+    deferred.start();
+    deferred.start();
+    expect(built).toEqual([]);
+    expect(clock.turn()).toBe(1);
+    expect(built).toEqual(['a']);
+    expect(clock.turn()).toBe(1);
+    expect(built).toEqual(['a', 'b']);
+    expect(clock.turn()).toBe(0);
+  });
+
+  it('builds a router at its first request, once, and serves it gated', async () => {
+    const clock = manual();
+    const deferred = new DeferredRouters(clock.schedule);
+    const build = jest.fn(family);
+    const app = express();
+    app.use(deferred.add(build));
+    app.use((_req, res) => void res.status(404).send('next'));
+    deferred.start();
+    const server = await listen(app);
+    try {
+      expect(build).not.toHaveBeenCalled();
+      expect((await ask(server, 'GET', '/exact')).text).toBe('exact GET /exact {}');
+      expect(await ask(server, 'GET', '/elsewhere')).toEqual({ status: 404, text: 'next' });
+      clock.turn();
+      expect(build).toHaveBeenCalledTimes(1);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("shows the router's layers, building it if need be", () => {
+    const deferred = new DeferredRouters(() => undefined);
+    const router = family();
+    const handler = deferred.add(() => router) as unknown as { stack: unknown };
+    expect(handler.stack).toBe(router.stack);
+    expect(() => deferred.add(undefined as unknown as () => Router)).toThrow(TypeError);
   });
 });
