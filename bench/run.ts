@@ -459,7 +459,7 @@ async function startup(ctx: Ctx): Promise<Report> {
     ]),
     notes: [
       `four-oh-one's first /healthz 200 **${fixed(ours, 0)} ms** after spawning (median of ${STARTUP_RUNS}); bar ${STARTUP_BAR_MS} ms: **${verdict}**.`,
-      'What only some routes need loads on first use, not before listening: the OpenAPI document and Swagger UI, jsonwebtoken (signing), the specimens, the Redis client (with REDIS_URL). What remains is mostly loading modules: Node itself, Express (with body-parser), zod (the configuration) and pino (the log).',
+      'What only some routes need loads on first use, not before listening: the OpenAPI document and Swagger UI, jsonwebtoken (signing), the specimens, the Redis client (with REDIS_URL); the routers of the families after the hot ones are built after listening. What remains is mostly loading modules: Node itself, Express (with body-parser), zod (the configuration) and pino (the log).',
       `Default configuration: LOG_LEVEL info (to a pipe nobody reads), JWT_SECRET unset, the memory store, the CORS demo page (on a free port rather than 3001: the machine is shared). ${STARTUP_RUNS} runs, alternating; the time includes spawning node and the 5 ms polling.`,
     ],
     summary: `start-up ${fixed(ours, 0)} ms (${verdict} vs ${STARTUP_BAR_MS}), bare node ${fixed(median(times[0] ?? []), 0)} ms`,
