@@ -2,9 +2,8 @@ import type { RequestHandler, Router } from 'express';
 
 /**
  * Which request paths a router can serve, read off its own layers at startup: the exact paths
- * of its routes and the static beginnings of the rest. Lower case, without trailing slashes, as
- * Express's default matching (case-insensitive, a trailing slash allowed) compares them.
- * `undefined` when it cannot be told (a layer for every path, a RegExp path).
+ * of its routes (lower case, without trailing slashes, as Express's default matching compares
+ * them) and the literal beginnings of the rest (lower case).
  */
 export interface ServedPaths {
   exact: ReadonlySet<string>;
@@ -32,6 +31,7 @@ function withoutTrailingSlashes(path: string): string {
   return end === path.length ? path : path.slice(0, end);
 }
 
+/** A router's paths; `undefined` when they cannot be told (a layer for every path, a RegExp). */
 export function servedPaths(router: Router): ServedPaths | undefined {
   const exact = new Set<string>();
   const prefixes: string[] = [];
@@ -99,10 +99,20 @@ export function pathGate(router: Router): RequestHandler {
     }
     next();
   };
-  // The router's layers show through, as a router's own would: what walks the app's routes
-  // (the OpenAPI document's coverage test, the published-secrets test) sees every route.
-  Object.defineProperty(gate, 'stack', { get: () => router.stack, enumerable: true });
-  return gate;
+  return showingLayers(gate, () => router);
+}
+
+/**
+ * A handler standing for a router shows the router's layers as its own `stack`, as a router
+ * would: what walks the app's routes (the OpenAPI document's coverage test, the
+ * published-secrets test) sees every route.
+ */
+function showingLayers(handler: RequestHandler, router: () => unknown): RequestHandler {
+  Object.defineProperty(handler, 'stack', {
+    get: () => (router() as { stack?: unknown }).stack,
+    enumerable: true,
+  });
+  return handler;
 }
 
 /**
@@ -124,15 +134,10 @@ export class DeferredRouters {
     let gate: RequestHandler | undefined;
     const ready = () => (gate ??= pathGate(build()));
     this.pending.push(ready);
-    const deferred: RequestHandler = function deferredRouterMiddleware(req, res, next) {
+    // Its layers, for what walks the app's routes, are the router's, built for it if need be.
+    return showingLayers(function deferredRouterMiddleware(req, res, next) {
       ready()(req, res, next);
-    };
-    // What walks the app's routes sees the router's, built for it if need be.
-    Object.defineProperty(deferred, 'stack', {
-      get: () => (ready() as unknown as { stack?: unknown }).stack,
-      enumerable: true,
-    });
-    return deferred;
+    }, ready);
   }
 
   /** Builds the routers added so far, one an event-loop turn; a second call does nothing. */

@@ -185,13 +185,12 @@ describe("the app's routers (middleware/path-gate.ts)", () => {
     name?: string;
     handle?: { name?: string; stack?: unknown[] };
   }
-  const layers = () => {
+  const newApp = () => {
     const clock = testClock();
     const store = new MemoryStore({ maxEntries: 10_000, clock, sweepIntervalMs: 0 });
-    const logger = pino({ level: 'silent' });
-    const app = createApp(testConfig(), { store, clock, logger });
-    return (app as unknown as { router: { stack: Layer[] } }).router.stack;
+    return createApp(testConfig(), { store, clock, logger: pino({ level: 'silent' }) });
   };
+  const layers = () => (newApp() as unknown as { router: { stack: Layer[] } }).router.stack;
 
   it('are each entered only by requests for their own paths', () => {
     // A router mounted as is (its paths could not be read: a middleware for every path) is
@@ -214,9 +213,7 @@ describe("the app's routers (middleware/path-gate.ts)", () => {
   });
 
   it('pass a request for another family on, and serve their own', async () => {
-    const clock = testClock();
-    const store = new MemoryStore({ maxEntries: 10_000, clock, sweepIntervalMs: 0 });
-    const app = createApp(testConfig(), { store, clock, logger: pino({ level: 'silent' }) });
+    const app = newApp();
     await request(app).get('/HEALTHZ/').expect(200);
     const missing = await request(app).get('/healthz/x').expect(404);
     expect(missing.body.code).toBe('not_found');
