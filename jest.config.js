@@ -14,4 +14,7 @@ module.exports = {
   // CPU-bound run came from four Chromium suites at once (bench/RESULTS.md, "npm test time" and
   // "Fifth round").
   maxWorkers: require('node:os').availableParallelism(),
+  // Tests written it.concurrent (the README's blocks, each with a server of its own) run at
+  // most this many at once in a worker.
+  maxConcurrency: 4,
 };

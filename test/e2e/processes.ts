@@ -34,6 +34,7 @@ export async function freePort(): Promise<number> {
   // the same one, and tried here first.
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = LOW_PORTS.from + Math.floor(Math.random() * (LOW_PORTS.to - LOW_PORTS.from + 1));
+    if (handedOut(port)) continue;
     if (await bindable(port)) return port;
   }
   return new Promise((resolve, reject) => {
@@ -44,6 +45,23 @@ export async function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** Ports freePort() gave this process lately, with when: not given again for a minute. */
+const recentPorts = new Map<number, number>();
+const RECENT_PORT_MS = 60_000;
+
+/**
+ * Whether freePort() gave `port` out within the last minute; if not, it is given now. Tests that
+ * run side by side (it.concurrent) each ask for ports before any of their servers has bound one,
+ * so a port still free could be chosen twice.
+ */
+function handedOut(port: number): boolean {
+  const now = Date.now();
+  for (const [p, at] of recentPorts) if (now - at > RECENT_PORT_MS) recentPorts.delete(p);
+  if (recentPorts.has(port)) return true;
+  recentPorts.set(port, now);
+  return false;
 }
 
 /** Ports below the ephemeral range (/proc/sys/net/ipv4/ip_local_port_range, else Linux's default). */

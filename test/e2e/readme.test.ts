@@ -437,9 +437,13 @@ describe("the README's commands", () => {
     expect(errors).toEqual([]);
   });
 
+  // The blocks run side by side (it.concurrent, at most jest.config.js's maxConcurrency at
+  // once): each has a server, a directory and ports of its own, and most of a block's time is
+  // its sleeps (a session's idle timeout, a token's expiry). One after the other they took 55 s
+  // of a worker for 25 s of CPU.
   describe.each(runnable.map((b) => [name(b), b] as const))('%s', (_name, block) => {
     const blocked = MISSING ?? (needsPython(block) && !python ? MISSING_PYTHON : undefined);
-    const run = blocked !== undefined && !underCi ? it.skip : it;
+    const run = blocked !== undefined && !underCi ? it.concurrent.skip : it.concurrent;
     run(
       'runs, and every claim beside its commands holds',
       async () => {
