@@ -133,6 +133,13 @@ function searchText(s: Scenario): string {
     .toLowerCase();
 }
 
+/**
+ * One scenario's card: a `<details>` whose summary is always in the page and whose body (the
+ * explanation, the decoded token, the Run button, the snippets) is a `<template>`, which the
+ * page's script puts in place when the card is first opened (src/site/browser/playground.ts).
+ * Inert until then: 350 bodies are 23,000 of the page's 25,000 elements, which a browser would
+ * otherwise build, style and keep while they sit in closed cards.
+ */
 function scenarioCard(s: Scenario, deps: PlaygroundDeps, specimens: Specimens): Html {
   const code = s.expect.code;
   const def = code ? problemCatalog[code] : undefined;
@@ -156,73 +163,75 @@ function scenarioCard(s: Scenario, deps: PlaygroundDeps, specimens: Specimens): 
       <span class="title">${s.title}</span>
       <span class="where">${code ?? 'success'} · ${s.trigger.method} ${s.trigger.path}</span>
     </summary>
-    <div class="body">
-      <div class="learn">
-        <h3>Why</h3>
-        <p>${prose(s.explanation)}</p>
-        ${
-          s.articleNote
-            ? html`<h3>Where the article differs</h3>
-                <p class="note">${prose(s.articleNote)}</p>`
-            : ''
-        }
-        ${
-          def
-            ? html`<h3>What the client should do</h3>
-                <p>${prose(def.remedy)}</p>`
-            : ''
-        }
-        <h3>The documented answer</h3>
-        <p>
-          <span class="pill ${statusClass(s.expect.status)}">${s.expect.status}</span>
-          ${code ? html`<a class="chip" href="/problems/${code}">${code}</a> ${def?.title}` : 'no error'}
-        </p>
-        ${challenge ? html`<p><code>WWW-Authenticate: ${challenge}</code></p>` : ''}
-        ${
-          tokens.value
-            ? html`<h3>The token it sends</h3>
-                ${tokens}`
-            : ''
-        }
-        <h3>References</h3>
-        <ul class="refs">
-          ${s.rfc.map((r) => html`<li><a href="${r.url}">${r.label}</a></li>`)}
-        </ul>
-      </div>
-      <div class="try">
-        <h3>Try it</h3>
-        <div class="actions">
+    <template class="card-body"
+      ><div class="body">
+        <div class="learn">
+          <h3>Why</h3>
+          <p>${prose(s.explanation)}</p>
           ${
-            why
-              ? html`<button class="run" type="button" disabled>Run</button>
-                  <span class="cannot">${why}</span>`
-              : html`<button class="run" type="button" data-run="${s.id}" disabled>Run</button>
-                  <span class="muted">${s.trigger.method} ${s.trigger.path} from this page</span>`
+            s.articleNote
+              ? html`<h3>Where the article differs</h3>
+                  <p class="note">${prose(s.articleNote)}</p>`
+              : ''
           }
+          ${
+            def
+              ? html`<h3>What the client should do</h3>
+                  <p>${prose(def.remedy)}</p>`
+              : ''
+          }
+          <h3>The documented answer</h3>
+          <p>
+            <span class="pill ${statusClass(s.expect.status)}">${s.expect.status}</span>
+            ${code ? html`<a class="chip" href="/problems/${code}">${code}</a> ${def?.title}` : 'no error'}
+          </p>
+          ${challenge ? html`<p><code>WWW-Authenticate: ${challenge}</code></p>` : ''}
+          ${
+            tokens.value
+              ? html`<h3>The token it sends</h3>
+                  ${tokens}`
+              : ''
+          }
+          <h3>References</h3>
+          <ul class="refs">
+            ${s.rfc.map((r) => html`<li><a href="${r.url}">${r.label}</a></li>`)}
+          </ul>
         </div>
-        <div class="result" hidden aria-live="polite"></div>
-        <div class="tabs" role="tablist">
+        <div class="try">
+          <h3>Try it</h3>
+          <div class="actions">
+            ${
+              why
+                ? html`<button class="run" type="button" disabled>Run</button>
+                    <span class="cannot">${why}</span>`
+                : html`<button class="run" type="button" data-run="${s.id}" disabled>Run</button>
+                    <span class="muted">${s.trigger.method} ${s.trigger.path} from this page</span>`
+            }
+          </div>
+          <div class="result" hidden aria-live="polite"></div>
+          <div class="tabs" role="tablist">
+            ${snippets.map(
+              ([lang, label], i) =>
+                html`<button
+                  type="button"
+                  role="tab"
+                  data-lang="${lang}"
+                  aria-selected="${i === 0 ? 'true' : 'false'}"
+                >
+                  ${label}
+                </button>`,
+            )}
+          </div>
           ${snippets.map(
-            ([lang, label], i) =>
-              html`<button
-                type="button"
-                role="tab"
-                data-lang="${lang}"
-                aria-selected="${i === 0 ? 'true' : 'false'}"
-              >
-                ${label}
-              </button>`,
+            ([lang, , text], i) =>
+              html`<div class="snippet" data-lang="${lang}" ${i === 0 ? '' : html`hidden`}>
+                <button class="copy" type="button">Copy</button>
+                <pre tabindex="0"><code>${text}</code></pre>
+              </div>`,
           )}
         </div>
-        ${snippets.map(
-          ([lang, , text], i) =>
-            html`<div class="snippet" data-lang="${lang}" ${i === 0 ? '' : html`hidden`}>
-              <button class="copy" type="button">Copy</button>
-              <pre tabindex="0"><code>${text}</code></pre>
-            </div>`,
-        )}
-      </div>
-    </div>
+      </div></template
+    >
   </details>`;
 }
 
@@ -251,6 +260,13 @@ function renderPlayground(deps: PlaygroundDeps, specimens: Specimens): string {
             curl, Python or JavaScript for your own client. Every refusal links to
             <code>/explain/&lt;request id&gt;</code>: the checks it passed and the one it failed.
           </p>
+          <noscript
+            ><p class="note">
+              This page needs JavaScript to open a card and run it. Each scenario is also described,
+              with its curl, on the page of the problem it ends in:
+              <a href="/problems">Problems</a>.
+            </p></noscript
+          >
         </div>
       </section>
       <div class="toolbar">

@@ -111,6 +111,52 @@ describeBrowser('the playground in Chromium', () => {
     await page.close();
   }, 30_000);
 
+  it('puts a card’s body in place when it opens: by click, by keyboard, by link, in the language chosen last', async () => {
+    const { page, faults } = await open('/playground');
+    await page.waitForSelector('body[data-ready="true"]');
+    // Closed, every body is inert in its <template>: the page is some 4,000 elements, not 25,000.
+    const counts = () =>
+      page.evaluate<{ bodies: number; templates: number; elements: number }>(`({
+        bodies: document.querySelectorAll('details.scenario .body').length,
+        templates: document.querySelectorAll('details.scenario > template.card-body').length,
+        elements: document.querySelectorAll('*').length,
+      })`);
+    const before = await counts();
+    expect(before).toMatchObject({ bodies: 0, templates: scenarios.length });
+    expect(before.elements).toBeLessThan(6000);
+
+    // A click on the summary: shown, Run enabled; choose Python there.
+    const first = page.locator('details#bearer-missing');
+    await first.locator(':scope > summary').click();
+    await expect(first.locator('button[data-run]').isEnabled()).resolves.toBe(true);
+    await expect(first.locator('.learn h3').first().innerText()).resolves.toBe('Why');
+    await first.locator('.tabs button[data-lang="python"]').click();
+    await expect(first.locator('.snippet[data-lang="python"]').isVisible()).resolves.toBe(true);
+
+    // Enter on a summary: the next card opens in Python too.
+    const second = page.locator('details#bearer-other-scheme');
+    await second.locator(':scope > summary').focus();
+    await page.keyboard.press('Enter');
+    await expect(second.getAttribute('open')).resolves.not.toBeNull();
+    await expect(second.locator('.snippet[data-lang="python"]').isVisible()).resolves.toBe(true);
+    await expect(second.locator('.snippet[data-lang="curl"]').isHidden()).resolves.toBe(true);
+    await expect(second.locator('button[data-run]').isEnabled()).resolves.toBe(true);
+
+    // A link to a card, after a reload: the language is remembered, the token's times local.
+    await page.goto(`${base}/playground`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.evaluate(`location.hash = 'token-expired'`);
+    const linked = page.locator('details#token-expired');
+    await expect(linked.getAttribute('open')).resolves.not.toBeNull();
+    await expect(linked.locator('.snippet[data-lang="python"]').isVisible()).resolves.toBe(true);
+    await expect(linked.locator('time[data-claim="exp"]').getAttribute('data-local')).resolves.toBe(
+      'true',
+    );
+    await expect(counts()).resolves.toMatchObject({ bodies: 1 });
+    expect(faults.messages).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   /**
    * One step of the every-card run, in the page (a string: this file is type-checked without the
    * DOM's types). Finishes the card before, if any: waits for its answer, reads the status and
@@ -164,8 +210,12 @@ describeBrowser('the playground in Chromium', () => {
   it('runs every scenario a page can send, and shows its documented status', async () => {
     const { page, faults } = await open('/playground');
     await page.waitForSelector('body[data-ready="true"]');
-    const runnable = await page.$$eval('button[data-run]', (els) =>
-      els.map((e) => e.getAttribute('data-run') ?? ''),
+    // A closed card's body, with its Run button, is still in its <template>.
+    const runnable = await page.evaluate<string[]>(
+      `[...document.querySelectorAll('details.scenario')]
+        .map((card) => (card.querySelector(':scope > template')?.content ?? card).querySelector('button[data-run]'))
+        .filter((button) => button !== null)
+        .map((button) => button.dataset.run)`,
     );
     expect(runnable.length).toBeGreaterThan(scenarios.length / 2);
     const step = (done: string | null, next: string | null) =>

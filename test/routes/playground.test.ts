@@ -31,6 +31,27 @@ describe('GET /playground', () => {
     expect(res.text.match(/data-lang="python"/g)?.length).toBeGreaterThanOrEqual(scenarios.length);
   });
 
+  it('sends each card’s body inert, in a <template>, and no id twice, bodies included', async () => {
+    const res = await ctx.http().get('/playground').expect(200);
+    const cards = res.text.split(/(?=<details\s+class="scenario")/).slice(1);
+    expect(cards).toHaveLength(scenarios.length);
+    for (const card of cards) {
+      const id = /id="([^"]+)"/.exec(card)?.[1];
+      // The summary, then the body in the template: nothing of the body outside it.
+      expect({
+        id,
+        shape:
+          /<\/summary>\s*<template class="card-body"\s*><div class="body">[^]*<\/template\s*>\s*<\/details>/.test(
+            card,
+          ),
+      }).toEqual({ id, shape: true });
+    }
+    // axe sees no body until it is opened: duplicate ids are checked here instead.
+    const ids = [...res.text.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+    expect(res.text).toContain('<noscript');
+  });
+
   it('draws each family’s sequence diagrams in its section, configured like the registry', async () => {
     const cors = buildApp({ env: { CORS_ORIGINS: 'https://app.example' } });
     const res = await cors.http().get('/playground').expect(200);

@@ -44,6 +44,10 @@ void (async () => {
   const LANG_KEY = 'four-oh-one.snippet-lang';
   let triggers: Record<string, ServedScenario> | null = null;
   let loadedAt = 0;
+  /** Whether the triggers loaded, so that Run buttons may be pressed. */
+  let ready = false;
+  /** The snippet language the reader chose last (kept in localStorage), for cards opened later. */
+  let snippetLang = 'curl';
   const count = byId('count');
   const filter = byId('filter') as HTMLInputElement;
   const empty = byId('empty');
@@ -311,8 +315,30 @@ void (async () => {
     });
   }
 
-  function selectEverywhere(lang: string): void {
-    document.querySelectorAll('details.scenario').forEach((card) => selectLang(card, lang));
+  function selectEverywhere(chosen: string): void {
+    snippetLang = chosen;
+    document.querySelectorAll('details.scenario').forEach((card) => selectLang(card, chosen));
+  }
+
+  // --- Cards: a body is put in place when its card first opens --------------------------------
+  /**
+   * Puts a card's body in place from its `<template>` (routes/playground.ts sends each body
+   * inert), the first time only: the language chosen, Run enabled once the triggers are here,
+   * the token's times in this reader's zone.
+   */
+  function fill(card: Element): void {
+    const template = card.querySelector<HTMLTemplateElement>(':scope > template.card-body');
+    if (!template) return;
+    template.replaceWith(template.content);
+    if (snippetLang !== 'curl') selectLang(card, snippetLang);
+    card.querySelectorAll<HTMLButtonElement>('button[data-run]').forEach((b) => {
+      b.disabled = !ready;
+    });
+    localiseTimes(card);
+  }
+
+  function cardOf(node: EventTarget | null): HTMLDetailsElement | null {
+    return node instanceof HTMLDetailsElement && node.classList.contains('scenario') ? node : null;
   }
 
   function copy(button: HTMLButtonElement): void {
@@ -367,14 +393,34 @@ void (async () => {
   function openFromHash(): void {
     const id = decodeURIComponent(location.hash.slice(1));
     if (!id) return;
-    const card = document.getElementById(id);
-    if (card instanceof HTMLDetailsElement) {
+    const card = cardOf(document.getElementById(id));
+    if (card) {
+      fill(card);
       card.open = true;
       card.scrollIntoView({ block: 'start' });
     }
   }
 
   // --- Wiring ---------------------------------------------------------------------------------
+  // A card opened by its summary (a click, or Enter and Space, which click it) is filled before
+  // it opens, so that it never shows empty; one opened otherwise (find in page) when it opens.
+  document.addEventListener(
+    'click',
+    (event) => {
+      const summary = event.target instanceof Element ? event.target.closest('summary') : null;
+      const card = cardOf(summary?.parentElement ?? null);
+      if (card && summary === card.querySelector(':scope > summary')) fill(card);
+    },
+    true,
+  );
+  document.addEventListener(
+    'toggle',
+    (event) => {
+      const card = cardOf(event.target);
+      if (card?.open) fill(card);
+    },
+    true,
+  );
   document.addEventListener('click', (event) => {
     const target = event.target instanceof Element ? event.target.closest('button') : null;
     if (!target) return;
@@ -414,6 +460,7 @@ void (async () => {
 
   try {
     await loadTriggers();
+    ready = true;
     document.querySelectorAll<HTMLButtonElement>('button[data-run]').forEach((b) => {
       b.disabled = false;
     });
