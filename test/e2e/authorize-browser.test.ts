@@ -11,7 +11,6 @@ import {
 import {
   browserSuite,
   ENTRY,
-  exited,
   freePort,
   launchChromium,
   type StartedServer,
@@ -173,11 +172,7 @@ describeBrowser('a single-page app on the CORS demo page’s origin, in Chromium
     });
   }, 15_000);
 
-  afterAll(async () => {
-    if (!server) return;
-    server.child.kill('SIGTERM');
-    await exited(server.child);
-  });
+  afterAll(() => server?.stop());
 
   const steps = (page: Page) => page.locator('#spa-log li').allTextContents();
 

@@ -41,7 +41,10 @@ const MISSING_PYTHON =
 if (python === undefined && process.env.CI !== 'true') {
   console.warn(`\n*** WARNING: ${MISSING_PYTHON} The Python example tests will be SKIPPED. ***\n`);
 }
-const itIfPython = python === undefined ? it.skip : it;
+// Side by side (it.concurrent, jest.config.js's maxConcurrency at once), each against a server of
+// its own: most of an example's time is its sleeps (a token's expiry, a session's idle timeout,
+// a Retry-After), and one after the other they took 24 s of a worker for 5 s of CPU.
+const itIfPython = python === undefined ? it.concurrent.skip : it.concurrent;
 
 // --- The server, started like test/e2e/server.test.ts does, on a port known in advance -------
 
@@ -90,31 +93,28 @@ function expectInOrder(out: string, steps: (string | RegExp)[]): void {
 }
 
 describe("the articles' Python examples against the built server", () => {
-  let server: StartedServer | undefined;
-  let baseUrl = '';
-
   if (python === undefined && process.env.CI === 'true') {
     it('needs a Python with requests, jwt and cryptography (required under CI=true)', () => {
       throw new Error(`${MISSING_PYTHON} .ci/run installs them.`);
     });
   }
 
-  beforeAll(async () => {
-    if (python === undefined) return;
-    server = await startServerOnFreePort({
+  /** Runs the example against a server started for it alone. */
+  async function runOnItsOwnServer(file: string): Promise<Ran> {
+    const server = await startServerOnFreePort({
       JWT_SECRET: 'four-oh-one examples e2e: a fixed secret of 32+ bytes',
     });
-    baseUrl = server.url;
-  }, 15_000);
-
-  afterAll(async () => {
-    await server?.stop();
-  });
+    try {
+      return await runExample(file, server.url);
+    } finally {
+      await server.stop();
+    }
+  }
 
   itIfPython(
     'bearer_check.py: the jwt.io sample token gets 401, a token from /auth/token gets 200',
     async () => {
-      const ran = await runExample('bearer_check.py', baseUrl);
+      const ran = await runOnItsOwnServer('bearer_check.py');
       expectSuccess('bearer_check.py', ran);
       const lines = ran.stdout.split('\n');
       // The article's line, printed because the server answered 401.
@@ -137,7 +137,7 @@ describe("the articles' Python examples against the built server", () => {
   itIfPython(
     'token_refresh.py: 401 "Invalid Token" -> refresh_token() -> 200, and a 2 s token expires',
     async () => {
-      const ran = await runExample('token_refresh.py', baseUrl);
+      const ran = await runOnItsOwnServer('token_refresh.py');
       expectSuccess('token_refresh.py', ran);
       const out = ran.stdout;
       expect(out).toContain('check_token_validity(expired specimen): False, 令牌已过期');
@@ -164,7 +164,7 @@ describe("the articles' Python examples against the built server", () => {
   itIfPython(
     'session_keepalive.py: heartbeats 200, idle past 2 s -> 401 session_idle_expired -> login -> 200',
     async () => {
-      const ran = await runExample('session_keepalive.py', baseUrl);
+      const ran = await runOnItsOwnServer('session_keepalive.py');
       expectSuccess('session_keepalive.py', ran);
       const out = ran.stdout;
       // The cookie as set at login: HttpOnly and SameSite=Lax, and not Secure over plain http.
@@ -197,7 +197,7 @@ describe("the articles' Python examples against the built server", () => {
   itIfPython(
     'dpop_client.py: 400 use_dpop_nonce -> retry with the nonce -> a DPoP token bound to its key -> 200; a replayed proof and the token as Bearer refused',
     async () => {
-      const ran = await runExample('dpop_client.py', baseUrl);
+      const ran = await runOnItsOwnServer('dpop_client.py');
       expectSuccess('dpop_client.py', ran);
       const out = ran.stdout;
       const jkt = /^key: EC P-256, thumbprint \(RFC 7638\) ([A-Za-z0-9_-]{43})$/m.exec(out)?.[1];
@@ -224,7 +224,7 @@ describe("the articles' Python examples against the built server", () => {
   itIfPython(
     'oauth1_three_legged.py: OAuth1Session gets temporary credentials, the approval, token credentials, and the resource',
     async () => {
-      const ran = await runExample('oauth1_three_legged.py', baseUrl);
+      const ran = await runOnItsOwnServer('oauth1_three_legged.py');
       expectSuccess('oauth1_three_legged.py', ran);
       expect(JSON.parse(ran.stdout)).toEqual({
         authenticated: true,
@@ -242,7 +242,7 @@ describe("the articles' Python examples against the built server", () => {
   itIfPython(
     'grade_client.py: a run grades a client that waits out Retry-After (no findings) and one that does not (retry_after_ignored)',
     async () => {
-      const ran = await runExample('grade_client.py', baseUrl);
+      const ran = await runOnItsOwnServer('grade_client.py');
       expectSuccess('grade_client.py', ran);
       expectInOrder(ran.stdout, [
         /^correct client, run [\w-]{16}\.\w+ \(script rate-limited\):\n/m,

@@ -11,7 +11,6 @@ import {
 import {
   browserSuite,
   ENTRY,
-  exited,
   freePort,
   launchChromium,
   startServer,
@@ -45,11 +44,7 @@ describeBrowser('the front pages in a browser', () => {
     });
   }, 15_000);
 
-  afterAll(async () => {
-    if (!server) return;
-    server.child.kill('SIGTERM');
-    await exited(server.child);
-  });
+  afterAll(() => server?.stop());
 
   /** What every page must be: readable, within the screen, accessible; then a screenshot. */
   async function checkPage(page: Page, name: string, viewport: ViewportName): Promise<void> {

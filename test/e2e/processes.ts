@@ -96,8 +96,12 @@ export interface StartedServer {
   logs: string[];
   /** Why it is gone (exit code or signal, the end of its output), or undefined while it runs. */
   died: () => string | undefined;
-  /** SIGTERM, then SIGKILL if it has not exited within 5 s; resolves once it has. */
-  stop: () => Promise<void>;
+  /**
+   * SIGINT (or `signal`), then SIGKILL if it has not exited within 5 s; resolves once it has.
+   * SIGINT by default: it stops at once, finishing what is in flight, while SIGTERM first answers
+   * /readyz 503 for SHUTDOWN_DRAIN_SECONDS (2 s), for a balancer that no test server has.
+   */
+  stop: (signal?: 'SIGINT' | 'SIGTERM') => Promise<void>;
 }
 
 export interface StartOptions {
@@ -147,9 +151,9 @@ export function startServer(
       exit &&
       `server pid ${child.pid} exited (${exit})` +
         (logs.length > 0 ? `; its output ends:\n${output().slice(-1500)}` : ' with no output'),
-    stop: async () => {
+    stop: async (signal = 'SIGINT') => {
       if (exit !== undefined) return;
-      child.kill('SIGTERM');
+      child.kill(signal);
       if (!(await Promise.race([gone.then(() => true), sleep(5000).then(() => false)]))) {
         child.kill('SIGKILL');
         await gone;
