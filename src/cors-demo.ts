@@ -361,6 +361,10 @@ export function createCorsDemoApp(options: CorsDemoOptions): express.Application
     res.type('html').send(plainPage('Authorization response', spaBody(options, response)));
   });
   app.get('/frame', function demoFrame(_req, res) {
+    // Sandboxed, the frame has an opaque origin, which cannot be origin-keyed: asking for it
+    // (helmet's Origin-Agent-Cluster: ?1, right for every other page) only put a warning in
+    // the console of everyone who opened the demo page.
+    res.removeHeader('Origin-Agent-Cluster');
     res.type('html').send(FRAME_PAGE);
   });
   // The sandboxed frame loads these too, from an opaque origin, to which every origin is another.

@@ -103,6 +103,9 @@ describe('the CORS demo page', () => {
     const frame = await request(app).get('/frame');
     expect(frame.text).toContain('data-role="frame"');
     expect(frame.text).toContain('<script src="/demo.js"></script>');
+    // An opaque origin cannot be origin-keyed: asking only warns in the console. The page asks.
+    expect(frame.headers['origin-agent-cluster']).toBeUndefined();
+    expect((await request(app).get('/')).headers['origin-agent-cluster']).toBe('?1');
   });
 
   it('still renders when the API’s tokens cannot be had, and says so', async () => {

@@ -1,5 +1,5 @@
 import { browserSuite, launchChromium } from './support';
-import { seriousViolations, VIEWPORTS } from './pages';
+import { COLOUR_RULES, seriousViolations, VIEWPORTS } from './pages';
 
 /**
  * The page checks' own test: seriousViolations (axe in legacy mode, violations only) finds what
@@ -32,6 +32,10 @@ describeBrowser('seriousViolations', () => {
     ]);
     await expect(seriousViolations(page, { include: ['#good'] })).resolves.toEqual([]);
     await expect(seriousViolations(page, { include: ['#bad'] })).resolves.toHaveLength(2);
+    // The colour rules alone: the contrast, not the missing alt.
+    await expect(seriousViolations(page, { rules: COLOUR_RULES })).resolves.toEqual([
+      expect.stringMatching(/^serious color-contrast: .*#bad > p/),
+    ]);
     await page.close();
   });
 

@@ -17,10 +17,13 @@ export const VIEWPORTS = {
 } as const;
 export type ViewportName = keyof typeof VIEWPORTS;
 
+/** The rules whose verdict depends on the colours: all that a second colour scheme can change. */
+export const COLOUR_RULES = ['color-contrast', 'link-in-text-block'];
+
 /**
  * axe's serious and critical violations on the page as it is now, one line each: the WCAG 2 A/AA
  * rules over the whole page, or with `include` over those parts only, or with `allRules` every rule
- * axe has (best practices too).
+ * axe has (best practices too), or with `rules` those rules only.
  *
  * Legacy mode: axe runs in the page itself, without the blank page @axe-core/playwright otherwise
  * opens to gather the results of each frame (our pages have no frames), and only violations come
@@ -29,12 +32,17 @@ export type ViewportName = keyof typeof VIEWPORTS;
  */
 export async function seriousViolations(
   page: Page,
-  { include = [], allRules = false }: { include?: string[]; allRules?: boolean } = {},
+  {
+    include = [],
+    allRules = false,
+    rules,
+  }: { include?: string[]; allRules?: boolean; rules?: string[] } = {},
 ): Promise<string[]> {
   const builder = new AxeBuilder({ page })
     .setLegacyMode(true)
     .options({ resultTypes: ['violations'] });
-  if (!allRules) builder.withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']);
+  if (rules) builder.withRules(rules);
+  else if (!allRules) builder.withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']);
   for (const selector of include) builder.include(selector);
   const results = await builder.analyze();
   return results.violations
