@@ -9,7 +9,7 @@ export interface PackageInfo {
 
 /**
  * This package, found from the module's folder upwards: the first package.json named
- * four-oh-one. The same from the source (ts-jest, src/), the compiled modules (dist/src/) and
+ * four-oh-one. The same from the source (Jest, src/), the compiled modules (dist/src/) and
  * the bundle `npm start` runs (dist/server.js); undefined if the files were moved elsewhere.
  */
 export function packageInfo(from: string = __dirname): PackageInfo | undefined {

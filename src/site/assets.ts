@@ -8,7 +8,7 @@ import { packageInfo } from '../package-info';
  * The site's static files: the browser scripts (src/site/browser and src/site/shared, compiled
  * by tsconfig.browser.json) and src/site/static (the stylesheet and the icon, copied), all in
  * dist/public after `npm run build`, found from the package's root (src/package-info.ts): this
- * module runs from its source (ts-jest), compiled (dist/src/site) or in the bundle (dist/server.js).
+ * module runs from its source (Jest), compiled (dist/src/site) or in the bundle (dist/server.js).
  */
 export const PUBLIC_DIR = resolve(sitePackageRoot(), 'dist', 'public');
 
@@ -95,7 +95,7 @@ export interface AssetRouterOptions {
 }
 
 /**
- * Serves `urls` from PUBLIC_DIR, read once here. A file the build has not made (ts-jest on a
+ * Serves `urls` from PUBLIC_DIR, read once here. A file the build has not made (Jest on a
  * tree never built) falls through to the 404; its route stays, as the OpenAPI document lists it.
  */
 export function assetRouter(urls: AssetUrl[], options: AssetRouterOptions = {}): Router {
