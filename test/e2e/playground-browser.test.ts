@@ -157,6 +157,29 @@ describeBrowser('the playground in Chromium', () => {
     await page.close();
   }, 60_000);
 
+  it('fills a card opened before its script ran (a click while the page loads)', async () => {
+    const page = await context.newPage();
+    const faults = watch(page, triggerPaths);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/playground.js', async (route) => {
+      await held;
+      await route.continue();
+    });
+    // The deferred script holds DOMContentLoaded back: wait for the card itself.
+    await page.goto(`${base}/playground`, { waitUntil: 'commit' });
+    const card = page.locator('details#bearer-missing');
+    await card.locator(':scope > summary').click();
+    await expect(card.getAttribute('open')).resolves.not.toBeNull();
+    await expect(card.locator('.body').count()).resolves.toBe(0);
+    release();
+    await page.waitForSelector('body[data-ready="true"]');
+    await expect(card.locator('.learn h3').first().innerText()).resolves.toBe('Why');
+    await expect(card.locator('button[data-run]').isEnabled()).resolves.toBe(true);
+    expect(faults.messages).toEqual([]);
+    await page.close();
+  }, 30_000);
+
   /**
    * One step of the every-card run, in the page (a string: this file is type-checked without the
    * DOM's types). Finishes the card before, if any: waits for its answer, reads the status and

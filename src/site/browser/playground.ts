@@ -452,6 +452,8 @@ void (async () => {
     // private mode
   }
   if (savedLang && savedLang !== 'curl') selectEverywhere(savedLang);
+  // Cards opened before this script was wired (a click while it loaded) are filled now.
+  document.querySelectorAll('details.scenario[open]').forEach(fill);
   openFromHash();
 
   // The runs panel (the runs family): its own module, wired before the scenarios load.
