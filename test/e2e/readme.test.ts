@@ -36,12 +36,17 @@ import { ENTRY, exited, freePort, ROOT, startServer } from './support';
  * says so too, for the reader).
  */
 
+/**
+ * The examples' READMEs first: their blocks run the examples' clients for seconds each (the
+ * Python session example 16 s), so started first they overlap the README's many short blocks
+ * rather than end the suite alone.
+ */
 const DOCS = [
-  'README.md',
   ...readdirSync(join(ROOT, 'examples'))
     .filter((dir) => existsSync(join(ROOT, 'examples', dir, 'README.md')))
     .sort()
     .map((dir) => `examples/${dir}/README.md`),
+  'README.md',
 ];
 /** The addresses the blocks name: the default port, and the "another port" of the examples. */
 const API_URLS = ['http://127.0.0.1:3000', 'http://127.0.0.1:8080'];
