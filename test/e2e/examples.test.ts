@@ -46,25 +46,31 @@ if (python === undefined && process.env.CI !== 'true') {
 // a Retry-After), and one after the other they took 24 s of a worker for 5 s of CPU.
 const itIfPython = python === undefined ? it.concurrent.skip : it.concurrent;
 
-// --- The server, started like test/e2e/server.test.ts does, on a port known in advance -------
-
 // --- Running one example -----------------------------------------------------------------------
 
-function runExample(file: string, baseUrl: string): Promise<Ran> {
+/** Runs the example against a server started for it alone, with only the host changed. */
+async function runExample(file: string): Promise<Ran> {
   if (python === undefined) throw new Error(MISSING_PYTHON);
-  return run(
-    python,
-    [join(EXAMPLES, file)],
-    {
-      ...process.env,
-      FOUR_OH_ONE_URL: baseUrl,
-      PYTHONIOENCODING: 'utf-8', // the article's messages are Chinese, whatever the locale
-      PYTHONDONTWRITEBYTECODE: '1',
-      NO_PROXY: '127.0.0.1,localhost', // a proxy set for the machine must not see these requests
-      no_proxy: '127.0.0.1,localhost',
-    },
-    PYTHON_TIMEOUT_MS,
-  );
+  const server = await startServerOnFreePort({
+    JWT_SECRET: 'four-oh-one examples e2e: a fixed secret of 32+ bytes',
+  });
+  try {
+    return await run(
+      python,
+      [join(EXAMPLES, file)],
+      {
+        ...process.env,
+        FOUR_OH_ONE_URL: server.url,
+        PYTHONIOENCODING: 'utf-8', // the article's messages are Chinese, whatever the locale
+        PYTHONDONTWRITEBYTECODE: '1',
+        NO_PROXY: '127.0.0.1,localhost', // a proxy set for the machine must not see these requests
+        no_proxy: '127.0.0.1,localhost',
+      },
+      PYTHON_TIMEOUT_MS,
+    );
+  } finally {
+    await server.stop();
+  }
 }
 
 /** Fails with the whole transcript unless the example exited 0. */
@@ -99,22 +105,10 @@ describe("the articles' Python examples against the built server", () => {
     });
   }
 
-  /** Runs the example against a server started for it alone. */
-  async function runOnItsOwnServer(file: string): Promise<Ran> {
-    const server = await startServerOnFreePort({
-      JWT_SECRET: 'four-oh-one examples e2e: a fixed secret of 32+ bytes',
-    });
-    try {
-      return await runExample(file, server.url);
-    } finally {
-      await server.stop();
-    }
-  }
-
   itIfPython(
     'bearer_check.py: the jwt.io sample token gets 401, a token from /auth/token gets 200',
     async () => {
-      const ran = await runOnItsOwnServer('bearer_check.py');
+      const ran = await runExample('bearer_check.py');
       expectSuccess('bearer_check.py', ran);
       const lines = ran.stdout.split('\n');
       // The article's line, printed because the server answered 401.
@@ -137,7 +131,7 @@ describe("the articles' Python examples against the built server", () => {
   itIfPython(
     'token_refresh.py: 401 "Invalid Token" -> refresh_token() -> 200, and a 2 s token expires',
     async () => {
-      const ran = await runOnItsOwnServer('token_refresh.py');
+      const ran = await runExample('token_refresh.py');
       expectSuccess('token_refresh.py', ran);
       const out = ran.stdout;
       expect(out).toContain('check_token_validity(expired specimen): False, 令牌已过期');
@@ -164,7 +158,7 @@ describe("the articles' Python examples against the built server", () => {
   itIfPython(
     'session_keepalive.py: heartbeats 200, idle past 2 s -> 401 session_idle_expired -> login -> 200',
     async () => {
-      const ran = await runOnItsOwnServer('session_keepalive.py');
+      const ran = await runExample('session_keepalive.py');
       expectSuccess('session_keepalive.py', ran);
       const out = ran.stdout;
       // The cookie as set at login: HttpOnly and SameSite=Lax, and not Secure over plain http.
@@ -197,7 +191,7 @@ describe("the articles' Python examples against the built server", () => {
   itIfPython(
     'dpop_client.py: 400 use_dpop_nonce -> retry with the nonce -> a DPoP token bound to its key -> 200; a replayed proof and the token as Bearer refused',
     async () => {
-      const ran = await runOnItsOwnServer('dpop_client.py');
+      const ran = await runExample('dpop_client.py');
       expectSuccess('dpop_client.py', ran);
       const out = ran.stdout;
       const jkt = /^key: EC P-256, thumbprint \(RFC 7638\) ([A-Za-z0-9_-]{43})$/m.exec(out)?.[1];
@@ -224,7 +218,7 @@ describe("the articles' Python examples against the built server", () => {
   itIfPython(
     'oauth1_three_legged.py: OAuth1Session gets temporary credentials, the approval, token credentials, and the resource',
     async () => {
-      const ran = await runOnItsOwnServer('oauth1_three_legged.py');
+      const ran = await runExample('oauth1_three_legged.py');
       expectSuccess('oauth1_three_legged.py', ran);
       expect(JSON.parse(ran.stdout)).toEqual({
         authenticated: true,
@@ -242,7 +236,7 @@ describe("the articles' Python examples against the built server", () => {
   itIfPython(
     'grade_client.py: a run grades a client that waits out Retry-After (no findings) and one that does not (retry_after_ignored)',
     async () => {
-      const ran = await runOnItsOwnServer('grade_client.py');
+      const ran = await runExample('grade_client.py');
       expectSuccess('grade_client.py', ran);
       expectInOrder(ran.stdout, [
         /^correct client, run [\w-]{16}\.\w+ \(script rate-limited\):\n/m,

@@ -44,8 +44,6 @@ void (async () => {
   const LANG_KEY = 'four-oh-one.snippet-lang';
   let triggers: Record<string, ServedScenario> | null = null;
   let loadedAt = 0;
-  /** Whether the triggers loaded, so that Run buttons may be pressed. */
-  let ready = false;
   /** The snippet language the reader chose last (kept in localStorage), for cards opened later. */
   let snippetLang = 'curl';
   const count = byId('count');
@@ -332,7 +330,7 @@ void (async () => {
     template.replaceWith(template.content);
     if (snippetLang !== 'curl') selectLang(card, snippetLang);
     card.querySelectorAll<HTMLButtonElement>('button[data-run]').forEach((b) => {
-      b.disabled = !ready;
+      b.disabled = triggers === null; // enabled once the triggers have loaded
     });
     localiseTimes(card);
   }
@@ -462,7 +460,6 @@ void (async () => {
 
   try {
     await loadTriggers();
-    ready = true;
     document.querySelectorAll<HTMLButtonElement>('button[data-run]').forEach((b) => {
       b.disabled = false;
     });
