@@ -154,7 +154,15 @@ export function startServer(
     stop: async (signal = 'SIGINT') => {
       if (exit !== undefined) return;
       child.kill(signal);
-      if (!(await Promise.race([gone.then(() => true), sleep(5000).then(() => false)]))) {
+      // An AbortController ends the 5-second wait once the child is gone, so no timer outlives
+      // the suite (Jest's "did not exit one second after the test run").
+      const waited = new AbortController();
+      const exited = await Promise.race([
+        gone.then(() => true),
+        sleep(5000, false, { signal: waited.signal }).catch(() => false),
+      ]);
+      waited.abort();
+      if (!exited) {
         child.kill('SIGKILL');
         await gone;
       }
