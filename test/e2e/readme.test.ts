@@ -97,11 +97,18 @@ interface Outcome {
   heads: { api: boolean; heads: Head[] }[];
 }
 
-/** The block as the test runs it: this server's addresses instead of the default ones. */
+const DEFAULT_URL = new RegExp(
+  `(${[...API_URLS, DEMO_URL].map((u) => u.replace(/[.]/g, '\\.')).join('|')})(?!\\d)`,
+  'g',
+);
+
+/**
+ * The block as the test runs it: this server's addresses instead of the default ones, in one pass
+ * (replacing one after the other rewrote a rewritten address: port 30018 starts with 3001) and only
+ * where the port ends.
+ */
 function rewrite(text: string, apiUrl: string, demoUrl: string): string {
-  let out = text;
-  for (const url of API_URLS) out = out.split(url).join(apiUrl);
-  return out.split(DEMO_URL).join(demoUrl);
+  return text.replace(DEFAULT_URL, (url) => (url === DEMO_URL ? demoUrl : apiUrl));
 }
 
 /**
@@ -395,6 +402,21 @@ describe('the claim convention (readme-blocks.ts)', () => {
     expect(
       globMatches('Basic realm="…", charset="UTF-8"', 'Basic realm="x", charset="UTF-8"'),
     ).toBe(true);
+  });
+});
+
+describe("the blocks' addresses", () => {
+  it("become the test server's in one pass, where the port ends", () => {
+    // Port 30018 starts with 3001 (the demo's default): a second pass once made it 288918.
+    const api = 'http://127.0.0.1:30018';
+    const demo = 'http://127.0.0.1:28891';
+    expect(
+      rewrite(
+        'curl http://127.0.0.1:3000/v1 http://127.0.0.1:8080/x http://127.0.0.1:3001/ http://127.0.0.1:30005',
+        api,
+        demo,
+      ),
+    ).toBe(`curl ${api}/v1 ${api}/x ${demo}/ http://127.0.0.1:30005`);
   });
 });
 
