@@ -4,6 +4,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   unlinkSync,
   writeFileSync,
@@ -25,11 +26,11 @@ import vm from 'node:vm';
  *
  * The cache is written once per bundle, Node version and flags, two seconds after a start that
  * found none (by then the start-up code has run and V8 includes it), to a file named by those in
- * NODE_COMPILE_CACHE (the directory Node 22's own cache uses) or os.tmpdir()/four-oh-one-code-cache;
- * NODE_DISABLE_COMPILE_CACHE=1 turns it off, as it does Node's. V8 compiles afresh when a cache
- * does not fit (another V8, other flags, another length of source, damaged). A directory not owned
- * by this user is never used (the code in it would run as this server). NODE_DEBUG=four-oh-one
- * says on stderr what became of the cache.
+ * NODE_COMPILE_CACHE (the directory Node 22's own cache uses) or in os.tmpdir()/
+ * four-oh-one-code-cache; NODE_DISABLE_COMPILE_CACHE=1 turns it off, as it does Node's. V8
+ * compiles afresh when a cache does not fit (another V8, other flags, another length of source,
+ * damaged). A directory another user owns, or others may write in, is never used: the code in it
+ * would run as this server. NODE_DEBUG=four-oh-one says on stderr what became of the cache.
  */
 
 const BUNDLE = join(__dirname, 'server.bundle.js');
@@ -48,9 +49,13 @@ function cacheFile(): string | undefined {
   const dir = process.env.NODE_COMPILE_CACHE || join(tmpdir(), 'four-oh-one-code-cache');
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const owner = statSync(dir).uid;
-    if (typeof process.getuid === 'function' && owner !== process.getuid()) {
+    const { uid, mode } = statSync(dir);
+    if (typeof process.getuid === 'function' && uid !== process.getuid()) {
       debug('code cache: %s is not owned by this user; not used', dir);
+      return undefined;
+    }
+    if ((mode & 0o022) !== 0) {
+      debug('code cache: others may write in %s; not used', dir);
       return undefined;
     }
   } catch {
@@ -70,14 +75,25 @@ function cacheFile(): string | undefined {
   return join(dir, `server.bundle-${key}.v8`);
 }
 
-/** Removes all but the KEEP newest caches beside `file` (each build leaves one behind). */
+/**
+ * Removes all but the KEEP newest caches beside `file` (each build leaves one behind). Another
+ * process may be pruning too: a file gone meanwhile is skipped.
+ */
 function prune(file: string): void {
   const dir = dirname(file);
+  const mtime = (path: string) => {
+    try {
+      return statSync(path).mtimeMs;
+    } catch {
+      return -1; // gone
+    }
+  };
   const caches = readdirSync(dir)
     .filter((name) => /^server\.bundle-[0-9a-f]{32}\.v8$/.test(name))
-    .map((name) => ({ path: join(dir, name), mtime: statSync(join(dir, name)).mtimeMs }))
+    .map((name) => ({ path: join(dir, name), mtime: mtime(join(dir, name)) }))
+    .filter((cache) => cache.mtime >= 0)
     .sort((a, b) => b.mtime - a.mtime);
-  for (const old of caches.slice(KEEP)) unlinkSync(old.path);
+  for (const old of caches.slice(KEEP)) rmSync(old.path, { force: true });
 }
 
 function readCache(file: string | undefined): Buffer | undefined {
@@ -96,7 +112,9 @@ function run(): void {
   const script = new vm.Script(nodeModule.wrap(source), {
     filename: BUNDLE,
     cachedData,
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    // No import() in the bundle today; should one come, it loads as it would in a module (Node
+    // 20.12+; before that, such an import() would throw).
+    importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   debug(
     'code cache: %s',

@@ -16,7 +16,8 @@ import { startServer, type StartedServer } from './processes';
 /**
  * dist/server.js (src/boot.ts) runs the bundle with V8's code from the last start: the first start
  * in an empty cache directory writes it, the next uses it; a damaged one is compiled past and
- * replaced; NODE_DISABLE_COMPILE_CACHE turns it off; a directory another user owns is never read.
+ * replaced; NODE_DISABLE_COMPILE_CACHE turns it off; a directory another user owns, or others may
+ * write in, is never read.
  * NODE_DEBUG=four-oh-one makes the entry say on stderr what became of the cache.
  */
 describe('the code cache of dist/server.js', () => {
@@ -112,6 +113,15 @@ describe('the code cache of dist/server.js', () => {
     await sleep(2500);
     expect(said(off)).toEqual(['off']);
     expect(readdirSync(dir)).toEqual([]);
+  }, 40_000);
+
+  it('never uses a directory others may write in', async () => {
+    const open = cacheDir();
+    chmodSync(open, 0o777);
+    const s = await start({ NODE_COMPILE_CACHE: open });
+    await sleep(2500);
+    expect(said(s)).toEqual([`others may write in ${open}; not used`, 'off']);
+    expect(readdirSync(open)).toEqual([]);
   }, 40_000);
 
   it('never uses a directory another user owns', async () => {
