@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ENTRY,
   exited,
@@ -69,6 +70,21 @@ const served = (server: StartedServer, path: string) =>
     .split('\n')
     .filter((l) => l.includes('"msg":"request completed"') && l.includes(`"path":"${path}"`))
     .length;
+
+/** How many keepalives and reads these instances have logged as answered. */
+const answered = (instances: StartedServer[]) =>
+  instances.reduce((n, i) => n + served(i, '/keepalive') + served(i, '/api/v1/data'), 0);
+
+/**
+ * Waits (up to 5 s) until `count()` reaches `expected`: a server writes its access line after the
+ * answer, and the test reads it from a pipe, so on a busy machine the line can come later than
+ * the answer.
+ */
+async function linesReach(count: () => number, expected: number): Promise<number> {
+  const until = Date.now() + 5000;
+  while (count() < expected && Date.now() < until) await sleep(20);
+  return count();
+}
 
 nginxSuite('load-balanced topology')('two instances behind nginx on one Redis', () => {
   redisServerSuite('load-balanced topology')('(with a redis-server of their own)', () => {
@@ -193,11 +209,15 @@ nginxSuite('load-balanced topology')('two instances behind nginx on one Redis', 
         );
       }
 
+      // Every answer so far is in the logs (6 keepalives and 4 reads), so that the survivor's
+      // count below starts from all of its own.
+      expect(await linesReach(() => answered(instances), 10)).toBe(10);
+
       // One instance dies without warning.
       const [victim, survivor] = instances as [StartedServer, StartedServer];
       victim.child.kill('SIGKILL');
       await exited(victim.child);
-      const before = served(survivor, '/keepalive') + served(survivor, '/api/v1/data');
+      const before = answered([survivor]);
 
       // Every request still succeeds: nginx passes a refused connection on to the survivor.
       for (let i = 0; i < 6; i += 1) {
@@ -220,9 +240,10 @@ nginxSuite('load-balanced topology')('two instances behind nginx on one Redis', 
         body: JSON.stringify({ username: 'my_username', password: 'my_password' }),
       });
       expect(relogin.status).toBe(200);
-      // Give the survivor a moment to write its access lines.
-      await new Promise((r) => setTimeout(r, 100));
-      expect(served(survivor, '/keepalive') + served(survivor, '/api/v1/data')).toBe(before + 12);
+      const after = () => answered([survivor]);
+      expect(await linesReach(after, before + 12)).toBe(before + 12);
+      await sleep(100); // and no more come
+      expect(after()).toBe(before + 12);
     });
   });
 });
