@@ -132,8 +132,8 @@ function run(): void {
       try {
         writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
         renameSync(partial, file);
-        debug('code cache: wrote %s', file);
         prune(file);
+        debug('code cache: wrote %s', file); // last: a reader of this line sees the pruning done
       } catch (err) {
         // A read-only or full disk: the next start compiles, as without a cache.
         debug('code cache: not written: %s', String(err));
