@@ -9,6 +9,7 @@ import {
   dpopChallenge,
 } from '../src/auth/challenges';
 import { jsonOrForm } from '../src/http/body';
+import { acceptedSoFar, firstOnConnection } from '../src/http/connections';
 import { problem, StoreUnavailableError, type HttpError } from '../src/http/problems';
 import { storeFailureLog } from '../src/http/outage-log';
 import { scriptedFailure } from '../src/http/scripted';
@@ -179,6 +180,7 @@ export function runScript(options: RunScriptOptions): RequestHandler {
     visitor: VisitorTag,
     run: Run,
     n: number,
+    conn: number | undefined,
   ) => {
     const tag = res.locals.run!;
     const authorization = req.headers.authorization;
@@ -225,6 +227,8 @@ export function runScript(options: RunScriptOptions): RequestHandler {
           ...(nonceGiven !== undefined && { nonce_given: fingerprint(nonceGiven) }),
           ...(sentNonce !== undefined && { proof_nonce: fingerprint(sentNonce) }),
           last_arrived: book.latest(visitor, run, n),
+          ...(conn !== undefined && { conn }),
+          ...acceptedSoFar(req.socket),
         };
         book.record(visitor, run, record).catch((err: unknown) => {
           if (err instanceof StoreUnavailableError && logger) {
@@ -250,10 +254,11 @@ export function runScript(options: RunScriptOptions): RequestHandler {
       next();
       return;
     }
+    const conn = firstOnConnection(req.socket);
     const visitor = visitors.of(req);
     const run = await book.find(visitor, tag.id);
     const n = await book.arrive(visitor, run);
-    recordAfterAnswer(req, res, visitor, run, n);
+    recordAfterAnswer(req, res, visitor, run, n, conn);
     const answer = await scripted(req, res, visitor, run, tag.path);
     if (answer === undefined) {
       next();

@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type express from 'express';
+import { noteConnection, noteRequest } from './connections';
 import { problem, rawProblem } from './problems';
 import { connectToSelf } from './proxy';
 
@@ -13,7 +14,11 @@ export const MAX_HEADER_BYTES = 32 * 1024;
  * large) never reach Express; they get a problem+json answer here instead of Node's bare one.
  */
 export function createServer(app: express.Application): Server {
-  const server = createHttpServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
+  const server = createHttpServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+    noteRequest(req.socket);
+    app(req, res);
+  });
+  server.on('connection', noteConnection);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable || err.code === 'ECONNRESET') {
       socket.destroy();

@@ -46,6 +46,20 @@ export interface RunRecord {
    * request numbered higher was sent after the client could read this answer.
    */
   last_arrived: number;
+  /**
+   * When this request was the first on its connection, the number this server process gave the
+   * connection as it accepted it (src/http/connections.ts); compared with another answer's
+   * `last_accepted` in the same process (`proc`).
+   */
+  conn?: number;
+  /**
+   * How many connections this process had accepted when this request was answered: a request
+   * that is the first on a connection numbered up to this was sent before the client could read
+   * this answer, even if it arrived after it.
+   */
+  last_accepted?: number;
+  /** Which server process answered (a random tag): the two numbers above compare only within one. */
+  proc?: string;
 }
 
 /**

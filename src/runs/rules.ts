@@ -77,8 +77,20 @@ const BACKOFF: RfcRef = {
 
 /** When a record's answer was sent. */
 const answeredAt = (r: RunRecord) => r.at + r.ms;
-/** Whether `later` was sent after the client could read `earlier`'s answer. */
-const sentAfterAnswer = (earlier: RunRecord, later: RunRecord) => later.n > earlier.last_arrived;
+/**
+ * Whether `later` was sent after the client could read `earlier`'s answer: it arrived after that
+ * answer was written, and it is not the first request on a connection the same server process
+ * had accepted by then (a client opens a connection to send a request; one opened before the
+ * answer carried a request decided before it, however late that request arrived).
+ */
+const sentAfterAnswer = (earlier: RunRecord, later: RunRecord) =>
+  later.n > earlier.last_arrived &&
+  !(
+    later.conn !== undefined &&
+    earlier.last_accepted !== undefined &&
+    later.proc === earlier.proc &&
+    later.conn <= earlier.last_accepted
+  );
 const list = (ns: number[]) => ns.map((n) => `#${n}`).join(', ');
 
 const RULES: Record<RuleId, RuleDef> = {

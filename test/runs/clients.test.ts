@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import pino from 'pino';
 import { createApp } from '../../src/app';
 import type { RunReport } from '../../src/runs/report';
@@ -66,14 +67,8 @@ async function report(id: string): Promise<RunReport> {
 const findings = (r: RunReport): RuleId[] => r.findings.map((f) => f.rule).sort();
 
 /**
- * Runs a client under a script: logs in through the run, then makes `calls` calls at once.
- *
- * The report takes a request that arrived after an answer was sent as sent after the client read
- * it; a scripted answer waits 100 ms so that calls made at once overlap. Calls made at once on
- * connections yet to be opened (in this process, which serves them too, on a machine whose cores
- * a whole `npm test` keeps busy) once arrived more than that apart, and the correct client was
- * reported for resending its refused token. So they go out as a warm client's do: `calls`
- * keep-alive connections are opened first, on a path no run records.
+ * Runs a client under a script: logs in through the run, then makes `calls` calls at once (the
+ * calls after the first each open a connection of their own, as fetch does).
  */
 async function drive(
   script: string,
@@ -82,10 +77,6 @@ async function drive(
 ): Promise<{ report: RunReport; statuses: number[] }> {
   const { id, base } = await openRun(script);
   const client = make(base, await login(base));
-  const warm = await Promise.all(
-    Array.from({ length: calls }, () => fetch(`${origin}/healthz`).then((r) => r.text())),
-  );
-  expect(warm).toHaveLength(calls);
   const statuses = await Promise.all(
     Array.from({ length: calls }, () => client.get('/api/v1/data')),
   );
@@ -101,6 +92,57 @@ describe('a run report on hand-written fetch clients', () => {
       expect(report.passed).toBe(true);
       expect(report.requests.filter((r) => r.kind === 'refresh')).toHaveLength(1);
       expect(report.observations.map((o) => o.pattern)).toContain('recovered');
+    });
+
+    it('passes "expiry" when its concurrent calls arrive after the first refusal, on connections opened before it', async () => {
+      // What a slow network or a busy machine does to calls made at once, made certain: three
+      // connections are open, the first call's refusal is read, then the other two are written.
+      // They arrive after the refusal, but each is the first on a connection this server had
+      // accepted before it answered, so neither counts as sent after it (RunRecord.conn).
+      const { id, base } = await openRun('expiry');
+      const { access_token: token } = await login(base);
+      const { port } = new URL(origin);
+      const sockets = await Promise.all(
+        [1, 2, 3].map(
+          () =>
+            new Promise<Socket>((resolve, reject) => {
+              const socket = connect(Number(port), '127.0.0.1', () => resolve(socket));
+              socket.once('error', reject);
+            }),
+        ),
+      );
+      const path = new URL(`${base}/api/v1/data`).pathname;
+      const get = (socket: Socket) =>
+        new Promise<string>((resolve) => {
+          let head = '';
+          socket.on('data', (chunk: Buffer) => {
+            head += chunk.toString('latin1');
+            if (head.includes('\r\n\r\n')) resolve(head.slice(0, head.indexOf('\r\n')));
+          });
+          socket.write(
+            `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+          );
+        });
+      try {
+        await expect(get(sockets[0]!)).resolves.toBe('HTTP/1.1 401 Unauthorized');
+        await expect(Promise.all(sockets.slice(1).map(get))).resolves.toEqual([
+          'HTTP/1.1 401 Unauthorized',
+          'HTTP/1.1 401 Unauthorized',
+        ]);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+      }
+      const r = await report(id);
+      const resources = r.requests.filter((q) => q.kind === 'resource');
+      expect(resources.map((q) => q.status)).toEqual([401, 401, 401]);
+      // Arrived after the first was answered, each first on a connection accepted before it.
+      const [first, ...later] = resources;
+      for (const q of later) {
+        expect(q.n).toBeGreaterThan(first!.last_arrived);
+        expect(q.proc).toBe(first!.proc);
+        expect(q.conn).toBeLessThanOrEqual(first!.last_accepted!);
+      }
+      expect(findings(r)).not.toContain('refused_credential_retried');
     });
 
     it('passes "refresh-unavailable": waits Retry-After, refreshes again with the same token', async () => {

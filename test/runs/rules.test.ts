@@ -65,6 +65,40 @@ describe('the rules of a run report', () => {
       ];
       expect(broken(run)).toEqual([]);
     });
+    // Concurrent calls that each opened a connection can arrive after the first refusal was
+    // answered (a slow network, a busy machine): the first request on a connection the same
+    // process had accepted by then was still sent before the client could read it.
+    const answered = { last_accepted: 3, proc: 'p1' };
+    it('does not count the first request on a connection accepted before the refusal', () => {
+      const run = [
+        expired(1, 'A', { ...answered, conn: 1 }),
+        expired(2, 'A', { ...answered, conn: 2 }),
+        expired(3, 'A', { ...answered, conn: 3 }),
+      ];
+      expect(broken(run)).toEqual([]);
+    });
+    it('counts resends on a connection opened after it, on one used before, or in another process', () => {
+      const after = [
+        expired(1, 'A', answered),
+        expired(2, 'A', { ...answered, conn: 4 }),
+        expired(3, 'A', { ...answered, conn: 5 }),
+      ];
+      expect(broken(after)).toEqual(['refused_credential_retried']);
+      // No `conn`: not the first request on its connection, which the client had used already.
+      const reused = [
+        expired(1, 'A', answered),
+        expired(2, 'A', answered),
+        expired(3, 'A', answered),
+      ];
+      expect(broken(reused)).toEqual(['refused_credential_retried']);
+      // Numbers from another process say nothing about this one's answer.
+      const elsewhere = [
+        expired(1, 'A', answered),
+        expired(2, 'A', { last_accepted: 3, proc: 'p2', conn: 1 }),
+        expired(3, 'A', { last_accepted: 3, proc: 'p2', conn: 2 }),
+      ];
+      expect(broken(elsewhere)).toEqual(['refused_credential_retried']);
+    });
   });
 
   describe('retry_storm', () => {

@@ -89,7 +89,22 @@ export const RUN_SCHEMAS: Record<string, Schema> = {
       last_arrived: {
         ...int,
         description:
-          'The latest request number that had arrived when this one was answered: higher numbers were sent after it.',
+          'The latest request number that had arrived when this one was answered: higher numbers were sent after it, unless first on a connection accepted by then (`conn`, `last_accepted`).',
+      },
+      conn: {
+        ...int,
+        description:
+          'When the request was the first on its connection: the number the answering process gave that connection as it accepted it.',
+      },
+      last_accepted: {
+        ...int,
+        description:
+          'How many connections the answering process had accepted when it answered: a request first on a connection numbered up to this one was sent before its client could read this answer.',
+      },
+      proc: {
+        ...str,
+        description:
+          'Which server process answered (a random tag): `conn` and `last_accepted` compare only within one.',
       },
     },
     ['n', 'at', 'ms', 'method', 'path', 'host', 'kind', 'status', 'last_arrived'],
