@@ -254,7 +254,7 @@ export function runScript(options: RunScriptOptions): RequestHandler {
       next();
       return;
     }
-    const conn = firstOnConnection(req.socket);
+    const conn = firstOnConnection(req);
     const visitor = visitors.of(req);
     const run = await book.find(visitor, tag.id);
     const n = await book.arrive(visitor, run);

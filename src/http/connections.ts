@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 
 /**
@@ -12,7 +13,9 @@ import type { Socket } from 'node:net';
 
 const ACCEPTED = Symbol('four-oh-one.accepted');
 const REQUESTS = Symbol('four-oh-one.requests');
+const FIRST_ON = Symbol('four-oh-one.firstOn');
 type Tagged = Socket & { [ACCEPTED]?: number; [REQUESTS]?: number };
+type Noted = IncomingMessage & { [FIRST_ON]?: number };
 
 let accepted = 0;
 
@@ -24,10 +27,16 @@ export function noteConnection(socket: Socket): void {
   (socket as Tagged)[ACCEPTED] = ++accepted;
 }
 
-/** For every request, before the app sees it: counts it on its connection. */
-export function noteRequest(socket: Socket): void {
-  const tagged = socket as Tagged;
-  tagged[REQUESTS] = (tagged[REQUESTS] ?? 0) + 1;
+/**
+ * For every request, before the app sees it: counts it on its connection, and when it is the
+ * first, keeps the connection's number on the request (read now, not when a middleware asks: a
+ * pipelined second request may have been counted by then).
+ */
+export function noteRequest(req: IncomingMessage): void {
+  const tagged = req.socket as Tagged;
+  const count = (tagged[REQUESTS] ?? 0) + 1;
+  tagged[REQUESTS] = count;
+  if (count === 1) (req as Noted)[FIRST_ON] = tagged[ACCEPTED];
 }
 
 /**
@@ -44,7 +53,6 @@ export function acceptedSoFar(socket: Socket): { last_accepted: number; proc: st
  * The accept number of the request's connection when the request is the first it carried;
  * undefined for a later one, or for a connection no server numbered (a test's in-process app).
  */
-export function firstOnConnection(socket: Socket): number | undefined {
-  const tagged = socket as Tagged;
-  return tagged[REQUESTS] === 1 ? tagged[ACCEPTED] : undefined;
+export function firstOnConnection(req: IncomingMessage): number | undefined {
+  return (req as Noted)[FIRST_ON];
 }

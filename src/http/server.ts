@@ -15,7 +15,7 @@ export const MAX_HEADER_BYTES = 32 * 1024;
  */
 export function createServer(app: express.Application): Server {
   const server = createHttpServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
-    noteRequest(req.socket);
+    noteRequest(req);
     app(req, res);
   });
   server.on('connection', noteConnection);
