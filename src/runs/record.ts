@@ -58,7 +58,11 @@ export interface RunRecord {
    * this answer, even if it arrived after it.
    */
   last_accepted?: number;
-  /** Which server process answered (a random tag): the two numbers above compare only within one. */
+  /**
+   * Which server process answered (a random tag): the two numbers above compare only within one.
+   * A report shows all three run-local (src/runs/report.ts runLocal): ranks among the run's own
+   * numbers and `p1`, `p2`, …, so that no visitor learns how many connections others opened.
+   */
   proc?: string;
 }
 

@@ -61,8 +61,42 @@ export function buildReport(
     findings,
     observations,
     rules,
-    requests: records,
+    requests: runLocal(records),
   };
+}
+
+/**
+ * The records as a report shows them: `conn`, `last_accepted` and `proc` are the answering
+ * process's own counts and tag, which would tell a visitor how many connections everyone else
+ * opened in between (and which worker answered). Each number becomes its rank among the run's own
+ * numbers of the same process, and each process a run-local name (`p1`, `p2`, … in order of first
+ * answer): every comparison the rules make (a connection accepted before an answer, within one
+ * process) reads the same, and nothing about other visitors' traffic remains.
+ */
+export function runLocal(records: RunRecord[]): RunRecord[] {
+  const numbers = new Map<string, Set<number>>();
+  for (const r of records) {
+    if (r.proc === undefined) continue;
+    let set = numbers.get(r.proc);
+    if (set === undefined) numbers.set(r.proc, (set = new Set()));
+    if (r.conn !== undefined) set.add(r.conn);
+    if (r.last_accepted !== undefined) set.add(r.last_accepted);
+  }
+  const ranks = new Map<string, { name: string; rank: Map<number, number> }>();
+  for (const [proc, set] of numbers) {
+    const rank = new Map([...set].sort((a, b) => a - b).map((n, i) => [n, i + 1]));
+    ranks.set(proc, { name: `p${ranks.size + 1}`, rank });
+  }
+  return records.map((r) => {
+    const local = r.proc === undefined ? undefined : ranks.get(r.proc);
+    if (local === undefined) return r;
+    return {
+      ...r,
+      proc: local.name,
+      ...(r.conn === undefined ? {} : { conn: local.rank.get(r.conn) }),
+      ...(r.last_accepted === undefined ? {} : { last_accepted: local.rank.get(r.last_accepted) }),
+    };
+  });
 }
 
 export function runStatus(

@@ -102,6 +102,12 @@ describe('a run report on hand-written fetch clients', () => {
       const { id, base } = await openRun('expiry');
       const { access_token: token } = await login(base);
       const { port } = new URL(origin);
+      // Another visitor's connections, accepted between the login and the run's calls: the
+      // report must not tell how many there were.
+      for (let i = 0; i < 5; i++) {
+        const stranger = await fetch(`${origin}/healthz`, { headers: { connection: 'close' } });
+        expect(stranger.status).toBe(200);
+      }
       const sockets = await Promise.all(
         [1, 2, 3].map(
           () =>
@@ -142,6 +148,20 @@ describe('a run report on hand-written fetch clients', () => {
         expect(q.proc).toBe(first!.proc);
         expect(q.conn).toBeLessThanOrEqual(first!.last_accepted!);
       }
+      // The numbers are the run's own ranks, and the process a run-local name: 1, 2, … with no
+      // gap where the strangers' connections were.
+      expect(new Set(r.requests.map((q) => q.proc))).toEqual(new Set(['p1']));
+      const numbers = [
+        ...new Set(
+          r.requests.flatMap((q) => [q.conn, q.last_accepted].filter((n) => n !== undefined)),
+        ),
+      ].sort((a, b) => a - b);
+      expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+      expect(resources.map((q) => q.conn)).toEqual([
+        expect.any(Number),
+        expect.any(Number),
+        expect.any(Number),
+      ]);
       expect(findings(r)).not.toContain('refused_credential_retried');
     });
 

@@ -94,17 +94,17 @@ export const RUN_SCHEMAS: Record<string, Schema> = {
       conn: {
         ...int,
         description:
-          'When the request was the first on its connection: the number the answering process gave that connection as it accepted it.',
+          'When the request was the first on its connection: the rank, among this run’s numbers from the same process, of the number that process gave the connection as it accepted it (ranks, so that no one learns how many connections others opened).',
       },
       last_accepted: {
         ...int,
         description:
-          'How many connections the answering process had accepted when it answered: a request first on a connection numbered up to this one was sent before its client could read this answer.',
+          'How many connections the answering process had accepted when it answered, as a rank among this run’s numbers from that process: a request first on a connection ranked up to this one was sent before its client could read this answer.',
       },
       proc: {
         ...str,
         description:
-          'Which server process answered (a random tag): `conn` and `last_accepted` compare only within one.',
+          'Which server process answered, named within the run (`p1`, `p2`, … in order of first answer): `conn` and `last_accepted` compare only within one.',
       },
     },
     ['n', 'at', 'ms', 'method', 'path', 'host', 'kind', 'status', 'last_arrived'],
