@@ -6,6 +6,8 @@ import {
   gnapChallenge,
   gnapToken,
   keyObjectOf,
+  nonceClaim,
+  NONCE_REUSED,
   referenceFor,
   tokenKey,
   type AccessRight,
@@ -61,7 +63,8 @@ export function proofRequest(req: Request, publicUrl: string, nowMs: number): Pr
  * token looked up by its hash in the store, and an `httpsig` proof made with the key the token
  * is bound to. No token, or one that is not valid here, gets 401 with the RS-first challenge
  * (`as_uri`, `referrer`, `access`); a token whose rights do not cover the action gets 403 with
- * the challenge naming the access reference that would. Nothing is written.
+ * the challenge naming the access reference that would. Nothing is written but the nonce of a
+ * signature that has one (RFC 9635 §7.3.1: a nonce is used once), charged to the token's visitor.
  */
 export function gnapAuth(options: GnapAuthOptions): RequestHandler {
   const { store, clock, owner, publicUrl, action } = options;
@@ -102,13 +105,18 @@ export function gnapAuth(options: GnapAuthOptions): RequestHandler {
       );
     }
     const keyObject = keyObjectOf(grant.key);
+    const proof = proofRequest(req, publicUrl, now);
     const failure =
       keyObject === undefined
         ? { kind: 'invalid' as const, detail: 'The bound key cannot be read.' }
-        : checkHttpsig(proofRequest(req, publicUrl, now), grant.key, keyObject);
+        : checkHttpsig(proof, grant.key, keyObject);
     if (failure?.kind === 'missing') throw refuse('gnap_proof_missing', failure.detail);
     if (failure?.kind === 'wrong_key') throw refuse('gnap_key_mismatch', failure.detail);
     if (failure) throw refuse('gnap_proof_invalid', failure.detail);
+    const claim = nonceClaim(proof, grant.key);
+    if (claim && !(await store.setIfAbsent(claim.key, '1', claim.ttlMs, grant.owner))) {
+      throw refuse('gnap_proof_invalid', NONCE_REUSED);
+    }
     if (!covers(grant.access, action)) {
       throw problem('gnap_access_insufficient', {
         detail: `This token's access does not include "${action}" on ${GNAP_ACCESS_TYPE}: ask for "${referenceFor(action)}".`,

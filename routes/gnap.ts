@@ -5,6 +5,8 @@ import {
   checkHttpsig,
   GNAP_TOKEN_TTL_SECONDS,
   keyObjectOf,
+  nonceClaim,
+  NONCE_REUSED,
   readGrantRequest,
   tokenKey,
   type GnapErrorCode,
@@ -66,8 +68,8 @@ const gnapError = (error: GnapErrorCode, description: string, publicUrl: string)
 
 /**
  * Reads the grant request, checks the `httpsig` proof of the key it presents (RFC 9635 §7.3:
- * the client proves its key at the AS too), and only then issues and stores the token: a
- * request refused for any reason writes nothing.
+ * the client proves its key at the AS too), claims the signature's nonce when it has one, and
+ * only then issues and stores the token: a request refused for any reason writes nothing.
  */
 function grantEndpoint(deps: GnapDeps): RequestHandler {
   return async function gnapGrant(req, res) {
@@ -88,8 +90,8 @@ function grantEndpoint(deps: GnapDeps): RequestHandler {
     if (!grant.ok) throw gnapError(grant.error, grant.detail, deps.publicUrl);
     const now = deps.clock.now();
     const keyObject = keyObjectOf(grant.key);
-    const failure =
-      keyObject && checkHttpsig(proofRequest(req, deps.publicUrl, now), grant.key, keyObject);
+    const proof = proofRequest(req, deps.publicUrl, now);
+    const failure = keyObject && checkHttpsig(proof, grant.key, keyObject);
     if (!keyObject || failure) {
       throw gnapError(
         'invalid_client',
@@ -97,8 +99,12 @@ function grantEndpoint(deps: GnapDeps): RequestHandler {
         deps.publicUrl,
       );
     }
-    const token = randomBytes(32).toString('base64url');
     const owner = deps.owner(req);
+    const claim = nonceClaim(proof, grant.key);
+    if (claim && !(await deps.store.setIfAbsent(claim.key, '1', claim.ttlMs, owner))) {
+      throw gnapError('invalid_client', NONCE_REUSED, deps.publicUrl);
+    }
+    const token = randomBytes(32).toString('base64url');
     const stored: GnapGrant = {
       owner,
       key: grant.key,

@@ -42,6 +42,8 @@ export interface ToSign {
   tag?: string | null;
   keyid?: string;
   signedUrl?: string;
+  /** The `nonce` parameter (RFC 9635 §7.3.1: SHOULD, unique per key within the window). */
+  nonce?: string;
 }
 
 /** The Signature-Input, Signature (and Content-Digest) fields of an `httpsig` proof. */
@@ -64,7 +66,8 @@ export function signedHeaders(client: GnapClient, r: ToSign): Record<string, str
   }
   const covered = r.components ?? components;
   const tag = r.tag === undefined ? ';tag="gnap"' : r.tag === null ? '' : `;tag="${r.tag}"`;
-  const params = `(${covered.map((c) => `"${c}"`).join(' ')});created=${r.created};keyid="${r.keyid ?? client.kid}"${tag}`;
+  const nonce = r.nonce === undefined ? '' : `;nonce="${r.nonce}"`;
+  const params = `(${covered.map((c) => `"${c}"`).join(' ')});created=${r.created};keyid="${r.keyid ?? client.kid}"${nonce}${tag}`;
   const base = [
     ...covered.map((c) => `"${c}": ${values[c]}`),
     `"@signature-params": ${params}`,

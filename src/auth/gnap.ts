@@ -290,6 +290,31 @@ export function checkHttpsig(
   return undefined;
 }
 
+/**
+ * Where the store remembers a signature's `nonce`, and for how long, when the signature has one
+ * (call it once checkHttpsig has passed). RFC 9635 §7.3.1: the signer SHOULD include a nonce, and
+ * when it does the verifier MUST determine that the nonce is unique within a short time. A nonce
+ * is remembered per key (another client's key may pick the same one) until the signature's
+ * `created` falls out of the window, after which the signature is refused for its age anyway.
+ */
+export function nonceClaim(
+  req: ProofRequest,
+  key: ClientKey,
+): { key: string; ttlMs: number } | undefined {
+  const input =
+    req.signatureInput === undefined ? undefined : parseSignatureInput(req.signatureInput);
+  if (input?.nonce === undefined || input.created === undefined) return undefined;
+  const until = input.created + GNAP_SIGNATURE_MAX_AGE_SECONDS;
+  const ttlMs = Math.max(1000, Math.ceil((until - req.nowSeconds) * 1000) + 1000);
+  const { crv, x, y = '' } = key.jwk;
+  const hash = createHash('sha256').update(`${crv}.${x}.${y}.${input.nonce}`).digest('base64url');
+  return { key: `gnap:nonce:${hash}`, ttlMs };
+}
+
+/** The detail of a refusal for a nonce used before. */
+export const NONCE_REUSED =
+  "This signature's nonce was already used with this key: make a new nonce for every request (RFC 9635 §7.3.1).";
+
 function verifyWith(key: ClientKey, keyObject: KeyObject, data: Buffer, sig: Buffer): boolean {
   try {
     return key.sigAlg === 'ed25519'

@@ -1642,9 +1642,9 @@ export const problemCatalog = {
     status: 401,
     title: 'GNAP key proof does not verify',
     explanation:
-      'The request carries a signature, but not a valid `httpsig` proof (RFC 9635 §7.3.1): the fields do not parse, `tag="gnap"` is missing, the covered components are not exactly `@method`, `@target-uri`, `authorization` (and `content-digest` with a body), `alg` is not the key’s, Content-Digest is not the body’s, the signature does not verify under the bound key, or `created` is more than 300 seconds from the server’s clock. A replay inside those 300 seconds is not detected: the RFC recommends a `nonce` and leaves keeping them to the server, and this demo does not keep them.',
+      'The request carries a signature, but not a valid `httpsig` proof (RFC 9635 §7.3.1): the fields do not parse, `tag="gnap"` is missing, the covered components are not exactly `@method`, `@target-uri`, `authorization` (and `content-digest` with a body), `alg` is not the key’s, Content-Digest is not the body’s, the signature does not verify under the bound key, or `created` is more than 300 seconds from the server’s clock; or the signature’s `nonce` was already used with this key (RFC 9635 §7.3.1: a verifier MUST find a nonce unique within a short time). Without a nonce, a replay inside those 300 seconds is not detected: the nonce is a SHOULD, and it is what makes a signed request usable once.',
     remedy:
-      'Sign the signature base of RFC 9421 §2.5 over those components, with the private key of the JWK you sent in the grant request, and send it at once.',
+      'Sign the signature base of RFC 9421 §2.5 over those components, with the private key of the JWK you sent in the grant request, with a fresh random `nonce` for every request, and send it at once.',
     rfc: [rfc(9635, '7.3.1'), rfc(9421, '2.5'), rfc(9421, '3.2')],
   },
   gnap_key_mismatch: {
@@ -1686,7 +1686,7 @@ export const problemCatalog = {
     status: 401,
     title: 'GNAP grant request key proof failed',
     explanation:
-      'RFC 9635 §3.6 `invalid_client`: the client instance is not recognised, or its signature does not verify. Every grant request must be signed with the key it presents (§7.3: proof of the key at the AS, too), covering `@method`, `@target-uri` and `content-digest`, with tag="gnap" and created; or the client sent an instance identifier this AS never registered. Nothing is stored.',
+      'RFC 9635 §3.6 `invalid_client`: the client instance is not recognised, or its signature does not verify. Every grant request must be signed with the key it presents (§7.3: proof of the key at the AS, too), covering `@method`, `@target-uri` and `content-digest`, with tag="gnap" and created, and a `nonce` it has not used before with that key, when it sends one; or the client sent an instance identifier this AS never registered. Nothing is stored.',
     remedy:
       'Sign the grant request with the private key of client.key.jwk (keyid = its kid), or send the key instead of an instance identifier.',
     rfc: [rfc(9635, '3.6'), rfc(9635, '7.3.1'), rfc(9635, '2.3')],

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { buildApp, expectProblem, listening } from '../helpers';
+import { nonceClaim, type ClientKey, type ProofRequest } from '../../src/auth/gnap';
 import { callResource, gnapClient, requestGrant, signedHeaders } from '../gnap-client';
 
 const PUBLIC = 'http://127.0.0.1:3000';
@@ -187,6 +188,78 @@ describe('GNAP (routes/gnap.ts, RFC 9635)', () => {
       );
     });
 
+    describe('a signature nonce is used once (RFC 9635 §7.3.1)', () => {
+      it('answers the same signed request with a nonce, sent again, with gnap_proof_invalid', async () => {
+        const client = gnapClient();
+        const token = await grantFor(client);
+        const created = now();
+        const send = () =>
+          callResource(ctx.http, client, token, created, { sign: { nonce: 'n-1' } });
+        expect((await send()).status).toBe(200);
+        const replayed = await send();
+        expectProblem(replayed, {
+          status: 401,
+          code: 'gnap_proof_invalid',
+          challenge: challenge('read'),
+        });
+        expect(replayed.body.detail).toMatch(/nonce was already used/);
+        // A new nonce is a new request.
+        const fresh = await callResource(ctx.http, client, token, created, {
+          sign: { nonce: 'n-2' },
+        });
+        expect(fresh.status).toBe(200);
+      });
+
+      it('lets another key use the same nonce: one client cannot block another', async () => {
+        const [a, b] = [gnapClient(), gnapClient()];
+        const [ta, tb] = [await grantFor(a), await grantFor(b)];
+        const sign = { nonce: 'shared-nonce' };
+        expect((await callResource(ctx.http, a, ta, now(), { sign })).status).toBe(200);
+        expect((await callResource(ctx.http, b, tb, now(), { sign })).status).toBe(200);
+      });
+
+      it('keeps accepting a signature without a nonce within its window (the nonce is a SHOULD)', async () => {
+        const client = gnapClient();
+        const token = await grantFor(client);
+        const created = now();
+        for (let i = 0; i < 2; i++) {
+          expect((await callResource(ctx.http, client, token, created)).status).toBe(200);
+        }
+      });
+
+      it('remembers a nonce as one store entry, until its signature is too old anyway', async () => {
+        const own = buildApp();
+        const client = gnapClient();
+        const at = () => Math.floor(own.clock.now() / 1000);
+        const grant = await requestGrant(own.http, client, at(), ['four-oh-one-read']);
+        const token = grant.body.access_token.value as string;
+        const before = (await own.store.usage()).entries;
+        const sign = { nonce: 'remembered' };
+        expect((await callResource(own.http, client, token, at(), { sign })).status).toBe(200);
+        expect((await own.store.usage()).entries).toBe(before + 1);
+      });
+
+      it('refuses a replayed grant request with a nonce, issuing no second token', async () => {
+        const own = buildApp();
+        const client = gnapClient();
+        const created = Math.floor(own.clock.now() / 1000);
+        const first = await requestGrant(own.http, client, created, undefined, { nonce: 'g-1' });
+        expect(first.status).toBe(200);
+        const entries = (await own.store.usage()).entries;
+        const again = await requestGrant(own.http, client, created, undefined, { nonce: 'g-1' });
+        expectProblem(again, {
+          status: 401,
+          code: 'gnap_grant_invalid_client',
+          challenge: `GNAP as_uri="${PUBLIC}/gnap/grant"`,
+        });
+        expect(again.body.error).toEqual({
+          code: 'invalid_client',
+          description: expect.stringMatching(/nonce was already used/),
+        });
+        expect((await own.store.usage()).entries).toBe(entries);
+      });
+    });
+
     it('answers a read token on POST with 403 gnap_access_insufficient', async () => {
       const client = gnapClient();
       const token = await grantFor(client, ['four-oh-one-read']);
@@ -321,6 +394,35 @@ describe('GNAP (routes/gnap.ts, RFC 9635)', () => {
           }),
         );
       expect((await ctx3.store.usage()).entries).toBe(before.entries);
+    });
+  });
+
+  describe('nonceClaim (src/auth/gnap.ts)', () => {
+    const key = { jwk: gnapClient().jwk, sigAlg: 'ed25519' } as unknown as ClientKey;
+    const proof = (params: string, nowSeconds = 1_000_000): ProofRequest => ({
+      method: 'GET',
+      targetUris: [],
+      signatureInput: `sig1=("@method" "@target-uri");keyid="k"${params};tag="gnap"`,
+      body: Buffer.alloc(0),
+      nowSeconds,
+    });
+    it('remembers a nonce until the signature carrying it is too old to be accepted, plus 1 s', () => {
+      expect(nonceClaim(proof(';created=1000000;nonce="a"'), key)?.ttlMs).toBe(301_000);
+      expect(nonceClaim(proof(';created=999800;nonce="a"'), key)?.ttlMs).toBe(101_000);
+      expect(nonceClaim(proof(';created=1000100;nonce="a"'), key)?.ttlMs).toBe(401_000);
+      expect(nonceClaim(proof(';created=999700;nonce="a"'), key)?.ttlMs).toBe(1_000);
+    });
+    it('claims nothing without a nonce', () => {
+      expect(nonceClaim(proof(';created=1000000'), key)).toBeUndefined();
+    });
+    it('keys the claim by the key and the nonce, never the nonce alone', () => {
+      const other = { jwk: gnapClient().jwk, sigAlg: 'ed25519' } as unknown as ClientKey;
+      const at = (k: ClientKey, nonce: string) =>
+        nonceClaim(proof(`;created=1000000;nonce="${nonce}"`), k)?.key;
+      expect(at(key, 'a')).toBe(at(key, 'a'));
+      expect(at(key, 'a')).not.toBe(at(other, 'a'));
+      expect(at(key, 'a')).not.toBe(at(key, 'b'));
+      expect(at(key, 'x'.repeat(500))).toMatch(/^gnap:nonce:[A-Za-z0-9_-]{43}$/);
     });
   });
 
