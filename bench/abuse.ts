@@ -35,7 +35,7 @@ interface Body {
   error?: { code?: string };
   scenarios?: CatalogScenario[];
   specimens?: { name: string; token: string }[];
-  usage?: { entries: number; bytes: number };
+  usage?: { fill: number; near_full: boolean };
 }
 
 /** A scenario as GET /scenarios lists it. */
@@ -387,7 +387,7 @@ export interface AbuseReport {
   seconds: number;
   bystander: { checked: number; mismatches: string[] };
   peakRssMb: number;
-  readyz: { status: number; usage?: { entries: number; bytes: number } };
+  readyz: { status: number; usage?: { fill: number; near_full: boolean } };
 }
 
 export async function runAbuse(

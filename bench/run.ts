@@ -1117,8 +1117,7 @@ async function abuse(ctx: Ctx): Promise<Report> {
       statuses,
       `${matched}/${r.bystander.checked}`,
       fixed(r.peakRssMb, 1),
-      int(usage?.entries ?? 0),
-      int(usage?.bytes ?? 0),
+      usage === undefined ? '?' : `${Math.round(usage.fill * 100)}%`,
     ]);
     summaries.push(
       `${kind}: ${matched}/${r.bystander.checked} bystander answers, peak RSS ${fixed(r.peakRssMb, 0)} MB`,
@@ -1132,13 +1131,12 @@ async function abuse(ctx: Ctx): Promise<Report> {
       'adversary answers by status',
       'bystander matching',
       'peak RSS, MB',
-      'store entries after',
-      'store bytes after',
+      'store fill after',
     ],
     rows,
     notes: [
       `Every attack of issue 10 (bench/abuse.ts) from ${ABUSE.addresses.length} addresses (TRUST_PROXY=loopback, X-Forwarded-For), 8 at a time, with the default store bounds and visitor quotas; a bystander from its own address replays every registry scenario and the articles' flows during the attack and once after. RSS bar ${ABUSE.rssBarMb} MB.`,
-      'Store bytes: the memory store counts keys, values and 64 bytes an entry; Redis reports its used_memory (its whole process). Entries: live entries, or Redis keys (with the per-visitor indexes).',
+      "Store fill: /readyz's `usage.fill` after the attack, in whole percent of STORE_MAX_ENTRIES or STORE_MAX_BYTES, whichever is fuller (the memory store counts keys, values and 64 bytes an entry); Redis without maxmemory reports none. /readyz gives no counts: anyone may ask.",
     ],
     summary: summaries.join('; '),
   };

@@ -15,7 +15,9 @@ export interface HealthOptions {
 
 /**
  * Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the store answers and
- * has room: a full store answers 503 store_full, so a balancer stops sending new work; and since
+ * has room: a full store answers 503 store_full, so a balancer stops sending new work. The fill
+ * level is given in whole percent, never the count of entries or bytes: anyone may ask, and an
+ * exact count would let one visitor watch another's logins and refreshes come and go. And since
  * when its data dates, with whether this process saw it lost: src/store/epoch.ts). On
  * SIGTERM readiness fails first (503 shutting_down) while requests are still served, so a
  * balancer drains the instance before it stops accepting.
@@ -54,7 +56,12 @@ export function healthRouter(store: Store, options: HealthOptions = {}): Router 
       res.json({
         status: 'ready',
         store: store.kind,
-        usage: { ...usage, fill: Math.round(fill * 1000) / 1000, near_full: fill >= NEAR_FULL },
+        usage: {
+          ...(usage.maxEntries === undefined ? {} : { maxEntries: usage.maxEntries }),
+          ...(usage.maxBytes === undefined ? {} : { maxBytes: usage.maxBytes }),
+          fill: Math.floor(fill * 100) / 100,
+          near_full: fill >= NEAR_FULL,
+        },
         ...(epoch ? { state: epoch.describe() } : {}),
       });
     })
