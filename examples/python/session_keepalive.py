@@ -22,16 +22,17 @@
 #     f"{BASE_URL}/keepalive". The host only. BASE_URL is $FOUR_OH_ONE_URL, default
 #     http://127.0.0.1:3000 (`npm start`). The credentials stay the article's, my_username /
 #     my_password: this server's demo user.
-#   - login_data["idle_seconds"] = 2 added after the article's login_data line: this server's
-#     optional login field that shortens the idle timeout (default 900 s) to 2 s, so that expiry
+#   - login_data["idle_seconds"] = 3 added after the article's login_data line: this server's
+#     optional login field that shortens the idle timeout (default 900 s) to 3 s, so that expiry
 #     can be watched in seconds. Both logins send it, as both send login_data.
 #   - timeout=TIMEOUT added to the three session.post(...) calls, so nothing can hang.
 #   - while True:  ->  for heartbeat in range(HEARTBEATS):  (8 heartbeats, then stop), with a
-#     pause() added at the end of the loop body: 1 s between heartbeats, which keeps a 2-second
-#     session alive, except once, after the 3rd heartbeat, 3.5 s, longer than the idle timeout.
+#     pause() added at the end of the loop body: 1 s between heartbeats, which keeps a 3-second
+#     session alive with 2 s to spare on a busy machine, except once, after the 3rd heartbeat,
+#     4.5 s, longer than the idle timeout.
 #     The 4th heartbeat is then refused with 401 session_idle_expired, the article's branch prints
 #     "Session expired, logging in again..." and logs in again, and heartbeats 5-8 get 200 again.
-#     About 10 s in all. (The article's loop sends heartbeats as fast as it can, forever; a real
+#     About 12 s in all. (The article's loop sends heartbeats as fast as it can, forever; a real
 #     client would pause for a fraction of the idle timeout, as this one does.)
 #   - session.hooks["response"] gets trace() (below), which prints and records every answer:
 #     each heartbeat's status, and on 401 the problem `code`, WWW-Authenticate and the cookie
@@ -52,10 +53,10 @@ import requests
 
 BASE_URL = os.environ.get("FOUR_OH_ONE_URL", "http://127.0.0.1:3000").rstrip("/")
 TIMEOUT = 10  # seconds, for every request
-IDLE_SECONDS = 2  # the idle timeout asked for at login
+IDLE_SECONDS = 3  # the idle timeout asked for at login
 HEARTBEATS = 8  # instead of while True
 PAUSE = 1.0  # seconds between heartbeats: well inside the idle timeout
-LONG_PAUSE = 3.5  # once, after LONG_PAUSE_AFTER heartbeats: past the idle timeout
+LONG_PAUSE = 4.5  # once, after LONG_PAUSE_AFTER heartbeats: past the idle timeout
 LONG_PAUSE_AFTER = 3
 
 answers = []  # (path, status, problem code or None) for every answer, in order
