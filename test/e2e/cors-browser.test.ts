@@ -8,6 +8,7 @@ import {
   launchChromium,
   chromiumFound,
   ENTRY,
+  eventually,
   freePort,
   ROOT,
 } from './support';
@@ -87,19 +88,6 @@ function requestsSince(
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` until it passes or five seconds are over; events from the browser lag a little. */
-async function eventually(check: () => void): Promise<void> {
-  for (let i = 0; ; i++) {
-    try {
-      check();
-      return;
-    } catch (err) {
-      if (i >= 50) throw err;
-      await sleep(100);
-    }
-  }
-}
 
 // --- What the page's script observed -----------------------------------------------------------
 

@@ -5,7 +5,7 @@ import { createApp } from '../../src/app';
 import { createKeyRing } from '../../src/tokens/keys';
 import { RedisStore } from '../../src/store/redis';
 import { testConfig } from '../helpers';
-import { freePort, redisServerSuite, startRedis, type StartedRedis } from './support';
+import { freePort, redisServerSuite, startRedis, until, type StartedRedis } from './support';
 
 /**
  * Issue 11: state survives Redis faults. A redis-server of this suite's own (no persistence, as
@@ -34,16 +34,6 @@ class Redis {
   async kill(): Promise<void> {
     await this.started?.stop();
   }
-}
-
-/** Waits until `check` resolves true, polling; false after `ms`. */
-async function until(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return true;
-    await sleep(100);
-  }
-  return false;
 }
 
 redisServerSuite('Redis faults')('state that survives Redis faults', () => {

@@ -25,6 +25,52 @@ export const ROOT = (() => {
  */
 export const ENTRY = join(ROOT, 'dist', 'server.js');
 
+/**
+ * Polls `check` every `every` ms until it holds, for at most `ms`: whether it did. A check that
+ * throws or rejects counts as not yet. For what the tests see later than they cause it (a log
+ * line written after the answer, an instance coming up, a browser event).
+ */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  ms = 5000,
+  every = 50,
+): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (
+      await Promise.resolve()
+        .then(check)
+        .catch(() => false)
+    )
+      return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(every);
+  }
+}
+
+/** Polls an assertion until it passes, for at most `ms`; then throws its last failure. */
+export async function eventually(
+  assertion: () => void | Promise<void>,
+  ms = 5000,
+  every = 100,
+): Promise<void> {
+  let failure: unknown;
+  const held = await until(
+    async () => {
+      try {
+        await assertion();
+        return true;
+      } catch (err) {
+        failure = err;
+        return false;
+      }
+    },
+    ms,
+    every,
+  );
+  if (!held) throw failure;
+}
+
 /** A port nothing listens on right now, on 127.0.0.1. */
 export async function freePort(): Promise<number> {
   // Below the kernel's ephemeral range: a port the kernel picks (listen on 0) comes from that

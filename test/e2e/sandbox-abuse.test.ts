@@ -1,6 +1,6 @@
 // Shared with the bench's "abuse" section (bench/run.ts).
 import { runAbuse, type AbuseReport } from '../../bench/abuse';
-import { startRedis, startServer, type StartedRedis, type StartedServer } from './support';
+import { startRedis, startServer, until, type StartedRedis, type StartedServer } from './support';
 
 /**
  * Issue 10's proof: one visitor runs every attack from six addresses while another replays
@@ -46,10 +46,9 @@ describe('a public sandbox under attack', () => {
       redis = kind === 'redis' ? await startRedis() : undefined;
       server = await startServer(redis ? { ...ENV, REDIS_URL: redis.url } : ENV);
       // Until the first connection to Redis is made, requests get 503: wait for readiness.
-      for (let i = 0; i < 50; i++) {
-        if ((await fetch(`http://127.0.0.1:${server.port}/readyz`)).status === 200) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      const ready = async () =>
+        (await fetch(`http://127.0.0.1:${server!.port}/readyz`)).status === 200;
+      if (!(await until(ready, 5000, 100))) throw new Error(`${kind}: /readyz never answered 200`);
     });
     afterAll(async () => {
       server?.child.kill('SIGKILL');

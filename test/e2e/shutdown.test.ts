@@ -8,6 +8,7 @@ import {
   redisServerSuite,
   startRedis,
   startServer,
+  until,
   type StartedRedis,
 } from './support';
 
@@ -153,11 +154,9 @@ describe('the server entry point: listening and stopping', () => {
       });
       const base = `http://127.0.0.1:${port}`;
       // Ready once the store answers.
-      const deadline = Date.now() + 5000;
-      while ((await fetch(`${base}/readyz`)).status !== 200) {
-        expect(Date.now()).toBeLessThan(deadline);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await expect(until(async () => (await fetch(`${base}/readyz`)).status === 200)).resolves.toBe(
+        true,
+      );
       redis.child.kill('SIGSTOP');
       try {
         // A request that waits on the stalled store, in flight when the signal comes.

@@ -16,6 +16,7 @@ import {
   startServer,
   type StartedRedis,
   type StartedServer,
+  until,
 } from './support';
 
 const SECRET = 'topology-test-secret-of-at-least-32-bytes';
@@ -76,13 +77,12 @@ const answered = (instances: StartedServer[]) =>
   instances.reduce((n, i) => n + served(i, '/keepalive') + served(i, '/api/v1/data'), 0);
 
 /**
- * Waits (up to 5 s) until `count()` reaches `expected`: a server writes its access line after the
+ * `count()` once it reaches `expected`, or after 5 s: a server writes its access line after the
  * answer, and the test reads it from a pipe, so on a busy machine the line can come later than
  * the answer.
  */
 async function linesReach(count: () => number, expected: number): Promise<number> {
-  const until = Date.now() + 5000;
-  while (count() < expected && Date.now() < until) await sleep(20);
+  await until(() => count() >= expected, 5000, 20);
   return count();
 }
 
@@ -140,9 +140,10 @@ nginxSuite('load-balanced topology')('two instances behind nginx on one Redis', 
       }
       // Both instances ready: their store answers.
       for (const instance of instances) {
-        while ((await fetch(`http://127.0.0.1:${instance.port}/readyz`)).status !== 200) {
-          if (Date.now() > deadline) throw new Error('an instance never became ready');
-          await new Promise((r) => setTimeout(r, 50));
+        const ready = async () =>
+          (await fetch(`http://127.0.0.1:${instance.port}/readyz`)).status === 200;
+        if (!(await until(ready, Math.max(0, deadline - Date.now())))) {
+          throw new Error('an instance never became ready');
         }
       }
     });
