@@ -12,6 +12,7 @@ import {
   problem,
   problemBody,
   problemHandler,
+  problemBytes,
   problemJson,
   plainExtensions,
   RequestedStatusError,
@@ -19,7 +20,7 @@ import {
 import { problemCatalog, type ProblemCode } from '../src/scenarios/catalog';
 import { MemoryStore } from '../src/store';
 import { ExplanationBook } from '../src/teaching/explain';
-import { testClock, testConfig } from './helpers';
+import { buildApp, testClock, testConfig } from './helpers';
 
 /** What every request costs (issue 17): nothing is built that the answer does not need. */
 describe('the per-request path', () => {
@@ -122,8 +123,40 @@ describe('the per-request path', () => {
           explanation === undefined ? body : { ...body, explanation },
         );
         expect(problemJson(err, instance, requestId, explanation)).toBe(expected);
+        // As written to the socket: the same UTF-8 bytes, or (a detail beyond ASCII) the text.
+        const bytes = problemBytes(err, instance, requestId, explanation);
+        if (detail === undefined) {
+          expect(Buffer.from(bytes!, 'latin1')).toEqual(Buffer.from(expected, 'utf8'));
+        } else {
+          expect(bytes).toBeUndefined();
+        }
       },
     );
+
+    it('writes a body with a typographic apostrophe as the UTF-8 bytes it is (curl sees ’)', async () => {
+      const ctx = buildApp();
+      const expired = ctx.token({ expiresIn: 60 });
+      ctx.clock.advance(3_600_000);
+      const res = await ctx
+        .http()
+        .get('/api/v1/data')
+        .set('Authorization', `Bearer ${expired}`)
+        .buffer(true)
+        .parse((r, done) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => done(null, Buffer.concat(chunks)));
+        });
+      expect(res.status).toBe(401);
+      const raw = res.body as Buffer;
+      expect(Number(res.headers['content-length'])).toBe(raw.length);
+      const text = raw.toString('utf8');
+      expect(text).toContain('the server’s disagree');
+      expect(JSON.parse(text)).toMatchObject({
+        code: 'token_expired',
+        remedy: problemCatalog.token_expired.remedy,
+      });
+    });
 
     it.each(cases.filter(([, , explanation]) => explanation === undefined))(
       '%s (detail %j) in the OpenAI envelope is serialized from its constant parts byte for byte',
