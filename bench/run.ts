@@ -98,6 +98,11 @@ const sections: Section[] = [
     run: httpThroughput,
   },
   {
+    name: 'instructions',
+    title: 'Instructions per answer (valgrind callgrind, one in-process server, after a warm-up)',
+    run: instructionCounts,
+  },
+  {
     name: 'startup',
     title: 'Start-up: from spawn to the first /healthz 200, and RSS once idle',
     run: startup,
@@ -440,28 +445,20 @@ async function startupWith(ctx: Ctx, cacheDir: string): Promise<Report> {
   for (let run = 0; run < STARTUP_RUNS; run++) {
     for (const [i, c] of cases.entries()) {
       const port = await freePort();
-      const child = spawn(process.execPath, c.args, {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', ...(await c.env(port)) },
-        stdio: 'ignore',
-      });
+      const env = { PATH: process.env.PATH ?? '', ...(await c.env(port)) };
       const began = process.hrtime.bigint();
-      const deadline = Date.now() + 10_000;
-      while ((await status(`http://127.0.0.1:${port}/healthz`)) !== 200) {
-        if (child.exitCode !== null || Date.now() > deadline) {
-          child.kill('SIGKILL');
-          throw new Error(`${c.name} did not answer /healthz (exit ${child.exitCode})`);
-        }
-        await sleep(5);
-      }
+      const child = await startUntil(
+        c.args,
+        env,
+        async () => (await status(`http://127.0.0.1:${port}/healthz`)) === 200,
+        { what: `${c.name}: /healthz 200`, timeoutMs: 10_000, everyMs: 5 },
+      );
       times[i]?.push(Number(process.hrtime.bigint() - began) / 1e6);
       if (run < 3) {
         await sleep(1000);
         rss[i]?.push(rssMb(child.pid ?? 0));
       }
-      const gone = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await gone;
+      await killed(child);
     }
   }
   const ours = median(times[1] ?? []);
@@ -492,24 +489,141 @@ async function warmCodeCache(
   env: Record<string, string>,
   cacheDir: string,
 ): Promise<void> {
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env, NODE_COMPILE_CACHE: cacheDir },
-    stdio: 'ignore',
-  });
-  try {
-    const deadline = Date.now() + 15_000;
-    while (!fs.readdirSync(cacheDir).some((f) => f.endsWith('.v8'))) {
-      if (child.exitCode !== null || Date.now() > deadline) {
-        throw new Error(`startup: no code cache written in ${cacheDir} (exit ${child.exitCode})`);
-      }
-      await sleep(50);
+  const child = await startUntil(
+    args,
+    { PATH: process.env.PATH ?? '', ...env, NODE_COMPILE_CACHE: cacheDir },
+    () => fs.readdirSync(cacheDir).some((f) => f.endsWith('.v8')),
+    { what: `startup: a code cache in ${cacheDir}`, timeoutMs: 15_000, everyMs: 50 },
+  );
+  await killed(child);
+}
+
+/**
+ * Spawns node with `args` and `env` (nothing inherited), then polls `ready` every `everyMs`
+ * until it holds; throws (the child killed) if the child exits first or `timeoutMs` pass.
+ */
+async function startUntil(
+  args: string[],
+  env: Record<string, string>,
+  ready: () => boolean | Promise<boolean>,
+  { what, timeoutMs, everyMs }: { what: string; timeoutMs: number; everyMs: number },
+): Promise<ReturnType<typeof spawn>> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: 'ignore' });
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ready())) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      const code = child.exitCode;
+      await killed(child);
+      throw new Error(`${what}: not within ${timeoutMs} ms (exit ${code})`);
     }
-  } finally {
-    const gone = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await gone;
+    await sleep(everyMs);
   }
+  return child;
+}
+
+/** SIGKILLs a child and resolves once it is gone. */
+async function killed(child: ReturnType<typeof spawn>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await gone;
+}
+
+// --- Instructions per answer ------------------------------------------------------------------
+
+/** bench/instructions.cjs's targets, with the http section's names for them. */
+const INSTRUCTION_TARGETS: readonly (readonly [string, string])[] = [
+  ['healthz', 'GET /healthz'],
+  ['valid', 'GET /api/v1/data, valid token'],
+  ['none', 'GET /api/v1/data, no token'],
+  ['expired', 'GET /api/v1/data, expired token'],
+  ['badsig', 'GET /api/v1/data, bad signature'],
+  ['v1key', 'GET /v1/models, bad key'],
+  ['me', 'GET /me, session missing'],
+];
+
+/**
+ * What each of goal 1's answers costs, counted rather than timed: bench/instructions.cjs under
+ * valgrind, half the targets on each core at once. The http section's req/s move by tens of
+ * percent on a shared machine; these counts stay within 1% (bench/RESULTS.md, ninth round).
+ */
+async function instructionCounts(ctx: Ctx): Promise<Report> {
+  const columns = ['target', 'instructions per answer', '/healthz over this (goal 1 bar 0.9)'];
+  const missing = ensureValgrind();
+  if (missing !== undefined) {
+    return { columns, rows: [], notes: [`Not measured: ${missing}.`], summary: 'not measured' };
+  }
+  const names = INSTRUCTION_TARGETS.map(([name]) => name);
+  const halves = [0, 1].map((h) => names.filter((_, i) => i % 2 === h));
+  const outputs = await Promise.all(halves.map((targets) => countInstructions(targets)));
+  const counts = new Map<string, number>();
+  for (const line of outputs.join('\n').split('\n')) {
+    const m = /^(\w+)\s+([\d,]+) instructions per answer$/.exec(line.trim());
+    if (m) counts.set(m[1]!, Number(m[2]!.replace(/,/g, '')));
+  }
+  const healthz = counts.get('healthz');
+  if (healthz === undefined || counts.size !== names.length) {
+    ctx.fail(`instructions: counted ${counts.size} of ${names.length} targets`);
+  }
+  const ratio = (name: string) => (healthz ?? NaN) / (counts.get(name) ?? NaN);
+  const rows = INSTRUCTION_TARGETS.map(([name, title]) => [
+    title,
+    int(counts.get(name) ?? NaN),
+    fixed(ratio(name), 3),
+  ]);
+  const others = names.filter((n) => n !== 'healthz').map(ratio);
+  return {
+    columns,
+    rows,
+    notes: [
+      'bench/instructions.cjs: one server in-process (LOG_LEVEL=silent, memory store) under valgrind --tool=callgrind with the instrumentation off, every target warmed (250 rounds of 8 requests), then 1,600 requests of one target on one keep-alive connection (8 pipelined) counted; one process a target, two at a time. The same within about 1% run after run, on a machine whose req/s move by tens of percent; a major GC falling in the window can add ~8% to one count.',
+      "Instructions are not seconds: a socket write costs the same count whatever the machine's caches and neighbours do, and the kernel's share is not counted. They say what an answer costs the process, next to the http section's measured rates.",
+    ],
+    summary: `/healthz ${int(healthz ?? NaN)} instructions an answer; the others ${fixed(Math.min(...others), 2)} to ${fixed(Math.max(...others), 2)} of its cost`,
+  };
+}
+
+/** Undefined when valgrind can run, else why not (installed with apt-get when root). */
+function ensureValgrind(): string | undefined {
+  const found = () => {
+    try {
+      execFileSync('valgrind', ['--version'], { stdio: 'ignore', timeout: 10_000 });
+      execFileSync('callgrind_control', ['-h'], { stdio: 'ignore', timeout: 10_000 });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (found()) return undefined;
+  if (process.getuid?.() !== 0) return 'valgrind is missing (not root: not installed)';
+  try {
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'valgrind'], {
+      stdio: 'ignore',
+      timeout: 300_000,
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  } catch (err) {
+    return `apt-get install valgrind failed: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  return found() ? undefined : 'valgrind still missing after apt-get install';
+}
+
+/** bench/instructions.cjs over this build's dist/ for `targets`, one after another: its output. */
+function countInstructions(targets: string[]): Promise<string> {
+  const script = path.join(ROOT, 'bench', 'instructions.cjs');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, path.join(ROOT, 'dist'), ...targets], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`instructions ${targets.join(' ')}: ${out}`)),
+    );
+  });
 }
 
 // --- Token issuance ---------------------------------------------------------------------------

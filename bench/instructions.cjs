@@ -1,0 +1,157 @@
+// Instructions per answer, counted by valgrind's callgrind: the same count run after run on a
+// shared or throttled machine, where req/s and CPU time move by 10-50% (bench/RESULTS.md, ninth
+// round). One in-process server (a build's dist/), a warm-up of every target so that V8 has
+// compiled the paths, then N requests of one target (8 pipelined on one keep-alive connection),
+// counted with instrumentation switched on only for them.
+//
+//   apt-get install valgrind
+//   node bench/instructions.cjs dist healthz expired [...]      (N=1600 each; ICOUNT_N to change)
+//
+// Each target runs in a process of its own under valgrind (~40 s each here). Targets: healthz,
+// valid, none, expired, badsig, v1key, me. Compare targets of one build, or one target of two
+// builds (copy each dist/ with package.json and a node_modules link, as bench/in-process-ab.cjs).
+'use strict';
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { setTimeout: sleep } = require('node:timers/promises');
+
+const SECRET = 'four-oh-one-bench-secret-0123456789abcdef';
+const N = Number(process.env.ICOUNT_N ?? 1600);
+
+if (process.env.ICOUNT_CHILD) {
+  child(path.resolve(process.env.ICOUNT_DIST), process.env.ICOUNT_CHILD).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+} else {
+  driver().catch((err) => {
+    console.error(err.message);
+    process.exit(1);
+  });
+}
+
+async function driver() {
+  const [dist, ...targets] = process.argv.slice(2);
+  if (!dist || targets.length === 0)
+    throw new Error('usage: node bench/instructions.cjs DIST TARGET...');
+  for (const target of targets) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'four-oh-one-icount-'));
+    const warm = path.join(dir, 'warm');
+    const out = path.join(dir, 'callgrind.out');
+    let log = '';
+    const vg = spawn(
+      'valgrind',
+      [
+        '--tool=callgrind',
+        '--instr-atstart=no',
+        `--callgrind-out-file=${out}`,
+        process.execPath,
+        '--single-threaded',
+        path.join(__dirname, 'instructions.cjs'),
+      ],
+      {
+        env: { ...process.env, ICOUNT_CHILD: target, ICOUNT_DIST: dist, ICOUNT_WARM: warm },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    vg.stdout.on('data', (c) => (log += c));
+    vg.stderr.on('data', (c) => (log += c));
+    const exited = new Promise((resolve) => vg.once('exit', resolve));
+    while (!fs.existsSync(warm)) {
+      if (vg.exitCode !== null)
+        throw new Error(`${target}: exited before its warm-up ended\n${log}`);
+      await sleep(200);
+    }
+    execFileSync('callgrind_control', ['-i', 'on', String(vg.pid)], { stdio: 'ignore' });
+    process.kill(vg.pid, 'SIGUSR2');
+    const code = await exited;
+    const collected = /Collected : (\d+)/.exec(log);
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (code !== 0 || !collected) throw new Error(`${target}: exit ${code}\n${log}`);
+    console.log(
+      `${target.padEnd(8)} ${Math.round(Number(collected[1]) / N).toLocaleString('en')} instructions per answer`,
+    );
+  }
+}
+
+async function child(dist, target) {
+  const { createApp } = require(`${dist}/src/app.js`);
+  const { loadConfig } = require(`${dist}/src/config.js`);
+  const { createStore } = require(`${dist}/src/store/index.js`);
+  const { createServer } = require(`${dist}/src/http/server.js`);
+  const { createKeyRing } = require(`${dist}/src/tokens/keys.js`);
+  const { issueAccessToken } = require(`${dist}/src/tokens/verify.js`);
+  const pino = require(require.resolve('pino', { paths: [dist] }));
+  const config = loadConfig({
+    PORT: '1',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: SECRET,
+    PUBLIC_URL: 'http://127.0.0.1:1',
+    CORS_DEMO_PORT: '0',
+  });
+  const app = createApp(config, {
+    store: createStore(config, {}),
+    logger: pino({ level: 'silent' }),
+  });
+  const server = createServer(app);
+  server.keepAliveTimeout = 600_000;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const keys = createKeyRing(config);
+  const issue = { sub: 'bench', clientId: 'bench', scope: 'data:read', expiresIn: 3600 };
+  const at = (ms) => ({ keys, jwt: config.jwt, clock: { now: () => Date.now() - ms } });
+  const valid = issueAccessToken(at(0), issue).token;
+  const expired = issueAccessToken(at(7_200_000), { ...issue, expiresIn: 60 }).token;
+  const bad = `${valid.slice(0, -5)}${valid.slice(-1) === 'A' ? 'B' : 'A'}AAAA`;
+  const targets = {
+    healthz: ['/healthz', {}],
+    valid: ['/api/v1/data', { authorization: `Bearer ${valid}` }],
+    none: ['/api/v1/data', {}],
+    expired: ['/api/v1/data', { authorization: `Bearer ${expired}` }],
+    badsig: ['/api/v1/data', { authorization: `Bearer ${bad}` }],
+    v1key: ['/v1/models', { authorization: 'Bearer sk-not-the-demo-key' }],
+    me: ['/me', {}],
+  };
+  if (!targets[target])
+    throw new Error(`unknown target ${target}: ${Object.keys(targets).join(', ')}`);
+  const raw = ([p, headers]) =>
+    `GET ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('')}\r\n`;
+  const socket = net.connect(server.address().port, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.setNoDelay(true);
+  let buffered = '';
+  let left = 0;
+  let done;
+  socket.on('data', (chunk) => {
+    buffered += chunk.toString('latin1');
+    for (;;) {
+      const end = buffered.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const length = /\r\ncontent-length: *(\d+)/i.exec(buffered.slice(0, end));
+      const size = end + 4 + (length ? Number(length[1]) : 0);
+      if (buffered.length < size) return;
+      buffered = buffered.slice(size);
+      if (--left === 0) done();
+    }
+  });
+  const send = (request, count) =>
+    new Promise((resolve) => {
+      done = resolve;
+      left = count;
+      socket.write(request.repeat(count));
+    });
+  for (let round = 0; round < 250; round++) {
+    for (const t of Object.values(targets)) await send(raw(t), 8);
+  }
+  const request = raw(targets[target]);
+  for (let i = 0; i < 50; i++) await send(request, 8);
+  fs.writeFileSync(process.env.ICOUNT_WARM, 'warm');
+  await new Promise((resolve) => process.once('SIGUSR2', resolve));
+  for (let i = 0; i < N / 8; i++) await send(request, 8);
+  process.exit(0);
+}
