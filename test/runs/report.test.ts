@@ -2,21 +2,9 @@ import fc from 'fast-check';
 import type { RunRecord } from '../../src/runs/record';
 import { runLocal } from '../../src/runs/report';
 import { judge } from '../../src/runs/rules';
+import { expired } from './records';
 
-const rec = (n: number, fields: Partial<RunRecord> = {}): RunRecord => ({
-  n,
-  at: 1_000_000 + n * 1000,
-  ms: 10,
-  method: 'GET',
-  path: '/api/v1/data',
-  host: 'api.test',
-  kind: 'resource',
-  credential: 'A',
-  status: 401,
-  code: 'token_expired',
-  last_arrived: n,
-  ...fields,
-});
+const rec = (n: number, fields: Partial<RunRecord> = {}) => expired(n, 'A', fields);
 
 describe('the records a report shows (runLocal)', () => {
   it('replaces the process-wide connection counts with the run’s own ranks, per process', () => {
