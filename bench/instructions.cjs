@@ -2,7 +2,9 @@
 // shared or throttled machine, where req/s and CPU time move by 10-50% (bench/RESULTS.md, ninth
 // round). One in-process server (a build's dist/), a warm-up of every target so that V8 has
 // compiled the paths, then N requests of one target (8 pipelined on one keep-alive connection),
-// counted with instrumentation switched on only for them.
+// counted with instrumentation switched on only for them. Most counts agree within 1%; about one
+// in five comes out 6 to 8% high (a collection or a V8 timer falling in the window), so count a
+// target twice and keep the lower (the bench's instructions section does).
 //
 //   apt-get install valgrind
 //   node bench/instructions.cjs dist healthz expired [...]      (N=1600 each; ICOUNT_N to change)
