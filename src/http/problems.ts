@@ -282,9 +282,8 @@ export function sendError(
   }
   const instance = explanation ?? occurrenceUrn(res);
   if (dialect === 'problem' && plainExtensions(err.extensions)) {
-    const bytes = problemBytes(err, instance, requestId, explanation);
-    if (bytes === undefined) res.end(problemJson(err, instance, requestId, explanation));
-    else res.end(bytes, 'latin1');
+    const wire = problemWire(err, instance, requestId, explanation);
+    res.end(wire.body, wire.encoding);
     return;
   }
   const body = problemBody(err, instance, requestId, dialect);
@@ -364,16 +363,16 @@ export function problemJson(
   requestId: string,
   explanation?: string,
 ): string {
-  return serialized(err, instance, requestId, explanation, false) as string;
+  return joined(
+    constantPartsOf(err.code).text,
+    err,
+    answerMembers(err, instance, requestId, explanation),
+  );
 }
 
 /**
  * The same body as its UTF-8 bytes in a latin1 string, for `res.end(bytes, 'latin1')`; undefined
- * when a member of this answer (a detail, an id) is not ASCII. A remedy or a title with a
- * typographic apostrophe makes the whole JSON text a two-byte string, which Node then encodes to
- * UTF-8 character by character as it writes (a 401 token_expired cost 4% more instructions than
- * the same answer with ASCII alone: bench/RESULTS.md); the constant parts are encoded once
- * instead, and the answer is written as the bytes it already is.
+ * when a member of this answer (a detail, an id) is not ASCII.
  */
 export function problemBytes(
   err: HttpError,
@@ -381,28 +380,56 @@ export function problemBytes(
   requestId: string,
   explanation?: string,
 ): string | undefined {
-  return serialized(err, instance, requestId, explanation, true);
+  const wire = problemWire(err, instance, requestId, explanation);
+  return wire.encoding === 'latin1' ? wire.body : undefined;
 }
 
-function serialized(
+/**
+ * The body as sendError writes it. A remedy or a title with a typographic apostrophe makes the
+ * whole JSON text a two-byte string, which Node then encodes to UTF-8 character by character as
+ * it writes (a 401 token_expired cost 4% more instructions than the same answer with ASCII alone:
+ * bench/RESULTS.md, ninth round). So the constant parts are also kept as their UTF-8 bytes, and
+ * when this answer's own members are ASCII the body is those bytes, written as latin1; otherwise
+ * it is the text.
+ */
+function problemWire(
   err: HttpError,
   instance: string,
   requestId: string,
   explanation: string | undefined,
-  asBytes: boolean,
-): string | undefined {
+): { body: string; encoding: 'latin1' | 'utf8' } {
   const parts = constantPartsOf(err.code);
-  const detail = err.detail === undefined ? '' : `,"detail":${JSON.stringify(err.detail)}`;
-  const occurrence = `,"instance":${JSON.stringify(instance)}`;
-  const id = `,"request_id":${JSON.stringify(requestId)}`;
-  const tail =
+  const members = answerMembers(err, instance, requestId, explanation);
+  return NOT_ASCII.test(members.join(''))
+    ? { body: joined(parts.text, err, members), encoding: 'utf8' }
+    : { body: joined(parts.bytes, err, members), encoding: 'latin1' };
+}
+
+/** This answer's own members, serialized: the detail, the instance, the request id, the rest. */
+function answerMembers(
+  err: HttpError,
+  instance: string,
+  requestId: string,
+  explanation: string | undefined,
+): [string, string, string, string] {
+  return [
+    err.detail === undefined ? '' : `,"detail":${JSON.stringify(err.detail)}`,
+    `,"instance":${JSON.stringify(instance)}`,
+    `,"request_id":${JSON.stringify(requestId)}`,
     extensionsJson(err) +
-    (explanation === undefined || Object.hasOwn(err.extensions, 'explanation')
-      ? ''
-      : `,"explanation":${JSON.stringify(explanation)}`) +
-    '}';
-  if (asBytes && NOT_ASCII.test(detail + occurrence + id + tail)) return undefined;
-  const c = asBytes ? parts.bytes : parts.text;
+      (explanation === undefined || Object.hasOwn(err.extensions, 'explanation')
+        ? ''
+        : `,"explanation":${JSON.stringify(explanation)}`) +
+      '}',
+  ];
+}
+
+/** The body in problemBody's member order, from a code's constant parts and the answer's own. */
+function joined(
+  c: ConstantParts,
+  err: HttpError,
+  [detail, occurrence, id, tail]: [string, string, string, string],
+): string {
   return c.head + JSON.stringify(err.status) + detail + occurrence + c.code + id + c.remedy + tail;
 }
 
