@@ -59,6 +59,20 @@ export function proofRequest(req: Request, publicUrl: string, nowMs: number): Pr
 }
 
 /**
+ * Claims a verified signature's `nonce` for its key, charged to `owner` (src/auth/gnap.ts
+ * nonceClaim): false when the nonce was used before; true when it is new, or there is none.
+ */
+export async function claimNonce(
+  store: Store,
+  proof: ProofRequest,
+  key: ClientKey,
+  owner: string,
+): Promise<boolean> {
+  const claim = nonceClaim(proof, key);
+  return claim === undefined || store.setIfAbsent(claim.key, '1', claim.ttlMs, owner);
+}
+
+/**
  * A GNAP resource server (RFC 9635 §7.2, §7.3.1, §9.1): `Authorization: GNAP <token>`, the
  * token looked up by its hash in the store, and an `httpsig` proof made with the key the token
  * is bound to. No token, or one that is not valid here, gets 401 with the RS-first challenge
@@ -113,8 +127,7 @@ export function gnapAuth(options: GnapAuthOptions): RequestHandler {
     if (failure?.kind === 'missing') throw refuse('gnap_proof_missing', failure.detail);
     if (failure?.kind === 'wrong_key') throw refuse('gnap_key_mismatch', failure.detail);
     if (failure) throw refuse('gnap_proof_invalid', failure.detail);
-    const claim = nonceClaim(proof, grant.key);
-    if (claim && !(await store.setIfAbsent(claim.key, '1', claim.ttlMs, grant.owner))) {
+    if (!(await claimNonce(store, proof, grant.key, grant.owner))) {
       throw refuse('gnap_proof_invalid', NONCE_REUSED);
     }
     if (!covers(grant.access, action)) {

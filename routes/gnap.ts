@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import express, { Router, type Request, type RequestHandler } from 'express';
-import { gnapAuth, proofRequest, type GnapGrant } from '../middleware/gnap-auth';
+import { claimNonce, gnapAuth, proofRequest, type GnapGrant } from '../middleware/gnap-auth';
 import {
   checkHttpsig,
   GNAP_TOKEN_TTL_SECONDS,
   keyObjectOf,
-  nonceClaim,
   NONCE_REUSED,
   readGrantRequest,
   tokenKey,
@@ -100,8 +99,7 @@ function grantEndpoint(deps: GnapDeps): RequestHandler {
       );
     }
     const owner = deps.owner(req);
-    const claim = nonceClaim(proof, grant.key);
-    if (claim && !(await deps.store.setIfAbsent(claim.key, '1', claim.ttlMs, owner))) {
+    if (!(await claimNonce(deps.store, proof, grant.key, owner))) {
       throw gnapError('invalid_client', NONCE_REUSED, deps.publicUrl);
     }
     const token = randomBytes(32).toString('base64url');
