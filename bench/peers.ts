@@ -60,31 +60,37 @@ export function startBareExpress(): Promise<Peer> {
  * Debian's packages first when they are missing; undefined, with the reason, when it cannot.
  */
 export async function startHttpbin(): Promise<Peer | string> {
-  const missing = () => !existsSync(GUNICORN) || !httpbinImports();
-  if (missing()) {
-    if (process.getuid?.() !== 0)
-      return 'python3-httpbin or gunicorn missing (not root: not installed)';
-    try {
-      execFileSync(
-        'apt-get',
-        ['install', '-y', '--no-install-recommends', 'python3-httpbin', 'gunicorn'],
-        {
-          stdio: 'ignore',
-          timeout: 300_000,
-          env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-        },
-      );
-    } catch (err) {
-      return `apt-get install python3-httpbin gunicorn failed: ${err instanceof Error ? err.message : String(err)}`;
-    }
-    if (missing()) return 'python3-httpbin or gunicorn still missing after apt-get install';
-  }
+  const missing = aptInstall(
+    ['python3-httpbin', 'gunicorn'],
+    () => existsSync(GUNICORN) && httpbinImports(),
+  );
+  if (missing !== undefined) return missing;
   return startPeer(
     GUNICORN,
     ['--workers', '2', '--bind', '', '--chdir', '/tmp', '--log-level', 'warning', 'httpbin:app'],
     {},
     '/get',
   );
+}
+
+/**
+ * Undefined when `found()` holds, installing Debian's `packages` with apt-get first when it does
+ * not (as root only); else why not.
+ */
+export function aptInstall(packages: string[], found: () => boolean): string | undefined {
+  if (found()) return undefined;
+  const names = packages.join(' ');
+  if (process.getuid?.() !== 0) return `${names} missing (not root: not installed)`;
+  try {
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], {
+      stdio: 'ignore',
+      timeout: 300_000,
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  } catch (err) {
+    return `apt-get install ${names} failed: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  return found() ? undefined : `${names} still missing after apt-get install`;
 }
 
 function httpbinImports(): boolean {

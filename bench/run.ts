@@ -40,6 +40,7 @@ import {
 import { runAbuse } from './abuse';
 import { runFaults } from './faults';
 import {
+  aptInstall,
   BARE_NODE_ARGS,
   cpuSeconds,
   rssMb,
@@ -596,7 +597,7 @@ async function instructionCounts(ctx: Ctx): Promise<Report> {
 
 /** Undefined when valgrind can run, else why not (installed with apt-get when root). */
 function ensureValgrind(): string | undefined {
-  const found = () => {
+  return aptInstall(['valgrind'], () => {
     try {
       execFileSync('valgrind', ['--version'], { stdio: 'ignore', timeout: 10_000 });
       execFileSync('callgrind_control', ['-h'], { stdio: 'ignore', timeout: 10_000 });
@@ -604,19 +605,7 @@ function ensureValgrind(): string | undefined {
     } catch {
       return false;
     }
-  };
-  if (found()) return undefined;
-  if (process.getuid?.() !== 0) return 'valgrind is missing (not root: not installed)';
-  try {
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'valgrind'], {
-      stdio: 'ignore',
-      timeout: 300_000,
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  } catch (err) {
-    return `apt-get install valgrind failed: ${err instanceof Error ? err.message : String(err)}`;
-  }
-  return found() ? undefined : 'valgrind still missing after apt-get install';
+  });
 }
 
 /** bench/instructions.cjs over this build's dist/ for `targets`, one after another: its output. */
