@@ -11,9 +11,8 @@
 // Pinned to one core at real-time priority on a shared machine: --cpu-prof needs it unpinned
 // (the profiler's thread starves otherwise). Env: AB_CONC, AB_PIPE, AB_SHOW=1 prints the answers.
 'use strict';
-const { Buffer } = require('node:buffer');
-const net = require('node:net');
 const path = require('node:path');
+const { Client, raw, start, targetsOf } = require('./in-process.cjs');
 
 const [distA, distB] = process.argv.slice(2, 4).map((d) => path.resolve(d));
 const ROUNDS = Number(process.argv[4] ?? 12);
@@ -21,119 +20,6 @@ const BATCH = Number(process.argv[5] ?? 800);
 const CONC = Number(process.env.AB_CONC ?? 4);
 const PIPE = Number(process.env.AB_PIPE ?? 8);
 const ONLY = process.argv[6] ? process.argv[6].split(',') : undefined;
-const SECRET = 'four-oh-one-bench-secret-0123456789abcdef';
-
-function env() {
-  return {
-    PORT: '1',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: process.env.AB_LOG_LEVEL ?? 'silent',
-    JWT_SECRET: SECRET,
-    PUBLIC_URL: 'http://127.0.0.1:1',
-    CORS_DEMO_PORT: '0',
-  };
-}
-
-async function start(dist) {
-  const { createApp } = require(`${dist}/src/app.js`);
-  const { loadConfig } = require(`${dist}/src/config.js`);
-  const { createStore } = require(`${dist}/src/store/index.js`);
-  const { createServer } = require(`${dist}/src/http/server.js`);
-  const { createKeyRing } = require(`${dist}/src/tokens/keys.js`);
-  const { issueAccessToken } = require(`${dist}/src/tokens/verify.js`);
-  const config = loadConfig(env());
-  const store = createStore(config, {});
-  const pino = require(require.resolve('pino', { paths: [dist] }));
-  const logger = pino(
-    { level: config.logLevel },
-    process.env.AB_LOG_LEVEL ? pino.destination('/dev/null') : undefined,
-  );
-  const app = createApp(config, { store, logger });
-  const server = createServer(app);
-  server.keepAliveTimeout = 600_000;
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const keys = createKeyRing(config);
-  const issue = { sub: 'bench', clientId: 'bench', scope: 'data:read', expiresIn: 3600 };
-  const valid = issueAccessToken(
-    { keys, jwt: config.jwt, clock: { now: () => Date.now() } },
-    issue,
-  );
-  const expired = issueAccessToken(
-    { keys, jwt: config.jwt, clock: { now: () => Date.now() - 2 * 3600 * 1000 } },
-    { ...issue, expiresIn: 60 },
-  );
-  const last = valid.token.slice(-1) === 'A' ? 'B' : 'A';
-  const bad = `${valid.token.slice(0, -5)}${last}AAAA`;
-  return {
-    dist,
-    server,
-    port: server.address().port,
-    valid: valid.token,
-    expired: expired.token,
-    bad,
-  };
-}
-
-function targetsOf(b) {
-  return [
-    ['healthz', '/healthz', {}],
-    ['valid', '/api/v1/data', { authorization: `Bearer ${b.valid}` }],
-    ['none', '/api/v1/data', {}],
-    ['expired', '/api/v1/data', { authorization: `Bearer ${b.expired}` }],
-    ['badsig', '/api/v1/data', { authorization: `Bearer ${b.bad}` }],
-    ['v1key', '/v1/models', { authorization: 'Bearer sk-not-the-demo-key' }],
-    ['me', '/me', {}],
-  ].filter(([n]) => !ONLY || ONLY.includes(n));
-}
-
-class Client {
-  constructor(port) {
-    this.port = port;
-  }
-  connect() {
-    return new Promise((resolve, reject) => {
-      this.sock = net.connect(this.port, '127.0.0.1', resolve);
-      this.sock.on('error', reject);
-      this.sock.setNoDelay(true);
-      this.buf = Buffer.alloc(0);
-      this.sock.on('data', (d) => {
-        this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
-        this.check();
-      });
-    });
-  }
-  check() {
-    if (!this.pending) return;
-    const end = this.buf.indexOf('\r\n\r\n');
-    if (end < 0) return;
-    const head = this.buf.subarray(0, end).toString('latin1');
-    const m = /\r\ncontent-length: *(\d+)/i.exec(head);
-    const len = m ? Number(m[1]) : 0;
-    if (this.buf.length < end + 4 + len) return;
-    const body = this.buf.subarray(end + 4, end + 4 + len).toString('utf8');
-    this.buf = this.buf.subarray(end + 4 + len);
-    this.left -= 1;
-    if (this.left > 0) return this.check();
-    const p = this.pending;
-    this.pending = undefined;
-    p({ head, body });
-  }
-  request(raw, k = 1) {
-    return new Promise((resolve) => {
-      this.pending = resolve;
-      this.left = k;
-      this.sock.write(k === 1 ? raw : raw.repeat(k));
-    });
-  }
-}
-
-const raw = (p, headers) =>
-  `GET ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n` +
-  Object.entries(headers)
-    .map(([k, v]) => `${k}: ${v}\r\n`)
-    .join('') +
-  '\r\n';
-
 const norm = (s) =>
   s
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, 'UUID')
@@ -148,7 +34,8 @@ const median = (xs) => {
 };
 
 async function main() {
-  const builds = [await start(distA), await start(distB)];
+  const level = process.env.AB_LOG_LEVEL ?? 'silent';
+  const builds = [await start(distA, level), await start(distB, level)];
   for (const b of builds) {
     b.client = new Client(b.port);
     await b.client.connect();
@@ -158,7 +45,9 @@ async function main() {
       await c.connect();
       b.pool.push(c);
     }
-    b.targets = targetsOf(b).map(([name, p, h]) => ({ name, raw: raw(p, h), cpu: [] }));
+    b.targets = targetsOf(b)
+      .filter(([n]) => !ONLY || ONLY.includes(n))
+      .map(([name, p, h]) => ({ name, raw: raw(p, h), cpu: [] }));
   }
   // Same answers from both builds, first (explained) and later: compared normalized.
   let same = true;

@@ -19,8 +19,8 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
+const { start, targetsOf } = require('./in-process.cjs');
 
-const SECRET = 'four-oh-one-bench-secret-0123456789abcdef';
 const N = Number(process.env.ICOUNT_N ?? 1600);
 
 if (process.env.ICOUNT_CHILD) {
@@ -80,50 +80,17 @@ async function driver() {
 }
 
 async function child(dist, target) {
-  const { createApp } = require(`${dist}/src/app.js`);
-  const { loadConfig } = require(`${dist}/src/config.js`);
-  const { createStore } = require(`${dist}/src/store/index.js`);
-  const { createServer } = require(`${dist}/src/http/server.js`);
-  const { createKeyRing } = require(`${dist}/src/tokens/keys.js`);
-  const { issueAccessToken } = require(`${dist}/src/tokens/verify.js`);
-  const pino = require(require.resolve('pino', { paths: [dist] }));
-  const config = loadConfig({
-    PORT: '1',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    JWT_SECRET: SECRET,
-    PUBLIC_URL: 'http://127.0.0.1:1',
-    CORS_DEMO_PORT: '0',
-  });
-  const app = createApp(config, {
-    store: createStore(config, {}),
-    logger: pino({ level: 'silent' }),
-  });
-  const server = createServer(app);
-  server.keepAliveTimeout = 600_000;
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const keys = createKeyRing(config);
-  const issue = { sub: 'bench', clientId: 'bench', scope: 'data:read', expiresIn: 3600 };
-  const at = (ms) => ({ keys, jwt: config.jwt, clock: { now: () => Date.now() - ms } });
-  const valid = issueAccessToken(at(0), issue).token;
-  const expired = issueAccessToken(at(7_200_000), { ...issue, expiresIn: 60 }).token;
-  const bad = `${valid.slice(0, -5)}${valid.slice(-1) === 'A' ? 'B' : 'A'}AAAA`;
-  const targets = {
-    healthz: ['/healthz', {}],
-    valid: ['/api/v1/data', { authorization: `Bearer ${valid}` }],
-    none: ['/api/v1/data', {}],
-    expired: ['/api/v1/data', { authorization: `Bearer ${expired}` }],
-    badsig: ['/api/v1/data', { authorization: `Bearer ${bad}` }],
-    v1key: ['/v1/models', { authorization: 'Bearer sk-not-the-demo-key' }],
-    me: ['/me', {}],
-  };
-  if (!targets[target])
-    throw new Error(`unknown target ${target}: ${Object.keys(targets).join(', ')}`);
-  const raw = ([p, headers]) =>
+  const build = await start(dist);
+  // Its own request text and reader, the lightest there are: the client runs in the process
+  // whose instructions are counted (no Connection header, answers parsed as latin1, no bodies).
+  const raw = ([, p, headers]) =>
     `GET ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(headers)
       .map(([k, v]) => `${k}: ${v}\r\n`)
       .join('')}\r\n`;
-  const socket = net.connect(server.address().port, '127.0.0.1');
+  const targets = Object.fromEntries(targetsOf(build).map((t) => [t[0], raw(t)]));
+  if (!targets[target])
+    throw new Error(`unknown target ${target}: ${Object.keys(targets).join(', ')}`);
+  const socket = net.connect(build.port, '127.0.0.1');
   await new Promise((resolve) => socket.once('connect', resolve));
   socket.setNoDelay(true);
   let buffered = '';
@@ -148,9 +115,9 @@ async function child(dist, target) {
       socket.write(request.repeat(count));
     });
   for (let round = 0; round < 250; round++) {
-    for (const t of Object.values(targets)) await send(raw(t), 8);
+    for (const request of Object.values(targets)) await send(request, 8);
   }
-  const request = raw(targets[target]);
+  const request = targets[target];
   for (let i = 0; i < 50; i++) await send(request, 8);
   fs.writeFileSync(process.env.ICOUNT_WARM, 'warm');
   await new Promise((resolve) => process.once('SIGUSR2', resolve));
