@@ -51,30 +51,42 @@ export function bearerAuth(options: BearerAuthOptions): RequestHandler {
   const { resourceMetadata, alongside, store, logger } = options;
 
   /** How often this token was refused in the window, or 0 when the store cannot say. */
-  async function countRefusal(req: Request, jti: string, requestId: unknown): Promise<number> {
+  function countRefusal(req: Request, jti: string, requestId: unknown): Promise<number> | 0 {
     if (!store) return 0;
-    try {
-      return await store.increment(`refused:${jti}`, REPEAT_WINDOW_MS, options.owner?.(req));
-    } catch (err) {
-      // The refusal is already decided by the token alone; an outage must not make it a 503.
+    // The refusal is already decided by the token alone; an outage must not make it a 503.
+    const uncounted = (err: unknown): 0 => {
       logger?.debug(
         { requestId, err: err instanceof Error ? err.message : String(err) },
         'refusal not counted',
       );
       return 0;
+    };
+    // One promise, not an async function's own around the store's (bench/RESULTS.md).
+    try {
+      return store
+        .increment(`refused:${jti}`, REPEAT_WINDOW_MS, options.owner?.(req))
+        .catch(uncounted);
+    } catch (err) {
+      return uncounted(err);
     }
   }
   const { invalidToken: challengeFor } = bearerChallenges(resourceMetadata, alongside);
   const judge = bearerRefusals(resourceMetadata, undefined, alongside);
 
-  /** The token of a presentation, or its refusal (thrown), with the trace of the check it failed. */
-  const tokenOf = (p: Presentation, res: Response): string => {
+  /**
+   * Judges a presentation: the token goes on to be verified; a refusal (no token, another
+   * scheme, ...) goes to next() with the trace of the check it failed. Refusals are passed to
+   * next(), never thrown: a synchronous throw from a request's callback makes V8 build a message
+   * with the throw's source position, some 9,000 instructions an answer (bench/RESULTS.md, tenth
+   * round), and an async function's throw rejects a promise for the error writer to catch.
+   */
+  const judgePresented = (p: Presentation, req: Request, res: Response, next: NextFunction) => {
     const judged = judge(p);
     if (judged.kind === 'refused') {
       res.locals.trace = bearerTrace(judged.check, { facts: judged.facts });
-      throw refusalError(judged);
+      return next(refusalError(judged));
     }
-    return judged.token;
+    return judgeToken(judged.token, req, res, next);
   };
 
   const judgeToken = async (token: string, req: Request, res: Response, next: NextFunction) => {
@@ -86,24 +98,26 @@ export function bearerAuth(options: BearerAuthOptions): RequestHandler {
           : 0;
       const repeated = refusals >= REPEAT_THRESHOLD;
       res.locals.trace = bearerTrace(verdict.check, verdict.evidence);
-      throw problem(verdict.code, {
-        detail: repeated
-          ? `${verdict.detail} This same token has been refused ${refusals} times in the last minute: retrying it will not help; get a new token.`
-          : verdict.detail,
-        headers: { 'WWW-Authenticate': challengeFor(verdict.code) },
-        extensions: repeated ? { refused_count: refusals } : {},
-      });
+      return next(
+        problem(verdict.code, {
+          detail: repeated
+            ? `${verdict.detail} This same token has been refused ${refusals} times in the last minute: retrying it will not help; get a new token.`
+            : verdict.detail,
+          headers: { 'WWW-Authenticate': challengeFor(verdict.code) },
+          extensions: repeated ? { refused_count: refusals } : {},
+        }),
+      );
     }
     res.locals.auth = { claims: verdict.claims, kid: verdict.kid, kidless: verdict.kidless };
     next();
   };
 
   // How the token was presented is known at once but for a form body still to read: a request
-  // refused for that (no token, another scheme, ...) is refused by a synchronous throw, with no
-  // promise to reject and no microtask before the error writer (bench/RESULTS.md).
+  // refused for that (no token, another scheme, ...) is refused synchronously, with no promise
+  // and no microtask before the error writer (bench/RESULTS.md).
   return function bearerAuthMiddleware(req, res, next) {
     const atOnce = presentationAtOnce(req);
-    if (atOnce !== undefined) return judgeToken(tokenOf(atOnce, res), req, res, next);
-    return presentation(req, res).then((p) => judgeToken(tokenOf(p, res), req, res, next));
+    if (atOnce !== undefined) return judgePresented(atOnce, req, res, next);
+    return presentation(req, res).then((p) => judgePresented(p, req, res, next));
   };
 }

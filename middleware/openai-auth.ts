@@ -57,12 +57,15 @@ export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
   // The same reading of how the key was presented as on /api/v1/data (middleware/bearer-auth.ts).
   const judge = bearerRefusals(resourceMetadata, OPENAI_WORDS);
 
-  /** Lets the API key through, or judges a token; the refusals that need no verifying, thrown. */
+  /**
+   * Lets the API key through, or judges a token. Refusals go to next(), never thrown: see
+   * middleware/bearer-auth.ts (a synchronous throw costs V8 a message with its source position).
+   */
   const judgePresented = (p: Presentation, res: Response, next: NextFunction) => {
     const judged = judge(p);
     if (judged.kind === 'refused') {
       res.locals.trace = trace(judged.check, { facts: judged.facts });
-      throw refusalError(judged);
+      return next(refusalError(judged));
     }
     const { token } = judged;
     if (secretsEqual(token, keyDigest)) {
@@ -72,10 +75,12 @@ export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
     // Not the key, and not shaped like a JWT: a wrong key, not a broken token.
     if (token.split('.').length !== 3) {
       res.locals.trace = trace(NOT_THE_KEY);
-      throw problem('api_key_invalid', {
-        detail: 'The key is neither the API key nor an access token issued by this server.',
-        headers: { 'WWW-Authenticate': challengeFor('api_key_invalid') },
-      });
+      return next(
+        problem('api_key_invalid', {
+          detail: 'The key is neither the API key nor an access token issued by this server.',
+          headers: { 'WWW-Authenticate': challengeFor('api_key_invalid') },
+        }),
+      );
     }
     return judgeToken(token, res, next);
   };
@@ -84,10 +89,12 @@ export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
     const verdict = await options.verify(token);
     if (!verdict.ok) {
       res.locals.trace = trace(verdict.check, verdict.evidence);
-      throw problem(verdict.code, {
-        detail: verdict.detail,
-        headers: { 'WWW-Authenticate': challengeFor(verdict.code) },
-      });
+      return next(
+        problem(verdict.code, {
+          detail: verdict.detail,
+          headers: { 'WWW-Authenticate': challengeFor(verdict.code) },
+        }),
+      );
     }
     res.locals.auth = { claims: verdict.claims, kid: verdict.kid, kidless: verdict.kidless };
     next();

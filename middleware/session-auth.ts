@@ -48,6 +48,9 @@ export function sessionAuth(options: SessionAuthOptions): RequestHandler {
   const headers = { 'WWW-Authenticate': cookieChallenge(cookieName) };
   const refuse = (code: ProblemCode, detail: string) => problem(code, { detail, headers });
 
+  // A refusal goes to next(), not `throw`: a synchronous throw from a request's callback makes V8
+  // build a message with the throw's source position, some 9,000 instructions (bench/RESULTS.md,
+  // tenth round).
   return function sessionAuthMiddleware(req, res, next) {
     const s = req.session as (typeof req.session & SessionRecord) | undefined;
     if (
@@ -59,16 +62,20 @@ export function sessionAuth(options: SessionAuthOptions): RequestHandler {
     ) {
       if (!hasCookie(req, cookieName)) {
         res.locals.trace = fixedTrace(SESSION_GUARD, SESSION_CHECKS, SESSION_CHECKS[0]);
-        throw refuse(
-          'session_missing',
-          'No session cookie came with the request; log in at POST /login.',
+        return next(
+          refuse(
+            'session_missing',
+            'No session cookie came with the request; log in at POST /login.',
+          ),
         );
       }
       res.clearCookie(cookieName, cookieOptions);
       res.locals.trace = fixedTrace(SESSION_GUARD, SESSION_CHECKS, SESSION_CHECKS[1]);
-      throw refuse(
-        'session_invalid',
-        'The session cookie is forged, unknown, or from a session that was logged out.',
+      return next(
+        refuse(
+          'session_invalid',
+          'The session cookie is forged, unknown, or from a session that was logged out.',
+        ),
       );
     }
     const now = clock.now();
@@ -87,14 +94,18 @@ export function sessionAuth(options: SessionAuthOptions): RequestHandler {
         facts: { ended_by: absolute <= idle ? 'absolute lifetime' : 'idle timeout' },
       });
       if (absolute <= idle) {
-        throw refuse(
-          'session_absolute_expired',
-          `The session reached its absolute lifetime at ${iso(absolute)}; server time is ${iso(now)}.`,
+        return next(
+          refuse(
+            'session_absolute_expired',
+            `The session reached its absolute lifetime at ${iso(absolute)}; server time is ${iso(now)}.`,
+          ),
         );
       }
-      throw refuse(
-        'session_idle_expired',
-        `The session was idle past ${iso(idle)}; server time is ${iso(now)}.`,
+      return next(
+        refuse(
+          'session_idle_expired',
+          `The session was idle past ${iso(idle)}; server time is ${iso(now)}.`,
+        ),
       );
     }
     s.lastSeenAt = now;

@@ -9,6 +9,7 @@ import { createApp } from '../src/app';
 import {
   openAiErrorBody,
   openAiErrorJson,
+  HttpError,
   problem,
   problemBody,
   problemHandler,
@@ -19,7 +20,10 @@ import {
 } from '../src/http/problems';
 import { problemCatalog, type ProblemCode } from '../src/scenarios/catalog';
 import { MemoryStore } from '../src/store';
-import { ExplanationBook } from '../src/teaching/explain';
+import { bearerTrace, ExplanationBook, traceOf } from '../src/teaching/explain';
+import { bearerAuth } from '../middleware/bearer-auth';
+import { openaiAuth } from '../middleware/openai-auth';
+import { sessionAuth } from '../middleware/session-auth';
 import { buildApp, testClock, testConfig } from './helpers';
 
 /** What every request costs (issue 17): nothing is built that the answer does not need. */
@@ -94,11 +98,129 @@ describe('the per-request path', () => {
       expect(problem('internal_error').stack).toMatch(/\n\s+at /);
     });
 
+    it('has its name on its prototype and a cause only when it was given one', () => {
+      const err = problem('token_missing');
+      expect(err.name).toBe('HttpError');
+      expect(Object.getOwnPropertyNames(err)).not.toEqual(expect.arrayContaining(['name']));
+      expect(Object.hasOwn(err, 'cause')).toBe(false);
+      const cause = new Error('why');
+      expect(problem('internal_error', { cause }).cause).toBe(cause);
+      expect(String(err)).toBe(`HttpError: ${problemCatalog.token_missing.title}`);
+    });
+
     it('leaves the stack depth of every other error as it was', () => {
       const before = Error.stackTraceLimit;
       problem('token_missing');
       expect(Error.stackTraceLimit).toBe(before);
       expect(new Error('x').stack).toMatch(/\n\s+at /);
+    });
+  });
+
+  describe('a hot guard', () => {
+    // A synchronous throw from a request's callback costs V8 a message with its source
+    // position (bench/RESULTS.md, tenth round): the guards hand their refusals to next().
+    const config = testConfig();
+    const verify = jest.fn(async () => ({
+      ok: false as const,
+      code: 'token_expired' as const,
+      detail: 'expired',
+      check: 'exp: not expired' as const,
+    }));
+    const call = async (guard: express.RequestHandler, headers: Record<string, string>) => {
+      let thrown: unknown;
+      let passed: { code?: string } | undefined;
+      let trace: unknown;
+      const app = express();
+      app.get('/', (req, res) => {
+        const fail = (err: unknown) => {
+          thrown = err;
+          res.status(500).end();
+        };
+        try {
+          const result: unknown = guard(req, res, (err?: unknown) => {
+            passed = err as typeof passed;
+            trace = res.locals.trace;
+            res.status(204).end();
+          });
+          if (result instanceof Promise) result.catch(fail);
+        } catch (err) {
+          fail(err);
+        }
+      });
+      const res = await request(app).get('/').set(headers);
+      expect(thrown).toBeUndefined();
+      expect(res.status).toBe(204);
+      return { err: passed, trace };
+    };
+
+    it.each([
+      ['bearerAuth, no token', () => bearerAuth({ verify }), {}, 'token_missing'],
+      [
+        'bearerAuth, a refused token',
+        () => bearerAuth({ verify }),
+        { authorization: 'Bearer a.b.c' },
+        'token_expired',
+      ],
+      [
+        'openaiAuth, no key',
+        () => openaiAuth({ verify, apiKey: config.demo.openaiKey }),
+        {},
+        'token_missing',
+      ],
+      [
+        'openaiAuth, a wrong key',
+        () => openaiAuth({ verify, apiKey: config.demo.openaiKey }),
+        { authorization: 'Bearer sk-wrong' },
+        'api_key_invalid',
+      ],
+      [
+        'openaiAuth, a refused token',
+        () => openaiAuth({ verify, apiKey: config.demo.openaiKey }),
+        { authorization: 'Bearer a.b.c' },
+        'token_expired',
+      ],
+      [
+        'sessionAuth, no cookie',
+        () => sessionAuth({ clock: testClock(), cookieName: 'sid', cookieOptions: {} }),
+        {},
+        'session_missing',
+      ],
+    ] as const)(
+      '%s: passes its refusal to next(), with its trace, and throws nothing',
+      async (_name, guard, headers, code) => {
+        const { err, trace } = await call(guard(), headers);
+        expect(err).toBeInstanceOf(HttpError);
+        expect(err?.code).toBe(code);
+        expect(trace).toMatchObject({ guard: expect.any(String) });
+      },
+    );
+  });
+
+  describe('a decision trace', () => {
+    it('shares the lists its checks give, frozen, and carries its own times and facts', () => {
+      const expired = (exp: string) =>
+        bearerTrace('exp: not expired', { times: { exp }, facts: { kid: 'k1' } })!;
+      const [a, b] = [expired('2026-01-01T00:00:00Z'), expired('2026-01-02T00:00:00Z')];
+      expect(a).not.toBe(b);
+      expect(a.passed).toBe(b.passed);
+      expect(a.not_reached).toBe(b.not_reached);
+      expect(Object.isFrozen(a.passed) && Object.isFrozen(a.not_reached)).toBe(true);
+      expect(a.times).toEqual({ exp: '2026-01-01T00:00:00Z' });
+      expect(b.times).toEqual({ exp: '2026-01-02T00:00:00Z' });
+      expect(a.passed).toContain('signature verifies');
+      expect(a.failed).toBe('exp: not expired');
+      expect(a.not_reached).not.toContain('exp: not expired');
+    });
+
+    it("is right for checks of a caller's own, past what it keeps", () => {
+      const checks = Array.from({ length: 100 }, (_, i) => `check ${i}`);
+      for (let i = 0; i < 100; i++) {
+        const trace = traceOf('guard', checks, `check ${i}`, { notApplicable: ['check 99'] });
+        expect(trace.passed).toEqual(checks.slice(0, i).filter((c) => c !== 'check 99'));
+        expect(trace.failed).toBe(`check ${i}`);
+        expect(trace.not_reached).toEqual(checks.slice(i + 1).filter((c) => c !== 'check 99'));
+        expect(trace.not_applicable).toEqual(i === 99 ? undefined : ['check 99']);
+      }
     });
   });
 
