@@ -12,6 +12,8 @@
 // Each target runs in a process of its own under valgrind (~40 s each here). Targets: healthz,
 // valid, none, expired, badsig, v1key, me. Compare targets of one build, or one target of two
 // builds (copy each dist/ with package.json and a node_modules link, as bench/in-process-ab.cjs).
+// ICOUNT_KEEP=/tmp/x keeps each target's callgrind output as /tmp/x.TARGET, for
+// `callgrind_annotate --inclusive=yes /tmp/x.expired` (function by function; JIT code is unnamed).
 'use strict';
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -71,6 +73,7 @@ async function driver() {
     process.kill(vg.pid, 'SIGUSR2');
     const code = await exited;
     const collected = /Collected : (\d+)/.exec(log);
+    if (process.env.ICOUNT_KEEP) fs.copyFileSync(out, `${process.env.ICOUNT_KEEP}.${target}`);
     fs.rmSync(dir, { recursive: true, force: true });
     if (code !== 0 || !collected) throw new Error(`${target}: exit ${code}\n${log}`);
     console.log(

@@ -1,8 +1,17 @@
+import * as crypto from 'node:crypto';
 import { createHash, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Node's one-shot digest (20.12 and later): no Hash object per call, which cost a wrong key's
+ * refusal on /v1 a few thousand instructions (bench/RESULTS.md, tenth round).
+ */
+const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
 
 /** SHA-256 of a string's UTF-8 bytes. */
 export function sha256(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  return oneShot
+    ? oneShot('sha256', value, 'buffer')
+    : createHash('sha256').update(value, 'utf8').digest();
 }
 
 /**

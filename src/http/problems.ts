@@ -21,7 +21,7 @@ export interface ProblemOptions {
  * be sent with two different statuses.
  */
 export class HttpError extends Error {
-  override name = 'HttpError';
+  declare name: string;
   readonly status: number;
   readonly code: ProblemCode;
   readonly detail: string | undefined;
@@ -34,7 +34,11 @@ export class HttpError extends Error {
     // stacks of 5xx only, and capturing a stack on every refusal was a hot spot (bench/RESULTS.md).
     const stackTraceLimit = Error.stackTraceLimit;
     if (status < 500) Error.stackTraceLimit = 0;
-    super(options.detail ?? problemCatalog[code].title, { cause: options.cause });
+    // An own `cause` only when there is one (Error's options install it even when undefined).
+    super(
+      options.detail ?? problemCatalog[code].title,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     Error.stackTraceLimit = stackTraceLimit;
     this.code = code;
     this.status = status;
@@ -43,6 +47,9 @@ export class HttpError extends Error {
     this.extensions = options.extensions ?? {};
   }
 }
+
+// On the prototype, as Error's own name is: not one more property on every refusal.
+HttpError.prototype.name = 'HttpError';
 
 /** Shorthand for `new HttpError(code, options)`, to read well after `throw` and `next(...)`. */
 export function problem(code: ProblemCode, options?: ProblemOptions): HttpError {
@@ -233,11 +240,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * server's own ids are), else + the server-generated explanation id, else a fresh UUID.
  */
 export function occurrenceUrn(res: Parameters<RequestHandler>[1]): string {
-  const id = [res.locals.requestId, res.locals.explanationId].find(
-    (x): x is string => typeof x === 'string' && UUID.test(x),
-  );
-  return `urn:uuid:${(id ?? randomUUID()).toLowerCase()}`;
+  const { requestId, explanationId } = res.locals;
+  const id = isUuid(requestId) ? requestId : isUuid(explanationId) ? explanationId : randomUUID();
+  return `urn:uuid:${id.toLowerCase()}`;
 }
+
+const isUuid = (x: unknown): x is string => typeof x === 'string' && UUID.test(x);
 
 // --- The one writer of error bodies ----------------------------------------------------------
 
@@ -273,7 +281,8 @@ export function sendError(
   if (refusal) res.locals.problemCode = err.code;
   const explanation = refusal ? explanationOf(res) : undefined;
   res.status(err.status);
-  for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
+  const { headers } = err;
+  for (const name in headers) if (Object.hasOwn(headers, name)) res.setHeader(name, headers[name]!);
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Content-Type', CONTENT_TYPES[dialect]);
   if (dialect === 'openai') {
@@ -483,9 +492,15 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     }
     if (!(httpError instanceof RequestedStatusError)) res.locals.problemDetail = httpError.detail;
     // A request in a run (/runs/{id}/v1/…) is written in the dialect of the path it was served as.
-    const path = res.locals.run?.path ?? req.originalUrl.split('?')[0] ?? '/';
+    const path = res.locals.run?.path ?? pathOf(req.originalUrl);
     sendError(res, httpError, dialectOf(path));
   };
+}
+
+/** A request target's path: what comes before its query. */
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
 }
 
 /**

@@ -30,22 +30,56 @@ export function traceOf(
   failed: string | undefined,
   extra: Pick<DecisionTrace, 'times' | 'facts'> & { notApplicable?: readonly string[] } = {},
 ): DecisionTrace {
-  // A check not on the list (a guard that names its own) is shown failing first.
-  const at = failed === undefined ? checks.length : Math.max(0, checks.indexOf(failed));
-  const skip = new Set(extra.notApplicable ?? []);
-  skip.delete(failed ?? '');
-  const applies = (c: string) => !skip.has(c);
-  const notApplicable = checks.filter((c) => skip.has(c));
   return {
-    guard,
-    passed: checks.slice(0, at).filter(applies),
-    ...(failed === undefined ? {} : { failed }),
-    not_reached:
-      failed === undefined ? [] : checks.slice(at).filter((c) => c !== failed && applies(c)),
-    ...(notApplicable.length > 0 ? { not_applicable: notApplicable } : {}),
+    ...outcomeOf(guard, checks, failed, extra.notApplicable),
     ...(extra.times ? { times: extra.times } : {}),
     ...(extra.facts ? { facts: extra.facts } : {}),
   };
+}
+
+/** A trace without its times and facts: which checks passed, failed, never ran, or do not apply. */
+type Outcome = Omit<DecisionTrace, 'times' | 'facts'>;
+
+const OUTCOMES_PER_LIST = 64;
+/** The outcomes outcomeOf worked out, by checks list, then guard, failed and skipped checks. */
+const outcomes = new WeakMap<readonly string[], Map<string, Outcome>>();
+
+/**
+ * The part of a trace that follows from its guard, checks and failed check alone, worked out
+ * once and shared, frozen: a refusal with times and facts (an expired token) built the same
+ * lists on every request (bench/RESULTS.md, tenth round). The keys are the server's own check
+ * names, a few dozen lists in all.
+ */
+function outcomeOf(
+  guard: string,
+  checks: readonly string[],
+  failed: string | undefined,
+  notApplicable: readonly string[] | undefined,
+): Outcome {
+  let byKey = outcomes.get(checks);
+  if (byKey === undefined) outcomes.set(checks, (byKey = new Map()));
+  const key = `${guard}\n${failed ?? ''}\n${notApplicable?.join('\n') ?? ''}`;
+  let outcome = byKey.get(key);
+  if (outcome === undefined) {
+    // A check not on the list (a guard that names its own) is shown failing first.
+    const at = failed === undefined ? checks.length : Math.max(0, checks.indexOf(failed));
+    const skip = new Set(notApplicable ?? []);
+    skip.delete(failed ?? '');
+    const applies = (c: string) => !skip.has(c);
+    const skipped = checks.filter((c) => skip.has(c));
+    outcome = Object.freeze({
+      guard,
+      passed: Object.freeze(checks.slice(0, at).filter(applies)) as string[],
+      ...(failed === undefined ? {} : { failed }),
+      not_reached: Object.freeze(
+        failed === undefined ? [] : checks.slice(at).filter((c) => c !== failed && applies(c)),
+      ) as string[],
+      ...(skipped.length > 0 ? { not_applicable: Object.freeze(skipped) as string[] } : {}),
+    });
+    // Bounded all the same: a caller naming checks of its own per request gets no cache.
+    if (byKey.size < OUTCOMES_PER_LIST) byKey.set(key, outcome);
+  }
+  return outcome;
 }
 
 /** The traces fixedTrace built, by checks list, then guard and failed check. */
@@ -164,6 +198,11 @@ export const AFTER_BEARER_CHECKS: Readonly<Record<string, string>> = {
   token_expired: 'the scripted failures (?fail=) are used up',
 };
 
+/** BEARER_CHECKS and then each check of AFTER_BEARER_CHECKS: one list each, built once. */
+const AFTER_BEARER_LISTS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  Object.values(AFTER_BEARER_CHECKS).map((check) => [check, [...BEARER_CHECKS, check]]),
+);
+
 /**
  * The trace of a token that passed every check, for a refusal that came after it (a role, a
  * step-up, a scripted failure): built only then, from the claims bearerAuth kept.
@@ -187,7 +226,7 @@ export function acceptedBearerTrace(
   const after = refusedAs === undefined ? undefined : AFTER_BEARER_CHECKS[refusedAs];
   return traceOf(
     BEARER_GUARD,
-    after === undefined ? BEARER_CHECKS : [...BEARER_CHECKS, after],
+    after === undefined ? BEARER_CHECKS : (AFTER_BEARER_LISTS[after] ?? BEARER_CHECKS),
     after,
     {
       times,

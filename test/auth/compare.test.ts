@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { secretsEqual, sha256, textEqual } from '../../src/auth/compare';
 
 describe('textEqual', () => {
@@ -21,5 +22,20 @@ describe('secretsEqual', () => {
     expect(secretsEqual('s3cret', stored)).toBe(true);
     expect(secretsEqual('s3cret ', stored)).toBe(false);
     expect(secretsEqual('', stored)).toBe(false);
+  });
+});
+
+describe('sha256', () => {
+  it("is the SHA-256 of any string's UTF-8 bytes, lone surrogates included", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const expected = createHash('sha256').update(text, 'utf8').digest();
+        expect(Buffer.isBuffer(sha256(text))).toBe(true);
+        expect(sha256(text).equals(expected)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+    // Unpaired halves of a surrogate pair are encoded as U+FFFD, as Buffer.from does.
+    expect(sha256('\ud800x')).toEqual(sha256('\ufffdx'));
   });
 });
