@@ -97,7 +97,8 @@ export function bearerAuth(options: BearerAuthOptions): RequestHandler {
           ? await countRefusal(req, verdict.jti, res.locals.requestId)
           : 0;
       const repeated = refusals >= REPEAT_THRESHOLD;
-      res.locals.trace = bearerTrace(verdict.check, verdict.evidence);
+      // Built if the log line or an explanation asks (src/teaching/trace.ts).
+      res.locals.trace = () => bearerTrace(verdict.check, verdict.evidence);
       return next(
         problem(verdict.code, {
           detail: repeated

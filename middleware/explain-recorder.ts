@@ -6,6 +6,7 @@ import {
   traceForCode,
   type ExplanationBook,
 } from '../src/teaching/explain';
+import { traceNow } from '../src/teaching/trace';
 import { storeFailureLog } from '../src/http/outage-log';
 import { clientAddress } from '../src/http/visitors';
 import { StoreUnavailableError } from '../src/http/problems';
@@ -51,7 +52,7 @@ export function explainRecorder(options: ExplainRecorderOptions): RequestHandler
     // carries the same trace.
     const code = res.locals.problemCode;
     if (code !== undefined && isProblemCode(code)) {
-      if (res.locals.trace === undefined && res.locals.auth !== undefined) {
+      if (traceNow(res.locals) === undefined && res.locals.auth !== undefined) {
         res.locals.trace = acceptedBearerTrace(
           res.locals.auth,
           clock.now(),
@@ -72,7 +73,7 @@ export function explainRecorder(options: ExplainRecorderOptions): RequestHandler
         status: res.statusCode,
         code,
         detail: res.locals.problemDetail,
-        trace: res.locals.trace ?? traceForCode(code),
+        trace: traceNow(res.locals) ?? traceForCode(code),
         headers: res.getHeaders(),
       });
       book.record(claimed, explanation, address).catch((err: unknown) => {

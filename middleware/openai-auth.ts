@@ -88,7 +88,7 @@ export function openaiAuth(options: OpenAiAuthOptions): RequestHandler {
   const judgeToken = async (token: string, res: Response, next: NextFunction) => {
     const verdict = await options.verify(token);
     if (!verdict.ok) {
-      res.locals.trace = trace(verdict.check, verdict.evidence);
+      res.locals.trace = () => trace(verdict.check, verdict.evidence);
       return next(
         problem(verdict.code, {
           detail: verdict.detail,

@@ -59,6 +59,7 @@ import { formKeys } from './oauth/forms';
 import { digestSpecimens } from './auth/digest';
 import type { Config } from './config';
 import { ExplanationBook } from './teaching/explain';
+import { traceNow } from './teaching/trace';
 import { Directory } from './tokens/identities';
 import { TokenService } from './tokens/issuer';
 import { MfaChallenges } from './tokens/mfa';
@@ -535,6 +536,6 @@ function withRejection(res: Res, value: object): object {
           reason: typeof detail === 'string' ? redactPath(detail) : detail,
         }
       : {}),
-    ...(locals.problemCode && locals.trace ? { trace: locals.trace } : {}),
+    ...(locals.problemCode && locals.trace ? { trace: traceNow(locals) } : {}),
   };
 }

@@ -2,7 +2,7 @@ import type { AccessRight } from './auth/gnap';
 import type { Oauth1Verified } from './auth/oauth1';
 import type { Client } from './tokens/identities';
 import type { AccessClaims } from './tokens/verify';
-import type { DecisionTrace } from './teaching/trace';
+import type { TraceLater } from './teaching/trace';
 
 /** Every field an app's middleware leaves in `res.locals` for the ones after it, in one place. */
 declare global {
@@ -51,8 +51,11 @@ declare global {
         idleExpiresAt: number;
         absoluteExpiresAt: number;
       };
-      /** How the request's credentials were judged; read by the log line and /explain. */
-      trace?: DecisionTrace;
+      /**
+       * How the request's credentials were judged, or how to work it out (src/teaching/trace.ts
+       * traceNow); read by the log line and /explain.
+       */
+      trace?: TraceLater;
       /** The problem code and detail of a refused request, for the log line. */
       problemCode?: string;
       problemDetail?: string;

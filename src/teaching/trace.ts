@@ -24,3 +24,21 @@ export interface DecisionTrace {
   /** What the credential said about itself: key id, algorithm, type. Never the credential. */
   facts?: Record<string, string | number>;
 }
+
+/**
+ * A request's trace as a guard leaves it in `res.locals.trace`: the trace, or how to build it
+ * when someone reads it. A refusal's trace is read by the access log line and an explanation
+ * only: with the log silent and the address's explanations spent, building it (its times, the
+ * token's facts) was a tenth of what an expired token's refusal added (bench/RESULTS.md, tenth
+ * round). A builder must not depend on anything that changes after the guard ran.
+ */
+export type TraceLater = DecisionTrace | (() => DecisionTrace | undefined);
+
+/** The trace in `locals`, built now if it was left as a builder, and kept there built. */
+export function traceNow(locals: { trace?: TraceLater }): DecisionTrace | undefined {
+  const { trace } = locals;
+  if (typeof trace !== 'function') return trace;
+  const built = trace();
+  locals.trace = built;
+  return built;
+}

@@ -92,6 +92,29 @@ export type Verdict =
       evidence?: Evidence;
     };
 
+/**
+ * A refusal of a token whose signature verified: its evidence (the header's facts, the times)
+ * is worked out when first read, by the trace of the log line or of an explanation, and kept.
+ * Nothing it reads changes after the verifier returned.
+ */
+class TokenRefusal {
+  readonly ok = false as const;
+  #evidence: Evidence | undefined;
+  readonly #gather: () => Evidence;
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail: string,
+    readonly jti: string | undefined,
+    readonly check: TokenCheck,
+    gather: () => Evidence,
+  ) {
+    this.#gather = gather;
+  }
+  get evidence(): Evidence {
+    return (this.#evidence ??= this.#gather());
+  }
+}
+
 /** How many signature-verified access tokens the verifier remembers, and the longest it keeps. */
 const VERIFIED_CACHE_SIZE = 1024;
 const VERIFIED_CACHE_MAX_TOKEN = 2048;
@@ -533,7 +556,8 @@ export function createTokenVerifier(
     const { header, claims, key } = signed;
     const jti = typeof claims.jti === 'string' ? claims.jti.slice(0, 128) : undefined;
     // Times join the evidence once the claims that hold them are known to be there. Evidence
-    // is built only for a refusal, never for a valid token (bench/RESULTS.md: the hot path).
+    // is built only for a refusal, never for a valid token (bench/RESULTS.md: the hot path), and
+    // only when a trace asks for it (TokenRefusal).
     const later: { times?: () => Evidence['times'] } = {};
     const refuse = (
       code: ProblemCode,
@@ -541,13 +565,8 @@ export function createTokenVerifier(
       check: TokenCheck,
       /** The claim the refusal is about, when it is no time: iss or aud, shortened. */
       claim?: Record<string, string>,
-    ): Verdict => ({
-      ok: false,
-      code,
-      detail,
-      jti,
-      check,
-      evidence: {
+    ): Verdict =>
+      new TokenRefusal(code, detail, jti, check, () => ({
         // The key that verified it: under kid, or beside "(none)" when the token named no kid.
         facts: {
           ...headerFacts(header),
@@ -555,8 +574,7 @@ export function createTokenVerifier(
           ...claim,
         },
         ...(later.times ? { times: later.times() } : {}),
-      },
-    });
+      }));
 
     const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined;
     if (typ === undefined || !ACCESS_TYPES.has(typ)) {
