@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import express, { type Router } from 'express';
 import pino from 'pino';
 import request from 'supertest';
@@ -21,6 +22,7 @@ import {
 import { problemCatalog, type ProblemCode } from '../src/scenarios/catalog';
 import { MemoryStore } from '../src/store';
 import { bearerTrace, ExplanationBook, traceOf } from '../src/teaching/explain';
+import { traceNow } from '../src/teaching/trace';
 import { bearerAuth } from '../middleware/bearer-auth';
 import { openaiAuth } from '../middleware/openai-auth';
 import { sessionAuth } from '../middleware/session-auth';
@@ -139,7 +141,7 @@ describe('the per-request path', () => {
         try {
           const result: unknown = guard(req, res, (err?: unknown) => {
             passed = err as typeof passed;
-            trace = res.locals.trace;
+            trace = traceNow(res.locals);
             res.status(204).end();
           });
           if (result instanceof Promise) result.catch(fail);
@@ -181,7 +183,7 @@ describe('the per-request path', () => {
       ],
       [
         'sessionAuth, no cookie',
-        () => sessionAuth({ clock: testClock(), cookieName: 'sid', cookieOptions: {} }),
+        () => sessionAuth({ clock: testClock(), cookieName: 'sid', cookieOptions: {} as never }),
         {},
         'session_missing',
       ],
@@ -311,6 +313,49 @@ describe('the per-request path', () => {
       const explanation = '/explain/x';
       const expected = JSON.stringify('explanation' in body ? body : { ...body, explanation });
       expect(problemJson(err, 'urn:uuid:x', 'r', explanation)).toBe(expected);
+    });
+
+    it('is serialized byte for byte whatever its detail, ids and plain extensions hold', () => {
+      const text = fc.oneof(
+        fc.string({ unit: 'binary' }),
+        fc.string(),
+        fc.constantFrom('', '"', '\\', '\u2028', '\ud800', 'é'),
+      );
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...codes),
+          fc.option(text, { nil: undefined }),
+          text,
+          text,
+          fc.dictionary(
+            fc.string().filter((n) => !(n in Object.prototype) && !/^\d+$/.test(n)),
+            fc.oneof(
+              text,
+              fc.integer(),
+              fc.double({ noNaN: true, noDefaultInfinity: true }),
+              fc.boolean(),
+            ),
+            { maxKeys: 3 },
+          ),
+          fc.option(text, { nil: undefined }),
+          (code, detail, instance, requestId, extensions, explanation) => {
+            const err = problem(code, { detail, extensions });
+            expect(plainExtensions(err.extensions)).toBe(true);
+            const body = problemBody(err, instance, requestId);
+            const expected = JSON.stringify(
+              explanation === undefined || 'explanation' in body ? body : { ...body, explanation },
+            );
+            expect(problemJson(err, instance, requestId, explanation)).toBe(expected);
+            const bytes = problemBytes(err, instance, requestId, explanation);
+            if (bytes !== undefined) {
+              expect(Buffer.from(bytes, 'latin1')).toEqual(Buffer.from(expected, 'utf8'));
+            }
+            const envelope = openAiErrorJson(err, requestId);
+            expect(envelope).toBe(JSON.stringify(openAiErrorBody(err, requestId)));
+          },
+        ),
+        { numRuns: 2000 },
+      );
     });
 
     it.each([

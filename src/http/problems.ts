@@ -318,7 +318,9 @@ const BODY_MEMBERS = new Set([
  * number or a boolean. Anything else takes the generic path.
  */
 export function plainExtensions(extensions: Readonly<Record<string, unknown>>): boolean {
-  for (const [name, value] of Object.entries(extensions)) {
+  for (const name in extensions) {
+    if (!Object.hasOwn(extensions, name)) continue;
+    const value = extensions[name];
     // problemBody skips names an object already has (toString, __proto__, ...).
     if (name in Object.prototype || /^\d+$/.test(name)) return false;
     const type = typeof value;
@@ -361,10 +363,26 @@ function constantPartsOf(code: ProblemCode): { text: ConstantParts; bytes: Const
 const NOT_ASCII = /[\u0080-\uffff]/;
 
 /**
+ * Anything but printable ASCII other than `"` and `\`: a string without any is its own JSON
+ * text between quotes, and its own UTF-8. One scan of it instead of JSON.stringify's (three to
+ * five times slower a character) and a second for ASCII (bench/RESULTS.md, tenth round).
+ */
+const NOT_PLAIN = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
+
+/** This answer's own members as JSON, and whether they are all ASCII (see problemWire). */
+interface Members {
+  detail: string;
+  occurrence: string;
+  id: string;
+  tail: string;
+  ascii: boolean;
+}
+
+/**
  * The JSON of a problem+json body with plain extensions (see plainExtensions), `problemBody`
- * plus `explanation` byte for byte (test/lean-path.test.ts holds it to that for every code), from each code's constant
- * parts serialized once (its type and title, its code, its remedy: most of the body) and only
- * the members of this answer serialized per request.
+ * plus `explanation` byte for byte (test/lean-path.test.ts holds it to that for every code),
+ * from each code's constant parts serialized once (its type and title, its code, its remedy:
+ * most of the body) and only the members of this answer serialized per request.
  */
 export function problemJson(
   err: HttpError,
@@ -409,9 +427,9 @@ function problemWire(
 ): { body: string; encoding: 'latin1' | 'utf8' } {
   const parts = constantPartsOf(err.code);
   const members = answerMembers(err, instance, requestId, explanation);
-  return NOT_ASCII.test(members.join(''))
-    ? { body: joined(parts.text, err, members), encoding: 'utf8' }
-    : { body: joined(parts.bytes, err, members), encoding: 'latin1' };
+  return members.ascii
+    ? { body: joined(parts.bytes, err, members), encoding: 'latin1' }
+    : { body: joined(parts.text, err, members), encoding: 'utf8' };
 }
 
 /** This answer's own members, serialized: the detail, the instance, the request id, the rest. */
@@ -420,36 +438,42 @@ function answerMembers(
   instance: string,
   requestId: string,
   explanation: string | undefined,
-): [string, string, string, string] {
-  return [
-    err.detail === undefined ? '' : `,"detail":${JSON.stringify(err.detail)}`,
-    `,"instance":${JSON.stringify(instance)}`,
-    `,"request_id":${JSON.stringify(requestId)}`,
-    extensionsJson(err) +
-      (explanation === undefined || Object.hasOwn(err.extensions, 'explanation')
-        ? ''
-        : `,"explanation":${JSON.stringify(explanation)}`) +
-      '}',
-  ];
+): Members {
+  const members: Members = { detail: '', occurrence: '', id: '', tail: '', ascii: true };
+  /** JSON.stringify(text), and whether that is ASCII, mostly without either's full scan. */
+  const json = (text: string): string => {
+    if (!NOT_PLAIN.test(text)) return `"${text}"`;
+    const quoted = JSON.stringify(text);
+    if (NOT_ASCII.test(quoted)) members.ascii = false;
+    return quoted;
+  };
+  if (err.detail !== undefined) members.detail = `,"detail":${json(err.detail)}`;
+  members.occurrence = `,"instance":${json(instance)}`;
+  members.id = `,"request_id":${json(requestId)}`;
+  let tail = extensionsJson(err, json);
+  if (explanation !== undefined && !Object.hasOwn(err.extensions, 'explanation')) {
+    tail += `,"explanation":${json(explanation)}`;
+  }
+  members.tail = `${tail}}`;
+  return members;
 }
 
 /** The body in problemBody's member order, from a code's constant parts and the answer's own. */
-function joined(
-  c: ConstantParts,
-  err: HttpError,
-  [detail, occurrence, id, tail]: [string, string, string, string],
-): string {
-  return c.head + JSON.stringify(err.status) + detail + occurrence + c.code + id + c.remedy + tail;
+function joined(c: ConstantParts, err: HttpError, m: Members): string {
+  return c.head + err.status + m.detail + m.occurrence + c.code + m.id + c.remedy + m.tail;
 }
 
 /** The extensions problemBody adds after its own members, as JSON members (see plainExtensions). */
-function extensionsJson(err: HttpError): string {
-  let json = '';
-  for (const [name, value] of Object.entries(err.extensions)) {
+function extensionsJson(err: HttpError, json: (text: string) => string): string {
+  let text = '';
+  const { extensions } = err;
+  for (const name in extensions) {
+    if (!Object.hasOwn(extensions, name)) continue;
     if (BODY_MEMBERS.has(name) && (name !== 'detail' || err.detail !== undefined)) continue;
-    json += `,${JSON.stringify(name)}:${JSON.stringify(value)}`;
+    const value = extensions[name];
+    text += `,${json(name)}:${typeof value === 'string' ? json(value) : JSON.stringify(value)}`;
   }
-  return json;
+  return text;
 }
 
 /** The response header naming the id of a refusal's explanation: GET /explain/{id}. */
@@ -662,7 +686,8 @@ export function openAiErrorJson(err: HttpError, requestId: string): string {
     tail = `,${JSON.stringify({ type, param, code }).slice(1)}}`;
     openAiTails.set(err.code, tail);
   }
-  return `{"error":{"message":${JSON.stringify(openAiMessage(err, requestId))}${tail}`;
+  const message = openAiMessage(err, requestId);
+  return `{"error":{"message":${NOT_PLAIN.test(message) ? JSON.stringify(message) : `"${message}"`}${tail}`;
 }
 
 /** The envelope's message: see openAiErrorBody. */
