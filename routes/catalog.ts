@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { methodNotAllowed, problem } from '../src/http/problems';
 import { isProblemCode, problemCatalog } from '../src/scenarios/catalog';
-import { families, scenarios, scenariosFor, type Scenario } from '../src/scenarios';
+import { defaultScenarios, families, scenariosFor, type Scenario } from '../src/scenarios';
 import { wantsHtml } from '../src/site/negotiate';
 import { curlFor } from '../src/teaching/snippets';
 import {
@@ -56,7 +56,7 @@ export function catalogRouter(deps: {
 }): Router {
   const router = Router();
   const { baseUrl } = deps;
-  const registry = deps.registry ?? scenarios;
+  const registry = deps.registry ?? defaultScenarios();
   // Depends only on the configuration: rendered once.
   const problemsIndex = problemsIndexPage(registry, baseUrl);
 

@@ -5,8 +5,8 @@ import { layout, prose } from '../src/site/layout';
 import { wantsHtml } from '../src/site/negotiate';
 
 export interface FrontDoorDeps {
-  /** The registry under this configuration (src/scenarios `registryFor`). */
-  registry: Scenario[];
+  /** The registry under this configuration (src/scenarios `registryFor`), when first needed. */
+  registry: () => Scenario[];
   /** PUBLIC_URL, for the curl line a program would use. */
   baseUrl: string;
   /** The CORS demo page on its own origin; none when CORS_DEMO_PORT=0. */
@@ -29,7 +29,8 @@ function familyCounts(registry: Scenario[]) {
 }
 
 function renderHome(deps: FrontDoorDeps): string {
-  const counts = familyCounts(deps.registry);
+  const registry = deps.registry();
+  const counts = familyCounts(registry);
   const demo = deps.corsDemoUrl;
   return layout(
     'Every way a request ends in 401',
@@ -48,8 +49,8 @@ function renderHome(deps: FrontDoorDeps): string {
           fast: wait as <code>Retry-After</code> says.
         </p>
         <p>
-          This server answers each of them on purpose, ${deps.registry.length} scenarios in all,
-          each with its trigger, the exact answer, why, and what a client should do.
+          This server answers each of them on purpose, ${registry.length} scenarios in all, each
+          with its trigger, the exact answer, why, and what a client should do.
         </p>
       </section>
       <nav class="doors" aria-label="Start here">
@@ -116,16 +117,18 @@ function renderHome(deps: FrontDoorDeps): string {
 /**
  * The front door at `GET /`: a browser (which prefers text/html) gets the landing page; every
  * other client falls through to the article's JSON hello world (routes/cors.ts), byte for byte.
- * Both answers vary on Accept. The page depends only on the configuration: rendered once.
+ * Both answers vary on Accept. The page depends only on the configuration: rendered once, for the first browser (not
+ * while the server starts: bench/RESULTS.md, tenth round).
  */
 export function frontDoor(deps: FrontDoorDeps): RequestHandler {
-  const page = renderHome(deps);
+  let page: string | undefined;
   return function frontDoorPage(req, res, next) {
     res.vary('Accept');
     if (!wantsHtml(req)) {
       next();
       return;
     }
+    page ??= renderHome(deps);
     res.setHeader('Cache-Control', 'no-cache');
     res.type('html').send(page);
   };

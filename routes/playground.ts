@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { methodNotAllowed } from '../src/http/problems';
 import { scripts as runScripts } from '../src/runs/scripts';
 import { problemCatalog } from '../src/scenarios/catalog';
-import { families, scenarios, type Family, type Scenario } from '../src/scenarios';
+import { defaultScenarios, families, type Family, type Scenario } from '../src/scenarios';
 import { assetRouter } from '../src/site/assets';
 import { diagramForFamily } from '../src/site/diagrams';
 import { html, type Html } from '../src/site/html';
@@ -236,7 +236,7 @@ function scenarioCard(s: Scenario, deps: PlaygroundDeps, specimens: Specimens): 
 }
 
 function renderPlayground(deps: PlaygroundDeps, specimens: Specimens): string {
-  const registry = deps.registry ?? scenarios;
+  const registry = deps.registry ?? defaultScenarios();
   const byFamily = Object.entries(families)
     .map(([id, f]) => ({ id: id as Family, ...f, list: registry.filter((s) => s.family === id) }))
     .filter((f) => f.list.length > 0);

@@ -14,7 +14,7 @@ import type { Grant, RefreshLimits, TokenService } from '../src/tokens/issuer';
 import type { CodeFlow } from '../src/oauth/codes';
 import type { KeyRing } from '../src/tokens/keys';
 import { invalidClient, methodNotAllowed, oauthError, problem } from '../src/http/problems';
-import { scenarios, type ProblemCode } from '../src/scenarios';
+import { defaultScenarios, type ProblemCode } from '../src/scenarios';
 import type { SpecimenBook } from '../src/tokens/specimens';
 import { isSpecimen } from '../src/tokens/verify';
 import type { Visitors } from '../src/http/visitors';
@@ -485,7 +485,7 @@ export function tokensRouter(deps: TokenRoutesDeps): Router {
     .all(methodNotAllowed('GET'));
 
   /** Each specimen used alone on GET /api/v1/data by a bearer scenario, with what it produces. */
-  const specimenUses = scenarios.flatMap((s) => {
+  const specimenUses = defaultScenarios().flatMap((s) => {
     const auth = s.trigger.headers?.Authorization;
     const m = /^Bearer \{\{token:([a-z_]+)\}\}$/.exec(typeof auth === 'string' ? auth : '');
     // The token alone on the resource: not with a query or a body beside it, which change why.

@@ -110,7 +110,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
   const cookieName = sessionCookieName(config.session.cookieSecure);
   // The registry as this configuration answers it: what /scenarios, /problems, the playground
   // and /openapi.json show is what the server does here (its origins, cookie name, URLs).
-  const registry = registryFor(registrySettings(config));
+  // Filled when a page first needs it (registryFor keeps it), not while the server starts.
+  const registry = () => registryFor(registrySettings(config));
   const cookieOptions = {
     path: '/',
     httpOnly: true,
@@ -325,7 +326,7 @@ export function createApp(config: Config, deps: Deps): express.Application {
   // the routes above goes straight to it instead of passing every router below, which an error
   // skips anyway.
   app.use(writeErrors);
-  later(() => catalogRouter({ specimens, baseUrl: config.publicUrl, registry }));
+  later(() => catalogRouter({ specimens, baseUrl: config.publicUrl, registry: registry() }));
   later(() => sourcesRouter());
   later(() => explainRouter({ book: explanations }));
   later(() =>
@@ -341,10 +342,10 @@ export function createApp(config: Config, deps: Deps): express.Application {
       specimens,
       baseUrl: config.publicUrl,
       corsDemoUrl: corsDemoUrl(config),
-      registry,
+      registry: registry(),
     }),
   );
-  later(() => openapiRouter({ publicUrl: config.publicUrl, cookieName, registry }));
+  later(() => openapiRouter({ publicUrl: config.publicUrl, cookieName, registry: registry() }));
   later(() =>
     tokensRouter({
       config,

@@ -9,7 +9,7 @@ import {
   families,
   registryFor,
   registrySettings,
-  scenarios,
+  defaultScenarios,
   type BrowserSees,
   type BrowserView,
   type Scenario,
@@ -46,13 +46,13 @@ export interface CorsDemoOptions {
 }
 
 /** The scenarios that have something to show in a browser, in registry order. */
-export function demoScenarios(registry: Scenario[] = scenarios): Scenario[] {
+export function demoScenarios(registry: Scenario[] = defaultScenarios()): Scenario[] {
   return registry.filter((s) => (s.browser ?? []).length > 0);
 }
 
 /** Every view's id on the page (`<scenario id>/<index>`), with its scenario and view. */
 export function demoViews(
-  registry: Scenario[] = scenarios,
+  registry: Scenario[] = defaultScenarios(),
 ): { id: string; scenario: Scenario; view: BrowserView }[] {
   return demoScenarios(registry).flatMap((scenario) =>
     (scenario.browser ?? []).map((view, i) => ({ id: `${scenario.id}/${i}`, scenario, view })),
@@ -146,7 +146,7 @@ function renderPage(
   at: PageAddress,
 ): string {
   const { apiBase } = options;
-  const registry = options.registry ?? scenarios;
+  const registry = options.registry ?? defaultScenarios();
   const views: DemoData['views'] = {};
   for (const { id, scenario, view } of demoViews(registry)) {
     const headers = view.fetch.headers

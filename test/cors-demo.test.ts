@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createCorsDemoApp, demoViews, describeSees } from '../src/cors-demo';
-import { DEFAULT_REGISTRY_SETTINGS, registryFor, scenarios } from '../src/scenarios';
+import { DEFAULT_REGISTRY_SETTINGS, registryFor, defaultScenarios } from '../src/scenarios';
 import { PUBLIC_DIR } from '../src/site/assets';
+
+const scenarios = defaultScenarios();
 
 const API = 'http://127.0.0.1:3000';
 

@@ -4,11 +4,13 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { Response } from 'supertest';
 import { documentedPath } from '../src/openapi';
-import { scenarios, type Scenario } from '../src/scenarios';
+import { defaultScenarios, type Scenario } from '../src/scenarios';
 import { fillBody, fillHeaders, type Specimens } from '../src/tokens/specimens';
 import fc from 'fast-check';
 import type request from 'supertest';
 import { buildApp } from './helpers';
+
+const scenarios = defaultScenarios();
 
 /**
  * The document cannot drift from behaviour: every registry trigger is fired at the app, as in

@@ -7,7 +7,7 @@ import { DEMO_WEBHOOK_SECRET, signWebhook } from '../src/auth/webhook';
 import { parseSignatureInput, signatureBase, signBase } from '../src/auth/message-signature';
 import { createServer } from '../src/http/server';
 import { StoreFullError, StoreUnavailableError } from '../src/http/problems';
-import { scenarios, type Scenario } from '../src/scenarios';
+import { defaultScenarios, type Scenario } from '../src/scenarios';
 import { fillBody, fillHeaders, type Specimens } from '../src/tokens/specimens';
 import { MemoryStore, type Store } from '../src/store';
 import {
@@ -27,6 +27,8 @@ import { scramExchange } from './scram-client';
 import { callResource, gnapClient, requestGrant } from './gnap-client';
 import { hobaAuthorization, hobaKey, registrationForm, type SignOptions } from './hoba-client';
 import { concealedHeader, serveTls, tlsGet, type TlsApp } from './concealed-client';
+
+const scenarios = defaultScenarios();
 
 /**
  * The cards the table test cannot fire (test/scenarios.test.ts): their answer needs a state no

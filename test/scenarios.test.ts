@@ -6,11 +6,13 @@ import {
   families,
   registryFor,
   registrySettings,
-  scenarios,
+  defaultScenarios,
   type Scenario,
 } from '../src/scenarios';
 import { fillBody, fillHeaders, SPECIMEN_NAMES, type Specimens } from '../src/tokens/specimens';
 import { buildApp, expectChallenge, expectOccurrence, expectProblem } from './helpers';
+
+const scenarios = defaultScenarios();
 
 /** A PEM private key made for this run, as JWT_PRIVATE_KEY takes it (newlines escaped). */
 function privateKeyPem(type: 'ec' | 'rsa'): string {

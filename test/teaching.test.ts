@@ -1,7 +1,9 @@
 import request from 'supertest';
 import { createCorsDemoApp } from '../src/cors-demo';
 import { problemCatalog } from '../src/scenarios/catalog';
-import { scenarios, type Scenario } from '../src/scenarios';
+import { defaultScenarios, type Scenario } from '../src/scenarios';
+
+const scenarios = defaultScenarios();
 
 /**
  * What the registry teaches must be what the standards say: texts and citations a standards

@@ -8,7 +8,7 @@
  * ./operations.ts turns a row into its operation, ./components.ts holds the shared schemas,
  * headers and responses, ./examples.ts the example bodies.
  */
-import { families, scenarios as defaultRegistry, type Scenario } from '../scenarios';
+import { defaultScenarios, families, type Scenario } from '../scenarios';
 import { components } from './components';
 import { guardErrorsFrom, operationFor, preflightFor } from './operations';
 import { ROUTES } from './table';
@@ -25,7 +25,7 @@ export function buildOpenApi(options: {
   registry?: Scenario[];
 }): Schema {
   const { publicUrl, cookieName } = options;
-  const scenarios = options.registry ?? defaultRegistry;
+  const scenarios = options.registry ?? defaultScenarios();
   const guardErrors = guardErrorsFrom(scenarios);
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { ProblemCode } from '../scenarios/catalog';
-import { scenarios as defaultRegistry } from '../scenarios';
+import { defaultScenarios } from '../scenarios';
 import type { Family, HttpMethod, Scenario } from '../scenarios/types';
 import { DIAGRAMS, type AskStep, type DiagramSpec } from './diagram-data';
 import type { Html } from './html';
@@ -141,7 +141,7 @@ const resolved = new WeakMap<Scenario[], Diagram[]>();
  * for tests. Resolved once per registry.
  */
 export function diagramsOf(
-  registry: Scenario[] = defaultRegistry,
+  registry: Scenario[] = defaultScenarios(),
   specs: readonly DiagramSpec[] = DIAGRAMS,
 ): Diagram[] {
   const cached = specs === DIAGRAMS ? resolved.get(registry) : undefined;

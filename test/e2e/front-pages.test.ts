@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { families, scenarios } from '../../src/scenarios';
+import { families, defaultScenarios } from '../../src/scenarios';
 import {
   COLOUR_RULES,
   horizontalOverflow,
@@ -17,6 +17,8 @@ import {
   startServer,
   type StartedServer,
 } from './support';
+
+const scenarios = defaultScenarios();
 
 /**
  * The pages a learner opens first, in Debian's Chromium at a laptop's width and a 390 px phone's:

@@ -11,8 +11,10 @@ import {
   type StartedServer,
 } from './support';
 import type { BrowserContext, ConsoleMessage, Page } from 'playwright-core';
-import { scenarios } from '../../src/scenarios';
+import { defaultScenarios } from '../../src/scenarios';
 import { FULL_PAGE_SHOTS } from './pages';
+
+const scenarios = defaultScenarios();
 
 /**
  * The playground, /docs and /explain in a real browser: Debian's Chromium driven by

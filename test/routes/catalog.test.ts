@@ -1,6 +1,8 @@
 import { problemCatalog } from '../../src/scenarios/catalog';
-import { scenarios } from '../../src/scenarios';
+import { defaultScenarios } from '../../src/scenarios';
 import { buildApp, expectProblem } from '../helpers';
+
+const scenarios = defaultScenarios();
 
 const BROWSER = 'text/html,application/xhtml+xml,*/*;q=0.8';
 

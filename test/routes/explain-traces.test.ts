@@ -10,10 +10,12 @@ import {
   type Explanation,
 } from '../../src/teaching/explain';
 import { EXPLANATION_ID_HEADER } from '../../src/http/problems';
-import { scenarios, type Scenario } from '../../src/scenarios';
+import { defaultScenarios, type Scenario } from '../../src/scenarios';
 import { fillBody, fillHeaders, type Specimens } from '../../src/tokens/specimens';
 import { NO_KID } from '../../src/tokens/verify';
 import { buildApp } from '../helpers';
+
+const scenarios = defaultScenarios();
 
 /**
  * /explain is truthful everywhere: every refusal names the check that failed, in every family

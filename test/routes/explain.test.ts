@@ -16,7 +16,7 @@ import {
 } from '../../src/teaching/explain';
 import { createServer } from '../../src/http/server';
 import { QuotaExceededError } from '../../src/http/problems';
-import { scenarios, type Scenario } from '../../src/scenarios';
+import { defaultScenarios, type Scenario } from '../../src/scenarios';
 import {
   fillBody,
   fillHeaders,
@@ -30,6 +30,8 @@ import { RedisStore } from '../../src/store/redis';
 import { redactPath } from '../../src/http/redact';
 import { buildApp, expectProblem, testClock, testConfig } from '../helpers';
 import { describeRedis, redisUrl } from '../redis';
+
+const scenarios = defaultScenarios();
 
 /** Fires a registry trigger, as test/scenarios.test.ts does. */
 function fire(http: () => ReturnType<typeof request>, s: Scenario, specimens: Specimens) {

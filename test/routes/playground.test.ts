@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { createServer } from '../../src/http/server';
-import { families, scenarios } from '../../src/scenarios';
+import { families, defaultScenarios } from '../../src/scenarios';
 import {
   fetchFor,
   forbiddenHeaders,
@@ -206,6 +206,8 @@ for code in json.load(sys.stdin):
     results.append({"stdout": out.getvalue(), "stderr": err.getvalue()})
 sys.stdout.write(json.dumps(results))
 `;
+
+const scenarios = defaultScenarios();
 
 describe('the snippets', () => {
   it('write JSON as Python and JavaScript literals', () => {

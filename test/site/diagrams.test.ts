@@ -1,6 +1,6 @@
 import { documentedPath } from '../../src/openapi';
 import { ROUTES } from '../../src/openapi/table';
-import { families, registryFor, scenarios, type Family } from '../../src/scenarios';
+import { families, registryFor, defaultScenarios, type Family } from '../../src/scenarios';
 import { DIAGRAMS, type DiagramSpec } from '../../src/site/diagram-data';
 import {
   challengeParam,
@@ -13,6 +13,8 @@ import {
   type Arrow,
 } from '../../src/site/diagrams';
 import { escapeHtml } from '../../src/site/html';
+
+const scenarios = defaultScenarios();
 
 /**
  * The sequence diagrams are drawn from the registry: every answer arrow must carry its scenario's
