@@ -92,26 +92,62 @@ export type Verdict =
       evidence?: Evidence;
     };
 
+/** What a refusal's times are worked out from, once the claims that hold them are checked. */
+interface Times {
+  claims: AccessClaims;
+  /** The server's time, in seconds. */
+  now: number;
+  tolerance: number;
+}
+
 /**
  * A refusal of a token whose signature verified: its evidence (the header's facts, the times)
  * is worked out when first read, by the trace of the log line or of an explanation, and kept.
- * Nothing it reads changes after the verifier returned.
+ * Nothing it reads changes after the verifier returned (the claims and header are frozen).
  */
 class TokenRefusal {
   readonly ok = false as const;
   #evidence: Evidence | undefined;
-  readonly #gather: () => Evidence;
+  readonly #signed: Extract<SignedJwt, { ok: true }>;
+  readonly #claim: Record<string, string> | undefined;
+  readonly #times: Times | undefined;
   constructor(
     readonly code: ProblemCode,
     readonly detail: string,
     readonly jti: string | undefined,
     readonly check: TokenCheck,
-    gather: () => Evidence,
+    signed: Extract<SignedJwt, { ok: true }>,
+    claim: Record<string, string> | undefined,
+    times: Times | undefined,
   ) {
-    this.#gather = gather;
+    this.#signed = signed;
+    this.#claim = claim;
+    this.#times = times;
   }
   get evidence(): Evidence {
-    return (this.#evidence ??= this.#gather());
+    if (this.#evidence !== undefined) return this.#evidence;
+    const { header, key } = this.#signed;
+    const t = this.#times;
+    this.#evidence = {
+      // The key that verified it: under kid, or beside "(none)" when the token named no kid.
+      facts: {
+        ...headerFacts(header),
+        ...(header.kid === undefined ? { key: key.kid } : { kid: key.kid }),
+        ...this.#claim,
+      },
+      ...(t === undefined
+        ? {}
+        : {
+            times: {
+              exp: iso(t.claims.exp),
+              ...(t.claims.nbf === undefined ? {} : { nbf: iso(t.claims.nbf) }),
+              iat: iso(t.claims.iat),
+              server_time: iso(t.now),
+              tolerance_seconds: t.tolerance,
+            },
+          }),
+    };
+    return this.#evidence;
   }
 }
 
@@ -557,8 +593,10 @@ export function createTokenVerifier(
     const jti = typeof claims.jti === 'string' ? claims.jti.slice(0, 128) : undefined;
     // Times join the evidence once the claims that hold them are known to be there. Evidence
     // is built only for a refusal, never for a valid token (bench/RESULTS.md: the hot path), and
-    // only when a trace asks for it (TokenRefusal).
-    const later: { times?: () => Evidence['times'] } = {};
+    // only when a trace asks for it (TokenRefusal); nothing is allocated for it before.
+    // Set once the claims are checked; refuse() reads it when it is called, hence no const.
+    // eslint-disable-next-line prefer-const
+    let now: number | undefined;
     const refuse = (
       code: ProblemCode,
       detail: string,
@@ -566,15 +604,21 @@ export function createTokenVerifier(
       /** The claim the refusal is about, when it is no time: iss or aud, shortened. */
       claim?: Record<string, string>,
     ): Verdict =>
-      new TokenRefusal(code, detail, jti, check, () => ({
-        // The key that verified it: under kid, or beside "(none)" when the token named no kid.
-        facts: {
-          ...headerFacts(header),
-          ...(header.kid === undefined ? { key: key.kid } : { kid: key.kid }),
-          ...claim,
-        },
-        ...(later.times ? { times: later.times() } : {}),
-      }));
+      new TokenRefusal(
+        code,
+        detail,
+        jti,
+        check,
+        signed,
+        claim,
+        now === undefined
+          ? undefined
+          : {
+              claims: claims as AccessClaims,
+              now,
+              tolerance,
+            },
+      );
 
     const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined;
     if (typ === undefined || !ACCESS_TYPES.has(typ)) {
@@ -610,14 +654,7 @@ export function createTokenVerifier(
       );
     }
     const c = claims as AccessClaims;
-    const now = Math.floor(clock.now() / 1000);
-    later.times = () => ({
-      exp: iso(c.exp),
-      ...(c.nbf === undefined ? {} : { nbf: iso(c.nbf) }),
-      iat: iso(c.iat),
-      server_time: iso(now),
-      tolerance_seconds: tolerance,
-    });
+    now = Math.floor(clock.now() / 1000);
     if (c.exp + tolerance <= now) {
       return refuse(
         'token_expired',
