@@ -10,13 +10,16 @@
 //   node bench/instructions.cjs dist healthz expired [...]      (N=1600 each; ICOUNT_N to change)
 //
 // Each target runs in a process of its own under valgrind (~40 s each here). Targets: healthz,
-// valid, none, expired, badsig, v1key, me. Compare targets of one build, or one target of two
+// valid, none, expired, badsig, v1key, me; and express and node, a bare Express 5 app's and
+// bare node:http's /healthz (bench/peers.ts), for goal 1's first bar and the floor. Compare targets of one build, or one target of two
 // builds (copy each dist/ with package.json and a node_modules link, as bench/in-process-ab.cjs).
 // ICOUNT_KEEP=/tmp/x keeps each target's callgrind output as /tmp/x.TARGET, for
 // `callgrind_annotate --inclusive=yes /tmp/x.expired` (function by function; JIT code is unnamed).
 'use strict';
+const { Buffer } = require('node:buffer');
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
+const http = require('node:http');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
@@ -82,15 +85,48 @@ async function driver() {
   }
 }
 
+/**
+ * The peers of bench/peers.ts in process, answering /healthz as they do there: a bare Express 5
+ * app's `res.json` (target express), and bare node:http (target node), the floor.
+ */
+async function startPeer(dist, target) {
+  let handler;
+  if (target === 'express') {
+    const express = require(require.resolve('express', { paths: [dist] }));
+    handler = express();
+    handler.get('/healthz', (_req, res) => {
+      res.json({ status: 'ok' });
+    });
+  } else {
+    handler = (_req, res) => {
+      const body = JSON.stringify({ status: 'ok' });
+      res.writeHead(200, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Content-Length': Buffer.byteLength(body),
+      });
+      res.end(body);
+    };
+  }
+  const server = http.createServer(handler);
+  server.keepAliveTimeout = 600_000;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: server.address().port, targets: [[target, '/healthz', {}]] };
+}
+
 async function child(dist, target) {
-  const build = await start(dist);
+  const build =
+    target === 'express' || target === 'node'
+      ? await startPeer(dist, target)
+      : { ...(await start(dist)), targets: undefined };
   // Its own request text and reader, the lightest there are: the client runs in the process
   // whose instructions are counted (no Connection header, answers parsed as latin1, no bodies).
   const raw = ([, p, headers]) =>
     `GET ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(headers)
       .map(([k, v]) => `${k}: ${v}\r\n`)
       .join('')}\r\n`;
-  const targets = Object.fromEntries(targetsOf(build).map((t) => [t[0], raw(t)]));
+  const targets = Object.fromEntries(
+    (build.targets ?? targetsOf(build)).map((t) => [t[0], raw(t)]),
+  );
   if (!targets[target])
     throw new Error(`unknown target ${target}: ${Object.keys(targets).join(', ')}`);
   const socket = net.connect(build.port, '127.0.0.1');
