@@ -1,11 +1,11 @@
-import * as crypto from 'node:crypto';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 
 /**
  * Node's one-shot digest (20.12 and later): no Hash object per call, which cost a wrong key's
  * refusal on /v1 a few thousand instructions (bench/RESULTS.md, tenth round).
  */
-const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
+// Undefined before Node 20.12, whatever @types/node says.
+const oneShot = typeof hash === 'function' ? hash : undefined;
 
 /** SHA-256 of a string's UTF-8 bytes. */
 export function sha256(value: string): Buffer {

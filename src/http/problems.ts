@@ -369,6 +369,11 @@ const NOT_ASCII = /[\u0080-\uffff]/;
  */
 const NOT_PLAIN = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
 
+/** JSON.stringify(text), without its scan when the text is plain (see NOT_PLAIN). */
+function jsonText(text: string): string {
+  return NOT_PLAIN.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
 /** This answer's own members as JSON, and whether they are all ASCII (see problemWire). */
 interface Members {
   detail: string;
@@ -686,8 +691,7 @@ export function openAiErrorJson(err: HttpError, requestId: string): string {
     tail = `,${JSON.stringify({ type, param, code }).slice(1)}}`;
     openAiTails.set(err.code, tail);
   }
-  const message = openAiMessage(err, requestId);
-  return `{"error":{"message":${NOT_PLAIN.test(message) ? JSON.stringify(message) : `"${message}"`}${tail}`;
+  return `{"error":{"message":${jsonText(openAiMessage(err, requestId))}${tail}`;
 }
 
 /** The envelope's message: see openAiErrorBody. */

@@ -82,9 +82,6 @@ function outcomeOf(
   return outcome;
 }
 
-/** The traces fixedTrace built, by checks list, then guard and failed check. */
-const fixedTraces = new WeakMap<readonly string[], Map<string, DecisionTrace>>();
-
 /**
  * traceOf for a refusal with no times or facts: the same every time, so built once and shared,
  * frozen (the hot refusals, a missing token or session, make none per request).
@@ -94,17 +91,7 @@ export function fixedTrace(
   checks: readonly string[],
   failed: string | undefined,
 ): DecisionTrace {
-  let byFailure = fixedTraces.get(checks);
-  if (byFailure === undefined) fixedTraces.set(checks, (byFailure = new Map()));
-  const key = `${guard}\n${failed ?? ''}`;
-  let trace = byFailure.get(key);
-  if (trace === undefined) {
-    const built = traceOf(guard, checks, failed);
-    for (const value of Object.values(built)) if (Array.isArray(value)) Object.freeze(value);
-    trace = Object.freeze(built);
-    byFailure.set(key, trace);
-  }
-  return trace;
+  return outcomeOf(guard, checks, failed, undefined);
 }
 
 /**
