@@ -51,6 +51,15 @@ export default tseslint.config(
           ],
         },
       ],
+      // fast-check's own 'binary' unit builds a table of every code point the first time, once
+      // per test file (1.1 s and 90 MB); test/arbitraries.ts draws the same without it.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "Property[key.name='unit'][value.value='binary']",
+          message: 'Use binaryString from test/arbitraries.ts (1.1 s a file with fast-check).',
+        },
+      ],
     },
   },
   {

@@ -27,6 +27,7 @@ import { bearerAuth } from '../middleware/bearer-auth';
 import { openaiAuth } from '../middleware/openai-auth';
 import { sessionAuth } from '../middleware/session-auth';
 import { buildApp, testClock, testConfig } from './helpers';
+import { binaryString } from './arbitraries';
 
 /** What every request costs (issue 17): nothing is built that the answer does not need. */
 describe('the per-request path', () => {
@@ -317,7 +318,7 @@ describe('the per-request path', () => {
 
     it('is serialized byte for byte whatever its detail, ids and plain extensions hold', () => {
       const text = fc.oneof(
-        fc.string({ unit: 'binary' }),
+        binaryString(),
         fc.string(),
         fc.constantFrom('', '"', '\\', '\u2028', '\ud800', 'é'),
       );

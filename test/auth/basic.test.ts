@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { decodeCredentialBytes, MAX_BASIC_HEADER, parseBasic } from '../../src/auth/basic';
+import { binaryString } from '../arbitraries';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x1f\x7f]/;
@@ -75,8 +76,8 @@ describe('parseBasic', () => {
       fc.property(
         fc.oneof(
           fc.string(),
-          fc.string({ unit: 'binary' }),
-          fc.string({ unit: 'binary' }).map((s) => `Basic ${b64(s)}`),
+          binaryString(),
+          binaryString().map((s) => `Basic ${b64(s)}`),
           fc.uint8Array({ maxLength: 64 }).map((a) => `Basic ${Buffer.from(a).toString('base64')}`),
           fc.constant(undefined),
         ),

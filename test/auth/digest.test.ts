@@ -11,6 +11,7 @@ import {
 } from '../../src/auth/digest';
 import { MemoryStore } from '../../src/store';
 import { testClock } from '../helpers';
+import { binaryString } from '../arbitraries';
 
 describe('parseAuthParams', () => {
   it.each([
@@ -69,7 +70,7 @@ describe('parseDigest', () => {
       fc.property(
         fc.oneof(
           fc.string(),
-          fc.string({ unit: 'binary' }).map((s) => `Digest ${s}`),
+          binaryString().map((s) => `Digest ${s}`),
           fc
             .array(
               fc.tuple(

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { REQUEST_PARAMS } from '../../src/oauth/request';
 import { buildApp } from '../helpers';
 import { SPA } from '../oauth-flow';
+import { binaryString } from '../arbitraries';
 
 /**
  * Malformed parameters, generated: /authorize and the authorization_code grant answer them with
@@ -13,7 +14,7 @@ const callback = `${ctx.config.publicUrl}/oauth/callback`;
 /** Text of every kind: empty, long, control characters, non-ASCII, reserved URL characters. */
 const text = fc.oneof(
   fc.string({ maxLength: 40 }),
-  fc.string({ unit: 'binary', maxLength: 40 }),
+  binaryString({ maxLength: 40 }),
   fc.constantFrom('', ' ', 'code', 'S256', 'plain', 'openid', SPA, callback, '%zz', '\u0000'),
   fc.string({ minLength: 300, maxLength: 2000 }),
 );

@@ -8,6 +8,7 @@ import { createApp } from '../../src/app';
 import { createServer } from '../../src/http/server';
 import { MemoryStore } from '../../src/store';
 import { buildApp, expectProblem, testConfig, type TestContext } from '../helpers';
+import { binaryString } from '../arbitraries';
 
 /** The default DEMO_OPENAI_KEY. */
 const KEY = 'sk-demo-four-oh-one';
@@ -623,7 +624,7 @@ describe('the OpenAI-compatible API (/v1/*)', () => {
         { requiredKeys: [] },
       );
       const body = fc.oneof(
-        fc.string({ unit: 'binary', maxLength: 200 }),
+        binaryString({ maxLength: 200 }),
         fc.json(),
         fc
           .record(
