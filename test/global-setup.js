@@ -5,8 +5,13 @@
 //   FOUR_OH_ONE_REDIS=0 -> they are skipped (loudly), except under CI, where that is an error.
 //   FOUR_OH_ONE_CHROMIUM_WS -> launchChromium() opens contexts in that browser (test/e2e/support.ts);
 //                              test/global-teardown.js stops it.
+//   FOUR_OH_ONE_KEY_POOL    -> a private directory where test/key-pairs.ts keeps the run's key
+//                              pairs, each made once a run; test/global-teardown.js removes it.
 const { createClient } = require('redis');
 const { setTimeout, clearTimeout } = require('node:timers');
+const { mkdtempSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 const PROBE_TIMEOUT_MS = 1000;
@@ -46,6 +51,8 @@ async function probe(url) {
 
 module.exports = async function globalSetup(globalConfig) {
   await redis();
+  // mkdtemp makes it 0700: only this user reads the keys.
+  process.env.FOUR_OH_ONE_KEY_POOL = mkdtempSync(join(tmpdir(), 'four-oh-one-keys-'));
   // Required here, not above: Jest compiles TypeScript required while its global setup runs.
   const { startSharedChromium } = require('./e2e/shared-chromium');
   await startSharedChromium(__dirname, globalConfig.testPathPattern ?? '');
