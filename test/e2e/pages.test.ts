@@ -1,5 +1,5 @@
 import { browserSuite, launchChromium } from './support';
-import { COLOUR_RULES, seriousViolations, VIEWPORTS } from './pages';
+import { COLOUR_RULES, seriousViolations, VIEWPORTS, WIDTH_CHANGES_LOOKS } from './pages';
 
 /**
  * The page checks' own test: seriousViolations (axe in legacy mode, violations only) finds what
@@ -55,6 +55,40 @@ describeBrowser('seriousViolations', () => {
     await expect(seriousViolations(page, { allRules: true })).resolves.toEqual([
       expect.stringMatching(/^serious aria-dialog-name: /),
     ]);
+    await page.close();
+  });
+
+  it('leaves the colour rules to a wider pass only when the stylesheets change nothing by width but boxes', async () => {
+    const page = await browser.context.newPage();
+    await page.setContent(
+      PAGE.replace(
+        '<title>t</title>',
+        '<title>t</title><style>@media (max-width: 500px) { main { margin: 0 } #bad img { display: none } }</style>',
+      ),
+    );
+    await expect(page.evaluate(WIDTH_CHANGES_LOOKS)).resolves.toEqual([]);
+    // Left to the wider pass: the missing alt only.
+    await expect(seriousViolations(page, { coloursCheckedWider: true })).resolves.toEqual([
+      expect.stringMatching(/^critical image-alt: /),
+    ]);
+    // A colour set by width, or something a narrow window reveals: the colour rules run here.
+    for (const rule of [
+      '@media (max-width: 500px) { #good p { color: #eee } }',
+      '@media (min-width: 200px) { @supports (display: grid) { #good p { background: #fff } } }',
+      '@media (max-width: 500px) { #good p { display: block } }',
+    ]) {
+      await page.setContent(
+        PAGE.replace('<title>t</title>', `<title>t</title><style>${rule}</style>`),
+      );
+      expect({
+        rule,
+        found: (await page.evaluate<string[]>(WIDTH_CHANGES_LOOKS)).length > 0,
+      }).toEqual({ rule, found: true });
+      await expect(seriousViolations(page, { coloursCheckedWider: true })).resolves.toEqual([
+        expect.stringMatching(/^serious color-contrast: .*#bad > p/),
+        expect.stringMatching(/^critical image-alt: /),
+      ]);
+    }
     await page.close();
   });
 });
