@@ -197,6 +197,16 @@ export function runScript(options: RunScriptOptions): RequestHandler {
         return json(body);
       };
     }
+    // When the answer was written, from which moment the client may read it. 'finish' comes once
+    // the write is handed to the kernel, and on a busy event loop some time later still: timed
+    // there, a client that waited exactly its Retry-After once looked 100 ms early (a whole
+    // `npm test` on two busy cores, 2026-12-03). A report must not accuse a correct client.
+    let writtenAt: number | undefined;
+    const end = res.end;
+    res.end = function endTimed(this: Response, ...args: unknown[]) {
+      writtenAt ??= clock.now();
+      return (end as (...a: unknown[]) => Response).apply(this, args);
+    } as typeof res.end;
     const onDone = () => {
       res.removeListener('finish', onDone);
       res.removeListener('close', onDone);
@@ -210,7 +220,7 @@ export function runScript(options: RunScriptOptions): RequestHandler {
         const record: RunRecord = {
           n,
           at: tag.at,
-          ms: clock.now() - tag.at,
+          ms: (writtenAt ?? clock.now()) - tag.at,
           method: req.method,
           path: tag.path.slice(0, 200),
           host: (req.headers.host ?? '').slice(0, 100),

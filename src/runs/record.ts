@@ -12,7 +12,7 @@ export interface RunRecord {
   n: number;
   /** When the request arrived, ms since the epoch. */
   at: number;
-  /** How long the answer took, ms (until it was sent). */
+  /** How long the answer took, ms (until it was written: `res.end`). */
   ms: number;
   method: string;
   /** The path as served (without the /runs/{id} prefix, without the query), at most 200 chars. */

@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import request from 'supertest';
 import { RUN_MAX_REQUESTS, RUN_TTL_MS } from '../../src/runs/book';
 import { MemoryStore } from '../../src/store';
 import { buildApp, expectProblem, testClock, TEST_SECRET, type TestContext } from '../helpers';
@@ -134,6 +136,29 @@ describe('runs (routes/runs.ts)', () => {
         ['/headers', 200],
         ['/v1/models', 401],
         ['/api/v1/data', 200],
+      ]);
+    });
+
+    // A busy event loop may run 'finish' listeners long after the answer went out: a client that
+    // waited exactly Retry-After must not look early for it.
+    it('times an answer until it is written, not until its finish event runs', async () => {
+      const ctx = sandbox();
+      const run = await open(ctx);
+      const late = (req: IncomingMessage, res: ServerResponse) => {
+        const emit = res.emit;
+        res.emit = function (this: ServerResponse, event: string, ...args: unknown[]) {
+          if (event === 'finish') ctx.clock.advance(5000);
+          return emit.call(this, event, ...args);
+        } as typeof res.emit;
+        ctx.app(req, res);
+      };
+      const answer = await request(late)
+        .get(`/runs/${run.id}/headers`)
+        .set('X-Forwarded-For', ALICE);
+      expect(answer.status).toBe(200);
+      const shown = await as(ctx, ALICE).get(`/runs/${run.id}`);
+      expect(shown.body.requests.map((r: { path: string; ms: number }) => [r.path, r.ms])).toEqual([
+        ['/headers', 0],
       ]);
     });
 
