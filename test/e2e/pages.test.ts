@@ -71,15 +71,18 @@ describeBrowser('seriousViolations', () => {
     await expect(seriousViolations(page, { coloursCheckedWider: true })).resolves.toEqual([
       expect.stringMatching(/^critical image-alt: /),
     ]);
-    // A colour set by width, or something a narrow window reveals: the colour rules run here.
+    // A colour set by width, something a narrow window reveals, or a stylesheet of another
+    // origin, which the page cannot read: the colour rules run here.
+    await page.route('http://other.test/site.css', (route) =>
+      route.fulfill({ contentType: 'text/css', body: 'p { margin: 0 }' }),
+    );
     for (const rule of [
-      '@media (max-width: 500px) { #good p { color: #eee } }',
-      '@media (min-width: 200px) { @supports (display: grid) { #good p { background: #fff } } }',
-      '@media (max-width: 500px) { #good p { display: block } }',
+      '<style>@media (max-width: 500px) { #good p { color: #eee } }</style>',
+      '<style>@media (min-width: 200px) { @supports (display: grid) { #good p { background: #fff } } }</style>',
+      '<style>@media (max-width: 500px) { #good p { display: block } }</style>',
+      '<link rel="stylesheet" href="http://other.test/site.css">',
     ]) {
-      await page.setContent(
-        PAGE.replace('<title>t</title>', `<title>t</title><style>${rule}</style>`),
-      );
+      await page.setContent(PAGE.replace('<title>t</title>', `<title>t</title>${rule}`));
       expect({
         rule,
         found: (await page.evaluate<string[]>(WIDTH_CHANGES_LOOKS)).length > 0,

@@ -46,7 +46,16 @@ export const WIDTH_CHANGES_LOOKS = `(() => {
       if (rule.cssRules) walk(rule.cssRules, q);
     }
   };
-  for (const sheet of document.styleSheets) walk(sheet.cssRules, '');
+  for (const sheet of document.styleSheets) {
+    let rules;
+    try {
+      rules = sheet.cssRules;
+    } catch {
+      found.push('a stylesheet this page cannot read: ' + sheet.href); // another origin's
+      continue;
+    }
+    walk(rules, '');
+  }
   return found;
 })()`;
 
