@@ -206,10 +206,10 @@ describeBrowser('the front pages in a browser', () => {
         await page.goto(`${baseUrl}${path}`, { waitUntil: 'load' });
         expect({
           path,
-          coloursByWidth: await page.evaluate<string[]>(WIDTH_CHANGES_LOOKS),
+          changedByWidth: await page.evaluate<string[]>(WIDTH_CHANGES_LOOKS),
         }).toEqual({
           path,
-          coloursByWidth: [],
+          changedByWidth: [],
         });
         expect({
           path,
