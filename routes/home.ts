@@ -117,8 +117,8 @@ function renderHome(deps: FrontDoorDeps): string {
 /**
  * The front door at `GET /`: a browser (which prefers text/html) gets the landing page; every
  * other client falls through to the article's JSON hello world (routes/cors.ts), byte for byte.
- * Both answers vary on Accept. The page depends only on the configuration: rendered once, for the first browser (not
- * while the server starts: bench/RESULTS.md, tenth round).
+ * Both answers vary on Accept. The page depends only on the configuration: rendered once, for
+ * the first browser (not while the server starts: bench/RESULTS.md, tenth round).
  */
 export function frontDoor(deps: FrontDoorDeps): RequestHandler {
   let page: string | undefined;

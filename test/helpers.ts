@@ -116,7 +116,7 @@ export function buildApp(
     keys,
     store,
     specimens: app.locals.specimens as SpecimenBook,
-    http: () => requestApp(),
+    http: requestApp,
     token: (o = {}) =>
       issueAccessToken(tokenOptions, {
         sub: 'test-user',

@@ -369,9 +369,15 @@ const NOT_ASCII = /[\u0080-\uffff]/;
  */
 const NOT_PLAIN = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
 
-/** JSON.stringify(text), without its scan when the text is plain (see NOT_PLAIN). */
-function jsonText(text: string): string {
-  return NOT_PLAIN.test(text) ? JSON.stringify(text) : `"${text}"`;
+/**
+ * JSON.stringify(text), without its scan when the text is plain (see NOT_PLAIN); `members.ascii`
+ * turns false when the JSON is not ASCII, which only a text that is not plain can make it.
+ */
+function jsonText(text: string, members?: { ascii: boolean }): string {
+  if (!NOT_PLAIN.test(text)) return `"${text}"`;
+  const quoted = JSON.stringify(text);
+  if (members !== undefined && NOT_ASCII.test(quoted)) members.ascii = false;
+  return quoted;
 }
 
 /** This answer's own members as JSON, and whether they are all ASCII (see problemWire). */
@@ -445,13 +451,7 @@ function answerMembers(
   explanation: string | undefined,
 ): Members {
   const members: Members = { detail: '', occurrence: '', id: '', tail: '', ascii: true };
-  /** JSON.stringify(text), and whether that is ASCII, mostly without either's full scan. */
-  const json = (text: string): string => {
-    if (!NOT_PLAIN.test(text)) return `"${text}"`;
-    const quoted = JSON.stringify(text);
-    if (NOT_ASCII.test(quoted)) members.ascii = false;
-    return quoted;
-  };
+  const json = (text: string): string => jsonText(text, members);
   if (err.detail !== undefined) members.detail = `,"detail":${json(err.detail)}`;
   members.occurrence = `,"instance":${json(instance)}`;
   members.id = `,"request_id":${json(requestId)}`;
