@@ -64,7 +64,7 @@ import { Directory } from './tokens/identities';
 import { TokenService } from './tokens/issuer';
 import { MfaChallenges } from './tokens/mfa';
 import { createKeyRing, type KeyRing } from './tokens/keys';
-import { notFound, problemHandler } from './http/problems';
+import { notFound, pathOf, problemHandler } from './http/problems';
 import { redactPath } from './http/redact';
 import { registryFor, registrySettings, sessionCookieName } from './scenarios';
 import { SpecimenBook } from './tokens/specimens';
@@ -111,7 +111,8 @@ export function createApp(config: Config, deps: Deps): express.Application {
   // The registry as this configuration answers it: what /scenarios, /problems, the playground
   // and /openapi.json show is what the server does here (its origins, cookie name, URLs).
   // Filled when a page first needs it (registryFor keeps it), not while the server starts.
-  const registry = () => registryFor(registrySettings(config));
+  const settings = registrySettings(config);
+  const registry = () => registryFor(settings);
   const cookieOptions = {
     path: '/',
     httpOnly: true,
@@ -480,7 +481,7 @@ function accessLog(logger: Logger): express.RequestHandler {
     serializers: {
       req: (req: { method?: string; url?: string; remoteAddress?: string }) => ({
         method: req.method,
-        path: redactPath(req.url?.split('?')[0] ?? ''),
+        path: redactPath(pathOf(req.url ?? '')),
         remoteAddress: req.remoteAddress,
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

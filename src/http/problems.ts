@@ -527,7 +527,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
 }
 
 /** A request target's path: what comes before its query. */
-function pathOf(url: string): string {
+export function pathOf(url: string): string {
   const query = url.indexOf('?');
   return query < 0 ? url : url.slice(0, query);
 }

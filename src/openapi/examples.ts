@@ -2,7 +2,7 @@
  * The examples the document shows (problem bodies as this server writes them, and scenarios); the
  * problem pages (routes/problem-pages.ts) show the same.
  */
-import { isJsonErrorPath, openAiErrorBody, problem, problemBody } from '../http/problems';
+import { isJsonErrorPath, openAiErrorBody, pathOf, problem, problemBody } from '../http/problems';
 import { problemCatalog, type ProblemCode } from '../scenarios/catalog';
 import type { Scenario } from '../scenarios';
 import { ref } from './schemas';
@@ -35,7 +35,7 @@ export const errorSchema = (path: string) => (isOpenAi(path) ? ref('OpenAiError'
 /** A scenario as an example of its route's answer, with its explanation and challenge. */
 export function scenarioExample(s: Scenario): Example {
   const code = s.expect.code as ProblemCode;
-  const body = problemExample(code, s.trigger.path.split('?')[0] ?? s.trigger.path);
+  const body = problemExample(code, pathOf(s.trigger.path));
   const challenge =
     s.expect.challenge === null ? '' : `\n\nWWW-Authenticate: \`${s.expect.challenge}\``;
   return {

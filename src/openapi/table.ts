@@ -3,6 +3,7 @@
  * test/openapi.test.ts walks the app's router stack and checks that every route served is in the
  * document and every route documented is served.
  */
+import { pathOf } from '../http/problems';
 import { adminRoutes } from './paths/admin';
 import { assetRoutes } from './paths/assets';
 import { bearerRoutes } from './paths/bearer';
@@ -63,6 +64,6 @@ const MATCHERS = [...new Set(ROUTES.map((r) => r.path))].map((path) => ({
 
 /** The documented path template a concrete path falls under, if any. */
 export function documentedPath(concrete: string): string | undefined {
-  const path = concrete.split('?')[0] ?? concrete;
+  const path = pathOf(concrete);
   return MATCHERS.find((m) => m.regex.test(path))?.path;
 }
