@@ -24,6 +24,26 @@ describe('the server entry point', () => {
     expect(logs.join('')).toContain('"msg":"stopped"');
   });
 
+  // The bundle is ASCII (scripts/bundle.cjs): the pages' characters outside it are escapes there,
+  // in tagged templates and strings alike, and must come back as themselves.
+  it('serves the pages’ text character for character from its ASCII bundle', async () => {
+    const { child, port } = await startServer({ JWT_SECRET: 'x'.repeat(32) });
+    try {
+      const sources = await (await fetch(`http://127.0.0.1:${port}/sources`)).text();
+      expect(sources).toContain('<title>Sources · four-oh-one</title>');
+      expect(sources).toContain('The error itself, as the post’s title');
+      const problem = await (
+        await fetch(`http://127.0.0.1:${port}/problems/token_expired`, {
+          headers: { Accept: 'application/json' },
+        })
+      ).text();
+      expect(problem).toContain('RFC 6750 §3.1');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited(child)).toBe(0);
+  });
+
   it('finishes a request in flight before stopping', async () => {
     const { child, port } = await startServer({ JWT_SECRET: 'x'.repeat(32) });
     const inFlight = fetch(`http://127.0.0.1:${port}/scenarios`).then((r) => r.status);
