@@ -158,8 +158,11 @@ async function child(dist, target) {
   }
   const request = targets[target];
   for (let i = 0; i < 50; i++) await send(request, 8);
+  // Listening for the signal before saying the warm-up ended: the parent sends it as soon as it
+  // sees the file, and a SIGUSR2 nobody listens for ends the process.
+  const counting = new Promise((resolve) => process.once('SIGUSR2', resolve));
   fs.writeFileSync(process.env.ICOUNT_WARM, 'warm');
-  await new Promise((resolve) => process.once('SIGUSR2', resolve));
+  await counting;
   for (let i = 0; i < N / 8; i++) await send(request, 8);
   process.exit(0);
 }
