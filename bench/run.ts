@@ -62,6 +62,12 @@ const HTTP = {
   pipelining: 1,
   durationSeconds: positiveNumber('BENCH_DURATION', 3),
   warmupSeconds: 2,
+  /**
+   * Load, untimed, just before each timed run: no target starts its round from a process idle
+   * since its last (the peers' rounds leave ours idle ~10 s; /healthz, which came next, measured
+   * dearer per answer than refusals that cost more instructions).
+   */
+  leadInSeconds: 0.5,
   rounds: Math.max(2, Math.round(positiveNumber('BENCH_ROUNDS', 6))),
 };
 
@@ -814,7 +820,8 @@ type Measured = Target & { samples: Sample[] };
 
 /**
  * One request per target first, then a warm-up per target, then `HTTP.rounds` rounds in which
- * the targets alternate; returns the targets with their samples, in order.
+ * the targets alternate, each timed run after a lead-in of the same load; returns the targets
+ * with their samples, in order.
  */
 async function measure<T extends Target[]>(
   ctx: Ctx,
@@ -845,6 +852,7 @@ async function measure<T extends Target[]>(
     for (const t of targets) {
       log(`round ${round}/${HTTP.rounds}: ${t.name} (${HTTP.durationSeconds}s)`);
       const pid = t.at.pid ?? t.at.child?.pid ?? 0;
+      checkStatuses(ctx, t, await cannon(t.at.url, t, HTTP.leadInSeconds), 'lead-in');
       const cpuBefore = cpuSeconds(pid);
       const result = await cannon(t.at.url, t, HTTP.durationSeconds);
       const cpu = cpuSeconds(pid) - cpuBefore;
@@ -933,7 +941,8 @@ function throughputTable(
 function methodNote(): string {
   return (
     `${HTTP.connections} connections, pipelining ${HTTP.pipelining}, ${HTTP.durationSeconds} s per run ` +
-    `after a ${HTTP.warmupSeconds} s warm-up per target, ${HTTP.rounds} alternating rounds; ` +
+    `after a ${HTTP.warmupSeconds} s warm-up per target, ${HTTP.rounds} alternating rounds, each ` +
+    `timed run right after ${HTTP.leadInSeconds} s of the same load, untimed; ` +
     'autocannon runs in the bench process, the server in its own (LOG_LEVEL=silent, memory store). ' +
     'Spread is the largest deviation of a round from the mean. Server CPU µs/answer: the ' +
     "server process's user + system time during a round (from /proc; a cluster's or gunicorn's " +
