@@ -4,7 +4,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { explainRecorder } from '../middleware/explain-recorder';
 import { requestId } from '../middleware/request-id';
-import { dataJson } from '../routes/bearer';
+import { dataJson, expiresAt } from '../routes/bearer';
 import { servedPaths } from '../middleware/path-gate';
 import { createApp } from '../src/app';
 import {
@@ -453,6 +453,29 @@ describe('the data answer (routes/bearer.ts dataJson)', () => {
         null,
         2,
       ),
+    );
+  });
+
+  // Remembered per exp (a few hundred at most), and always what toISOString writes: more values
+  // than it keeps, each asked twice, in an order that revisits old ones.
+  it('writes expires_at as Date#toISOString, for any exp, however many it has seen', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.integer({ min: -62_135_596_800, max: 253_402_300_799 }),
+            fc.double({ min: -1e10, max: 1e10, noNaN: true }),
+          ),
+          { minLength: 300, maxLength: 600 },
+        ),
+        (exps) => {
+          const asked = [...exps, ...[...exps].reverse()];
+          expect(asked.map(expiresAt)).toEqual(
+            asked.map((exp) => new Date(exp * 1000).toISOString()),
+          );
+        },
+      ),
+      { numRuns: 20 },
     );
   });
 
