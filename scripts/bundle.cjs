@@ -5,8 +5,8 @@
 // The bundle is written in ASCII only. V8 keeps a script's source for the life of the process, and
 // one character outside ASCII makes all of it a two-byte string: 8 MB held instead of 4, a UTF-8
 // decode of every byte at each start, and the line table that the first stack trace asks for
-// counted over twice the bytes; some 12% of the instructions of a start (bench/RESULTS.md, "Twelfth
-// round"). esbuild's `charset: 'ascii'` escapes every string, regular expression and identifier,
+// counted over twice the bytes; 7 to 10% of the instructions of a start (bench/RESULTS.md,
+// "Twelfth round"). esbuild's `charset: 'ascii'` escapes every string, regular expression and identifier,
 // but not the text of a template literal (its `.raw` would change) nor comments. So template
 // literals are lowered to strings (esbuild keeps a tagged template's raw text as a string of its
 // own, so `.raw` stays what it was), and each character outside ASCII left in a comment becomes
