@@ -3,6 +3,7 @@ import { bearerChallenges, DPOP_OFFER } from '../src/auth/challenges';
 import { methodNotAllowed, problem } from '../src/http/problems';
 import { SCRIPTED_STATUSES, scriptedFailure, type ScriptedStatus } from '../src/http/scripted';
 import { traceOf } from '../src/teaching/explain';
+import { isoTime } from '../src/tokens/times';
 import type { Store } from '../src/store';
 import type { Visitors } from '../src/http/visitors';
 
@@ -172,25 +173,6 @@ export function dataJson(spaces: unknown, caller: Caller): string | undefined {
 }
 const DATA_HEAD = `${JSON.stringify(DATA, null, 2).slice(0, -2)},\n  "caller": {\n    "sub": `;
 
-/** How many `exp` values expiresAt remembers before it starts again. */
-const EXPIRES_AT_KEPT = 256;
-const expiresAtText = new Map<number, string>();
-
-/**
- * A token's `exp` as the data answer writes it (`Date#toISOString`), remembered for the last few
- * hundred values: a client sends one token many times, and V8 formats a date through snprintf,
- * ~7k instructions, a tenth of what a valid token's answer costs over /healthz's.
- */
-export function expiresAt(exp: number): string {
-  let text = expiresAtText.get(exp);
-  if (text === undefined) {
-    text = new Date(exp * 1000).toISOString();
-    if (expiresAtText.size >= EXPIRES_AT_KEPT) expiresAtText.clear();
-    expiresAtText.set(exp, text);
-  }
-  return text;
-}
-
 const getData: RequestHandler = function getData(req, res) {
   const claims = res.locals.auth?.claims;
   res.setHeader('Cache-Control', 'no-store');
@@ -198,7 +180,7 @@ const getData: RequestHandler = function getData(req, res) {
     sub: claims.sub,
     client_id: claims.client_id,
     scope: claims.scope ?? '',
-    expires_at: expiresAt(claims.exp),
+    expires_at: isoTime(claims.exp),
   };
   // res.json's other settings (escape, replacer), as Express leaves them: unset.
   const { app } = req;

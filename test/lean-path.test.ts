@@ -4,8 +4,9 @@ import pino from 'pino';
 import request from 'supertest';
 import { explainRecorder } from '../middleware/explain-recorder';
 import { requestId } from '../middleware/request-id';
-import { dataJson, expiresAt } from '../routes/bearer';
+import { dataJson } from '../routes/bearer';
 import { servedPaths } from '../middleware/path-gate';
+import { isoTime } from '../src/tokens/times';
 import { createApp } from '../src/app';
 import {
   openAiErrorBody,
@@ -470,7 +471,7 @@ describe('the data answer (routes/bearer.ts dataJson)', () => {
         ),
         (exps) => {
           const asked = [...exps, ...[...exps].reverse()];
-          expect(asked.map(expiresAt)).toEqual(
+          expect(asked.map(isoTime)).toEqual(
             asked.map((exp) => new Date(exp * 1000).toISOString()),
           );
         },

@@ -6,6 +6,7 @@ import type { Clock, Store } from '../store';
 import { EPOCH_KEY, issuedBeforeEpoch, type StoreEpoch } from '../store/epoch';
 import type { DecisionTrace } from '../teaching/trace';
 import { isVisitorTag } from '../http/visitors';
+import { isoSeconds as iso } from './times';
 
 /** The claims of an RFC 9068 access token, as this server issues them. */
 export interface AccessClaims {
@@ -198,17 +199,6 @@ export interface TokenOptions {
   epoch?: StoreEpoch;
 }
 
-const iso = (seconds: number) => {
-  let text = isoTexts.get(seconds);
-  if (text === undefined) {
-    text = new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
-    // A refusal names the same few times again and again (its token's exp and iat, this second).
-    if (isoTexts.size >= 256) isoTexts.clear();
-    isoTexts.set(seconds, text);
-  }
-  return text;
-};
-const isoTexts = new Map<number, string>();
 const refuse = (code: ProblemCode, detail: string, check: TokenCheck, evidence?: Evidence) => ({
   ok: false as const,
   code,
